@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything helmdeck's demo and tests need, reusing what is already there:
+# uv (pinned), the locked Python environment in .venv, and the sandbox's Go-built binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.8
+
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "setup: python3 is missing; install Python 3.11 or newer" >&2; exit 1
+fi
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "setup: Python 3.11 or newer is needed, found $(python3 --version)" >&2; exit 1
+fi
+if ! command -v uv >/dev/null 2>&1 || [[ $(uv --version | awk '{print $2}') != "$UV_VERSION" ]]; then
+  echo "setup: installing uv $UV_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+echo "setup: syncing the Python environment (.venv) from uv.lock"
+uv sync --locked --all-extras --quiet
+
+echo "setup: building the sandbox binaries (cached after the first build)"
+tools/build.sh

@@ -1,0 +1,406 @@
+"""The sandbox cluster: a real control plane with simulated nodes, run by kwokctl's binary runtime.
+
+etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kwok controller run as local
+processes (no containers). kwok marks pods Running or Succeeded, or fails them as a pod's
+``sandbox.helmdeck.dev/fail`` annotation asks (``stages.yaml``); the same stages provision volumes
+for the ``standard`` StorageClass (``storage.yaml``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helmdeck.errors import SandboxError
+from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate
+
+DEFAULT_NAME = "helmdeck"
+GPU_RESOURCE = "nvidia.com/gpu"
+_COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
+
+
+@dataclass
+class ComponentState:
+    name: str
+    pid: int | None
+    alive: bool
+    log: Path
+
+
+@dataclass
+class SandboxStatus:
+    name: str
+    exists: bool
+    running: bool
+    kubeconfig: Path | None
+    components: list[ComponentState] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    server: str | None = None
+    version: str | None = None
+
+    @property
+    def dead(self) -> list[ComponentState]:
+        return [c for c in self.components if not c.alive]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "exists": self.exists,
+            "running": self.running,
+            "kubeconfig": str(self.kubeconfig) if self.kubeconfig else None,
+            "server": self.server,
+            "version": self.version,
+            "components": [
+                {"name": c.name, "pid": c.pid, "alive": c.alive, "log": str(c.log)} for c in self.components
+            ],
+            "nodes": self.nodes,
+        }
+
+
+@dataclass
+class UpResult:
+    name: str
+    kubeconfig: Path
+    reused: bool
+    seconds: float
+    nodes: list[str]
+
+
+def _stage_text(name: str) -> str:
+    return resources.files("helmdeck.sandbox").joinpath(name).read_text()
+
+
+def workdir() -> Path:
+    return cache_root() / "sandbox"
+
+
+class Sandbox:
+    """One named sandbox cluster under ``~/.cache/helmdeck/sandbox/clusters/<name>``."""
+
+    def __init__(self, name: str = DEFAULT_NAME, *, binaries: SandboxBinaries | None = None) -> None:
+        if not name or not name.replace("-", "").isalnum() or name != name.lower():
+            raise SandboxError(
+                f"invalid sandbox name {name!r}", fix="use lower-case letters, digits and dashes"
+            )
+        self.name = name
+        self._binaries = binaries
+
+    # -- paths ---------------------------------------------------------------------------------
+    @property
+    def cluster_dir(self) -> Path:
+        return workdir() / "clusters" / self.name
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.cluster_dir / "kubeconfig.yaml"
+
+    @property
+    def binaries(self) -> SandboxBinaries:
+        if self._binaries is None:
+            self._binaries = locate()
+        return self._binaries
+
+    def exists(self) -> bool:
+        return (self.cluster_dir / "kwok.yaml").exists()
+
+    # -- kwokctl ---------------------------------------------------------------------------------
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["KWOK_WORKDIR"] = str(workdir())
+        # kwokctl must never reach out for binaries: everything it runs is given as a local path
+        env["KWOK_KUBE_VERSION"] = self.binaries.kube_version
+        return env
+
+    def _kwokctl(self, *args: str, timeout: float = 300, step: str) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.binaries["kwokctl"]), "--name", self.name, *args]
+        try:
+            proc = subprocess.run(
+                cmd, env=self._env(), capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise SandboxError(
+                f"kwokctl timed out after {timeout:.0f}s during '{step}'",
+                where=str(self.cluster_dir / "logs"),
+                fix="look at the component logs there; 'helmdeck sandbox down' cleans up",
+            ) from exc
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+            raise SandboxError(
+                f"kwokctl failed during '{step}' (exit {proc.returncode}):\n{tail}",
+                where=str(self.cluster_dir / "logs"),
+                fix="look at the component logs there; 'helmdeck sandbox down' cleans up",
+            )
+        return proc
+
+    def _config_file(self) -> Path:
+        b = self.binaries
+        options = {
+            "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+            "kind": "KwokctlConfiguration",
+            "options": {
+                "runtime": "binary",
+                "kubeVersion": b.kube_version,
+                "kubeApiserverBinary": str(b["kube-apiserver"]),
+                "kubeControllerManagerBinary": str(b["kube-controller-manager"]),
+                "kubeSchedulerBinary": str(b["kube-scheduler"]),
+                "kubectlBinary": str(b["kubectl"]),
+                "kwokControllerBinary": str(b["kwok"]),
+                "etcdBinary": str(b["etcd"]),
+                "kubeAuthorization": True,
+                "kubeAdmission": True,
+                "nodeLeaseDurationSeconds": 40,
+            },
+        }
+        path = workdir() / f"{self.name}-config.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(options, sort_keys=False) + "---\n" + _stage_text("stages.yaml"))
+        return path
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def up(self, *, nodes: int = 2, gpu_node: bool = False, timeout: float = 180) -> UpResult:
+        """Start the sandbox, or reuse it when it already runs healthy."""
+        if nodes < 1:
+            raise SandboxError("a sandbox needs at least one node", fix="pass --nodes 1 or more")
+        start = time.monotonic()
+        if self.exists():
+            status = self.status()
+            if status.running and not status.dead:
+                names = self._ensure_nodes(nodes, gpu_node)
+                return UpResult(self.name, self.kubeconfig, True, time.monotonic() - start, names)
+            if status.dead:
+                # a half-dead sandbox cannot be trusted; start it over from a clean slate
+                self.down()
+        config = self._config_file()
+        try:
+            self._kwokctl(
+                "--config", str(config), "create", "cluster", "--wait", f"{int(timeout)}s",
+                "--timeout", f"{int(timeout)}s", timeout=timeout + 60, step="create cluster",
+            )
+        except SandboxError:
+            self._collect_dead_note()
+            raise
+        self._wait_api(timeout)
+        self._apply_storage()
+        names = self._ensure_nodes(nodes, gpu_node)
+        self._wait_nodes_ready(names, timeout)
+        self._wait_default_service_account(timeout)
+        return UpResult(self.name, self.kubeconfig, False, time.monotonic() - start, names)
+
+    def down(self) -> bool:
+        """Stop the sandbox and remove its state; False when there was none."""
+        if not self.exists() and not self.cluster_dir.exists():
+            return False
+        pids = [c.pid for c in self._components() if c.pid]
+        with contextlib.suppress(SandboxError):
+            self._kwokctl("delete", "cluster", timeout=120, step="delete cluster")
+        for pid in pids:
+            _terminate(pid)
+        shutil.rmtree(self.cluster_dir, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            (workdir() / f"{self.name}-config.yaml").unlink()
+        return True
+
+    # -- inspection -----------------------------------------------------------------------------
+    def _components(self) -> list[ComponentState]:
+        pid_dir = self.cluster_dir / "pids"
+        log_dir = self.cluster_dir / "logs"
+        out: list[ComponentState] = []
+        for name in _COMPONENTS:
+            pid = _read_pid(pid_dir / f"{name}.pid")
+            out.append(ComponentState(name, pid, pid is not None and _alive(pid), log_dir / f"{name}.log"))
+        return out
+
+    def status(self) -> SandboxStatus:
+        if not self.exists():
+            return SandboxStatus(self.name, exists=False, running=False, kubeconfig=None)
+        components = self._components()
+        st = SandboxStatus(
+            self.name,
+            exists=True,
+            running=any(c.alive for c in components),
+            kubeconfig=self.kubeconfig if self.kubeconfig.exists() else None,
+            components=components,
+        )
+        if st.running and st.kubeconfig and not st.dead:
+            with contextlib.suppress(Exception):
+                client = self.client()
+                from lightkube.resources.core_v1 import Node
+
+                st.server = str(client.config.cluster.server)
+                st.version = _server_version(client)
+                for node in client.list(Node):
+                    ready = any(
+                        c.type == "Ready" and c.status == "True" for c in (node.status.conditions or [])
+                    ) if node.status else False
+                    st.nodes.append({"name": node.metadata.name, "ready": ready})  # type: ignore[union-attr]
+        return st
+
+    def _collect_dead_note(self) -> None:
+        return None
+
+    # -- cluster objects ------------------------------------------------------------------------
+    def client(self) -> Any:
+        from lightkube import Client, KubeConfig
+
+        return Client(KubeConfig.from_file(str(self.kubeconfig)), field_manager="helmdeck-sandbox")
+
+    def _wait_api(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                _server_version(self.client())
+                return
+            except Exception as exc:  # the API server is still starting
+                last = exc
+                time.sleep(0.5)
+        raise SandboxError(
+            f"the sandbox API server did not answer within {timeout:.0f}s: {last}",
+            where=str(self.cluster_dir / "logs" / "kube-apiserver.log"),
+            fix="read that log; 'helmdeck sandbox status' names any component that died",
+        )
+
+    def _apply_storage(self) -> None:
+        from lightkube import codecs
+
+        client = self.client()
+        for obj in codecs.load_all_yaml(_stage_text("storage.yaml")):
+            client.apply(obj, force=True)
+
+    def _ensure_nodes(self, count: int, gpu_node: bool) -> list[str]:
+        from lightkube import codecs
+
+        client = self.client()
+        names = [f"sandbox-node-{i}" for i in range(count)]
+        specs = [_node_manifest(n, gpu=False) for n in names]
+        if gpu_node:
+            names.append("sandbox-gpu-0")
+            specs.append(_node_manifest("sandbox-gpu-0", gpu=True))
+        for spec in specs:
+            client.apply(codecs.from_dict(spec), force=True)
+        return names
+
+    def _wait_nodes_ready(self, names: list[str], timeout: float) -> None:
+        from lightkube.resources.core_v1 import Node
+
+        client = self.client()
+        deadline = time.monotonic() + timeout
+        waiting = set(names)
+        while waiting and time.monotonic() < deadline:
+            for node in client.list(Node):
+                conds = (node.status.conditions if node.status else None) or []
+                if any(c.type == "Ready" and c.status == "True" for c in conds):
+                    waiting.discard(node.metadata.name)  # type: ignore[union-attr]
+            if waiting:
+                time.sleep(0.3)
+        if waiting:
+            raise SandboxError(
+                f"sandbox nodes not Ready after {timeout:.0f}s: {', '.join(sorted(waiting))}",
+                where=str(self.cluster_dir / "logs" / "kwok-controller.log"),
+                fix="read that log; kwok marks nodes Ready",
+            )
+
+    def _wait_default_service_account(self, timeout: float) -> None:
+        from lightkube.core.exceptions import ApiError
+        from lightkube.resources.core_v1 import ServiceAccount
+
+        client = self.client()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                client.get(ServiceAccount, "default", namespace="default")
+                return
+            except ApiError:
+                time.sleep(0.3)
+        raise SandboxError(
+            "the controller manager did not create the default ServiceAccount",
+            where=str(self.cluster_dir / "logs" / "kube-controller-manager.log"),
+            fix="read that log",
+        )
+
+
+def _node_manifest(name: str, *, gpu: bool) -> dict[str, Any]:
+    capacity = {"cpu": "32", "memory": "128Gi", "pods": "110"}
+    labels = {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "type": "kwok",
+        "sandbox.helmdeck.dev/node": "true",
+    }
+    if gpu:
+        capacity[GPU_RESOURCE] = "4"
+        labels["nvidia.com/gpu.present"] = "true"
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": labels,
+            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+        },
+        "spec": {},
+        "status": {"capacity": capacity, "allocatable": dict(capacity)},
+    }
+
+
+def _server_version(client: Any) -> str:
+    # lightkube has no typed call for /version; its underlying HTTP client already carries the
+    # server address and credentials
+    response = client._client._client.get("/version")
+    response.raise_for_status()
+    return str(response.json()["gitVersion"])
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie still answers kill(0); it is dead for our purposes
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def _terminate(pid: int, grace: float = 5.0) -> None:
+    if not _alive(pid):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def list_sandboxes() -> Iterator[str]:
+    root = workdir() / "clusters"
+    if root.is_dir():
+        for child in sorted(root.iterdir()):
+            if (child / "kwok.yaml").exists():
+                yield child.name

@@ -1,0 +1,232 @@
+"""The sandbox behaves as a cluster: nodes, workloads, volumes, simulated failures, and Helm."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from lightkube import codecs
+from lightkube.resources.batch_v1 import Job
+from lightkube.resources.core_v1 import Node, PersistentVolumeClaim, Pod
+
+from helmdeck.sandbox.cluster import Sandbox
+from tests.cluster.conftest import SandboxHandle, examples_dir
+
+pytestmark = pytest.mark.cluster
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def pods(client: Any, namespace: str, selector: str) -> list[Pod]:
+    return list(client.list(Pod, namespace=namespace, labels={"app": selector}))
+
+
+def deployment(name: str, namespace: str, *, annotations: dict[str, str] | None = None,
+               init: bool = False, replicas: int = 2) -> Any:
+    spec: dict[str, Any] = {
+        "containers": [{"name": "main", "image": "registry.example.org/app:1.0"}],
+    }
+    if init:
+        spec["initContainers"] = [{"name": "migrate", "image": "registry.example.org/migrate:1.0"}]
+    return codecs.from_dict({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}, "annotations": annotations or {}},
+                "spec": spec,
+            },
+        },
+    })
+
+
+def test_nodes_ready_and_version(sandbox: SandboxHandle) -> None:
+    client = sandbox.client()
+    nodes = {n.metadata.name: n for n in client.list(Node)}
+    assert {"sandbox-node-0", "sandbox-node-1", "sandbox-gpu-0"} <= set(nodes)
+    for node in nodes.values():
+        assert any(c.type == "Ready" and c.status == "True" for c in node.status.conditions)
+    assert nodes["sandbox-gpu-0"].status.allocatable["nvidia.com/gpu"] == "4"
+    status = sandbox.sandbox.status()
+    assert status.version == sandbox.binaries.kube_version
+    kubectl = subprocess.run(
+        [str(sandbox.binaries["kubectl"]), "--kubeconfig", sandbox.kubeconfig, "version", "-o", "json"],
+        capture_output=True, text=True, check=True,
+    )
+    versions = json.loads(kubectl.stdout)
+    assert versions["serverVersion"]["gitVersion"] == sandbox.binaries.kube_version
+    assert versions["clientVersion"]["gitVersion"] == sandbox.binaries.kube_version
+
+
+def test_deployment_pods_run(sandbox: SandboxHandle, namespace: str) -> None:
+    client = sandbox.client()
+    client.create(deployment("web", namespace, replicas=3))
+
+    def running() -> bool:
+        ps = pods(client, namespace, "web")
+        return len(ps) == 3 and all(
+            p.status.phase == "Running" and all(c.ready for c in p.status.containerStatuses) for p in ps
+        )
+
+    wait_for("3 web pods Running and Ready", running)
+
+
+def test_job_completes(sandbox: SandboxHandle, namespace: str) -> None:
+    client = sandbox.client()
+    client.create(codecs.from_dict({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "once", "namespace": namespace},
+        "spec": {"template": {"spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "task", "image": "registry.example.org/task:1.0"}],
+        }}},
+    }))
+
+    def complete() -> bool:
+        job = client.get(Job, "once", namespace=namespace)
+        return any(c.type == "Complete" and c.status == "True" for c in (job.status.conditions or []))
+
+    wait_for("the Job to complete", complete)
+
+
+def test_claim_binds_on_first_consumer(sandbox: SandboxHandle, namespace: str) -> None:
+    client = sandbox.client()
+    client.create(codecs.from_dict({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": namespace},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }))
+    time.sleep(1.5)
+    claim = client.get(PersistentVolumeClaim, "data", namespace=namespace)
+    assert claim.spec.storageClassName == "standard"  # the default class was applied
+    assert claim.status.phase == "Pending"  # WaitForFirstConsumer: nothing provisioned yet
+    client.create(codecs.from_dict({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "user", "namespace": namespace, "labels": {"app": "user"}},
+        "spec": {
+            "containers": [{"name": "main", "image": "registry.example.org/app:1.0",
+                            "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+        },
+    }))
+    wait_for("the claim to bind", lambda: client.get(
+        PersistentVolumeClaim, "data", namespace=namespace).status.phase == "Bound")
+    wait_for("the pod using it to run", lambda: client.get(
+        Pod, "user", namespace=namespace).status.phase == "Running")
+    pod = client.get(Pod, "user", namespace=namespace)
+    claim = client.get(PersistentVolumeClaim, "data", namespace=namespace)
+    assert claim.metadata.annotations["volume.kubernetes.io/selected-node"] == pod.spec.nodeName
+
+
+def _waiting_reason(pod: Pod, init: bool = False) -> str | None:
+    statuses = (pod.status.initContainerStatuses if init else pod.status.containerStatuses) or []
+    for st in statuses:
+        if st.state and st.state.waiting:
+            return str(st.state.waiting.reason)
+    return None
+
+
+def test_image_pull_failure(sandbox: SandboxHandle, namespace: str) -> None:
+    client = sandbox.client()
+    client.create(deployment("pull", namespace, replicas=1,
+                             annotations={"sandbox.helmdeck.dev/fail": "image-pull"}))
+    pod = wait_for("ImagePullBackOff", lambda: next(
+        (p for p in pods(client, namespace, "pull") if _waiting_reason(p) == "ImagePullBackOff"), None))
+    assert "registry.example.org/app:1.0" in pod.status.containerStatuses[0].state.waiting.message
+    assert pod.status.phase == "Pending"
+
+
+def test_crash_loop(sandbox: SandboxHandle, namespace: str) -> None:
+    client = sandbox.client()
+    client.create(deployment("crash", namespace, replicas=1, annotations={
+        "sandbox.helmdeck.dev/fail": "crash-loop", "sandbox.helmdeck.dev/exit-code": "137"}))
+    wait_for("CrashLoopBackOff", lambda: any(
+        _waiting_reason(p) == "CrashLoopBackOff" for p in pods(client, namespace, "crash")))
+
+    def restarts() -> int:
+        ps = pods(client, namespace, "crash")
+        return ps[0].status.containerStatuses[0].restartCount if ps else 0
+
+    first = restarts()
+    wait_for("a growing restart count", lambda: restarts() > first, timeout=30)
+    status = pods(client, namespace, "crash")[0].status.containerStatuses[0]
+    assert status.lastState.terminated.exitCode == 137
+    assert status.lastState.terminated.reason == "Error"
+
+
+def test_init_container_failure(sandbox: SandboxHandle, namespace: str) -> None:
+    client = sandbox.client()
+    client.create(deployment("init", namespace, replicas=1, init=True,
+                             annotations={"sandbox.helmdeck.dev/fail": "init-fail"}))
+
+    def init_error() -> Pod | None:
+        for p in pods(client, namespace, "init"):
+            for st in p.status.initContainerStatuses or []:
+                if st.state.terminated and st.state.terminated.exitCode != 0:
+                    return p
+        return None
+
+    pod = wait_for("Init:Error", init_error)
+    assert pod.status.phase == "Pending"
+    kubectl = subprocess.run(
+        [str(sandbox.binaries["kubectl"]), "--kubeconfig", sandbox.kubeconfig, "get", "pods",
+         "-n", namespace, "-l", "app=init", "--no-headers"],
+        capture_output=True, text=True, check=True,
+    )
+    assert "Init:Error" in kubectl.stdout
+
+
+def test_helm_cli_installs_into_sandbox(sandbox: SandboxHandle, namespace: str) -> None:
+    helm = str(sandbox.binaries["helm"])
+    env = {**os.environ, "KUBECONFIG": sandbox.kubeconfig, "HELM_CACHE_HOME": "/tmp/helmdeck-test-helm"}
+    version = subprocess.run([helm, "version", "--short"], capture_output=True, text=True, check=True, env=env)
+    assert version.stdout.startswith("v4.")
+    subprocess.run(
+        [helm, "install", "hello", str(examples_dir() / "charts" / "hello"), "-n", namespace,
+         "--wait", "--timeout", "60s"],
+        capture_output=True, text=True, check=True, env=env,
+    )
+    listing = subprocess.run([helm, "ls", "-n", namespace, "-o", "json"],
+                             capture_output=True, text=True, check=True, env=env)
+    releases = json.loads(listing.stdout)
+    assert [(r["name"], r["status"]) for r in releases] == [("hello", "deployed")]
+
+
+def test_status_names_dead_component_and_down_leaves_nothing() -> None:
+    box = Sandbox("helmdeck-faults")
+    box.up(nodes=1)
+    try:
+        status = box.status()
+        assert status.running and not status.dead
+        scheduler = next(c for c in status.components if c.name == "kube-scheduler")
+        assert scheduler.pid
+        os.kill(scheduler.pid, 9)
+        wait_for("the scheduler to be reported dead", lambda: box.status().dead, timeout=10)
+        dead = box.status().dead
+        assert [c.name for c in dead] == ["kube-scheduler"]
+        assert dead[0].log.name == "kube-scheduler.log"
+        pids = [c.pid for c in status.components if c.pid]
+    finally:
+        assert box.down()
+    time.sleep(0.5)
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(") ")[1][0] == "Z"
+    assert not box.exists()
+    assert box.down() is False
