@@ -53,8 +53,8 @@ def _namespace_name(nodeid: str) -> str:
 @pytest.fixture
 def namespace(sandbox: SandboxHandle, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh namespace for one test, deleted afterwards (without waiting)."""
-    from lightkube.resources.core_v1 import Namespace
     from lightkube.models.meta_v1 import ObjectMeta
+    from lightkube.resources.core_v1 import Namespace
 
     client = sandbox.client()
     name = _namespace_name(request.node.nodeid)

@@ -243,7 +243,7 @@ class Sandbox:
                     ready = any(
                         c.type == "Ready" and c.status == "True" for c in (node.status.conditions or [])
                     ) if node.status else False
-                    st.nodes.append({"name": node.metadata.name, "ready": ready})  # type: ignore[union-attr]
+                    st.nodes.append({"name": node.metadata.name, "ready": ready})
         return st
 
     def _collect_dead_note(self) -> None:
@@ -301,7 +301,7 @@ class Sandbox:
             for node in client.list(Node):
                 conds = (node.status.conditions if node.status else None) or []
                 if any(c.type == "Ready" and c.status == "True" for c in conds):
-                    waiting.discard(node.metadata.name)  # type: ignore[union-attr]
+                    waiting.discard(node.metadata.name)
             if waiting:
                 time.sleep(0.3)
         if waiting:

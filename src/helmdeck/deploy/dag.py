@@ -1,0 +1,151 @@
+"""Runs tasks in dependency order, independent ones in parallel (bounded), skipping the dependents
+of a failed task while everything else goes on.
+
+A task starts as soon as all of its dependencies succeeded, not when a whole "level" finished, so a
+slow component holds back only what needs it: the run takes about the critical path.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class TaskState(enum.StrEnum):
+    pending = "pending"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    skipped = "skipped"
+
+
+@dataclass
+class TaskOutcome(Generic[T]):
+    name: str
+    state: TaskState
+    result: T | None = None
+    error: BaseException | None = None
+    skipped_because: list[str] = field(default_factory=list)
+
+
+def run_dag(
+    needs: Mapping[str, Iterable[str]],
+    work: Callable[[str], T],
+    *,
+    parallel: int = 4,
+    failed: Callable[[T], bool] = lambda _result: False,
+    on_state: Callable[[str, TaskState], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> dict[str, TaskOutcome[T]]:
+    """Run ``work(name)`` for every task once its ``needs`` succeeded.
+
+    A task fails when ``work`` raises or when ``failed(result)`` says so; tasks that depend on it,
+    directly or not, are skipped. ``cancel`` stops new tasks from starting (running ones finish).
+    """
+    deps = {name: set(ds) for name, ds in needs.items()}
+    for name, ds in deps.items():
+        unknown = ds - deps.keys()
+        if unknown:
+            raise ValueError(f"task {name!r} needs unknown tasks: {sorted(unknown)}")
+    outcomes: dict[str, TaskOutcome[T]] = {n: TaskOutcome(n, TaskState.pending) for n in deps}
+
+    def notify(name: str, state: TaskState) -> None:
+        outcomes[name].state = state
+        if on_state:
+            on_state(name, state)
+
+    def ready(name: str) -> bool:
+        return outcomes[name].state is TaskState.pending and all(
+            outcomes[d].state is TaskState.succeeded for d in deps[name]
+        )
+
+    def skip_dependents_of(root: str) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for name, ds in deps.items():
+                if outcomes[name].state is not TaskState.pending:
+                    continue
+                blockers = [d for d in ds if outcomes[d].state in (TaskState.failed, TaskState.skipped)]
+                if blockers:
+                    outcomes[name].skipped_because = sorted(blockers)
+                    notify(name, TaskState.skipped)
+                    changed = True
+
+    running: dict[Future[T], str] = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="helmdeck-task") as pool:
+        while True:
+            if not (cancel and cancel.is_set()):
+                for name in sorted(deps):
+                    if len(running) >= max(1, parallel):
+                        break
+                    if ready(name):
+                        notify(name, TaskState.running)
+                        running[pool.submit(work, name)] = name
+            if not running:
+                break
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                name = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BaseException as exc:  # a task's failure must not stop its siblings
+                    outcomes[name].error = exc
+                    notify(name, TaskState.failed)
+                    skip_dependents_of(name)
+                    continue
+                outcomes[name].result = result
+                if failed(result):
+                    notify(name, TaskState.failed)
+                    skip_dependents_of(name)
+                else:
+                    notify(name, TaskState.succeeded)
+    for outcome in outcomes.values():
+        if outcome.state is TaskState.pending:  # cancelled before it could start
+            outcome.skipped_because = ["cancelled"]
+            notify(outcome.name, TaskState.skipped)
+    return outcomes
+
+
+def find_cycle(needs: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """A dependency cycle as [a, b, ..., a], or None."""
+    graph = {n: sorted(ds) for n, ds in needs.items()}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if nxt in graph and state.get(nxt) is None:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if state.get(node) is None:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def reverse_order(needs: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """The graph for teardown: a task waits for everything that depends on it."""
+    rev: dict[str, set[str]] = {n: set() for n in needs}
+    for name, ds in needs.items():
+        for d in ds:
+            if d in rev:
+                rev[d].add(name)
+    return rev

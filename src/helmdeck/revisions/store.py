@@ -1,0 +1,145 @@
+"""Platform revisions: after every change, which release revision each component is at.
+
+One Secret per platform revision in the platform's admin namespace, holding gzip-compressed JSON,
+so several operators (and the web service) read the same history from the cluster itself. Helm
+keeps each component's own history; a platform revision ties them together for
+``helmdeck history`` and ``helmdeck rollback``.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lightkube import Client
+from lightkube.core.exceptions import ApiError
+from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.resources.core_v1 import Secret
+
+from helmdeck.errors import ClusterError
+
+KIND_LABEL = "helmdeck.dev/kind"
+PLATFORM_LABEL = "helmdeck.dev/platform"
+REVISION_LABEL = "helmdeck.dev/revision"
+
+
+@dataclass
+class ComponentRevision:
+    release: str
+    namespace: str
+    chart: str
+    chart_version: str
+    revision: int
+    status: str
+    extension: str | None = None
+
+
+@dataclass
+class PlatformRevision:
+    revision: int
+    platform: str
+    environment: str | None
+    spec_digest: str
+    operation: str
+    user: str
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    result: str = "succeeded"
+    components: dict[str, ComponentRevision] = field(default_factory=dict)
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlatformRevision:
+        comps = {k: ComponentRevision(**v) for k, v in data.get("components", {}).items()}
+        return cls(**{**data, "components": comps})
+
+
+def _secret_name(platform: str, revision: int) -> str:
+    return f"helmdeck.rev.{platform}.v{revision}"
+
+
+class RevisionStore:
+    def __init__(self, client: Client, namespace: str, platform: str) -> None:
+        self.client = client
+        self.namespace = namespace
+        self.platform = platform
+
+    def list(self) -> list[PlatformRevision]:
+        try:
+            secrets = self.client.list(
+                Secret,
+                namespace=self.namespace,
+                labels={KIND_LABEL: "platform-revision", PLATFORM_LABEL: self.platform},
+            )
+            out = [self._decode(s) for s in secrets]
+        except ApiError as exc:
+            if exc.status.code == 404:
+                return []
+            raise ClusterError(f"cannot read platform revisions: {exc.status.message}") from exc
+        return sorted(out, key=lambda r: r.revision)
+
+    def get(self, revision: int) -> PlatformRevision:
+        try:
+            return self._decode(self.client.get(Secret, _secret_name(self.platform, revision),
+                                                namespace=self.namespace))
+        except ApiError as exc:
+            if exc.status.code == 404:
+                known = ", ".join(str(r.revision) for r in self.list()) or "none"
+                raise ClusterError(
+                    f"platform {self.platform} has no revision {revision}",
+                    fix=f"pick one of the recorded revisions ({known}); see 'helmdeck history'",
+                ) from exc
+            raise
+
+    def latest(self) -> PlatformRevision | None:
+        revs = self.list()
+        return revs[-1] if revs else None
+
+    def record(self, rev: PlatformRevision) -> PlatformRevision:
+        """Store ``rev`` as the next revision number (retrying if another writer took it)."""
+        for _ in range(5):
+            latest = self.latest()
+            rev.revision = (latest.revision if latest else 0) + 1
+            payload = base64.b64encode(gzip.compress(json.dumps(rev.to_json()).encode())).decode()
+            secret = Secret(
+                metadata=ObjectMeta(
+                    name=_secret_name(self.platform, rev.revision),
+                    namespace=self.namespace,
+                    labels={
+                        KIND_LABEL: "platform-revision",
+                        PLATFORM_LABEL: self.platform,
+                        REVISION_LABEL: str(rev.revision),
+                        "app.kubernetes.io/managed-by": "helmdeck",
+                    },
+                ),
+                type="helmdeck.dev/platform-revision",
+                data={"record": payload},
+            )
+            try:
+                self.client.create(secret)
+                return rev
+            except ApiError as exc:
+                if exc.status.code != 409:
+                    raise ClusterError(f"cannot record platform revision: {exc.status.message}") from exc
+        raise ClusterError("could not record the platform revision: too many concurrent writers")
+
+    def purge(self) -> int:
+        revs = self.list()
+        for r in revs:
+            try:
+                self.client.delete(Secret, _secret_name(self.platform, r.revision), namespace=self.namespace)
+            except ApiError as exc:
+                if exc.status.code != 404:
+                    raise
+        return len(revs)
+
+    @staticmethod
+    def _decode(secret: Secret) -> PlatformRevision:
+        raw = (secret.data or {}).get("record", "")
+        return PlatformRevision.from_json(json.loads(gzip.decompress(base64.b64decode(raw))))

@@ -1,0 +1,93 @@
+"""The DAG executor: order, bounded parallelism, failure isolation."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from helmdeck.deploy.dag import TaskState, find_cycle, reverse_order, run_dag
+
+
+def test_runs_in_dependency_order() -> None:
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def work(name: str) -> str:
+        with lock:
+            order.append(name)
+        return name
+
+    needs = {"db": [], "cache": [], "api": ["db", "cache"], "ui": ["api"]}
+    out = run_dag(needs, work, parallel=4)
+    assert all(o.state is TaskState.succeeded for o in out.values())
+    assert order.index("api") > order.index("db") and order.index("api") > order.index("cache")
+    assert order.index("ui") > order.index("api")
+
+
+def test_failure_skips_dependents_only() -> None:
+    needs = {"db": [], "api": ["db"], "ui": ["api"], "docs": []}
+
+    def work(name: str) -> str:
+        if name == "db":
+            raise RuntimeError("boom")
+        return name
+
+    out = run_dag(needs, work)
+    assert out["db"].state is TaskState.failed
+    assert str(out["db"].error) == "boom"
+    assert out["api"].state is TaskState.skipped and out["api"].skipped_because == ["db"]
+    assert out["ui"].state is TaskState.skipped and out["ui"].skipped_because == ["api"]
+    assert out["docs"].state is TaskState.succeeded
+
+
+def test_failed_result_counts_as_failure() -> None:
+    out = run_dag({"a": [], "b": ["a"]}, lambda n: n == "a", failed=lambda r: r)
+    assert out["a"].state is TaskState.failed and out["b"].state is TaskState.skipped
+
+
+def test_parallelism_is_bounded_and_starts_early() -> None:
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+    started: dict[str, float] = {}
+
+    def work(name: str) -> None:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+            started[name] = time.monotonic()
+        time.sleep(0.3 if name == "slow" else 0.05)
+        with lock:
+            active -= 1
+
+    needs = {f"t{i}": [] for i in range(6)} | {"slow": [], "after-fast": ["t0"], "after-slow": ["slow"]}
+    t0 = time.monotonic()
+    run_dag(needs, work, parallel=3)
+    assert peak <= 3
+    # a task waits only for its own dependencies, not for a whole level
+    assert started["after-fast"] - t0 < started["after-slow"] - t0
+
+
+def test_cancel_stops_new_tasks() -> None:
+    cancel = threading.Event()
+
+    def work(name: str) -> None:
+        cancel.set()
+
+    out = run_dag({"a": [], "b": ["a"]}, work, parallel=1, cancel=cancel)
+    assert out["a"].state is TaskState.succeeded
+    assert out["b"].state is TaskState.skipped and out["b"].skipped_because == ["cancelled"]
+
+
+def test_unknown_dependency_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        run_dag({"a": ["zzz"]}, lambda n: n)
+
+
+def test_find_cycle_and_reverse() -> None:
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": ["b"], "b": []}) is None
+    assert reverse_order({"db": [], "api": ["db"]}) == {"db": {"api"}, "api": set()}
