@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 
 from helmdeck import __version__
+from helmdeck.cli import spec_cmds
 from helmdeck.cli.output import err_console
 from helmdeck.cli.sandbox import app as sandbox_app
 from helmdeck.errors import HelmdeckError
+from helmdeck.secrets.redact import RedactingFilter, known_redactor
 
 app = typer.Typer(
     name="helmdeck",
@@ -25,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+spec_cmds.register(app)
 
 
 def _version_callback(value: bool) -> None:
@@ -41,6 +44,8 @@ def root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
 ) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
 
 
 def _wants_json(argv: list[str]) -> bool:
@@ -56,32 +61,24 @@ def main() -> None:
     """Entry point: user errors print a message and a fix, never a traceback."""
     argv = sys.argv[1:]
     try:
-        app(args=argv, standalone_mode=False)
+        # standalone mode lets Typer print usage errors itself; everything else comes back here
+        app(args=argv, prog_name="helmdeck")
     except HelmdeckError as exc:
+        exc = known_redactor().error(exc)
         if _wants_json(argv):
             sys.stdout.write(json.dumps(exc.as_dict(), indent=2) + "\n")
         else:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: keep tracebacks out of users' terminals
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         fd, path = tempfile.mkstemp(prefix="helmdeck-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:
             traceback.print_exc(file=fh)
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]internal error:[/] {type(exc).__name__}: {known_redactor().text(str(exc))}\n"
             f"  details were written to {path}; please report them.",
             highlight=False,
         )

@@ -18,6 +18,12 @@ class OutputFormat(enum.StrEnum):
     json = "json"
 
 
-def emit_json(data: Any) -> None:
+def emit_json(data: Any, *, reveal: bool = False) -> None:
+    """Print ``data`` as JSON, with every secret value helmdeck knows of redacted (unless the user
+    asked to ``reveal`` one)."""
+    from helmdeck.secrets.redact import known_redactor
+
+    if not reveal:
+        data = known_redactor().redact(data)
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
     sys.stdout.flush()

@@ -124,7 +124,7 @@ def find_cycle(needs: Mapping[str, Iterable[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in graph.get(node, []):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt in graph and state.get(nxt) is None:
                 found = visit(nxt)
                 if found:

@@ -86,8 +86,9 @@ class RevisionStore:
 
     def get(self, revision: int) -> PlatformRevision:
         try:
-            return self._decode(self.client.get(Secret, _secret_name(self.platform, revision),
-                                                namespace=self.namespace))
+            return self._decode(
+                self.client.get(Secret, _secret_name(self.platform, revision), namespace=self.namespace)
+            )
         except ApiError as exc:
             if exc.status.code == 404:
                 known = ", ".join(str(r.revision) for r in self.list()) or "none"

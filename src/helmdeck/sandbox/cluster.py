@@ -90,9 +90,7 @@ class Sandbox:
 
     def __init__(self, name: str = DEFAULT_NAME, *, binaries: SandboxBinaries | None = None) -> None:
         if not name or not name.replace("-", "").isalnum() or name != name.lower():
-            raise SandboxError(
-                f"invalid sandbox name {name!r}", fix="use lower-case letters, digits and dashes"
-            )
+            raise SandboxError(f"invalid sandbox name {name!r}", fix="use lower-case letters, digits and dashes")
         self.name = name
         self._binaries = binaries
 
@@ -125,9 +123,7 @@ class Sandbox:
     def _kwokctl(self, *args: str, timeout: float = 300, step: str) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.binaries["kwokctl"]), "--name", self.name, *args]
         try:
-            proc = subprocess.run(
-                cmd, env=self._env(), capture_output=True, text=True, timeout=timeout, check=False
-            )
+            proc = subprocess.run(cmd, env=self._env(), capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise SandboxError(
                 f"kwokctl timed out after {timeout:.0f}s during '{step}'",
@@ -184,8 +180,16 @@ class Sandbox:
         config = self._config_file()
         try:
             self._kwokctl(
-                "--config", str(config), "create", "cluster", "--wait", f"{int(timeout)}s",
-                "--timeout", f"{int(timeout)}s", timeout=timeout + 60, step="create cluster",
+                "--config",
+                str(config),
+                "create",
+                "cluster",
+                "--wait",
+                f"{int(timeout)}s",
+                "--timeout",
+                f"{int(timeout)}s",
+                timeout=timeout + 60,
+                step="create cluster",
             )
         except SandboxError:
             self._collect_dead_note()
@@ -240,9 +244,11 @@ class Sandbox:
                 st.server = str(client.config.cluster.server)
                 st.version = _server_version(client)
                 for node in client.list(Node):
-                    ready = any(
-                        c.type == "Ready" and c.status == "True" for c in (node.status.conditions or [])
-                    ) if node.status else False
+                    ready = (
+                        any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
+                        if node.status
+                        else False
+                    )
                     st.nodes.append({"name": node.metadata.name, "ready": ready})
         return st
 

@@ -1,0 +1,256 @@
+"""Resource classes for any kind, built-in or custom, whose objects decode to plain dicts.
+
+Objects mostly come from rendered manifests, so helmdeck handles them as dicts (the shape the API
+returns) rather than lightkube's typed models. The classes made here are lightkube generic
+resources that are *not* registered in lightkube's global registry: registering ``apps/v1
+Deployment`` there would change what ``lightkube.codecs`` returns for other code.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import lightkube
+from lightkube.core import resource as lk_resource
+from lightkube.core.exceptions import LoadResourceError
+from lightkube.core.resource_registry import resource_registry
+from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource, create_api_info
+from lightkube.types import PatchType
+
+from helmdeck.cluster.client import FIELD_MANAGER, get_json, translate_errors
+from helmdeck.cluster.objects import ObjRef
+from helmdeck.errors import ClusterError
+
+GenericResource = type[GenericNamespacedResource] | type[GenericGlobalResource]
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+
+_lock = threading.Lock()
+_infos: dict[tuple[str, str], KindInfo] = {}
+_classes: dict[KindInfo, GenericResource] = {}
+
+
+def _builtin_info(api_version: str, kind: str) -> KindInfo | None:
+    """Scope and plural from lightkube's bundled models (no request needed for standard kinds)."""
+    try:
+        typed = resource_registry.load(api_version, kind)
+    except (LoadResourceError, ImportError, ValueError):
+        return None
+    info = lk_resource.api_info(typed)
+    namespaced = issubclass(typed, lk_resource.NamespacedResource)
+    return KindInfo(api_version, kind, info.plural, namespaced)
+
+
+def _discover(client: lightkube.Client, api_version: str, kind: str) -> KindInfo | None:
+    path = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    listing = get_json(client, path)
+    if not isinstance(listing, Mapping):
+        return None
+    for entry in listing.get("resources") or []:
+        if entry.get("kind") == kind and "/" not in str(entry.get("name", "")):
+            return KindInfo(api_version, kind, str(entry["name"]), bool(entry.get("namespaced")))
+    return None
+
+
+def kind_info(client: lightkube.Client | None, api_version: str, kind: str) -> KindInfo | None:
+    """How the API serves ``kind``: plural and scope; None when the cluster does not serve it.
+
+    Standard kinds are answered from lightkube's models; others by API discovery (cached once found;
+    a miss is not cached since a CRD may be installed a moment later).
+    """
+    key = (api_version, kind)
+    with _lock:
+        known = _infos.get(key)
+    if known is not None:
+        return known
+    info = _builtin_info(api_version, kind)
+    if info is None and client is not None:
+        info = _discover(client, api_version, kind)
+    if info is not None:
+        with _lock:
+            _infos[key] = info
+    return info
+
+
+def resource_class(info: KindInfo) -> GenericResource:
+    with _lock:
+        cls = _classes.get(info)
+        if cls is None:
+            group, _, version = info.api_version.rpartition("/")
+            base: type[Any] = GenericNamespacedResource if info.namespaced else GenericGlobalResource
+            cls = cast(
+                GenericResource,
+                type(
+                    info.kind,
+                    (base,),
+                    {"_api_info": create_api_info(group, version, info.kind, info.plural)},
+                ),
+            )
+            _classes[info] = cls
+        return cls
+
+
+def resource_for(client: lightkube.Client | None, api_version: str, kind: str) -> GenericResource:
+    """The dict-decoding resource class for a kind; ClusterError when the cluster does not serve it."""
+    info = kind_info(client, api_version, kind)
+    if info is None:
+        raise ClusterError(
+            f"the cluster does not serve {kind} ({api_version})",
+            fix="install the CustomResourceDefinition (or the operator/chart that provides it) first",
+        )
+    return resource_class(info)
+
+
+def normalize(client: lightkube.Client | None, ref: ObjRef) -> tuple[ObjRef, KindInfo | None]:
+    """``ref`` with the namespace dropped for cluster-scoped kinds, and how its kind is served."""
+    info = kind_info(client, ref.api_version, ref.kind)
+    if info is not None and not info.namespaced and ref.namespace is not None:
+        ref = ref.cluster_scoped()
+    return ref, info
+
+
+def get_object(client: lightkube.Client, ref: ObjRef) -> dict[str, Any] | None:
+    """The live object as a dict, or None when it does not exist (or its kind is not served)."""
+    ref, info = normalize(client, ref)
+    if info is None:
+        return None
+    res = resource_class(info)
+    obj: Mapping[str, Any]
+    with translate_errors(client, f"read {ref}"):
+        try:
+            if info.namespaced:
+                namespaced = cast(type[GenericNamespacedResource], res)
+                obj = client.get(namespaced, ref.name, namespace=ref.namespace)
+            else:
+                obj = client.get(cast(type[GenericGlobalResource], res), ref.name)
+        except lightkube.ApiError as err:
+            if err.status.code == 404:
+                return None
+            raise
+    return {"apiVersion": info.api_version, "kind": info.kind, **obj}
+
+
+def list_objects(
+    client: lightkube.Client,
+    api_version: str,
+    kind: str,
+    *,
+    namespace: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Objects of a kind (in one namespace, or all namespaces when None), as dicts.
+
+    With ``limit``, at most that many objects are fetched (one page), for "is there any?" checks.
+    """
+    info = kind_info(client, api_version, kind)
+    if info is None:
+        return
+    res = resource_class(info)
+    where = f"{kind} in namespace {namespace}" if namespace else kind
+    items: Iterable[Mapping[str, Any]]
+    with translate_errors(client, f"list {where}"):
+        if info.namespaced:
+            items = client.list(
+                cast(type[GenericNamespacedResource], res),
+                namespace=namespace or lightkube.ALL_NS,
+                labels=dict(labels) if labels else None,
+                fields=dict(fields) if fields else None,
+                chunk_size=limit,
+            )
+        else:
+            items = client.list(
+                cast(type[GenericGlobalResource], res),
+                labels=dict(labels) if labels else None,
+                fields=dict(fields) if fields else None,
+                chunk_size=limit,
+            )
+        for count, item in enumerate(items, start=1):
+            # items of a list response carry no apiVersion/kind
+            yield {"apiVersion": info.api_version, "kind": info.kind, **item}
+            if limit is not None and count >= limit:
+                return
+
+
+def _doc_ref(client: lightkube.Client, doc: Mapping[str, Any], namespace: str | None) -> tuple[ObjRef, KindInfo]:
+    ref, info = normalize(client, ObjRef.from_manifest(doc, namespace or client.namespace))
+    if info is None:
+        raise ClusterError(
+            f"the cluster does not serve {ref.kind} ({ref.api_version})",
+            where=str(ref),
+            fix="install the CustomResourceDefinition (or the operator/chart that provides it) first",
+        )
+    return ref, info
+
+
+def apply_object(
+    client: lightkube.Client,
+    doc: Mapping[str, Any],
+    *,
+    namespace: str | None = None,
+    force: bool = False,
+    field_manager: str | None = None,
+) -> dict[str, Any]:
+    """Server-side apply one object of any kind (created when missing); returns the live object."""
+    ref, info = _doc_ref(client, doc, namespace)
+    body = dict(doc)
+    if info.namespaced:
+        body["metadata"] = {**(doc.get("metadata") or {}), "namespace": ref.namespace}
+    res = resource_class(info)
+    manager = field_manager or FIELD_MANAGER
+    out: Mapping[str, Any]
+    with translate_errors(client, f"apply {ref}", str(ref)):
+        if info.namespaced:
+            out = client.patch(
+                cast(type[GenericNamespacedResource], res),
+                ref.name,
+                body,
+                namespace=ref.namespace,
+                patch_type=PatchType.APPLY,
+                field_manager=manager,
+                force=force,
+            )
+        else:
+            out = client.patch(
+                cast(type[GenericGlobalResource], res),
+                ref.name,
+                body,
+                patch_type=PatchType.APPLY,
+                field_manager=manager,
+                force=force,
+            )
+    return dict(out)
+
+
+def delete_object(client: lightkube.Client, ref: ObjRef) -> bool:
+    """Delete an object (background cascade); False when it was not there."""
+    ref, info = normalize(client, ref)
+    if info is None:
+        return False
+    res = resource_class(info)
+    with translate_errors(client, f"delete {ref}", str(ref)):
+        try:
+            if info.namespaced:
+                client.delete(cast(type[GenericNamespacedResource], res), ref.name, namespace=ref.namespace)
+            else:
+                client.delete(cast(type[GenericGlobalResource], res), ref.name)
+        except lightkube.ApiError as err:
+            if err.status.code == 404:
+                return False
+            raise
+    return True

@@ -1,0 +1,153 @@
+"""The platform's namespaces: created with labels saying helmdeck made them, removed only when empty.
+
+A namespace that existed before helmdeck (no ``managed-by`` label, or another platform's) is used
+as is and never deleted by helmdeck.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import lightkube
+from lightkube.generic_resource import GenericGlobalResource
+
+from helmdeck.cluster.client import translate_errors
+from helmdeck.cluster.kinds import KindInfo, list_objects, resource_class
+from helmdeck.errors import ClusterError
+
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+PLATFORM_LABEL = "helmdeck.dev/platform"
+_NAMESPACE = KindInfo("v1", "Namespace", "namespaces", False)
+
+# What keeps a namespace from being "empty": workloads, their pods, claims, and Helm releases.
+_CONTENTS = (
+    ("v1", "Pod", None),
+    ("apps/v1", "Deployment", None),
+    ("apps/v1", "StatefulSet", None),
+    ("apps/v1", "DaemonSet", None),
+    ("apps/v1", "ReplicaSet", None),
+    ("batch/v1", "Job", None),
+    ("batch/v1", "CronJob", None),
+    ("v1", "PersistentVolumeClaim", None),
+    ("v1", "Secret", {"owner": "helm"}),  # Helm's release records
+)
+
+
+@dataclass(frozen=True)
+class NamespaceState:
+    name: str
+    created: bool  # created by this call
+    managed: bool  # carries helmdeck's labels for this platform
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "created": self.created, "managed": self.managed}
+
+
+def _res() -> type[GenericGlobalResource]:
+    return cast(type[GenericGlobalResource], resource_class(_NAMESPACE))
+
+
+def is_managed(namespace: Mapping[str, Any], platform: str) -> bool:
+    labels = (namespace.get("metadata") or {}).get("labels") or {}
+    return bool(labels.get(MANAGED_BY_LABEL) == "helmdeck" and labels.get(PLATFORM_LABEL) == platform)
+
+
+def get_namespace(client: lightkube.Client, name: str) -> dict[str, Any] | None:
+    with translate_errors(client, f"read namespace {name}"):
+        try:
+            return dict(client.get(_res(), name))
+        except lightkube.ApiError as err:
+            if err.status.code == 404:
+                return None
+            raise
+
+
+def _wait_gone(client: lightkube.Client, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while get_namespace(client, name) is not None:
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"namespace {name} is still terminating after {timeout:.0f}s",
+                where=f"Namespace {name}",
+                fix=f"see what blocks it: kubectl get namespace {name} -o yaml (finalizers, conditions)",
+            )
+        time.sleep(1.0)
+
+
+def ensure_namespace(
+    client: lightkube.Client, name: str, platform: str, *, terminating_timeout: float = 120.0
+) -> NamespaceState:
+    """The namespace exists afterwards; if this call created it, it carries helmdeck's labels.
+
+    A namespace still terminating (from an earlier undeploy) is waited for, then created again.
+    """
+    existing = get_namespace(client, name)
+    if existing is not None and (existing.get("status") or {}).get("phase") == "Terminating":
+        _wait_gone(client, name, terminating_timeout)
+        existing = None
+    if existing is not None:
+        return NamespaceState(name, created=False, managed=is_managed(existing, platform))
+    body = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {MANAGED_BY_LABEL: "helmdeck", PLATFORM_LABEL: platform}},
+    }
+    with translate_errors(client, f"create namespace {name}", f"Namespace {name}"):
+        try:
+            client.create(cast(GenericGlobalResource, cast(Any, _res())(body)))
+        except lightkube.ApiError as err:
+            if err.status.code != 409:  # 409: created meanwhile by someone else; use it
+                raise
+            raced = get_namespace(client, name) or {}
+            return NamespaceState(name, created=False, managed=is_managed(raced, platform))
+    return NamespaceState(name, created=True, managed=True)
+
+
+def ensure_namespaces(client: lightkube.Client, names: Iterable[str], platform: str) -> list[NamespaceState]:
+    return [ensure_namespace(client, name, platform) for name in dict.fromkeys(names)]
+
+
+def namespace_blockers(client: lightkube.Client, name: str) -> list[str]:
+    """What still lives in the namespace that makes it not empty (the first of each kind)."""
+    found = []
+    for api_version, kind, labels in _CONTENTS:
+        for obj in list_objects(client, api_version, kind, namespace=name, labels=labels, limit=1):
+            found.append(f"{kind} {obj['metadata']['name']}")
+    return found
+
+
+@dataclass(frozen=True)
+class NamespaceRemoval:
+    name: str
+    deleted: bool
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "deleted": self.deleted, "reason": self.reason}
+
+
+def delete_namespace_if_empty(
+    client: lightkube.Client, name: str, platform: str, *, wait: float = 0.0
+) -> NamespaceRemoval:
+    """Delete a namespace helmdeck created for ``platform`` once no workloads, pods, claims or Helm
+    releases remain in it; with ``wait``, also wait (up to that many seconds) until it is gone."""
+    namespace = get_namespace(client, name)
+    if namespace is None:
+        return NamespaceRemoval(name, False, "does not exist")
+    if not is_managed(namespace, platform):
+        return NamespaceRemoval(name, False, f"not created by helmdeck for platform {platform}; kept")
+    blockers = namespace_blockers(client, name)
+    if blockers:
+        return NamespaceRemoval(name, False, "not empty: " + ", ".join(blockers))
+    with translate_errors(client, f"delete namespace {name}", f"Namespace {name}"):
+        try:
+            client.delete(_res(), name)
+        except lightkube.ApiError as err:
+            if err.status.code != 404:
+                raise
+    if wait > 0:
+        _wait_gone(client, name, wait)
+    return NamespaceRemoval(name, True, "deleted")

@@ -1,0 +1,261 @@
+"""A workload's pods: which are current, what their containers are doing, and their last log lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+import lightkube
+
+from helmdeck.cluster.readiness import FAILING_WAIT_REASONS, Health, group_of, pod_failure, pod_health
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
+class ContainerSummary:
+    name: str
+    init: bool
+    ready: bool
+    state: str  # running | waiting | terminated | unknown
+    reason: str | None  # of the waiting or terminated state
+    message: str | None
+    exit_code: int | None  # of the current terminated state
+    last_exit_code: int | None  # of the previous run (lastState.terminated)
+    last_reason: str | None
+    restart_count: int
+    image: str | None
+
+    @property
+    def failing(self) -> bool:
+        if self.state == "waiting":
+            return self.reason in FAILING_WAIT_REASONS
+        return self.init and self.state == "terminated" and (self.exit_code or 0) != 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "init": self.init,
+            "ready": self.ready,
+            "state": self.state,
+            "reason": self.reason,
+            "message": self.message,
+            "exitCode": self.exit_code,
+            "lastExitCode": self.last_exit_code,
+            "lastReason": self.last_reason,
+            "restartCount": self.restart_count,
+            "image": self.image,
+        }
+
+
+@dataclass(frozen=True)
+class PodSummary:
+    namespace: str
+    name: str
+    uid: str
+    phase: str
+    node: str | None
+    health: Health
+    containers: tuple[ContainerSummary, ...] = ()
+    claims: tuple[str, ...] = ()  # PersistentVolumeClaims the pod mounts
+
+    @property
+    def failing_container(self) -> ContainerSummary | None:
+        """The container whose logs explain the failure: a failing one, else one that restarted."""
+        for container in self.containers:
+            if container.failing:
+                return container
+        restarted = [c for c in self.containers if c.restart_count and c.last_exit_code]
+        return restarted[0] if restarted else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "phase": self.phase,
+            "node": self.node,
+            "health": self.health.as_dict(),
+            "containers": [c.as_dict() for c in self.containers],
+        }
+
+
+def _container_summary(status: Mapping[str, Any], *, init: bool) -> ContainerSummary:
+    state = _map(status.get("state"))
+    kind, detail = "unknown", _map(None)
+    for key in ("waiting", "running", "terminated"):
+        if key in state:
+            kind, detail = key, _map(state.get(key))
+            break
+    last = _map(_map(status.get("lastState")).get("terminated"))
+    exit_code = detail.get("exitCode") if kind == "terminated" else None
+    return ContainerSummary(
+        name=str(status.get("name", "")),
+        init=init,
+        ready=bool(status.get("ready")),
+        state=kind,
+        reason=detail.get("reason"),
+        message=detail.get("message"),
+        exit_code=exit_code if isinstance(exit_code, int) else None,
+        last_exit_code=last.get("exitCode") if isinstance(last.get("exitCode"), int) else None,
+        last_reason=last.get("reason"),
+        restart_count=int(status.get("restartCount") or 0),
+        image=status.get("image"),
+    )
+
+
+def summarize_pod(pod: Mapping[str, Any]) -> PodSummary:
+    meta, spec, status = _map(pod.get("metadata")), _map(pod.get("spec")), _map(pod.get("status"))
+    containers = tuple(
+        _container_summary(s, init=key == "initContainerStatuses")
+        for key in ("initContainerStatuses", "containerStatuses")
+        for s in _list(status.get(key))
+        if isinstance(s, Mapping)
+    )
+    claims = tuple(
+        str(_map(v.get("persistentVolumeClaim")).get("claimName"))
+        for v in _list(spec.get("volumes"))
+        if isinstance(v, Mapping) and _map(v.get("persistentVolumeClaim")).get("claimName")
+    )
+    return PodSummary(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        uid=str(meta.get("uid", "")),
+        phase=str(status.get("phase") or "Pending"),
+        node=spec.get("nodeName"),
+        health=pod_health(pod),
+        containers=containers,
+        claims=claims,
+    )
+
+
+def matches_selector(selector: Mapping[str, Any] | None, labels: Mapping[str, Any] | None) -> bool:
+    """A metav1.LabelSelector (matchLabels + matchExpressions) against an object's labels.
+
+    An empty selector matches everything, as the API defines it; a missing one matches nothing.
+    """
+    if selector is None:
+        return False
+    labels = labels or {}
+    for key, value in _map(selector.get("matchLabels")).items():
+        if labels.get(key) != value:
+            return False
+    for expr in _list(selector.get("matchExpressions")):
+        key, op, values = expr.get("key"), expr.get("operator"), _list(expr.get("values"))
+        present = key in labels
+        if op == "In" and not (present and labels[key] in values):
+            return False
+        if op == "NotIn" and present and labels[key] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def owned_by(obj: Mapping[str, Any], uid: str) -> bool:
+    return any(_map(ref).get("uid") == uid for ref in _list(_map(obj.get("metadata")).get("ownerReferences")))
+
+
+def _revision(obj: Mapping[str, Any]) -> int:
+    value = _map(_map(obj.get("metadata")).get("annotations")).get("deployment.kubernetes.io/revision")
+    try:
+        return int(value) if value is not None else -1
+    except ValueError:
+        return -1
+
+
+def current_replicaset(
+    deployment: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The ReplicaSet of the Deployment's current revision (the newest when the revisions disagree)."""
+    uid = str(_map(deployment.get("metadata")).get("uid", ""))
+    owned = [rs for rs in replicasets if uid and owned_by(rs, uid)]
+    if not owned:
+        return None
+    want = _revision(deployment)
+    for rs in owned:
+        if want >= 0 and _revision(rs) == want:
+            return rs
+    return max(owned, key=_revision)
+
+
+def current_pods(
+    workload: Mapping[str, Any],
+    pods: Iterable[Mapping[str, Any]],
+    replicasets: Iterable[Mapping[str, Any]] = (),
+) -> list[Mapping[str, Any]]:
+    """The pods that make up the workload's current revision (old-revision pods of a rolling update
+    are left out: their failures are what the update is replacing)."""
+    kind = workload.get("kind")
+    group = group_of(str(workload.get("apiVersion", "")))
+    meta, spec = _map(workload.get("metadata")), _map(workload.get("spec"))
+    status = _map(workload.get("status"))
+    uid = str(meta.get("uid", ""))
+    pods = list(pods)
+    if group == "" and kind == "Pod":
+        return [workload]
+    if not uid:  # not a live object: fall back to the selector
+        selector = _map(spec.get("selector"))
+        return [p for p in pods if matches_selector(selector, _labels(p))]
+    if group == "apps" and kind == "Deployment":
+        rs = current_replicaset(workload, replicasets)
+        if rs is None:
+            return []
+        uid = str(_map(rs.get("metadata")).get("uid", ""))
+    owned = [p for p in pods if owned_by(p, uid)]
+    if group == "apps" and kind == "StatefulSet" and status.get("updateRevision"):
+        return [p for p in owned if _labels(p).get("controller-revision-hash") == status["updateRevision"]]
+    if group == "apps" and kind == "DaemonSet" and meta.get("generation") is not None:
+        generation = str(meta["generation"])
+        return [p for p in owned if _labels(p).get("pod-template-generation", generation) == generation]
+    return owned
+
+
+def _labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _map(_map(obj.get("metadata")).get("labels"))
+
+
+def pod_is_failing(pod: Mapping[str, Any]) -> str | None:
+    """Why a controller-owned pod is failing, by its container states only: a pod in phase Failed is
+    replaced by its controller (or counted by its Job), so it does not fail the workload by itself."""
+    if _map(pod.get("metadata")).get("deletionTimestamp"):
+        return None
+    if _map(pod.get("status")).get("phase") in ("Failed", "Succeeded"):
+        return None
+    return pod_failure(pod)
+
+
+@dataclass(frozen=True)
+class LogTail:
+    pod: str
+    container: str
+    lines: tuple[str, ...] = ()
+    unavailable: str | None = None  # why there are no lines
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"pod": self.pod, "container": self.container, "lines": list(self.lines)}
+        if self.unavailable:
+            out["unavailable"] = self.unavailable
+        return out
+
+
+def tail_logs(client: lightkube.Client, namespace: str, pod: str, container: str, lines: int = 20) -> LogTail:
+    """The last ``lines`` log lines of a container. Never raises for unavailable logs (a node without a
+    kubelet, as in the sandbox, a container that never started, missing permission): it says why."""
+    try:
+        text = list(client.log(pod, namespace=namespace, container=container, tail_lines=lines, newlines=False))
+    except lightkube.ApiError as err:
+        why = err.status.message or err.status.reason
+        return LogTail(pod, container, unavailable=f"logs unavailable: {why}")
+    except (httpx2.HTTPError, OSError) as err:
+        return LogTail(pod, container, unavailable=f"logs unavailable: {type(err).__name__}: {err}")
+    return LogTail(pod, container, tuple(text[-lines:]) if lines > 0 else ())

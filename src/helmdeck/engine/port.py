@@ -1,0 +1,170 @@
+"""The engine port: what helmdeck needs from Helm, whatever runs it underneath."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from helmdeck.engine.charts import LoadedChart
+from helmdeck.engine.releases import Release
+from helmdeck.engine.render import RenderedRelease
+
+
+class CancelToken:
+    """Lets another thread abort a long install or upgrade (Ctrl-C, a failed sibling...).
+
+    An engine registers how to abort its running operation with :meth:`on_cancel`; cancelling
+    before that makes the operation abort as soon as it starts.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._callbacks: list[Callable[[], None]] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            callback()
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run ``callback`` on cancel (now, if already cancelled); returns an unregister function."""
+        with self._lock:
+            already = self._cancelled
+            if not already:
+                self._callbacks.append(callback)
+        if already:
+            callback()
+
+        def unregister() -> None:
+            with self._lock:
+                if callback in self._callbacks:
+                    self._callbacks.remove(callback)
+
+        return unregister
+
+
+class HelmEngine(Protocol):
+    """Helm bound to one cluster (a kubeconfig) and a default namespace.
+
+    Every method may be called from several threads at once for *different* releases; calls for
+    the same release are serialised by the engine within a process (across processes that is the
+    platform lock's job). Errors are HelmdeckErrors: ConfigError for bad charts/values/templates,
+    ClusterError (or its subclasses in :mod:`helmdeck.engine.sdk_errors`) for cluster failures.
+    """
+
+    @property
+    def namespace(self) -> str: ...
+
+    def render(
+        self,
+        chart: LoadedChart,
+        values: Mapping[str, Any] | None,
+        release_name: str,
+        namespace: str | None = None,
+        *,
+        is_upgrade: bool = False,
+        kube_version: str | None = None,
+        api_versions: Sequence[str] = (),
+        component: str | None = None,
+        values_files: Sequence[str] = (),
+    ) -> RenderedRelease: ...
+
+    def install(
+        self,
+        chart: LoadedChart,
+        release_name: str,
+        values: Mapping[str, Any] | None,
+        *,
+        namespace: str | None = None,
+        description: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        wait: bool = False,
+        take_ownership: bool = False,
+        cancel: CancelToken | None = None,
+        component: str | None = None,
+        values_files: Sequence[str] = (),
+    ) -> Release: ...
+
+    def upgrade(
+        self,
+        chart: LoadedChart,
+        release_name: str,
+        values: Mapping[str, Any] | None,
+        *,
+        namespace: str | None = None,
+        description: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        wait: bool = False,
+        max_history: int | None = None,
+        take_ownership: bool = False,
+        cancel: CancelToken | None = None,
+        component: str | None = None,
+        values_files: Sequence[str] = (),
+    ) -> Release: ...
+
+    def rollback(
+        self,
+        release_name: str,
+        revision: int,
+        *,
+        namespace: str | None = None,
+        timeout: float | None = None,
+        wait: bool = False,
+        disable_hooks: bool = False,
+        max_history: int | None = None,
+    ) -> Release: ...
+
+    def uninstall(
+        self,
+        release_name: str,
+        *,
+        namespace: str | None = None,
+        disable_hooks: bool = False,
+        timeout: float | None = None,
+        wait: bool = False,
+        ignore_not_found: bool = False,
+        description: str | None = None,
+    ) -> Release | None: ...
+
+    def history(
+        self,
+        release_name: str,
+        *,
+        namespace: str | None = None,
+        max_revisions: int | None = None,
+        with_descriptions: bool = False,
+    ) -> list[Release]: ...
+
+    def list_releases(
+        self,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        selector: str | None = None,
+        name_filter: str | None = None,
+    ) -> list[Release]: ...
+
+    def status(self, release_name: str, *, namespace: str | None = None, revision: int | None = None) -> Release: ...
+
+    def get_manifest(self, release_name: str, revision: int | None = None, *, namespace: str | None = None) -> str: ...
+
+    def get_values(
+        self,
+        release_name: str,
+        *,
+        namespace: str | None = None,
+        revision: int | None = None,
+        all_values: bool = False,
+    ) -> dict[str, Any]: ...
+
+    def check_reachable(self) -> None: ...

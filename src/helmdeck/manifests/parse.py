@@ -1,0 +1,217 @@
+"""Parsing rendered manifests (multi-document YAML) into :class:`ManifestObject` values.
+
+Rendered output can carry secret values, so errors name the component, template, line and column
+but never quote the rendered text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+
+from helmdeck.errors import ConfigError
+from helmdeck.manifests.objects import ManifestObject
+
+
+class ManifestError(ConfigError):
+    """Rendered output that is not a list of Kubernetes objects."""
+
+
+class _ManifestLoader(yaml.CSafeLoader):
+    """libyaml's fast safe loader, minus timestamp resolution.
+
+    Kubernetes decodes manifests into JSON types, where ``2024-01-01`` stays a string; PyYAML would
+    turn it into a ``date`` (which then does not compare or serialise like the live object).
+    """
+
+
+_ManifestLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+# A document starts after a line beginning with "---" (followed by nothing, a space or a comment);
+# within a document a column-0 "---" can only be a separator, since block scalars are indented.
+_SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+_SOURCE_COMMENT = re.compile(r"^# Source: (?P<source>.+?)\s*$", re.MULTILINE)
+
+
+def _split(text: str) -> list[tuple[int, str, bool]]:
+    """(line, text, follows a separator) per non-blank document; see :func:`split_documents`."""
+    chunks: list[tuple[int, str, bool]] = []
+    start = 0
+    line = 1
+    after_separator = False
+    for match in _SEPARATOR.finditer(text):
+        chunks.append((line, text[start : match.start()], after_separator))
+        line += text.count("\n", start, match.start())
+        start = match.end()
+        after_separator = True
+    chunks.append((line, text[start:], after_separator))
+    return [chunk for chunk in chunks if chunk[1].strip()]
+
+
+def split_documents(text: str) -> list[tuple[int, str]]:
+    """Split a YAML stream at its ``---`` separators: (1-based line, text) per non-blank document.
+
+    A document's text starts right after its separator, so line 0 of the text is the separator's
+    line; adding a parser mark's line to the returned line gives the line in the whole stream.
+    """
+    return [(line, chunk) for line, chunk, _ in _split(text)]
+
+
+def _display_text(chunk: str, after_separator: bool) -> str:
+    """The document as rendered, without the rest of its separator line."""
+    if after_separator:
+        chunk = chunk.partition("\n")[2]
+    return chunk.strip("\n")
+
+
+def _location(source: str, first_line: int, error: yaml.YAMLError) -> tuple[str, int]:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is None:
+        return f"{source}:{first_line}", first_line
+    line = first_line + int(mark.line)
+    return f"{source}:{line}:{int(mark.column) + 1}", line
+
+
+def _describe(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.MarkedYAMLError):
+        parts = [p for p in (error.context, error.problem) if p]
+        return "; ".join(parts) if parts else "invalid YAML"
+    return "invalid YAML"
+
+
+def _owner(component: str | None) -> str:
+    return f"component {component}: " if component else ""
+
+
+def _load(chunk: str, *, source: str, first_line: int, component: str | None) -> Iterator[Any]:
+    try:
+        yield from yaml.load_all(chunk, Loader=_ManifestLoader)
+    except yaml.YAMLError as exc:
+        where, _ = _location(source, first_line, exc)
+        raise ManifestError(
+            f"{_owner(component)}template {source} renders invalid YAML: {_describe(exc)}",
+            where=f"{where} (rendered output)",
+            fix="inspect the rendered output (helmdeck render); the usual causes are indentation "
+            "(use nindent/toYaml) and unquoted values containing ': ' or starting with '*', '&' or '{'",
+            details={"component": component, "template": source},
+        ) from None
+
+
+def _check_object(doc: Any, *, source: str, line: int, component: str | None, named: bool = True) -> Mapping[str, Any]:
+    def fail(problem: str, fix: str) -> ManifestError:
+        return ManifestError(
+            f"{_owner(component)}template {source} renders {problem}",
+            where=f"{source}:{line} (rendered output)",
+            fix=fix,
+            details={"component": component, "template": source},
+        )
+
+    if not isinstance(doc, Mapping):
+        raise fail(
+            f"a YAML {type(doc).__name__} where a Kubernetes object was expected",
+            "each document a template renders must be a mapping with apiVersion, kind and metadata",
+        )
+    for key in ("apiVersion", "kind"):
+        if not isinstance(doc.get(key), str) or not doc.get(key):
+            raise fail(f"an object without {key}", f"set {key} in the template")
+    metadata = doc.get("metadata")
+    has_name = isinstance(metadata, Mapping) and bool(metadata.get("name") or metadata.get("generateName"))
+    if named and not has_name:
+        raise fail(
+            f"a {doc['kind']} without metadata.name",
+            "set metadata.name in the template (check that the value it uses is set)",
+        )
+    return doc
+
+
+def _content_line(chunk: str, first_line: int, after_separator: bool) -> int:
+    """The line of a document's first content (not the separator, blank lines or comments)."""
+    for offset, line in enumerate(chunk.split("\n")):
+        if offset == 0 and after_separator:
+            continue
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return first_line + offset
+    return first_line
+
+
+def _objects_from(
+    chunk: str,
+    *,
+    source: str,
+    first_line: int,
+    after_separator: bool,
+    index: int,
+    component: str | None,
+    display: str,
+) -> Iterator[ManifestObject]:
+    line = _content_line(chunk, first_line, after_separator)
+    for doc in _load(chunk, source=source, first_line=first_line, component=component):
+        if doc is None:
+            continue
+        body = _check_object(doc, source=source, line=line, component=component, named=False)
+        items = body.get("items")
+        if body.get("kind") == "List" and isinstance(items, list):
+            # kubectl and Helm accept a v1 List; its items are the objects.
+            for item in items:
+                inner = _check_object(item, source=source, line=line, component=component)
+                yield ManifestObject(inner, source, index, line, display)
+            continue
+        _check_object(body, source=source, line=line, component=component)
+        yield ManifestObject(body, source, index, line, display)
+
+
+def parse_documents(text: str, *, source: str, component: str | None = None) -> list[ManifestObject]:
+    """Parse what one template rendered into objects (empty and comment-only documents dropped).
+
+    Raises:
+        ManifestError: a document is not valid YAML or not a Kubernetes object; the error names the
+            component, the template and the line of the rendered output.
+    """
+    objects: list[ManifestObject] = []
+    for first_line, chunk, after_separator in _split(text):
+        objects.extend(
+            _objects_from(
+                chunk,
+                source=source,
+                first_line=first_line,
+                after_separator=after_separator,
+                index=len(objects),
+                component=component,
+                display=_display_text(chunk, after_separator),
+            )
+        )
+    return objects
+
+
+def parse_manifest_stream(text: str, *, component: str | None = None) -> list[ManifestObject]:
+    """Parse a release manifest (``helm get manifest``): documents headed by ``# Source:`` comments."""
+    objects: list[ManifestObject] = []
+    per_source: dict[str, int] = {}
+    for first_line, chunk, after_separator in _split(text):
+        found = _SOURCE_COMMENT.search(chunk)
+        source = found.group("source") if found else "(release manifest)"
+        index = per_source.get(source, 0)
+        display = _display_text(chunk, after_separator)
+        if found:
+            display = _SOURCE_COMMENT.sub("", display, count=1).strip("\n")
+        parsed = list(
+            _objects_from(
+                chunk,
+                source=source,
+                first_line=first_line,
+                after_separator=after_separator,
+                index=index,
+                component=component,
+                display=display,
+            )
+        )
+        per_source[source] = index + len(parsed)
+        objects.extend(parsed)
+    return objects

@@ -1,0 +1,190 @@
+"""Checks that need the whole platform: names that must be unique, references, cycles, files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helmdeck.errors import ConfigError
+from helmdeck.spec import graph
+from helmdeck.spec.names import DNS_LABEL, RELEASE_NAME_MAX
+from helmdeck.spec.platform import Platform, did_you_mean
+from helmdeck.spec.yaml_document import display_path
+
+COMPONENTS = ("spec", "components")
+
+
+def check_platform(platform: Platform) -> list[ConfigError]:
+    """Every problem found, in file order of kind; an empty list means the platform is sound."""
+    problems: list[ConfigError] = []
+    problems += _duplicate_components(platform)
+    problems += _names_fit(platform)
+    problems += _needs(platform)
+    problems += _component_environments(platform)
+    problems += _files(platform)
+    problems += _secret_targets(platform)
+    return problems
+
+
+def _duplicate_components(platform: Platform) -> list[ConfigError]:
+    first: dict[str, int] = {}
+    out = []
+    for i, c in enumerate(platform.components):
+        if c.name in first:
+            earlier = platform.line_of((*COMPONENTS, first[c.name], "name"))
+            out.append(
+                ConfigError(
+                    f"component name '{c.name}' is used twice" + (f" (first on line {earlier})" if earlier else ""),
+                    where=platform.where((*COMPONENTS, i, "name")),
+                    fix="give each component its own name; it becomes the Helm release name",
+                )
+            )
+        else:
+            first[c.name] = i
+    return out
+
+
+def _names_fit(platform: Platform) -> list[ConfigError]:
+    out = []
+    for i, c in enumerate(platform.components):
+        release = platform.release_name(c)
+        if len(release) > RELEASE_NAME_MAX:
+            out.append(
+                ConfigError(
+                    f"release name '{release}' is {len(release)} characters; Helm allows {RELEASE_NAME_MAX}",
+                    where=platform.where((*COMPONENTS, i, "name")),
+                    fix="shorten the component name",
+                )
+            )
+        if c.namespace not in platform.spec.namespaces and not DNS_LABEL.matches(c.namespace):
+            out.append(
+                ConfigError(
+                    f"namespace '{c.namespace}' is neither a key of spec.namespaces nor a valid namespace name",
+                    where=platform.where((*COMPONENTS, i, "namespace")),
+                    fix=did_you_mean(c.namespace, list(platform.spec.namespaces), "namespace")
+                    + f" (a literal namespace uses {DNS_LABEL.description})",
+                )
+            )
+    for key in platform.spec.namespaces:
+        full = platform.logical_namespace(key)
+        if len(full) > DNS_LABEL.max_length:
+            out.append(
+                ConfigError(
+                    f"namespace '{full}' is longer than {DNS_LABEL.max_length} characters",
+                    where=platform.where(("spec", "namespaces", key)),
+                    fix="shorten the namespace or the instance prefix",
+                )
+            )
+    return out
+
+
+def _needs(platform: Platform) -> list[ConfigError]:
+    names = platform.component_names
+    known = set(names)
+    out = []
+    for i, c in enumerate(platform.components):
+        for j, need in enumerate(c.needs):
+            if need not in known:
+                out.append(
+                    ConfigError(
+                        f"component '{c.name}' needs '{need}', which is not a component of this platform",
+                        where=platform.where((*COMPONENTS, i, "needs", j)),
+                        fix=did_you_mean(need, [n for n in names if n != c.name], "other component"),
+                    )
+                )
+    # Report each cycle: after finding one, drop the edge that closes it and look again.
+    needs = {name: list(deps) for name, deps in platform.needs_map().items()}
+    for _ in range(len(needs)):
+        cycle = graph.find_cycle(needs)
+        if not cycle:
+            break
+        needs[cycle[0]].remove(cycle[1])
+        index = platform.component_index(cycle[0])
+        position = platform.components[index].needs.index(cycle[1])
+        out.append(
+            ConfigError(
+                f"dependency cycle: {' -> '.join(cycle)}",
+                where=platform.where((*COMPONENTS, index, "needs", position)),
+                fix="remove one of these `needs` so the components can be ordered",
+            )
+        )
+    return out
+
+
+def _component_environments(platform: Platform) -> list[ConfigError]:
+    known = platform.environment_names
+    out = []
+    for i, c in enumerate(platform.components):
+        for env in c.environments:
+            if env not in platform.spec.environments:
+                out.append(
+                    ConfigError(
+                        f"component '{c.name}' has values for environment '{env}', which the platform "
+                        "does not declare" + (f" (known: {', '.join(known)})" if known else ""),
+                        where=platform.where((*COMPONENTS, i, "environments", env)),
+                        fix=(did_you_mean(env, known, "environment") + "; " if known else "")
+                        + f"declare it under spec.environments "
+                        f"(`{env}: {{}}` if it has no platform-wide files)",
+                    )
+                )
+    return out
+
+
+def _missing_file(platform: Platform, path: Path, where_path: tuple[object, ...], what: str) -> ConfigError:
+    line = platform.line_of(where_path)
+    return ConfigError(
+        f"{what} '{display_path(path)}' does not exist"
+        + (
+            f" (referenced on line {line} of {display_path(platform.source_path)})"
+            if line and platform.source_path
+            else ""
+        ),
+        where=platform.where(where_path),
+        fix="create the file, or fix the path (relative paths start at the platform file's directory)",
+    )
+
+
+def _files(platform: Platform) -> list[ConfigError]:
+    out = []
+    for env_name, env in platform.spec.environments.items():
+        for j, path in enumerate(env.values):
+            if not path.is_file():
+                out.append(
+                    _missing_file(platform, path, ("spec", "environments", env_name, "values", j), "values file")
+                )
+    for i, c in enumerate(platform.components):
+        chart = c.chart_path
+        if chart is not None and not chart.exists():
+            out.append(_missing_file(platform, chart, (*COMPONENTS, i, "chart"), "chart"))
+        for j, path in enumerate(c.values):
+            if not path.is_file():
+                out.append(_missing_file(platform, path, (*COMPONENTS, i, "values", j), "values file"))
+        for env_name, comp_env in c.environments.items():
+            for j, path in enumerate(comp_env.values):
+                if not path.is_file():
+                    out.append(
+                        _missing_file(
+                            platform,
+                            path,
+                            (*COMPONENTS, i, "environments", env_name, "values", j),
+                            "values file",
+                        )
+                    )
+    return out
+
+
+def _secret_targets(platform: Platform) -> list[ConfigError]:
+    names = platform.component_names
+    out = []
+    for secret, decl in platform.spec.secrets.items():
+        for j, target in enumerate(decl.into):
+            comp = target.partition(".")[0]
+            if comp not in names:
+                out.append(
+                    ConfigError(
+                        f"secret '{secret}' is injected into '{target}', but there is no component '{comp}'",
+                        where=platform.where(("spec", "secrets", secret, "into", j)),
+                        fix=did_you_mean(comp, names, "component")
+                        + " (the first part of the path names the component)",
+                    )
+                )
+    return out

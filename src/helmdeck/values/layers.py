@@ -1,0 +1,330 @@
+"""A component's values, layer by layer, with the history of every key.
+
+Lowest first: chart defaults < the component's values files < its ``set`` < the
+environment (each platform-wide file's ``global`` section, then its section for this
+component; then the component's own files for that environment) < secrets < ``-f``
+files from the command line < ``--set``. Layers above the chart's defaults are folded the
+way Helm folds user values (:func:`merge_maps`) and then laid over the defaults the way
+Helm does (:func:`coalesce`), so ``merged`` is what the chart's templates see.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helmdeck.errors import ConfigError
+from helmdeck.secrets.redact import Redactor, remember
+from helmdeck.spec.platform import Platform, did_you_mean
+from helmdeck.spec.yaml_document import PathKey, display_path
+from helmdeck.values.files import ValuesFile, load_values_file
+from helmdeck.values.merge import coalesce, merge_maps
+from helmdeck.values.paths import join_key, lookup, nest, split_key
+from helmdeck.values.set_expressions import parse_set
+
+
+class _Nothing:
+    """Marks "no value was there" (distinct from a YAML null)."""
+
+    _instance: _Nothing | None = None
+
+    def __new__(cls) -> _Nothing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOTHING: Any = _Nothing()
+
+LAYER_KINDS = ("chart", "values", "set", "environment", "environment-values", "secret", "file", "--set")
+
+
+@dataclass
+class Layer:
+    """One source of values. ``source`` is what users see: a file, ``set``, ``secret:NAME``, ``--set``."""
+
+    kind: str
+    source: str
+    data: dict[str, Any]
+    file: str | None = None
+    locate: Callable[[PathKey], int | None] | None = field(default=None, repr=False)
+
+    def line_of(self, path: PathKey) -> int | None:
+        return self.locate(path) if self.locate else None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """One layer setting one key: what it set and what it replaced."""
+
+    key: str
+    layer: str
+    source: str
+    file: str | None
+    line: int | None
+    value: Any
+    overrode: Any = NOTHING
+
+    @property
+    def location(self) -> str:
+        """``file:line`` (or the source) for display."""
+        if self.file:
+            return f"{self.file}:{self.line}" if self.line else self.file
+        return self.source
+
+    @property
+    def deletes(self) -> bool:
+        return self.value is None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "key": self.key,
+            "layer": self.layer,
+            "source": self.source,
+            "file": self.file,
+            "line": self.line,
+            "value": self.value,
+        }
+        if self.overrode is not NOTHING:
+            out["overrode"] = self.overrode
+        return out
+
+
+@dataclass(frozen=True)
+class _Event:
+    path: PathKey
+    layer: int
+    value: Any
+    previous: Any
+
+
+def _record(state: dict[str, Any], data: Mapping[str, Any], path: PathKey, layer: int, out: list[_Event]) -> None:
+    """Fold ``data`` into ``state`` as Helm's mergeMaps does, noting each key it sets."""
+    for key, value in data.items():
+        here = (*path, key)
+        previous = state.get(key, NOTHING)
+        if isinstance(value, dict):
+            if isinstance(previous, dict):
+                _record(previous, value, here, layer, out)
+                continue
+            if previous is not NOTHING or not value:
+                out.append(_Event(here, layer, copy.deepcopy(value), previous))
+            state[key] = {}
+            _record(state[key], value, here, layer, out)
+        else:
+            out.append(_Event(here, layer, copy.deepcopy(value), copy.deepcopy(previous)))
+            state[key] = copy.deepcopy(value)
+
+
+@dataclass
+class LayeredValues:
+    """The values of one component in one environment, and how they came about."""
+
+    component: str
+    environment: str | None
+    layers: list[Layer]
+    chart_defaults: dict[str, Any]
+    user_values: dict[str, Any]
+    """Everything above the chart's defaults: what to hand Helm as the release's values."""
+    merged: dict[str, Any]
+    """What the chart's templates see (``user_values`` coalesced over the defaults)."""
+    redactor: Redactor
+    _events: list[_Event] = field(repr=False, default_factory=list)
+
+    def get(self, key: str) -> tuple[bool, Any]:
+        """``(found, value)`` of a dotted key in ``merged``."""
+        return lookup(self.merged, split_key(key))
+
+    def redacted(self) -> dict[str, Any]:
+        """``merged`` with secret values replaced by ``<redacted:NAME>``."""
+        return self.redactor.redact(self.merged)
+
+    def explain(self, key: str) -> list[Provenance]:
+        """Every layer that set ``key`` (or a key above or below it), in order; secrets redacted."""
+        parts = split_key(key)
+        out = []
+        for event in self._events:
+            n = min(len(parts), len(event.path))
+            if tuple(event.path[:n]) != parts[:n]:
+                continue
+            layer = self.layers[event.layer]
+            out.append(
+                Provenance(
+                    key=join_key(event.path),
+                    layer=layer.kind,
+                    source=layer.source,
+                    file=layer.file,
+                    line=layer.line_of(event.path),
+                    value=self.redactor.redact(event.value),
+                    overrode=event.previous if event.previous is NOTHING else self.redactor.redact(event.previous),
+                )
+            )
+        return out
+
+    def leaf_keys(self) -> list[str]:
+        """Dotted names of every leaf in ``merged`` (for suggestions)."""
+        keys: list[str] = []
+
+        def walk(node: Any, path: PathKey) -> None:
+            if isinstance(node, dict) and node:
+                for k, v in node.items():
+                    walk(v, (*path, k))
+            elif path:
+                keys.append(join_key(path))
+
+        walk(self.merged, ())
+        return keys
+
+
+def _ordered_like(values: dict[str, Any], template: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with keys in the chart's order first (as values.yaml reads), then the rest."""
+    keys = [k for k in template if k in values] + [k for k in values if k not in template]
+    out: dict[str, Any] = {}
+    for k in keys:
+        v, t = values[k], template.get(k)
+        out[k] = _ordered_like(v, t) if isinstance(v, dict) and isinstance(t, dict) else v
+    return out
+
+
+# --- building the layers ------------------------------------------------------------------
+
+
+def _file_layer(kind: str, values: ValuesFile, data: dict[str, Any] | None = None, prefix: PathKey = ()) -> Layer:
+    return Layer(
+        kind=kind,
+        source=values.shown,
+        data=values.data if data is None else data,
+        file=values.shown,
+        locate=lambda path: values.line_of((*prefix, *path)),
+    )
+
+
+def _set_layer(platform: Platform, index: int) -> Layer:
+    component = platform.components[index]
+    base = ("spec", "components", index, "set")
+    data: dict[str, Any] = {}
+    keys: list[tuple[str, PathKey]] = []
+    for raw_key, value in component.set_values.items():
+        try:
+            parts = split_key(raw_key)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, where=platform.where((*base, raw_key)), fix=exc.fix) from None
+        data = merge_maps(data, nest(parts, value))
+        keys.append((raw_key, parts))
+
+    def locate(path: PathKey) -> int | None:
+        for raw_key, parts in reversed(keys):
+            if tuple(path[: len(parts)]) == parts:
+                return platform.line_of((*base, raw_key, *path[len(parts) :]))
+        return platform.line_of(base)
+
+    shown = display_path(platform.source_path) if platform.source_path else "platform.yaml"
+    return Layer(kind="set", source="set", data=data, file=shown, locate=locate)
+
+
+def _environment_layers(platform: Platform, component: str, env: str) -> list[Layer]:
+    layers = []
+    names = platform.component_names
+    for path in platform.environment(env).values:
+        values = load_values_file(path)
+        for key, section in values.data.items():
+            if key != "global" and key not in names:
+                raise ConfigError(
+                    f"{values.shown}: section '{key}' is neither `global` nor a component of the platform",
+                    where=f"{values.shown}:{values.line_of((key,)) or 1}",
+                    fix=did_you_mean(key, ["global", *names], "component")
+                    + " (environment files hold `global:` and one section per component)",
+                )
+            if (key == "global" or key == component) and section is not None and not isinstance(section, dict):
+                raise ConfigError(
+                    f"{values.shown}: section '{key}' must be a mapping of values",
+                    where=f"{values.shown}:{values.line_of((key,)) or 1}",
+                    fix=f"write the values for '{key}' as `key: value` lines indented below it",
+                )
+        if isinstance(values.data.get("global"), dict):
+            layers.append(_file_layer("environment", values, {"global": values.data["global"]}))
+        if isinstance(values.data.get(component), dict):
+            layers.append(_file_layer("environment", values, values.data[component], prefix=(component,)))
+    comp_env = platform.component(component).environments.get(env)
+    for path in comp_env.values if comp_env else []:
+        layers.append(_file_layer("environment-values", load_values_file(path)))
+    return layers
+
+
+def _secret_layers(platform: Platform, component: str, secret_values: Mapping[str, str]) -> list[Layer]:
+    layers = []
+    for secret, path in platform.secret_targets(component):
+        if secret not in secret_values:
+            raise ConfigError(
+                f"secret '{secret}' has no value to inject into {component}.{path}",
+                where=platform.where(("spec", "secrets", secret)),
+                fix="resolve the platform's secrets first (SecretStore.ensure or placeholder_secrets)",
+            )
+        layers.append(
+            Layer(kind="secret", source=f"secret:{secret}", data=nest(split_key(path), secret_values[secret]))
+        )
+    return layers
+
+
+def compute_values(
+    platform: Platform,
+    component_name: str,
+    env: str | None = None,
+    chart_defaults: Mapping[str, Any] | ValuesFile | None = None,
+    cli_files: Sequence[Path] = (),
+    cli_sets: Sequence[str] = (),
+    secret_values: Mapping[str, str] | None = None,
+) -> LayeredValues:
+    """Layer a component's values for ``env`` (None: no environment), recording provenance.
+
+    ``chart_defaults`` is the chart's values.yaml: a dict (e.g. ``Chart.load(p).values``) or
+    a :class:`ValuesFile` when line numbers are wanted. ``secret_values`` maps secret names
+    to values (from a SecretStore or :func:`placeholder_secrets`).
+    """
+    index = platform.component_index(component_name)
+    component = platform.components[index]
+    secret_values = secret_values or {}
+    remember(secret_values)
+
+    if isinstance(chart_defaults, ValuesFile):
+        chart_layer = _file_layer("chart", chart_defaults)
+    else:
+        chart_layer = Layer(kind="chart", source="chart defaults", data=dict(chart_defaults or {}))
+
+    layers: list[Layer] = [chart_layer]
+    layers += [_file_layer("values", load_values_file(p)) for p in component.values]
+    if component.set_values:
+        layers.append(_set_layer(platform, index))
+    if env is not None:
+        layers += _environment_layers(platform, component.name, env)
+    layers += _secret_layers(platform, component.name, secret_values)
+    layers += [_file_layer("file", load_values_file(Path(p))) for p in cli_files]
+    layers += [Layer(kind="--set", source="--set", data=parse_set(expr)) for expr in cli_sets]
+
+    events: list[_Event] = []
+    state: dict[str, Any] = {}
+    user: dict[str, Any] = {}
+    for i, layer in enumerate(layers):
+        _record(state, layer.data, (), i, events)
+        if i:
+            user = merge_maps(user, layer.data)
+    user = copy.deepcopy(user)
+    return LayeredValues(
+        component=component.name,
+        environment=env,
+        layers=layers,
+        chart_defaults=copy.deepcopy(chart_layer.data),
+        user_values=user,
+        merged=_ordered_like(coalesce(chart_layer.data, user), chart_layer.data),
+        redactor=Redactor(secret_values),
+        _events=events,
+    )

@@ -1,0 +1,3 @@
+{{- define "faulty.nested" -}}
+{{ .Values.deep.inner.value }}
+{{- end -}}
