@@ -9,8 +9,15 @@ from typing import Any
 
 from rich.console import Console
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+
+def _console(stderr: bool) -> Console:
+    # Rich assumes 80 columns without a terminal; reports read better wider in logs and pipes
+    probe = Console(stderr=stderr)
+    return Console(stderr=stderr, soft_wrap=True, width=None if probe.is_terminal else 160)
+
+
+console = _console(stderr=False)
+err_console = _console(stderr=True)
 
 
 class OutputFormat(enum.StrEnum):

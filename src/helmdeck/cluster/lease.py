@@ -45,6 +45,25 @@ def default_holder() -> str:
     return f"{user}@{socket.gethostname()} pid {os.getpid()}"
 
 
+def dead_local_holder(holder: str) -> bool:
+    """True when ``holder`` names a process on this host that no longer runs.
+
+    A killed operator cannot release its lease; on the same machine we can tell at once that it is
+    gone instead of waiting for the lease to expire. Holders on other hosts are judged by expiry only.
+    """
+    _user, _, rest = holder.partition("@")
+    host, sep, pid_text = rest.partition(" pid ")
+    if not sep or host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def micro_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -226,7 +245,8 @@ class PlatformLock:
                     return self._start(None)
                 continue
             info = lease_info(obj, now)
-            if info.holder and info.holder != self.holder and not info.expired:
+            live_holder = info.holder and info.holder != self.holder and not info.expired
+            if live_holder and not dead_local_holder(str(info.holder)):
                 raise self._refuse(info)
             spec["leaseTransitions"] = info.transitions + (1 if info.holder != self.holder else 0)
             rv = obj.get("metadata", {}).get("resourceVersion")

@@ -329,8 +329,10 @@ class HelmSdkEngine:
         wait: bool = False,
         ignore_not_found: bool = False,
         description: str | None = None,
+        keep_history: bool = False,
     ) -> Release | None:
-        """Remove the release and its history; returns the removed release (None if there was none).
+        """Remove the release (and its history unless ``keep_history``, which lets ``rollback`` bring
+        it back); returns the removed release (None if there was none).
 
         ``disable_hooks`` skips the chart's delete hooks: the way out for a release whose hooks
         cannot run (a stuck ``uninstalling`` release, a namespace being torn down).
@@ -341,7 +343,7 @@ class HelmSdkEngine:
                 result = _abi.uninstall(
                     config,
                     release_name,
-                    keep_history=False,
+                    keep_history=keep_history,
                     disable_hooks=disable_hooks,
                     timeout_seconds=_seconds(timeout),
                     wait=_wait_strategy(wait),

@@ -134,6 +134,7 @@ class HelmEngine(Protocol):
         wait: bool = False,
         ignore_not_found: bool = False,
         description: str | None = None,
+        keep_history: bool = False,
     ) -> Release | None: ...
 
     def history(

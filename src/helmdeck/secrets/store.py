@@ -143,6 +143,13 @@ class SecretStore(abc.ABC):
             self._declaration(name)  # raises with a suggestion
         return self._info(name, entries.get(name))
 
+    def stored(self) -> dict[str, str]:
+        """The values stored so far, generating nothing (for read-only commands such as plan)."""
+        entries, _ = self._read()
+        values = {name: entry.value for name, entry in entries.items()}
+        remember(values)
+        return values
+
     def reveal(self, name: str) -> str:
         """The stored value of ``name`` (for ``secrets show --reveal`` only)."""
         entries, _ = self._read()

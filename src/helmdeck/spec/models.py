@@ -287,7 +287,9 @@ class Health(_Model):
 
 
 class Component(_Model):
-    name: DnsLabel = Field(description="Component name; also the Helm release name (with the instance prefix).")
+    name: DnsLabel = Field(
+        description="Component name; also the Helm release name (instances are kept apart by their namespaces)."
+    )
     chart: ChartSource = Field(
         description="A local chart directory, a .tgz, an oci:// reference, or {repo, name, version}."
     )

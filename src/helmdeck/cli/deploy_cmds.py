@@ -1,0 +1,307 @@
+"""``plan``, ``deploy``, ``status``, ``history``, ``rollback`` and ``undeploy``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.progress import live_progress
+from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.report import DeployReport, Outcome
+from helmdeck.deploy.session import PlatformSession
+from helmdeck.deploy.status import PlatformStatus, platform_status
+from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.plan.planner import Action, make_plan
+from helmdeck.revisions.rollback import rollback_platform
+from helmdeck.revisions.store import RevisionStore
+from helmdeck.spec import DEFAULT_FILE
+
+PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
+Env = Annotated[str | None, typer.Option("-e", "--env", help="Environment (values overlays) to use.")]
+Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
+Kubeconfig = Annotated[
+    str | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
+]
+Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
+ValuesOpt = Annotated[list[Path] | None, typer.Option("--values", help="Extra values file (highest layer but --set).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="key=value, as helm --set.")]
+
+
+def register(app: typer.Typer) -> None:
+    for name, fn in (
+        ("plan", plan_command),
+        ("deploy", deploy_command),
+        ("status", status_command),
+        ("history", history_command),
+        ("rollback", rollback_command),
+        ("undeploy", undeploy_command),
+    ):
+        app.command(name)(fn)
+
+
+def _session(
+    file: Path,
+    env: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    values: list[Path] | None = None,
+    sets: list[str] | None = None,
+) -> PlatformSession:
+    return PlatformSession(
+        file, environment=env, kubeconfig=kubeconfig, context=context, cli_files=values or (), cli_sets=sets or ()
+    )
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+
+def plan_command(
+    file: PlatformFile = Path(DEFAULT_FILE),
+    env: Env = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    values: ValuesOpt = None,
+    set_: SetOpt = None,
+    no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
+    output: Output = OutputFormat.human,
+) -> None:
+    """What deploy would change: install / upgrade / unchanged / remove per component, with the diff.
+
+    Exit code 2 when there are changes, 0 when none.
+    """
+    session = _session(file, env, kubeconfig, context, values, set_)
+    plan = make_plan(session, with_diff=not no_diff)
+    if output is OutputFormat.json:
+        emit_json(plan.as_dict())
+    else:
+        table = Table(
+            title=f"plan for platform {plan.platform}" + (f" ({plan.environment})" if plan.environment else "")
+        )
+        for col in ("component", "namespace", "action", "chart", "live", "why"):
+            table.add_column(col)
+        colors = {Action.install: "green", Action.upgrade: "yellow", Action.remove: "red", Action.unchanged: "dim"}
+        for c in plan.components:
+            live = f"rev {c.live_revision} {c.live_status}" if c.live_revision else "-"
+            table.add_row(
+                c.name, c.namespace, f"[{colors[c.action]}]{c.action.value}[/]", c.chart or "-", live, c.reason
+            )
+        console.print(table)
+        for c in plan.components:
+            if c.diff:
+                console.rule(f"{c.name}: {c.action.value}")
+                console.print(c.diff, highlight=False, markup=False)
+        if plan.placeholder_secrets:
+            err_console.print("note: some secrets are not generated yet; the plan used placeholders for them")
+        console.print("changes pending" if plan.has_changes else "no changes")
+    raise typer.Exit(2 if plan.has_changes else 0)
+
+
+# --- deploy ---------------------------------------------------------------------------------
+
+
+def print_deploy_report(report: DeployReport) -> None:
+    table = Table(
+        title=f"deploy of platform {report.platform}" + (f" ({report.environment})" if report.environment else "")
+    )
+    for col in ("component", "namespace", "outcome", "revision", "chart", "time", "detail"):
+        table.add_column(col, overflow="fold")
+    colors = {
+        Outcome.installed: "green",
+        Outcome.upgraded: "green",
+        Outcome.unchanged: "dim",
+        Outcome.failed: "bold red",
+        Outcome.skipped: "yellow",
+        Outcome.removed: "yellow",
+    }
+    for c in report.components:
+        detail = c.message.splitlines()[0] if c.message else ""
+        if c.rollback:
+            detail += f"; {c.rollback}"
+        if c.recovered:
+            detail = f"recovered: {c.recovered}; {detail}"
+        table.add_row(
+            c.name,
+            c.namespace,
+            f"[{colors[c.outcome]}]{c.outcome.value}[/]",
+            str(c.revision or "-"),
+            c.chart or "-",
+            f"{c.seconds:.1f}s",
+            detail,
+        )
+    console.print(table)
+    for c in report.components:
+        if c.outcome is Outcome.failed and c.failure_text:
+            console.rule(f"[red]{c.name} failed")
+            for line in c.failure_text:
+                console.print(line, highlight=False, markup=False)
+    if report.took_over_from:
+        err_console.print(f"took over the platform lock from {report.took_over_from}, whose lease had expired")
+    verdict = "[green]deployed[/]" if report.ok else "[bold red]deploy failed[/]"
+    console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
+
+
+def deploy_command(
+    file: PlatformFile = Path(DEFAULT_FILE),
+    env: Env = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Deploy only these components.")] = None,
+    parallel: Annotated[int, typer.Option("--parallel", min=1, max=32, help="Components at once.")] = 4,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    values: ValuesOpt = None,
+    set_: SetOpt = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Install or upgrade every component in dependency order, each gated on health."""
+    session = _session(file, env, kubeconfig, context, values, set_)
+    with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
+        report = Deployer(session, only=only or (), parallel=parallel, progress=progress).run()
+    if output is OutputFormat.json:
+        emit_json(report.as_dict())
+    else:
+        print_deploy_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+def print_status(status: PlatformStatus) -> None:
+    table = Table(title=f"platform {status.platform}")
+    for col in ("component", "namespace", "release", "revision", "chart", "health", "reason"):
+        table.add_column(col, overflow="fold")
+    colors = {"healthy": "green", "progressing": "cyan", "failed": "bold red", "absent": "dim", "unknown": "yellow"}
+    for c in status.components:
+        table.add_row(
+            c.name + (f" (ext {c.extension})" if c.extension else ""),
+            c.namespace,
+            c.status,
+            str(c.revision or "-"),
+            c.chart or "-",
+            f"[{colors.get(c.health, '')}]{c.health}[/]",
+            c.reason,
+        )
+    console.print(table)
+    for c in status.components:
+        for pod in c.failing_pods:
+            console.print(
+                f"  {c.name}: pod {pod.get('name')} {pod.get('health', {}).get('reason', '')}", highlight=False
+            )
+
+
+def status_command(
+    file: PlatformFile = Path(DEFAULT_FILE),
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between refreshes with --watch.")] = 2.0,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Each component's release, revision, chart and health, with failing pods and why."""
+    session = _session(file, None, kubeconfig, context)
+    while True:
+        status = platform_status(session)
+        if output is OutputFormat.json:
+            emit_json(status.as_dict())
+        else:
+            if watch:
+                console.clear()
+            print_status(status)
+        if not watch:
+            raise typer.Exit(0 if status.healthy else 1)
+        time.sleep(interval)
+
+
+# --- history and rollback -------------------------------------------------------------------
+
+
+def history_command(
+    file: PlatformFile = Path(DEFAULT_FILE),
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """The platform revisions: every deploy and rollback, with each component's release revision."""
+    session = _session(file, None, kubeconfig, context)
+    revisions = RevisionStore(session.client, session.admin_namespace, session.platform_id).list()
+    if output is OutputFormat.json:
+        emit_json([r.to_json() for r in revisions])
+        return
+    table = Table(title=f"history of platform {session.platform_id}")
+    for col in ("rev", "created", "operation", "env", "result", "user", "components"):
+        table.add_column(col, overflow="fold")
+    for r in revisions:
+        comps = ", ".join(f"{n}@{c.revision}" for n, c in sorted(r.components.items()))
+        table.add_row(str(r.revision), r.created, r.operation, r.environment or "-", r.result, r.user, comps)
+    console.print(table)
+
+
+def rollback_command(
+    revision: Annotated[int | None, typer.Argument(help="Platform revision (default: the previous good one).")] = None,
+    file: PlatformFile = Path(DEFAULT_FILE),
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Bring every component back to the release revision recorded in a platform revision."""
+    session = _session(file, None, kubeconfig, context)
+    with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
+        report = rollback_platform(session, revision, progress=progress)
+    if output is OutputFormat.json:
+        emit_json(report.as_dict())
+    else:
+        for step in report.steps:
+            console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
+        verdict = "rolled back" if report.ok else "[bold red]rollback incomplete[/]"
+        console.print(f"{verdict} to platform revision {report.target}; recorded as revision {report.new_revision}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+# --- undeploy -------------------------------------------------------------------------------
+
+
+def undeploy_command(
+    file: PlatformFile = Path(DEFAULT_FILE),
+    purge_data: Annotated[
+        bool, typer.Option("--purge-data", help="Also delete volumes (PVCs), secrets and history.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Remove every release (reverse dependency order). Data stays unless --purge-data."""
+    session = _session(file, None, kubeconfig, context)
+
+    def confirm(items: list[str]) -> bool:
+        if yes:
+            return True
+        err_console.print("--purge-data will permanently delete:")
+        for item in items:
+            err_console.print(f"  - {item}", highlight=False)
+        return typer.confirm("Delete all of this?", default=False, err=True)
+
+    if not purge_data and output is OutputFormat.human:
+        err_console.print(
+            f"undeploying {session.platform_id}: every release is removed; volumes, secrets and history are kept"
+        )
+    with live_progress(f"undeploying {session.platform_id}", output is OutputFormat.human) as progress:
+        report = Undeployer(session, purge_data=purge_data, confirm=confirm, progress=progress).run()
+    if output is OutputFormat.json:
+        emit_json(report.as_dict())
+    else:
+        for r in report.releases:
+            mark = "removed" if r.ok else "[bold red]FAILED[/]"
+            console.print(f"  {r.component}: {mark} ({r.status_before}) {r.note}", highlight=False)
+        for item in report.kept:
+            console.print(f"  kept: {item}", highlight=False)
+        for item in report.deleted:
+            console.print(f"  deleted: {item}", highlight=False)
+        for ns in report.namespaces:
+            console.print(f"  namespace {ns['name']}: {'deleted' if ns['deleted'] else 'kept, ' + ns['reason']}")
+        console.print(f"undeployed in {report.seconds:.1f}s" if report.ok else "[bold red]undeploy incomplete[/]")
+    raise typer.Exit(0 if report.ok else 1)

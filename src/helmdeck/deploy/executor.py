@@ -1,0 +1,359 @@
+"""``helmdeck deploy``: components become Helm releases in dependency order, independent ones in
+parallel, each gated on real health; a component that fails its gate is rolled back (uninstalled if
+it was new), its dependents are skipped, and everything else goes on.
+
+The whole operation holds the platform's Lease. A release left ``pending-*`` can then only belong
+to an operator that died (a live one would hold the lease), so it is recovered before the deploy
+touches it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lightkube.core.exceptions import ApiError
+from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.resources.core_v1 import Secret
+
+from helmdeck.cluster import ObjRef, PlatformLock, ensure_namespaces, observe, wait_healthy
+from helmdeck.cluster.watch import ObjectStatus
+from helmdeck.deploy.dag import TaskState, run_dag
+from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
+from helmdeck.deploy.session import DesiredComponent, PlatformSession
+from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.plan.planner import Action, decide
+from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
+from helmdeck.secrets.redact import known_redactor
+
+#: (component, state, detail) for live progress
+Progress = Callable[[str, str, str], None]
+
+
+def _noop(_name: str, _state: str, _detail: str) -> None:
+    return None
+
+
+def object_refs(desired: DesiredComponent) -> list[ObjRef]:
+    return [ObjRef.from_manifest(o.body, desired.namespace) for o in desired.rendered.manifests]
+
+
+def describe_waiting(statuses: Sequence[ObjectStatus]) -> str:
+    waiting = [s for s in statuses if s.health.state != "ready"]
+    if not waiting:
+        return "all objects ready"
+    first = waiting[0]
+    more = f" (+{len(waiting) - 1} more)" if len(waiting) > 1 else ""
+    return f"{first.ref.kind}/{first.ref.name}: {first.health.reason}{more}"
+
+
+class Deployer:
+    def __init__(
+        self,
+        session: PlatformSession,
+        *,
+        only: Sequence[str] = (),
+        parallel: int = 4,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        failure_grace: float = 10.0,
+        operation: str = "deploy",
+    ) -> None:
+        self.session = session
+        self.only = list(only)
+        self.parallel = parallel
+        self.progress = progress or _noop
+        self.cancel = cancel or threading.Event()
+        self.failure_grace = failure_grace
+        self.operation = operation
+        unknown = [n for n in self.only if n not in session.platform.component_names]
+        if unknown:
+            raise ConfigError(
+                f"--only names unknown components: {', '.join(unknown)}",
+                fix=f"pick from: {', '.join(session.platform.component_names)}",
+            )
+
+    # -- the operation --------------------------------------------------------------------------
+    def run(self) -> DeployReport:
+        start = time.monotonic()
+        s = self.session
+        report = DeployReport(s.platform_id, s.environment)
+        self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
+        ensure_namespaces(s.client, [s.admin_namespace], s.platform_id)
+        lock = PlatformLock(s.client, s.admin_namespace, s.platform_id)
+        lock.acquire()
+        try:
+            if lock.took_over_from is not None:
+                report.took_over_from = lock.took_over_from.holder
+            ensure_namespaces(s.client, s.platform.all_namespaces(), s.platform_id)
+            self._copy_pull_secret()
+            self.progress("*", "preparing", "secrets and rendering")
+            desired = s.desired(create_secrets=True)
+            live = s.live_releases()
+            targets = self.only or s.platform.component_names
+            needs_map = s.platform.needs_map()
+            needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
+            results: dict[str, ComponentResult] = {}
+
+            def work(name: str) -> ComponentResult:
+                result = self._component(desired[name], live.get(name))
+                results[name] = result
+                return result
+
+            def on_state(name: str, state: TaskState) -> None:
+                if state is TaskState.skipped:
+                    self.progress(name, "skipped", "")
+
+            outcomes = run_dag(
+                needs,
+                work,
+                parallel=self.parallel,
+                failed=lambda r: not r.ok,
+                on_state=on_state,
+                cancel=self.cancel,
+            )
+            for name in targets:
+                outcome = outcomes[name]
+                if outcome.state is TaskState.skipped:
+                    d = desired[name]
+                    why = outcome.skipped_because
+                    results[name] = ComponentResult(
+                        name,
+                        d.release,
+                        d.namespace,
+                        Outcome.skipped,
+                        skipped_because=why,
+                        message="skipped: " + ("cancelled" if why == ["cancelled"] else f"needs {', '.join(why)}"),
+                    )
+                elif outcome.error is not None:
+                    d = desired[name]
+                    results[name] = ComponentResult(
+                        name, d.release, d.namespace, Outcome.failed, message=known_redactor().text(str(outcome.error))
+                    )
+                report.components.append(results[name])
+            if not self.only:
+                report.components.extend(self._remove_dropped(live, desired))
+            report.platform_revision = self._record(report).revision
+        finally:
+            lock.release()
+        report.seconds = time.monotonic() - start
+        return report
+
+    # -- one component --------------------------------------------------------------------------
+    def _component(self, d: DesiredComponent, live: Release | None) -> ComponentResult:
+        eng = self.session.engine
+        start = time.monotonic()
+        action, _reason = decide(d, live)
+        chart = f"{d.chart.name}-{d.chart.version}"
+        result = ComponentResult(d.name, d.release, d.namespace, Outcome.unchanged, action=action.value, chart=chart)
+        if action is Action.unchanged:
+            assert live is not None
+            result.revision = live.revision
+            statuses = observe(self.session.client, object_refs(d))
+            unhealthy = [st for st in statuses if st.health.state == "failed"]
+            result.message = f"up to date; {describe_waiting(unhealthy)}" if unhealthy else "up to date"
+            self.progress(d.name, "unchanged", result.message)
+            return result
+
+        previous = self._last_good_revision(d, live)
+        if live is not None and live.status.pending:
+            self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
+            result.recovered = self._recover(d, live, previous)
+            live = None if result.recovered.startswith("uninstalled") else live
+        labels = d.labels(self.session.platform_id, self.session.environment)
+        description = f"helmdeck {self.operation} of platform {self.session.platform_id}"
+        fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
+        try:
+            if live is not None and live.status is ReleaseStatus.FAILED and previous is None:
+                # a failed first install has nothing to upgrade from: start over
+                eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
+                live = None
+            fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
+            self.progress(d.name, "installing" if fresh else "upgrading", chart)
+            kwargs: dict[str, Any] = dict(
+                namespace=d.namespace,
+                description=description,
+                labels=labels,
+                timeout=d.timeout,
+                wait=False,
+                component=d.name,
+                values_files=d.values_files,
+            )
+            rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
+            result.revision = rel.revision
+        except HelmdeckError as exc:
+            result.outcome = Outcome.failed
+            result.message = known_redactor().text(str(exc))
+            result.rollback = self._undo(d, previous)
+            result.seconds = time.monotonic() - start
+            self.progress(d.name, "failed", result.message.splitlines()[0])
+            return result
+
+        self.progress(d.name, "waiting", "health gate")
+        gate = wait_healthy(
+            self.session.client,
+            object_refs(d),
+            d.timeout,
+            on_update=lambda statuses: self.progress(d.name, "waiting", describe_waiting(statuses)),
+            failure_grace=self.failure_grace,
+            cancel=self.cancel,
+        )
+        result.seconds = time.monotonic() - start
+        if gate.ok:
+            result.outcome = Outcome.installed if fresh else Outcome.upgraded
+            result.message = gate.message()
+            self.progress(d.name, result.outcome.value, f"revision {result.revision}")
+            return result
+        redact = known_redactor()
+        result.outcome = Outcome.failed
+        result.message = redact.text(gate.message())
+        result.failure = [redact.redact(r.as_dict()) for r in gate.reports]
+        result.failure_text = [redact.text(line) for r in gate.reports for line in r.lines()]
+        self.progress(d.name, "rolling back", result.message)
+        result.rollback = self._undo(d, previous)
+        self.progress(d.name, "failed", result.message)
+        return result
+
+    def _last_good_revision(self, d: DesiredComponent, live: Release | None) -> int | None:
+        """The revision to roll back to if this change fails: the last one that was deployed."""
+        if live is None:
+            return None
+        if live.status is ReleaseStatus.DEPLOYED:
+            return live.revision
+        history = self.session.engine.history(d.release, namespace=d.namespace)
+        good = [r.revision for r in history if r.status in (ReleaseStatus.DEPLOYED, ReleaseStatus.SUPERSEDED)]
+        return max(good) if good else None
+
+    def _undo(self, d: DesiredComponent, previous: int | None) -> str:
+        eng = self.session.engine
+        try:
+            if previous is None:
+                eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True, timeout=d.timeout)
+                return "uninstalled (it was a first install)"
+            rel = eng.rollback(d.release, previous, namespace=d.namespace, timeout=d.timeout)
+            return f"rolled back to revision {previous} (now revision {rel.revision})"
+        except HelmdeckError as exc:
+            return f"could not undo: {known_redactor().text(str(exc))}"
+
+    def _recover(self, d: DesiredComponent, live: Release, previous: int | None) -> str:
+        """Bring a release a dead operator left pending back to a state Helm can work from."""
+        eng = self.session.engine
+        for disable_hooks in (False, True):
+            how = " with hooks disabled" if disable_hooks else ""
+            try:
+                if previous is None or live.status is ReleaseStatus.UNINSTALLING:
+                    eng.uninstall(
+                        d.release,
+                        namespace=d.namespace,
+                        ignore_not_found=True,
+                        disable_hooks=disable_hooks,
+                        timeout=d.timeout,
+                    )
+                    return f"uninstalled the {live.status.value} revision {live.revision}{how}"
+                eng.rollback(d.release, previous, namespace=d.namespace, disable_hooks=disable_hooks, timeout=d.timeout)
+                return f"rolled the {live.status.value} revision {live.revision} back to {previous}{how}"
+            except HelmdeckError:
+                if disable_hooks:
+                    raise
+        return ""
+
+    # -- around the components ------------------------------------------------------------------
+    def _remove_dropped(self, live: dict[str, Release], desired: dict[str, DesiredComponent]) -> list[ComponentResult]:
+        """Uninstall releases of components no longer in the file, keeping their history so a
+        platform rollback can bring them back."""
+        out = []
+        for name, rel in sorted(live.items()):
+            if name in desired or rel.status is ReleaseStatus.UNINSTALLED or rel.labels.get("helmdeck.dev/extension"):
+                continue
+            self.progress(name, "removing", "no longer in the platform file")
+            try:
+                self.session.engine.uninstall(rel.name, namespace=rel.namespace, keep_history=True)
+                out.append(
+                    ComponentResult(
+                        name,
+                        rel.name,
+                        rel.namespace,
+                        Outcome.removed,
+                        action="remove",
+                        message="removed (history kept for rollback)",
+                    )
+                )
+            except HelmdeckError as exc:
+                out.append(
+                    ComponentResult(name, rel.name, rel.namespace, Outcome.failed, action="remove", message=str(exc))
+                )
+        return out
+
+    def _copy_pull_secret(self) -> None:
+        """The registry pull Secret, kept in the admin namespace, is copied into every namespace."""
+        registry = self.session.platform.spec.registry
+        if registry is None or registry.credentials is None:
+            return
+        client = self.session.client
+        name = registry.credentials.secret
+        admin = self.session.admin_namespace
+        try:
+            source = client.get(Secret, name, namespace=admin)
+        except ApiError as exc:
+            if exc.status.code == 404:
+                raise ConfigError(
+                    f"the registry pull secret {name} is missing from namespace {admin}",
+                    where=self.session.platform.where(("spec", "registry", "credentials", "secret")),
+                    fix=f"create it: kubectl -n {admin} create secret docker-registry {name} "
+                    "--docker-server=... --docker-username=... --docker-password-stdin",
+                ) from exc
+            raise
+        for ns in self.session.platform.all_namespaces():
+            if ns == admin:
+                continue
+            copy = Secret(
+                metadata=ObjectMeta(name=name, namespace=ns, labels={"app.kubernetes.io/managed-by": "helmdeck"}),
+                type=source.type,
+                data=source.data,
+            )
+            client.apply(copy, field_manager="helmdeck", force=True)
+
+    def _record(self, report: DeployReport) -> PlatformRevision:
+        s = self.session
+        live = s.live_releases()
+        comps = {
+            name: ComponentRevision(
+                release=rel.name,
+                namespace=rel.namespace,
+                chart=rel.chart_name,
+                chart_version=rel.chart_version,
+                revision=rel.revision,
+                status=rel.status.value,
+                extension=rel.labels.get("helmdeck.dev/extension"),
+            )
+            for name, rel in live.items()
+            if rel.status is not ReleaseStatus.UNINSTALLED
+        }
+        digest = ""
+        if s.platform.source_path is not None:
+            import hashlib
+
+            digest = hashlib.sha256(s.platform.source_path.read_bytes()).hexdigest()[:16]
+        rev = PlatformRevision(
+            revision=0,
+            platform=s.platform_id,
+            environment=s.environment,
+            spec_digest=digest,
+            operation=self.operation,
+            user=_user(),
+            components=comps,
+            result="succeeded" if report.ok else "failed",
+            message="; ".join(f"{c.name}: {c.outcome.value}" for c in report.components if not c.ok),
+        )
+        return RevisionStore(s.client, s.admin_namespace, s.platform_id).record(rev)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,191 @@
+"""One operation's view of a platform: the loaded file, the cluster, and each component's desired
+release (chart, values, rendered manifests), shared by plan, deploy, status, rollback and undeploy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import lightkube
+
+from helmdeck.cluster import make_client
+from helmdeck.engine import LoadedChart, RenderedRelease, engine_for, load_chart, render
+from helmdeck.engine.port import HelmEngine
+from helmdeck.engine.releases import Release
+from helmdeck.errors import ClusterError
+from helmdeck.secrets.kube_store import KubeSecretStore
+from helmdeck.secrets.store import placeholder_secrets
+from helmdeck.spec import Platform, load_platform
+from helmdeck.values import compute_values
+
+PLATFORM_LABEL = "helmdeck.dev/platform"
+COMPONENT_LABEL = "helmdeck.dev/component"
+DIGEST_LABEL = "helmdeck.dev/config-digest"
+ENV_LABEL = "helmdeck.dev/environment"
+EXTENSION_LABEL = "helmdeck.dev/extension"
+
+
+@dataclass
+class DesiredComponent:
+    """What a component should be: the release helmdeck would install or upgrade to."""
+
+    name: str
+    release: str
+    namespace: str
+    chart: LoadedChart
+    values: dict[str, Any] = field(repr=False)
+    rendered: RenderedRelease = field(repr=False)
+    digest: str
+    values_files: tuple[str, ...] = ()
+    timeout: float = 300.0
+
+    def labels(self, platform_id: str, environment: str | None) -> dict[str, str]:
+        labels = {PLATFORM_LABEL: platform_id, COMPONENT_LABEL: self.name, DIGEST_LABEL: self.digest}
+        if environment:
+            labels[ENV_LABEL] = environment
+        return labels
+
+
+def config_digest(chart: LoadedChart, values: dict[str, Any]) -> str:
+    """Changes exactly when the chart's content or the values given to it change."""
+    blob = json.dumps({"chart": chart.digest, "values": values}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:40]
+
+
+def resolve_kubeconfig(kubeconfig: str | None) -> str:
+    """The kubeconfig file to use: the flag, then the first existing KUBECONFIG entry, then ~/.kube/config."""
+    if kubeconfig:
+        return kubeconfig
+    for entry in os.environ.get("KUBECONFIG", "").split(os.pathsep):
+        if entry and Path(entry).exists():
+            return entry
+    default = Path.home() / ".kube" / "config"
+    if default.exists():
+        return str(default)
+    raise ClusterError(
+        "no kubeconfig found",
+        fix="pass --kubeconfig, set KUBECONFIG, or start a sandbox with 'helmdeck sandbox up'",
+    )
+
+
+class PlatformSession:
+    """The platform file plus a cluster connection; everything is computed on first use."""
+
+    def __init__(
+        self,
+        platform_file: str | Path = "platform.yaml",
+        *,
+        environment: str | None = None,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        cli_files: Sequence[Path] = (),
+        cli_sets: Sequence[str] = (),
+        platform: Platform | None = None,
+    ) -> None:
+        self.platform = platform or load_platform(platform_file)
+        if environment is not None:
+            self.platform.environment(environment)  # unknown names fail here, listing the known ones
+        self.environment = environment
+        self._kubeconfig = kubeconfig
+        self.context = context
+        self.cli_files = tuple(cli_files)
+        self.cli_sets = tuple(cli_sets)
+        self._secrets: dict[str, str] | None = None
+
+    # -- identity -------------------------------------------------------------------------------
+    @property
+    def platform_id(self) -> str:
+        """Names this platform instance in release labels, locks and records."""
+        return self.platform.prefixed(self.platform.name)
+
+    @property
+    def admin_namespace(self) -> str:
+        return self.platform.admin_namespace
+
+    # -- cluster ----------------------------------------------------------------------------------
+    @cached_property
+    def kubeconfig(self) -> str:
+        return resolve_kubeconfig(self._kubeconfig)
+
+    @cached_property
+    def client(self) -> lightkube.Client:
+        return make_client(self.kubeconfig, self.context)
+
+    @cached_property
+    def engine(self) -> HelmEngine:
+        return engine_for(self.kubeconfig, self.admin_namespace, kube_context=self.context)
+
+    # -- secrets ----------------------------------------------------------------------------------
+    def secrets(self, *, create: bool) -> dict[str, str]:
+        """Secret values: generated and stored on first use when ``create``, else what is stored
+        (placeholders standing in for any not generated yet)."""
+        if self._secrets is None or (create and self._secrets_are_placeholders):
+            store = KubeSecretStore(self.platform, self.client)
+            if create:
+                self._secrets = store.ensure()
+                self._secrets_are_placeholders = False
+            else:
+                stored = store.stored()
+                missing = {k: v for k, v in placeholder_secrets(self.platform).items() if k not in stored}
+                self._secrets = {**missing, **stored}
+                self._secrets_are_placeholders = bool(missing)
+        return self._secrets
+
+    _secrets_are_placeholders = False
+
+    # -- desired state ----------------------------------------------------------------------------
+    def desired(
+        self, names: Iterable[str] | None = None, *, create_secrets: bool = False
+    ) -> dict[str, DesiredComponent]:
+        secrets = self.secrets(create=create_secrets) if self.platform.spec.secrets else {}
+        out: dict[str, DesiredComponent] = {}
+        wanted = list(names) if names is not None else self.platform.component_names
+        for name in wanted:
+            out[name] = self.desired_one(name, secrets)
+        return out
+
+    def desired_one(self, name: str, secrets: dict[str, str]) -> DesiredComponent:
+        component = self.platform.component(name)
+        source = component.chart if isinstance(component.chart, str) else component.chart.model_dump()
+        chart = load_chart(source, base_dir=self.platform.base_dir)
+        layered = compute_values(
+            self.platform,
+            name,
+            self.environment,
+            chart_defaults=chart.default_values,
+            cli_files=self.cli_files,
+            cli_sets=self.cli_sets,
+            secret_values=secrets,
+        )
+        release = self.platform.release_name(component)
+        namespace = self.platform.namespace_of(component)
+        files = tuple(layer.file for layer in layered.layers if layer.file)
+        rendered = render(chart, layered.user_values, release, namespace, component=name, values_files=files)
+        return DesiredComponent(
+            name=name,
+            release=release,
+            namespace=namespace,
+            chart=chart,
+            values=layered.user_values,
+            rendered=rendered,
+            digest=config_digest(chart, layered.user_values),
+            values_files=files,
+            timeout=component.health.timeout_seconds,
+        )
+
+    # -- live state -------------------------------------------------------------------------------
+    def live_releases(self) -> dict[str, Release]:
+        """This platform's releases in the cluster, by component name (any status)."""
+        releases = self.engine.list_releases(all_namespaces=True, selector=f"{PLATFORM_LABEL}={self.platform_id}")
+        out: dict[str, Release] = {}
+        for rel in releases:
+            name = rel.labels.get(COMPONENT_LABEL, rel.name)
+            out[name] = rel
+        return out

@@ -1,0 +1,183 @@
+"""The plan: for each component, install / upgrade / unchanged / remove, with a manifest diff
+against the live release (secret values redacted).
+
+A component is unchanged when its live release is deployed and carries the config digest of what
+helmdeck would install now (chart content + values): comparing digests needs no manifest download,
+which keeps a no-change plan of many components cheap. A release changed behind helmdeck's back
+(``helm upgrade`` by hand) carries no matching digest and shows up as an upgrade.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from helmdeck.deploy.session import DIGEST_LABEL, EXTENSION_LABEL, DesiredComponent, PlatformSession
+from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.manifests import parse_manifest_stream
+from helmdeck.secrets.redact import known_redactor
+
+
+class Action(enum.StrEnum):
+    install = "install"
+    upgrade = "upgrade"
+    unchanged = "unchanged"
+    remove = "remove"
+
+
+@dataclass
+class ComponentPlan:
+    name: str
+    release: str
+    namespace: str
+    action: Action
+    reason: str
+    chart: str = ""
+    live_revision: int | None = None
+    live_status: str | None = None
+    live_chart: str | None = None
+    diff: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "component": self.name,
+            "release": self.release,
+            "namespace": self.namespace,
+            "action": self.action.value,
+            "reason": self.reason,
+            "chart": self.chart,
+            "liveRevision": self.live_revision,
+            "liveStatus": self.live_status,
+            "liveChart": self.live_chart,
+            "diff": self.diff,
+        }
+
+
+@dataclass
+class Plan:
+    platform: str
+    environment: str | None
+    components: list[ComponentPlan] = field(default_factory=list)
+    placeholder_secrets: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action is not Action.unchanged for c in self.components)
+
+    def by_name(self) -> dict[str, ComponentPlan]:
+        return {c.name: c for c in self.components}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "environment": self.environment,
+            "changes": self.has_changes,
+            "components": [c.as_dict() for c in self.components],
+        }
+
+
+def decide(desired: DesiredComponent, live: Release | None) -> tuple[Action, str]:
+    if live is None:
+        return Action.install, "not installed"
+    if live.status is ReleaseStatus.UNINSTALLED:
+        return Action.install, "uninstalled (history kept)"
+    if live.status.pending:
+        return Action.upgrade, f"release is {live.status.value}: it will be recovered, then upgraded"
+    if live.status is not ReleaseStatus.DEPLOYED:
+        return Action.upgrade, f"release is {live.status.value}"
+    if live.labels.get(DIGEST_LABEL) != desired.digest:
+        if DIGEST_LABEL not in live.labels:
+            return Action.upgrade, "release was changed outside helmdeck"
+        if live.chart != desired.chart.name + "-" + desired.chart.version:
+            return Action.upgrade, f"chart {live.chart} -> {desired.chart.name}-{desired.chart.version}"
+        return Action.upgrade, "values or chart content changed"
+    return Action.unchanged, "up to date"
+
+
+def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secrets: bool = False) -> Plan:
+    desired = session.desired(create_secrets=create_secrets)
+    live = session.live_releases()
+    plan = Plan(session.platform_id, session.environment, placeholder_secrets=session._secrets_are_placeholders)
+    for name in session.platform.component_names:
+        d = desired[name]
+        rel = live.get(name)
+        action, reason = decide(d, rel)
+        entry = ComponentPlan(
+            name=name,
+            release=d.release,
+            namespace=d.namespace,
+            action=action,
+            reason=reason,
+            chart=f"{d.chart.name}-{d.chart.version}",
+            live_revision=rel.revision if rel else None,
+            live_status=rel.status.value if rel else None,
+            live_chart=rel.chart if rel else None,
+        )
+        if with_diff and action is not Action.unchanged:
+            live_text = ""
+            if rel is not None and rel.status is not ReleaseStatus.UNINSTALLED:
+                live_text = session.engine.get_manifest(rel.name, namespace=rel.namespace)
+            entry.diff = manifest_diff(live_text, d, name)
+        plan.components.append(entry)
+    for name, rel in sorted(live.items()):
+        if name in desired or rel.labels.get(EXTENSION_LABEL) or rel.status is ReleaseStatus.UNINSTALLED:
+            continue
+        plan.components.append(
+            ComponentPlan(
+                name=name,
+                release=rel.name,
+                namespace=rel.namespace,
+                action=Action.remove,
+                reason="no longer in the platform file",
+                live_revision=rel.revision,
+                live_status=rel.status.value,
+                live_chart=rel.chart,
+            )
+        )
+    return plan
+
+
+def _key(body: Mapping[str, Any], default_ns: str) -> str:
+    meta = body.get("metadata") or {}
+    return f"{body.get('kind')}/{meta.get('namespace') or default_ns}/{meta.get('name')}"
+
+
+def _redact_secret_data(body: dict[str, Any], other: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Secret payloads never reach a diff: each value becomes a marker saying only whether it changed."""
+    if body.get("kind") != "Secret":
+        return body
+    out = dict(body)
+    for section in ("data", "stringData"):
+        values = body.get(section)
+        if isinstance(values, Mapping):
+            theirs = (other or {}).get(section) or {}
+            out[section] = {k: "<redacted>" if theirs.get(k) == v else "<redacted, changed>" for k, v in values.items()}
+    return out
+
+
+def manifest_diff(live_text: str, desired: DesiredComponent, component: str) -> str:
+    live = {
+        _key(o.body, desired.namespace): dict(o.body) for o in parse_manifest_stream(live_text, component=component)
+    }
+    want = {_key(o.body, desired.namespace): dict(o.body) for o in desired.rendered.manifests}
+    chunks: list[str] = []
+    for key in sorted(set(live) | set(want)):
+        old, new = live.get(key), want.get(key)
+        if old == new:
+            continue
+        old_text = yaml.safe_dump(_redact_secret_data(old, None), sort_keys=True) if old else ""
+        new_text = yaml.safe_dump(_redact_secret_data(new, old), sort_keys=True) if new else ""
+        chunks.extend(
+            difflib.unified_diff(
+                old_text.splitlines(keepends=True),
+                new_text.splitlines(keepends=True),
+                fromfile=f"live/{key}" if old else "/dev/null",
+                tofile=f"desired/{key}" if new else "/dev/null",
+            )
+        )
+    return known_redactor().text("".join(chunks))

@@ -1,0 +1,139 @@
+"""``helmdeck rollback [REV]``: every component back to the release revision a platform revision
+recorded, through Helm's own rollback (so ``helm history`` tells the same story).
+
+Components added since are uninstalled; components removed since (uninstalled with their history
+kept) are rolled back into existence. A new platform revision records the result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from helmdeck.cluster import PlatformLock, ensure_namespaces
+from helmdeck.deploy.executor import Progress, _noop, _user
+from helmdeck.deploy.session import PlatformSession
+from helmdeck.engine.releases import ReleaseStatus
+from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
+from helmdeck.secrets.redact import known_redactor
+
+
+@dataclass
+class RollbackStep:
+    component: str
+    action: str  # rollback | uninstall | unchanged | failed
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"component": self.component, "action": self.action, "detail": self.detail}
+
+
+@dataclass
+class RollbackReport:
+    platform: str
+    target: int
+    new_revision: int | None = None
+    steps: list[RollbackStep] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(s.action != "failed" for s in self.steps)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "target": self.target,
+            "newRevision": self.new_revision,
+            "ok": self.ok,
+            "steps": [s.as_dict() for s in self.steps],
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def rollback_plan(session: PlatformSession, target: PlatformRevision) -> list[RollbackStep]:
+    """What a rollback to ``target`` would do, without doing it."""
+    live = session.live_releases()
+    steps: list[RollbackStep] = []
+    for name, want in sorted(target.components.items()):
+        rel = live.get(name)
+        if rel is not None and rel.revision == want.revision and rel.status is ReleaseStatus.DEPLOYED:
+            steps.append(RollbackStep(name, "unchanged", f"already at revision {want.revision}"))
+        else:
+            now = f"revision {rel.revision} ({rel.status.value})" if rel else "not installed"
+            steps.append(RollbackStep(name, "rollback", f"{now} -> revision {want.revision}"))
+    for name, rel in sorted(live.items()):
+        if name not in target.components and rel.status is not ReleaseStatus.UNINSTALLED:
+            steps.append(RollbackStep(name, "uninstall", f"added after revision {target.revision}"))
+    return steps
+
+
+def rollback_platform(
+    session: PlatformSession, revision: int | None = None, *, progress: Progress | None = None
+) -> RollbackReport:
+    progress = progress or _noop
+    start = time.monotonic()
+    client = session.client
+    store = RevisionStore(client, session.admin_namespace, session.platform_id)
+    history = store.list()
+    if not history:
+        raise ConfigError(
+            f"platform {session.platform_id} has no recorded revisions", fix="deploy it first with 'helmdeck deploy'"
+        )
+    if revision is None:
+        earlier = [r for r in history[:-1] if r.result == "succeeded"]
+        if not earlier:
+            raise ConfigError(
+                "there is no earlier successful platform revision to roll back to", fix="see 'helmdeck history'"
+            )
+        target = earlier[-1]
+    else:
+        target = store.get(revision)
+    report = RollbackReport(session.platform_id, target.revision)
+    lock = PlatformLock(client, session.admin_namespace, session.platform_id)
+    lock.acquire()
+    try:
+        ensure_namespaces(client, {c.namespace for c in target.components.values()}, session.platform_id)
+        eng = session.engine
+        for step in rollback_plan(session, target):
+            progress(step.component, step.action, step.detail)
+            try:
+                if step.action == "rollback":
+                    want: ComponentRevision = target.components[step.component]
+                    eng.rollback(want.release, want.revision, namespace=want.namespace)
+                elif step.action == "uninstall":
+                    live = session.live_releases()[step.component]
+                    eng.uninstall(live.name, namespace=live.namespace, keep_history=True)
+            except HelmdeckError as exc:
+                step = RollbackStep(step.component, "failed", known_redactor().text(exc.message))
+            report.steps.append(step)
+        after = session.live_releases()
+        rev = PlatformRevision(
+            revision=0,
+            platform=session.platform_id,
+            environment=target.environment,
+            spec_digest=target.spec_digest,
+            operation=f"rollback to {target.revision}",
+            user=_user(),
+            result="succeeded" if report.ok else "failed",
+            components={
+                name: ComponentRevision(
+                    rel.name,
+                    rel.namespace,
+                    rel.chart_name,
+                    rel.chart_version,
+                    rel.revision,
+                    rel.status.value,
+                    rel.labels.get("helmdeck.dev/extension"),
+                )
+                for name, rel in after.items()
+                if rel.status is not ReleaseStatus.UNINSTALLED
+            },
+        )
+        report.new_revision = store.record(rev).revision
+    finally:
+        lock.release()
+    report.seconds = time.monotonic() - start
+    return report
