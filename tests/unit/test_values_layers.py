@@ -40,6 +40,7 @@ def test_layers_in_order(platform: Platform) -> None:
     values = backend(platform, cli_sets=["image.tag=2.0"])
     assert [layer.kind for layer in values.layers] == [
         "chart",
+        "platform",
         "values",
         "set",
         "environment",
@@ -52,7 +53,10 @@ def test_layers_in_order(platform: Platform) -> None:
     merged = values.merged
     assert merged["replicas"] == 1  # chart 1 < values file 3 < set 2 < environment 1
     assert merged["image"] == {"repository": "registry.example.org/dash/backend", "tag": "2.0"}
-    assert merged["global"] == {"domain": "demo.example.org"}  # the environment's global section
+    assert merged["global"]["domain"] == "demo.example.org"  # the environment's global section
+    # what the platform file says, for every chart
+    assert merged["global"]["namespaces"]["admin"] == platform.admin_namespace
+    assert merged["global"]["instance"] == platform.instance
     assert merged["auth"]["mode"] == "demo"  # the component's own demo file
     assert merged["auth"]["google"] == {"clientId": "", "secret": SECRETS["oauth-secret"]}
     assert merged["minio"]["password"] == SECRETS["minio-root-password"]
@@ -64,10 +68,10 @@ def test_layers_in_order(platform: Platform) -> None:
 
 def test_without_an_environment_only_the_base_layers_apply(platform: Platform) -> None:
     values = backend(platform, env=None)
-    assert [layer.kind for layer in values.layers] == ["chart", "values", "set", "secret", "secret"]
+    assert [layer.kind for layer in values.layers] == ["chart", "platform", "values", "set", "secret", "secret"]
     assert values.merged["replicas"] == 2
     assert values.merged["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi"}}
-    assert "global" not in values.merged
+    assert "domain" not in values.merged["global"]  # only the platform file's own globals
 
 
 def test_merged_is_what_helm_gives_the_templates(platform: Platform) -> None:

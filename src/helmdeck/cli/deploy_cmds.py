@@ -28,8 +28,11 @@ Kubeconfig = Annotated[
     str | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
 ]
 Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
-ValuesOpt = Annotated[list[Path] | None, typer.Option("--values", help="Extra values file (highest layer but --set).")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="key=value, as helm --set.")]
+ValuesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--values", help="Umbrella-style values file ({global: ..., COMPONENT: ...}), above the environment."),
+]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")]
 
 
 def register(app: typer.Typer) -> None:

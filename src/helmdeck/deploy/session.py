@@ -163,6 +163,7 @@ class PlatformSession:
             cli_files=self.cli_files,
             cli_sets=self.cli_sets,
             secret_values=secrets,
+            umbrella=True,
         )
         release = self.platform.release_name(component)
         namespace = self.platform.namespace_of(component)

@@ -128,8 +128,10 @@ class Undeployer:
             to_purge = data_inventory(s)
             if to_purge and self.confirm is not None and not self.confirm(to_purge):
                 raise HelmdeckError("undeploy cancelled: nothing was changed", exit_code=1)
-        admin_exists = get_namespace(s.client, s.admin_namespace) is not None
-        lock = PlatformLock(s.client, s.admin_namespace, s.platform_id) if admin_exists else None
+        admin = get_namespace(s.client, s.admin_namespace)
+        # no admin namespace (or one being deleted): nothing of this platform can be locked or left
+        usable = admin is not None and (admin.get("status") or {}).get("phase") != "Terminating"
+        lock = PlatformLock(s.client, s.admin_namespace, s.platform_id) if usable else None
         if lock is not None:
             lock.acquire()
         try:

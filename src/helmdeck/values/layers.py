@@ -231,6 +231,29 @@ def _set_layer(platform: Platform, index: int) -> Layer:
     return Layer(kind="set", source="set", data=data, file=shown, locate=locate)
 
 
+def platform_globals(platform: Platform) -> dict[str, Any]:
+    """What the platform file says that every chart may use, under ``global``: the instance, the
+    namespaces (prefix applied), data directories, registry, pull secret and storage class."""
+    spec = platform.spec
+    out: dict[str, Any] = {
+        "instance": platform.instance,
+        "platform": platform.name,
+        "namespaces": {key: platform.logical_namespace(key) for key in spec.namespaces},
+    }
+    fast, slow = platform.data_dir("fast"), platform.data_dir("slow")
+    if fast:
+        out["fastDataDir"] = fast
+    if slow:
+        out["slowDataDir"] = slow
+    if spec.registry is not None:
+        out["registry"] = spec.registry.url
+        if spec.registry.credentials is not None:
+            out["imagePullSecrets"] = [{"name": spec.registry.credentials.secret}]
+    if spec.storage.storage_class.get("default"):
+        out["storageClass"] = spec.storage.storage_class["default"]
+    return out
+
+
 def _environment_layers(platform: Platform, component: str, env: str) -> list[Layer]:
     layers = []
     names = platform.component_names
@@ -283,6 +306,8 @@ def compute_values(
     cli_files: Sequence[Path] = (),
     cli_sets: Sequence[str] = (),
     secret_values: Mapping[str, str] | None = None,
+    *,
+    umbrella: bool = False,
 ) -> LayeredValues:
     """Layer a component's values for ``env`` (None: no environment), recording provenance.
 
@@ -301,14 +326,24 @@ def compute_values(
         chart_layer = Layer(kind="chart", source="chart defaults", data=dict(chart_defaults or {}))
 
     layers: list[Layer] = [chart_layer]
+    shared = platform_globals(platform)
+    if shared:
+        layers.append(Layer(kind="platform", source="platform file (spec)", data={"global": shared}))
     layers += [_file_layer("values", load_values_file(p)) for p in component.values]
     if component.set_values:
         layers.append(_set_layer(platform, index))
     if env is not None:
         layers += _environment_layers(platform, component.name, env)
     layers += _secret_layers(platform, component.name, secret_values)
-    layers += [_file_layer("file", load_values_file(Path(p))) for p in cli_files]
-    layers += [Layer(kind="--set", source="--set", data=parse_set(expr)) for expr in cli_sets]
+    cli_layers = [_file_layer("file", load_values_file(Path(p))) for p in cli_files]
+    cli_layers += [Layer(kind="--set", source="--set", data=parse_set(expr)) for expr in cli_sets]
+    if umbrella:
+        # platform-wide commands take umbrella-style values: `global` plus one section per component
+        for layer in cli_layers:
+            picked = {"global": layer.data["global"]} if isinstance(layer.data.get("global"), dict) else {}
+            own = layer.data.get(component.name)
+            layer.data = merge_maps(picked, own) if isinstance(own, dict) else picked
+    layers += cli_layers
 
     events: list[_Event] = []
     state: dict[str, Any] = {}

@@ -1,0 +1,3 @@
+{{- define "landing-page.fullname" -}}
+{{- .Values.fullnameOverride | default (include "landing-page.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}

@@ -1,0 +1,129 @@
+{{/*
+Helpers shared by the imaging charts (each chart carries its own copy, under its own prefix,
+so it stays a self-contained chart). Label helpers take (dict "root" $ "component" "name").
+*/}}
+{{- define "object-store.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "object-store.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "object-store.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "object-store.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+{{ include "object-store.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: imaging
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- with .root.Values.global.instance }}
+imaging.helmdeck.dev/instance: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+(dict "root" $ "image" $image) -> registry/repository:tag, or @digest when one is pinned.
+global.registry (the platform's registry or an offline mirror) wins over image.registry.
+*/}}
+{{- define "object-store.image" -}}
+{{- $registry := .root.Values.global.registry | default .image.registry -}}
+{{- $ref := .image.repository -}}
+{{- if $registry }}{{ $ref = printf "%s/%s" (trimSuffix "/" $registry) $ref }}{{ end -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" $ref .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $ref (required (printf "%s: image.tag of %s is required: pin a version" .root.Chart.Name .image.repository) .image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* global.imagePullPolicy (IfNotPresent when deploying offline) wins over the image's own. */}}
+{{- define "object-store.pullPolicy" -}}
+{{- .root.Values.global.imagePullPolicy | default .image.pullPolicy | default "IfNotPresent" -}}
+{{- end -}}
+
+{{- define "object-store.imagePullSecrets" -}}
+{{- $secrets := concat (.Values.global.imagePullSecrets | default list) (.Values.imagePullSecrets | default list) -}}
+{{- if $secrets -}}
+imagePullSecrets:
+  {{- range $secrets | uniq }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Pod template annotations, later wins: global.podAnnotations < podAnnotations < "own" (one
+workload's podAnnotations) < "extra" (the chart's checksums). Called with
+(dict "root" $ "own" $map "extra" $map). Values are quoted so "5s" stays a string.
+*/}}
+{{- define "object-store.podAnnotations" -}}
+{{- $root := .root -}}
+{{- $all := merge (dict) (.extra | default dict) (.own | default dict) ($root.Values.podAnnotations | default dict) ($root.Values.global.podAnnotations | default dict) -}}
+{{- if $all -}}
+annotations:
+  {{- range $key, $value := $all }}
+  {{ $key | quote }}: {{ $value | toString | quote }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+(list $ "jobs") -> the namespace of a logical name (admin, services, jobs, extensions), with the
+instance prefix helmdeck gives every namespace of an instance ("lab2-jobs").
+*/}}
+{{- define "object-store.namespace" -}}
+{{- $root := index . 0 -}}
+{{- $key := index . 1 -}}
+{{- $ns := index ($root.Values.global.namespaces | default dict) $key | default $key -}}
+{{- if $root.Values.global.instance -}}
+{{- printf "%s-%s" $root.Values.global.instance $ns -}}
+{{- else -}}
+{{- $ns -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+(list $ "fast"|"slow" "sub/dir") -> a directory under global.fastDataDir or global.slowDataDir.
+With global.instance set, the base must carry the instance as a path segment, so two instances
+on one node never write to the same directory.
+*/}}
+{{- define "object-store.dataDir" -}}
+{{- $root := index . 0 -}}
+{{- $key := printf "%sDataDir" (index . 1) -}}
+{{- $base := required (printf "%s: global.%s is required (an absolute node directory)" $root.Chart.Name $key) (index $root.Values.global $key) -}}
+{{- $instance := $root.Values.global.instance -}}
+{{- if and $instance (not (has $instance (splitList "/" $base))) -}}
+{{- fail (printf "%s: global.%s %q is shared by every instance; with global.instance %q use an instance directory such as %s/%s" $root.Chart.Name $key $base $instance (trimSuffix "/" $base) $instance) -}}
+{{- end -}}
+{{- printf "%s/%s" (trimSuffix "/" $base) (index . 2) -}}
+{{- end -}}
+
+{{/* pvc or hostPath: persistence.type, else global.dataVolumes, else pvc. */}}
+{{- define "object-store.volumeType" -}}
+{{- $type := .Values.persistence.type | default .Values.global.dataVolumes | default "pvc" -}}
+{{- if not (has $type (list "pvc" "hostPath")) -}}
+{{- fail (printf "%s: persistence.type %q is not pvc or hostPath" .Chart.Name $type) -}}
+{{- end -}}
+{{- $type -}}
+{{- end -}}
+
+{{/* (list $ tier subdir): where a claim's data belongs, for provisioners that place volumes by annotation. */}}
+{{- define "object-store.claimAnnotations" -}}
+imaging.helmdeck.dev/data-tier: {{ index . 1 }}
+imaging.helmdeck.dev/data-dir: {{ include "object-store.dataDir" . | quote }}
+{{- end -}}
+
+{{/* (list $ tier subdir): the node directory as a hostPath volume source. */}}
+{{- define "object-store.hostPathSource" -}}
+hostPath:
+  path: {{ include "object-store.dataDir" . | quote }}
+  type: DirectoryOrCreate
+{{- end -}}
+
+{{- define "object-store.storageClass" -}}
+{{- with .Values.persistence.storageClass | default .Values.global.storageClass -}}
+storageClassName: {{ . }}
+{{- end -}}
+{{- end -}}
