@@ -32,7 +32,9 @@ ValuesOpt = Annotated[
     list[Path] | None,
     typer.Option("--values", help="Umbrella-style values file ({global: ..., COMPONENT: ...}), above the environment."),
 ]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")
+]
 
 
 def register(app: typer.Typer) -> None:

@@ -224,8 +224,9 @@ class Catalog:
         raise ConfigError(
             f"no extension named {name!r} in the catalog",
             where="spec.extensions.catalog",
-            fix=did_you_mean(name, names, "extension") if names else "the catalog is empty: list sources in "
-            "spec.extensions.catalog or upload a chart",
+            fix=did_you_mean(name, names, "extension")
+            if names
+            else "the catalog is empty: list sources in spec.extensions.catalog or upload a chart",
         )
 
     def satisfying(self, requirement: Requirement) -> Extension | None:

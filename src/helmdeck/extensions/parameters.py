@@ -187,11 +187,10 @@ def _coerce_scalar(extension: str, param: Parameter, value: Any, kind: str) -> A
                 raise _error(
                     extension, param, f"{value!r} is not {'a whole number' if kind == 'integer' else 'a number'}"
                 ) from None
-        if kind == "integer":
-            if isinstance(number, float):
-                if not number.is_integer():
-                    raise _error(extension, param, f"{value!r} is not a whole number")
-                number = int(number)
+        if kind == "integer" and isinstance(number, float):
+            if not number.is_integer():
+                raise _error(extension, param, f"{value!r} is not a whole number")
+            number = int(number)
         return number
     if isinstance(value, str):
         return value
