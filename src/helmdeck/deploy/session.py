@@ -142,9 +142,15 @@ class PlatformSession:
 
     # -- desired state ----------------------------------------------------------------------------
     def desired(
-        self, names: Iterable[str] | None = None, *, create_secrets: bool = False
+        self,
+        names: Iterable[str] | None = None,
+        *,
+        create_secrets: bool = False,
+        secrets: dict[str, str] | None = None,
     ) -> dict[str, DesiredComponent]:
-        secrets = self.secrets(create=create_secrets) if self.platform.spec.secrets else {}
+        """Each component rendered as it would be installed. ``secrets`` given: no cluster is asked."""
+        if secrets is None:
+            secrets = self.secrets(create=create_secrets) if self.platform.spec.secrets else {}
         out: dict[str, DesiredComponent] = {}
         wanted = list(names) if names is not None else self.platform.component_names
         for name in wanted:

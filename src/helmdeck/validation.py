@@ -1,0 +1,73 @@
+"""``helmdeck validate``: the platform file, then every component rendered with the Helm engine, then
+checks over all rendered manifests together. Needs no cluster: secrets are placeholders.
+
+Every component is rendered even when an earlier one fails, so one run reports every problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from helmdeck.deploy.session import DesiredComponent, PlatformSession
+from helmdeck.errors import HelmdeckError
+from helmdeck.manifests import check_platform
+from helmdeck.secrets.store import placeholder_secrets
+
+
+@dataclass
+class ValidationReport:
+    platform: str
+    environment: str | None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    rendered: dict[str, DesiredComponent] = field(default_factory=dict, repr=False)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [f for f in self.findings if f["severity"] == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "environment": self.environment,
+            "ok": self.ok,
+            "components": sorted(self.rendered),
+            "findings": self.findings,
+        }
+
+
+def _error_finding(component: str, exc: HelmdeckError) -> dict[str, Any]:
+    return {
+        "check": "render",
+        "severity": "error",
+        "component": component,
+        "object": None,
+        "template": exc.where,
+        "message": exc.message,
+        "fix": exc.fix,
+    }
+
+
+def validate_platform(
+    session: PlatformSession, *, components: list[str] | None = None, foreign_namespaces: dict[str, str] | None = None
+) -> ValidationReport:
+    """Render and check; ``foreign_namespaces`` (namespace -> owner) come from the cluster when known."""
+    platform = session.platform
+    report = ValidationReport(session.platform_id, session.environment)
+    secrets = placeholder_secrets(platform)
+    for name in components or platform.component_names:
+        try:
+            report.rendered[name] = session.desired_one(name, secrets)
+        except HelmdeckError as exc:
+            report.findings.append(_error_finding(name, exc))
+    entries = {name: d.rendered.platform_entry() for name, d in report.rendered.items()}
+    for finding in check_platform(
+        entries, owned_namespaces=platform.all_namespaces(), foreign_namespaces=foreign_namespaces or {}
+    ):
+        report.findings.append(finding.as_dict())
+    report.findings.sort(key=lambda f: 0 if f["severity"] == "error" else 1 if f["severity"] == "warning" else 2)
+    return report
