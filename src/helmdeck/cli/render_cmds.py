@@ -51,8 +51,13 @@ def validate_command(
                 obj = f.get("object") or {}
                 where = f"{obj.get('kind')}/{obj.get('name')}" if obj else (f.get("template") or "")
                 sev = f["severity"]
-                table.add_row(f"[{colors.get(sev, '')}]{sev}[/]", f.get("component") or "-", where, f["message"],
-                              f.get("fix") or "")
+                table.add_row(
+                    f"[{colors.get(sev, '')}]{sev}[/]",
+                    f.get("component") or "-",
+                    where,
+                    f["message"],
+                    f.get("fix") or "",
+                )
             console.print(table)
         errors, warnings = len(report.errors), sum(1 for f in report.findings if f["severity"] == "warning")
         verdict = "[green]valid[/]" if report.ok else "[bold red]invalid[/]"
