@@ -80,5 +80,5 @@ def bench_sandbox(name: str = "helmdeck-bench") -> Iterator[str]:
 
 def summary(samples: list[float]) -> str:
     ordered = sorted(samples)
-    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
     return f"median {statistics.median(ordered):.3f}s p95 {p95:.3f}s (n={len(ordered)})"

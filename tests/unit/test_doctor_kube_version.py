@@ -84,8 +84,18 @@ def test_improper_constraints_are_errors(constraint: str) -> None:
 
 
 def test_versions_order_by_semver_precedence() -> None:
-    ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-               "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.10.0"]
+    ordered = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.10.0",
+    ]
     parsed = [Version.parse(v) for v in ordered]
     assert parsed == sorted(reversed(parsed))
     assert Version.parse("v1.2+build.5") == Version.parse("1.2.0")

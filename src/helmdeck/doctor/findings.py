@@ -61,6 +61,7 @@ class DoctorReport:
     findings: list[Finding] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     cluster: str | None = None  # the server version, once reached
+    user: str | None = None  # who the cluster says we are
     seconds: float = 0.0
 
     def add(self, finding: Finding) -> None:
@@ -103,6 +104,7 @@ class DoctorReport:
             "mode": self.mode,
             "ok": self.ok,
             "cluster": self.cluster,
+            "user": self.user,
             "summary": self.summary(),
             "checks": list(self.checks),
             "findings": [f.as_dict() for f in self.sorted()],

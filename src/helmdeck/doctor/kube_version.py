@@ -236,7 +236,7 @@ class Constraint:
     @classmethod
     def parse(cls, text: str) -> Constraint:
         rewritten = _HYPHEN.sub(lambda m: f">= {m.group(1)}, <= {m.group(2)}", text)
-        alternatives = []
+        alternatives: list[tuple[_Condition, ...]] = []
         for part in rewritten.split("||"):
             if not part.strip():
                 # an empty alternative means "any release", as in the library

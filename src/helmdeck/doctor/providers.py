@@ -51,9 +51,7 @@ _SNAPSHOTTER = Provider(
 )
 _VPA = Provider("the Vertical Pod Autoscaler", "Helm chart fairwinds-stable/vpa")
 _GPU_OPERATOR = Provider("the NVIDIA GPU Operator", "Helm chart nvidia/gpu-operator")
-_PERCONA_MONGO = Provider(
-    "the Percona Operator for MongoDB", "Helm chart percona/psmdb-operator"
-)
+_PERCONA_MONGO = Provider("the Percona Operator for MongoDB", "Helm chart percona/psmdb-operator")
 _GRAFANA = Provider("the Grafana Operator", "Helm chart oci://ghcr.io/grafana/helm-charts/grafana-operator")
 _VELERO = Provider("Velero", "Helm chart vmware-tanzu/velero")
 

@@ -123,7 +123,9 @@ def limit_range_items(limit_range: Mapping[str, Any]) -> list[LimitRangeItem]:
     return items
 
 
-def with_defaults(containers: Iterable[ContainerResources], items: Sequence[LimitRangeItem]) -> list[ContainerResources]:
+def with_defaults(
+    containers: Iterable[ContainerResources], items: Sequence[LimitRangeItem]
+) -> list[ContainerResources]:
     """Containers as the LimitRanger admission plugin leaves them: missing limits from ``default``,
     missing requests from ``defaultRequest`` (the API server fills that from ``default``)."""
     out = []
@@ -183,7 +185,9 @@ def _bounds(who: str, requests: Quantities, limits: Quantities, item: LimitRange
     for key, top in item.max.items():
         limit = limits.get(key)
         if limit is None:
-            out.append(f"{who}: {item.source} caps {key} at {format_quantity(key, top)} per {per}, but no {key} limit is set")
+            out.append(
+                f"{who}: {item.source} caps {key} at {format_quantity(key, top)} per {per}, but no {key} limit is set"
+            )
         elif limit > top:
             out.append(
                 f"{who}: {key} limit {format_quantity(key, limit)} exceeds the maximum "
@@ -395,7 +399,10 @@ class QuotaShortfall:
 
     def reason(self) -> str:
         q, r = self.quota, self.resource
-        fmt = lambda v: format_quantity(r, v)  # noqa: E731
+
+        def fmt(value: Decimal) -> str:
+            return format_quantity(r, value)
+
         used = q.used.get(r, Decimal(0))
         if self.single_pod:
             return (
