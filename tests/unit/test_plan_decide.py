@@ -1,0 +1,68 @@
+"""Plan decisions and diff redaction, without a cluster."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from helmdeck.deploy.session import DIGEST_LABEL, DesiredComponent, PlatformSession
+from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.plan.planner import Action, decide, manifest_diff
+from helmdeck.secrets.redact import remember
+from helmdeck.secrets.store import placeholder_secrets
+
+DASHBOARDS = Path(__file__).resolve().parents[2] / "examples" / "dashboards" / "platform.yaml"
+
+
+@pytest.fixture(scope="module")
+def backend() -> DesiredComponent:
+    session = PlatformSession(DASHBOARDS, environment="demo")
+    return session.desired_one("backend", placeholder_secrets(session.platform))
+
+
+def release(status: ReleaseStatus, digest: str | None, chart_version: str = "0.4.0") -> Release:
+    labels = {DIGEST_LABEL: digest} if digest else {}
+    return Release("backend", "services", 3, status, "backend", chart_version, "1", datetime.now(UTC), labels=labels)
+
+
+def test_decisions(backend: DesiredComponent) -> None:
+    d: DesiredComponent = backend
+    assert decide(d, None)[0] is Action.install
+    assert decide(d, release(ReleaseStatus.DEPLOYED, d.digest)) == (Action.unchanged, "up to date")
+    assert decide(d, release(ReleaseStatus.DEPLOYED, "other"))[0] is Action.upgrade
+    action, why = decide(d, release(ReleaseStatus.DEPLOYED, None))
+    assert action is Action.upgrade and "outside helmdeck" in why
+    action, why = decide(d, release(ReleaseStatus.DEPLOYED, "x", chart_version="0.3.0"))
+    assert "backend-0.3.0 -> backend-0.4.0" in why
+    action, why = decide(d, release(ReleaseStatus.PENDING_UPGRADE, d.digest))
+    assert action is Action.upgrade and "recovered" in why
+    assert decide(d, release(ReleaseStatus.UNINSTALLED, d.digest))[0] is Action.install
+
+
+def test_digest_follows_values_and_chart() -> None:
+    session = PlatformSession(DASHBOARDS, environment="demo")
+    secrets = placeholder_secrets(session.platform)
+    a = session.desired_one("viewer", secrets).digest
+    assert session.desired_one("viewer", secrets).digest == a  # stable across renders
+    changed = PlatformSession(DASHBOARDS, environment="demo", cli_sets=["viewer.replicas=5"])
+    assert changed.desired_one("viewer", secrets).digest != a
+    other_component = PlatformSession(DASHBOARDS, environment="demo", cli_sets=["backend.replicas=5"])
+    assert other_component.desired_one("viewer", secrets).digest == a  # umbrella --set reaches only its component
+
+
+def test_diff_never_shows_secret_values(backend: DesiredComponent) -> None:
+    d: DesiredComponent = backend
+    live_secret = base64.b64encode(b"the-old-password").decode()
+    live = (
+        "---\n# Source: backend/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: backend\n"
+        f"data:\n  jwt-secret: {live_secret}\n"
+    )
+    remember({"backend-jwt-secret": "the-old-password"})
+    diff = manifest_diff(live, d, "backend")
+    assert live_secret not in diff and "the-old-password" not in diff
+    assert "<redacted, changed>" in diff
+    for value in placeholder_secrets(PlatformSession(DASHBOARDS).platform).values():
+        assert base64.b64encode(value.encode()).decode() not in diff
