@@ -3,7 +3,7 @@
 # (which this starts, and stops again at the end unless HELMDECK_KEEP_SANDBOX=1).
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/setup.sh
+scripts/setup.sh --test
 echo "test: ruff"
 .venv/bin/ruff check src tests bench
 echo "test: mypy"

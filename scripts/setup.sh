@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # Installs everything helmdeck's demo and tests need, reusing what is already there:
-# uv (pinned), the locked Python environment in .venv, and the sandbox's Go-built binaries.
+# uv (pinned), the locked Python environment in .venv, and the sandbox's Go-built binaries;
+# with --test also the Debian packages the tests use (chromium for the browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+debs=(git ca-certificates)
+[[ ${1:-} == --test ]] && debs+=(chromium)
+missing=()
+for pkg in "${debs[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing Debian packages: ${missing[*]}; install them (apt-get install ${missing[*]}) and run again" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 
 UV_VERSION=0.13.8
 
