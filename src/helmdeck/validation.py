@@ -52,6 +52,21 @@ def _error_finding(component: str, exc: HelmdeckError) -> dict[str, Any]:
     }
 
 
+def foreign_namespaces(session: PlatformSession) -> dict[str, str]:
+    """Namespaces the cluster says belong to other helmdeck platforms or instances."""
+    from lightkube import operators
+    from lightkube.resources.core_v1 import Namespace
+
+    from helmdeck.cluster.namespaces import PLATFORM_LABEL
+
+    out: dict[str, str] = {}
+    for ns in session.client.list(Namespace, labels={PLATFORM_LABEL: operators.exists()}):
+        owner = (ns.metadata.labels or {}).get(PLATFORM_LABEL) if ns.metadata else None
+        if owner and owner != session.platform_id and ns.metadata and ns.metadata.name:
+            out[ns.metadata.name] = f"platform {owner}"
+    return out
+
+
 def validate_platform(
     session: PlatformSession, *, components: list[str] | None = None, foreign_namespaces: dict[str, str] | None = None
 ) -> ValidationReport:
@@ -64,6 +79,18 @@ def validate_platform(
             report.rendered[name] = session.desired_one(name, secrets)
         except HelmdeckError as exc:
             report.findings.append(_error_finding(name, exc))
+    for ns in platform.all_namespaces():
+        owner = (foreign_namespaces or {}).get(ns)
+        if owner:
+            report.findings.append({
+                "check": "namespace-owner",
+                "severity": "error",
+                "component": None,
+                "object": {"kind": "Namespace", "name": ns},
+                "template": None,
+                "message": f"namespace {ns} of this platform already belongs to {owner}",
+                "fix": "set spec.instance (namespaces get its prefix) or name other namespaces in spec.namespaces",
+            })
     entries = {name: d.rendered.platform_entry() for name, d in report.rendered.items()}
     for finding in check_platform(
         entries, owned_namespaces=platform.all_namespaces(), foreign_namespaces=foreign_namespaces or {}

@@ -15,7 +15,7 @@ from helmdeck.engine import build_dependencies, dependency_status
 from helmdeck.errors import ConfigError
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import DEFAULT_FILE, load_platform
-from helmdeck.validation import validate_platform
+from helmdeck.validation import foreign_namespaces, validate_platform
 
 Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 
@@ -31,14 +31,20 @@ def validate_command(
     env: Env = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    kubeconfig: Annotated[
+        str | None,
+        typer.Option("--kubeconfig", help="Also check against this cluster: namespaces of other platforms."),
+    ] = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Check the platform file, render every component with Helm, and check the manifests together.
 
-    Needs no cluster (secrets are placeholders). Exit code 1 when there are errors.
+    Needs no cluster (secrets are placeholders); with --kubeconfig, objects placed in namespaces that
+    belong to other platforms or instances are errors too. Exit code 1 when there are errors.
     """
-    session = _session(file, env, None, None, values, set_)
-    report = validate_platform(session)
+    session = _session(file, env, kubeconfig, None, values, set_)
+    foreign = foreign_namespaces(session) if kubeconfig else None
+    report = validate_platform(session, foreign_namespaces=foreign)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
