@@ -32,6 +32,9 @@ ValuesOpt = Annotated[
     list[Path] | None,
     typer.Option("--values", help="Umbrella-style values file ({global: ..., COMPONENT: ...}), above the environment."),
 ]
+InstanceOpt = Annotated[
+    str | None, typer.Option("--instance", help="Run as this instance: its namespaces get the prefix (spec.instance).")
+]
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")
 ]
@@ -67,6 +70,7 @@ def _session(
 
 def plan_command(
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     env: Env = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
@@ -79,7 +83,7 @@ def plan_command(
 
     Exit code 2 when there are changes, 0 when none.
     """
-    session = _session(file, env, kubeconfig, context, values, set_)
+    session = _session(file, env, kubeconfig, context, values, set_, instance=instance)
     plan = make_plan(session, with_diff=not no_diff)
     if output is OutputFormat.json:
         emit_json(plan.as_dict())
@@ -152,6 +156,7 @@ def print_deploy_report(report: DeployReport) -> None:
 
 def deploy_command(
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     env: Env = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Deploy only these components.")] = None,
     parallel: Annotated[int, typer.Option("--parallel", min=1, max=32, help="Components at once.")] = 4,
@@ -162,7 +167,7 @@ def deploy_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Install or upgrade every component in dependency order, each gated on health."""
-    session = _session(file, env, kubeconfig, context, values, set_)
+    session = _session(file, env, kubeconfig, context, values, set_, instance=instance)
     with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
         report = Deployer(session, only=only or (), parallel=parallel, progress=progress).run()
     if output is OutputFormat.json:
@@ -200,6 +205,7 @@ def print_status(status: PlatformStatus) -> None:
 
 def status_command(
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
@@ -207,7 +213,7 @@ def status_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Each component's release, revision, chart and health, with failing pods and why."""
-    session = _session(file, None, kubeconfig, context)
+    session = _session(file, None, kubeconfig, context, instance=instance)
     while True:
         status = platform_status(session)
         if output is OutputFormat.json:
@@ -226,12 +232,13 @@ def status_command(
 
 def history_command(
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """The platform revisions: every deploy and rollback, with each component's release revision."""
-    session = _session(file, None, kubeconfig, context)
+    session = _session(file, None, kubeconfig, context, instance=instance)
     revisions = RevisionStore(session.client, session.admin_namespace, session.platform_id).list()
     if output is OutputFormat.json:
         emit_json([r.to_json() for r in revisions])
@@ -248,12 +255,13 @@ def history_command(
 def rollback_command(
     revision: Annotated[int | None, typer.Argument(help="Platform revision (default: the previous good one).")] = None,
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Bring every component back to the release revision recorded in a platform revision."""
-    session = _session(file, None, kubeconfig, context)
+    session = _session(file, None, kubeconfig, context, instance=instance)
     with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
         report = rollback_platform(session, revision, progress=progress)
     if output is OutputFormat.json:
@@ -271,6 +279,7 @@ def rollback_command(
 
 def undeploy_command(
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     purge_data: Annotated[
         bool, typer.Option("--purge-data", help="Also delete volumes (PVCs), secrets and history.")
     ] = False,
@@ -280,7 +289,7 @@ def undeploy_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Remove every release (reverse dependency order). Data stays unless --purge-data."""
-    session = _session(file, None, kubeconfig, context)
+    session = _session(file, None, kubeconfig, context, instance=instance)
 
     def confirm(items: list[str]) -> bool:
         if yes:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.deploy_cmds import Env, PlatformFile, SetOpt, ValuesOpt, _session
+from helmdeck.cli.deploy_cmds import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt, _session
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.engine import build_dependencies, dependency_status
 from helmdeck.errors import ConfigError
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
 
 def validate_command(
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     env: Env = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
@@ -42,7 +43,7 @@ def validate_command(
     Needs no cluster (secrets are placeholders); with --kubeconfig, objects placed in namespaces that
     belong to other platforms or instances are errors too. Exit code 1 when there are errors.
     """
-    session = _session(file, env, kubeconfig, None, values, set_)
+    session = _session(file, env, kubeconfig, None, values, set_, instance=instance)
     foreign = foreign_namespaces(session) if kubeconfig else None
     report = validate_platform(session, foreign_namespaces=foreign)
     if output is OutputFormat.json:
@@ -74,6 +75,7 @@ def validate_command(
 def render_command(
     component: Annotated[str | None, typer.Argument(help="Only this component.")] = None,
     file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
     env: Env = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
@@ -85,7 +87,7 @@ def render_command(
 
     Secret values are placeholders: render never prints the real ones.
     """
-    session = _session(file, env, None, None, values, set_)
+    session = _session(file, env, None, None, values, set_, instance=instance)
     names = [component] if component else session.platform.component_names
     if component is not None:
         session.platform.component(component)  # an unknown name fails with the closest one

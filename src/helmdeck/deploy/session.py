@@ -19,10 +19,11 @@ from helmdeck.cluster import make_client
 from helmdeck.engine import LoadedChart, RenderedRelease, engine_for, load_chart, render
 from helmdeck.engine.port import HelmEngine
 from helmdeck.engine.releases import Release
-from helmdeck.errors import ClusterError
+from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.secrets.kube_store import KubeSecretStore
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import Platform, load_platform
+from helmdeck.spec.names import INSTANCE
 from helmdeck.values import compute_values
 
 PLATFORM_LABEL = "helmdeck.dev/platform"
@@ -59,6 +60,18 @@ def config_digest(chart: LoadedChart, values: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:40]
 
 
+def with_instance(platform: Platform, instance: str) -> Platform:
+    """The platform as another instance (``--instance``): its namespaces, data directories, locks and
+    records all carry the new prefix."""
+    if instance and not INSTANCE.matches(instance):
+        raise ConfigError(
+            f"invalid instance name {instance!r}",
+            fix=f"use {INSTANCE.description}, at most {INSTANCE.max_length} characters",
+        )
+    platform.spec.instance = instance
+    return platform
+
+
 def resolve_kubeconfig(kubeconfig: str | None) -> str:
     """The kubeconfig file to use: the flag, then the first existing KUBECONFIG entry, then ~/.kube/config."""
     if kubeconfig:
@@ -88,8 +101,11 @@ class PlatformSession:
         cli_files: Sequence[Path] = (),
         cli_sets: Sequence[str] = (),
         platform: Platform | None = None,
+        instance: str | None = None,
     ) -> None:
         self.platform = platform or load_platform(platform_file)
+        if instance is not None:
+            self.platform = with_instance(self.platform, instance)
         if environment is not None:
             self.platform.environment(environment)  # unknown names fail here, listing the known ones
         self.environment = environment
