@@ -9,35 +9,29 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from helmdeck.cli.doctor_cmds import print_doctor_report
+from helmdeck.cli.options import (
+    Context,
+    Env,
+    InstanceOpt,
+    Kubeconfig,
+    Output,
+    PlatformFile,
+    SetOpt,
+    ValuesOpt,
+    open_session,
+)
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.cli.progress import live_progress
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import DeployReport, Outcome
-from helmdeck.deploy.session import PlatformSession
 from helmdeck.deploy.status import PlatformStatus, platform_status
 from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.doctor import PreflightFailed
 from helmdeck.plan.planner import Action, make_plan
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.spec import DEFAULT_FILE
-
-PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
-Env = Annotated[str | None, typer.Option("-e", "--env", help="Environment (values overlays) to use.")]
-Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
-Kubeconfig = Annotated[
-    str | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
-]
-Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
-ValuesOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--values", help="Umbrella-style values file ({global: ..., COMPONENT: ...}), above the environment."),
-]
-InstanceOpt = Annotated[
-    str | None, typer.Option("--instance", help="Run as this instance: its namespaces get the prefix (spec.instance).")
-]
-SetOpt = Annotated[
-    list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -50,19 +44,6 @@ def register(app: typer.Typer) -> None:
         ("undeploy", undeploy_command),
     ):
         app.command(name)(fn)
-
-
-def _session(
-    file: Path,
-    env: str | None,
-    kubeconfig: str | None,
-    context: str | None,
-    values: list[Path] | None = None,
-    sets: list[str] | None = None,
-) -> PlatformSession:
-    return PlatformSession(
-        file, environment=env, kubeconfig=kubeconfig, context=context, cli_files=values or (), cli_sets=sets or ()
-    )
 
 
 # --- plan -----------------------------------------------------------------------------------
@@ -83,7 +64,7 @@ def plan_command(
 
     Exit code 2 when there are changes, 0 when none.
     """
-    session = _session(file, env, kubeconfig, context, values, set_, instance=instance)
+    session = open_session(file, env, kubeconfig, context, values, set_, instance=instance)
     plan = make_plan(session, with_diff=not no_diff)
     if output is OutputFormat.json:
         emit_json(plan.as_dict())
@@ -160,6 +141,9 @@ def deploy_command(
     env: Env = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Deploy only these components.")] = None,
     parallel: Annotated[int, typer.Option("--parallel", min=1, max=32, help="Components at once.")] = 4,
+    no_preflight: Annotated[
+        bool, typer.Option("--no-preflight", help="Skip the preflight checks (helmdeck doctor).")
+    ] = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     values: ValuesOpt = None,
@@ -167,9 +151,15 @@ def deploy_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Install or upgrade every component in dependency order, each gated on health."""
-    session = _session(file, env, kubeconfig, context, values, set_, instance=instance)
+    session = open_session(file, env, kubeconfig, context, values, set_, instance=instance)
     with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
-        report = Deployer(session, only=only or (), parallel=parallel, progress=progress).run()
+        deployer = Deployer(session, only=only or (), parallel=parallel, progress=progress, preflight=not no_preflight)
+        try:
+            report = deployer.run()
+        except PreflightFailed as failed:
+            if output is OutputFormat.human:
+                print_doctor_report(failed.report)
+            raise
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
@@ -213,7 +203,7 @@ def status_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Each component's release, revision, chart and health, with failing pods and why."""
-    session = _session(file, None, kubeconfig, context, instance=instance)
+    session = open_session(file, None, kubeconfig, context, instance=instance)
     while True:
         status = platform_status(session)
         if output is OutputFormat.json:
@@ -238,7 +228,7 @@ def history_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """The platform revisions: every deploy and rollback, with each component's release revision."""
-    session = _session(file, None, kubeconfig, context, instance=instance)
+    session = open_session(file, None, kubeconfig, context, instance=instance)
     revisions = RevisionStore(session.client, session.admin_namespace, session.platform_id).list()
     if output is OutputFormat.json:
         emit_json([r.to_json() for r in revisions])
@@ -261,7 +251,7 @@ def rollback_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Bring every component back to the release revision recorded in a platform revision."""
-    session = _session(file, None, kubeconfig, context, instance=instance)
+    session = open_session(file, None, kubeconfig, context, instance=instance)
     with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
         report = rollback_platform(session, revision, progress=progress)
     if output is OutputFormat.json:
@@ -289,7 +279,7 @@ def undeploy_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Remove every release (reverse dependency order). Data stays unless --purge-data."""
-    session = _session(file, None, kubeconfig, context, instance=instance)
+    session = open_session(file, None, kubeconfig, context, instance=instance)
 
     def confirm(items: list[str]) -> bool:
         if yes:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.deploy_cmds import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt, _session
+from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt, open_session
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.engine import build_dependencies, dependency_status
 from helmdeck.errors import ConfigError
@@ -43,7 +43,7 @@ def validate_command(
     Needs no cluster (secrets are placeholders); with --kubeconfig, objects placed in namespaces that
     belong to other platforms or instances are errors too. Exit code 1 when there are errors.
     """
-    session = _session(file, env, kubeconfig, None, values, set_, instance=instance)
+    session = open_session(file, env, kubeconfig, None, values, set_, instance=instance)
     foreign = foreign_namespaces(session) if kubeconfig else None
     report = validate_platform(session, foreign_namespaces=foreign)
     if output is OutputFormat.json:
@@ -87,7 +87,7 @@ def render_command(
 
     Secret values are placeholders: render never prints the real ones.
     """
-    session = _session(file, env, None, None, values, set_, instance=instance)
+    session = open_session(file, env, None, None, values, set_, instance=instance)
     names = [component] if component else session.platform.component_names
     if component is not None:
         session.platform.component(component)  # an unknown name fails with the closest one

@@ -24,6 +24,7 @@ from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.deploy.dag import TaskState, run_dag
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.deploy.session import DesiredComponent, PlatformSession
+from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.plan.planner import Action, decide
@@ -62,6 +63,7 @@ class Deployer:
         cancel: threading.Event | None = None,
         failure_grace: float = 10.0,
         operation: str = "deploy",
+        preflight: bool = True,
     ) -> None:
         self.session = session
         self.only = list(only)
@@ -70,6 +72,7 @@ class Deployer:
         self.cancel = cancel or threading.Event()
         self.failure_grace = failure_grace
         self.operation = operation
+        self.preflight = preflight
         unknown = [n for n in self.only if n not in session.platform.component_names]
         if unknown:
             raise ConfigError(
@@ -82,6 +85,10 @@ class Deployer:
         start = time.monotonic()
         s = self.session
         report = DeployReport(s.platform_id, s.environment)
+        if self.preflight:
+            # read-only checks: an error stops the deploy before any namespace or release exists
+            self.progress("*", "preflight", "checking the platform against the cluster")
+            check_before_deploy(s).raise_for_errors()
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
         ensure_namespaces(s.client, [s.admin_namespace], s.platform_id)
         lock = PlatformLock(s.client, s.admin_namespace, s.platform_id)

@@ -1,0 +1,79 @@
+"""``helmdeck doctor``: preflight checks of the platform against the cluster, or (``--live``) why
+the deployed platform's workloads are unhealthy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from helmdeck.cli.options import Context, Env, Kubeconfig, Output, PlatformFile
+from helmdeck.cli.output import OutputFormat, console, emit_json
+from helmdeck.deploy.session import PlatformSession
+from helmdeck.doctor.findings import SEVERITIES, DoctorReport
+from helmdeck.doctor.live import diagnose_platform
+from helmdeck.doctor.preflight import run_preflight
+from helmdeck.spec import DEFAULT_FILE
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_TITLE = {"error": "errors", "warning": "warnings", "info": "notes"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor_command)
+
+
+def print_doctor_report(report: DoctorReport) -> None:
+    """The findings as one table per severity (errors first), log lines below, then a verdict."""
+    what = "diagnosis" if report.mode == "live" else "preflight"
+    where = f" on Kubernetes {report.cluster}" if report.cluster else ""
+    who = f" as {report.user}" if report.user else ""
+    env = f" ({report.environment})" if report.environment else ""
+    console.print(f"{what} of platform {report.platform}{env}{where}{who}", highlight=False)
+    for severity in SEVERITIES:
+        findings = report.of(severity)
+        if not findings:
+            continue
+        table = Table(title=f"[{_STYLE[severity]}]{_TITLE[severity]} ({len(findings)})[/]", title_justify="left")
+        for column in ("check", "component", "object", "reason", "fix"):
+            table.add_column(column, overflow="fold")
+        for f in findings:
+            table.add_row(f.check, f.component or "-", f.object or "-", f.reason, f.fix)
+        console.print(table)
+    for f in report.sorted():
+        lines = f.details.get("logs")
+        if lines:
+            console.rule(f"{f.object}: last log lines")
+            for line in lines:
+                console.print(f"  | {line}", highlight=False, markup=False)
+    if report.ok:
+        verdict = "[green]no errors[/]" if report.findings else "[green]no problems found[/]"
+    else:
+        verdict = "[bold red]errors found[/]"
+    console.print(f"{verdict}: {report.summary()} ({', '.join(report.checks)}) in {report.seconds:.1f}s")
+
+
+def doctor_command(
+    file: PlatformFile = Path(DEFAULT_FILE),
+    env: Env = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Explain the deployed platform's unhealthy workloads instead.")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Also require every image to come from the platform's registry.")
+    ] = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Check the platform against the cluster before a deploy (the deploy runs these checks too),
+    or with --live explain what is wrong with the deployed one. Exit code 1 when there are errors."""
+    session = PlatformSession(file, environment=env, kubeconfig=kubeconfig, context=context)
+    report = diagnose_platform(session) if live else run_preflight(session, offline=offline)
+    if output is OutputFormat.json:
+        emit_json(report.as_dict())
+    else:
+        print_doctor_report(report)
+    raise typer.Exit(0 if report.ok else 1)

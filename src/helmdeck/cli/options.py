@@ -1,0 +1,50 @@
+"""Options every platform command shares, and the session they open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from helmdeck.cli.output import OutputFormat
+from helmdeck.deploy.session import PlatformSession
+
+PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
+Env = Annotated[str | None, typer.Option("-e", "--env", help="Environment (values overlays) to use.")]
+Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
+Kubeconfig = Annotated[
+    str | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
+]
+Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
+ValuesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--values", help="Umbrella-style values file ({global: ..., COMPONENT: ...}), above the environment."),
+]
+InstanceOpt = Annotated[
+    str | None, typer.Option("--instance", help="Run as this instance: its namespaces get the prefix (spec.instance).")
+]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")
+]
+
+
+def open_session(
+    file: Path,
+    env: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    values: list[Path] | None = None,
+    sets: list[str] | None = None,
+    *,
+    instance: str | None = None,
+) -> PlatformSession:
+    return PlatformSession(
+        file,
+        environment=env,
+        kubeconfig=kubeconfig,
+        context=context,
+        cli_files=values or (),
+        cli_sets=sets or (),
+        instance=instance,
+    )
