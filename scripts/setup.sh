@@ -32,7 +32,7 @@ if ! command -v uv >/dev/null 2>&1 || [[ $(uv --version | awk '{print $2}') != "
   python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 echo "setup: syncing the Python environment (.venv) from uv.lock"
-uv sync --locked --all-extras --quiet
+uv sync --locked --quiet
 
 echo "setup: building the sandbox binaries (cached after the first build)"
 tools/build.sh

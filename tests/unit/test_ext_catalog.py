@@ -54,7 +54,7 @@ def test_tgz_single_chart_and_upload_dir_sources(tmp_path: Path) -> None:
     assert [(e.name, e.version) for e in catalog.latest()] == [("tiny-base", "0.3.0"), ("tiny-multi", "0.1.0")]
     assert [e.version for e in catalog.versions("tiny-base")] == ["0.3.0", "0.1.0"]
     assert catalog.get("tiny-base", "0.1.0").version == "0.1.0"
-    with pytest.raises(ConfigError, match="has no version 9.9.9"):
+    with pytest.raises(ConfigError, match=r"has no version 9\.9\.9"):
         catalog.get("tiny-base", "9.9.9")
     assert [p.message for p in catalog.problems] == [f"catalog entry {tmp_path / 'missing'} does not exist"]
     (req,) = catalog.get("tiny-multi").requires

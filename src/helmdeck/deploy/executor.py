@@ -107,7 +107,7 @@ class Deployer:
             results: dict[str, ComponentResult] = {}
 
             def work(name: str) -> ComponentResult:
-                result = self._component(desired[name], live.get(name))
+                result = self.deploy_component(desired[name], live.get(name))
                 results[name] = result
                 return result
 
@@ -144,14 +144,16 @@ class Deployer:
                 report.components.append(results[name])
             if not self.only:
                 report.components.extend(self._remove_dropped(live, desired))
-            report.platform_revision = self._record(report).revision
+            report.platform_revision = self.record_revision(report).revision
         finally:
             lock.release()
         report.seconds = time.monotonic() - start
         return report
 
     # -- one component --------------------------------------------------------------------------
-    def _component(self, d: DesiredComponent, live: Release | None) -> ComponentResult:
+    def deploy_component(self, d: DesiredComponent, live: Release | None) -> ComponentResult:
+        """Install or upgrade one component, gate it on health, undo it if the gate fails (the
+        caller holds the platform lock)."""
         eng = self.session.engine
         start = time.monotonic()
         action, _reason = decide(d, live)
@@ -175,10 +177,14 @@ class Deployer:
         description = f"helmdeck {self.operation} of platform {self.session.platform_id}"
         fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
         try:
-            if live is not None and live.status is ReleaseStatus.FAILED and previous is None:
-                # a failed first install has nothing to upgrade from: start over
+            if live is not None and (
+                live.status is ReleaseStatus.UNINSTALLED or (live.status is ReleaseStatus.FAILED and previous is None)
+            ):
+                # a failed first install has nothing to upgrade from, and Helm will not install over
+                # the kept history of a removed component: start over
                 eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
                 live = None
+                fresh = True
             fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
             self.progress(d.name, "installing" if fresh else "upgrading", chart)
             kwargs: dict[str, Any] = dict(
@@ -324,7 +330,7 @@ class Deployer:
             )
             client.apply(copy, field_manager="helmdeck", force=True)
 
-    def _record(self, report: DeployReport) -> PlatformRevision:
+    def record_revision(self, report: DeployReport) -> PlatformRevision:
         s = self.session
         live = s.live_releases()
         comps = {

@@ -142,7 +142,9 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     all_refs = [r for refs in refs_of.values() for r in refs]
     statuses = observe(session.client, all_refs) if all_refs else []
     by_ref: dict[ObjRef, ObjectStatus] = {st.ref: st for st in statuses}
-    names = list(platform.component_names) + sorted(n for n in releases if n not in platform.component_names)
+    # releases outside the file (extensions, removed components) show while they exist
+    extra = sorted(n for n, r in releases.items() if n not in platform.component_names and r.status != "uninstalled")
+    names = list(platform.component_names) + extra
     out: list[ComponentStatus] = []
     for name in names:
         rel = releases.get(name)

@@ -397,7 +397,7 @@ class ExtensionManager:
                     current = None
                 if step.required_by:
                     self.progress(d.name, "preparing", f"required by {step.required_by}")
-                result = deployer._component(d, current)
+                result = deployer.deploy_component(d, current)
                 report.components.append(result)
                 if not result.ok:
                     failed = d.name
@@ -410,7 +410,7 @@ class ExtensionManager:
 
     def _record(self, deployer: Deployer, report: ExtensionReport) -> int:
         deploy_report = DeployReport(self.session.platform_id, self.session.environment, list(report.components))
-        return deployer._record(deploy_report).revision
+        return deployer.record_revision(deploy_report).revision
 
     def find(self, name: str, live: Mapping[str, Release] | None = None) -> InstalledExtension:
         """An installed extension by component name, or by extension name when installed once."""

@@ -1,0 +1,40 @@
+"""The error a bad or tampered bundle raises: every problem found, each naming the file at fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helmdeck.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class BundleProblem:
+    """One thing wrong with a bundle: the file (path inside the bundle) and what is wrong with it."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+class BundleError(ConfigError):
+    """A bundle that cannot be trusted or used; ``problems`` names every file that differs."""
+
+    problems: list[BundleProblem]
+
+    def __init__(self, bundle: str, problems: list[BundleProblem], *, fix: str | None = None) -> None:
+        first = problems[0]
+        message = (
+            str(first) if len(problems) == 1 else f"{len(problems)} problems: " + "; ".join(str(p) for p in problems)
+        )
+        super().__init__(
+            message,
+            where=bundle,
+            fix=fix or "rebuild the bundle with `helmdeck bundle -o FILE`, or copy it again from its source",
+            details={"problems": [p.as_dict() for p in problems]},
+        )
+        self.problems = problems

@@ -1,0 +1,83 @@
+"""The container images a platform runs, to preload on an air-gapped cluster.
+
+Every component is rendered (no cluster: secrets are placeholders) in each environment, and every
+extension chart of the catalog with the values its install would get, and the images of all
+containers and init containers of every object (hooks included: a migration Job's image must be
+there before the upgrade needs it) are collected with the components and environments using them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from helmdeck.bundle.manifest import ImageEntry
+from helmdeck.deploy.session import PlatformSession
+from helmdeck.engine import render
+from helmdeck.errors import HelmdeckError
+from helmdeck.extensions.catalog import Catalog
+from helmdeck.extensions.parameters import PARAMETERS_KEY
+from helmdeck.extensions.shared_values import shared_values
+from helmdeck.manifests import ImageRef, inventory
+from helmdeck.manifests.index import PlatformObjects
+from helmdeck.secrets.store import placeholder_secrets
+from helmdeck.spec import Platform
+
+EXTENSION_PREFIX = "extension:"
+
+
+@dataclass
+class ImageListing:
+    images: list[ImageEntry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _extension_objects(platform: Platform, environment: str | None, warnings: list[str]) -> PlatformObjects:
+    catalog = Catalog.for_platform(platform).load()
+    for problem in catalog.problems:
+        warnings.append(f"extension catalog: {problem.source}: {problem.message}")
+    namespace = platform.logical_namespace("extensions")
+    out: dict[str, Any] = {}
+    for ext in catalog.extensions:
+        values: dict[str, Any] = {"global": shared_values(platform, environment, ext.chart.values_schema)}
+        if ext.parameters:
+            values[PARAMETERS_KEY] = {}
+        label = f"{EXTENSION_PREFIX}{ext.name}"
+        try:
+            rendered = render(ext.chart, values, ext.name, namespace, component=label)
+        except HelmdeckError as exc:
+            warnings.append(
+                f"{label} {ext.version}: images not listed, it does not render with defaults: {exc.message}"
+            )
+            continue
+        out[f"{label}@{ext.version}"] = rendered.platform_entry()
+    return out
+
+
+def list_platform_images(platform: Platform, environments: Sequence[str | None]) -> ImageListing:
+    """The images of ``platform`` in each of ``environments`` (None: no environment)."""
+    secrets = placeholder_secrets(platform)
+    components: dict[str, set[str]] = defaultdict(set)
+    envs: dict[str, set[str]] = defaultdict(set)
+    listing = ImageListing()
+    for env in environments:
+        session = PlatformSession(platform=platform, environment=env)
+        objects: dict[str, Any] = {
+            name: d.rendered.platform_entry() for name, d in session.desired(secrets=secrets).items()
+        }
+        objects.update(_extension_objects(platform, env, listing.warnings))
+        for use in inventory(objects).images:
+            components[use.image].add(use.component.split("@", 1)[0])
+            if env is not None:
+                envs[use.image].add(env)
+    for image in sorted(components):
+        ref = ImageRef.parse(image)
+        listing.images.append(
+            ImageEntry(
+                image, ref.repository, ref.tag, ref.digest, tuple(sorted(components[image])), tuple(sorted(envs[image]))
+            )
+        )
+    listing.warnings = list(dict.fromkeys(listing.warnings))
+    return listing

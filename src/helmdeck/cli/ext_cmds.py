@@ -1,0 +1,277 @@
+"""``helmdeck ext``: the extension catalog, installs, uninstalls and chart uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
+from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.progress import live_progress
+from helmdeck.deploy.report import Outcome
+from helmdeck.deploy.session import PlatformSession, with_instance
+from helmdeck.errors import ConfigError
+from helmdeck.extensions.catalog import Catalog, Extension
+from helmdeck.extensions.manager import ExtensionManager, ExtensionReport, deployed_environment
+from helmdeck.extensions.parameters import parse_param_args
+from helmdeck.extensions.state import default_state_dir, upload_dir
+from helmdeck.extensions.upload import MiB, UploadPolicy, accept_upload
+from helmdeck.spec import DEFAULT_FILE, Platform, load_platform
+
+app = typer.Typer(help="Extensions: list the catalog, install, uninstall, upload charts.", no_args_is_help=True)
+
+Env = Annotated[
+    str | None,
+    typer.Option(
+        "-e", "--env", help="Environment for shared values (default: the one the platform was deployed with)."
+    ),
+]
+StateDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help="The platform's state directory (uploads); default $HELMDECK_STATE_DIR or "
+        "~/.local/state/helmdeck/PLATFORM.",
+    ),
+]
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="ext")
+
+
+def _platform(file: Path, instance: str | None) -> Platform:
+    platform = load_platform(file)
+    return with_instance(platform, instance) if instance else platform
+
+
+def _catalog(platform: Platform, state_dir: Path | None) -> Catalog:
+    state = state_dir or default_state_dir(platform.prefixed(platform.name))
+    return Catalog.for_platform(platform, upload_dir(state))
+
+
+def _session(platform: Platform, env: str | None, kubeconfig: str | None, context: str | None) -> PlatformSession:
+    session = PlatformSession(platform=platform, environment=env, kubeconfig=kubeconfig, context=context)
+    if env is None:
+        deployed = deployed_environment(session)
+        if deployed is not None:
+            session = PlatformSession(platform=platform, environment=deployed, kubeconfig=kubeconfig, context=context)
+    return session
+
+
+def _print_extension(ext: Extension) -> None:
+    console.print(f"[bold]{ext.display_name}[/] ({ext.name} {ext.version}, {ext.kind})", highlight=False)
+    if ext.description:
+        console.print(f"  {ext.description}", highlight=False)
+    flags = [f for f, on in (("multi-install", ext.multi_install), ("requires a GPU", ext.requires_gpu)) if on]
+    if flags:
+        console.print("  " + ", ".join(flags))
+    if ext.requires:
+        console.print("  requires: " + ", ".join(str(r) for r in ext.requires), highlight=False)
+    if ext.docs:
+        console.print(f"  docs: {ext.docs}", highlight=False)
+    console.print(f"  from: {ext.source}", highlight=False)
+    if not ext.parameters:
+        console.print("  no parameters")
+        return
+    table = Table(title="parameters")
+    for col in ("name", "type", "default", "required", "description"):
+        table.add_column(col, overflow="fold")
+    for p in ext.parameters:
+        default = "(secret)" if p.secret else ("-" if not p.has_default else str(p.default))
+        kind = p.expects if p.type in ("choice", "multichoice") else p.type
+        table.add_row(p.name, kind, default, "yes" if p.required else "", p.description)
+    console.print(table)
+
+
+def list_command(
+    file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
+    state_dir: StateDir = None,
+    installed: Annotated[bool, typer.Option("--installed", help="Installed extensions (needs the cluster).")] = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """The catalog (or, with --installed, what is installed on the platform)."""
+    platform = _platform(file, instance)
+    catalog = _catalog(platform, state_dir)
+    if installed:
+        session = PlatformSession(platform=platform, kubeconfig=kubeconfig, context=context)
+        rows = ExtensionManager(session, catalog).installed()
+        if output is OutputFormat.json:
+            emit_json([r.as_dict() for r in rows])
+            return
+        table = Table(title=f"extensions installed on {session.platform_id}")
+        for col in ("install", "extension", "version", "revision", "status", "namespace"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r.component, r.extension, r.version, str(r.revision), r.status, r.namespace)
+        console.print(table if rows else "no extension is installed")
+        return
+    catalog.load()
+    if output is OutputFormat.json:
+        emit_json(
+            {
+                "extensions": [e.as_dict() for e in catalog.latest()],
+                "problems": [p.as_dict() for p in catalog.problems],
+            }
+        )
+        return
+    table = Table(title="extension catalog")
+    for col in ("name", "version", "kind", "display name", "multi", "gpu", "requires", "description"):
+        table.add_column(col, overflow="fold")
+    for e in catalog.latest():
+        table.add_row(
+            e.name,
+            e.version,
+            e.kind,
+            e.display_name,
+            "yes" if e.multi_install else "",
+            "yes" if e.requires_gpu else "",
+            ", ".join(str(r) for r in e.requires),
+            e.description,
+        )
+    console.print(table)
+    for p in catalog.problems:
+        err_console.print(
+            f"[yellow]skipped[/] {p.source}: {p.message}" + (f" (fix: {p.fix})" if p.fix else ""), highlight=False
+        )
+
+
+def show_command(
+    name: Annotated[str, typer.Argument(help="Extension name.")],
+    file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
+    state_dir: StateDir = None,
+    version: Annotated[str | None, typer.Option("--version", help="A catalog version (default: newest).")] = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """An extension's metadata, requirements and parameters."""
+    catalog = _catalog(_platform(file, instance), state_dir)
+    ext = catalog.get(name, version)
+    if output is OutputFormat.json:
+        emit_json(ext.as_dict())
+    else:
+        _print_extension(ext)
+
+
+def print_report(report: ExtensionReport) -> None:
+    colors = {
+        Outcome.installed: "green",
+        Outcome.upgraded: "green",
+        Outcome.removed: "yellow",
+        Outcome.failed: "bold red",
+        Outcome.skipped: "yellow",
+        Outcome.unchanged: "dim",
+    }
+    for c in report.components:
+        line = f"  {c.name}: [{colors[c.outcome]}]{c.outcome.value}[/]"
+        if c.revision:
+            line += f" (revision {c.revision})"
+        detail = c.message.splitlines()[0] if c.message else ""
+        if c.rollback:
+            detail += f"; {c.rollback}"
+        console.print(f"{line} {detail}".rstrip(), highlight=False)
+        if c.outcome is Outcome.failed:
+            for text in c.failure_text:
+                console.print(f"    {text}", highlight=False, markup=False)
+    verdict = "[green]done[/]" if report.ok else f"[bold red]{report.operation} failed[/]"
+    console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
+
+
+def install_command(
+    name: Annotated[str, typer.Argument(help="Extension name.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (repeat).")] = None,
+    instance_name: Annotated[
+        str | None, typer.Option("--instance-name", help="Names this install (multi-install extensions).")
+    ] = None,
+    version: Annotated[str | None, typer.Option("--version", help="A catalog version (default: newest).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each install's health.")] = 300,
+    file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
+    env: Env = None,
+    state_dir: StateDir = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Install an extension (and the extensions it requires) as components of the platform."""
+    params = parse_param_args(param or [])
+    platform = _platform(file, instance)
+    catalog = _catalog(platform, state_dir)
+    session = _session(platform, env, kubeconfig, context)
+    with live_progress(f"installing {name} on {session.platform_id}", output is OutputFormat.human) as progress:
+        manager = ExtensionManager(session, catalog, progress=progress, timeout=timeout)
+        report = manager.install(name, params, instance_name=instance_name, version=version)
+    if output is OutputFormat.json:
+        emit_json(report.as_dict())
+    else:
+        print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def uninstall_command(
+    name: Annotated[str, typer.Argument(help="Install (component) name, or extension name if installed once.")],
+    force: Annotated[bool, typer.Option("--force", help="Uninstall even if other extensions require it.")] = False,
+    file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
+    state_dir: StateDir = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Uninstall an extension (its history is kept, so a platform rollback can bring it back)."""
+    platform = _platform(file, instance)
+    catalog = _catalog(platform, state_dir)
+    session = _session(platform, None, kubeconfig, context)
+    with live_progress(f"uninstalling {name} from {session.platform_id}", output is OutputFormat.human) as progress:
+        report = ExtensionManager(session, catalog, progress=progress).uninstall(name, force=force)
+    if output is OutputFormat.json:
+        emit_json(report.as_dict())
+    else:
+        print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def upload_command(
+    chart: Annotated[Path, typer.Argument(help="The chart archive (.tgz from 'helm package').")],
+    file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
+    state_dir: StateDir = None,
+    allow_cluster_scoped: Annotated[
+        bool, typer.Option("--allow-cluster-scoped", help="Accept cluster-scoped objects (ClusterRoles, CRDs...).")
+    ] = False,
+    max_size: Annotated[int, typer.Option("--max-size", help="Largest accepted archive, in MiB.")] = 5,
+    output: Output = OutputFormat.human,
+) -> None:
+    """Check a chart archive and add it to the platform's upload catalog."""
+    platform = _platform(file, instance)
+    state = state_dir or default_state_dir(platform.prefixed(platform.name))
+    policy = UploadPolicy(
+        admin_namespace=platform.admin_namespace,
+        extensions_namespace=platform.logical_namespace("extensions"),
+        max_archive_bytes=max_size * MiB,
+        allow_cluster_scoped=allow_cluster_scoped,
+    )
+    if not chart.is_file():
+        raise ConfigError(f"{chart} is not a file", where=str(chart), fix="give the path of a .tgz chart archive")
+    with chart.open("rb") as fh:
+        data = fh.read(policy.max_archive_bytes + 1)
+    result = accept_upload(data, chart.name, upload_dir(state), policy)
+    if output is OutputFormat.json:
+        emit_json(result.as_dict())
+    else:
+        console.print(
+            f"accepted {result.extension.name} {result.extension.version} into {result.path}", highlight=False
+        )
+
+
+app.command("list")(list_command)
+app.command("show")(show_command)
+app.command("install")(install_command)
+app.command("uninstall")(uninstall_command)
+app.command("upload")(upload_command)

@@ -1,0 +1,273 @@
+"""The REST API, under ``/api/v1``; every endpoint names the role it needs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from sse_starlette.sse import EventSourceResponse
+
+from helmdeck.server import models
+from helmdeck.server.actions import Actions
+from helmdeck.server.backend import PlatformBackend
+from helmdeck.server.operations import OperationRunner
+from helmdeck.server.security import Principal, admin, operator, viewer
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": models.ErrorBody, "description": "The request body could not be read."},
+    401: {"model": models.ErrorBody, "description": "No valid token."},
+    403: {"model": models.ErrorBody, "description": "The token's role is not enough, or the CSRF token is missing."},
+    422: {"model": models.ErrorBody, "description": "The request is invalid (names what and the fix)."},
+    503: {"model": models.ErrorBody, "description": "The cluster could not be reached or refused."},
+}
+_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": models.ErrorBody, "description": "The request body could not be read."},
+    **_ERRORS,
+    409: {"model": models.ErrorBody, "description": "Another change is running."},
+}
+
+router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+
+Viewer = Annotated[Principal, Depends(viewer)]
+Operator = Annotated[Principal, Depends(operator)]
+Admin = Annotated[Principal, Depends(admin)]
+
+
+def _backend(request: Request) -> PlatformBackend:
+    backend: PlatformBackend = request.app.state.backend
+    return backend
+
+
+def _actions(request: Request) -> Actions:
+    actions: Actions = request.app.state.actions
+    return actions
+
+
+def _runner(request: Request) -> OperationRunner:
+    runner: OperationRunner = request.app.state.runner
+    return runner
+
+
+def _remote(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.get("/whoami", response_model=models.WhoAmI, summary="The caller's name and role")
+def whoami(who: Viewer) -> dict[str, Any]:
+    return {"name": who.name, "role": who.role.name}
+
+
+@router.get("/platform", response_model=models.PlatformInfo, summary="The platform: id, namespaces, components")
+def platform(request: Request, _: Viewer) -> dict[str, Any]:
+    return _backend(request).info()
+
+
+Fresh = Annotated[
+    bool,
+    Query(
+        description="Read the cluster now instead of the reading shared by every client (at most a few seconds old)."
+    ),
+]
+
+
+def _status(request: Request, fresh: bool) -> dict[str, Any]:
+    status: dict[str, Any] = request.app.state.status_cache.get(fresh=fresh)
+    return status
+
+
+@router.get("/status", response_model=models.PlatformStatus, summary="Every component's release and health")
+def status(request: Request, _: Viewer, fresh: Fresh = False) -> dict[str, Any]:
+    return _status(request, fresh)
+
+
+@router.get("/components", response_model=list[models.ComponentStatus], summary="Components with health")
+def components(request: Request, _: Viewer, fresh: Fresh = False) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = _status(request, fresh)["components"]
+    return result
+
+
+@router.get(
+    "/components/{name}",
+    response_model=models.ComponentStatus,
+    summary="One component's release, health and failing pods",
+    responses={404: {"model": models.ErrorBody}},
+)
+def component(request: Request, name: str, _: Viewer, fresh: Fresh = False) -> dict[str, Any]:
+    for c in _status(request, fresh)["components"]:
+        if c["component"] == name:
+            return dict(c)
+    raise HTTPException(404, f"no component named {name!r}")
+
+
+@router.get("/history", response_model=list[models.PlatformRevision], summary="Platform revisions, oldest first")
+def history(request: Request, _: Viewer) -> list[dict[str, Any]]:
+    return _backend(request).history()
+
+
+@router.get(
+    "/history/{revision}",
+    response_model=models.PlatformRevision,
+    summary="One platform revision",
+    responses={404: {"model": models.ErrorBody}},
+)
+def revision(request: Request, revision: int, _: Viewer) -> dict[str, Any]:
+    return _backend(request).revision(revision)
+
+
+@router.post(
+    "/rollback",
+    response_model=models.Operation,
+    status_code=202,
+    summary="Roll the platform back to a revision (runs in the background)",
+    responses={**_CHANGE_ERRORS, 404: {"model": models.ErrorBody, "description": "No such platform revision."}},
+)
+def rollback(request: Request, body: models.RollbackRequest, who: Operator) -> dict[str, Any]:
+    return _actions(request).rollback(who, body.revision, _remote(request)).as_dict()
+
+
+@router.get("/extensions/catalog", response_model=models.Catalog, summary="Extensions that can be installed")
+def catalog(request: Request, _: Viewer) -> dict[str, Any]:
+    return _backend(request).catalog()
+
+
+@router.get(
+    "/extensions/catalog/{name}",
+    response_model=models.Extension,
+    summary="One extension: metadata, requirements and parameters",
+    responses={422: {"model": models.ErrorBody}},
+)
+def extension(request: Request, name: str, _: Viewer) -> dict[str, Any]:
+    return _backend(request).extension(name)
+
+
+@router.get("/extensions/installed", response_model=list[models.InstalledExtension], summary="Installed extensions")
+def installed(request: Request, _: Viewer) -> list[dict[str, Any]]:
+    return _backend(request).installed()
+
+
+@router.post(
+    "/extensions/install",
+    response_model=models.Operation,
+    status_code=202,
+    summary="Install an extension with parameters (and what it requires); runs in the background",
+    responses=_CHANGE_ERRORS,
+)
+def install(request: Request, body: models.InstallRequest, who: Operator) -> dict[str, Any]:
+    op = _actions(request).install(who, body.name, body.parameters, body.instanceName, body.version, _remote(request))
+    return op.as_dict()
+
+
+@router.delete(
+    "/extensions/installed/{name}",
+    response_model=models.Operation,
+    status_code=202,
+    summary="Uninstall an installed extension (refused while others require it, unless force)",
+    responses=_CHANGE_ERRORS,
+)
+def uninstall(request: Request, name: str, who: Operator, force: bool = Query(default=False)) -> dict[str, Any]:
+    return _actions(request).uninstall(who, name, force, _remote(request)).as_dict()
+
+
+@router.post(
+    "/extensions/upload",
+    response_model=models.UploadResult,
+    status_code=201,
+    summary="Upload an extension chart (.tgz) into the catalog, after checking it",
+    responses={**_CHANGE_ERRORS, 413: {"model": models.ErrorBody}},
+)
+async def upload(request: Request, who: Admin, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    limit: int = request.app.state.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"the upload is larger than the limit of {limit} bytes")
+    from starlette.concurrency import run_in_threadpool
+
+    result: dict[str, Any] = await run_in_threadpool(
+        _actions(request).upload, who, data, file.filename or "", _remote(request)
+    )
+    return result
+
+
+@router.get("/operations", response_model=list[models.Operation], summary="Recent operations, newest first")
+def operations(request: Request, _: Viewer) -> list[dict[str, Any]]:
+    return [op.as_dict() for op in _runner(request).list()]
+
+
+@router.get(
+    "/operations/{op_id}",
+    response_model=models.Operation,
+    summary="One operation with its progress",
+    responses={404: {"model": models.ErrorBody}},
+)
+def operation(request: Request, op_id: str, _: Viewer) -> dict[str, Any]:
+    op = _runner(request).get(op_id)
+    if op is None:
+        raise HTTPException(404, f"no operation {op_id}")
+    return op.as_dict()
+
+
+@router.get(
+    "/operations/{op_id}/events",
+    summary="Server-sent events: the operation's progress, then its end",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, 404: {"model": models.ErrorBody}},
+)
+async def operation_events(request: Request, op_id: str, _: Viewer) -> EventSourceResponse:
+    runner = _runner(request)
+    if runner.get(op_id) is None:
+        raise HTTPException(404, f"no operation {op_id}")
+
+    async def stream() -> Any:
+        import json
+
+        async for event, last in runner.follow(op_id):
+            yield {"event": "done" if last else "progress", "data": json.dumps(event)}
+
+    return EventSourceResponse(stream())
+
+
+@router.get(
+    "/doctor",
+    response_model=models.DoctorReport,
+    summary="The doctor's findings: live diagnosis of the running platform, or the preflight checks",
+    responses={501: {"model": models.ErrorBody, "description": "The doctor is not available."}},
+)
+def doctor(
+    request: Request,
+    _: Viewer,
+    mode: Literal["live", "preflight"] = Query(default="live", description="live or preflight"),
+) -> dict[str, Any]:
+    return _backend(request).doctor(mode)
+
+
+@router.get("/tokens", response_model=list[models.Token], summary="API tokens (never their secrets)")
+def tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
+    return [r.public() for r in request.app.state.tokens.records()]
+
+
+@router.post(
+    "/tokens",
+    response_model=models.TokenCreated,
+    status_code=201,
+    summary="Create a token; its secret is returned this once",
+    responses=_CHANGE_ERRORS,
+)
+def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dict[str, Any]:
+    record, secret = _actions(request).create_token(who, body.name, body.role, _remote(request))
+    return {"token": record, "secret": secret}
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    response_model=models.Token,
+    summary="Revoke a token (by id or name)",
+    responses={**_CHANGE_ERRORS},
+)
+def revoke_token(request: Request, token_id: str, who: Admin) -> dict[str, Any]:
+    return _actions(request).revoke_token(who, token_id, _remote(request))
+
+
+@router.get("/audit", response_model=list[models.AuditEntry], summary="The audit log, newest last")
+def audit(request: Request, _: Admin, limit: int = Query(default=200, ge=1, le=5000)) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = request.app.state.audit.tail(limit)
+    return entries

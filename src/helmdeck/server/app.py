@@ -1,0 +1,259 @@
+"""The web service: ``create_app(settings)`` builds it (tests build it without a network port)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from helmdeck import __version__
+from helmdeck.errors import ClusterError, HelmdeckError
+from helmdeck.extensions.upload import UploadRejected
+from helmdeck.secrets.redact import known_redactor
+from helmdeck.server import api, ui
+from helmdeck.server.actions import Actions
+from helmdeck.server.audit import AuditLog
+from helmdeck.server.auth import TokenStore
+from helmdeck.server.backend import ClusterBackend, NotAvailable, PlatformBackend
+from helmdeck.server.operations import Busy, OperationRunner
+from helmdeck.server.security import Authenticator, SessionStore
+from helmdeck.server.settings import ServerSettings
+
+HTMX_VERSION = "2.0.11"
+HTMX_SSE_VERSION = "2.2.4"
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class StatusCache:
+    """The platform status, read once for everyone who asks within ``max_age`` seconds.
+
+    Reading the status of a large platform costs the cluster and this process a few hundred
+    milliseconds; pages, live streams and API clients share one reading instead of each making its
+    own. While anyone is looking (a request in the last minute), a background thread refreshes the
+    reading every ``max_age`` seconds, so requests find a fresh one waiting. Changes made through the
+    service drop the reading at once; ``get(fresh=True)`` always reads the cluster.
+    """
+
+    IDLE_AFTER = 60.0
+
+    def __init__(self, backend: PlatformBackend, max_age: float) -> None:
+        self.backend = backend
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._value: dict[str, Any] | None = None
+        self._at = 0.0
+        self._asked = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _read(self) -> dict[str, Any]:
+        value = self.backend.status()
+        value["observedAt"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+        self._value, self._at = value, time.monotonic()
+        return value
+
+    def _current(self) -> dict[str, Any] | None:
+        value, at = self._value, self._at
+        return value if value is not None and time.monotonic() - at < self.max_age else None
+
+    def get(self, *, fresh: bool = False) -> dict[str, Any]:
+        """The shared reading (never older than ``max_age``), or a new one; readers never wait for
+        a background refresh, which starts when the reading is half as old as allowed."""
+        self._asked = time.monotonic()
+        current = None if fresh else self._current()
+        if current is not None:
+            return current
+        with self._lock:  # one reader reads the cluster; the others wait for its result
+            current = None if fresh else self._current()
+            return current if current is not None else self._read()
+
+    def invalidate(self) -> None:
+        self._value = None
+
+    def start(self) -> None:
+        if self.max_age <= 0 or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._refresh_loop, name="status-refresh", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(self.max_age / 2):
+            if time.monotonic() - self._asked > self.IDLE_AFTER:
+                continue
+            try:
+                if self._value is None or time.monotonic() - self._at >= self.max_age / 2:
+                    with self._lock:
+                        self._read()
+            except Exception:  # noqa: S112 - a failed background read is retried; requests report errors
+                continue
+
+
+def tokens_path(state_dir: Path) -> Path:
+    return state_dir / "tokens.json"
+
+
+def audit_path(state_dir: Path) -> Path:
+    return state_dir / "audit.log"
+
+
+def _package_dir(name: str) -> Path:
+    return Path(str(resources.files("helmdeck.server").joinpath(name)))
+
+
+def _error_body(exc: HelmdeckError) -> dict[str, Any]:
+    return known_redactor().error(exc).as_dict()
+
+
+def _status_for(exc: HelmdeckError) -> int:
+    if isinstance(exc, Busy):
+        return 409
+    if isinstance(exc, NotAvailable):
+        return 501
+    if isinstance(exc, UploadRejected):
+        return 422
+    if isinstance(exc, ClusterError):
+        return 404 if " has no revision " in exc.message else 503
+    return 422
+
+
+def create_app(settings: ServerSettings, backend: PlatformBackend | None = None) -> FastAPI:
+    backend = backend or ClusterBackend(settings)
+    state_dir = backend.state_dir
+    status_cache = StatusCache(backend, max_age=settings.status_poll_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        status_cache.start()
+        yield
+        status_cache.stop()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="helmdeck",
+        version=__version__,
+        description=(
+            "Platform status, history and rollback, extensions (catalog, install, uninstall, upload) and "
+            "doctor findings of one helmdeck platform. Authenticate with `Authorization: Bearer <token>`; "
+            "roles: viewer (reads) < operator (installs, uninstalls, rollbacks) < admin (tokens, uploads, audit)."
+        ),
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    tokens = TokenStore(tokens_path(state_dir))
+    audit = AuditLog(audit_path(state_dir))
+    runner = OperationRunner()
+    app.state.settings = settings
+    app.state.backend = backend
+    app.state.tokens = tokens
+    app.state.audit = audit
+    app.state.runner = runner
+    app.state.auth = Authenticator(tokens, SessionStore(settings.session_hours * 3600))
+    app.state.actions = Actions(backend, runner, audit, tokens, on_change=status_cache.invalidate)
+    app.state.status_cache = status_cache
+    templates = Jinja2Templates(directory=str(_package_dir("templates")))
+    templates.env.globals["htmx_version"] = HTMX_VERSION
+    app.state.templates = templates
+
+    app.include_router(api.router)
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for key, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def _is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    @app.exception_handler(HelmdeckError)
+    async def helmdeck_error(request: Request, exc: HelmdeckError) -> Response:
+        code = _status_for(exc)
+        if _is_api(request):
+            return JSONResponse(_error_body(exc), status_code=code)
+        return ui.page(request, "error.html", None, code, message=str(known_redactor().error(exc)))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # every method the path has, not only those of the first route matching it
+            headers["Allow"] = ", ".join(
+                sorted(
+                    {
+                        m
+                        for r in app.routes
+                        if isinstance(r, APIRoute) and r.path_regex.match(request.url.path)
+                        for m in (r.methods or ())
+                    }
+                )
+            )
+        if _is_api(request) or exc.status_code not in (401, 403, 404):
+            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+        return ui.page(request, "error.html", None, exc.status_code, message=str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        first = problems[0] if problems else {"where": "", "message": "invalid request"}
+        return JSONResponse(
+            {
+                "error": f"{first['where']}: {first['message']}",
+                "where": first["where"],
+                "fix": "see the OpenAPI document at /api/v1/openapi.json",
+                "details": {"problems": problems},
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(ui.LoginRequired)
+    async def login_required(request: Request, exc: ui.LoginRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return ui.login_redirect(exc.next_path)
+
+    @app.exception_handler(ui.Forbidden)
+    async def forbidden(request: Request, exc: ui.Forbidden) -> HTMLResponse:
+        return ui.page(request, "error.html", None, 403, message=exc.message)
+
+    return app

@@ -1,0 +1,248 @@
+"""What the web service does to the platform, behind one interface the API and the pages call.
+
+:class:`ClusterBackend` is the real one: the same services the CLI uses (status, revisions,
+rollback, extension manager, catalog, uploads) on a platform file and a cluster. Tests of the HTTP
+layer put a fake behind the same :class:`PlatformBackend` protocol.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from helmdeck.deploy.session import PlatformSession, with_instance
+from helmdeck.deploy.status import platform_status
+from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.extensions.catalog import Catalog
+from helmdeck.extensions.manager import ExtensionManager, deployed_environment, installed_extensions
+from helmdeck.extensions.state import default_state_dir, upload_dir
+from helmdeck.extensions.upload import UploadPolicy, accept_upload
+from helmdeck.revisions.rollback import rollback_platform
+from helmdeck.revisions.store import RevisionStore
+from helmdeck.server.operations import Progress
+from helmdeck.server.settings import ServerSettings
+from helmdeck.spec import Platform, load_platform
+
+
+class NotAvailable(HelmdeckError):
+    """A feature this installation does not have (yet)."""
+
+
+class PlatformBackend(Protocol):
+    @property
+    def platform_id(self) -> str: ...
+
+    @property
+    def state_dir(self) -> Path: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+    def history(self) -> list[dict[str, Any]]: ...
+
+    def revision(self, number: int) -> dict[str, Any]: ...
+
+    def check_rollback(self, revision: int | None) -> None: ...
+
+    def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]: ...
+
+    def catalog(self) -> dict[str, Any]: ...
+
+    def extension(self, name: str) -> dict[str, Any]: ...
+
+    def installed(self) -> list[dict[str, Any]]: ...
+
+    def check_install(
+        self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
+    ) -> list[dict[str, Any]]: ...
+
+    def install(
+        self,
+        name: str,
+        parameters: dict[str, Any],
+        instance_name: str | None,
+        version: str | None,
+        progress: Progress,
+    ) -> dict[str, Any]: ...
+
+    def check_uninstall(self, name: str, force: bool) -> dict[str, Any]: ...
+
+    def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]: ...
+
+    def upload(self, data: bytes, filename: str) -> dict[str, Any]: ...
+
+    def doctor(self, mode: str) -> dict[str, Any]: ...
+
+
+class ClusterBackend:
+    """The platform of ``settings.platform_file`` on the cluster of ``settings.kubeconfig``."""
+
+    def __init__(self, settings: ServerSettings, platform: Platform | None = None) -> None:
+        self.settings = settings
+        if platform is None:
+            platform = load_platform(settings.platform_file)
+            if settings.instance:
+                platform = with_instance(platform, settings.instance)
+        self.platform = platform
+        self._reader: PlatformSession | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def platform_id(self) -> str:
+        return self.platform.prefixed(self.platform.name)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.settings.state_dir or default_state_dir(self.platform_id)
+
+    # -- sessions --------------------------------------------------------------------------------
+    def _session(self, environment: str | None = None) -> PlatformSession:
+        return PlatformSession(
+            platform=self.platform,
+            environment=environment,
+            kubeconfig=self.settings.kubeconfig,
+            context=self.settings.context,
+        )
+
+    def _read(self) -> PlatformSession:
+        """One long-lived session for reads: its cluster client (and connection pool) is reused."""
+        with self._lock:
+            if self._reader is None:
+                self._reader = self._session()
+            return self._reader
+
+    def _operating(self) -> PlatformSession:
+        env = self.settings.environment or deployed_environment(self._read())
+        return self._session(env)
+
+    def _catalog(self) -> Catalog:
+        return Catalog.for_platform(self.platform, upload_dir(self.state_dir))
+
+    def _manager(self, progress: Progress | None = None) -> ExtensionManager:
+        return ExtensionManager(
+            self._operating(), self._catalog(), progress=progress, timeout=self.settings.operation_timeout
+        )
+
+    # -- reads -----------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        p = self.platform
+        return {
+            "platform": self.platform_id,
+            "name": p.name,
+            "instance": p.instance,
+            "environment": self.settings.environment,
+            "namespaces": {key: p.logical_namespace(key) for key in p.spec.namespaces},
+            "components": p.component_names,
+        }
+
+    def status(self) -> dict[str, Any]:
+        data = platform_status(self._read()).as_dict()
+        # extensions uninstalled (history kept for rollback) are no longer part of the platform
+        declared = set(self.platform.component_names)
+        data["components"] = [
+            c for c in data["components"] if c["component"] in declared or c["status"] != "not installed"
+        ]
+        data["healthy"] = all(c["health"] == "healthy" for c in data["components"])
+        return data
+
+    def _store(self) -> RevisionStore:
+        s = self._read()
+        return RevisionStore(s.client, s.admin_namespace, s.platform_id)
+
+    def history(self) -> list[dict[str, Any]]:
+        return [r.to_json() for r in self._store().list()]
+
+    def revision(self, number: int) -> dict[str, Any]:
+        return self._store().get(number).to_json()
+
+    def catalog(self) -> dict[str, Any]:
+        catalog = self._catalog().load()
+        return {
+            "extensions": [e.as_dict() for e in catalog.latest()],
+            "problems": [p.as_dict() for p in catalog.problems],
+        }
+
+    def extension(self, name: str) -> dict[str, Any]:
+        return self._catalog().get(name).as_dict()
+
+    def installed(self) -> list[dict[str, Any]]:
+        by_name = {c["component"]: c for c in self.status()["components"]}
+        out = []
+        for inst in ExtensionManager(self._read(), self._catalog()).installed():
+            row = inst.as_dict()
+            st = by_name.get(inst.component, {})
+            row["health"] = st.get("health", "unknown")
+            row["reason"] = st.get("reason", "")
+            out.append(row)
+        return out
+
+    def doctor(self, mode: str) -> dict[str, Any]:
+        """Live diagnosis of the running platform (``live``) or the checks made before a deploy
+        (``preflight``)."""
+        try:
+            from helmdeck.doctor.live import diagnose_platform
+            from helmdeck.doctor.preflight import run_preflight
+        except ImportError as exc:
+            raise NotAvailable(
+                f"the doctor is not part of this helmdeck build ({exc})",
+                fix="run 'helmdeck status' for component health and failing pods",
+            ) from None
+        session = self._operating()
+        report = diagnose_platform(session) if mode == "live" else run_preflight(session)
+        result: dict[str, Any] = report.as_dict()
+        return result
+
+    # -- changes ---------------------------------------------------------------------------------
+    def check_rollback(self, revision: int | None) -> None:
+        if revision is not None:
+            self._store().get(revision)
+
+    def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]:
+        return rollback_platform(self._session(), revision, progress=progress).as_dict()
+
+    def check_install(
+        self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
+    ) -> list[dict[str, Any]]:
+        steps = self._manager().plan_install(name, parameters, instance_name=instance_name, version=version)
+        return [
+            {"component": s.component, "extension": s.extension.name, "version": s.extension.version} for s in steps
+        ]
+
+    def install(
+        self,
+        name: str,
+        parameters: dict[str, Any],
+        instance_name: str | None,
+        version: str | None,
+        progress: Progress,
+    ) -> dict[str, Any]:
+        manager = self._manager(progress)
+        return manager.install(name, parameters, instance_name=instance_name, version=version).as_dict()
+
+    def check_uninstall(self, name: str, force: bool) -> dict[str, Any]:
+        manager = self._manager()
+        live = manager.session.live_releases()
+        target = manager.find(name, live)
+        blocked = manager.dependents(target, installed_extensions(live))
+        if blocked and not force:
+            raise ConfigError(
+                f"extension {target.component} is required by {', '.join(blocked)}",
+                fix=f"uninstall {', '.join(blocked)} first, or force it and leave them broken",
+                details={"requiredBy": blocked},
+            )
+        return target.as_dict()
+
+    def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]:
+        return self._manager(progress).uninstall(name, force=force).as_dict()
+
+    def upload(self, data: bytes, filename: str) -> dict[str, Any]:
+        policy = UploadPolicy(
+            admin_namespace=self.platform.admin_namespace,
+            extensions_namespace=self.platform.logical_namespace("extensions"),
+            max_archive_bytes=self.settings.max_upload_bytes,
+            allow_cluster_scoped=self.settings.allow_cluster_scoped_uploads,
+        )
+        return accept_upload(data, os.path.basename(filename), upload_dir(self.state_dir), policy).as_dict()

@@ -1,0 +1,238 @@
+"""The REST API's request and response bodies (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ErrorBody(_Out):
+    error: str = Field(description="What went wrong.")
+    where: str | None = Field(default=None, description="The file, key, object or parameter at fault.")
+    fix: str | None = Field(default=None, description="What to do about it.")
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class WhoAmI(_Out):
+    name: str
+    role: Literal["viewer", "operator", "admin"]
+
+
+class PlatformInfo(_Out):
+    platform: str = Field(description="The platform's id (name with instance prefix).")
+    name: str
+    instance: str
+    environment: str | None
+    namespaces: dict[str, str]
+    components: list[str]
+
+
+class ComponentStatus(_Out):
+    component: str
+    release: str
+    namespace: str
+    status: str = Field(description="Helm release status, or 'not installed'.")
+    revision: int | None
+    chart: str
+    health: str = Field(description="healthy, progressing, failed, unknown or absent.")
+    reason: str
+    extension: str | None = Field(description="The extension chart, for components that are extensions.")
+    unready: list[dict[str, Any]] = Field(description="Objects not ready, with why.")
+    failingPods: list[dict[str, Any]] = Field(description="Pods not ready, with why.")
+
+
+class PlatformStatus(_Out):
+    platform: str
+    healthy: bool
+    components: list[ComponentStatus]
+    observedAt: str | None = Field(default=None, description="When the cluster was read (UTC).")
+
+
+class ComponentRevision(_Out):
+    release: str
+    namespace: str
+    chart: str
+    chart_version: str
+    revision: int
+    status: str
+    extension: str | None = None
+
+
+class PlatformRevision(_Out):
+    revision: int
+    platform: str
+    environment: str | None
+    spec_digest: str
+    operation: str
+    user: str
+    created: str
+    result: str
+    message: str = ""
+    components: dict[str, ComponentRevision]
+
+
+class Requirement(_Out):
+    name: str
+    constraint: str
+
+
+class Parameter(_Out):
+    name: str
+    type: Literal["string", "boolean", "integer", "number", "choice", "multichoice"]
+    title: str
+    description: str
+    required: bool
+    secret: bool
+    default: Any = None
+    choices: list[Any] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    minLength: int | None = None
+    maxLength: int | None = None
+    minItems: int | None = None
+    maxItems: int | None = None
+
+
+class Extension(_Out):
+    name: str
+    version: str
+    appVersion: str | None
+    kind: Literal["application", "workflow"]
+    displayName: str
+    description: str
+    docs: str
+    multiInstall: bool
+    requiresGpu: bool
+    requires: list[Requirement]
+    parameters: list[Parameter]
+    source: str
+
+
+class CatalogProblem(_Out):
+    source: str
+    message: str
+    fix: str | None
+
+
+class Catalog(_Out):
+    extensions: list[Extension]
+    problems: list[CatalogProblem]
+
+
+class InstalledExtension(_Out):
+    component: str
+    extension: str
+    release: str
+    namespace: str
+    version: str
+    revision: int
+    status: str
+    updated: str | None
+    health: str
+    reason: str
+
+
+class InstallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63, description="The extension (chart name) to install."
+    )
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Parameter values by name.")
+    instanceName: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        max_length=40,
+        description="For multi-install extensions: names this install.",
+    )
+    version: str | None = Field(default=None, max_length=64, description="A catalog version; default the newest.")
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    revision: int | None = Field(default=None, ge=1, description="Platform revision; default the previous good one.")
+
+
+class Event(_Out):
+    time: str
+    component: str
+    state: str
+    detail: str
+
+
+class Operation(_Out):
+    id: str
+    kind: str
+    target: str
+    actor: str
+    started: str
+    finished: str | None
+    state: Literal["running", "succeeded", "failed"]
+    events: list[Event]
+    result: dict[str, Any] | None
+    error: str | None
+
+
+class UploadResult(_Out):
+    path: str
+    extension: Extension
+
+
+class Token(_Out):
+    id: str
+    name: str
+    role: Literal["viewer", "operator", "admin"]
+    created: str
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,62}$", description="Who or what the token is for.")
+    role: Literal["viewer", "operator", "admin"]
+
+
+class TokenCreated(_Out):
+    token: Token
+    secret: str = Field(description="The token; shown this once, stored only as a hash.")
+
+
+class AuditEntry(_Out):
+    time: str
+    actor: str
+    role: str
+    action: str
+    target: str
+    result: str
+    remote: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class DoctorFinding(_Out):
+    severity: Literal["error", "warning", "info"]
+    check: str
+    component: str | None = None
+    object: str | None = None
+    reason: str
+    fix: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class DoctorReport(_Out):
+    platform: str
+    environment: str | None = None
+    mode: Literal["preflight", "live"]
+    ok: bool
+    cluster: str | None = None
+    user: str | None = None
+    summary: str
+    checks: list[str]
+    findings: list[DoctorFinding]
+    seconds: float

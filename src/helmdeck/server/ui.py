@@ -1,0 +1,341 @@
+"""The web pages: server-rendered templates, htmx for forms and live parts, server-sent events for
+the overview and for operations in progress."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from helmdeck.errors import HelmdeckError
+from helmdeck.server.actions import Actions
+from helmdeck.server.auth import Role
+from helmdeck.server.backend import PlatformBackend
+from helmdeck.server.operations import OperationRunner
+from helmdeck.server.security import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Authenticator,
+    Principal,
+    csrf_ok,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+def _backend(request: Request) -> PlatformBackend:
+    backend: PlatformBackend = request.app.state.backend
+    return backend
+
+
+def _actions(request: Request) -> Actions:
+    actions: Actions = request.app.state.actions
+    return actions
+
+
+def _remote(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def user(request: Request, role: Role = Role.viewer) -> Principal:
+    """The signed-in user (redirect to the login page otherwise), checked for ``role`` and, on posts,
+    for the session's CSRF token."""
+    auth: Authenticator = request.app.state.auth
+    who = auth.identify(request)
+    if who is None:
+        raise LoginRequired(request.url.path)
+    if who.role < role:
+        raise Forbidden(f"This needs the {role.name} role; {who.name} is {who.role.name}.")
+    if request.method == "POST" and not await csrf_ok(request, who.csrf):
+        raise Forbidden("The form's CSRF token is missing or wrong: reload the page and try again.")
+    return who
+
+
+def page(request: Request, name: str, who: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    backend = _backend(request)
+    return _templates(request).TemplateResponse(
+        request,
+        name,
+        {
+            "who": who,
+            "csrf": who.csrf if who else "",
+            "platform": backend.platform_id,
+            "Role": Role,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def _error_text(exc: HelmdeckError) -> str:
+    return exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", None, next=next if next.startswith("/") else "/", login_csrf=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request))
+    return response
+
+
+def _secure(request: Request) -> bool:
+    return bool(request.app.state.settings.secure_cookies)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    sent, cookie = str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    next_path = str(form.get("next", "/"))
+    next_path = next_path if next_path.startswith("/") and not next_path.startswith("//") else "/"
+    if not sent or not cookie or not hmac.compare_digest(sent, cookie):
+        return page(
+            request,
+            "login.html",
+            None,
+            403,
+            error="The form expired: try again.",
+            next=next_path,
+            login_csrf=cookie or "",
+        )
+    auth: Authenticator = request.app.state.auth
+    record = await run_in_threadpool(auth.tokens.verify, str(form.get("token", "")))
+    audit = request.app.state.audit
+    if record is None:
+        audit.record(actor="?", role="-", action="login", target="web", result="refused", remote=_remote(request))
+        return page(
+            request, "login.html", None, 401, error="That token is not valid.", next=next_path, login_csrf=cookie
+        )
+    sid, _csrf = auth.sessions.open(record.id)
+    audit.record(
+        actor=record.name, role=record.role, action="login", target="web", result="succeeded", remote=_remote(request)
+    )
+    response = RedirectResponse(next_path, status_code=303)
+    hours: float = request.app.state.settings.session_hours
+    response.set_cookie(
+        SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=_secure(request), max_age=int(hours * 3600)
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    who = await user(request)
+    auth: Authenticator = request.app.state.auth
+    auth.sessions.close(request.cookies.get(SESSION_COOKIE, ""))
+    request.app.state.audit.record(
+        actor=who.name, role=who.role.name, action="logout", target="web", result="succeeded", remote=_remote(request)
+    )
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# --- overview --------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def overview(request: Request) -> HTMLResponse:
+    who = await user(request)
+    status = await run_in_threadpool(request.app.state.status_cache.get)
+    return page(request, "overview.html", who, status=status)
+
+
+@router.get("/ui/events/status")
+async def status_events(request: Request) -> EventSourceResponse:
+    await user(request)
+    cache = request.app.state.status_cache
+    templates = _templates(request)
+    poll: float = request.app.state.settings.status_poll_seconds
+
+    async def stream() -> Any:
+        last = ""
+        while True:
+            try:
+                status = await run_in_threadpool(cache.get)
+                html = templates.get_template("_components.html").render(status=status)
+            except HelmdeckError as exc:
+                html = templates.get_template("_components.html").render(status=None, error=_error_text(exc))
+            if html != last:
+                last = html
+                yield {"event": "status", "data": html}
+            await asyncio.sleep(poll)
+
+    return EventSourceResponse(stream(), ping=15)
+
+
+# --- extensions ------------------------------------------------------------------------------
+
+
+async def _extensions_page(request: Request, who: Principal, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    backend = _backend(request)
+    catalog = await run_in_threadpool(backend.catalog)
+    installed = await run_in_threadpool(backend.installed)
+    return page(request, "extensions.html", who, status_code, catalog=catalog, installed=installed, **extra)
+
+
+@router.get("/extensions")
+async def extensions(request: Request) -> HTMLResponse:
+    return await _extensions_page(request, await user(request))
+
+
+def _form_parameters(form: Any, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    """Parameter values from an install form: empty fields keep the default, checkboxes are booleans."""
+    out: dict[str, Any] = {}
+    for p in parameters:
+        key = f"param.{p['name']}"
+        if p["type"] == "boolean":
+            out[p["name"]] = form.get(key) == "true"
+        elif p["type"] == "multichoice":
+            picked = [str(v) for v in form.getlist(key)]
+            if picked:
+                out[p["name"]] = picked
+        else:
+            value = form.get(key)
+            if isinstance(value, str) and value != "":
+                out[p["name"]] = value
+    return out
+
+
+@router.post("/extensions/{name}/install")
+async def install(request: Request, name: str) -> Response:
+    who = await user(request, Role.operator)
+    form = await request.form()
+    backend = _backend(request)
+    try:
+        ext = await run_in_threadpool(backend.extension, name)
+        params = _form_parameters(form, ext["parameters"])
+        instance = str(form.get("instance_name") or "") or None
+        op = await run_in_threadpool(_actions(request).install, who, name, params, instance, None, _remote(request))
+    except HelmdeckError as exc:
+        return await _extensions_page(request, who, 422, error=_error_text(exc), open_form=name)
+    return RedirectResponse(f"/operations/{op.id}", status_code=303)
+
+
+@router.post("/extensions/installed/{name}/uninstall")
+async def uninstall(request: Request, name: str) -> Response:
+    who = await user(request, Role.operator)
+    form = await request.form()
+    try:
+        op = await run_in_threadpool(
+            _actions(request).uninstall, who, name, form.get("force") == "true", _remote(request)
+        )
+    except HelmdeckError as exc:
+        return await _extensions_page(request, who, 422, error=_error_text(exc))
+    return RedirectResponse(f"/operations/{op.id}", status_code=303)
+
+
+@router.post("/extensions/upload")
+async def upload(request: Request) -> Response:
+    who = await user(request, Role.admin)
+    form = await request.form()
+    file = form.get("file")
+    limit: int = request.app.state.settings.max_upload_bytes
+    if file is None or isinstance(file, str):
+        return await _extensions_page(request, who, 422, error="Choose a .tgz chart to upload.")
+    data = await file.read(limit + 1)
+    try:
+        result = await run_in_threadpool(_actions(request).upload, who, data, file.filename or "", _remote(request))
+    except HelmdeckError as exc:
+        return await _extensions_page(request, who, 422, error="Upload rejected: " + _error_text(exc))
+    ext = result["extension"]
+    return await _extensions_page(request, who, message=f"Uploaded {ext['name']} {ext['version']}.")
+
+
+# --- history, operations, doctor -------------------------------------------------------------
+
+
+@router.get("/history")
+async def history(request: Request) -> HTMLResponse:
+    who = await user(request)
+    revisions = await run_in_threadpool(_backend(request).history)
+    return page(request, "history.html", who, revisions=list(reversed(revisions)))
+
+
+@router.post("/history/{revision}/rollback")
+async def rollback(request: Request, revision: int) -> Response:
+    who = await user(request, Role.operator)
+    try:
+        op = await run_in_threadpool(_actions(request).rollback, who, revision, _remote(request))
+    except HelmdeckError as exc:
+        revisions = await run_in_threadpool(_backend(request).history)
+        return page(request, "history.html", who, 422, revisions=list(reversed(revisions)), error=_error_text(exc))
+    return RedirectResponse(f"/operations/{op.id}", status_code=303)
+
+
+@router.get("/operations/{op_id}")
+async def operation(request: Request, op_id: str) -> HTMLResponse:
+    who = await user(request)
+    runner: OperationRunner = request.app.state.runner
+    op = runner.get(op_id)
+    if op is None:
+        return page(request, "error.html", who, 404, message=f"No operation {op_id}.")
+    return page(request, "operation.html", who, op=op.as_dict())
+
+
+@router.get("/ui/operations/{op_id}/events")
+async def operation_events(request: Request, op_id: str) -> EventSourceResponse:
+    await user(request)
+    runner: OperationRunner = request.app.state.runner
+    templates = _templates(request)
+
+    async def stream() -> Any:
+        async for event, last in runner.follow(op_id):
+            yield {"event": "progress", "data": templates.get_template("_event.html").render(event=event)}
+            if last:
+                op = runner.get(op_id)
+                yield {
+                    "event": "done",
+                    "data": templates.get_template("_op_state.html").render(op=op.as_dict() if op else None),
+                }
+
+    return EventSourceResponse(stream())
+
+
+@router.get("/doctor")
+async def doctor(request: Request, mode: str = "live") -> HTMLResponse:
+    who = await user(request)
+    mode = "preflight" if mode == "preflight" else "live"
+    try:
+        report = await run_in_threadpool(_backend(request).doctor, mode)
+        return page(request, "doctor.html", who, report=report, mode=mode)
+    except HelmdeckError as exc:
+        return page(request, "doctor.html", who, report=None, mode=mode, error=_error_text(exc))
+
+
+def login_redirect(next_path: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(next_path)}", status_code=303)
+
+
+def json_for_attr(data: Any) -> str:
+    return json.dumps(data)

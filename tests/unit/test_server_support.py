@@ -1,0 +1,227 @@
+"""A fake platform behind the web service's backend protocol, and an app built on it, for the HTTP
+tests (no cluster). Catalog, parameter checks and uploads are the real ones."""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from helmdeck.errors import ClusterError, ConfigError
+from helmdeck.extensions.catalog import Catalog
+from helmdeck.extensions.parameters import check_parameters
+from helmdeck.extensions.upload import UploadPolicy, accept_upload
+from helmdeck.server.app import create_app
+from helmdeck.server.backend import NotAvailable
+from helmdeck.server.operations import Progress
+from helmdeck.server.settings import ServerSettings
+
+from .test_ext_support import EXT_CHARTS
+
+ROLES = ("viewer", "operator", "admin")
+
+
+def _component(name: str, health: str = "healthy", extension: str | None = None) -> dict[str, Any]:
+    return {
+        "component": name,
+        "release": name,
+        "namespace": "extensions" if extension else "services",
+        "status": "deployed",
+        "revision": 1,
+        "chart": f"{extension or name}-0.1.0",
+        "health": health,
+        "reason": "2 objects ready" if health == "healthy" else "Deployment/x: 0/1 ready",
+        "extension": extension,
+        "unready": [],
+        "failingPods": [] if health == "healthy" else [{"name": f"{name}-abc", "health": {"reason": "CrashLoop"}}],
+    }
+
+
+class FakeBackend:
+    def __init__(self, state_dir: Path, work_seconds: float = 0.05) -> None:
+        self._state_dir = state_dir
+        self.work_seconds = work_seconds
+        self.components = [_component("web"), _component("db", "failed")]
+        self.catalog_ = Catalog([str(EXT_CHARTS)], state_dir / "extensions")
+        self.revisions: list[dict[str, Any]] = [self._revision(1, "deploy"), self._revision(2, "deploy")]
+        self.calls: list[tuple[str, Any]] = []
+        self.has_doctor = False
+
+    def _revision(self, n: int, operation: str) -> dict[str, Any]:
+        return {
+            "revision": n,
+            "platform": "tinyplat",
+            "environment": "demo",
+            "spec_digest": "abc",
+            "operation": operation,
+            "user": "tester",
+            "created": f"2026-01-0{n}T00:00:00+00:00",
+            "result": "succeeded",
+            "message": "",
+            "components": {
+                c["component"]: {
+                    "release": c["release"],
+                    "namespace": c["namespace"],
+                    "chart": c["chart"].rsplit("-", 1)[0],
+                    "chart_version": "0.1.0",
+                    "revision": 1,
+                    "status": "deployed",
+                    "extension": c["extension"],
+                }
+                for c in self.components
+            },
+        }
+
+    @property
+    def platform_id(self) -> str:
+        return "tinyplat"
+
+    @property
+    def state_dir(self) -> Path:
+        return self._state_dir
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "platform": "tinyplat",
+            "name": "tinyplat",
+            "instance": "",
+            "environment": "demo",
+            "namespaces": {"services": "services", "extensions": "extensions", "admin": "admin"},
+            "components": ["web", "db"],
+        }
+
+    def status(self) -> dict[str, Any]:
+        comps = copy.deepcopy(self.components)
+        return {"platform": "tinyplat", "healthy": all(c["health"] == "healthy" for c in comps), "components": comps}
+
+    def history(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.revisions)
+
+    def revision(self, number: int) -> dict[str, Any]:
+        for r in self.revisions:
+            if r["revision"] == number:
+                return copy.deepcopy(r)
+        raise ClusterError(f"platform tinyplat has no revision {number}", fix="pick a recorded revision")
+
+    def check_rollback(self, revision: int | None) -> None:
+        if revision is not None:
+            self.revision(revision)
+
+    def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]:
+        progress("web", "rollback", "revision 2 -> 1")
+        time.sleep(self.work_seconds)
+        self.revisions.append(self._revision(len(self.revisions) + 1, f"rollback to {revision}"))
+        self.calls.append(("rollback", revision))
+        return {"ok": True, "target": revision, "steps": []}
+
+    def catalog(self) -> dict[str, Any]:
+        cat = self.catalog_.load()
+        return {"extensions": [e.as_dict() for e in cat.latest()], "problems": [p.as_dict() for p in cat.problems]}
+
+    def extension(self, name: str) -> dict[str, Any]:
+        return self.catalog_.get(name).as_dict()
+
+    def installed(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "component": c["component"],
+                "extension": c["extension"],
+                "release": c["release"],
+                "namespace": c["namespace"],
+                "version": "0.1.0",
+                "revision": 1,
+                "status": "deployed",
+                "updated": None,
+                "health": c["health"],
+                "reason": c["reason"],
+            }
+            for c in self.components
+            if c["extension"]
+        ]
+
+    def check_install(
+        self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
+    ) -> list[dict[str, Any]]:
+        ext = self.catalog_.get(name, version)
+        check_parameters(ext.name, ext.parameters, parameters)
+        component = f"{name}-{instance_name}" if instance_name else name
+        if not ext.multi_install and any(c["component"] == component for c in self.components):
+            raise ConfigError(f"extension {name} is already installed and is not multi-install", fix="uninstall it")
+        return [{"component": component, "extension": name, "version": ext.version}]
+
+    def install(
+        self,
+        name: str,
+        parameters: dict[str, Any],
+        instance_name: str | None,
+        version: str | None,
+        progress: Progress,
+    ) -> dict[str, Any]:
+        component = f"{name}-{instance_name}" if instance_name else name
+        progress(component, "installing", f"{name}-0.1.0")
+        time.sleep(self.work_seconds)
+        self.components.append(_component(component, extension=name))
+        progress(component, "installed", "revision 1")
+        self.calls.append(("install", (name, parameters, instance_name)))
+        return {"ok": True, "operation": f"ext install {name}", "components": []}
+
+    def check_uninstall(self, name: str, force: bool) -> dict[str, Any]:
+        for c in self.components:
+            if c["component"] == name and c["extension"]:
+                if (
+                    c["extension"] == "tiny-base"
+                    and not force
+                    and any(x["extension"] == "tiny-app" for x in self.components)
+                ):
+                    raise ConfigError("extension tiny-base is required by tiny-app", fix="uninstall tiny-app first")
+                return {"component": name}
+        raise ConfigError(f"no installed extension named {name!r}", fix="see the installed extensions")
+
+    def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]:
+        progress(name, "uninstalling", "")
+        self.components = [c for c in self.components if c["component"] != name]
+        self.calls.append(("uninstall", (name, force)))
+        return {"ok": True, "operation": f"ext uninstall {name}", "components": []}
+
+    def upload(self, data: bytes, filename: str) -> dict[str, Any]:
+        policy = UploadPolicy("admin", "extensions", max_archive_bytes=1024 * 1024)
+        return accept_upload(data, filename, self.state_dir / "extensions", policy).as_dict()
+
+    def doctor(self, mode: str) -> dict[str, Any]:
+        if not self.has_doctor:
+            raise NotAvailable("the doctor is not part of this helmdeck build yet", fix="run 'helmdeck status'")
+        finding = {
+            "severity": "error",
+            "check": "pods",
+            "component": "db",
+            "object": "Pod services/db-abc",
+            "reason": "container db restarts (CrashLoopBackOff)",
+            "fix": "read its log",
+        }
+        return {
+            "platform": "tinyplat",
+            "environment": "demo",
+            "mode": mode,
+            "ok": False,
+            "cluster": "v1.33.0",
+            "user": "tester",
+            "summary": "1 error",
+            "checks": ["pods"],
+            "findings": [finding],
+            "seconds": 0.1,
+        }
+
+
+def make_app(tmp_path: Path, **settings: Any) -> tuple[FastAPI, FakeBackend, dict[str, str]]:
+    """An app on a fake backend, with one token per role (name = role)."""
+    backend = FakeBackend(tmp_path / "state")
+    app = create_app(ServerSettings(status_poll_seconds=0.2, **settings), backend)
+    tokens = {role: app.state.tokens.create(role, role)[1] for role in ROLES}
+    return app, backend, tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,225 @@
+"""The web pages on a fake platform: sign-in, CSRF, roles, forms generated from parameters."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .test_server_support import make_app
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Any:
+    app, backend, tokens = make_app(tmp_path)
+    with TestClient(app) as client:
+        yield client, backend, tokens, app
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def login(client: TestClient, token: str, next_path: str = "/") -> str:
+    form = client.get(f"/login?next={next_path}")
+    response = client.post(
+        "/login", data={"token": token, "csrf_token": _csrf(form.text), "next": next_path}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == next_path
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    page = client.get(next_path)
+    return _csrf(page.text)
+
+
+def test_pages_redirect_to_login(setup: Any) -> None:
+    client, _, _, _ = setup
+    for path in ("/", "/extensions", "/history", "/doctor", "/operations/x"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == f"/login?next={path}"
+    assert client.get("/ui/events/status", headers={"HX-Request": "true"}).status_code == 401
+
+
+def test_login_needs_its_csrf_token_and_a_valid_token(setup: Any) -> None:
+    client, _, tokens, app = setup
+    client.get("/login")
+    assert client.post("/login", data={"token": tokens["viewer"], "csrf_token": "forged"}).status_code == 403
+    form = client.get("/login")
+    bad = client.post("/login", data={"token": "hdk_nope", "csrf_token": _csrf(form.text)})
+    assert bad.status_code == 401 and "not valid" in bad.text
+    audit = app.state.audit.tail()
+    assert audit[-1]["action"] == "login" and audit[-1]["result"] == "refused"
+
+
+def test_overview_shows_components_and_failing_pods(setup: Any) -> None:
+    client, _, tokens, _ = setup
+    login(client, tokens["viewer"])
+    page = client.get("/").text
+    assert 'data-testid="component-web" data-health="healthy"' in page
+    assert 'data-testid="component-db" data-health="failed"' in page
+    assert "pod db-abc: CrashLoop" in page
+    assert 'sse-connect="/ui/events/status"' in page
+    assert "viewer (viewer)" in page
+
+
+def test_status_stream_pushes_changes(setup: Any) -> None:
+    client, backend, tokens, _ = setup
+    login(client, tokens["viewer"])
+    chunks: list[str] = []
+    with client.stream("GET", "/ui/events/status") as stream:
+        for chunk in stream.iter_text():
+            chunks.append(chunk)
+            text = "".join(chunks)
+            if text.count("event: status") == 1 and "component-new" not in text:
+                backend.components.append({**backend.components[0], "component": "new", "release": "new"})
+            if "component-new" in text:
+                break
+    text = "".join(chunks)
+    assert text.count("event: status") == 2 and 'data-testid="component-new"' in text
+
+
+def test_viewer_sees_no_forms_and_cannot_post(setup: Any) -> None:
+    client, backend, tokens, _ = setup
+    csrf = login(client, tokens["viewer"])
+    page = client.get("/extensions").text
+    assert 'data-testid="ext-tiny-app"' in page and "install-form" not in page and "upload-form" not in page
+    history = client.get("/history").text
+    assert "rollback-1" not in history
+    for path in ("/extensions/tiny-base/install", "/history/1/rollback", "/extensions/installed/x/uninstall"):
+        response = client.post(path, data={"csrf_token": csrf})
+        assert response.status_code == 403 and "needs the operator role" in response.text
+    assert backend.calls == []
+
+
+def test_install_form_from_parameters_and_csrf(setup: Any) -> None:
+    client, backend, tokens, app = setup
+    csrf = login(client, tokens["operator"])
+    page = client.get("/extensions").text
+    form = page[page.index('data-testid="install-form-tiny-app"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="param.size"' in form and 'pattern="^[0-9]+(Mi|Gi)$"' in form
+    assert 'type="checkbox" id="p-tiny-app-tokenless" name="param.tokenless" value="true" checked' in form
+    assert 'type="password" id="p-tiny-app-token"' in form
+    assert '<option value="scipy" selected>' in form
+    assert 'name="param.modalities" value="CT" checked' in form and 'name="param.modalities" value="MR" >' in form
+    assert 'type="number" id="p-tiny-app-replicas"' in form and 'min="1"' in form and 'max="3"' in form
+    multi = page[page.index('data-testid="install-form-tiny-multi"') :]
+    assert 'name="instance_name"' in multi[: multi.index("</form>")]
+    assert "upload-form" not in page
+
+    # no CSRF token: refused, nothing started
+    refused = client.post("/extensions/tiny-app/install", data={"param.profile": "minimal"})
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    bad = client.post("/extensions/tiny-app/install", data={"csrf_token": csrf, "param.replicas": "9"})
+    assert bad.status_code == 422 and "parameter replicas: 9 must be at most 3" in bad.text
+    assert backend.calls == []
+    done = client.post(
+        "/extensions/tiny-app/install",
+        data={"csrf_token": csrf, "param.profile": "minimal", "param.modalities": ["CT", "PT"], "param.size": ""},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/operations/")
+    op_id = done.headers["location"].rsplit("/", 1)[1]
+    app.state.runner.wait(op_id, 5)
+    name, params, instance = backend.calls[0][1]
+    assert name == "tiny-app" and instance is None
+    assert params == {"tokenless": False, "profile": "minimal", "modalities": ["CT", "PT"]}
+    op_page = client.get(f"/operations/{op_id}").text
+    assert 'data-state="succeeded"' in op_page and "tiny-app</strong> installed" in op_page
+
+
+def test_operation_page_follows_live(setup: Any) -> None:
+    client, backend, tokens, _ = setup
+    backend.work_seconds = 0.3
+    csrf = login(client, tokens["operator"])
+    done = client.post("/history/1/rollback", data={"csrf_token": csrf}, follow_redirects=False)
+    location = done.headers["location"]
+    page = client.get(location).text
+    assert 'sse-connect="/ui/operations/' in page and 'data-state="running"' in page
+    with client.stream("GET", "/ui" + location + "/events") as stream:
+        text = "".join(stream.iter_text())
+    assert "event: progress" in text and "event: done" in text and 'data-state="succeeded"' in text
+    assert backend.calls == [("rollback", 1)]
+
+
+def test_uninstall_and_forced_uninstall_from_the_page(setup: Any) -> None:
+    client, backend, tokens, app = setup
+    from .test_server_support import _component
+
+    backend.components += [_component("tiny-base", extension="tiny-base"), _component("tiny-app", extension="tiny-app")]
+    csrf = login(client, tokens["operator"])
+    page = client.get("/extensions").text
+    assert 'data-testid="uninstall-tiny-base"' in page
+    refused = client.post("/extensions/installed/tiny-base/uninstall", data={"csrf_token": csrf})
+    assert refused.status_code == 422 and "required by tiny-app" in refused.text
+    forced = client.post(
+        "/extensions/installed/tiny-base/uninstall", data={"csrf_token": csrf, "force": "true"}, follow_redirects=False
+    )
+    assert forced.status_code == 303
+    app.state.runner.wait(forced.headers["location"].rsplit("/", 1)[1], 5)
+    assert backend.calls == [("uninstall", ("tiny-base", True))]
+
+
+def test_admin_upload_form(setup: Any) -> None:
+    client, _backend, tokens, _ = setup
+    from .test_server_api import _chart_archive
+
+    csrf = login(client, tokens["admin"], "/extensions")
+    assert "upload-form" in client.get("/extensions").text
+    files = {"file": ("up-0.1.0.tgz", _chart_archive(), "application/gzip")}
+    refused = client.post("/extensions/upload", files=files)
+    assert refused.status_code == 403
+    ok = client.post("/extensions/upload", data={"csrf_token": csrf}, files=files)
+    assert ok.status_code == 200 and "Uploaded up 0.1.0." in ok.text and 'data-testid="ext-up"' in ok.text
+    bad = client.post("/extensions/upload", data={"csrf_token": csrf}, files={"file": ("x.zip", b"zip")})
+    assert bad.status_code == 422 and "Upload rejected" in bad.text
+
+
+def test_revoked_token_ends_the_session_and_logout(setup: Any) -> None:
+    client, _, tokens, app = setup
+    csrf = login(client, tokens["operator"])
+    assert client.get("/history").status_code == 200
+    out = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/history", follow_redirects=False).status_code == 303
+    login(client, tokens["operator"])
+    app.state.tokens.revoke("operator")
+    assert client.get("/history", follow_redirects=False).status_code == 303
+
+
+def test_cookie_session_needs_csrf_on_api_changes(setup: Any) -> None:
+    client, _backend, tokens, _ = setup
+    csrf = login(client, tokens["operator"])
+    assert client.get("/api/v1/whoami").json()["name"] == "operator"
+    refused = client.post("/api/v1/rollback", json={"revision": 1})
+    assert refused.status_code == 403 and "CSRF" in refused.json()["error"]
+    ok = client.post("/api/v1/rollback", json={"revision": 1}, headers={"X-CSRF-Token": csrf})
+    assert ok.status_code == 202
+    time.sleep(0.2)
+
+
+def test_static_assets_are_served_with_license(setup: Any) -> None:
+    client, _, _, _ = setup
+    htmx = client.get("/static/htmx.min.js")
+    assert htmx.status_code == 200 and htmx.text.startswith("/*! htmx.org 2.0.11")
+    assert "Zero-Clause BSD" in htmx.text.splitlines()[0]
+    sse = client.get("/static/htmx-ext-sse.min.js")
+    assert sse.status_code == 200 and "htmx-ext-sse 2.2.4" in sse.text.splitlines()[0]
+    assert client.get("/static/app.css").status_code == 200
+
+
+def test_doctor_page(setup: Any) -> None:
+    client, backend, tokens, _ = setup
+    login(client, tokens["viewer"])
+    page = client.get("/doctor")
+    assert page.status_code == 200 and "not part of this helmdeck build" in page.text
+    backend.has_doctor = True
+    page = client.get("/doctor?mode=preflight")
+    assert "preflight: 1 error" in page.text and "container db restarts (CrashLoopBackOff)" in page.text
