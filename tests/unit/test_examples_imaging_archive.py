@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from helmdeck.spec import PlatformFileError, load_platform
+from helmdeck.values import compute_values
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 IMAGING = EXAMPLES / "imaging"
@@ -63,8 +64,11 @@ ARCHIVE_SECRETS: Values = {
         "s3SecretKey": "s" * 24,
     }
 }
+# what helmdeck passes to the charts of instance lab2 (platform_globals): prefixed namespaces and
+# per-instance data directories
 LAB2: Values = {
     "instance": "lab2",
+    "namespaces": {key: f"lab2-{key}" for key in ("admin", "services", "jobs", "extensions")},
     "domain": "lab2.imaging.localtest.me",
     "fastDataDir": "/data/imaging/fast/lab2",
     "slowDataDir": "/data/imaging/slow/lab2",
@@ -726,16 +730,17 @@ def generated_secrets(spec: Values) -> dict[str, Values]:
     return out
 
 
-def platform_values(base: Path, spec: Values, component: str, environment: str) -> Values:
-    """What helmdeck hands the component's chart: environment files, its own files, secrets."""
-    declared = next(c for c in spec["spec"]["components"] if c["name"] == component)
-    layers = [read_yaml(base / f) for f in declared.get("values", [])]
-    for env_file in spec["spec"]["environments"][environment]["values"]:
-        umbrella = read_yaml(base / env_file)
-        layers.append({"global": umbrella.get("global") or {}, **(umbrella.get(component) or {})})
-    layers += [read_yaml(base / f) for f in declared.get("environments", {}).get(environment, {}).get("values", [])]
-    layers.append(generated_secrets(spec).get(component, {}))
-    return merged(*layers)
+def platform_values(base: Path, spec: Values, component: str, environment: str, file: str = "platform.yaml") -> Values:
+    """What helmdeck hands the component's chart: its own layering (platform globals, environment
+    files, the component's files), with fake secrets of the declared lengths."""
+    fake = {
+        name: (name * decl["generate"]["length"])[: decl["generate"]["length"]]
+        for name, decl in spec["spec"].get("secrets", {}).items()
+    }
+    platform = load_platform(base / file)
+    return compute_values(
+        platform, component, environment, chart_defaults={}, secret_values=fake, umbrella=True
+    ).user_values
 
 
 def render_imaging(file: str, environment: str) -> dict[str, list[Doc]]:
@@ -744,7 +749,7 @@ def render_imaging(file: str, environment: str) -> dict[str, list[Doc]]:
     out = {}
     for component in imaging_components():
         declared = imaging_components()[component]
-        values = platform_values(IMAGING, spec, component, environment)
+        values = platform_values(IMAGING, spec, component, environment, file)
         namespace = prefix + spec["spec"]["namespaces"][declared["namespace"]]
         out[component] = render(IMAGING / declared["chart"], values, minimal=False, namespace=namespace)
     return out
@@ -760,8 +765,8 @@ def test_imaging_platform_files_load_and_differ_only_by_instance() -> None:
     for key in ("namespaces", "storage", "gpu", "secrets", "components", "extensions"):
         assert a[key] == b[key], key
     assert b["environments"]["demo"]["values"] == [*a["environments"]["demo"]["values"], "env/lab2.yaml"]
-    assert set(read_yaml(IMAGING / "env" / "lab2.yaml")["global"]) >= {"instance", "domain", "fastDataDir"}
-    assert read_yaml(IMAGING / "env" / "lab2.yaml")["global"]["instance"] == second.instance
+    # helmdeck passes the instance, its namespaces and data directories; lab2 adds only its host
+    assert set(read_yaml(IMAGING / "env" / "lab2.yaml")["global"]) == {"domain"}
 
 
 def test_imaging_platform_declares_its_graph_secrets_and_catalog() -> None:

@@ -9,14 +9,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from helmdeck.bundle import session_for_deploy
 from helmdeck.cli.doctor_cmds import print_doctor_report
 from helmdeck.cli.options import (
+    BundleOpt,
     Context,
     Env,
     InstanceOpt,
     Kubeconfig,
+    OfflineOpt,
     Output,
     PlatformFile,
+    ProvideOpt,
     SetOpt,
     ValuesOpt,
     open_session,
@@ -25,6 +29,7 @@ from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.cli.progress import live_progress
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import DeployReport, Outcome
+from helmdeck.deploy.session import PlatformSession
 from helmdeck.deploy.status import PlatformStatus, platform_status
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.doctor import PreflightFailed
@@ -58,14 +63,28 @@ def plan_command(
     values: ValuesOpt = None,
     set_: SetOpt = None,
     no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
+    bundle: BundleOpt = None,
+    offline: OfflineOpt = False,
+    provide: ProvideOpt = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """What deploy would change: install / upgrade / unchanged / remove per component, with the diff.
 
     Exit code 2 when there are changes, 0 when none.
     """
-    session = open_session(file, env, kubeconfig, context, values, set_, instance=instance)
-    plan = make_plan(session, with_diff=not no_diff)
+    with session_for_deploy(
+        file,
+        bundle=bundle,
+        offline=offline,
+        provided=provide or (),
+        environment=env,
+        kubeconfig=kubeconfig,
+        context=context,
+        cli_files=values or (),
+        cli_sets=set_ or (),
+        instance=instance,
+    ) as session:
+        plan = make_plan(session, with_diff=not no_diff)
     if output is OutputFormat.json:
         emit_json(plan.as_dict())
     else:
@@ -148,23 +167,47 @@ def deploy_command(
     context: Context = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    bundle: BundleOpt = None,
+    offline: OfflineOpt = False,
+    provide: ProvideOpt = None,
     output: Output = OutputFormat.human,
 ) -> None:
-    """Install or upgrade every component in dependency order, each gated on health."""
-    session = open_session(file, env, kubeconfig, context, values, set_, instance=instance)
-    with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
-        deployer = Deployer(session, only=only or (), parallel=parallel, progress=progress, preflight=not no_preflight)
-        try:
-            report = deployer.run()
-        except PreflightFailed as failed:
-            if output is OutputFormat.human:
-                print_doctor_report(failed.report)
-            raise
+    """Install or upgrade every component in dependency order, each gated on health.
+
+    With --bundle the platform, its charts and values come from an offline bundle (verified first);
+    --offline refuses anything that needs the network, naming it.
+    """
+    with session_for_deploy(
+        file,
+        bundle=bundle,
+        offline=offline,
+        provided=provide or (),
+        environment=env,
+        kubeconfig=kubeconfig,
+        context=context,
+        cli_files=values or (),
+        cli_sets=set_ or (),
+        instance=instance,
+    ) as session:
+        report = _deploy(session, only, parallel, no_preflight, output)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
         print_deploy_report(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _deploy(
+    session: PlatformSession, only: list[str] | None, parallel: int, no_preflight: bool, output: OutputFormat
+) -> DeployReport:
+    with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
+        deployer = Deployer(session, only=only or (), parallel=parallel, progress=progress, preflight=not no_preflight)
+        try:
+            return deployer.run()
+        except PreflightFailed as failed:
+            if output is OutputFormat.human:
+                print_doctor_report(failed.report)
+            raise
 
 
 # --- status ---------------------------------------------------------------------------------

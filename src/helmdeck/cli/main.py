@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from helmdeck import __version__
-from helmdeck.cli import deploy_cmds, doctor_cmds, ext_cmds, render_cmds, serve_cmd, spec_cmds
+from helmdeck.cli import bundle_cmds, deploy_cmds, doctor_cmds, ext_cmds, render_cmds, serve_cmd, spec_cmds
 from helmdeck.cli.output import err_console
 from helmdeck.cli.sandbox import app as sandbox_app
 from helmdeck.errors import HelmdeckError
@@ -33,6 +33,7 @@ render_cmds.register(app)
 doctor_cmds.register(app)
 ext_cmds.register(app)
 serve_cmd.register(app)
+bundle_cmds.register(app)
 
 
 def _version_callback(value: bool) -> None:

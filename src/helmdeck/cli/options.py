@@ -29,6 +29,15 @@ SetOpt = Annotated[
 ]
 
 
+BundleOpt = Annotated[Path | None, typer.Option("--bundle", help="Use an offline bundle instead of -f.")]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Refuse anything that needs the network; images IfNotPresent.")
+]
+ProvideOpt = Annotated[
+    list[str] | None, typer.Option("--provide", help="NAME=PATH: a file the bundle leaves out (secrets).")
+]
+
+
 def open_session(
     file: Path,
     env: str | None,

@@ -234,6 +234,7 @@ class Undeployer:
                 name = pvc.metadata.name  # type: ignore[union-attr]
                 client.delete(PersistentVolumeClaim, name, namespace=ns)  # type: ignore[arg-type]
                 deleted.append(f"PersistentVolumeClaim {ns}/{name}")
+        self._wait_claims_gone()
         if get_namespace(client, s.admin_namespace) is not None:
             try:
                 client.delete(Secret, s.platform.secret_store_name, namespace=s.admin_namespace)
@@ -245,6 +246,22 @@ class Undeployer:
             if count:
                 deleted.append(f"{count} platform revision records")
         return deleted
+
+    def _wait_claims_gone(self) -> None:
+        """Deleted claims linger until their protection finalizer goes; their namespaces can only be
+        removed after that."""
+        client = self.session.client
+        deadline = time.monotonic() + self.timeout
+        for ns in self.session.platform.all_namespaces():
+            while time.monotonic() < deadline:
+                try:
+                    left = list(client.list(PersistentVolumeClaim, namespace=ns))
+                except ApiError:
+                    break
+                if not left:
+                    break
+                self.progress("*", "waiting", f"{len(left)} volume claims being deleted in {ns}")
+                time.sleep(0.3)
 
     def _delete_lease(self) -> None:
         s = self.session

@@ -76,11 +76,14 @@ instance prefix helmdeck gives every namespace of an instance ("lab2-jobs").
 {{- define "jupyterlab.namespace" -}}
 {{- $root := index . 0 -}}
 {{- $key := index . 1 -}}
-{{- $ns := index ($root.Values.global.namespaces | default dict) $key | default $key -}}
-{{- if $root.Values.global.instance -}}
-{{- printf "%s-%s" $root.Values.global.instance $ns -}}
+{{- /* helmdeck passes global.namespaces with the instance prefix applied; only a bare key gets it here */ -}}
+{{- $given := index ($root.Values.global.namespaces | default dict) $key -}}
+{{- if $given -}}
+{{- $given -}}
+{{- else if $root.Values.global.instance -}}
+{{- printf "%s-%s" $root.Values.global.instance $key -}}
 {{- else -}}
-{{- $ns -}}
+{{- $key -}}
 {{- end -}}
 {{- end -}}
 
