@@ -162,7 +162,12 @@ def matches_selector(selector: Mapping[str, Any] | None, labels: Mapping[str, An
 
 
 def owned_by(obj: Mapping[str, Any], uid: str) -> bool:
-    return any(_map(ref).get("uid") == uid for ref in _list(_map(obj.get("metadata")).get("ownerReferences")))
+    # hot: status and every health gate match each workload against every pod of its namespace
+    meta = obj.get("metadata")
+    refs = meta.get("ownerReferences") if isinstance(meta, Mapping) else None
+    if not isinstance(refs, list):
+        return False
+    return any(isinstance(ref, Mapping) and ref.get("uid") == uid for ref in refs)
 
 
 def _revision(obj: Mapping[str, Any]) -> int:

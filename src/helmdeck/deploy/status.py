@@ -128,6 +128,25 @@ def latest_releases(session: PlatformSession, namespaces: list[str]) -> dict[str
     return {rel.labels.get(COMPONENT_LABEL, rel.name): rel for rel in newest.values()}
 
 
+_REFS_CACHE: dict[tuple[str, str, int], list[ObjRef]] = {}
+
+
+def release_objects(stored: StoredRelease, component: str) -> list[ObjRef]:
+    """The objects of one release revision. A revision's manifest never changes, so its parse is
+    kept: a status refresh (the web UI asks every few seconds) then parses only what changed."""
+    key = (stored.namespace, stored.name, stored.revision)
+    refs = _REFS_CACHE.get(key)
+    if refs is None:
+        if len(_REFS_CACHE) > 4096:
+            _REFS_CACHE.clear()
+        refs = [
+            ObjRef.from_manifest(o.body, stored.namespace)
+            for o in parse_manifest_stream(stored.manifest, component=component)
+        ]
+        _REFS_CACHE[key] = refs
+    return refs
+
+
 def platform_status(session: PlatformSession) -> PlatformStatus:
     platform = session.platform
     releases = latest_releases(session, platform.all_namespaces())
@@ -135,10 +154,7 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     for name, stored in releases.items():
         if stored.status == "uninstalled":
             continue
-        refs_of[name] = [
-            ObjRef.from_manifest(o.body, stored.namespace)
-            for o in parse_manifest_stream(stored.manifest, component=name)
-        ]
+        refs_of[name] = release_objects(stored, name)
     all_refs = [r for refs in refs_of.values() for r in refs]
     statuses = observe(session.client, all_refs) if all_refs else []
     by_ref: dict[ObjRef, ObjectStatus] = {st.ref: st for st in statuses}
