@@ -211,8 +211,12 @@ def test_helm_cli_installs_into_sandbox(sandbox: SandboxHandle, namespace: str) 
 
 
 def test_status_names_dead_component_and_down_leaves_nothing() -> None:
+    user_kubeconfig = Path.home() / ".kube" / "config"
+    before = user_kubeconfig.read_bytes() if user_kubeconfig.exists() else None
     box = Sandbox("helmdeck-faults")
     box.up(nodes=1)
+    after = user_kubeconfig.read_bytes() if user_kubeconfig.exists() else None
+    assert after == before, "the sandbox must not touch the user's kubeconfig"
     try:
         status = box.status()
         assert status.running and not status.dead

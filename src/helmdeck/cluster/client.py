@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx2
 import lightkube
+import yaml
 from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import SingleConfig
 
@@ -79,6 +80,12 @@ def load_config(kubeconfig: str | None, context: str | None = None) -> SingleCon
             raise ClusterError(f"in-cluster credentials unusable: {err}", fix=_KUBECONFIG_FIX) from err
         assert in_cluster is not None
         return in_cluster
+    if _has_no_clusters(path):
+        raise ClusterError(
+            "the kubeconfig names no cluster",
+            where=str(path),
+            fix="point --kubeconfig or KUBECONFIG at a cluster's kubeconfig ('helmdeck sandbox up' prints one)",
+        )
     try:
         kubeconfig_obj = lightkube.KubeConfig.from_file(path)
     except Exception as err:  # yaml, msgspec and key errors all mean the same thing here
@@ -276,3 +283,12 @@ def translate_errors(
         ) from err
     except (httpx2.TransportError, OSError) as err:
         raise unreachable(client, err, action) from err
+
+
+def _has_no_clusters(path: str | os.PathLike[str]) -> bool:
+    """An emptied kubeconfig (``clusters: null``, as tools leave behind) reads as no cluster at all."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError):
+        return False  # the loader below reports what is wrong with it
+    return isinstance(data, dict) and not data.get("clusters")

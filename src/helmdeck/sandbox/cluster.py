@@ -178,22 +178,20 @@ class Sandbox:
                 # a half-dead sandbox cannot be trusted; start it over from a clean slate
                 self.down()
         config = self._config_file()
-        try:
-            self._kwokctl(
-                "--config",
-                str(config),
-                "create",
-                "cluster",
-                "--wait",
-                f"{int(timeout)}s",
-                "--timeout",
-                f"{int(timeout)}s",
-                timeout=timeout + 60,
-                step="create cluster",
-            )
-        except SandboxError:
-            self._collect_dead_note()
-            raise
+        self._kwokctl(
+            "--config",
+            str(config),
+            "create",
+            "cluster",
+            "--wait",
+            f"{int(timeout)}s",
+            "--timeout",
+            f"{int(timeout)}s",
+            # the sandbox's own kubeconfig is enough: never touch the user's ~/.kube/config
+            "--kubeconfig=",
+            timeout=timeout + 60,
+            step="create cluster",
+        )
         self._wait_api(timeout)
         self._apply_storage()
         names = self._ensure_nodes(nodes, gpu_node)
@@ -207,7 +205,7 @@ class Sandbox:
             return False
         pids = [c.pid for c in self._components() if c.pid]
         with contextlib.suppress(SandboxError):
-            self._kwokctl("delete", "cluster", timeout=120, step="delete cluster")
+            self._kwokctl("delete", "cluster", "--kubeconfig=", timeout=120, step="delete cluster")
         for pid in pids:
             _terminate(pid)
         shutil.rmtree(self.cluster_dir, ignore_errors=True)
@@ -251,9 +249,6 @@ class Sandbox:
                     )
                     st.nodes.append({"name": node.metadata.name, "ready": ready})
         return st
-
-    def _collect_dead_note(self) -> None:
-        return None
 
     # -- cluster objects ------------------------------------------------------------------------
     def client(self) -> Any:
