@@ -104,12 +104,9 @@ class Deployer:
             targets = self.only or s.platform.component_names
             needs_map = s.platform.needs_map()
             needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
-            results: dict[str, ComponentResult] = {}
 
             def work(name: str) -> ComponentResult:
-                result = self.deploy_component(desired[name], live.get(name))
-                results[name] = result
-                return result
+                return self.deploy_component(desired[name], live.get(name))
 
             def on_state(name: str, state: TaskState) -> None:
                 if state is TaskState.skipped:
@@ -124,24 +121,26 @@ class Deployer:
                 cancel=self.cancel,
             )
             for name in targets:
-                outcome = outcomes[name]
-                if outcome.state is TaskState.skipped:
-                    d = desired[name]
+                outcome, d = outcomes[name], desired[name]
+                if outcome.result is not None:
+                    report.components.append(outcome.result)
+                elif outcome.state is TaskState.skipped:
                     why = outcome.skipped_because
-                    results[name] = ComponentResult(
-                        name,
-                        d.release,
-                        d.namespace,
-                        Outcome.skipped,
-                        skipped_because=why,
-                        message="skipped: " + ("cancelled" if why == ["cancelled"] else f"needs {', '.join(why)}"),
+                    report.components.append(
+                        ComponentResult(
+                            name,
+                            d.release,
+                            d.namespace,
+                            Outcome.skipped,
+                            skipped_because=why,
+                            message="skipped: " + ("cancelled" if why == ["cancelled"] else f"needs {', '.join(why)}"),
+                        )
                     )
-                elif outcome.error is not None:
-                    d = desired[name]
-                    results[name] = ComponentResult(
-                        name, d.release, d.namespace, Outcome.failed, message=known_redactor().text(str(outcome.error))
+                else:  # deploy_component raised: an error it did not expect
+                    message = known_redactor().text(str(outcome.error))
+                    report.components.append(
+                        ComponentResult(name, d.release, d.namespace, Outcome.failed, message=message)
                     )
-                report.components.append(results[name])
             if not self.only:
                 report.components.extend(self._remove_dropped(live, desired))
             report.platform_revision = self.record_revision(report).revision
