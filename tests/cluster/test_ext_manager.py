@@ -23,6 +23,7 @@ from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager, deployed_environment
+from helmdeck.extensions.preinstall import preinstall_extensions
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.spec import load_platform
@@ -212,3 +213,13 @@ def test_requirement_missing_from_catalog_changes_nothing(plat: Platform) -> Non
     after = RevisionStore(s.client, s.admin_namespace, s.platform_id).latest()
     assert before is not None and after is not None and after.revision == before.revision
     assert plat.manager().installed() == []
+
+
+def test_deploy_preinstalls_the_listed_extensions_once(plat: Platform) -> None:
+    text = plat.path.read_text().replace("    catalog: [", "    preinstall: [tiny-app]\n    catalog: [")
+    plat.path.write_text(text)
+    first = preinstall_extensions(plat.session())
+    assert [c.name for report in first for c in report.components] == ["tiny-base", "tiny-app"]
+    assert all(report.ok for report in first)
+    assert {ext.extension for ext in plat.manager().installed()} == {"tiny-base", "tiny-app"}
+    assert preinstall_extensions(plat.session()) == []  # already there: nothing to do

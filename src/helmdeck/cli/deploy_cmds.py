@@ -33,6 +33,7 @@ from helmdeck.deploy.session import PlatformSession
 from helmdeck.deploy.status import PlatformStatus, platform_status
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.doctor import PreflightFailed
+from helmdeck.extensions.preinstall import preinstall_extensions
 from helmdeck.plan.planner import Action, make_plan
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
@@ -203,11 +204,16 @@ def _deploy(
     with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
         deployer = Deployer(session, only=only or (), parallel=parallel, progress=progress, preflight=not no_preflight)
         try:
-            return deployer.run()
+            report = deployer.run()
         except PreflightFailed as failed:
             if output is OutputFormat.human:
                 print_doctor_report(failed.report)
             raise
+        if report.ok and not only:
+            for ext in preinstall_extensions(session, progress=progress):
+                report.components.extend(ext.components)
+                report.platform_revision = ext.platform_revision or report.platform_revision
+        return report
 
 
 # --- status ---------------------------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""The extensions a platform file lists under ``extensions.preinstall``: installed by deploy, after the
+platform's own components are healthy, unless already there."""
+
+from __future__ import annotations
+
+from helmdeck.deploy.executor import Progress
+from helmdeck.deploy.session import PlatformSession
+from helmdeck.extensions.catalog import Catalog
+from helmdeck.extensions.manager import ExtensionManager, ExtensionReport
+from helmdeck.extensions.state import default_state_dir, upload_dir
+
+
+def preinstall_extensions(session: PlatformSession, *, progress: Progress | None = None) -> list[ExtensionReport]:
+    wanted = list(session.platform.spec.extensions.preinstall)
+    if not wanted:
+        return []
+    catalog = Catalog.for_platform(session.platform, upload_dir(default_state_dir(session.platform_id)))
+    manager = ExtensionManager(session, catalog, progress=progress)
+    present = {ext.extension for ext in manager.installed()}
+    return [manager.install(name) for name in wanted if name not in present]
