@@ -213,6 +213,7 @@ def _deploy(
             for ext in preinstall_extensions(session, progress=progress):
                 report.components.extend(ext.components)
                 report.platform_revision = ext.platform_revision or report.platform_revision
+                report.seconds += ext.seconds
         return report
 
 
