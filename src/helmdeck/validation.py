@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.deploy.session import DesiredComponent, PlatformSession
-from helmdeck.errors import HelmdeckError
+from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.manifests import check_platform
 from helmdeck.secrets.store import placeholder_secrets
 
@@ -55,12 +55,19 @@ def _error_finding(component: str, exc: HelmdeckError) -> dict[str, Any]:
 def foreign_namespaces(session: PlatformSession) -> dict[str, str]:
     """Namespaces the cluster says belong to other helmdeck platforms or instances."""
     from lightkube import operators
+    from lightkube.core.exceptions import ApiError
     from lightkube.resources.core_v1 import Namespace
 
     from helmdeck.cluster.namespaces import PLATFORM_LABEL
 
     out: dict[str, str] = {}
-    for ns in session.client.list(Namespace, labels={PLATFORM_LABEL: operators.exists()}):
+    try:
+        namespaces = list(session.client.list(Namespace, labels={PLATFORM_LABEL: operators.exists()}))
+    except ApiError as exc:
+        raise ClusterError(
+            f"cannot list namespaces: {exc.status.message}", fix="use credentials that may list namespaces"
+        ) from exc
+    for ns in namespaces:
         owner = (ns.metadata.labels or {}).get(PLATFORM_LABEL) if ns.metadata else None
         if owner and owner != session.platform_id and ns.metadata and ns.metadata.name:
             out[ns.metadata.name] = f"platform {owner}"
@@ -82,15 +89,17 @@ def validate_platform(
     for ns in platform.all_namespaces():
         owner = (foreign_namespaces or {}).get(ns)
         if owner:
-            report.findings.append({
-                "check": "namespace-owner",
-                "severity": "error",
-                "component": None,
-                "object": {"kind": "Namespace", "name": ns},
-                "template": None,
-                "message": f"namespace {ns} of this platform already belongs to {owner}",
-                "fix": "set spec.instance (namespaces get its prefix) or name other namespaces in spec.namespaces",
-            })
+            report.findings.append(
+                {
+                    "check": "namespace-owner",
+                    "severity": "error",
+                    "component": None,
+                    "object": {"kind": "Namespace", "name": ns},
+                    "template": None,
+                    "message": f"namespace {ns} of this platform already belongs to {owner}",
+                    "fix": "set spec.instance (namespaces get its prefix) or name other namespaces in spec.namespaces",
+                }
+            )
     entries = {name: d.rendered.platform_entry() for name, d in report.rendered.items()}
     for finding in check_platform(
         entries, owned_namespaces=platform.all_namespaces(), foreign_namespaces=foreign_namespaces or {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,14 @@ import yaml
 from lightkube.models.authentication_v1 import TokenRequestSpec
 from lightkube.models.core_v1 import LimitRangeItem, LimitRangeSpec, ResourceQuotaSpec
 from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import LimitRange, ResourceQuota, Secret, ServiceAccount
+from lightkube.resources.core_v1 import LimitRange, Namespace, ResourceQuota, Secret, ServiceAccount
 
 from helmdeck.cluster import apply_object, list_objects, make_client
 from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.session import PlatformSession
 from helmdeck.doctor.findings import PreflightFailed
 from helmdeck.doctor.preflight import check_before_deploy, run_preflight
-from tests.cluster.conftest import SandboxHandle
+from tests.cluster.conftest import SandboxHandle, examples_dir
 from tests.cluster.test_doctor_helpers import dump, of_check, platform_session
 
 pytestmark = pytest.mark.cluster
@@ -343,3 +345,25 @@ def test_deploy_runs_preflight_and_installs_nothing(
         Deployer(session).run()
     assert helm_releases_in(client, namespace) == []
     assert session.live_releases() == {}
+
+
+def test_namespace_of_another_platform_stops_the_deploy(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """Two platforms naming the same namespace would fight over its objects: preflight says so first."""
+    taken = f"taken-{secrets.token_hex(3)}"
+    client = sandbox.client()
+    labels = {"app.kubernetes.io/managed-by": "helmdeck", "helmdeck.dev/platform": "someone-else"}
+    client.create(Namespace(metadata=ObjectMeta(name=taken, labels=labels)))
+    try:
+        path = tmp_path / "platform.yaml"
+        path.write_text(
+            "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: mine}\nspec:\n"
+            f"  namespaces: {{admin: {taken}-admin, services: {taken}}}\n"
+            f"  components:\n    - {{name: hello, chart: {examples_dir() / 'charts' / 'hello'}, namespace: services}}\n"
+        )
+        session = PlatformSession(path, kubeconfig=sandbox.kubeconfig)
+        report = check_before_deploy(session)
+        found = [f for f in report.errors if f.check == "namespace-owners"]
+        assert len(found) == 1 and f"Namespace {taken}" == found[0].object
+        assert "platform someone-else" in found[0].reason and "spec.instance" in found[0].fix
+    finally:
+        client.delete(Namespace, taken)

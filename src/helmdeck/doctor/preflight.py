@@ -33,6 +33,7 @@ from helmdeck.doctor.storage import check_storage
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import PlacedObject, inventory, is_builtin
 from helmdeck.secrets.store import placeholder_secrets
+from helmdeck.validation import foreign_namespaces
 
 T = TypeVar("T")
 
@@ -260,6 +261,23 @@ def _check_cluster(run: _Run, view: PlatformView) -> None:
 
     for name in platform.all_namespaces():
         run.namespaces[name] = _namespace_exists(run, name)
+
+    report.checks.append("namespace-owners")
+    nothing: dict[str, str] = {}
+    foreign = run.fact("list namespaces", lambda: foreign_namespaces(run.session), nothing, "namespace owner checks")
+    for name in platform.all_namespaces():
+        if name in foreign:
+            report.add(
+                Finding(
+                    "error",
+                    "namespace-owners",
+                    None,
+                    f"Namespace {name}",
+                    f"namespace {name} belongs to {foreign[name]}: two platforms would fight over its objects",
+                    "set spec.instance (or --instance) so this platform's namespaces get a prefix, "
+                    "or name other namespaces in spec.namespaces",
+                )
+            )
 
     report.checks.append("permissions")
     report.extend(check_permissions(_permission_needs(run, view), review_with(client)))
