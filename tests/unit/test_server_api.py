@@ -214,6 +214,15 @@ def test_rollback_to_unknown_revision(setup: Any) -> None:
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("revision", [True, "2", 1.5, 0])
+def test_rollback_revision_must_be_a_positive_whole_number(setup: Any, revision: Any) -> None:
+    """Found by schemathesis: `{"revision": true}` passed for revision 1 before the models were strict."""
+    client, backend, tokens = setup
+    response = client.post("/api/v1/rollback", json={"revision": revision}, headers=bearer(tokens["operator"]))
+    assert response.status_code == 422
+    assert backend.calls == []
+
+
 def _chart_archive(name: str = "up", extra_template: bytes = b"") -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w:gz") as tar:

@@ -29,6 +29,6 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _app)
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms(case: Any) -> None:
     case.call_and_validate(headers=bearer(_tokens["admin"]), excluded_checks=[positive_data_acceptance])

@@ -139,7 +139,7 @@ class InstalledExtension(_Out):
 
 
 class InstallRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # a JSON boolean or string never passes for a number
 
     name: str = Field(
         pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63, description="The extension (chart name) to install."
@@ -155,7 +155,7 @@ class InstallRequest(BaseModel):
 
 
 class RollbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # a JSON boolean or string never passes for a number
 
     revision: int | None = Field(default=None, ge=1, description="Platform revision; default the previous good one.")
 
@@ -193,7 +193,7 @@ class Token(_Out):
 
 
 class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # a JSON boolean or string never passes for a number
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,62}$", description="Who or what the token is for.")
     role: Literal["viewer", "operator", "admin"]
