@@ -38,6 +38,23 @@ def render(chart: helm_python.Chart, values: dict[str, Any] | None, **options: A
     return manifests
 
 
+def _release_write(
+    symbol: str,
+    config: helm_python.Config,
+    chart: helm_python.Chart,
+    name: str,
+    values: dict[str, Any] | None,
+    context: helm_python.HelmContext | None,
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    """``helm_install`` and ``helm_upgrade`` take the same arguments: a loaded chart, no reference."""
+    payload = _native.call_string(
+        symbol, config._raw(), _context(context), chart._raw(), None, name, _values(values), _opts(options)
+    )
+    release: dict[str, Any] = json.loads(payload)
+    return release
+
+
 def install(
     config: helm_python.Config,
     chart: helm_python.Chart,
@@ -46,18 +63,7 @@ def install(
     context: helm_python.HelmContext | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    payload = _native.call_string(
-        "helm_install",
-        config._raw(),
-        _context(context),
-        chart._raw(),
-        None,
-        name,
-        _values(values),
-        _opts(options),
-    )
-    release: dict[str, Any] = json.loads(payload)
-    return release
+    return _release_write("helm_install", config, chart, name, values, context, options)
 
 
 def upgrade(
@@ -68,18 +74,7 @@ def upgrade(
     context: helm_python.HelmContext | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    payload = _native.call_string(
-        "helm_upgrade",
-        config._raw(),
-        _context(context),
-        chart._raw(),
-        None,
-        name,
-        _values(values),
-        _opts(options),
-    )
-    release: dict[str, Any] = json.loads(payload)
-    return release
+    return _release_write("helm_upgrade", config, chart, name, values, context, options)
 
 
 def uninstall(config: helm_python.Config, name: str, **options: Any) -> dict[str, Any]:
