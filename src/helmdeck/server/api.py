@@ -8,10 +8,8 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Upl
 from sse_starlette.sse import EventSourceResponse
 
 from helmdeck.server import models
-from helmdeck.server.actions import Actions
-from helmdeck.server.backend import PlatformBackend
-from helmdeck.server.operations import OperationRunner
 from helmdeck.server.security import Principal, admin, operator, viewer
+from helmdeck.server.state import actions_of, backend_of, runner_of
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": models.ErrorBody, "description": "The request body could not be read."},
@@ -33,21 +31,6 @@ Operator = Annotated[Principal, Depends(operator)]
 Admin = Annotated[Principal, Depends(admin)]
 
 
-def _backend(request: Request) -> PlatformBackend:
-    backend: PlatformBackend = request.app.state.backend
-    return backend
-
-
-def _actions(request: Request) -> Actions:
-    actions: Actions = request.app.state.actions
-    return actions
-
-
-def _runner(request: Request) -> OperationRunner:
-    runner: OperationRunner = request.app.state.runner
-    return runner
-
-
 def _remote(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -59,7 +42,7 @@ def whoami(who: Viewer) -> dict[str, Any]:
 
 @router.get("/platform", response_model=models.PlatformInfo, summary="The platform: id, namespaces, components")
 def platform(request: Request, _: Viewer) -> dict[str, Any]:
-    return _backend(request).info()
+    return backend_of(request).info()
 
 
 Fresh = Annotated[
@@ -101,7 +84,7 @@ def component(request: Request, name: str, _: Viewer, fresh: Fresh = False) -> d
 
 @router.get("/history", response_model=list[models.PlatformRevision], summary="Platform revisions, oldest first")
 def history(request: Request, _: Viewer) -> list[dict[str, Any]]:
-    return _backend(request).history()
+    return backend_of(request).history()
 
 
 @router.get(
@@ -111,7 +94,7 @@ def history(request: Request, _: Viewer) -> list[dict[str, Any]]:
     responses={404: {"model": models.ErrorBody}},
 )
 def revision(request: Request, revision: int, _: Viewer) -> dict[str, Any]:
-    return _backend(request).revision(revision)
+    return backend_of(request).revision(revision)
 
 
 @router.post(
@@ -122,12 +105,12 @@ def revision(request: Request, revision: int, _: Viewer) -> dict[str, Any]:
     responses={**_CHANGE_ERRORS, 404: {"model": models.ErrorBody, "description": "No such platform revision."}},
 )
 def rollback(request: Request, body: models.RollbackRequest, who: Operator) -> dict[str, Any]:
-    return _actions(request).rollback(who, body.revision, _remote(request)).as_dict()
+    return actions_of(request).rollback(who, body.revision, _remote(request)).as_dict()
 
 
 @router.get("/extensions/catalog", response_model=models.Catalog, summary="Extensions that can be installed")
 def catalog(request: Request, _: Viewer) -> dict[str, Any]:
-    return _backend(request).catalog()
+    return backend_of(request).catalog()
 
 
 @router.get(
@@ -137,12 +120,12 @@ def catalog(request: Request, _: Viewer) -> dict[str, Any]:
     responses={422: {"model": models.ErrorBody}},
 )
 def extension(request: Request, name: str, _: Viewer) -> dict[str, Any]:
-    return _backend(request).extension(name)
+    return backend_of(request).extension(name)
 
 
 @router.get("/extensions/installed", response_model=list[models.InstalledExtension], summary="Installed extensions")
 def installed(request: Request, _: Viewer) -> list[dict[str, Any]]:
-    return _backend(request).installed()
+    return backend_of(request).installed()
 
 
 @router.post(
@@ -153,7 +136,7 @@ def installed(request: Request, _: Viewer) -> list[dict[str, Any]]:
     responses=_CHANGE_ERRORS,
 )
 def install(request: Request, body: models.InstallRequest, who: Operator) -> dict[str, Any]:
-    op = _actions(request).install(who, body.name, body.parameters, body.instanceName, body.version, _remote(request))
+    op = actions_of(request).install(who, body.name, body.parameters, body.instanceName, body.version, _remote(request))
     return op.as_dict()
 
 
@@ -165,7 +148,7 @@ def install(request: Request, body: models.InstallRequest, who: Operator) -> dic
     responses=_CHANGE_ERRORS,
 )
 def uninstall(request: Request, name: str, who: Operator, force: bool = Query(default=False)) -> dict[str, Any]:
-    return _actions(request).uninstall(who, name, force, _remote(request)).as_dict()
+    return actions_of(request).uninstall(who, name, force, _remote(request)).as_dict()
 
 
 @router.post(
@@ -183,14 +166,14 @@ async def upload(request: Request, who: Admin, file: Annotated[UploadFile, File(
     from starlette.concurrency import run_in_threadpool
 
     result: dict[str, Any] = await run_in_threadpool(
-        _actions(request).upload, who, data, file.filename or "", _remote(request)
+        actions_of(request).upload, who, data, file.filename or "", _remote(request)
     )
     return result
 
 
 @router.get("/operations", response_model=list[models.Operation], summary="Recent operations, newest first")
 def operations(request: Request, _: Viewer) -> list[dict[str, Any]]:
-    return [op.as_dict() for op in _runner(request).list()]
+    return [op.as_dict() for op in runner_of(request).list()]
 
 
 @router.get(
@@ -200,7 +183,7 @@ def operations(request: Request, _: Viewer) -> list[dict[str, Any]]:
     responses={404: {"model": models.ErrorBody}},
 )
 def operation(request: Request, op_id: str, _: Viewer) -> dict[str, Any]:
-    op = _runner(request).get(op_id)
+    op = runner_of(request).get(op_id)
     if op is None:
         raise HTTPException(404, f"no operation {op_id}")
     return op.as_dict()
@@ -213,7 +196,7 @@ def operation(request: Request, op_id: str, _: Viewer) -> dict[str, Any]:
     responses={200: {"content": {"text/event-stream": {}}}, 404: {"model": models.ErrorBody}},
 )
 async def operation_events(request: Request, op_id: str, _: Viewer) -> EventSourceResponse:
-    runner = _runner(request)
+    runner = runner_of(request)
     if runner.get(op_id) is None:
         raise HTTPException(404, f"no operation {op_id}")
 
@@ -237,7 +220,7 @@ def doctor(
     _: Viewer,
     mode: Literal["live", "preflight"] = Query(default="live", description="live or preflight"),
 ) -> dict[str, Any]:
-    return _backend(request).doctor(mode)
+    return backend_of(request).doctor(mode)
 
 
 @router.get("/tokens", response_model=list[models.Token], summary="API tokens (never their secrets)")
@@ -253,7 +236,7 @@ def tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
     responses=_CHANGE_ERRORS,
 )
 def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dict[str, Any]:
-    record, secret = _actions(request).create_token(who, body.name, body.role, _remote(request))
+    record, secret = actions_of(request).create_token(who, body.name, body.role, _remote(request))
     return {"token": record, "secret": secret}
 
 
@@ -264,7 +247,7 @@ def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dic
     responses={**_CHANGE_ERRORS},
 )
 def revoke_token(request: Request, token_id: str, who: Admin) -> dict[str, Any]:
-    return _actions(request).revoke_token(who, token_id, _remote(request))
+    return actions_of(request).revoke_token(who, token_id, _remote(request))
 
 
 @router.get("/audit", response_model=list[models.AuditEntry], summary="The audit log, newest last")

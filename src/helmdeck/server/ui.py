@@ -17,10 +17,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from helmdeck.errors import HelmdeckError
-from helmdeck.server.actions import Actions
 from helmdeck.server.auth import Role
-from helmdeck.server.backend import PlatformBackend
-from helmdeck.server.operations import OperationRunner
 from helmdeck.server.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -29,6 +26,7 @@ from helmdeck.server.security import (
     Principal,
     csrf_ok,
 )
+from helmdeck.server.state import actions_of, backend_of, runner_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,16 +44,6 @@ class Forbidden(Exception):
 def _templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
-
-
-def _backend(request: Request) -> PlatformBackend:
-    backend: PlatformBackend = request.app.state.backend
-    return backend
-
-
-def _actions(request: Request) -> Actions:
-    actions: Actions = request.app.state.actions
-    return actions
 
 
 def _remote(request: Request) -> str | None:
@@ -77,7 +65,7 @@ async def user(request: Request, role: Role = Role.viewer) -> Principal:
 
 
 def page(request: Request, name: str, who: Principal | None, status_code: int = 200, **context: Any) -> HTMLResponse:
-    backend = _backend(request)
+    backend = backend_of(request)
     return _templates(request).TemplateResponse(
         request,
         name,
@@ -198,7 +186,7 @@ async def status_events(request: Request) -> EventSourceResponse:
 
 
 async def _extensions_page(request: Request, who: Principal, status_code: int = 200, **extra: Any) -> HTMLResponse:
-    backend = _backend(request)
+    backend = backend_of(request)
     catalog = await run_in_threadpool(backend.catalog)
     installed = await run_in_threadpool(backend.installed)
     return page(request, "extensions.html", who, status_code, catalog=catalog, installed=installed, **extra)
@@ -231,12 +219,12 @@ def _form_parameters(form: Any, parameters: list[dict[str, Any]]) -> dict[str, A
 async def install(request: Request, name: str) -> Response:
     who = await user(request, Role.operator)
     form = await request.form()
-    backend = _backend(request)
+    backend = backend_of(request)
     try:
         ext = await run_in_threadpool(backend.extension, name)
         params = _form_parameters(form, ext["parameters"])
         instance = str(form.get("instance_name") or "") or None
-        op = await run_in_threadpool(_actions(request).install, who, name, params, instance, None, _remote(request))
+        op = await run_in_threadpool(actions_of(request).install, who, name, params, instance, None, _remote(request))
     except HelmdeckError as exc:
         return await _extensions_page(request, who, 422, error=_error_text(exc), open_form=name)
     return RedirectResponse(f"/operations/{op.id}", status_code=303)
@@ -248,7 +236,7 @@ async def uninstall(request: Request, name: str) -> Response:
     form = await request.form()
     try:
         op = await run_in_threadpool(
-            _actions(request).uninstall, who, name, form.get("force") == "true", _remote(request)
+            actions_of(request).uninstall, who, name, form.get("force") == "true", _remote(request)
         )
     except HelmdeckError as exc:
         return await _extensions_page(request, who, 422, error=_error_text(exc))
@@ -265,7 +253,7 @@ async def upload(request: Request) -> Response:
         return await _extensions_page(request, who, 422, error="Choose a .tgz chart to upload.")
     data = await file.read(limit + 1)
     try:
-        result = await run_in_threadpool(_actions(request).upload, who, data, file.filename or "", _remote(request))
+        result = await run_in_threadpool(actions_of(request).upload, who, data, file.filename or "", _remote(request))
     except HelmdeckError as exc:
         return await _extensions_page(request, who, 422, error="Upload rejected: " + _error_text(exc))
     ext = result["extension"]
@@ -278,7 +266,7 @@ async def upload(request: Request) -> Response:
 @router.get("/history")
 async def history(request: Request) -> HTMLResponse:
     who = await user(request)
-    revisions = await run_in_threadpool(_backend(request).history)
+    revisions = await run_in_threadpool(backend_of(request).history)
     return page(request, "history.html", who, revisions=list(reversed(revisions)))
 
 
@@ -286,9 +274,9 @@ async def history(request: Request) -> HTMLResponse:
 async def rollback(request: Request, revision: int) -> Response:
     who = await user(request, Role.operator)
     try:
-        op = await run_in_threadpool(_actions(request).rollback, who, revision, _remote(request))
+        op = await run_in_threadpool(actions_of(request).rollback, who, revision, _remote(request))
     except HelmdeckError as exc:
-        revisions = await run_in_threadpool(_backend(request).history)
+        revisions = await run_in_threadpool(backend_of(request).history)
         return page(request, "history.html", who, 422, revisions=list(reversed(revisions)), error=_error_text(exc))
     return RedirectResponse(f"/operations/{op.id}", status_code=303)
 
@@ -296,7 +284,7 @@ async def rollback(request: Request, revision: int) -> Response:
 @router.get("/operations/{op_id}")
 async def operation(request: Request, op_id: str) -> HTMLResponse:
     who = await user(request)
-    runner: OperationRunner = request.app.state.runner
+    runner = runner_of(request)
     op = runner.get(op_id)
     if op is None:
         return page(request, "error.html", who, 404, message=f"No operation {op_id}.")
@@ -306,7 +294,7 @@ async def operation(request: Request, op_id: str) -> HTMLResponse:
 @router.get("/ui/operations/{op_id}/events")
 async def operation_events(request: Request, op_id: str) -> EventSourceResponse:
     await user(request)
-    runner: OperationRunner = request.app.state.runner
+    runner = runner_of(request)
     templates = _templates(request)
 
     async def stream() -> Any:
@@ -327,7 +315,7 @@ async def doctor(request: Request, mode: str = "live") -> HTMLResponse:
     who = await user(request)
     mode = "preflight" if mode == "preflight" else "live"
     try:
-        report = await run_in_threadpool(_backend(request).doctor, mode)
+        report = await run_in_threadpool(backend_of(request).doctor, mode)
         return page(request, "doctor.html", who, report=report, mode=mode)
     except HelmdeckError as exc:
         return page(request, "doctor.html", who, report=None, mode=mode, error=_error_text(exc))
