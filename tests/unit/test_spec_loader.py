@@ -92,11 +92,11 @@ def test_without_instance_names_are_unchanged(tmp_path: Path) -> None:
         "  namespaces: {services: svc}\n"
         "  components:\n"
         "    - {name: a, chart: oci://r/a}\n"
-        "    - {name: b, chart: oci://r/b, namespace: kube-public}\n",
+        "    - {name: b, chart: oci://r/b, namespace: science}\n",
     )
     platform = load_platform(path)
     assert platform.namespace_of("a") == "svc"
-    assert platform.namespace_of("b") == "kube-public"  # a literal namespace
+    assert platform.namespace_of("b") == "science"  # a literal namespace
     assert platform.release_name("a") == "a"
     assert platform.admin_namespace == "admin"
     assert platform.data_dir("slow") is None
@@ -368,3 +368,32 @@ def test_parse_platform_without_a_file_resolves_against_the_cwd(
     platform = parse_platform(HEADER + "  components:\n    - {name: a, chart: charts/a}\n")
     assert platform.component("a").chart_path == tmp_path.resolve() / "charts" / "a"
     assert platform.source_path is None
+
+
+# --- namespaces the whole cluster shares -----------------------------------------------------
+
+
+@pytest.mark.parametrize("reserved", ["default", "kube-system", "kube-public", "kube-node-lease"])
+def test_a_cluster_wide_namespace_is_refused_where_it_is_declared(tmp_path: Path, reserved: str) -> None:
+    body = (
+        f"  namespaces: {{services: {reserved}}}\n"
+        "  components:\n    - {name: web, chart: ./c, namespace: services}\n"
+    )
+    (tmp_path / "c").mkdir()
+    error = one_problem(tmp_path, body)
+    assert f"namespace '{reserved}' (spec.namespaces.services) is shared by the whole cluster" in str(error)
+    assert at(error)[0] == 5
+    assert error.fix is not None and "namespaces of its own" in error.fix
+
+
+def test_a_component_placed_literally_in_kube_system_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()
+    error = one_problem(tmp_path, "  components:\n    - {name: web, chart: ./c, namespace: kube-system}\n")
+    assert "component 'web' is placed in namespace 'kube-system'" in str(error)
+    assert at(error)[0] == 6
+
+
+def test_an_instance_prefix_makes_a_reserved_name_a_namespace_of_its_own(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()
+    path = write(tmp_path, "  instance: lab2\n  components:\n    - {name: web, chart: ./c, namespace: default}\n")
+    assert load_platform(path).namespace_of("web") == "lab2-default"

@@ -8,9 +8,6 @@ release, object or pod.
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +18,7 @@ from lightkube.resources.core_v1 import Secret
 from helmdeck.cluster import ObjRef, observe
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.deploy.session import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL, PlatformSession
+from helmdeck.engine.storage import decode_release_data
 from helmdeck.manifests import parse_manifest_stream
 
 
@@ -85,14 +83,8 @@ class StoredRelease:
 def decode_release(secret: Secret) -> StoredRelease | None:
     """A release as Helm stores it in a Secret: base64 of gzip of the release JSON."""
     raw = (secret.data or {}).get("release")
-    if not raw:
-        return None
-    try:
-        blob = base64.b64decode(base64.b64decode(raw))
-        if blob[:2] == b"\x1f\x8b":
-            blob = gzip.decompress(blob)
-        data = json.loads(blob)
-    except (ValueError, OSError):
+    data = decode_release_data(raw) if raw else None
+    if data is None:
         return None
     meta = data.get("chart", {}).get("metadata", {})
     labels = dict((secret.metadata.labels if secret.metadata else None) or {})

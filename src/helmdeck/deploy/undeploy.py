@@ -1,9 +1,11 @@
 """``helmdeck undeploy``: releases removed in reverse dependency order, stuck ones recovered, data
 kept unless asked.
 
-PersistentVolumeClaims, the secrets store and the platform's revision records stay (and so does the
-admin namespace holding them) unless ``purge_data``; then everything is listed first and removed
-only after confirmation. Namespaces helmdeck created are removed once empty.
+PersistentVolumeClaims (even those a chart templates itself, which Helm would delete), the secrets
+store and the platform's revision records stay (and so does the admin namespace holding them)
+unless ``purge_data``; then everything is listed first and removed only after confirmation, and
+only what belongs to this platform (:mod:`helmdeck.deploy.claims`). Namespaces helmdeck created
+are removed once empty, before the platform's lock is released.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,7 @@ from lightkube.resources.core_v1 import PersistentVolumeClaim, Pod, Secret
 from helmdeck.cluster import PlatformLock, delete_namespace_if_empty
 from helmdeck.cluster.lease import lease_name
 from helmdeck.cluster.namespaces import get_namespace
+from helmdeck.deploy.claims import Claim, ReleaseClaims, platform_claims, protect, release_claims
 from helmdeck.deploy.dag import reverse_order, run_dag
 from helmdeck.deploy.executor import Progress, _noop
 from helmdeck.deploy.session import EXTENSION_LABEL, PlatformSession
@@ -78,15 +81,11 @@ class UndeployReport:
         }
 
 
-def data_inventory(session: PlatformSession) -> list[str]:
-    """Everything ``--purge-data`` deletes, as ``Kind namespace/name``."""
+def data_inventory(session: PlatformSession, owned: Sequence[ReleaseClaims] = ()) -> list[str]:
+    """Everything ``--purge-data`` deletes, as ``Kind namespace/name``: the platform's claims (see
+    :mod:`helmdeck.deploy.claims`), its secrets store and its revision records, nothing else."""
     client = session.client
-    out: list[str] = []
-    for ns in session.platform.all_namespaces():
-        if get_namespace(client, ns) is None:
-            continue
-        for pvc in client.list(PersistentVolumeClaim, namespace=ns):
-            out.append(f"PersistentVolumeClaim {ns}/{pvc.metadata.name}")  # type: ignore[union-attr]
+    out = [str(c) for c in platform_claims(client, session.platform_id, session.platform.all_namespaces(), owned)]
     admin = session.admin_namespace
     if get_namespace(client, admin) is not None:
         try:
@@ -123,9 +122,9 @@ class Undeployer:
         start = time.monotonic()
         s = self.session
         report = UndeployReport(s.platform_id, purged=self.purge_data)
-        to_purge: list[str] = []
         if self.purge_data:
-            to_purge = data_inventory(s)
+            owned = [release_claims(s.engine, name, rel) for name, rel in s.live_releases().items()]
+            to_purge = data_inventory(s, owned)
             if to_purge and self.confirm is not None and not self.confirm(to_purge):
                 raise HelmdeckError("undeploy cancelled: nothing was changed", exit_code=1)
         admin = get_namespace(s.client, s.admin_namespace)
@@ -136,26 +135,48 @@ class Undeployer:
             lock.acquire()
         try:
             live = s.live_releases()
+            owned = [release_claims(s.engine, name, rel) for name, rel in live.items()]
+            for release in owned:
+                # before anything is removed: Helm deletes every object of a release it uninstalls
+                protect(s.client, s.platform_id, live[release.component].name, release)
             report.releases = self._remove_releases(live)
             self._wait_pods_gone({rel.namespace for rel in live.values()})
             if self.purge_data:
                 report.deleted = self._purge()
             else:
-                report.kept = data_inventory(s)
+                report.kept = data_inventory(s, owned)
+            # Namespaces go while the lock is held, and are waited for: a deploy that takes the lock
+            # next must not find them half-deleted under its feet.
+            report.namespaces = self._remove_namespaces()
         finally:
             if lock is not None:
                 lock.release()
-        if self.purge_data:
-            self._delete_lease()
-        for ns in s.platform.all_namespaces():
-            if ns == s.admin_namespace and not self.purge_data:
-                report.namespaces.append(
-                    {"name": ns, "deleted": False, "reason": "keeps the secrets store and history"}
-                )
-                continue
-            report.namespaces.append(delete_namespace_if_empty(s.client, ns, s.platform_id).as_dict())
         report.seconds = time.monotonic() - start
         return report
+
+    def _remove_namespaces(self) -> list[dict[str, Any]]:
+        s = self.session
+        out = []
+        admin = s.admin_namespace
+        for ns in s.platform.all_namespaces():
+            if ns == admin:
+                continue
+            self.progress("*", "removing", f"namespace {ns} if empty")
+            out.append(self._remove_namespace(ns))
+        if self.purge_data:
+            # the lease lives here: deleting the namespace frees the lock with it
+            self._delete_lease()
+            out.insert(0, self._remove_namespace(admin))
+        else:
+            out.insert(0, {"name": admin, "deleted": False, "reason": "keeps the secrets store and history"})
+        return out
+
+    def _remove_namespace(self, ns: str) -> dict[str, Any]:
+        client = self.session.client
+        try:
+            return delete_namespace_if_empty(client, ns, self.session.platform_id, wait=self.timeout).as_dict()
+        except HelmdeckError as exc:
+            return {"name": ns, "deleted": False, "reason": known_redactor().text(exc.message)}
 
     def _remove_releases(self, live: dict[str, Release]) -> list[RemovedRelease]:
         needs_map = self.session.platform.needs_map()
@@ -224,17 +245,19 @@ class Undeployer:
                 time.sleep(0.5)
 
     def _purge(self) -> list[str]:
+        """Delete the platform's data (claims it owns, secrets store, revision records) and only that."""
         s = self.session
         client = s.client
         deleted: list[str] = []
-        for ns in s.platform.all_namespaces():
-            if get_namespace(client, ns) is None:
-                continue
-            for pvc in client.list(PersistentVolumeClaim, namespace=ns):
-                name = pvc.metadata.name  # type: ignore[union-attr]
-                client.delete(PersistentVolumeClaim, name, namespace=ns)  # type: ignore[arg-type]
-                deleted.append(f"PersistentVolumeClaim {ns}/{name}")
-        self._wait_claims_gone()
+        claims = platform_claims(client, s.platform_id, s.platform.all_namespaces())
+        for claim in claims:
+            try:
+                client.delete(PersistentVolumeClaim, claim.name, namespace=claim.namespace)
+                deleted.append(str(claim))
+            except ApiError as exc:
+                if exc.status.code != 404:
+                    raise
+        self._wait_claims_gone(claims)
         if get_namespace(client, s.admin_namespace) is not None:
             try:
                 client.delete(Secret, s.platform.secret_store_name, namespace=s.admin_namespace)
@@ -247,20 +270,23 @@ class Undeployer:
                 deleted.append(f"{count} platform revision records")
         return deleted
 
-    def _wait_claims_gone(self) -> None:
+    def _wait_claims_gone(self, claims: Sequence[Claim]) -> None:
         """Deleted claims linger until their protection finalizer goes; their namespaces can only be
         removed after that."""
         client = self.session.client
         deadline = time.monotonic() + self.timeout
-        for ns in self.session.platform.all_namespaces():
-            while time.monotonic() < deadline:
+        left = list(claims)
+        while left and time.monotonic() < deadline:
+            still = []
+            for claim in left:
                 try:
-                    left = list(client.list(PersistentVolumeClaim, namespace=ns))
+                    client.get(PersistentVolumeClaim, claim.name, namespace=claim.namespace)
+                    still.append(claim)
                 except ApiError:
-                    break
-                if not left:
-                    break
-                self.progress("*", "waiting", f"{len(left)} volume claims being deleted in {ns}")
+                    pass
+            left = still
+            if left:
+                self.progress("*", "waiting", f"{len(left)} volume claims being deleted")
                 time.sleep(0.3)
 
     def _delete_lease(self) -> None:

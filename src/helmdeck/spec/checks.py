@@ -18,6 +18,7 @@ def check_platform(platform: Platform) -> list[ConfigError]:
     problems: list[ConfigError] = []
     problems += _duplicate_components(platform)
     problems += _names_fit(platform)
+    problems += _reserved_namespaces(platform)
     problems += _needs(platform)
     problems += _component_environments(platform)
     problems += _files(platform)
@@ -72,6 +73,39 @@ def _names_fit(platform: Platform) -> list[ConfigError]:
                     f"namespace '{full}' is longer than {DNS_LABEL.max_length} characters",
                     where=platform.where(("spec", "namespaces", key)),
                     fix="shorten the namespace or the instance prefix",
+                )
+            )
+    return out
+
+
+#: Namespaces every cluster shares: a platform installed there could not be told apart from what
+#: others keep in them, and undeploy/purge would reach into objects helmdeck never made.
+RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+
+def _reserved_namespaces(platform: Platform) -> list[ConfigError]:
+    out = []
+    fix = "give the platform namespaces of its own (e.g. 'services: research-services'); helmdeck creates them"
+    for key in platform.spec.namespaces:
+        full = platform.logical_namespace(key)
+        if full in RESERVED_NAMESPACES:
+            out.append(
+                ConfigError(
+                    f"namespace '{full}' (spec.namespaces.{key}) is shared by the whole cluster",
+                    where=platform.where(("spec", "namespaces", key)),
+                    fix=fix,
+                )
+            )
+    for i, c in enumerate(platform.components):
+        if c.namespace in platform.spec.namespaces:
+            continue  # reported above, at its declaration
+        full = platform.namespace_of(c)
+        if full in RESERVED_NAMESPACES:
+            out.append(
+                ConfigError(
+                    f"component '{c.name}' is placed in namespace '{full}', which the whole cluster shares",
+                    where=platform.where((*COMPONENTS, i, "namespace")),
+                    fix=fix,
                 )
             )
     return out
