@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from lightkube.models.core_v1 import PersistentVolumeClaimSpec, VolumeResourceRequirements
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import PersistentVolumeClaim
 
+from helmdeck.cluster import PlatformLock
 from helmdeck.cluster.namespaces import get_namespace
 from helmdeck.deploy import undeploy as undeploy_module
 from helmdeck.deploy.executor import Deployer
@@ -22,36 +22,10 @@ from helmdeck.deploy.report import DeployReport
 from helmdeck.deploy.session import PlatformSession
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine.releases import ReleaseStatus
-from helmdeck.spec import parse_platform
 from tests.cluster.conftest import SandboxHandle
-from tests.cluster.test_doctor_helpers import CHARTS
+from tests.cluster.platform_files import CHARTS, platform, values_file
 
 pytestmark = pytest.mark.cluster
-
-
-def _session(
-    sandbox: SandboxHandle, tmp_path: Path, name: str, namespaces: dict[str, str], components: list[Any]
-) -> Any:
-    doc = {
-        "apiVersion": "helmdeck.dev/v1",
-        "kind": "Platform",
-        "metadata": {"name": name},
-        "spec": {"namespaces": namespaces, "components": components},
-    }
-    path = tmp_path / "platform.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-
-    def session() -> PlatformSession:
-        platform = parse_platform(path.read_text(), source=str(path), path=path)
-        return PlatformSession(platform=platform, kubeconfig=sandbox.kubeconfig)
-
-    return session
-
-
-def _values(tmp_path: Path, name: str, values: dict[str, Any]) -> str:
-    path = tmp_path / f"{name}.values.yaml"
-    path.write_text(yaml.safe_dump(values))
-    return str(path)
 
 
 def _claims(session: PlatformSession, namespace: str) -> dict[str, str]:
@@ -83,16 +57,16 @@ def data_platform(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> Any
     components = [
         {
             "name": "web",
-            "chart": str(CHARTS / "app"),
+            "chart": str(CHARTS / "doctor" / "app"),
             "namespace": "services",
-            "values": [_values(tmp_path, "web", {"persistence": {"enabled": True, "storageClass": "standard"}})],
+            "values": [values_file(tmp_path, "web", {"persistence": {"enabled": True, "storageClass": "standard"}})],
         },
         {
             "name": "db",
-            "chart": str(CHARTS / "app"),
+            "chart": str(CHARTS / "doctor" / "app"),
             "namespace": "services",
             "values": [
-                _values(
+                values_file(
                     tmp_path,
                     "db",
                     {
@@ -107,7 +81,7 @@ def data_platform(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> Any
             ],
         },
     ]
-    session = _session(sandbox, tmp_path, namespace, {"services": namespace, "admin": admin}, components)
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": admin}, components)
     yield session
     s = session()
     if get_namespace(s.client, admin) is not None:
@@ -161,8 +135,8 @@ def test_a_deploy_starting_when_undeploy_lets_go_of_the_lock_succeeds(
     sandbox: SandboxHandle, tmp_path: Path, namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services, admin = f"{namespace}-svc", f"{namespace}-adm"
-    components = [{"name": "web", "chart": str(CHARTS / "app"), "namespace": "services"}]
-    session = _session(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    components = [{"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services"}]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
     assert Deployer(session(), failure_grace=2).run().ok
 
     undeploy_returned = threading.Event()
@@ -183,7 +157,7 @@ def test_a_deploy_starting_when_undeploy_lets_go_of_the_lock_succeeds(
 
     racer = threading.Thread(target=deploy)
 
-    class RacedLock(undeploy_module.PlatformLock):  # type: ignore[misc]
+    class RacedLock(PlatformLock):
         def release(self) -> None:
             super().release()
             racer.start()  # another operator's deploy takes the lock the moment it is free

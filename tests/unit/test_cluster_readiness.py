@@ -567,9 +567,20 @@ class TestGeneric:
             obj["status"] = {"conditions": conditions, **status}
         return obj
 
-    def test_no_status_is_ready_once_it_exists(self) -> None:
-        assert generic_health(self.cr(None)).state == "ready"
+    def test_no_status_is_unknown_not_healthy(self) -> None:
+        h = generic_health(self.cr(None))
+        assert (h.state, h.blocking, h.settled) == ("unknown", False, True)
+        assert "reports no status" in h.reason
+        # built-in kinds without status are ready once they exist
         assert health({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}).state == "ready"
+        role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "x"}}
+        assert health(role).state == "ready"
+
+    def test_a_conventional_phase_is_read(self) -> None:
+        cr = {"apiVersion": "example.org/v1", "kind": "Widget", "metadata": {"name": "x"}}
+        assert health({**cr, "status": {"phase": "Running"}}).state == "ready"
+        assert health({**cr, "status": {"phase": "Failed", "message": "no quota"}}).reason == "phase Failed: no quota"
+        assert health({**cr, "status": {"phase": "Provisioning"}}).state == "progressing"
 
     def test_ready_condition(self) -> None:
         assert generic_health(self.cr([{"type": "Ready", "status": "True"}])).state == "ready"
@@ -595,7 +606,31 @@ def test_dispatch_by_group_and_kind() -> None:
     assert health(job([{"type": "Complete", "status": "True"}])).state == "ready"
     # a custom kind called Deployment in another group is not judged as apps/v1 Deployment
     other = {"apiVersion": "example.org/v1", "kind": "Deployment", "metadata": {"name": "x"}, "status": {}}
-    assert health(other).state == "ready"
+    assert health(other).state == "unknown"
     lb = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"type": "LoadBalancer"}}
     assert health(lb, require_lb_address=True).state == "progressing"
     assert health(pvc(), wait_for_first_consumer=True).state == "ready"
+
+
+def test_an_object_being_deleted_is_not_healthy_whatever_its_status() -> None:
+    gone = deployment(available=3)
+    gone["metadata"] = {**gone["metadata"], "deletionTimestamp": "2026-01-01T00:00:00Z", "finalizers": ["x/y"]}
+    h = health(gone)
+    assert (h.state, h.blocking) == ("unknown", True)
+    assert h.reason == "terminating (being deleted; finalizers: x/y)"
+
+
+def test_a_pod_no_node_can_take_is_failing_with_the_schedulers_reason() -> None:
+    from helmdeck.cluster.pods import pod_is_failing
+    from helmdeck.cluster.readiness import unschedulable
+
+    def pending(message: str) -> dict[str, object]:
+        cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message}
+        return {"metadata": {"name": "p"}, "status": {"phase": "Pending", "conditions": [cond]}}
+
+    text = "0/3 nodes are available: 3 Insufficient cpu."
+    assert unschedulable(pending(text)) == f"cannot be scheduled: {text}"
+    assert pod_is_failing(pending(text)) == f"cannot be scheduled: {text}"
+    assert pod_is_failing(pending('persistentvolumeclaim "gone" not found')) is not None
+    # waiting for a claim to bind is a wait, not a failure
+    assert unschedulable(pending("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims.")) is None

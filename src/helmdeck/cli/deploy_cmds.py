@@ -114,6 +114,12 @@ def plan_command(
 # --- deploy ---------------------------------------------------------------------------------
 
 
+def print_unhealthy(unhealthy: dict[str, dict[str, str]]) -> None:
+    """Components that are not healthy at the end of an operation, touched by it or not."""
+    for name, h in unhealthy.items():
+        console.print(f"[bold red]{name} is {h['health']}[/] after the operation: {h['reason']}", highlight=False)
+
+
 def print_deploy_report(report: DeployReport) -> None:
     table = Table(
         title=f"deploy of platform {report.platform}" + (f" ({report.environment})" if report.environment else "")
@@ -149,6 +155,7 @@ def print_deploy_report(report: DeployReport) -> None:
             console.rule(f"[red]{c.name} failed")
             for line in c.failure_text:
                 console.print(line, highlight=False, markup=False)
+    print_unhealthy(report.unhealthy())
     if report.took_over_from:
         err_console.print(f"took over the platform lock from {report.took_over_from}, whose lease had expired")
     verdict = "[green]deployed[/]" if report.ok else "[bold red]deploy failed[/]"
@@ -309,6 +316,7 @@ def rollback_command(
     else:
         for step in report.steps:
             console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
+        print_unhealthy(report.unhealthy())
         verdict = "rolled back" if report.ok else "[bold red]rollback incomplete[/]"
         console.print(f"{verdict} to platform revision {report.target}; recorded as revision {report.new_revision}")
     raise typer.Exit(0 if report.ok else 1)

@@ -9,7 +9,14 @@ from typing import Any
 import httpx2
 import lightkube
 
-from helmdeck.cluster.readiness import FAILING_WAIT_REASONS, Health, group_of, pod_failure, pod_health
+from helmdeck.cluster.readiness import (
+    FAILING_WAIT_REASONS,
+    Health,
+    group_of,
+    pod_failure,
+    pod_health,
+    unschedulable,
+)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -236,7 +243,7 @@ def pod_is_failing(pod: Mapping[str, Any]) -> str | None:
         return None
     if _map(pod.get("status")).get("phase") in ("Failed", "Succeeded"):
         return None
-    return pod_failure(pod)
+    return pod_failure(pod) or unschedulable(pod)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,14 @@ class Health:
     reason: str = ""
     # A failure that waiting cannot heal (Job failed, deadline exceeded): no grace period applies.
     terminal: bool = False
+    # An "unknown" that waiting cannot resolve (a custom resource nobody reports status for): the
+    # gate does not wait on it, but it is never counted as healthy either.
+    blocking: bool = True
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more to wait for: ready, or unknown for good."""
+        return self.ready or (self.state == "unknown" and not self.blocking)
 
     @property
     def ready(self) -> bool:
@@ -273,6 +281,22 @@ def _container_failure(status: Mapping[str, Any], *, init: bool) -> str | None:
     return None
 
 
+# Scheduler messages that describe a wait, not a pod that no node can take.
+_TRANSIENT_UNSCHEDULABLE = ("unbound immediate PersistentVolumeClaims", "waiting for", "being deleted")
+
+
+def unschedulable(pod: Mapping[str, Any]) -> str | None:
+    """The scheduler's reason when it found no node for the pod (no node fits its requests,
+    selectors or taints, a claim it mounts does not exist), or None."""
+    cond = condition(pod, "PodScheduled")
+    if not _is_false(cond) or cond is None or cond.get("reason") != "Unschedulable":
+        return None
+    message = str(cond.get("message") or "no node can run it")
+    if any(part in message for part in _TRANSIENT_UNSCHEDULABLE):
+        return None
+    return f"cannot be scheduled: {message}"
+
+
 def pod_failure(pod: Mapping[str, Any]) -> str | None:
     """Why a pod will not become ready by waiting (container state), or None."""
     status = _map(pod.get("status"))
@@ -338,8 +362,24 @@ def pod_health(pod: Mapping[str, Any]) -> Health:
     return progressing(_pod_waiting(pod))
 
 
+#: API groups of Kubernetes itself whose kinds have no status to wait for (ConfigMap, RBAC, ...).
+_BUILTIN_GROUPS = frozenset({"", "apps", "batch", "autoscaling", "policy", "extensions"})
+
+
+def is_builtin_group(group: str) -> bool:
+    return group in _BUILTIN_GROUPS or (group.endswith(".k8s.io") and not group.startswith(("gateway.", "snapshot.")))
+
+
+_FAILED_PHASES = frozenset({"Failed", "Error", "Degraded"})
+_READY_PHASES = frozenset({"Ready", "Running", "Succeeded", "Active", "Available", "Bound", "Healthy", "Established"})
+
+
 def generic_health(obj: Mapping[str, Any]) -> Health:
-    """Custom resources: kstatus conventions on status.conditions; without them, existing is enough."""
+    """Custom resources: kstatus conventions on status.conditions (or a conventional status.phase).
+
+    Built-in kinds without status (ConfigMap, Secret, RBAC...) are ready once they exist. A custom
+    resource whose status says nothing is *unknown*: existing proves nothing about whether its
+    operator accepted it."""
     stalled = condition(obj, "Stalled")
     if _is_true(stalled):
         assert stalled is not None
@@ -361,7 +401,18 @@ def generic_health(obj: Mapping[str, Any]) -> Health:
         return progressing(f"reconciling: {_cond_text(reconciling)}")
     if has_conditions:
         return progressing("waiting for the Ready condition")
-    return ready("exists")
+    if is_builtin_group(group_of(str(obj.get("apiVersion", "")))):
+        return ready("exists")
+    status = _map(obj.get("status"))
+    phase = status.get("phase") or status.get("state")
+    if isinstance(phase, str) and phase:
+        if phase in _FAILED_PHASES:
+            return failed(f"phase {phase}" + (f": {status['message']}" if status.get("message") else ""))
+        if phase in _READY_PHASES:
+            return ready(f"phase {phase}")
+        return progressing(f"phase {phase}")
+    why = "reports no status" if not status else "has a status without a Ready condition or phase"
+    return Health("unknown", f"{why}; its health cannot be known", blocking=False)
 
 
 def health(
@@ -372,6 +423,10 @@ def health(
 ) -> Health:
     """The health of any object, dispatching on its group and kind."""
     kind = obj.get("kind")
+    meta = _map(obj.get("metadata"))
+    if meta.get("deletionTimestamp") and kind != "Pod":
+        waiting = ", ".join(str(f) for f in _list(meta.get("finalizers")))
+        return Health("unknown", "terminating (being deleted" + (f"; finalizers: {waiting})" if waiting else ")"))
     group = group_of(str(obj.get("apiVersion", "")))
     if group == "apps":
         rule = {

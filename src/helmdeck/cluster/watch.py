@@ -19,19 +19,24 @@ from typing import Any, Literal, cast
 import httpx2
 import lightkube
 from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource
+from lightkube.resources.core_v1 import Event
 
 from helmdeck.cluster.client import make_async_client
 from helmdeck.cluster.failures import FailureReport, diagnose
 from helmdeck.cluster.kinds import KindInfo, get_object, kind_info, list_objects, normalize, resource_class
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.pods import PodSummary, current_pods, pod_is_failing, summarize_pod
-from helmdeck.cluster.readiness import Health, failed, health, is_workload, pod_health, progressing
+from helmdeck.cluster.readiness import Health, failed, health, is_workload, pod_health, progressing, ready
 from helmdeck.errors import ClusterError, HelmdeckError
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
 _POD = KindInfo("v1", "Pod", "pods", True)
 _REPLICASET = KindInfo("apps/v1", "ReplicaSet", "replicasets", True)
 _STORAGE_CLASS = KindInfo("storage.k8s.io/v1", "StorageClass", "storageclasses", False)
+# the Job controller's last word on a Job (Completed, or why it failed)
+_JOB_ENDINGS = frozenset(
+    {"Completed", "BackoffLimitExceeded", "DeadlineExceeded", "PodFailurePolicy", "MaxFailedIndexesExceeded"}
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,14 @@ class GateResult:
 
     def message(self) -> str:
         if self.outcome == "ready":
+            unknown = [s for s in self.statuses if not s.health.ready]
+            if unknown:
+                first = unknown[0]
+                more = f" (+{len(unknown) - 1} more)" if len(unknown) > 1 else ""
+                return (
+                    f"{len(self.statuses) - len(unknown)} objects healthy after {self.elapsed:.1f}s; "
+                    f"health unknown: {first.ref}: {first.health.reason}{more}"
+                )
             return f"{len(self.statuses)} objects healthy after {self.elapsed:.1f}s"
         if self.outcome == "failed" and self.failed is not None:
             return f"{self.failed.ref} failed: {self.failed.health.reason}"
@@ -102,6 +115,8 @@ class Store:
     objects: dict[Stream, dict[str, dict[str, Any]]] = field(default_factory=dict)  # listed streams only
     errors: dict[Stream, str] = field(default_factory=dict)
     storage_classes: dict[str, str | None] = field(default_factory=dict)  # name -> binding mode; None: missing
+    # a Job that is gone: what its last event said ("Completed", "BackoffLimitExceeded", ...)
+    job_endings: dict[ObjRef, str] = field(default_factory=dict)
 
     def replace(self, stream: Stream, items: Iterable[dict[str, Any]]) -> None:
         self.objects[stream] = {str(o["metadata"]["name"]): o for o in items}
@@ -144,8 +159,14 @@ class GateEvaluator:
         *,
         failure_grace: float = 10.0,
         require_lb_address: bool = False,
+        finished_jobs: Iterable[ObjRef] = (),
     ) -> None:
         self.targets = list(targets)
+        # Jobs known to have finished before (a deployed release's Jobs with ttlSecondsAfterFinished):
+        # their absence is their success. Any other Job that vanished needs proof (seen complete, or
+        # its Completed event).
+        self.finished_jobs = set(finished_jobs)
+        self._seen_complete: set[ObjRef] = set()
         self.streams = plan_streams(self.targets)
         self.failure_grace = failure_grace
         self.require_lb_address = require_lb_address
@@ -195,12 +216,36 @@ class GateEvaluator:
         obj = listed.get(ref.name)
         if obj is None:
             self._obj_failing_since.pop(ref, None)
-            return ObjectStatus(ref, progressing("does not exist yet"))
+            return ObjectStatus(ref, self._missing(ref, store))
         base = self._object_health(ref, obj, store)
+        if ref.kind == "Job" and base.ready:
+            self._seen_complete.add(ref)
         pods: tuple[PodSummary, ...] = ()
         if ref.namespace and is_workload(ref.api_version, ref.kind):
             base, pods = self._with_pods(ref, obj, base, store, now, seen_pods)
         return ObjectStatus(ref, self._graced(ref, base, now), pods)
+
+    def missing_jobs(self, store: Store) -> list[ObjRef]:
+        """Jobs that are gone and whose ending is not known yet: their events may tell."""
+        out = []
+        for ref, stream in self.streams.items():
+            listed = store.listed(stream)
+            if ref.kind != "Job" or ref.group != "batch" or listed is None or ref.name in listed:
+                continue
+            if ref not in self._seen_complete and ref not in self.finished_jobs:
+                out.append(ref)
+        return out
+
+    def _missing(self, ref: ObjRef, store: Store) -> Health:
+        if ref.kind == "Job" and ref.group == "batch":
+            if ref in self._seen_complete or ref in self.finished_jobs:
+                return ready("completed, then removed (ttlSecondsAfterFinished)")
+            ending = store.job_endings.get(ref)
+            if ending == "Completed":
+                return ready("completed, then removed (ttlSecondsAfterFinished); its Completed event says so")
+            if ending:
+                return failed(f"job failed ({ending}), then was removed", terminal=True)
+        return progressing("does not exist yet")
 
     def _object_health(self, ref: ObjRef, obj: Mapping[str, Any], store: Store) -> Health:
         if ref.kind == "PersistentVolumeClaim" and ref.group == "":
@@ -287,6 +332,7 @@ class _Gate:
         on_update: UpdateCallback | None,
         cancel: threading.Event | None,
         tick: float,
+        since: float,
     ) -> None:
         self.aclient = aclient
         self.evaluator = evaluator
@@ -297,6 +343,8 @@ class _Gate:
         self.store = Store()
         self.changed = asyncio.Event()
         self._class_tasks: dict[str, asyncio.Task[None]] = {}
+        self._job_tasks: dict[ObjRef, asyncio.Task[None]] = {}
+        self.since = since
 
     async def run(self) -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
         start = time.monotonic()
@@ -314,8 +362,9 @@ class _Gate:
                 failed_one = next((s for s in statuses if s.health.failed), None)
                 if failed_one is not None:
                     return "failed", statuses, failed_one, now - start
-                if all(s.health.ready for s in statuses):
+                if all(s.health.settled for s in statuses):
                     return "ready", statuses, None, now - start
+                self._fetch_job_endings()
                 if now - start >= self.timeout:
                     return "timeout", statuses, None, now - start
                 if self.cancel is not None and self.cancel.is_set():
@@ -325,9 +374,36 @@ class _Gate:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.changed.wait(), timeout=wait)
         finally:
-            for task in [*tasks, *self._class_tasks.values()]:
+            helpers = [*self._class_tasks.values(), *self._job_tasks.values()]
+            for task in [*tasks, *helpers]:
                 task.cancel()
-            await asyncio.gather(*tasks, *self._class_tasks.values(), return_exceptions=True)
+            await asyncio.gather(*tasks, *helpers, return_exceptions=True)
+
+    def _fetch_job_endings(self) -> None:
+        for ref in self.evaluator.missing_jobs(self.store):
+            task = self._job_tasks.get(ref)
+            if task is None or task.done():
+                self._job_tasks[ref] = asyncio.create_task(self._job_ending(ref))
+
+    async def _job_ending(self, ref: ObjRef) -> None:
+        """A Job removed right after it finished (ttlSecondsAfterFinished: 0) leaves its controller's
+        last event behind; only events from this gate's time count, since names are reused."""
+        await asyncio.sleep(1.0)  # at most one look per Job a second
+        fields: dict[str, Any] = {"involvedObject.kind": "Job", "involvedObject.name": ref.name}
+        try:
+            events = [e async for e in self.aclient.list(Event, namespace=ref.namespace, fields=fields)]
+        except (lightkube.ApiError, httpx2.HTTPError, OSError):
+            return
+        endings = []
+        for event in events:
+            created = event.metadata.creationTimestamp if event.metadata else None
+            when = event.lastTimestamp or event.eventTime or created
+            if when is None or when.timestamp() < self.since or event.reason not in _JOB_ENDINGS:
+                continue
+            endings.append((when.timestamp(), str(event.reason)))
+        if endings:
+            self.store.job_endings[ref] = max(endings)[1]
+            self.changed.set()
 
     def _fetch_storage_classes(self) -> None:
         for name in self.evaluator.storage_class_names(self.store):
@@ -406,13 +482,20 @@ def _list_version(listing: Any) -> str | None:
 
 
 def observe(
-    client: lightkube.Client, objects: Sequence[ObjRef], *, require_lb_address: bool = False
+    client: lightkube.Client,
+    objects: Sequence[ObjRef],
+    *,
+    require_lb_address: bool = False,
+    finished_jobs: Iterable[ObjRef] = (),
 ) -> list[ObjectStatus]:
     """The health of the objects right now, for ``status``: one list per (kind, namespace) plus the
     namespaces' pods and ReplicaSets, never a request per object or pod. Failing pods count at once
-    (there is no grace period in a snapshot)."""
+    (there is no grace period in a snapshot). ``finished_jobs``: Jobs whose absence means they
+    finished and were removed by their TTL."""
     targets = resolve_targets(client, objects)
-    evaluator = GateEvaluator(targets, failure_grace=0.0, require_lb_address=require_lb_address)
+    evaluator = GateEvaluator(
+        targets, failure_grace=0.0, require_lb_address=require_lb_address, finished_jobs=finished_jobs
+    )
     store = Store()
     for stream in evaluator.all_streams():
         fields = {"metadata.name": stream.name} if stream.name else None
@@ -452,6 +535,8 @@ def wait_healthy(
     explain: bool = True,
     max_reports: int = 5,
     tick: float = 0.5,
+    finished_jobs: Iterable[ObjRef] = (),
+    since: float | None = None,
 ) -> GateResult:
     """Block until every object is ready, one has failed, ``timeout`` seconds pass or ``cancel`` is set.
 
@@ -461,15 +546,23 @@ def wait_healthy(
     calling thread with all statuses whenever one changes. With ``explain``, the result carries
     failure reports (pods, events, logs) for the failed object or for the objects still waiting.
 
+    A Job that is gone counts as done when it was seen complete, is in ``finished_jobs`` (Jobs a
+    deployed release ran before, removed by their TTL), or its Completed event is newer than
+    ``since`` (wall-clock seconds; default: now). Objects of unknown health that waiting cannot
+    settle (custom resources without status) do not hold the gate; they stay "unknown".
+
     Not for use inside a running event loop: call it from a worker thread there.
     """
     targets = resolve_targets(client, objects)
-    evaluator = GateEvaluator(targets, failure_grace=failure_grace, require_lb_address=require_lb_address)
+    evaluator = GateEvaluator(
+        targets, failure_grace=failure_grace, require_lb_address=require_lb_address, finished_jobs=finished_jobs
+    )
+    started = time.time() if since is None else since
 
     async def main() -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
         aclient = make_async_client(client)
         try:
-            return await _Gate(aclient, evaluator, timeout, on_update, cancel, tick).run()
+            return await _Gate(aclient, evaluator, timeout, on_update, cancel, tick, started).run()
         finally:
             await aclient.close()
 

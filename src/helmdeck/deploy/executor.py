@@ -19,11 +19,13 @@ from lightkube.core.exceptions import ApiError
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Secret
 
-from helmdeck.cluster import ObjRef, PlatformLock, ensure_namespaces, observe, wait_healthy
-from helmdeck.cluster.watch import ObjectStatus
+from helmdeck.cluster import ObjRef, PlatformLock, ensure_namespaces, wait_healthy
+from helmdeck.cluster.watch import GateResult, ObjectStatus
 from helmdeck.deploy.dag import TaskState, run_dag
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.deploy.session import DesiredComponent, PlatformSession
+from helmdeck.deploy.status import platform_status
+from helmdeck.deploy.targets import ReleaseTargets, release_targets
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -37,10 +39,6 @@ Progress = Callable[[str, str, str], None]
 
 def _noop(_name: str, _state: str, _detail: str) -> None:
     return None
-
-
-def object_refs(desired: DesiredComponent) -> list[ObjRef]:
-    return [ObjRef.from_manifest(o.body, desired.namespace) for o in desired.rendered.manifests]
 
 
 def describe_waiting(statuses: Sequence[ObjectStatus]) -> str:
@@ -143,6 +141,7 @@ class Deployer:
                     )
             if not self.only:
                 report.components.extend(self._remove_dropped(live, desired))
+            self.check_platform_health(report)
             report.platform_revision = self.record_revision(report).revision
         finally:
             lock.release()
@@ -155,16 +154,24 @@ class Deployer:
         caller holds the platform lock)."""
         eng = self.session.engine
         start = time.monotonic()
+        started_at = time.time()  # the gate trusts only Job events from this deploy on
         action, _reason = decide(d, live)
         chart = f"{d.chart.name}-{d.chart.version}"
         result = ComponentResult(d.name, d.release, d.namespace, Outcome.unchanged, action=action.value, chart=chart)
         if action is Action.unchanged:
             assert live is not None
             result.revision = live.revision
-            statuses = observe(self.session.client, object_refs(d))
-            unhealthy = [st for st in statuses if st.health.state == "failed"]
-            result.message = f"up to date; {describe_waiting(unhealthy)}" if unhealthy else "up to date"
-            self.progress(d.name, "unchanged", result.message)
+            # nothing to change is no proof of health: the installed objects pass the same gate
+            targets = self._installed(d, live.manifest)
+            self.progress(d.name, "checking", "up to date; checking health")
+            gate = self._gate(d, targets, finished_jobs=targets.ttl_jobs)
+            result.seconds = time.monotonic() - start
+            if gate.ok:
+                result.message = f"up to date; {gate.message()}"
+                self.progress(d.name, "unchanged", result.message)
+                return result
+            self._fail(result, gate, prefix="up to date but unhealthy: ")
+            self.progress(d.name, "failed", result.message)
             return result
 
         previous = self._last_good_revision(d, live)
@@ -206,29 +213,55 @@ class Deployer:
             return result
 
         self.progress(d.name, "waiting", "health gate")
-        gate = wait_healthy(
-            self.session.client,
-            object_refs(d),
-            d.timeout,
-            on_update=lambda statuses: self.progress(d.name, "waiting", describe_waiting(statuses)),
-            failure_grace=self.failure_grace,
-            cancel=self.cancel,
-        )
+        try:
+            targets = self._installed(d, rel.manifest)
+        except HelmdeckError as exc:
+            result.outcome = Outcome.failed
+            result.message = known_redactor().text(f"cannot read the installed release: {exc}")
+            result.rollback = self._undo(d, previous)
+            return result
+        gate = self._gate(d, targets, since=started_at)
         result.seconds = time.monotonic() - start
         if gate.ok:
             result.outcome = Outcome.installed if fresh else Outcome.upgraded
             result.message = gate.message()
             self.progress(d.name, result.outcome.value, f"revision {result.revision}")
             return result
-        redact = known_redactor()
-        result.outcome = Outcome.failed
-        result.message = redact.text(gate.message())
-        result.failure = [redact.redact(r.as_dict()) for r in gate.reports]
-        result.failure_text = [redact.text(line) for r in gate.reports for line in r.lines()]
+        self._fail(result, gate)
         self.progress(d.name, "rolling back", result.message)
         result.rollback = self._undo(d, previous)
         self.progress(d.name, "failed", result.message)
         return result
+
+    def _installed(self, d: DesiredComponent, manifest: str) -> ReleaseTargets:
+        """The objects Helm actually installed (its stored manifest), which is what is gated: a
+        chart drawing random names renders differently every time."""
+        if not manifest:
+            manifest = self.session.engine.get_manifest(d.release, namespace=d.namespace)
+        return release_targets(manifest, d.namespace, d.name)
+
+    def _gate(
+        self, d: DesiredComponent, targets: ReleaseTargets, *, since: float | None = None,
+        finished_jobs: frozenset[ObjRef] = frozenset(),
+    ) -> GateResult:
+        return wait_healthy(
+            self.session.client,
+            list(targets.objects),
+            d.timeout,
+            on_update=lambda statuses: self.progress(d.name, "waiting", describe_waiting(statuses)),
+            failure_grace=self.failure_grace,
+            cancel=self.cancel,
+            finished_jobs=finished_jobs,
+            since=since,
+        )
+
+    @staticmethod
+    def _fail(result: ComponentResult, gate: GateResult, prefix: str = "") -> None:
+        redact = known_redactor()
+        result.outcome = Outcome.failed
+        result.message = redact.text(prefix + gate.message())
+        result.failure = [redact.redact(r.as_dict()) for r in gate.reports]
+        result.failure_text = [redact.text(line) for r in gate.reports for line in r.lines()]
 
     def _last_good_revision(self, d: DesiredComponent, live: Release | None) -> int | None:
         """The revision to roll back to if this change fails: the last one that was deployed."""
@@ -329,6 +362,17 @@ class Deployer:
             )
             client.apply(copy, field_manager="helmdeck", force=True)
 
+    def check_platform_health(self, report: DeployReport) -> None:
+        """Every component of the platform, touched by this deploy or not, checked once more at the
+        end: a deploy is only a success if the whole platform is healthy afterwards."""
+        self.progress("*", "checking", "health of every component")
+        final = platform_status(self.session)
+        redact = known_redactor()
+        report.health = {c.name: {"health": c.health, "reason": redact.text(c.reason)} for c in final.components}
+        for result in report.components:
+            if result.name in report.health:
+                result.health = report.health[result.name]["health"]
+
     def record_revision(self, report: DeployReport) -> PlatformRevision:
         s = self.session
         live = s.live_releases()
@@ -341,6 +385,7 @@ class Deployer:
                 revision=rel.revision,
                 status=rel.status.value,
                 extension=rel.labels.get("helmdeck.dev/extension"),
+                health=report.health.get(name, {}).get("health", ""),
             )
             for name, rel in live.items()
             if rel.status is not ReleaseStatus.UNINSTALLED
@@ -359,7 +404,10 @@ class Deployer:
             user=_user(),
             components=comps,
             result="succeeded" if report.ok else "failed",
-            message="; ".join(f"{c.name}: {c.outcome.value}" for c in report.components if not c.ok),
+            message="; ".join(
+                [f"{c.name}: {c.outcome.value}" for c in report.components if not c.ok]
+                + [f"{name}: {h['health']} ({h['reason']})" for name, h in report.unhealthy().items()]
+            ),
         )
         return RevisionStore(s.client, s.admin_namespace, s.platform_id).record(rev)
 

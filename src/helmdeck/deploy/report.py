@@ -16,6 +16,9 @@ class Outcome(enum.StrEnum):
     removed = "removed"
 
 
+UNHEALTHY = frozenset({"failed", "progressing"})
+
+
 @dataclass
 class ComponentResult:
     name: str
@@ -32,6 +35,7 @@ class ComponentResult:
     failure: list[dict[str, Any]] = field(default_factory=list)  # failing objects, pods, events, logs
     failure_text: list[str] = field(default_factory=list)
     skipped_because: list[str] = field(default_factory=list)
+    health: str = ""  # at the end of the operation: healthy | progressing | failed | unknown | absent
 
     @property
     def ok(self) -> bool:
@@ -52,6 +56,7 @@ class ComponentResult:
             "rollback": self.rollback,
             "failure": self.failure,
             "skippedBecause": self.skipped_because,
+            "health": self.health,
         }
 
 
@@ -63,10 +68,16 @@ class DeployReport:
     platform_revision: int | None = None
     seconds: float = 0.0
     took_over_from: str | None = None
+    # every component of the platform at the end, by name: {"health": ..., "reason": ...}
+    health: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def unhealthy(self) -> dict[str, dict[str, str]]:
+        """Installed components that are not healthy at the end (unknown is not counted as broken)."""
+        return {n: h for n, h in self.health.items() if h["health"] in UNHEALTHY}
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.components)
+        return all(c.ok for c in self.components) and not self.unhealthy()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,4 +88,5 @@ class DeployReport:
             "seconds": round(self.seconds, 2),
             "tookOverFrom": self.took_over_from,
             "components": [c.as_dict() for c in self.components],
+            "health": self.health,
         }

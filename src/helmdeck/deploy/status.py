@@ -18,8 +18,8 @@ from lightkube.resources.core_v1 import Secret
 from helmdeck.cluster import ObjRef, observe
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.deploy.session import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL, PlatformSession
+from helmdeck.deploy.targets import ReleaseTargets, release_targets
 from helmdeck.engine.storage import decode_release_data
-from helmdeck.manifests import parse_manifest_stream
 
 
 @dataclass
@@ -120,35 +120,37 @@ def latest_releases(session: PlatformSession, namespaces: list[str]) -> dict[str
     return {rel.labels.get(COMPONENT_LABEL, rel.name): rel for rel in newest.values()}
 
 
-_REFS_CACHE: dict[tuple[str, str, int], list[ObjRef]] = {}
+_TARGETS_CACHE: dict[tuple[str, str, int], ReleaseTargets] = {}
 
 
-def release_objects(stored: StoredRelease, component: str) -> list[ObjRef]:
+def release_objects(stored: StoredRelease, component: str) -> ReleaseTargets:
     """The objects of one release revision. A revision's manifest never changes, so its parse is
     kept: a status refresh (the web UI asks every few seconds) then parses only what changed."""
     key = (stored.namespace, stored.name, stored.revision)
-    refs = _REFS_CACHE.get(key)
-    if refs is None:
-        if len(_REFS_CACHE) > 4096:
-            _REFS_CACHE.clear()
-        refs = [
-            ObjRef.from_manifest(o.body, stored.namespace)
-            for o in parse_manifest_stream(stored.manifest, component=component)
-        ]
-        _REFS_CACHE[key] = refs
-    return refs
+    targets = _TARGETS_CACHE.get(key)
+    if targets is None:
+        if len(_TARGETS_CACHE) > 4096:
+            _TARGETS_CACHE.clear()
+        targets = release_targets(stored.manifest, stored.namespace, component)
+        _TARGETS_CACHE[key] = targets
+    return targets
 
 
 def platform_status(session: PlatformSession) -> PlatformStatus:
     platform = session.platform
     releases = latest_releases(session, platform.all_namespaces())
     refs_of: dict[str, list[ObjRef]] = {}
+    finished_jobs: set[ObjRef] = set()
     for name, stored in releases.items():
         if stored.status == "uninstalled":
             continue
-        refs_of[name] = release_objects(stored, name)
+        targets = release_objects(stored, name)
+        refs_of[name] = list(targets.objects)
+        if stored.status == "deployed":
+            # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
+            finished_jobs |= targets.ttl_jobs
     all_refs = [r for refs in refs_of.values() for r in refs]
-    statuses = observe(session.client, all_refs) if all_refs else []
+    statuses = observe(session.client, all_refs, finished_jobs=finished_jobs) if all_refs else []
     by_ref: dict[ObjRef, ObjectStatus] = {st.ref: st for st in statuses}
     # releases outside the file (extensions, removed components) show while they exist
     extra = sorted(n for n, r in releases.items() if n not in platform.component_names and r.status != "uninstalled")
@@ -177,9 +179,13 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
         if states["failed"]:
             health, first = "failed", states["failed"][0]
             reason = f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
-        elif states["progressing"] or states["unknown"]:
+        elif states["progressing"] or [st for st in states["unknown"] if st.health.blocking]:
             first = (states["progressing"] + states["unknown"])[0]
             health, reason = "progressing", f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+        elif states["unknown"]:
+            # never "healthy": nothing reports whether these objects work
+            first = states["unknown"][0]
+            health, reason = "unknown", f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         else:
             health, reason = "healthy", f"{len(comp_statuses)} objects ready"
         if rel.status != "deployed" and health == "healthy":

@@ -11,9 +11,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster import PlatformLock, ensure_namespaces
-from helmdeck.deploy.executor import Progress, _noop, _user
+from helmdeck.cluster import PlatformLock, ensure_namespaces, wait_healthy
+from helmdeck.deploy.executor import Progress, _noop, _user, describe_waiting
+from helmdeck.deploy.report import UNHEALTHY
 from helmdeck.deploy.session import PlatformSession
+from helmdeck.deploy.status import platform_status
+from helmdeck.deploy.targets import release_targets
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
@@ -37,10 +40,15 @@ class RollbackReport:
     new_revision: int | None = None
     steps: list[RollbackStep] = field(default_factory=list)
     seconds: float = 0.0
+    # every component of the platform afterwards, by name: {"health": ..., "reason": ...}
+    health: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def unhealthy(self) -> dict[str, dict[str, str]]:
+        return {n: h for n, h in self.health.items() if h["health"] in UNHEALTHY}
 
     @property
     def ok(self) -> bool:
-        return all(s.action != "failed" for s in self.steps)
+        return all(s.action != "failed" for s in self.steps) and not self.unhealthy()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +57,7 @@ class RollbackReport:
             "newRevision": self.new_revision,
             "ok": self.ok,
             "steps": [s.as_dict() for s in self.steps],
+            "health": self.health,
             "seconds": round(self.seconds, 2),
         }
 
@@ -103,12 +112,17 @@ def rollback_platform(
                 if step.action == "rollback":
                     want: ComponentRevision = target.components[step.component]
                     eng.rollback(want.release, want.revision, namespace=want.namespace)
+                    step = _gated(session, step, want, progress)
                 elif step.action == "uninstall":
                     live = session.live_releases()[step.component]
                     eng.uninstall(live.name, namespace=live.namespace, keep_history=True)
             except HelmdeckError as exc:
                 step = RollbackStep(step.component, "failed", known_redactor().text(exc.message))
             report.steps.append(step)
+        progress("*", "checking", "health of every component")
+        final = platform_status(session)
+        redact = known_redactor()
+        report.health = {c.name: {"health": c.health, "reason": redact.text(c.reason)} for c in final.components}
         after = session.live_releases()
         rev = PlatformRevision(
             revision=0,
@@ -118,6 +132,10 @@ def rollback_platform(
             operation=f"rollback to {target.revision}",
             user=_user(),
             result="succeeded" if report.ok else "failed",
+            message="; ".join(
+                [f"{s.component}: {s.detail}" for s in report.steps if s.action == "failed"]
+                + [f"{n}: {h['health']} ({h['reason']})" for n, h in report.unhealthy().items()]
+            ),
             components={
                 name: ComponentRevision(
                     rel.name,
@@ -127,6 +145,7 @@ def rollback_platform(
                     rel.revision,
                     rel.status.value,
                     rel.labels.get("helmdeck.dev/extension"),
+                    report.health.get(name, {}).get("health", ""),
                 )
                 for name, rel in after.items()
                 if rel.status is not ReleaseStatus.UNINSTALLED
@@ -137,3 +156,23 @@ def rollback_platform(
         lock.release()
     report.seconds = time.monotonic() - start
     return report
+
+
+def _gated(session: PlatformSession, step: RollbackStep, want: ComponentRevision, progress: Progress) -> RollbackStep:
+    """A rolled-back component passes the same health gate as a deployed one."""
+    name = step.component
+    timeout = 300.0
+    if name in session.platform.component_names:
+        timeout = session.platform.component(name).health.timeout_seconds
+    manifest = session.engine.get_manifest(want.release, namespace=want.namespace)
+    targets = release_targets(manifest, want.namespace, name)
+    progress(name, "waiting", "health gate")
+    gate = wait_healthy(
+        session.client,
+        list(targets.objects),
+        timeout,
+        on_update=lambda statuses: progress(name, "waiting", describe_waiting(statuses)),
+    )
+    if gate.ok:
+        return step
+    return RollbackStep(name, "failed", known_redactor().text(f"{step.detail}, but unhealthy: {gate.message()}"))

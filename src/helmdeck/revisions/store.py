@@ -36,6 +36,7 @@ class ComponentRevision:
     revision: int
     status: str
     extension: str | None = None
+    health: str = ""  # at the end of the operation that recorded it (older records: "")
 
 
 @dataclass

@@ -61,6 +61,7 @@ class ComponentRevision(_Out):
     revision: int
     status: str
     extension: str | None = None
+    health: str = ""
 
 
 class PlatformRevision(_Out):
