@@ -31,7 +31,9 @@ def platform(
     spec: Mapping[str, Any] | None = None,
 ) -> Callable[..., PlatformSession]:
     """A platform file in ``tmp_path``; returns a factory of fresh sessions on it (``sets`` are
-    command-line ``--set`` expressions)."""
+    command-line ``--set`` expressions). Logical namespaces not given (jobs, extensions) share the
+    services one, so tests never meet in helmdeck's default namespaces."""
+    namespaces = {key: namespaces["services"] for key in ("jobs", "extensions")} | dict(namespaces)
     doc = {
         "apiVersion": "helmdeck.dev/v1",
         "kind": "Platform",

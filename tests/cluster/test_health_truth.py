@@ -4,6 +4,11 @@ no node can take, and components that broke while nothing about them changed."""
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -185,3 +190,46 @@ def test_rollback_reports_and_records_a_failing_component_it_did_not_touch(make:
     assert report.health["db"]["health"] == "failed"
     record = RevisionStore(session().client, namespace, session().platform_id).get(report.new_revision or 0)
     assert record.result == "failed" and record.components["db"].health == "failed"
+
+
+# --- what plan shows after a secret is rotated ------------------------------------------------
+
+
+def _cli(sandbox: SandboxHandle, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command in a process of its own: it has seen no secret value before."""
+    env = {**os.environ, "KUBECONFIG": sandbox.kubeconfig}
+    return subprocess.run(
+        [sys.executable, "-m", "helmdeck.cli.main", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_plan_after_a_rotation_shows_neither_the_old_nor_the_new_value(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    components = [{"name": "app", "chart": QUIRKS, "namespace": "services"}]
+    spec = {"secrets": {"db-password": {"generate": {"length": 24}, "into": ["app.password"]}}}
+    session = platform(
+        sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components, spec=spec
+    )
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        old = session().secrets(create=False)["db-password"]
+        rotated = _cli(sandbox, "secrets", "rotate", "db-password", "-f", str(tmp_path / "platform.yaml"))
+        assert rotated.returncode == 0, rotated.stderr
+        new = session().secrets(create=False)["db-password"]
+        assert new != old
+
+        human = _cli(sandbox, "plan", "-f", str(tmp_path / "platform.yaml"))
+        as_json = _cli(sandbox, "plan", "-f", str(tmp_path / "platform.yaml"), "-o", "json")
+        for run in (human, as_json):
+            assert run.returncode == 2, run.stderr  # changes
+            shown = run.stdout + run.stderr
+            for value in (old, new, base64.b64encode(old.encode()).decode(), base64.b64encode(new.encode()).decode()):
+                assert value not in shown
+        diff = json.loads(as_json.stdout)["components"][0]["diff"]
+        assert "<redacted:db-password (previous)>" in diff and "<redacted:db-password>" in diff
+        # the Secret's markers: its changed key on both sides, its unchanged key on neither
+        assert "-  password: <redacted, live value>" in diff and "+  password: <redacted, new value>" in diff, diff
+        assert "user: <redacted" not in "".join(line for line in diff.splitlines(keepends=True) if line[:1] in "+-")
+    finally:
+        Undeployer(session(), purge_data=True, timeout=60).run()

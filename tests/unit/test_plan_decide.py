@@ -63,6 +63,8 @@ def test_diff_never_shows_secret_values(backend: DesiredComponent) -> None:
     remember({"backend-jwt-secret": "the-old-password"})
     diff = manifest_diff(live, d, "backend")
     assert live_secret not in diff and "the-old-password" not in diff
-    assert "<redacted, changed>" in diff
+    # old on the '-' side, new on the '+' side
+    assert "-  jwt-secret: <redacted, live value>" in diff
+    assert "+  jwt-secret: <redacted, new value>" in diff
     for value in placeholder_secrets(PlatformSession(DASHBOARDS).platform).values():
         assert base64.b64encode(value.encode()).decode() not in diff

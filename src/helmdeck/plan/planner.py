@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,8 +20,10 @@ import yaml
 
 from helmdeck.deploy.session import DIGEST_LABEL, EXTENSION_LABEL, DesiredComponent, PlatformSession
 from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import parse_manifest_stream
-from helmdeck.secrets.redact import known_redactor
+from helmdeck.secrets.redact import known_redactor, remember
+from helmdeck.spec.value_paths import lookup, split_key
 
 
 class Action(enum.StrEnum):
@@ -122,6 +125,9 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
             live_text = ""
             if rel is not None and rel.status is not ReleaseStatus.UNINSTALLED:
                 live_text = session.engine.get_manifest(rel.name, namespace=rel.namespace)
+                # after `secrets rotate` the live release still holds the old values, which the
+                # store has forgotten: learn them from the release itself before showing anything
+                remember(previous_secret_values(session, name, rel))
             entry.diff = manifest_diff(live_text, d, name)
         plan.components.append(entry)
     for name, rel in sorted(live.items()):
@@ -147,8 +153,31 @@ def _key(body: Mapping[str, Any], default_ns: str) -> str:
     return f"{body.get('kind')}/{meta.get('namespace') or default_ns}/{meta.get('name')}"
 
 
-def _redact_secret_data(body: dict[str, Any], other: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Secret payloads never reach a diff: each value becomes a marker saying only whether it changed."""
+def previous_secret_values(session: PlatformSession, component: str, rel: Release) -> dict[str, str]:
+    """The secret values the live release was installed with, by secret name (marked previous)."""
+    targets = session.platform.secret_targets(component)
+    if not targets:
+        return {}
+    try:
+        values = session.engine.get_values(rel.name, namespace=rel.namespace)
+    except HelmdeckError:
+        return {}
+    out = {}
+    for secret, path in targets:
+        found, value = lookup(values, split_key(path))
+        if found and isinstance(value, str) and value:
+            out[f"{secret} (previous)"] = value
+    return out
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(str(value).encode()).hexdigest()
+
+
+def _redact_secret_data(body: dict[str, Any], other: Mapping[str, Any] | None, *, side: str) -> dict[str, Any]:
+    """Secret payloads never reach a diff. A value the other side has too (compared by digest)
+    becomes ``<redacted>`` on both sides, so it shows no change; a changed one becomes
+    ``<redacted, live value>`` / ``<redacted, new value>``, so it shows as one -/+ pair."""
     if body.get("kind") != "Secret":
         return body
     out = dict(body)
@@ -156,7 +185,11 @@ def _redact_secret_data(body: dict[str, Any], other: Mapping[str, Any] | None) -
         values = body.get(section)
         if isinstance(values, Mapping):
             theirs = (other or {}).get(section) or {}
-            out[section] = {k: "<redacted>" if theirs.get(k) == v else "<redacted, changed>" for k, v in values.items()}
+            theirs = theirs if isinstance(theirs, Mapping) else {}
+            out[section] = {
+                k: "<redacted>" if k in theirs and _digest(theirs[k]) == _digest(v) else f"<redacted, {side} value>"
+                for k, v in values.items()
+            }
     return out
 
 
@@ -170,8 +203,8 @@ def manifest_diff(live_text: str, desired: DesiredComponent, component: str) -> 
         old, new = live.get(key), want.get(key)
         if old == new:
             continue
-        old_text = yaml.safe_dump(_redact_secret_data(old, None), sort_keys=True) if old else ""
-        new_text = yaml.safe_dump(_redact_secret_data(new, old), sort_keys=True) if new else ""
+        old_text = yaml.safe_dump(_redact_secret_data(old, new, side="live"), sort_keys=True) if old else ""
+        new_text = yaml.safe_dump(_redact_secret_data(new, old, side="new"), sort_keys=True) if new else ""
         chunks.extend(
             difflib.unified_diff(
                 old_text.splitlines(keepends=True),
