@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(git ca-certificates)
-[[ ${1:-} == --test ]] && debs+=(chromium)
+[[ ${1:-} == --test ]] && debs+=(chromium iproute2)
 missing=()
 for pkg in "${debs[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [[ ${#missing[@]} -gt 0 ]]; then

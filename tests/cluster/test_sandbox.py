@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 from lightkube import codecs
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import Node, PersistentVolumeClaim, Pod
+from lightkube.resources.core_v1 import Namespace, Node, PersistentVolumeClaim, Pod
 
 from helmdeck.sandbox.cluster import Sandbox
 from tests.cluster.conftest import SandboxHandle, examples_dir
@@ -236,3 +237,64 @@ def test_status_names_dead_component_and_down_leaves_nothing() -> None:
         assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z", f"pid {pid} still runs"
     assert not box.exists()
     assert box.down() is False
+
+
+def _listening(pids: set[int]) -> list[str]:
+    """host:port of every TCP socket the given processes listen on."""
+    out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for line in out.splitlines():
+        if any(f"pid={pid}," in line for pid in pids):
+            found.append(line.split()[3])
+    return found
+
+
+def test_a_dead_scheduler_is_named_by_preflight_and_restarted_by_up_keeping_the_cluster(tmp_path: Path) -> None:
+    from helmdeck.doctor.preflight import run_preflight
+    from tests.cluster.platform_files import CHARTS, platform
+
+    box = Sandbox("helmdeck-revive")
+    box.up(nodes=1)
+    try:
+        status = box.status()
+        addresses = _listening({c.pid for c in status.components if c.pid})
+        assert addresses and all(a.startswith("127.0.0.1:") for a in addresses), addresses  # nothing on 0.0.0.0
+        client = box.client()
+        node = client.get(Node, "sandbox-node-0")
+        assert node.status.allocatable["ephemeral-storage"]  # bitnami-style presets ask for it
+        client.create(Namespace(metadata=ObjectMeta(name="kept")))
+
+        from lightkube.resources.coordination_v1 import Lease
+
+        # the scheduler leads (renews its Lease) before it is killed
+        wait_for(
+            "the scheduler to lead",
+            lambda: [x for x in client.list(Lease, namespace="kube-system") if x.metadata.name == "kube-scheduler"],
+        )
+        scheduler = next(c for c in status.components if c.name == "kube-scheduler")
+        os.kill(scheduler.pid or 0, 9)
+        session = platform(
+            SandboxHandle(box, str(box.kubeconfig)),
+            tmp_path,
+            "revive",
+            {"services": "kept", "admin": "kept"},
+            [{"name": "web", "chart": str(CHARTS / "health" / "quirks"), "namespace": "services"}],
+        )
+
+        def named() -> Any:
+            found = [f for f in run_preflight(session()).findings if f.check == "control-plane"]
+            return found or None
+
+        finding = wait_for("preflight to name the dead scheduler", named, timeout=90)[0]
+        assert finding.severity == "error" and "kube-scheduler has not renewed its leader lease" in finding.reason
+        assert "helmdeck sandbox up" in finding.fix
+
+        again = box.up(nodes=1)
+        assert again.reused and again.restarted == ["kube-scheduler"]
+        client = box.client()
+        client.get(Namespace, "kept")  # the same cluster, not a new empty one
+        client.create(deployment("after", "kept", replicas=1))
+        wait_for("a pod of the new Deployment to be scheduled",
+                 lambda: [p for p in pods(client, "kept", "after") if p.spec and p.spec.nodeName], timeout=90)
+    finally:
+        box.down()

@@ -41,9 +41,15 @@ def up(
                 "reused": result.reused,
                 "seconds": round(result.seconds, 2),
                 "nodes": result.nodes,
+                "restarted": result.restarted,
+                "warnings": result.warnings,
             }
         )
         return
+    if result.restarted:
+        err_console.print(f"sandbox '{name}': restarted {', '.join(result.restarted)}, which had died; data kept")
+    for warning in result.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}")
     verb = "already running; reused" if result.reused else f"started in {result.seconds:.1f}s"
     err_console.print(f"sandbox '{name}' {verb}; nodes Ready: {', '.join(result.nodes)}")
     err_console.print(f"use it with: export KUBECONFIG={result.kubeconfig}")

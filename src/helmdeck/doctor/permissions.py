@@ -1,21 +1,23 @@
 """Can the current credentials create and patch everything the platform installs?
 
-One SelfSubjectAccessReview per distinct (verb, group, resource, namespace), sent concurrently, so a
-platform of hundreds of objects costs a few dozen small requests.
+One SelfSubjectAccessReview per distinct (verb, group, resource, namespace), sent concurrently from
+one event loop, so a platform of hundreds of objects costs a few dozen small requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2
 import lightkube
 from lightkube.models.authorization_v1 import ResourceAttributes, SelfSubjectAccessReviewSpec
 from lightkube.resources.authorization_v1 import SelfSubjectAccessReview
 
+from helmdeck.cluster.client import make_async_client
 from helmdeck.doctor.findings import Finding
 
 MANIFEST_VERBS = ("create", "patch")
@@ -48,35 +50,69 @@ class Verdict:
 Review = Callable[[Access], Verdict]
 
 
-def review_with(client: lightkube.Client) -> Review:
-    def review(access: Access) -> Verdict:
-        body = SelfSubjectAccessReview(
-            spec=SelfSubjectAccessReviewSpec(
-                resourceAttributes=ResourceAttributes(
-                    verb=access.verb,
-                    group=access.group,
-                    resource=access.resource,
-                    namespace=access.namespace or None,
-                )
+def _review_body(access: Access) -> SelfSubjectAccessReview:
+    return SelfSubjectAccessReview(
+        spec=SelfSubjectAccessReviewSpec(
+            resourceAttributes=ResourceAttributes(
+                verb=access.verb,
+                group=access.group,
+                resource=access.resource,
+                namespace=access.namespace or None,
             )
         )
+    )
+
+
+def _verdict(status: Any) -> Verdict:
+    if status is None:
+        return Verdict(False, "the API server returned no verdict")
+    return Verdict(bool(status.allowed), status.reason or status.evaluationError or "")
+
+
+class ClusterReview:
+    """Reviews against the cluster. Many at once go out concurrently from one event loop in one
+    thread: lightkube's response decoding is not safe to run from several threads at once (it
+    crashed the process under load), and an event loop needs no threads to overlap the requests."""
+
+    def __init__(self, client: lightkube.Client, *, concurrency: int = 8) -> None:
+        self.client = client
+        self.concurrency = concurrency
+
+    def __call__(self, access: Access) -> Verdict:
+        return self.many([access])[access]
+
+    def many(self, accesses: Sequence[Access]) -> dict[Access, Verdict]:
+        return asyncio.run(self._many(accesses))
+
+    async def _many(self, accesses: Sequence[Access]) -> dict[Access, Verdict]:
+        aclient = make_async_client(self.client)
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def one(access: Access) -> Verdict:
+            async with limit:
+                try:
+                    return _verdict((await aclient.create(_review_body(access))).status)
+                except lightkube.ApiError as err:
+                    return Verdict(False, f"the review itself was refused: {err.status.message}")
+                except (httpx2.HTTPError, OSError) as err:
+                    return Verdict(False, f"the review could not be sent: {type(err).__name__}: {err}")
+
         try:
-            status = client.create(body).status
-        except lightkube.ApiError as err:
-            return Verdict(False, f"the review itself was refused: {err.status.message}")
-        except (httpx2.HTTPError, OSError) as err:
-            return Verdict(False, f"the review could not be sent: {type(err).__name__}: {err}")
-        if status is None:
-            return Verdict(False, "the API server returned no verdict")
-        return Verdict(bool(status.allowed), status.reason or status.evaluationError or "")
-
-    return review
+            verdicts = await asyncio.gather(*(one(a) for a in accesses))
+        finally:
+            await aclient.close()
+        return dict(zip(accesses, verdicts, strict=True))
 
 
-def review_all(accesses: Iterable[Access], review: Review, *, workers: int = 8) -> dict[Access, Verdict]:
+def review_with(client: lightkube.Client) -> ClusterReview:
+    return ClusterReview(client)
+
+
+def review_all(accesses: Iterable[Access], review: Review) -> dict[Access, Verdict]:
     distinct = sorted(set(accesses))
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(distinct)))) as pool:
-        return dict(zip(distinct, pool.map(review, distinct), strict=True))
+    if isinstance(review, ClusterReview):
+        return review.many(distinct)
+    return {access: review(access) for access in distinct}
 
 
 def check_permissions(needs: Sequence[Need], review: Review) -> list[Finding]:

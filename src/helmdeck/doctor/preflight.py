@@ -20,6 +20,7 @@ from lightkube.resources.authentication_v1 import SelfSubjectReview
 from helmdeck.cluster import KindInfo, ObjRef, ServerVersion, get_object, kind_info, list_objects, server_version
 from helmdeck.deploy.session import DesiredComponent, PlatformSession
 from helmdeck.doctor.capacity import check_capacity
+from helmdeck.doctor.control_plane import check_control_plane
 from helmdeck.doctor.custom_kinds import check_custom_kinds, crd_served_versions, platform_crds
 from helmdeck.doctor.desired import REQUIRES_GPU_ANNOTATION, ComponentView, PlatformView
 from helmdeck.doctor.findings import DoctorReport, Finding
@@ -246,6 +247,16 @@ def _check_cluster(run: _Run, view: PlatformView) -> None:
     client, report, platform = run.client, run.report, run.session.platform
     assert client is not None
     _check_kube_versions(run, view)
+
+    report.checks.append("control-plane")
+    leases = run.fact(
+        "read the control plane's leader leases",
+        lambda: list(list_objects(client, "coordination.k8s.io/v1", "Lease", namespace="kube-system")),
+        None,
+        "control-plane checks",
+    )
+    if leases is not None:
+        report.extend(check_control_plane(leases))
 
     report.checks.append("custom-kinds")
     served: dict[tuple[str, str], bool] = {}

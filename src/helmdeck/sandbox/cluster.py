@@ -75,6 +75,8 @@ class UpResult:
     reused: bool
     seconds: float
     nodes: list[str]
+    restarted: list[str] = field(default_factory=list)  # components found dead and started again
+    warnings: list[str] = field(default_factory=list)
 
 
 def _stage_text(name: str) -> str:
@@ -146,6 +148,9 @@ class Sandbox:
             "kind": "KwokctlConfiguration",
             "options": {
                 "runtime": "binary",
+                # no authentication on etcd or kwok: nothing of the sandbox may be reachable from
+                # another machine
+                "bindAddress": "127.0.0.1",
                 "kubeVersion": b.kube_version,
                 "kubeApiserverBinary": str(b["kube-apiserver"]),
                 "kubeControllerManagerBinary": str(b["kube-controller-manager"]),
@@ -171,12 +176,21 @@ class Sandbox:
         start = time.monotonic()
         if self.exists():
             status = self.status()
-            if status.running and not status.dead:
-                names = self._ensure_nodes(nodes, gpu_node)
-                return UpResult(self.name, self.kubeconfig, True, time.monotonic() - start, names)
-            if status.dead:
-                # a half-dead sandbox cannot be trusted; start it over from a clean slate
-                self.down()
+            restarted = [c.name for c in status.dead]
+            if restarted:
+                # the cluster's state is in etcd's data directory: start what died, keep everything
+                self._restart(restarted, timeout)
+            self._wait_api(timeout)
+            names = self._ensure_nodes(nodes, gpu_node)
+            if restarted:
+                self._wait_nodes_ready(names, timeout)
+            result = UpResult(self.name, self.kubeconfig, True, time.monotonic() - start, names, restarted)
+            if self._binds_everywhere():
+                result.warnings.append(
+                    "this sandbox was created listening on every address (no authentication on etcd and "
+                    "kwok); recreate it (helmdeck sandbox down, then up) to bind it to 127.0.0.1 only"
+                )
+            return result
         config = self._config_file()
         self._kwokctl(
             "--config",
@@ -198,6 +212,24 @@ class Sandbox:
         self._wait_nodes_ready(names, timeout)
         self._wait_default_service_account(timeout)
         return UpResult(self.name, self.kubeconfig, False, time.monotonic() - start, names)
+
+    def _restart(self, dead: list[str], timeout: float) -> None:
+        # kwokctl starts only the components that are not running
+        self._kwokctl("start", "cluster", "--wait", f"{int(timeout)}s", timeout=timeout + 60, step="start cluster")
+        still = [c.name for c in self.status().dead]
+        if still:
+            raise SandboxError(
+                f"sandbox {self.name}: {', '.join(still)} died and would not start again",
+                where=str(self.cluster_dir / "logs"),
+                fix="read the component logs there; 'helmdeck sandbox down' then 'up' starts a new, empty sandbox",
+            )
+
+    def _binds_everywhere(self) -> bool:
+        try:
+            text = (self.cluster_dir / "kwok.yaml").read_text()
+        except OSError:
+            return False
+        return "bindAddress: 0.0.0.0" in text
 
     def down(self) -> bool:
         """Stop the sandbox and remove its state; False when there was none."""
@@ -332,7 +364,8 @@ class Sandbox:
 
 
 def _node_manifest(name: str, *, gpu: bool) -> dict[str, Any]:
-    capacity = {"cpu": "32", "memory": "128Gi", "pods": "110"}
+    # ephemeral-storage too: charts with resource presets (bitnami's) request it
+    capacity = {"cpu": "32", "memory": "128Gi", "pods": "110", "ephemeral-storage": "500Gi"}
     labels = {
         "kubernetes.io/hostname": name,
         "kubernetes.io/os": "linux",
