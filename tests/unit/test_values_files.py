@@ -45,10 +45,11 @@ def test_nul_bytes_are_refused() -> None:
         parse_values("a: 1\x00\n", "v.yaml")
 
 
-def test_lines_are_optional_when_only_helm_accepts_the_file() -> None:
-    values = parse_values("a: 1\na: 2\n", "v.yaml")  # ruamel refuses duplicate keys, Helm keeps the last
-    assert values.data == {"a": 2}
-    assert values.line_of(("a",)) is None
+def test_a_duplicate_key_is_an_error_though_helm_would_keep_the_last() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_values("a: 1\nb:\n  c: 1\n  c: 2\n", "v.yaml")
+    assert caught.value.where == "v.yaml:4:3"
+    assert "key 'c' appears twice in one mapping (lines 3 and 4)" in caught.value.message
 
 
 def test_files_are_cached_until_they_change(tmp_path: Path) -> None:

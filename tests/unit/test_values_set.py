@@ -33,9 +33,12 @@ def test_parses_like_helm(expression: str, expected: dict[str, object]) -> None:
 @pytest.mark.parametrize(
     ("expression", "detail"),
     [
-        ("a", 'key "a" has no value'),
-        ("a=1,b", 'key "b" has no value'),
-        ("a[-1]=1", "negative -1 index not allowed"),
+        ("a", "'a' has no '=value'"),
+        ("a=1,b", "'b' has no '=value'"),
+        ("a[-1]=1", "'a[-1]' is not a value path"),
+        # what Helm itself silently drops or mangles
+        ("backend.replicas[=7", "'backend.replicas[' is not a value path"),
+        ("a..b=1", "'a..b' is not a value path"),
         ("a[99999999]=1", "greater than maximum supported index"),
     ],
 )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Context, Env, Kubeconfig, Output, PlatformFile
+from helmdeck.cli.options import Context, Env, Kubeconfig, Output, PlatformFile, SetOpt, ValuesOpt
 from helmdeck.cli.output import OutputFormat, console, emit_json
 from helmdeck.deploy.session import PlatformSession
 from helmdeck.doctor.findings import SEVERITIES, DoctorReport
@@ -64,13 +64,17 @@ def doctor_command(
     offline: Annotated[
         bool, typer.Option("--offline", help="Also require every image to come from the platform's registry.")
     ] = False,
+    values: ValuesOpt = None,
+    set_: SetOpt = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Check the platform against the cluster before a deploy (the deploy runs these checks too),
     or with --live explain what is wrong with the deployed one. Exit code 1 when there are errors."""
-    session = PlatformSession(file, environment=env, kubeconfig=kubeconfig, context=context)
+    session = PlatformSession(
+        file, environment=env, kubeconfig=kubeconfig, context=context, cli_files=values or (), cli_sets=set_ or ()
+    )
     report = diagnose_platform(session) if live else run_preflight(session, offline=offline)
     if output is OutputFormat.json:
         emit_json(report.as_dict())

@@ -25,6 +25,7 @@ from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.names import INSTANCE
 from helmdeck.values import compute_values
+from helmdeck.values.layers import check_umbrella_input
 
 PLATFORM_LABEL = "helmdeck.dev/platform"
 COMPONENT_LABEL = "helmdeck.dev/component"
@@ -113,6 +114,8 @@ class PlatformSession:
         self.context = context
         self.cli_files = tuple(cli_files)
         self.cli_sets = tuple(cli_sets)
+        # before anything touches the cluster: a typo in a --set is no reason to connect
+        check_umbrella_input(self.platform, self.cli_sets, self.cli_files)
         self._secrets: dict[str, str] | None = None
 
     # -- identity -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from helmdeck.spec.checks import check_platform
 from helmdeck.spec.models import API_VERSION, KIND
 from helmdeck.spec.names import RULES_BY_PATTERN
 from helmdeck.spec.platform import Platform, closest
+from helmdeck.spec.user_files import check_yaml_limits, read_user_text
 from helmdeck.spec.yaml_document import PathKey, YamlDocument, display_path, parse_yaml
 
 DEFAULT_FILE = "platform.yaml"
@@ -59,7 +60,9 @@ def load_platform(path: Path | str = DEFAULT_FILE) -> Platform:
     file = Path(path)
     shown = display_path(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_user_text(file, shown, "platform file")
+    except ConfigError as exc:
+        raise PlatformFileError([exc]) from None
     except FileNotFoundError:
         raise PlatformFileError(
             [
@@ -81,6 +84,7 @@ def load_platform(path: Path | str = DEFAULT_FILE) -> Platform:
 def parse_platform(text: str, *, source: str = DEFAULT_FILE, path: Path | None = None) -> Platform:
     """Validate platform YAML text; relative paths resolve against ``path``'s directory (or the cwd)."""
     try:
+        check_yaml_limits(text, source)
         doc = parse_yaml(text, source)
     except ConfigError as exc:
         raise PlatformFileError([exc]) from None

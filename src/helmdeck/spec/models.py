@@ -80,7 +80,14 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
     path = path.expanduser()
     base = _base_dir(info)
     if base is not None and not path.is_absolute():
-        return (base / path).resolve()
+        try:
+            return (base / path).resolve()
+        except (RuntimeError, OSError):  # Python raises RuntimeError for a symlink loop
+            raise PydanticCustomError(
+                "helmdeck",
+                "{message}",
+                {"message": f"{path} is a loop of symbolic links", "fix": "point the path at a real file or directory"},
+            ) from None
     return path
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import helm_python
 
 from helmdeck.errors import ConfigError
+from helmdeck.spec.user_files import check_yaml_limits, read_user_text
 from helmdeck.spec.yaml_document import PathKey, YamlDocument, display_path, parse_yaml
 
 _LINE = re.compile(r"line (\d+)")
@@ -55,6 +56,7 @@ def parse_values(text: str, shown: str, path: Path | None = None) -> ValuesFile:
     """Parse values text as Helm does; errors carry file:line."""
     if "\x00" in text:
         raise ConfigError(f"{shown} contains a NUL byte", where=shown, fix="save it as YAML text")
+    check_yaml_limits(text, shown)
     try:
         data = helm_python.values_from_yaml(text)
     except helm_python.HelmError as exc:
@@ -85,7 +87,11 @@ def load_values_file(path: Path) -> ValuesFile:
 
     Callers must not modify ``data``; it is shared between them.
     """
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):
+        shown = display_path(path)
+        raise ConfigError(f"{shown}: the path is a loop of symbolic links", where=shown, fix="fix the link") from None
     shown = display_path(path)
     try:
         stat = path.stat()
@@ -94,7 +100,7 @@ def load_values_file(path: Path) -> ValuesFile:
             cached = _cache.get(path)
         if cached and cached[0] == stamp:
             return cached[1]
-        text = path.read_text(encoding="utf-8")
+        text = read_user_text(path, shown, "values file")
     except FileNotFoundError:
         raise ConfigError(f"values file not found: {shown}", where=shown, fix="create it or fix the path") from None
     except IsADirectoryError:

@@ -23,7 +23,7 @@ from helmdeck.spec.yaml_document import PathKey, display_path
 from helmdeck.values.files import ValuesFile, load_values_file
 from helmdeck.values.merge import coalesce, merge_maps
 from helmdeck.values.paths import join_key, lookup, nest, split_key
-from helmdeck.values.set_expressions import parse_set
+from helmdeck.values.set_expressions import parse_set, set_keys
 
 
 class _Nothing:
@@ -298,6 +298,57 @@ def _secret_layers(platform: Platform, component: str, secret_values: Mapping[st
     return layers
 
 
+def _first_segment(key: str) -> tuple[str, bool]:
+    """(the first key of a --set path, whether a nested key follows it)."""
+    out, i = [], 0
+    while i < len(key):
+        if key[i] == "\\" and i + 1 < len(key):
+            out.append(key[i + 1])
+            i += 2
+            continue
+        if key[i] in ".[":
+            return "".join(out), key[i] == "."
+        out.append(key[i])
+        i += 1
+    return "".join(out), False
+
+
+def check_umbrella_input(platform: Platform, cli_sets: Sequence[str] = (), cli_files: Sequence[Path] = ()) -> None:
+    """Platform-wide ``--set``/``--values`` address components: a key naming no component (a typo)
+    would be dropped without a word, so it is an error naming the closest component.
+
+    Raises:
+        ConfigError: for the first such key.
+    """
+    names = ["global", *platform.component_names]
+    for expression in cli_sets:
+        for key in set_keys(expression):
+            head, nested = _first_segment(key)
+            if not nested:
+                raise ConfigError(
+                    f"--set {expression!r}: {key!r} names no component",
+                    where="--set",
+                    fix=f"write COMPONENT.{key}=... or global.{key}=... (components: {', '.join(names[1:])})",
+                )
+            if head not in names:
+                raise ConfigError(
+                    f"--set {expression!r}: {head!r} is neither `global` nor a component of platform "
+                    f"{platform.name}",
+                    where="--set",
+                    fix=did_you_mean(head, names, "component"),
+                )
+    for path in cli_files:
+        values = load_values_file(Path(path))
+        for key in values.data:
+            if key not in names:
+                raise ConfigError(
+                    f"{values.shown}: section '{key}' is neither `global` nor a component of the platform",
+                    where=f"{values.shown}:{values.line_of((key,)) or 1}",
+                    fix=did_you_mean(str(key), names, "component")
+                    + " (--values files hold `global:` and one section per component)",
+                )
+
+
 def compute_values(
     platform: Platform,
     component_name: str,
@@ -338,6 +389,7 @@ def compute_values(
     cli_layers = [_file_layer("file", load_values_file(Path(p))) for p in cli_files]
     cli_layers += [Layer(kind="--set", source="--set", data=parse_set(expr)) for expr in cli_sets]
     if umbrella:
+        check_umbrella_input(platform, cli_sets, cli_files)
         # platform-wide commands take umbrella-style values: `global` plus one section per component
         for layer in cli_layers:
             picked = {"global": layer.data["global"]} if isinstance(layer.data.get("global"), dict) else {}

@@ -1,0 +1,135 @@
+"""Reading files users hand us (platform files, values files) without trusting them: only regular
+files (a FIFO would block, ``/dev/zero`` never ends), of bounded size, and YAML whose nesting,
+alias expansion and keys are checked before any parser builds the data (a 110 KB file of nested
+aliases once expanded to gigabytes)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import yaml
+
+from helmdeck.errors import ConfigError
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: nodes after aliases are expanded; real values files have thousands
+MAX_EXPANDED_NODES = 500_000
+MAX_DEPTH = 100
+
+
+def read_user_text(path: Path, shown: str, what: str, *, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's text, or a ConfigError naming the file and what is wrong with it.
+
+    FileNotFoundError and IsADirectoryError pass through, so callers word them in their own terms.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ConfigError(
+                f"{shown}: the path is a loop of symbolic links", where=shown, fix="point it at a real file"
+            ) from None
+        raise
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device or special file"
+        raise ConfigError(f"{shown} is {kind}, not a {what}", where=shown, fix=f"name a regular {what} on disk")
+    if info.st_size > max_bytes:
+        raise ConfigError(
+            f"{shown} is {info.st_size // (1024 * 1024)} MiB; a {what} may be at most {max_bytes // (1024 * 1024)} MiB",
+            where=shown,
+            fix="split it, or check that this is the file you meant",
+        )
+    with open(path, "rb") as fh:
+        raw = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ConfigError(f"{shown} grew past {max_bytes // (1024 * 1024)} MiB while read", where=shown, fix="retry")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown} is not UTF-8 text", where=shown, fix="save it as UTF-8") from None
+
+
+def check_yaml_limits(text: str, shown: str) -> None:
+    """Refuse YAML that would be too deep, expand too far through aliases, or repeat a key.
+
+    Uses the node graph only (libyaml's composer, no objects built), walked without recursion.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return  # the real parser reports syntax errors with its own wording and position
+    if root is None:
+        return
+    expanded: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            active.discard(key)
+            kids = _children(node)
+            expanded[key] = 1 + sum(expanded[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if expanded[key] > MAX_EXPANDED_NODES:
+                raise ConfigError(
+                    f"{shown}: its aliases expand to more than {MAX_EXPANDED_NODES:,} values",
+                    where=f"{shown}:{node.start_mark.line + 1}",
+                    fix="write the values out instead of nesting aliases (*name) of aliases",
+                )
+            if depth[key] > MAX_DEPTH:
+                raise ConfigError(
+                    f"{shown}: values nested more than {MAX_DEPTH} levels deep",
+                    where=f"{shown}:{node.start_mark.line + 1}",
+                    fix="flatten the structure",
+                )
+            continue
+        if key in expanded:
+            continue
+        if key in active:
+            raise ConfigError(
+                f"{shown}: an alias refers to a value that contains it",
+                where=f"{shown}:{node.start_mark.line + 1}",
+                fix="remove the recursive alias",
+            )
+        active.add(key)
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicates(node, shown)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in expanded)
+        if len(active) > MAX_DEPTH * 2:
+            raise ConfigError(
+                f"{shown}: values nested more than {MAX_DEPTH} levels deep",
+                where=f"{shown}:{node.start_mark.line + 1}",
+                fix="flatten the structure",
+            )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_duplicates(node: yaml.MappingNode, shown: str) -> None:
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key_node.start_mark.line + 1
+        if key_node.value in seen:
+            raise ConfigError(
+                f"{shown}: key '{key_node.value}' appears twice in one mapping (lines {seen[key_node.value]} "
+                f"and {line}); only the last would count",
+                where=f"{shown}:{line}:{key_node.start_mark.column + 1}",
+                fix="keep one of them",
+            )
+        seen[key_node.value] = line
