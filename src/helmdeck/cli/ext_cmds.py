@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -16,7 +17,7 @@ from helmdeck.deploy.session import PlatformSession, with_instance
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.manager import ExtensionManager, ExtensionReport, deployed_environment
-from helmdeck.extensions.parameters import parse_param_args
+from helmdeck.extensions.parameters import env_name, load_param_file, params_from_env, parse_param_args
 from helmdeck.extensions.state import default_state_dir, upload_dir
 from helmdeck.extensions.upload import MiB, UploadPolicy, accept_upload
 from helmdeck.spec import DEFAULT_FILE, Platform, load_platform
@@ -185,7 +186,17 @@ def print_report(report: ExtensionReport) -> None:
 
 def install_command(
     name: Annotated[str, typer.Argument(help="Extension name.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (repeat).")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="NAME=VALUE (repeat). Visible to other local users: not for secrets."),
+    ] = None,
+    param_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--param-file",
+            help="YAML/JSON file of NAME: VALUE (repeat); for secrets, as are HELMDECK_PARAM_<NAME> variables.",
+        ),
+    ] = None,
     instance_name: Annotated[
         str | None, typer.Option("--instance-name", help="Names this install (multi-install extensions).")
     ] = None,
@@ -199,10 +210,27 @@ def install_command(
     context: Context = None,
     output: Output = OutputFormat.human,
 ) -> None:
-    """Install an extension (and the extensions it requires) as components of the platform."""
-    params = parse_param_args(param or [])
+    """Install an extension (and the extensions it requires) as components of the platform.
+
+    Parameters come from --param-file files, then HELMDECK_PARAM_<NAME> variables (NAME upper-cased,
+    other characters as _), then --param, each overriding the one before. Secret parameters belong
+    in a file or a variable: a command line can be read by every user of the machine."""
+    from_argv = parse_param_args(param or [])
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
+    extension = catalog.get(name, version)
+    params: dict[str, Any] = {}
+    for path in param_file or []:
+        params.update(load_param_file(path))
+    params.update(params_from_env(extension.parameters, os.environ))
+    params.update(from_argv)
+    exposed = [p.name for p in extension.parameters if p.secret and p.name in from_argv]
+    if exposed:
+        err_console.print(
+            f"[yellow]warning:[/] secret parameter {', '.join(exposed)} was given on the command line, where "
+            f"other users of this machine can read it; use --param-file or {env_name(exposed[0])}",
+            highlight=False,
+        )
     session = _session(platform, env, kubeconfig, context)
     with live_progress(f"installing {name} on {session.platform_id}", output is OutputFormat.human) as progress:
         manager = ExtensionManager(session, catalog, progress=progress, timeout=timeout)

@@ -22,8 +22,9 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lightkube.core.exceptions import ApiError
@@ -40,6 +41,7 @@ from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.parameters import PARAMETERS_KEY, check_parameters, secret_values
 from helmdeck.extensions.requirements import Requirement
 from helmdeck.extensions.shared_values import shared_values
+from helmdeck.extensions.upload import UploadPolicy, check_install
 from helmdeck.secrets.redact import known_redactor, remember
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -332,6 +334,18 @@ class ExtensionManager:
             extension=ext.name,
         )
 
+    def is_uploaded(self, ext: Extension) -> bool:
+        upload_dir = self.catalog.upload_dir
+        return upload_dir is not None and Path(ext.source).resolve().parent == upload_dir.resolve()
+
+    def _check_uploads(self, steps: Sequence[InstallStep], desired: Sequence[DesiredExtension]) -> None:
+        """Uploaded charts pass the upload policy again, rendered with the parameters of this install
+        (which may template a namespace or switch objects on): nothing is installed otherwise."""
+        policy = UploadPolicy(admin_namespace=self.session.admin_namespace, extensions_namespace=self.namespace)
+        for step, d in zip(steps, desired, strict=True):
+            if self.is_uploaded(step.extension):
+                check_install(Path(step.extension.source), d.rendered, policy, name=step.extension.name)
+
     def _deployer(self, operation: str) -> Deployer:
         return Deployer(
             self.session,
@@ -366,6 +380,7 @@ class ExtensionManager:
                 fix="add a GPU node (with the NVIDIA device plugin), or pick an extension that runs on CPUs",
             )
         desired = [self.desired(st) for st in steps]  # renders: template errors surface before any change
+        self._check_uploads(steps, desired)
         lock = self._locked()
         lock.acquire()
         try:
@@ -374,6 +389,7 @@ class ExtensionManager:
             # the real plan, against what is installed now that the lock is ours
             steps = self.plan_install(name, parameters, instance_name=instance_name, version=version, live=live)
             desired = [self.desired(st) for st in steps]
+            self._check_uploads(steps, desired)
             deployer = self._deployer(operation)
             failed: str | None = None
             for step, d in zip(steps, desired, strict=True):

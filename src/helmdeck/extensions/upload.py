@@ -12,10 +12,13 @@ An upload is untrusted. It is checked in this order, and the first failure rejec
    directory beside the upload directory;
 5. a valid ``Chart.yaml`` (``apiVersion: v2``, a name matching the top directory, a SemVer
    version), a chart Helm loads, and valid extension annotations;
-6. the chart renders with its defaults, and what it renders stays out of the platform's admin
-   namespace and the cluster's system namespaces, and has no cluster-scoped objects (ClusterRole,
-   ClusterRoleBinding, CRDs, webhooks, ...) nor bindings to ``cluster-admin``, unless the policy
-   allows cluster-scoped objects.
+6. no template calls ``lookup`` (it would read the live cluster when Helm installs the chart);
+7. the chart renders with its defaults, and what it renders stays in the extensions namespace,
+   and has no cluster-scoped objects (ClusterRole, ClusterRoleBinding, CRDs, webhooks, ...) nor
+   bindings to ``cluster-admin``, unless the policy allows cluster-scoped objects.
+
+Every install checks again (:func:`check_install`) with the actual parameters, since values can
+template a namespace or switch objects on.
 
 Only then is the chart moved (one ``rename``) to ``<upload dir>/<name>-<version>``. A rejected
 upload raises :class:`UploadRejected` with the reason, and the temporary directory is removed: nothing
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -33,7 +37,7 @@ import stat
 import tarfile
 import tempfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -41,10 +45,10 @@ import yaml
 
 from helmdeck.engine import load_chart, render
 from helmdeck.engine.charts import ChartCache
+from helmdeck.engine.render import RenderedRelease
 from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Extension, extension_from_chart
 from helmdeck.extensions.requirements import is_version
-from helmdeck.manifests.checks import BUILTIN_NAMESPACES
 from helmdeck.manifests.scopes import ScopeResolver
 
 MiB = 1024 * 1024
@@ -211,12 +215,18 @@ def check_rendered(extension: Extension, policy: UploadPolicy) -> None:
         rendered = render(extension.chart, None, extension.name, policy.extensions_namespace, component=extension.name)
     except HelmdeckError as exc:
         raise _reject(f"chart {extension.name} does not render with its defaults: {exc.message}", fix=exc.fix) from None
+    check_objects(rendered, policy)
+
+
+def check_objects(rendered: RenderedRelease, policy: UploadPolicy, *, when: str = "") -> None:
+    """The upload policy on what a chart renders (with its defaults at upload, with the actual
+    parameters at every install): objects only in the extensions namespace, nothing cluster-scoped
+    unless allowed, no binding to cluster-admin."""
     scopes = ScopeResolver()
     for obj in rendered.crds:
         scopes.learn_crd(dict(obj.body))
-    forbidden = {policy.admin_namespace, *BUILTIN_NAMESPACES}
     for obj in rendered.objects:
-        what = f"{obj.kind} {obj.name} ({obj.source})"
+        what = f"{obj.kind} {obj.name} ({obj.source}){when}"
         namespace = obj.metadata.get("namespace")
         if not scopes.is_namespaced(obj.group, obj.kind):
             if not policy.allow_cluster_scoped:
@@ -225,15 +235,72 @@ def check_rendered(extension: Extension, policy: UploadPolicy) -> None:
                     fix="drop it from the chart, or have an admin allow cluster-scoped objects for this catalog",
                 )
             continue
-        if isinstance(namespace, str) and namespace in forbidden:
+        if namespace not in (None, "", policy.extensions_namespace):
             raise _reject(
-                f"{what} goes into namespace {namespace}, which extensions must not touch",
+                f"{what} goes into namespace {namespace}; an uploaded extension may only create objects in "
+                f"the extensions namespace {policy.extensions_namespace}",
                 fix=f"leave metadata.namespace out (the release namespace {policy.extensions_namespace} is used)",
             )
         if obj.kind in ("RoleBinding", "ClusterRoleBinding") and not policy.allow_cluster_scoped:
             ref = obj.body.get("roleRef")
             if isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
                 raise _reject(f"{what} grants cluster-admin", fix="grant a Role with only what the extension needs")
+
+
+# `lookup` inside a template action: the only way a template reads the live cluster
+_LOOKUP = re.compile(r"\{\{(?:(?!\}\}).)*?\blookup\b", re.DOTALL)
+
+
+def uses_lookup(chart_dir: Path) -> str | None:
+    """The first template (of the chart or a bundled subchart) calling ``lookup``, if any.
+
+    helmdeck checks what a chart renders without cluster access, where ``lookup`` returns
+    nothing; at install Helm renders again with the cluster at hand, and ``lookup`` could then copy
+    any Secret the installer may read (the platform's own secrets) into the extension's objects.
+    """
+    for path in sorted(chart_dir.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        relative = path.relative_to(chart_dir)
+        if "templates" not in relative.parts and path.suffix != ".tpl":
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if _LOOKUP.search(text):
+            return str(relative)
+    return None
+
+
+def _check_no_lookup(chart_dir: Path, name: str) -> None:
+    template = uses_lookup(chart_dir)
+    if template is not None:
+        raise _reject(
+            f"chart {name} calls `lookup` in {template}: an uploaded extension may not read the cluster "
+            "while it is installed",
+            fix="pass what the chart needs as parameters instead of looking it up",
+        )
+
+
+def _policy_file(chart_dir: Path) -> Path:
+    return chart_dir.with_name(chart_dir.name + ".policy.json")
+
+
+def accepted_policy(chart_dir: Path, policy: UploadPolicy) -> UploadPolicy:
+    """The policy an upload was accepted under (an admin may have allowed cluster-scoped objects)."""
+    try:
+        recorded = json.loads(_policy_file(chart_dir).read_text())
+    except (OSError, ValueError):
+        return policy
+    return replace(policy, allow_cluster_scoped=bool(recorded.get("allowClusterScoped")))
+
+
+def check_install(chart_dir: Path, rendered: RenderedRelease, policy: UploadPolicy, *, name: str) -> None:
+    """Before an uploaded extension is installed: no ``lookup``, and what it renders with the
+    actual parameters passes the policy it was accepted under."""
+    _check_no_lookup(chart_dir, name)
+    check_objects(rendered, accepted_policy(chart_dir, policy), when=" with these parameters")
 
 
 def accept_upload(data: bytes, filename: str, upload_dir: Path, policy: UploadPolicy) -> UploadResult:
@@ -261,6 +328,7 @@ def accept_upload(data: bytes, filename: str, upload_dir: Path, policy: UploadPo
             extension = extension_from_chart(chart, f"upload {filename}")
         except HelmdeckError as exc:
             raise _reject(f"chart {name} cannot be loaded: {exc.message}", fix=exc.fix) from None
+        _check_no_lookup(chart_dir, name)
         check_rendered(extension, policy)
         upload_dir.mkdir(parents=True, exist_ok=True)
         final = upload_dir / f"{name}-{version}"
@@ -271,6 +339,7 @@ def accept_upload(data: bytes, filename: str, upload_dir: Path, policy: UploadPo
             )
         os.rename(chart_dir, final)
         kept = True
+        _policy_file(final).write_text(json.dumps({"allowClusterScoped": policy.allow_cluster_scoped}))
         return UploadResult(extension_from_chart(load_chart(str(final)), str(final)), final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
