@@ -103,12 +103,12 @@ CASES: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "admin namespace": (
         lambda: chart(template=CM.replace(b"metadata:\n", b"metadata:\n  namespace: lab-admin\n")),
         "namespace lab-admin",
-        "must not touch",
+        "an uploaded extension may only create objects in",
     ),
     "kube-system": (
         lambda: chart(template=CM.replace(b"metadata:\n", b"metadata:\n  namespace: kube-system\n")),
         "namespace kube-system",
-        "must not touch",
+        "an uploaded extension may only create objects in",
     ),
     "cluster role": (
         lambda: chart(

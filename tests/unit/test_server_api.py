@@ -253,7 +253,10 @@ def test_upload(setup: Any) -> None:
         headers=h,
     )
     assert bad.status_code == 422 and "cluster-scoped" in bad.json()["error"]
-    assert evil and sorted(p.name for p in (backend.state_dir / "extensions").iterdir()) == ["up-0.1.0"]
+    assert evil and sorted(p.name for p in (backend.state_dir / "extensions").iterdir()) == [
+        "up-0.1.0",
+        "up-0.1.0.policy.json",
+    ]
     big = client.post("/api/v1/extensions/upload", files={"file": ("b.tgz", b"x" * (6 * 1024 * 1024))}, headers=h)
     assert big.status_code == 413
     audit = client.get("/api/v1/audit", headers=h).json()
@@ -278,6 +281,7 @@ def test_tokens_api(setup: Any) -> None:
     assert [(a["action"], a["result"]) for a in audit] == [
         ("token create", "succeeded"),
         ("token revoke", "succeeded"),
+        ("authenticate", "refused"),  # the revoked token, tried once
         ("token revoke", "refused"),
     ]
     assert secret not in json.dumps(audit)

@@ -28,6 +28,7 @@ from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
 from helmdeck.server.backend import ClusterBackend, NotAvailable, PlatformBackend
+from helmdeck.server.guard import FailureLimiter, GuardMiddleware
 from helmdeck.server.operations import Busy, OperationRunner
 from helmdeck.server.security import Authenticator, SessionStore
 from helmdeck.server.settings import ServerSettings
@@ -178,6 +179,7 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     app.state.audit = audit
     app.state.runner = runner
     app.state.auth = Authenticator(tokens, SessionStore(settings.session_hours * 3600))
+    app.state.limiter = FailureLimiter()
     app.state.actions = Actions(backend, runner, audit, tokens, on_change=status_cache.invalidate)
     app.state.status_cache = status_cache
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
@@ -187,6 +189,8 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     app.include_router(api.router)
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+
+    app.add_middleware(GuardMiddleware, upload_limit=lambda: settings.max_upload_bytes)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -7,7 +7,8 @@ Roles are ordered: viewer (reads) < operator (installs, uninstalls, rolls back) 
 uploads, audit log).
 
 Checking scrypt costs tens of milliseconds by design, so a token that passed is remembered by its
-SHA-256 for the life of the file (a revoke rewrites the file and forgets every remembered token).
+SHA-256 for a few minutes (a revoke rewrites the file and forgets every remembered token), and
+the server runs the check in a worker thread.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -31,6 +33,8 @@ from typing import Any
 from helmdeck.errors import ConfigError
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+#: how long a token that passed scrypt is trusted by its SHA-256 alone
+VERIFIED_SECONDS = 300.0
 _TOKEN = re.compile(r"^hdk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,62}$")
 
@@ -75,7 +79,8 @@ class TokenStore:
         self._lock = threading.Lock()
         self._records: dict[str, TokenRecord] = {}
         self._stamp: tuple[int, int] | None = None
-        self._verified: dict[str, str] = {}  # sha256 of a checked token -> token id
+        # sha256 of a checked token -> (token id, until when it is trusted without scrypt)
+        self._verified: dict[str, tuple[str, float]] = {}
 
     # -- file --------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -179,12 +184,15 @@ class TokenStore:
             record = self._records.get(token_id)
             if record is None:
                 return None
-            if hmac.compare_digest(self._verified.get(digest, ""), token_id):
+            known, until = self._verified.get(digest, ("", 0.0))
+            if hmac.compare_digest(known, token_id) and time.monotonic() < until:
                 return record
         ok = hmac.compare_digest(_hash(secret_part, bytes.fromhex(record.salt)), record.hash)
         if not ok:
             return None
         with self._lock:
             if self._records.get(token_id) == record:
-                self._verified[digest] = token_id
+                now = time.monotonic()
+                self._verified = {k: v for k, v in self._verified.items() if v[1] > now}
+                self._verified[digest] = (token_id, now + VERIFIED_SECONDS)
         return record

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from helmdeck.server.auth import Role, TokenStore
+from helmdeck.server.guard import FailureLimiter, client_of, note_failure
 
 SESSION_COOKIE = "helmdeck_session"
 LOGIN_CSRF_COOKIE = "helmdeck_login_csrf"
@@ -115,12 +117,37 @@ async def csrf_ok(request: Request, expected: str) -> bool:
     return bool(sent) and hmac.compare_digest(sent, expected)
 
 
+class TooManyFailures(HTTPException):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            429, "too many failed sign-ins from this address; try again later",
+            headers={"Retry-After": str(int(retry_after + 0.999))},
+        )
+
+
+async def identify(request: Request) -> Principal | None:
+    """Who is asking: None without valid credentials (counted against the client), 429 once a
+    client has failed too often. Hashing a token takes tens of milliseconds, so it runs in a worker
+    thread, never on the event loop every other request waits on."""
+    limiter: FailureLimiter = request.app.state.limiter
+    client = client_of(request)
+    presented = bool(request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE))
+    if presented:
+        wait = limiter.retry_after(client)
+        if wait is not None:
+            raise TooManyFailures(wait)
+    auth: Authenticator = request.app.state.auth
+    principal = await run_in_threadpool(auth.identify, request)
+    if principal is None and presented:
+        note_failure(request.app, client, request.url.path)
+    return principal
+
+
 def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A FastAPI dependency: 401 without valid credentials, 403 below ``role`` or without CSRF token."""
 
     async def dependency(request: Request) -> Principal:
-        auth: Authenticator = request.app.state.auth
-        principal = auth.identify(request)
+        principal = await identify(request)
         if principal is None:
             raise HTTPException(401, "a valid token is required", headers={"WWW-Authenticate": "Bearer"})
         if principal.role < role:

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from helmdeck.errors import HelmdeckError
 from helmdeck.server.auth import Role
+from helmdeck.server.guard import FailureLimiter, client_of, note_failure
 from helmdeck.server.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -25,6 +26,7 @@ from helmdeck.server.security import (
     Authenticator,
     Principal,
     csrf_ok,
+    identify,
 )
 from helmdeck.server.state import actions_of, backend_of, runner_of
 
@@ -53,8 +55,7 @@ def _remote(request: Request) -> str | None:
 async def user(request: Request, role: Role = Role.viewer) -> Principal:
     """The signed-in user (redirect to the login page otherwise), checked for ``role`` and, on posts,
     for the session's CSRF token."""
-    auth: Authenticator = request.app.state.auth
-    who = auth.identify(request)
+    who = await identify(request)
     if who is None:
         raise LoginRequired(request.url.path)
     if who.role < role:
@@ -116,13 +117,24 @@ async def login(request: Request) -> Response:
             login_csrf=cookie or "",
         )
     auth: Authenticator = request.app.state.auth
+    limiter: FailureLimiter = request.app.state.limiter
+    client = client_of(request)
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        refused = page(
+            request, "login.html", None, 429, error="Too many failed sign-ins: wait a minute.", next=next_path,
+            login_csrf=cookie,
+        )
+        refused.headers["Retry-After"] = str(int(wait + 0.999))
+        return refused
     record = await run_in_threadpool(auth.tokens.verify, str(form.get("token", "")))
     audit = request.app.state.audit
     if record is None:
-        audit.record(actor="?", role="-", action="login", target="web", result="refused", remote=_remote(request))
+        note_failure(request.app, client, "web", action="login")
         return page(
             request, "login.html", None, 401, error="That token is not valid.", next=next_path, login_csrf=cookie
         )
+    limiter.succeeded(client)
     sid, _csrf = auth.sessions.open(record.id)
     audit.record(
         actor=record.name, role=record.role, action="login", target="web", result="succeeded", remote=_remote(request)
