@@ -105,6 +105,10 @@ def plan_command(
             if c.diff:
                 console.rule(f"{c.name}: {c.action.value}")
                 console.print(c.diff, highlight=False, markup=False)
+            if c.drift:
+                console.rule(f"{c.name}: drift (deploy re-applies the release)")
+                for line in c.drift:
+                    console.print(f"  {line}", highlight=False, markup=False)
         if plan.placeholder_secrets:
             err_console.print("note: some secrets are not generated yet; the plan used placeholders for them")
         console.print("changes pending" if plan.has_changes else "no changes")

@@ -29,6 +29,7 @@ from helmdeck.deploy.targets import ReleaseTargets, release_targets
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.plan.drift import ComponentDrift, platform_drift
 from helmdeck.plan.planner import Action, decide
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
@@ -71,6 +72,7 @@ class Deployer:
         self.failure_grace = failure_grace
         self.operation = operation
         self.preflight = preflight
+        self.drift: dict[str, ComponentDrift] = {}
         unknown = [n for n in self.only if n not in session.platform.component_names]
         if unknown:
             raise ConfigError(
@@ -100,6 +102,9 @@ class Deployer:
             desired = s.desired(create_secrets=True)
             live = s.live_releases()
             targets = self.only or s.platform.component_names
+            # edited or deleted live objects of otherwise unchanged releases: upgraded to repair them
+            same = [n for n in targets if decide(desired[n], live.get(n))[0] is Action.unchanged]
+            self.drift = platform_drift(s, same) if same else {}
             needs_map = s.platform.needs_map()
             needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
 
@@ -156,6 +161,10 @@ class Deployer:
         start = time.monotonic()
         started_at = time.time()  # the gate trusts only Job events from this deploy on
         action, _reason = decide(d, live)
+        drift = self.drift.get(d.name) if action is Action.unchanged else None
+        if drift is not None:
+            action = Action.upgrade
+            self.progress(d.name, "repairing", drift.summary())
         chart = f"{d.chart.name}-{d.chart.version}"
         result = ComponentResult(d.name, d.release, d.namespace, Outcome.unchanged, action=action.value, chart=chart)
         if action is Action.unchanged:
@@ -202,6 +211,8 @@ class Deployer:
                 component=d.name,
                 values_files=d.values_files,
             )
+            if drift is not None and not fresh:
+                kwargs["force_conflicts"] = True  # the fields kubectl took over are the drift to repair
             rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
             result.revision = rel.revision
         except HelmdeckError as exc:
@@ -225,6 +236,8 @@ class Deployer:
         if gate.ok:
             result.outcome = Outcome.installed if fresh else Outcome.upgraded
             result.message = gate.message()
+            if drift is not None:
+                result.message = f"repaired {drift.summary().removeprefix('live objects ')}; {result.message}"
             self.progress(d.name, result.outcome.value, f"revision {result.revision}")
             return result
         self._fail(result, gate)

@@ -238,6 +238,7 @@ class HelmSdkEngine:
         wait: bool = False,
         max_history: int | None = None,
         take_ownership: bool = False,
+        force_conflicts: bool = False,
         cancel: CancelToken | None = None,
         component: str | None = None,
         values_files: Sequence[str] = (),
@@ -246,6 +247,7 @@ class HelmSdkEngine:
 
         The previous release's values are never reused (``reset_values``): helmdeck always passes
         the complete merged values, and Helm would otherwise keep old values when given none.
+        ``force_conflicts`` takes back fields another manager (``kubectl edit``) changed since.
         """
         ns = namespace or self._namespace
         where = f"upgrade of release {ns}/{release_name}"
@@ -271,6 +273,7 @@ class HelmSdkEngine:
                     max_history=max_history,
                     reset_values=True,
                     take_ownership=take_ownership,
+                    force_conflicts=force_conflicts,
                 )
             except helm_python.HelmError as exc:
                 if "has no deployed releases" in str(exc) and not self._has_history(config, release_name):

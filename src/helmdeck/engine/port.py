@@ -107,6 +107,7 @@ class HelmEngine(Protocol):
         wait: bool = False,
         max_history: int | None = None,
         take_ownership: bool = False,
+        force_conflicts: bool = False,
         cancel: CancelToken | None = None,
         component: str | None = None,
         values_files: Sequence[str] = (),

@@ -22,6 +22,7 @@ from helmdeck.deploy.session import DIGEST_LABEL, EXTENSION_LABEL, DesiredCompon
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import parse_manifest_stream
+from helmdeck.plan.drift import platform_drift
 from helmdeck.secrets.redact import known_redactor, remember
 from helmdeck.spec.value_paths import lookup, split_key
 
@@ -45,6 +46,7 @@ class ComponentPlan:
     live_status: str | None = None
     live_chart: str | None = None
     diff: str = ""
+    drift: list[str] = field(default_factory=list)  # live objects edited or deleted outside helmdeck
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class ComponentPlan:
             "liveStatus": self.live_status,
             "liveChart": self.live_chart,
             "diff": self.diff,
+            "drift": self.drift,
         }
 
 
@@ -130,6 +133,10 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
                 remember(previous_secret_values(session, name, rel))
             entry.diff = manifest_diff(live_text, d, name)
         plan.components.append(entry)
+    unchanged = [c.name for c in plan.components if c.action is Action.unchanged]
+    for name, found in platform_drift(session, unchanged).items() if unchanged else ():
+        entry = plan.by_name()[name]
+        entry.action, entry.reason, entry.drift = Action.upgrade, found.summary(), found.lines()
     for name, rel in sorted(live.items()):
         if name in desired or rel.labels.get(EXTENSION_LABEL) or rel.status is ReleaseStatus.UNINSTALLED:
             continue

@@ -1,0 +1,80 @@
+"""Drift on the sandbox: live objects edited or deleted behind helmdeck's back show in plan (exit 2,
+fields named, Secret values never), deploy repairs them, and plan is clean again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.core_v1 import ConfigMap, Secret
+from lightkube.types import PatchType
+
+from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.plan.planner import Action, make_plan
+from tests.cluster.conftest import SandboxHandle
+from tests.cluster.platform_files import CHARTS, platform, values_file
+
+pytestmark = pytest.mark.cluster
+
+
+def test_drift_is_planned_and_repaired(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> None:
+    components = [
+        {
+            "name": "app",
+            "chart": str(CHARTS / "health" / "quirks"),
+            "namespace": "services",
+            "values": [values_file(tmp_path, "app", {"replicas": 2, "password": "chart-default-pw"})],
+        },
+        {"name": "calm", "chart": str(CHARTS / "health" / "quirks"), "namespace": "services"},
+    ]
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        assert not make_plan(session()).has_changes  # nothing drifted yet: no noise from defaults
+
+        client = session().client
+        patch = {
+            "spec": {
+                "replicas": 5,
+                "template": {"spec": {"containers": [{"name": "app", "image": "evil.example.org/app:latest"}]}},
+            }
+        }
+        client.patch(Deployment, "app", patch, namespace=namespace, patch_type=PatchType.STRATEGIC)
+        client.delete(ConfigMap, "app-config", namespace=namespace)
+        client.patch(Secret, "app-auth", {"stringData": {"password": "typed-by-hand"}}, namespace=namespace)
+
+        plan = make_plan(session()).by_name()
+        assert plan["calm"].action is Action.unchanged
+        app = plan["app"]
+        assert app.action is Action.upgrade and "drifted" in app.reason
+        shown = "\n".join(app.drift)
+        assert f"Deployment {namespace}/app: spec.replicas: 5 (the release has 2)" in shown
+        assert "spec.template.spec.containers[0].image: 'evil.example.org/app:latest'" in shown
+        assert f"ConfigMap {namespace}/app-config: deleted outside helmdeck" in shown
+        assert f"Secret {namespace}/app-auth: data.password: changed" in shown
+        assert "typed-by-hand" not in shown and "chart-default-pw" not in shown
+
+        env = {**os.environ, "KUBECONFIG": sandbox.kubeconfig}
+        cli = [sys.executable, "-m", "helmdeck.cli.main", "plan", "-f", str(tmp_path / "platform.yaml"), "-o", "json"]
+        run = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
+        assert run.returncode == 2, run.stderr
+        assert any(c["drift"] for c in json.loads(run.stdout)["components"])
+
+        report = Deployer(session(), failure_grace=2).run()
+        assert report.ok, [(c.name, c.outcome.value, c.message, c.rollback) for c in report.components]
+        repaired = next(c for c in report.components if c.name == "app")
+        assert repaired.outcome.value == "upgraded" and "repaired" in repaired.message
+        live = client.get(Deployment, "app", namespace=namespace)
+        assert live.spec is not None and live.spec.replicas == 2
+        assert live.spec.template.spec is not None
+        assert live.spec.template.spec.containers[0].image == "registry.example.org/quirks/app:1.0"
+        client.get(ConfigMap, "app-config", namespace=namespace)
+        assert not make_plan(session()).has_changes
+    finally:
+        Undeployer(session(), purge_data=True, timeout=60).run()
