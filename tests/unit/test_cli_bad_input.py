@@ -139,3 +139,30 @@ def test_a_chart_path_that_is_a_symlink_loop(tmp_path: Path) -> None:
     text = " ".join(run.stderr.split())
     assert run.returncode == 1 and "platform.yaml:6:" in text and "a is a loop of symbolic links" in text
     assert "internal error" not in text
+
+
+def test_files_outside_the_platform_directory_need_allow_outside(tmp_path: Path) -> None:
+    import os
+
+    secret = tmp_path / "private-key"
+    secret.write_text("not for the cluster\n")
+    home = tmp_path / "platform"
+    (home / "c").mkdir(parents=True)
+    (home / "c" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (home / "platform.yaml").write_text(
+        "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: p}\nspec:\n"
+        "  secrets:\n    key: {fromFile: ../private-key, into: [web.key]}\n"
+        "  components:\n    - {name: web, chart: ./c}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "HELMDECK_ALLOW_OUTSIDE"}
+    cmd = [sys.executable, "-m", "helmdeck.cli.main"]
+    refused = subprocess.run([*cmd, "validate", "-f", str(home / "platform.yaml")], capture_output=True, text=True,
+                             env=env, timeout=60)
+    text = " ".join(refused.stderr.split())
+    assert refused.returncode == 1, text
+    assert "platform.yaml:6:" in text
+    assert "private-key lies outside the platform file's directory" in text and "secret file" in text
+    assert "--allow-outside" in text and "not for the cluster" not in text
+    allowed = subprocess.run([*cmd, "--allow-outside", "validate", "-f", str(home / "platform.yaml")],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert "lies outside" not in allowed.stdout + allowed.stderr

@@ -18,6 +18,7 @@ from helmdeck.cli.output import err_console
 from helmdeck.cli.sandbox import app as sandbox_app
 from helmdeck.errors import HelmdeckError
 from helmdeck.secrets.redact import RedactingFilter, known_redactor
+from helmdeck.spec.checks import ALLOW_OUTSIDE_ENV
 
 app = typer.Typer(
     name="helmdeck",
@@ -48,7 +49,16 @@ def root(
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside",
+            help="Let the platform file name charts, values and secret files outside its own directory.",
+        ),
+    ] = False,
 ) -> None:
+    if allow_outside:
+        os.environ[ALLOW_OUTSIDE_ENV] = "1"
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactingFilter())

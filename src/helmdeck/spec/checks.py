@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from helmdeck.errors import ConfigError
@@ -23,6 +24,7 @@ def check_platform(platform: Platform) -> list[ConfigError]:
     problems += _component_environments(platform)
     problems += _files(platform)
     problems += _secret_targets(platform)
+    problems += _outside(platform)
     return problems
 
 
@@ -203,6 +205,55 @@ def _files(platform: Platform) -> list[ConfigError]:
                             "values file",
                         )
                     )
+    return out
+
+
+ALLOW_OUTSIDE_ENV = "HELMDECK_ALLOW_OUTSIDE"
+
+
+def outside_allowed() -> bool:
+    """Set by ``helmdeck --allow-outside`` (or the variable itself) for platform files one trusts."""
+    return os.environ.get(ALLOW_OUTSIDE_ENV, "") not in ("", "0", "false")
+
+
+def _outside(platform: Platform) -> list[ConfigError]:
+    """Files a platform file names must lie in its own directory: a file received from someone
+    else could otherwise read any file of the operator's (``fromFile: ~/.ssh/id_rsa`` as a
+    "secret" ends up in the cluster) or render charts from anywhere."""
+    if outside_allowed() or platform.source_path is None:
+        return []
+    base = platform.source_path.parent.resolve()
+    paths: list[tuple[Path, tuple[str | int, ...], str]] = []
+    for env_name, env in platform.spec.environments.items():
+        paths += [(p, ("spec", "environments", env_name, "values", j), "values file") for j, p in enumerate(env.values)]
+    for i, c in enumerate(platform.components):
+        if c.chart_path is not None:
+            paths.append((c.chart_path, (*COMPONENTS, i, "chart"), "chart"))
+        paths += [(p, (*COMPONENTS, i, "values", j), "values file") for j, p in enumerate(c.values)]
+        for env_name, comp_env in c.environments.items():
+            env_key = (*COMPONENTS, i, "environments", env_name, "values")
+            paths += [(p, (*env_key, j), "values file") for j, p in enumerate(comp_env.values)]
+    for name, decl in platform.spec.secrets.items():
+        if decl.from_file is not None:
+            paths.append((decl.from_file, ("spec", "secrets", name, "fromFile"), "secret file"))
+    for j, entry in enumerate(platform.spec.extensions.catalog):
+        if "://" not in entry:
+            paths.append((Path(entry), ("spec", "extensions", "catalog", j), "catalog entry"))
+    out = []
+    for path, key, what in paths:
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            continue  # a symlink loop is reported where the path is read
+        if not resolved.is_relative_to(base):
+            out.append(
+                ConfigError(
+                    f"{what} {path} lies outside the platform file's directory {base}",
+                    where=platform.where(key),
+                    fix=f"move it under {base}, or pass --allow-outside (or set {ALLOW_OUTSIDE_ENV}=1) if you "
+                    "trust this platform file",
+                )
+            )
     return out
 
 
