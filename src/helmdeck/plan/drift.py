@@ -151,6 +151,12 @@ def _object_drift(ref: ObjRef, want: Mapping[str, Any], have: Mapping[str, Any])
     return out
 
 
+def _removed_by_design(ref: ObjRef, body: Mapping[str, Any]) -> bool:
+    """A Job with ttlSecondsAfterFinished is deleted by Kubernetes itself once it finished."""
+    spec = body.get("spec")
+    return ref.kind == "Job" and isinstance(spec, Mapping) and spec.get("ttlSecondsAfterFinished") is not None
+
+
 def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[str, ComponentDrift]:
     """Drift of the named components' deployed releases, by component (drift-free ones left out)."""
     releases = latest_releases(session, session.platform.all_namespaces())
@@ -170,6 +176,8 @@ def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[
         for name, ref, body in items:
             have = live.get(ref.name)
             entry: ObjectDrift | None = None
+            if have is None and _removed_by_design(ref, body):
+                continue
             if have is None:
                 entry = ObjectDrift(ref, missing=True)
             else:
