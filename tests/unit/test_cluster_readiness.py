@@ -634,3 +634,12 @@ def test_a_pod_no_node_can_take_is_failing_with_the_schedulers_reason() -> None:
     assert pod_is_failing(pending('persistentvolumeclaim "gone" not found')) is not None
     # waiting for a claim to bind is a wait, not a failure
     assert unschedulable(pending("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims.")) is None
+
+
+def test_a_finished_job_being_removed_by_its_ttl_keeps_its_verdict() -> None:
+    done = job([{"type": "Complete", "status": "True"}])
+    done["metadata"] = {**done.get("metadata", {}), "deletionTimestamp": "2026-01-01T00:00:00Z"}
+    assert health(done).state == "ready"
+    running = job([])
+    running["metadata"] = {**running.get("metadata", {}), "deletionTimestamp": "2026-01-01T00:00:00Z"}
+    assert health(running).state == "unknown"

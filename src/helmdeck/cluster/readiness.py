@@ -424,6 +424,11 @@ def health(
     """The health of any object, dispatching on its group and kind."""
     kind = obj.get("kind")
     meta = _map(obj.get("metadata"))
+    if meta.get("deletionTimestamp") and kind == "Job" and group_of(str(obj.get("apiVersion", ""))) == "batch":
+        finished = job_health(obj)
+        if finished.ready or finished.failed:
+            # its TTL removes a finished Job: what it did stays true while it goes
+            return finished
     if meta.get("deletionTimestamp") and kind != "Pod":
         waiting = ", ".join(str(f) for f in _list(meta.get("finalizers")))
         return Health("unknown", "terminating (being deleted" + (f"; finalizers: {waiting})" if waiting else ")"))
