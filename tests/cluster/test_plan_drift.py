@@ -76,5 +76,15 @@ def test_drift_is_planned_and_repaired(sandbox: SandboxHandle, tmp_path: Path, n
         assert live.spec.template.spec.containers[0].image == "registry.example.org/quirks/app:1.0"
         client.get(ConfigMap, "app-config", namespace=namespace)
         assert not make_plan(session()).has_changes
+
+        # a real change on top of drift: the upgrade takes the drifted field back too
+        client.patch(Deployment, "app", patch, namespace=namespace, patch_type=PatchType.STRATEGIC)
+        changed = make_plan(session(sets=("app.replicas=3",))).by_name()["app"]
+        assert changed.action is Action.upgrade and changed.drift
+        assert Deployer(session(sets=("app.replicas=3",)), failure_grace=2).run().ok
+        live = client.get(Deployment, "app", namespace=namespace)
+        assert live.spec is not None and live.spec.replicas == 3
+        assert live.spec.template.spec is not None
+        assert live.spec.template.spec.containers[0].image == "registry.example.org/quirks/app:1.0"
     finally:
         Undeployer(session(), purge_data=True, timeout=60).run()

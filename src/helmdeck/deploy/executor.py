@@ -102,9 +102,10 @@ class Deployer:
             desired = s.desired(create_secrets=True)
             live = s.live_releases()
             targets = self.only or s.platform.component_names
-            # edited or deleted live objects of otherwise unchanged releases: upgraded to repair them
-            same = [n for n in targets if decide(desired[n], live.get(n))[0] is Action.unchanged]
-            self.drift = platform_drift(s, same) if same else {}
+            # live objects edited or deleted outside helmdeck: an unchanged release is upgraded to
+            # repair them, and any upgrade takes their fields back (conflicts forced)
+            deployed = [n for n in targets if live.get(n) is not None and live[n].status is ReleaseStatus.DEPLOYED]
+            self.drift = platform_drift(s, deployed) if deployed else {}
             needs_map = s.platform.needs_map()
             needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
 
@@ -161,8 +162,8 @@ class Deployer:
         start = time.monotonic()
         started_at = time.time()  # the gate trusts only Job events from this deploy on
         action, _reason = decide(d, live)
-        drift = self.drift.get(d.name) if action is Action.unchanged else None
-        if drift is not None:
+        drift = self.drift.get(d.name)
+        if drift is not None and action is Action.unchanged:
             action = Action.upgrade
             self.progress(d.name, "repairing", drift.summary())
         chart = f"{d.chart.name}-{d.chart.version}"

@@ -133,10 +133,12 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
                 remember(previous_secret_values(session, name, rel))
             entry.diff = manifest_diff(live_text, d, name)
         plan.components.append(entry)
-    unchanged = [c.name for c in plan.components if c.action is Action.unchanged]
-    for name, found in platform_drift(session, unchanged).items() if unchanged else ():
+    deployed = [c.name for c in plan.components if c.live_status == ReleaseStatus.DEPLOYED.value]
+    for name, found in platform_drift(session, deployed).items() if deployed else ():
         entry = plan.by_name()[name]
-        entry.action, entry.reason, entry.drift = Action.upgrade, found.summary(), found.lines()
+        entry.drift = found.lines()
+        if entry.action is Action.unchanged:
+            entry.action, entry.reason = Action.upgrade, found.summary()
     for name, rel in sorted(live.items()):
         if name in desired or rel.labels.get(EXTENSION_LABEL) or rel.status is ReleaseStatus.UNINSTALLED:
             continue
