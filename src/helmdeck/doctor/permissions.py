@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,14 @@ class ClusterReview:
         return self.many([access])[access]
 
     def many(self, accesses: Sequence[Access]) -> dict[Access, Verdict]:
-        return asyncio.run(self._many(accesses))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._many(accesses))
+        # called from a thread that runs an event loop already (a sync caller inside async code):
+        # the reviews get a loop of their own, in one worker thread
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: asyncio.run(self._many(accesses))).result()
 
     async def _many(self, accesses: Sequence[Access]) -> dict[Access, Verdict]:
         aclient = make_async_client(self.client)
