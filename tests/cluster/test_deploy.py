@@ -71,8 +71,9 @@ def dashboards(sandbox: SandboxHandle, tmp_path: Path) -> Any:
 
 def helm_cli(sandbox: SandboxHandle, *args: str) -> Any:
     env = {**os.environ, "KUBECONFIG": sandbox.kubeconfig}
-    out = subprocess.run([str(sandbox.binaries["helm"]), *args, "-o", "json"], capture_output=True, text=True,
-                         check=True, env=env)
+    out = subprocess.run(
+        [str(sandbox.binaries["helm"]), *args, "-o", "json"], capture_output=True, text=True, check=True, env=env
+    )
     return json.loads(out.stdout)
 
 
@@ -84,9 +85,7 @@ def test_deploy_from_nothing_then_nothing_changes(dashboards: Any, sandbox: Sand
     s = dashboards()
     report = Deployer(s).run()
     assert report.ok, report.as_dict()
-    assert {c.name: c.outcome for c in report.components} == {
-        n: Outcome.installed for n in s.platform.component_names
-    }
+    assert {c.name: c.outcome for c in report.components} == {n: Outcome.installed for n in s.platform.component_names}
     status = platform_status(dashboards())
     assert status.healthy, status.as_dict()
     listed = helm_cli(sandbox, "ls", "-n", f"{dashboards.instance}-services")
@@ -160,8 +159,9 @@ def _deploy_process(path: Path, kubeconfig: str, *sets: str) -> subprocess.Popen
     args = [sys.executable, "-m", "helmdeck.cli.main", "deploy", "-f", str(path), "-e", "demo", "-o", "json"]
     for expr in sets:
         args += ["--set", expr]
-    return subprocess.Popen(args, env={**os.environ, "KUBECONFIG": kubeconfig}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        args, env={**os.environ, "KUBECONFIG": kubeconfig}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _wait(what: str, probe: Any, timeout: float = 60) -> Any:
@@ -177,11 +177,17 @@ def _wait(what: str, probe: Any, timeout: float = 60) -> Any:
 def test_killed_deploy_is_recovered(dashboards: Any, sandbox: SandboxHandle) -> None:
     s = dashboards()
     # the migrations hook Job makes Helm hold backend in pending-install while it "runs"
-    proc = _deploy_process(dashboards.path, sandbox.kubeconfig, "backend.migrations.enabled=true",
-                           f"backend.migrations.podAnnotations.{COMPLETE_AFTER}=60s")
+    proc = _deploy_process(
+        dashboards.path,
+        sandbox.kubeconfig,
+        "backend.migrations.enabled=true",
+        f"backend.migrations.podAnnotations.{COMPLETE_AFTER}=60s",
+    )
     try:
-        _wait("backend pending-install", lambda: (r := s.live_releases().get("backend")) is not None
-              and r.status is ReleaseStatus.PENDING_INSTALL)
+        _wait(
+            "backend pending-install",
+            lambda: (r := s.live_releases().get("backend")) is not None and r.status is ReleaseStatus.PENDING_INSTALL,
+        )
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -192,9 +198,7 @@ def test_killed_deploy_is_recovered(dashboards: Any, sandbox: SandboxHandle) -> 
     backend = {c.name: c for c in report.components}["backend"]
     assert backend.recovered.startswith("uninstalled the pending-install revision")
     live = dashboards().live_releases()
-    assert all(rel.status is ReleaseStatus.DEPLOYED for rel in live.values()), {
-        n: r.status for n, r in live.items()
-    }
+    assert all(rel.status is ReleaseStatus.DEPLOYED for rel in live.values()), {n: r.status for n, r in live.items()}
 
 
 def test_second_deploy_is_refused_naming_the_holder(dashboards: Any, sandbox: SandboxHandle) -> None:

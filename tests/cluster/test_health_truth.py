@@ -208,9 +208,7 @@ def test_plan_after_a_rotation_shows_neither_the_old_nor_the_new_value(
 ) -> None:
     components = [{"name": "app", "chart": QUIRKS, "namespace": "services"}]
     spec = {"secrets": {"db-password": {"generate": {"length": 24}, "into": ["app.password"]}}}
-    session = platform(
-        sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components, spec=spec
-    )
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components, spec=spec)
     try:
         assert Deployer(session(), failure_grace=2).run().ok
         old = session().secrets(create=False)["db-password"]

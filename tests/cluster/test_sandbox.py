@@ -37,26 +37,29 @@ def pods(client: Any, namespace: str, selector: str) -> list[Pod]:
     return list(client.list(Pod, namespace=namespace, labels={"app": selector}))
 
 
-def deployment(name: str, namespace: str, *, annotations: dict[str, str] | None = None,
-               init: bool = False, replicas: int = 2) -> Any:
+def deployment(
+    name: str, namespace: str, *, annotations: dict[str, str] | None = None, init: bool = False, replicas: int = 2
+) -> Any:
     spec: dict[str, Any] = {
         "containers": [{"name": "main", "image": "registry.example.org/app:1.0"}],
     }
     if init:
         spec["initContainers"] = [{"name": "migrate", "image": "registry.example.org/migrate:1.0"}]
-    return codecs.from_dict({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}, "annotations": annotations or {}},
-                "spec": spec,
+    return codecs.from_dict(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}, "annotations": annotations or {}},
+                    "spec": spec,
+                },
             },
-        },
-    })
+        }
+    )
 
 
 def test_nodes_ready_and_version(sandbox: SandboxHandle) -> None:
@@ -70,7 +73,9 @@ def test_nodes_ready_and_version(sandbox: SandboxHandle) -> None:
     assert status.version == sandbox.binaries.kube_version
     kubectl = subprocess.run(
         [str(sandbox.binaries["kubectl"]), "--kubeconfig", sandbox.kubeconfig, "version", "-o", "json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     versions = json.loads(kubectl.stdout)
     assert versions["serverVersion"]["gitVersion"] == sandbox.binaries.kube_version
@@ -92,14 +97,23 @@ def test_deployment_pods_run(sandbox: SandboxHandle, namespace: str) -> None:
 
 def test_job_completes(sandbox: SandboxHandle, namespace: str) -> None:
     client = sandbox.client()
-    client.create(codecs.from_dict({
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": "once", "namespace": namespace},
-        "spec": {"template": {"spec": {
-            "restartPolicy": "Never",
-            "containers": [{"name": "task", "image": "registry.example.org/task:1.0"}],
-        }}},
-    }))
+    client.create(
+        codecs.from_dict(
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": {"name": "once", "namespace": namespace},
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [{"name": "task", "image": "registry.example.org/task:1.0"}],
+                        }
+                    }
+                },
+            }
+        )
+    )
 
     def complete() -> bool:
         job = client.get(Job, "once", namespace=namespace)
@@ -110,28 +124,44 @@ def test_job_completes(sandbox: SandboxHandle, namespace: str) -> None:
 
 def test_claim_binds_on_first_consumer(sandbox: SandboxHandle, namespace: str) -> None:
     client = sandbox.client()
-    client.create(codecs.from_dict({
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data", "namespace": namespace},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
-    }))
+    client.create(
+        codecs.from_dict(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {"name": "data", "namespace": namespace},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+            }
+        )
+    )
     time.sleep(1.5)
     claim = client.get(PersistentVolumeClaim, "data", namespace=namespace)
     assert claim.spec.storageClassName == "standard"  # the default class was applied
     assert claim.status.phase == "Pending"  # WaitForFirstConsumer: nothing provisioned yet
-    client.create(codecs.from_dict({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "user", "namespace": namespace, "labels": {"app": "user"}},
-        "spec": {
-            "containers": [{"name": "main", "image": "registry.example.org/app:1.0",
-                            "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
-            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
-        },
-    }))
-    wait_for("the claim to bind", lambda: client.get(
-        PersistentVolumeClaim, "data", namespace=namespace).status.phase == "Bound")
-    wait_for("the pod using it to run", lambda: client.get(
-        Pod, "user", namespace=namespace).status.phase == "Running")
+    client.create(
+        codecs.from_dict(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "user", "namespace": namespace, "labels": {"app": "user"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "main",
+                            "image": "registry.example.org/app:1.0",
+                            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                        }
+                    ],
+                    "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+                },
+            }
+        )
+    )
+    wait_for(
+        "the claim to bind",
+        lambda: client.get(PersistentVolumeClaim, "data", namespace=namespace).status.phase == "Bound",
+    )
+    wait_for("the pod using it to run", lambda: client.get(Pod, "user", namespace=namespace).status.phase == "Running")
     pod = client.get(Pod, "user", namespace=namespace)
     claim = client.get(PersistentVolumeClaim, "data", namespace=namespace)
     assert claim.metadata.annotations["volume.kubernetes.io/selected-node"] == pod.spec.nodeName
@@ -147,20 +177,29 @@ def _waiting_reason(pod: Pod, init: bool = False) -> str | None:
 
 def test_image_pull_failure(sandbox: SandboxHandle, namespace: str) -> None:
     client = sandbox.client()
-    client.create(deployment("pull", namespace, replicas=1,
-                             annotations={"sandbox.helmdeck.dev/fail": "image-pull"}))
-    pod = wait_for("ImagePullBackOff", lambda: next(
-        (p for p in pods(client, namespace, "pull") if _waiting_reason(p) == "ImagePullBackOff"), None))
+    client.create(deployment("pull", namespace, replicas=1, annotations={"sandbox.helmdeck.dev/fail": "image-pull"}))
+    pod = wait_for(
+        "ImagePullBackOff",
+        lambda: next((p for p in pods(client, namespace, "pull") if _waiting_reason(p) == "ImagePullBackOff"), None),
+    )
     assert "registry.example.org/app:1.0" in pod.status.containerStatuses[0].state.waiting.message
     assert pod.status.phase == "Pending"
 
 
 def test_crash_loop(sandbox: SandboxHandle, namespace: str) -> None:
     client = sandbox.client()
-    client.create(deployment("crash", namespace, replicas=1, annotations={
-        "sandbox.helmdeck.dev/fail": "crash-loop", "sandbox.helmdeck.dev/exit-code": "137"}))
-    wait_for("CrashLoopBackOff", lambda: any(
-        _waiting_reason(p) == "CrashLoopBackOff" for p in pods(client, namespace, "crash")))
+    client.create(
+        deployment(
+            "crash",
+            namespace,
+            replicas=1,
+            annotations={"sandbox.helmdeck.dev/fail": "crash-loop", "sandbox.helmdeck.dev/exit-code": "137"},
+        )
+    )
+    wait_for(
+        "CrashLoopBackOff",
+        lambda: any(_waiting_reason(p) == "CrashLoopBackOff" for p in pods(client, namespace, "crash")),
+    )
 
     def restarts() -> int:
         ps = pods(client, namespace, "crash")
@@ -175,8 +214,9 @@ def test_crash_loop(sandbox: SandboxHandle, namespace: str) -> None:
 
 def test_init_container_failure(sandbox: SandboxHandle, namespace: str) -> None:
     client = sandbox.client()
-    client.create(deployment("init", namespace, replicas=1, init=True,
-                             annotations={"sandbox.helmdeck.dev/fail": "init-fail"}))
+    client.create(
+        deployment("init", namespace, replicas=1, init=True, annotations={"sandbox.helmdeck.dev/fail": "init-fail"})
+    )
 
     def init_error() -> Pod | None:
         for p in pods(client, namespace, "init"):
@@ -188,9 +228,21 @@ def test_init_container_failure(sandbox: SandboxHandle, namespace: str) -> None:
     pod = wait_for("Init:Error", init_error)
     assert pod.status.phase == "Pending"
     kubectl = subprocess.run(
-        [str(sandbox.binaries["kubectl"]), "--kubeconfig", sandbox.kubeconfig, "get", "pods",
-         "-n", namespace, "-l", "app=init", "--no-headers"],
-        capture_output=True, text=True, check=True,
+        [
+            str(sandbox.binaries["kubectl"]),
+            "--kubeconfig",
+            sandbox.kubeconfig,
+            "get",
+            "pods",
+            "-n",
+            namespace,
+            "-l",
+            "app=init",
+            "--no-headers",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "Init:Error" in kubectl.stdout
 
@@ -201,12 +253,25 @@ def test_helm_cli_installs_into_sandbox(sandbox: SandboxHandle, namespace: str) 
     version = subprocess.run([helm, "version", "--short"], capture_output=True, text=True, check=True, env=env)
     assert version.stdout.startswith("v4.")
     subprocess.run(
-        [helm, "install", "hello", str(examples_dir() / "charts" / "hello"), "-n", namespace,
-         "--wait", "--timeout", "60s"],
-        capture_output=True, text=True, check=True, env=env,
+        [
+            helm,
+            "install",
+            "hello",
+            str(examples_dir() / "charts" / "hello"),
+            "-n",
+            namespace,
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
-    listing = subprocess.run([helm, "ls", "-n", namespace, "-o", "json"],
-                             capture_output=True, text=True, check=True, env=env)
+    listing = subprocess.run(
+        [helm, "ls", "-n", namespace, "-o", "json"], capture_output=True, text=True, check=True, env=env
+    )
     releases = json.loads(listing.stdout)
     assert [(r["name"], r["status"]) for r in releases] == [("hello", "deployed")]
 
@@ -294,7 +359,10 @@ def test_a_dead_scheduler_is_named_by_preflight_and_restarted_by_up_keeping_the_
         client = box.client()
         client.get(Namespace, "kept")  # the same cluster, not a new empty one
         client.create(deployment("after", "kept", replicas=1))
-        wait_for("a pod of the new Deployment to be scheduled",
-                 lambda: [p for p in pods(client, "kept", "after") if p.spec and p.spec.nodeName], timeout=90)
+        wait_for(
+            "a pod of the new Deployment to be scheduled",
+            lambda: [p for p in pods(client, "kept", "after") if p.spec and p.spec.nodeName],
+            timeout=90,
+        )
     finally:
         box.down()

@@ -94,18 +94,27 @@ def _alias_bomb(directory: Path) -> Path:
         (lambda d: Path("/dev/zero"), "/dev/zero is a device or special file, not a values file"),
         (_alias_bomb, "its aliases expand to more than"),
         (
-            lambda d: (d / "deep.yaml").write_text(
-                "backend:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(3000)) + "  " * 3001 + "v: 1\n"
-            )
-            and d / "deep.yaml",
+            lambda d: (
+                (d / "deep.yaml").write_text(
+                    "backend:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(3000)) + "  " * 3001 + "v: 1\n"
+                )
+                and d / "deep.yaml"
+            ),
             "values nested more than 100 levels deep",
         ),
         (
             lambda d: (d / "dup.yaml").write_text("backend:\n  replicas: 1\n  replicas: 2\n") and d / "dup.yaml",
             "key 'replicas' appears twice in one mapping (lines 2 and 3)",
         ),
+        (
+            # libyaml's composer recurses per bracket: this once crashed the interpreter (SIGSEGV)
+            lambda d: (
+                (d / "brackets.yaml").write_text("backend: " + "[" * 30000 + "]" * 30000 + "\n") and d / "brackets.yaml"
+            ),
+            "values nested more than 100 levels deep",
+        ),
     ],
-    ids=["dev-zero", "alias-bomb", "3000-deep", "duplicate-key"],
+    ids=["dev-zero", "alias-bomb", "3000-deep", "duplicate-key", "30000-brackets"],
 )
 def test_a_hostile_values_file_is_a_clear_error(tmp_path: Path, make: object, message: str) -> None:
     path = make(tmp_path)  # type: ignore[operator]
@@ -156,13 +165,69 @@ def test_files_outside_the_platform_directory_need_allow_outside(tmp_path: Path)
     )
     env = {k: v for k, v in os.environ.items() if k != "HELMDECK_ALLOW_OUTSIDE"}
     cmd = [sys.executable, "-m", "helmdeck.cli.main"]
-    refused = subprocess.run([*cmd, "validate", "-f", str(home / "platform.yaml")], capture_output=True, text=True,
-                             env=env, timeout=60)
+    refused = subprocess.run(
+        [*cmd, "validate", "-f", str(home / "platform.yaml")], capture_output=True, text=True, env=env, timeout=60
+    )
     text = " ".join(refused.stderr.split())
     assert refused.returncode == 1, text
     assert "platform.yaml:6:" in text
     assert "private-key lies outside the platform file's directory" in text and "secret file" in text
     assert "--allow-outside" in text and "not for the cluster" not in text
-    allowed = subprocess.run([*cmd, "--allow-outside", "validate", "-f", str(home / "platform.yaml")],
-                             capture_output=True, text=True, env=env, timeout=60)
+    allowed = subprocess.run(
+        [*cmd, "--allow-outside", "validate", "-f", str(home / "platform.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert "lies outside" not in allowed.stdout + allowed.stderr
+
+
+def _one_chart_platform(home: Path) -> Path:
+    (home / "c" / "templates").mkdir(parents=True)
+    (home / "c" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    platform = home / "platform.yaml"
+    platform.write_text(
+        "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: p}\nspec:\n"
+        "  components:\n    - {name: web, chart: ./c}\n"
+    )
+    return platform
+
+
+def test_a_chart_whose_own_values_are_thousands_deep(tmp_path: Path) -> None:
+    platform = _one_chart_platform(tmp_path)
+    (tmp_path / "c" / "values.yaml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    for command in (["validate", "-o", "json"], ["render"], ["values", "web"]):
+        run = _bounded(*command, "-f", str(platform))
+        text = " ".join((run.stdout + run.stderr).split())
+        assert run.returncode == 1, (command, text)
+        assert "values.yaml: values nested more than 100 levels deep" in text
+        assert "internal error" not in text and "Traceback" not in text
+
+
+def test_a_link_inside_a_chart_to_a_file_outside_needs_allow_outside(tmp_path: Path) -> None:
+    import os
+
+    secret = tmp_path / "private-key"
+    secret.write_text("not for the cluster\n")
+    home = tmp_path / "platform"
+    platform = _one_chart_platform(home)
+    (home / "c" / "files").mkdir()
+    (home / "c" / "files" / "key").symlink_to(secret)
+    (home / "c" / "templates" / "cm.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leak}\ndata:\n  key: {{ .Files.Get "files/key" | quote }}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "HELMDECK_ALLOW_OUTSIDE"}
+    cmd = [sys.executable, "-m", "helmdeck.cli.main"]
+    for command in (["validate"], ["render"]):
+        refused = subprocess.run(
+            [*cmd, *command, "-f", str(platform)], capture_output=True, text=True, env=env, timeout=60
+        )
+        text = " ".join(refused.stderr.split())
+        assert refused.returncode == 1, text
+        assert "holds a symbolic link files/key to" in text and "--allow-outside" in text
+        assert "not for the cluster" not in refused.stdout + refused.stderr
+    allowed = subprocess.run(
+        [*cmd, "--allow-outside", "render", "-f", str(platform)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert allowed.returncode == 0 and "not for the cluster" in allowed.stdout

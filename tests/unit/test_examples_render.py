@@ -253,10 +253,7 @@ def test_mongo_storage_class_comes_from_the_chart_or_global() -> None:
         return str(spec["storageClassName"])
 
     assert storage_class({"global": {"storageClass": "standard"}}) == "standard"
-    assert (
-        storage_class({"global": {"storageClass": "standard"}, "persistence": {"storageClass": "fast"}})
-        == "fast"
-    )
+    assert storage_class({"global": {"storageClass": "standard"}, "persistence": {"storageClass": "fast"}}) == "fast"
 
 
 def test_redis_password_is_optional() -> None:
@@ -336,9 +333,7 @@ def test_backend_multi_user_signing_key_may_come_from_an_existing_secret() -> No
 
 def test_backend_oauth_client_id_needs_its_secret() -> None:
     google = {"clientId": "app.apps.googleusercontent.com"}
-    values = {
-        "auth": {"mode": "multi-user", "jwtSecret": "j" * 32, "multiUser": {"oauth": {"google": google}}}
-    }
+    values = {"auth": {"mode": "multi-user", "jwtSecret": "j" * 32, "multiUser": {"oauth": {"google": google}}}}
     assert "clientSecret is required" in render_error("backend", values, minimal=True)
     google["clientSecret"] = "shh"
     docs = render("backend", values)
@@ -405,9 +400,7 @@ def test_backend_migrations_run_as_a_pre_install_and_pre_upgrade_hook() -> None:
     assert FAIL not in pod_annotations(one(docs, "Deployment"))
     selector = one(docs, "Deployment")["spec"]["selector"]["matchLabels"]
     pod_labels = job["spec"]["template"]["metadata"]["labels"]
-    assert not all(pod_labels.get(k) == v for k, v in selector.items()), (
-        "the API must not select the hook pod"
-    )
+    assert not all(pod_labels.get(k) == v for k, v in selector.items()), "the API must not select the hook pod"
 
 
 def test_backend_pods_restart_when_a_credential_changes() -> None:
@@ -438,9 +431,7 @@ def test_celery_worker_consumes_its_queues_from_redis() -> None:
     env = env_of(container)
     assert env["DASH_REDIS_HOST"] == "redis"
     assert env["DASH_REDIS_PASSWORD"] == ("celery-worker", "redis-password")
-    no_password = env_of(
-        containers(one(render("celery-worker", {"redis": {"password": ""}}), "Deployment"))[0]
-    )
+    no_password = env_of(containers(one(render("celery-worker", {"redis": {"password": ""}}), "Deployment"))[0])
     assert "DASH_REDIS_PASSWORD" not in no_password
 
 
@@ -657,9 +648,7 @@ def test_object_store_ingress_environment_uses_all_three_topologies() -> None:
 def test_platform_without_its_secrets_fails_with_required(component: str, missing: str) -> None:
     values = component_values(component, "demo", with_secrets=False)
     with pytest.raises(helm.HelmError, match=f"{missing} is required"):
-        load(DASHBOARDS / components()[component]["chart"]).render(
-            values, name=component, namespace=NAMESPACE
-        )
+        load(DASHBOARDS / components()[component]["chart"]).render(values, name=component, namespace=NAMESPACE)
 
 
 def test_environment_without_secrets_still_renders_the_password_free_components() -> None:

@@ -376,8 +376,7 @@ def test_parse_platform_without_a_file_resolves_against_the_cwd(
 @pytest.mark.parametrize("reserved", ["default", "kube-system", "kube-public", "kube-node-lease"])
 def test_a_cluster_wide_namespace_is_refused_where_it_is_declared(tmp_path: Path, reserved: str) -> None:
     body = (
-        f"  namespaces: {{services: {reserved}}}\n"
-        "  components:\n    - {name: web, chart: ./c, namespace: services}\n"
+        f"  namespaces: {{services: {reserved}}}\n  components:\n    - {{name: web, chart: ./c, namespace: services}}\n"
     )
     (tmp_path / "c").mkdir()
     error = one_problem(tmp_path, body)

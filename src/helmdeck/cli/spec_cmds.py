@@ -173,8 +173,10 @@ def open_store(platform: Platform, kubeconfig: Path | None) -> SecretStore:
     from lightkube import Client, KubeConfig
     from lightkube import ConfigError as KubeConfigError
 
+    from helmdeck.cluster.decoding import prepare_decoding
     from helmdeck.secrets.kube_store import KubeSecretStore
 
+    prepare_decoding()
     path = kubeconfig_path(kubeconfig)
     try:
         client = Client(KubeConfig.from_file(path), field_manager="helmdeck")

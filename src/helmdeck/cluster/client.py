@@ -17,6 +17,7 @@ import yaml
 from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import SingleConfig
 
+from helmdeck.cluster.decoding import prepare_decoding
 from helmdeck.errors import ClusterError
 
 FIELD_MANAGER = "helmdeck"
@@ -124,6 +125,7 @@ def make_client(
     """A lightkube client for the kubeconfig/context; with ``check``, the cluster is asked for its
     version first so an unreachable cluster or rejected credentials fail here, with the fix."""
     config = load_config(kubeconfig, context)
+    prepare_decoding()
     client = lightkube.Client(
         config=config,
         namespace=namespace,
@@ -141,6 +143,7 @@ def make_client(
 
 def make_async_client(client: lightkube.Client, *, timeout: float = 10.0) -> lightkube.AsyncClient:
     """An async client on the same cluster and credentials as ``client`` (for watches on an event loop)."""
+    prepare_decoding()
     return lightkube.AsyncClient(
         config=client.config,
         namespace=client.namespace,

@@ -21,6 +21,7 @@ from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedR
 from lightkube.types import PatchType
 
 from helmdeck.cluster.client import FIELD_MANAGER, get_json, translate_errors
+from helmdeck.cluster.decoding import prepare_list_model
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.errors import ClusterError
 
@@ -100,6 +101,7 @@ def resource_class(info: KindInfo) -> GenericResource:
                     {"_api_info": create_api_info(group, version, info.kind, info.plural)},
                 ),
             )
+            prepare_list_model(cast(type, cls))
             _classes[info] = cls
         return cls
 

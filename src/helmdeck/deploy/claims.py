@@ -189,8 +189,12 @@ def _with_keep_policy(manifest: str, claims: set[str]) -> str:
         except yaml.YAMLError:
             doc = None
         meta = doc.get("metadata") if isinstance(doc, dict) else None
-        if isinstance(doc, dict) and doc.get("kind") == "PersistentVolumeClaim" and isinstance(meta, dict) \
-                and meta.get("name") in claims:
+        if (
+            isinstance(doc, dict)
+            and doc.get("kind") == "PersistentVolumeClaim"
+            and isinstance(meta, dict)
+            and meta.get("name") in claims
+        ):
             meta["annotations"] = {**(meta.get("annotations") or {}), KEEP_ANNOTATION: "keep"}
             comments = [line for line in body.splitlines() if line.startswith("# Source:")]
             docs.append("\n".join([*comments, yaml.safe_dump(doc, sort_keys=False).rstrip("\n")]))

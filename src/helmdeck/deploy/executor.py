@@ -255,7 +255,11 @@ class Deployer:
         return release_targets(manifest, d.namespace, d.name)
 
     def _gate(
-        self, d: DesiredComponent, targets: ReleaseTargets, *, since: float | None = None,
+        self,
+        d: DesiredComponent,
+        targets: ReleaseTargets,
+        *,
+        since: float | None = None,
         finished_jobs: frozenset[ObjRef] = frozenset(),
     ) -> GateResult:
         return wait_healthy(

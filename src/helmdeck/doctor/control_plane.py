@@ -53,8 +53,7 @@ def check_control_plane(leases: Iterable[Mapping[str, Any]], now: datetime | Non
                     "control-plane",
                     None,
                     f"Lease kube-system/{name}",
-                    f"{name} has not renewed its leader lease for {age:.0f}s: it is not running, so "
-                    f"{consequence}",
+                    f"{name} has not renewed its leader lease for {age:.0f}s: it is not running, so {consequence}",
                     f"start {name} again (on the helmdeck sandbox: helmdeck sandbox up restarts dead "
                     "components; elsewhere ask the cluster's administrator)",
                     {"component": name, "secondsSinceRenewal": round(age)},

@@ -32,6 +32,7 @@ from helmdeck.engine.refs import ChartRef, RepositoryCredentials
 from helmdeck.engine.remote import fetch_chart
 from helmdeck.engine.sdk_errors import chart_error
 from helmdeck.errors import ConfigError
+from helmdeck.spec.user_files import check_yaml_limits
 
 
 @dataclass(frozen=True)
@@ -169,10 +170,43 @@ def _dependencies(metadata: Mapping[str, Any], loaded: list[dict[str, Any]]) -> 
     return tuple(result)
 
 
+def chart_values_text(chart: Path) -> str:
+    """values.yaml of a chart directory or archive ("" when absent or unreadable)."""
+    try:
+        if chart.is_dir():
+            file = chart / "values.yaml"
+            return file.read_text(encoding="utf-8") if file.is_file() else ""
+        with tarfile.open(chart, "r:*") as archive:
+            return _archive_values_text(archive)
+    except (OSError, tarfile.TarError, UnicodeDecodeError):
+        return ""
+
+
+def _archive_values_text(archive: tarfile.TarFile) -> str:
+    for member in archive.getmembers():
+        parts = member.name.split("/")
+        if len(parts) == 2 and parts[1] == "values.yaml" and member.isfile():
+            handle = archive.extractfile(member)
+            return handle.read().decode("utf-8") if handle else ""
+    return ""
+
+
+def _check_values_depth(archive: bytes, path: Path) -> None:
+    """Helm hands a chart's values back through a recursive decoder: values.yaml nested thousands
+    of levels deep would end in a RecursionError instead of an error naming the file."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            text = _archive_values_text(tar)
+    except (OSError, tarfile.TarError, UnicodeDecodeError):
+        return
+    check_yaml_limits(text, f"{path}/values.yaml" if path.is_dir() else f"{path}:values.yaml")
+
+
 def _load_local(ref: ChartRef, path: Path) -> LoadedChart:
     try:
         with helm_python.Chart.load(path) as chart, tempfile.TemporaryDirectory(prefix="helmdeck-") as tmp:
             archive = Path(chart.save(tmp)).read_bytes()
+            _check_values_depth(archive, path)
             metadata = chart.metadata
             loaded_deps = chart.dependencies
             values = chart.values

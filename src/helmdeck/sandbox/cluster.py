@@ -286,6 +286,9 @@ class Sandbox:
     def client(self) -> Any:
         from lightkube import Client, KubeConfig
 
+        from helmdeck.cluster.decoding import prepare_decoding
+
+        prepare_decoding()
         return Client(KubeConfig.from_file(str(self.kubeconfig)), field_manager="helmdeck-sandbox")
 
     def _wait_api(self, timeout: float) -> None:

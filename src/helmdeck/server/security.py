@@ -120,7 +120,8 @@ async def csrf_ok(request: Request, expected: str) -> bool:
 class TooManyFailures(HTTPException):
     def __init__(self, retry_after: float) -> None:
         super().__init__(
-            429, "too many failed sign-ins from this address; try again later",
+            429,
+            "too many failed sign-ins from this address; try again later",
             headers={"Retry-After": str(int(retry_after + 0.999))},
         )
 

@@ -122,7 +122,12 @@ async def login(request: Request) -> Response:
     wait = limiter.retry_after(client)
     if wait is not None:
         refused = page(
-            request, "login.html", None, 429, error="Too many failed sign-ins: wait a minute.", next=next_path,
+            request,
+            "login.html",
+            None,
+            429,
+            error="Too many failed sign-ins: wait a minute.",
+            next=next_path,
             login_csrf=cookie,
         )
         refused.headers["Retry-After"] = str(int(wait + 0.999))

@@ -245,6 +245,21 @@ def _outside(platform: Platform) -> list[ConfigError]:
             resolved = path.resolve()
         except (OSError, RuntimeError):
             continue  # a symlink loop is reported where the path is read
+        if what == "chart" and resolved.is_relative_to(base) and resolved.is_dir():
+            # templates read any file of the chart (.Files.Get): a link inside it reaches as far
+            escaping = _link_out_of(resolved, base)
+            if escaping is not None:
+                link, target = escaping
+                out.append(
+                    ConfigError(
+                        f"chart {path} holds a symbolic link {link.relative_to(resolved)} to {target}, outside the "
+                        f"platform file's directory {base}",
+                        where=platform.where(key),
+                        fix=f"copy the file into the chart, or pass --allow-outside (or set {ALLOW_OUTSIDE_ENV}=1) "
+                        "if you trust this platform file",
+                    )
+                )
+            continue
         if not resolved.is_relative_to(base):
             out.append(
                 ConfigError(
@@ -255,6 +270,29 @@ def _outside(platform: Platform) -> list[ConfigError]:
                 )
             )
     return out
+
+
+MAX_CHART_ENTRIES = 20_000
+
+
+def _link_out_of(chart: Path, base: Path) -> tuple[Path, Path] | None:
+    """The first symbolic link under ``chart`` whose target lies outside ``base``, with that target."""
+    seen = 0
+    for root, dirs, files in os.walk(chart):
+        for name in (*dirs, *files):
+            seen += 1
+            if seen > MAX_CHART_ENTRIES:
+                return None  # Helm refuses charts this large with its own error
+            entry = Path(root) / name
+            if not entry.is_symlink():
+                continue
+            try:
+                target = entry.resolve()
+            except (OSError, RuntimeError):
+                continue  # a loop: Helm's loader reports it
+            if not target.is_relative_to(base):
+                return entry, target
+    return None
 
 
 def _secret_targets(platform: Platform) -> list[ConfigError]:

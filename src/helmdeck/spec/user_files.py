@@ -58,7 +58,10 @@ def check_yaml_limits(text: str, shown: str) -> None:
     """Refuse YAML that would be too deep, expand too far through aliases, or repeat a key.
 
     Uses the node graph only (libyaml's composer, no objects built), walked without recursion.
+    The depth is measured on the event stream first: libyaml's composer recurses once per level
+    and crashes the process on tens of thousands of nested brackets.
     """
+    _check_depth(text, shown)
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
@@ -109,6 +112,25 @@ def check_yaml_limits(text: str, shown: str) -> None:
                 where=f"{shown}:{node.start_mark.line + 1}",
                 fix="flatten the structure",
             )
+
+
+def _check_depth(text: str, shown: str) -> None:
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else 1
+                    raise ConfigError(
+                        f"{shown}: values nested more than {MAX_DEPTH} levels deep",
+                        where=f"{shown}:{line}",
+                        fix="flatten the structure",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # syntax errors are reported by the real parser, with its own wording and position
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

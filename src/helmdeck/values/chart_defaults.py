@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import tarfile
-from pathlib import Path
-
 import helm_python
 
+from helmdeck.engine.charts import chart_values_text
 from helmdeck.errors import ConfigError
 from helmdeck.spec.models import Component
+from helmdeck.spec.user_files import check_yaml_limits
 from helmdeck.spec.yaml_document import display_path
 from helmdeck.values.files import ValuesFile
-
-
-def _values_text(chart: Path) -> str:
-    """values.yaml of a chart directory or archive ("" when absent); only used for line numbers."""
-    try:
-        if chart.is_dir():
-            file = chart / "values.yaml"
-            return file.read_text(encoding="utf-8") if file.is_file() else ""
-        with tarfile.open(chart, "r:*") as archive:
-            for member in archive.getmembers():
-                parts = member.name.split("/")
-                if len(parts) == 2 and parts[1] == "values.yaml" and member.isfile():
-                    handle = archive.extractfile(member)
-                    return handle.read().decode("utf-8") if handle else ""
-    except (OSError, tarfile.TarError, UnicodeDecodeError):
-        pass
-    return ""
 
 
 def load_chart_defaults(component: Component) -> ValuesFile:
@@ -46,6 +28,9 @@ def load_chart_defaults(component: Component) -> ValuesFile:
             fix="run `helmdeck deps` to fetch remote charts first",
         )
     shown = display_path(chart)
+    text = chart_values_text(chart)
+    values_shown = f"{shown}/values.yaml" if chart.is_dir() else f"{shown}:values.yaml"
+    check_yaml_limits(text, values_shown)  # Helm's loader hands deep values back through a recursive decoder
     try:
         with helm_python.Chart.load(chart) as loaded:
             data = loaded.values
@@ -58,7 +43,7 @@ def load_chart_defaults(component: Component) -> ValuesFile:
     values_path = chart / "values.yaml" if chart.is_dir() else chart
     return ValuesFile(
         path=values_path,
-        text=_values_text(chart),
+        text=text,
         data=data,
-        shown_as=f"{shown}/values.yaml" if chart.is_dir() else f"{shown}:values.yaml",
+        shown_as=values_shown,
     )

@@ -332,8 +332,7 @@ def check_umbrella_input(platform: Platform, cli_sets: Sequence[str] = (), cli_f
                 )
             if head not in names:
                 raise ConfigError(
-                    f"--set {expression!r}: {head!r} is neither `global` nor a component of platform "
-                    f"{platform.name}",
+                    f"--set {expression!r}: {head!r} is neither `global` nor a component of platform {platform.name}",
                     where="--set",
                     fix=did_you_mean(head, names, "component"),
                 )
