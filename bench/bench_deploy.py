@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from bench.common import HELLO, bench_sandbox, helm_binary, run, summary, timed, write_platform
+from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
-from helmdeck.deploy.session import PlatformSession
 from helmdeck.plan.planner import make_plan
 from helmdeck.spec import load_platform
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from bench.common import helm_binary, mixed_components, run, summary, timed, write_platform
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.engine import charts
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import load_platform

@@ -31,8 +31,8 @@ import httpx
 import uvicorn
 
 from bench.common import HELLO, bench_sandbox, write_platform
+from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
-from helmdeck.deploy.session import PlatformSession
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.server.app import create_app
 from helmdeck.server.settings import ServerSettings

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.deploy.session import DesiredComponent, PlatformSession
-from helmdeck.errors import ClusterError, HelmdeckError
+from helmdeck.core.session import DesiredComponent, PlatformSession
+from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import check_platform
 from helmdeck.secrets.store import placeholder_secrets
 
@@ -50,28 +50,6 @@ def _error_finding(component: str, exc: HelmdeckError) -> dict[str, Any]:
         "message": exc.message,
         "fix": exc.fix,
     }
-
-
-def foreign_namespaces(session: PlatformSession) -> dict[str, str]:
-    """Namespaces the cluster says belong to other helmdeck platforms or instances."""
-    from lightkube import operators
-    from lightkube.core.exceptions import ApiError
-    from lightkube.resources.core_v1 import Namespace
-
-    from helmdeck.cluster.namespaces import PLATFORM_LABEL
-
-    out: dict[str, str] = {}
-    try:
-        namespaces = list(session.client.list(Namespace, labels={PLATFORM_LABEL: operators.exists()}))
-    except ApiError as exc:
-        raise ClusterError(
-            f"cannot list namespaces: {exc.status.message}", fix="use credentials that may list namespaces"
-        ) from exc
-    for ns in namespaces:
-        owner = (ns.metadata.labels or {}).get(PLATFORM_LABEL) if ns.metadata else None
-        if owner and owner != session.platform_id and ns.metadata and ns.metadata.name:
-            out[ns.metadata.name] = f"platform {owner}"
-    return out
 
 
 def validate_platform(

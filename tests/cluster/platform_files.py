@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.spec import parse_platform
 from tests.cluster.conftest import SandboxHandle
 

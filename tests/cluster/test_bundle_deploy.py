@@ -24,10 +24,10 @@ from helmdeck.bundle import (
     session_from_bundle,
     verify_bundle,
 )
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import platform_status
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import Outcome
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import platform_status
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.spec import load_platform
 from tests.cluster.conftest import SandboxHandle, examples_dir

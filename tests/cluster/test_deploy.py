@@ -18,10 +18,10 @@ from lightkube.core.exceptions import ApiError
 from lightkube.resources.core_v1 import PersistentVolumeClaim, Secret
 
 from helmdeck.cluster import describe
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import platform_status
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import Outcome
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import platform_status
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ClusterError

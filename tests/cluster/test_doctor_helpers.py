@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.doctor.findings import DoctorReport, Finding
 from helmdeck.engine.releases import Release
 from helmdeck.errors import HelmdeckError

@@ -13,7 +13,7 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ResourceQuota
 
 from helmdeck.cluster import ObjRef, apply_object, make_client, observe
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.doctor.findings import DoctorReport, Finding
 from helmdeck.doctor.live import diagnose_platform, explain_statuses
 from helmdeck.errors import HelmdeckError

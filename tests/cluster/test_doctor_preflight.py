@@ -20,8 +20,8 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import LimitRange, Namespace, ResourceQuota, Secret, ServiceAccount
 
 from helmdeck.cluster import apply_object, list_objects, make_client
+from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
-from helmdeck.deploy.session import PlatformSession
 from helmdeck.doctor.findings import PreflightFailed
 from helmdeck.doctor.preflight import check_before_deploy, run_preflight
 from tests.cluster.conftest import SandboxHandle, examples_dir

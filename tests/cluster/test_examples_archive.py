@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
-from helmdeck.deploy.session import PlatformSession
 from helmdeck.errors import HelmdeckError
 from helmdeck.spec import parse_platform
 from helmdeck.validation import validate_platform

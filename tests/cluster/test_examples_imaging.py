@@ -20,10 +20,10 @@ from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Namespace
 from lightkube.types import on_error_retry
 
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import platform_status
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import Outcome
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import platform_status
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.spec import parse_platform
 from tests.cluster.conftest import SandboxHandle, examples_dir

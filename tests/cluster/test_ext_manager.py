@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 from lightkube.resources.core_v1 import ConfigMap, Namespace
 
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import platform_status
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import Outcome
-from helmdeck.deploy.session import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL, PlatformSession
-from helmdeck.deploy.status import platform_status
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager, deployed_environment
 from helmdeck.extensions.preinstall import preinstall_extensions
+from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.spec import load_platform

@@ -96,10 +96,10 @@ def _upload(plat: Platform, name: str, templates: dict[str, str]) -> ExtensionMa
     ids=["namespace-from-globals", "cluster-role-by-parameter"],
 )
 def test_install_checks_what_the_parameters_render(
-    plat: Platform,
+    plat: Platform,  # noqa: F811
     templates: dict[str, str],
     parameters: dict[str, str],
-    refusal: str,  # noqa: F811
+    refusal: str,
 ) -> None:
     manager = _upload(plat, "sly", templates)  # the defaults pass the upload checks
     with pytest.raises(UploadRejected) as caught:

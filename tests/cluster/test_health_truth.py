@@ -18,10 +18,10 @@ import pytest
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.types import PatchType
 
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import platform_status
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import Outcome
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import platform_status
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore

@@ -16,10 +16,10 @@ from lightkube.resources.core_v1 import PersistentVolumeClaim
 
 from helmdeck.cluster import PlatformLock
 from helmdeck.cluster.namespaces import get_namespace
+from helmdeck.core.session import PlatformSession
 from helmdeck.deploy import undeploy as undeploy_module
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import DeployReport
-from helmdeck.deploy.session import PlatformSession
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine.releases import ReleaseStatus
 from tests.cluster.conftest import SandboxHandle

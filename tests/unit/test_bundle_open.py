@@ -93,7 +93,7 @@ def test_session_renders_from_the_extracted_bundle_only(
 
 def test_deploy_config_from_a_bundle_matches_the_source(tmp_path: Path) -> None:
     """Same charts and values: a platform deployed from its sources is unchanged when deployed from its bundle."""
-    from helmdeck.deploy.session import PlatformSession
+    from helmdeck.core.session import PlatformSession
 
     source = copy_example("dashboards", tmp_path)
     bundle = create_bundle(source / "platform.yaml", tmp_path / "dash.tgz", created=WHEN).path

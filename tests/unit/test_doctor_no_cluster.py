@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from helmdeck.cli import doctor_cmds
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.doctor import diagnose_platform, run_preflight
 
 CHART = Path(__file__).resolve().parents[1] / "cluster" / "charts" / "doctor" / "app"

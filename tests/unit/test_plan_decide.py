@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helmdeck.deploy.session import DIGEST_LABEL, DesiredComponent, PlatformSession
+from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.labels import DIGEST_LABEL
 from helmdeck.plan.planner import Action, decide, manifest_diff
 from helmdeck.secrets.redact import remember
 from helmdeck.secrets.store import placeholder_secrets

@@ -141,21 +141,10 @@ def test_secrets_rotate(app: typer.Typer, stores: dict[str, MemoryStore]) -> Non
         run(app, "secrets", "rotate", "nope", "-f", str(FIXTURE))
 
 
-def test_kubeconfig_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
-    first.write_text("{}")
-    second.write_text("{}")
-    monkeypatch.setenv("KUBECONFIG", f"{first}:{second}")
-    assert spec_cmds.kubeconfig_path(None) == first
-    assert spec_cmds.kubeconfig_path(second) == second
-    with pytest.raises(HelmdeckError, match="kubeconfig not found"):
-        spec_cmds.kubeconfig_path(tmp_path / "missing")
-
-
 def test_a_broken_kubeconfig_is_a_config_error(tmp_path: Path) -> None:
     from helmdeck.spec import load_platform
 
     broken = tmp_path / "kubeconfig"
     broken.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\n")
-    with pytest.raises(ConfigError, match="cannot use kubeconfig"):
+    with pytest.raises(HelmdeckError, match="the kubeconfig names no cluster"):
         spec_cmds.open_store(load_platform(FIXTURE), broken)

@@ -83,8 +83,8 @@ def web_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[WebPlatform
     import uvicorn
     from lightkube.resources.core_v1 import Namespace
 
+    from helmdeck.core.session import PlatformSession
     from helmdeck.deploy.executor import Deployer
-    from helmdeck.deploy.session import PlatformSession
     from helmdeck.server.app import create_app
     from helmdeck.server.settings import ServerSettings
     from helmdeck.spec import load_platform

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.bundle.manifest import ImageEntry
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.engine import render
 from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Catalog

@@ -22,7 +22,7 @@ from helmdeck.bundle.manifest import MANIFEST_FILE, PROVIDED_DIR, BundleManifest
 from helmdeck.bundle.offline import write_offline_values
 from helmdeck.bundle.tarball import ArchiveUnreadable, extract
 from helmdeck.bundle.verify import verify_bundle
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.errors import ConfigError
 from helmdeck.spec import Platform, load_platform
 

@@ -27,10 +27,10 @@ from helmdeck.cli.options import (
 )
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.cli.progress import live_progress
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import PlatformStatus, platform_status
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import DeployReport, Outcome
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import PlatformStatus, platform_status
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.doctor import PreflightFailed
 from helmdeck.extensions.preinstall import preinstall_extensions

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from helmdeck.cli.options import Context, Env, Kubeconfig, Output, PlatformFile, SetOpt, ValuesOpt
 from helmdeck.cli.output import OutputFormat, console, emit_json
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 from helmdeck.doctor.findings import SEVERITIES, DoctorReport
 from helmdeck.doctor.live import diagnose_platform
 from helmdeck.doctor.preflight import run_preflight

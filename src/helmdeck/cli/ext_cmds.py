@@ -12,8 +12,8 @@ from rich.table import Table
 from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.cli.progress import live_progress
+from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.deploy.report import Outcome
-from helmdeck.deploy.session import PlatformSession, with_instance
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.manager import ExtensionManager, ExtensionReport, deployed_environment

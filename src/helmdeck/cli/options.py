@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from helmdeck.cli.output import OutputFormat
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.session import PlatformSession
 
 PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
 Env = Annotated[str | None, typer.Option("-e", "--env", help="Environment (values overlays) to use.")]

@@ -11,11 +11,12 @@ from rich.table import Table
 
 from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt, open_session
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cluster.namespaces import foreign_namespaces
 from helmdeck.engine import build_dependencies, dependency_status
 from helmdeck.errors import ConfigError
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import DEFAULT_FILE, load_platform
-from helmdeck.validation import foreign_namespaces, validate_platform
+from helmdeck.validation import validate_platform
 
 Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 
@@ -44,7 +45,7 @@ def validate_command(
     belong to other platforms or instances are errors too. Exit code 1 when there are errors.
     """
     session = open_session(file, env, kubeconfig, None, values, set_, instance=instance)
-    foreign = foreign_namespaces(session) if kubeconfig else None
+    foreign = foreign_namespaces(session.client, session.platform_id) if kubeconfig else None
     report = validate_platform(session, foreign_namespaces=foreign)
     if output is OutputFormat.json:
         emit_json(report.as_dict())

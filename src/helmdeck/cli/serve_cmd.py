@@ -10,7 +10,7 @@ from rich.table import Table
 
 from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
-from helmdeck.deploy.session import with_instance
+from helmdeck.core.session import with_instance
 from helmdeck.extensions.state import default_state_dir
 from helmdeck.server.auth import TokenStore
 from helmdeck.spec import DEFAULT_FILE, Platform, load_platform

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -150,42 +149,12 @@ secrets_app = typer.Typer(
 )
 
 
-def kubeconfig_path(given: Path | None) -> Path:
-    """--kubeconfig, else the first file in $KUBECONFIG, else ~/.kube/config."""
-    if given is not None:
-        path = given
-    elif os.environ.get("KUBECONFIG"):
-        path = Path(os.environ["KUBECONFIG"].split(os.pathsep)[0])
-    else:
-        path = Path.home() / ".kube" / "config"
-    path = path.expanduser()
-    if not path.is_file():
-        raise ConfigError(
-            f"kubeconfig not found: {path}",
-            where=str(path),
-            fix="pass --kubeconfig PATH or set KUBECONFIG (`helmdeck sandbox kubeconfig` prints the sandbox's)",
-        )
-    return path
-
-
 def open_store(platform: Platform, kubeconfig: Path | None) -> SecretStore:
     """The platform's in-cluster secret store (tests replace this function)."""
-    from lightkube import Client, KubeConfig
-    from lightkube import ConfigError as KubeConfigError
-
-    from helmdeck.cluster.decoding import prepare_decoding
+    from helmdeck.cluster import make_client
     from helmdeck.secrets.kube_store import KubeSecretStore
 
-    prepare_decoding()
-    path = kubeconfig_path(kubeconfig)
-    try:
-        client = Client(KubeConfig.from_file(path), field_manager="helmdeck")
-    except (KubeConfigError, OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"cannot use kubeconfig {path}: {exc}",
-            where=str(path),
-            fix="check the file (kubectl --kubeconfig PATH config view)",
-        ) from None
+    client = make_client(str(kubeconfig) if kubeconfig else None, check=False)
     return KubeSecretStore(platform, client)
 
 

@@ -17,9 +17,8 @@ from lightkube.generic_resource import GenericGlobalResource
 from helmdeck.cluster.client import translate_errors
 from helmdeck.cluster.kinds import KindInfo, list_objects, resource_class
 from helmdeck.errors import ClusterError
+from helmdeck.labels import MANAGED_BY_LABEL, PLATFORM_LABEL
 
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-PLATFORM_LABEL = "helmdeck.dev/platform"
 _NAMESPACE = KindInfo("v1", "Namespace", "namespaces", False)
 
 # What keeps a namespace from being "empty": workloads, their pods, claims, and Helm releases.
@@ -151,3 +150,20 @@ def delete_namespace_if_empty(
     if wait > 0:
         _wait_gone(client, name, wait)
     return NamespaceRemoval(name, True, "deleted")
+
+
+def foreign_namespaces(client: lightkube.Client, platform_id: str) -> dict[str, str]:
+    """Namespaces the cluster says belong to other helmdeck platforms or instances (name -> owner)."""
+    from lightkube import operators
+
+    with translate_errors(client, "list namespaces"):
+        namespaces = list(
+            client.list(cast(Any, resource_class(_NAMESPACE)), labels={PLATFORM_LABEL: operators.exists()})
+        )
+    out: dict[str, str] = {}
+    for ns in namespaces:
+        metadata = ns.get("metadata") or {}
+        owner = (metadata.get("labels") or {}).get(PLATFORM_LABEL)
+        if owner and owner != platform_id and metadata.get("name"):
+            out[metadata["name"]] = f"platform {owner}"
+    return out

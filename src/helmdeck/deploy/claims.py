@@ -31,10 +31,10 @@ from lightkube.types import PatchType
 
 from helmdeck.cluster.client import translate_errors
 from helmdeck.cluster.namespaces import get_namespace, is_managed
-from helmdeck.deploy.session import COMPONENT_LABEL, PLATFORM_LABEL
 from helmdeck.engine.port import HelmEngine
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.engine.storage import decode_release_data, encode_release_data
+from helmdeck.labels import COMPONENT_LABEL, PLATFORM_LABEL
 from helmdeck.manifests.parse import parse_manifest_stream, split_documents
 
 KEEP_ANNOTATION = "helm.sh/resource-policy"

@@ -9,10 +9,9 @@ touches it.
 
 from __future__ import annotations
 
-import getpass
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from lightkube.core.exceptions import ApiError
@@ -20,12 +19,13 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Secret
 
 from helmdeck.cluster import ObjRef, PlatformLock, ensure_namespaces, wait_healthy
-from helmdeck.cluster.watch import GateResult, ObjectStatus
+from helmdeck.cluster.watch import GateResult
+from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
+from helmdeck.core.session import DesiredComponent, PlatformSession
+from helmdeck.core.status import platform_status
+from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.deploy.dag import TaskState, run_dag
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
-from helmdeck.deploy.session import DesiredComponent, PlatformSession
-from helmdeck.deploy.status import platform_status
-from helmdeck.deploy.targets import ReleaseTargets, release_targets
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -33,22 +33,6 @@ from helmdeck.plan.drift import ComponentDrift, platform_drift
 from helmdeck.plan.planner import Action, decide
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
-
-#: (component, state, detail) for live progress
-Progress = Callable[[str, str, str], None]
-
-
-def _noop(_name: str, _state: str, _detail: str) -> None:
-    return None
-
-
-def describe_waiting(statuses: Sequence[ObjectStatus]) -> str:
-    waiting = [s for s in statuses if s.health.state != "ready"]
-    if not waiting:
-        return "all objects ready"
-    first = waiting[0]
-    more = f" (+{len(waiting) - 1} more)" if len(waiting) > 1 else ""
-    return f"{first.ref.kind}/{first.ref.name}: {first.health.reason}{more}"
 
 
 class Deployer:
@@ -67,7 +51,7 @@ class Deployer:
         self.session = session
         self.only = list(only)
         self.parallel = parallel
-        self.progress = progress or _noop
+        self.progress = progress or no_progress
         self.cancel = cancel or threading.Event()
         self.failure_grace = failure_grace
         self.operation = operation
@@ -419,7 +403,7 @@ class Deployer:
             environment=s.environment,
             spec_digest=digest,
             operation=self.operation,
-            user=_user(),
+            user=current_user(),
             components=comps,
             result="succeeded" if report.ok else "failed",
             message="; ".join(
@@ -428,10 +412,3 @@ class Deployer:
             ),
         )
         return RevisionStore(s.client, s.admin_namespace, s.platform_id).record(rev)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

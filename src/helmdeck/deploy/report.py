@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from helmdeck.core.status import UNHEALTHY
+
 
 class Outcome(enum.StrEnum):
     installed = "installed"
@@ -14,9 +16,6 @@ class Outcome(enum.StrEnum):
     failed = "failed"
     skipped = "skipped"
     removed = "removed"
-
-
-UNHEALTHY = frozenset({"failed", "progressing"})
 
 
 @dataclass

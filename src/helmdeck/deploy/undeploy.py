@@ -24,12 +24,13 @@ from lightkube.resources.core_v1 import PersistentVolumeClaim, Pod, Secret
 from helmdeck.cluster import PlatformLock, delete_namespace_if_empty
 from helmdeck.cluster.lease import lease_name
 from helmdeck.cluster.namespaces import get_namespace
+from helmdeck.core.progress import Progress, no_progress
+from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.claims import Claim, ReleaseClaims, platform_claims, protect, release_claims
 from helmdeck.deploy.dag import reverse_order, run_dag
-from helmdeck.deploy.executor import Progress, _noop
-from helmdeck.deploy.session import EXTENSION_LABEL, PlatformSession
 from helmdeck.engine.releases import Release
 from helmdeck.errors import HelmdeckError
+from helmdeck.labels import EXTENSION_LABEL
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.secrets.redact import known_redactor
 
@@ -115,7 +116,7 @@ class Undeployer:
         self.purge_data = purge_data
         self.confirm = confirm
         self.parallel = parallel
-        self.progress = progress or _noop
+        self.progress = progress or no_progress
         self.timeout = timeout
 
     def run(self) -> UndeployReport:

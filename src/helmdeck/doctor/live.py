@@ -37,8 +37,8 @@ from helmdeck.cluster import (
 from helmdeck.cluster.kinds import normalize
 from helmdeck.cluster.pods import ContainerSummary, LogTail, PodSummary
 from helmdeck.cluster.readiness import is_workload
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import StoredRelease, latest_releases
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import StoredRelease, latest_releases
 from helmdeck.doctor.capacity import GPU_RESOURCES
 from helmdeck.doctor.findings import DoctorReport, Finding, Severity
 from helmdeck.doctor.ingress import default_ingress_class, is_ingress, route_conflicts, routes_of

@@ -18,7 +18,8 @@ import lightkube
 from lightkube.resources.authentication_v1 import SelfSubjectReview
 
 from helmdeck.cluster import KindInfo, ObjRef, ServerVersion, get_object, kind_info, list_objects, server_version
-from helmdeck.deploy.session import DesiredComponent, PlatformSession
+from helmdeck.cluster.namespaces import foreign_namespaces
+from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.doctor.capacity import check_capacity
 from helmdeck.doctor.control_plane import check_control_plane
 from helmdeck.doctor.custom_kinds import check_custom_kinds, crd_served_versions, platform_crds
@@ -34,7 +35,6 @@ from helmdeck.doctor.storage import check_storage
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import PlacedObject, inventory, is_builtin
 from helmdeck.secrets.store import placeholder_secrets
-from helmdeck.validation import foreign_namespaces
 
 T = TypeVar("T")
 
@@ -275,7 +275,12 @@ def _check_cluster(run: _Run, view: PlatformView) -> None:
 
     report.checks.append("namespace-owners")
     nothing: dict[str, str] = {}
-    foreign = run.fact("list namespaces", lambda: foreign_namespaces(run.session), nothing, "namespace owner checks")
+    foreign = run.fact(
+        "list namespaces",
+        lambda: foreign_namespaces(run.session.client, run.session.platform_id),
+        nothing,
+        "namespace owner checks",
+    )
     for name in platform.all_namespaces():
         if name in foreign:
             report.add(

@@ -31,9 +31,10 @@ from lightkube.core.exceptions import ApiError
 from lightkube.resources.core_v1 import Node
 
 from helmdeck.cluster import PlatformLock, ensure_namespaces
-from helmdeck.deploy.executor import Deployer, Progress
+from helmdeck.core.progress import Progress
+from helmdeck.core.session import DesiredComponent, PlatformSession, config_digest
+from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
-from helmdeck.deploy.session import EXTENSION_LABEL, DesiredComponent, PlatformSession, config_digest
 from helmdeck.engine import render
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ClusterError, ConfigError, HelmdeckError
@@ -42,6 +43,7 @@ from helmdeck.extensions.parameters import PARAMETERS_KEY, check_parameters, sec
 from helmdeck.extensions.requirements import Requirement
 from helmdeck.extensions.shared_values import shared_values
 from helmdeck.extensions.upload import UploadPolicy, check_install
+from helmdeck.labels import EXTENSION_LABEL
 from helmdeck.secrets.redact import known_redactor, remember
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -49,7 +51,7 @@ MAX_RELEASE_NAME = 53
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def _noop(_name: str, _state: str, _detail: str) -> None:
+def no_progress(_name: str, _state: str, _detail: str) -> None:
     return None
 
 
@@ -157,7 +159,7 @@ class ExtensionManager:
     ) -> None:
         self.session = session
         self.catalog = catalog
-        self.progress = progress or _noop
+        self.progress = progress or no_progress
         self.cancel = cancel or threading.Event()
         self.failure_grace = failure_grace
         self.timeout = timeout

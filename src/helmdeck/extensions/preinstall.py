@@ -3,8 +3,8 @@ platform's own components are healthy, unless already there."""
 
 from __future__ import annotations
 
-from helmdeck.deploy.executor import Progress
-from helmdeck.deploy.session import PlatformSession
+from helmdeck.core.progress import Progress
+from helmdeck.core.session import PlatformSession
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager, ExtensionReport
 from helmdeck.extensions.state import default_state_dir, upload_dir

@@ -17,8 +17,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from helmdeck.cluster import ObjRef, list_objects
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import latest_releases
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import latest_releases
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import parse_manifest_stream
 from helmdeck.secrets.redact import known_redactor

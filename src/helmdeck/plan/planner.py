@@ -18,9 +18,10 @@ from typing import Any
 
 import yaml
 
-from helmdeck.deploy.session import DIGEST_LABEL, EXTENSION_LABEL, DesiredComponent, PlatformSession
+from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import HelmdeckError
+from helmdeck.labels import DIGEST_LABEL, EXTENSION_LABEL
 from helmdeck.manifests import parse_manifest_stream
 from helmdeck.plan.drift import platform_drift
 from helmdeck.secrets.redact import known_redactor, remember

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.cluster import PlatformLock, ensure_namespaces, wait_healthy
-from helmdeck.deploy.executor import Progress, _noop, _user, describe_waiting
-from helmdeck.deploy.report import UNHEALTHY
-from helmdeck.deploy.session import PlatformSession
-from helmdeck.deploy.status import platform_status
-from helmdeck.deploy.targets import release_targets
+from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.status import UNHEALTHY, platform_status
+from helmdeck.core.targets import release_targets
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
@@ -82,7 +81,7 @@ def rollback_plan(session: PlatformSession, target: PlatformRevision) -> list[Ro
 def rollback_platform(
     session: PlatformSession, revision: int | None = None, *, progress: Progress | None = None
 ) -> RollbackReport:
-    progress = progress or _noop
+    progress = progress or no_progress
     start = time.monotonic()
     client = session.client
     store = RevisionStore(client, session.admin_namespace, session.platform_id)
@@ -130,7 +129,7 @@ def rollback_platform(
             environment=target.environment,
             spec_digest=target.spec_digest,
             operation=f"rollback to {target.revision}",
-            user=_user(),
+            user=current_user(),
             result="succeeded" if report.ok else "failed",
             message="; ".join(
                 [f"{s.component}: {s.detail}" for s in report.steps if s.action == "failed"]

@@ -21,10 +21,7 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Secret
 
 from helmdeck.errors import ClusterError
-
-KIND_LABEL = "helmdeck.dev/kind"
-PLATFORM_LABEL = "helmdeck.dev/platform"
-REVISION_LABEL = "helmdeck.dev/revision"
+from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL
 
 
 @dataclass

@@ -20,11 +20,11 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace, Secret
 
 from helmdeck.errors import ClusterError
+from helmdeck.labels import PLATFORM_LABEL
 from helmdeck.secrets.store import SecretStore, StoreConflict, StoredSecret
 from helmdeck.spec.platform import Platform
 
 META_ANNOTATION = "helmdeck.dev/secrets"
-PLATFORM_LABEL = "helmdeck.dev/platform"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "helmdeck"}
 FIELD_MANAGER = "helmdeck"
 

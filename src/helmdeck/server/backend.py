@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from helmdeck.deploy.session import PlatformSession, with_instance
-from helmdeck.deploy.status import platform_status
+from helmdeck.core.session import PlatformSession, with_instance
+from helmdeck.core.status import platform_status
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager, deployed_environment, installed_extensions

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,22 +15,18 @@ from typing import Any
 import lightkube
 
 from helmdeck.cluster import make_client
+from helmdeck.cluster.client import resolve_kubeconfig
 from helmdeck.engine import LoadedChart, RenderedRelease, engine_for, load_chart, render
 from helmdeck.engine.port import HelmEngine
 from helmdeck.engine.releases import Release
-from helmdeck.errors import ClusterError, ConfigError
+from helmdeck.errors import ConfigError
+from helmdeck.labels import COMPONENT_LABEL, DIGEST_LABEL, ENV_LABEL, PLATFORM_LABEL
 from helmdeck.secrets.kube_store import KubeSecretStore
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.names import INSTANCE
 from helmdeck.values import compute_values
 from helmdeck.values.layers import check_umbrella_input
-
-PLATFORM_LABEL = "helmdeck.dev/platform"
-COMPONENT_LABEL = "helmdeck.dev/component"
-DIGEST_LABEL = "helmdeck.dev/config-digest"
-ENV_LABEL = "helmdeck.dev/environment"
-EXTENSION_LABEL = "helmdeck.dev/extension"
 
 
 @dataclass
@@ -73,22 +68,6 @@ def with_instance(platform: Platform, instance: str) -> Platform:
     return platform
 
 
-def resolve_kubeconfig(kubeconfig: str | None) -> str:
-    """The kubeconfig file to use: the flag, then the first existing KUBECONFIG entry, then ~/.kube/config."""
-    if kubeconfig:
-        return kubeconfig
-    for entry in os.environ.get("KUBECONFIG", "").split(os.pathsep):
-        if entry and Path(entry).exists():
-            return entry
-    default = Path.home() / ".kube" / "config"
-    if default.exists():
-        return str(default)
-    raise ClusterError(
-        "no kubeconfig found",
-        fix="pass --kubeconfig, set KUBECONFIG, or start a sandbox with 'helmdeck sandbox up'",
-    )
-
-
 class PlatformSession:
     """The platform file plus a cluster connection; everything is computed on first use."""
 
@@ -103,7 +82,10 @@ class PlatformSession:
         cli_sets: Sequence[str] = (),
         platform: Platform | None = None,
         instance: str | None = None,
+        client: lightkube.Client | None = None,
+        engine: HelmEngine | None = None,
     ) -> None:
+        """``client`` and ``engine`` replace the ones made from the kubeconfig (tests pass fakes)."""
         self.platform = platform or load_platform(platform_file)
         if instance is not None:
             self.platform = with_instance(self.platform, instance)
@@ -117,6 +99,10 @@ class PlatformSession:
         # before anything touches the cluster: a typo in a --set is no reason to connect
         check_umbrella_input(self.platform, self.cli_sets, self.cli_files)
         self._secrets: dict[str, str] | None = None
+        if client is not None:
+            self.client = client
+        if engine is not None:
+            self.engine = engine
 
     # -- identity -------------------------------------------------------------------------------
     @property
@@ -130,8 +116,10 @@ class PlatformSession:
 
     # -- cluster ----------------------------------------------------------------------------------
     @cached_property
-    def kubeconfig(self) -> str:
-        return resolve_kubeconfig(self._kubeconfig)
+    def kubeconfig(self) -> str | None:
+        """The kubeconfig file in use; None with in-cluster credentials."""
+        path = resolve_kubeconfig(self._kubeconfig)
+        return str(path) if path is not None else None
 
     @cached_property
     def client(self) -> lightkube.Client:

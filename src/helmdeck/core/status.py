@@ -17,9 +17,13 @@ from lightkube.resources.core_v1 import Secret
 
 from helmdeck.cluster import ObjRef, observe
 from helmdeck.cluster.watch import ObjectStatus
-from helmdeck.deploy.session import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL, PlatformSession
-from helmdeck.deploy.targets import ReleaseTargets, release_targets
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.engine.storage import decode_release_data
+from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
+
+#: health states that mean a component is not (yet) what it should be
+UNHEALTHY = frozenset({"failed", "progressing"})
 
 
 @dataclass

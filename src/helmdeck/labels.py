@@ -1,0 +1,11 @@
+"""The labels by which helmdeck marks what it owns in a cluster. Every layer reads them (the
+cluster port finds a platform's namespaces by them), so they live below all of them."""
+
+PLATFORM_LABEL = "helmdeck.dev/platform"
+COMPONENT_LABEL = "helmdeck.dev/component"
+DIGEST_LABEL = "helmdeck.dev/config-digest"
+ENV_LABEL = "helmdeck.dev/environment"
+EXTENSION_LABEL = "helmdeck.dev/extension"
+KIND_LABEL = "helmdeck.dev/kind"
+REVISION_LABEL = "helmdeck.dev/revision"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
