@@ -3,7 +3,8 @@
 Objects are handled as dicts (the API's shape), so any kind, custom ones included, works the same.
 """
 
-from helmdeck.cluster.client import ServerVersion, make_async_client, make_client, server_version
+from helmdeck.cluster.client import KubeClient, ServerVersion, make_async_client, make_client, server_version
+from helmdeck.cluster.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthorized
 from helmdeck.cluster.events import EventSummary, recent_events, summarize_events
 from helmdeck.cluster.failures import FailureReport, diagnose
 from helmdeck.cluster.kinds import (
@@ -28,20 +29,27 @@ from helmdeck.cluster.readiness import Health, health
 from helmdeck.cluster.watch import GateResult, ObjectStatus, observe, wait_healthy
 
 __all__ = [
+    "Conflict",
     "EventSummary",
     "FailureReport",
+    "Forbidden",
     "GateResult",
+    "Gone",
     "Health",
+    "Invalid",
     "KindInfo",
+    "KubeClient",
     "LeaseInfo",
     "LogTail",
     "NamespaceRemoval",
     "NamespaceState",
+    "NotFound",
     "ObjRef",
     "ObjectStatus",
     "PlatformLock",
     "PodSummary",
     "ServerVersion",
+    "Unauthorized",
     "apply_object",
     "default_holder",
     "delete_namespace_if_empty",

@@ -18,6 +18,7 @@ from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import SingleConfig
 
 from helmdeck.cluster.decoding import prepare_decoding
+from helmdeck.cluster.errors import BY_STATUS, Forbidden, Unauthorized
 from helmdeck.errors import ClusterError
 
 FIELD_MANAGER = "helmdeck"
@@ -112,6 +113,10 @@ def load_config(kubeconfig: str | None, context: str | None = None) -> SingleCon
         ) from err
     assert config is not None
     return config
+
+
+#: the client handle services pass around; only this package calls methods on it
+KubeClient = lightkube.Client
 
 
 def make_client(
@@ -218,12 +223,12 @@ def server_version(client: lightkube.Client) -> ServerVersion:
 
 def _auth_error(client: lightkube.Client | lightkube.AsyncClient, code: int, message: str, action: str) -> ClusterError:
     if code == 401:
-        return ClusterError(
+        return Unauthorized(
             f"the cluster rejected the credentials while trying to {action}",
             where=describe_target(client),
             fix="refresh the credentials in the kubeconfig (expired token or certificate?)",
         )
-    return ClusterError(
+    return Forbidden(
         f"permission denied to {action}: {message}",
         where=describe_target(client),
         fix="ask a cluster admin for RBAC permission, or use a context that has it",
@@ -250,7 +255,7 @@ def api_error(
         422: "the object is invalid for this cluster; fix the manifest or values",
         429: "the API server is overloaded; retry later",
     }
-    return ClusterError(
+    return BY_STATUS.get(code, ClusterError)(
         f"could not {action}: {message}",
         where=where or describe_target(client),
         fix=fixes.get(code, "see the message from the API server"),
