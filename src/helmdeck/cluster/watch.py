@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 import httpx2
 import lightkube
@@ -317,6 +317,27 @@ class GateEvaluator:
 
 
 UpdateCallback = Callable[[Sequence[ObjectStatus]], None]
+
+
+class HealthGate(Protocol):
+    """The shape of :func:`wait_healthy`, so a session can be given another gate (an in-memory fake)."""
+
+    def __call__(
+        self,
+        client: lightkube.Client,
+        objects: Sequence[ObjRef],
+        timeout: float,
+        on_update: UpdateCallback | None = None,
+        *,
+        failure_grace: float = 10.0,
+        require_lb_address: bool = False,
+        cancel: threading.Event | None = None,
+        explain: bool = True,
+        max_reports: int = 5,
+        tick: float = 0.5,
+        finished_jobs: Iterable[ObjRef] = (),
+        since: float | None = None,
+    ) -> GateResult: ...
 
 
 def _signature(statuses: Sequence[ObjectStatus]) -> tuple[tuple[ObjRef, str, str], ...]:

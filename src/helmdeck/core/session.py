@@ -16,6 +16,7 @@ import lightkube
 
 from helmdeck.cluster import make_client
 from helmdeck.cluster.client import resolve_kubeconfig
+from helmdeck.cluster.watch import HealthGate, wait_healthy
 from helmdeck.engine import LoadedChart, RenderedRelease, engine_for, load_chart, render
 from helmdeck.engine.port import HelmEngine
 from helmdeck.engine.releases import Release
@@ -84,8 +85,10 @@ class PlatformSession:
         instance: str | None = None,
         client: lightkube.Client | None = None,
         engine: HelmEngine | None = None,
+        health_gate: HealthGate | None = None,
     ) -> None:
-        """``client`` and ``engine`` replace the ones made from the kubeconfig (tests pass fakes)."""
+        """``client``, ``engine`` and ``health_gate`` replace the ones made from the kubeconfig
+        (tests pass in-memory fakes)."""
         self.platform = platform or load_platform(platform_file)
         if instance is not None:
             self.platform = with_instance(self.platform, instance)
@@ -103,6 +106,8 @@ class PlatformSession:
             self.client = client
         if engine is not None:
             self.engine = engine
+        #: blocks until a component's objects are healthy or failed; the cluster's watch-based gate
+        self.wait_healthy: HealthGate = health_gate or wait_healthy
 
     # -- identity -------------------------------------------------------------------------------
     @property

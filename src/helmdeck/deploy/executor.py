@@ -18,7 +18,7 @@ from lightkube.core.exceptions import ApiError
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Secret
 
-from helmdeck.cluster import ObjRef, PlatformLock, ensure_namespaces, wait_healthy
+from helmdeck.cluster import ObjRef
 from helmdeck.cluster.watch import GateResult
 from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
 from helmdeck.core.session import DesiredComponent, PlatformSession
@@ -31,6 +31,7 @@ from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.plan.drift import ComponentDrift, platform_drift
 from helmdeck.plan.planner import Action, decide
+from helmdeck.revisions.operation import PlatformOperation, platform_operation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
 
@@ -57,6 +58,8 @@ class Deployer:
         self.operation = operation
         self.preflight = preflight
         self.drift: dict[str, ComponentDrift] = {}
+        #: the operation run() holds; extensions drive deploy_component inside their own
+        self.op: PlatformOperation | None = None
         unknown = [n for n in self.only if n not in session.platform.component_names]
         if unknown:
             raise ConfigError(
@@ -74,13 +77,10 @@ class Deployer:
             self.progress("*", "preflight", "checking the platform against the cluster")
             check_before_deploy(s).raise_for_errors()
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
-        ensure_namespaces(s.client, [s.admin_namespace], s.platform_id)
-        lock = PlatformLock(s.client, s.admin_namespace, s.platform_id)
-        lock.acquire()
-        try:
-            if lock.took_over_from is not None:
-                report.took_over_from = lock.took_over_from.holder
-            ensure_namespaces(s.client, s.platform.all_namespaces(), s.platform_id)
+        with platform_operation(s, namespaces=s.platform.all_namespaces(), cancel=self.cancel) as op:
+            self.op = op
+            if op.took_over_from is not None:
+                report.took_over_from = op.took_over_from.holder
             self._copy_pull_secret()
             self.progress("*", "preparing", "secrets and rendering")
             desired = s.desired(create_secrets=True)
@@ -133,8 +133,6 @@ class Deployer:
                 report.components.extend(self._remove_dropped(live, desired))
             self.check_platform_health(report)
             report.platform_revision = self.record_revision(report).revision
-        finally:
-            lock.release()
         report.seconds = time.monotonic() - start
         return report
 
@@ -142,6 +140,8 @@ class Deployer:
     def deploy_component(self, d: DesiredComponent, live: Release | None) -> ComponentResult:
         """Install or upgrade one component, gate it on health, undo it if the gate fails (the
         caller holds the platform lock)."""
+        if self.op is not None:
+            self.op.check()  # a lost lease: another operator may be changing this platform now
         eng = self.session.engine
         start = time.monotonic()
         started_at = time.time()  # the gate trusts only Job events from this deploy on
@@ -246,7 +246,7 @@ class Deployer:
         since: float | None = None,
         finished_jobs: frozenset[ObjRef] = frozenset(),
     ) -> GateResult:
-        return wait_healthy(
+        return self.session.wait_healthy(
             self.session.client,
             list(targets.objects),
             d.timeout,
@@ -411,4 +411,6 @@ class Deployer:
                 + [f"{name}: {h['health']} ({h['reason']})" for name, h in report.unhealthy().items()]
             ),
         )
+        if self.op is not None:
+            return self.op.record(rev)
         return RevisionStore(s.client, s.admin_namespace, s.platform_id).record(rev)

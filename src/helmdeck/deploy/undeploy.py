@@ -21,7 +21,7 @@ from lightkube.core.exceptions import ApiError
 from lightkube.resources.coordination_v1 import Lease
 from lightkube.resources.core_v1 import PersistentVolumeClaim, Pod, Secret
 
-from helmdeck.cluster import PlatformLock, delete_namespace_if_empty
+from helmdeck.cluster import delete_namespace_if_empty
 from helmdeck.cluster.lease import lease_name
 from helmdeck.cluster.namespaces import get_namespace
 from helmdeck.core.progress import Progress, no_progress
@@ -31,6 +31,7 @@ from helmdeck.deploy.dag import reverse_order, run_dag
 from helmdeck.engine.releases import Release
 from helmdeck.errors import HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
+from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.secrets.redact import known_redactor
 
@@ -131,15 +132,13 @@ class Undeployer:
         admin = get_namespace(s.client, s.admin_namespace)
         # no admin namespace (or one being deleted): nothing of this platform can be locked or left
         usable = admin is not None and (admin.get("status") or {}).get("phase") != "Terminating"
-        lock = PlatformLock(s.client, s.admin_namespace, s.platform_id) if usable else None
-        if lock is not None:
-            lock.acquire()
-        try:
+        with platform_operation(s, locked=usable) as op:
             live = s.live_releases()
             owned = [release_claims(s.engine, name, rel) for name, rel in live.items()]
             for release in owned:
                 # before anything is removed: Helm deletes every object of a release it uninstalls
                 protect(s.client, s.platform_id, live[release.component].name, release)
+            op.check()
             report.releases = self._remove_releases(live)
             self._wait_pods_gone({rel.namespace for rel in live.values()})
             if self.purge_data:
@@ -148,10 +147,8 @@ class Undeployer:
                 report.kept = data_inventory(s, owned)
             # Namespaces go while the lock is held, and are waited for: a deploy that takes the lock
             # next must not find them half-deleted under its feet.
+            op.check()
             report.namespaces = self._remove_namespaces()
-        finally:
-            if lock is not None:
-                lock.release()
         report.seconds = time.monotonic() - start
         return report
 

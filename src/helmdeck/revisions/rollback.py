@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster import PlatformLock, ensure_namespaces, wait_healthy
 from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import UNHEALTHY, platform_status
 from helmdeck.core.targets import release_targets
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
 
@@ -100,12 +100,11 @@ def rollback_platform(
     else:
         target = store.get(revision)
     report = RollbackReport(session.platform_id, target.revision)
-    lock = PlatformLock(client, session.admin_namespace, session.platform_id)
-    lock.acquire()
-    try:
-        ensure_namespaces(client, {c.namespace for c in target.components.values()}, session.platform_id)
+    namespaces = {c.namespace for c in target.components.values()}
+    with platform_operation(session, namespaces=namespaces) as op:
         eng = session.engine
         for step in rollback_plan(session, target):
+            op.check()
             progress(step.component, step.action, step.detail)
             try:
                 if step.action == "rollback":
@@ -150,9 +149,7 @@ def rollback_platform(
                 if rel.status is not ReleaseStatus.UNINSTALLED
             },
         )
-        report.new_revision = store.record(rev).revision
-    finally:
-        lock.release()
+        report.new_revision = op.record(rev).revision
     report.seconds = time.monotonic() - start
     return report
 
@@ -166,7 +163,7 @@ def _gated(session: PlatformSession, step: RollbackStep, want: ComponentRevision
     manifest = session.engine.get_manifest(want.release, namespace=want.namespace)
     targets = release_targets(manifest, want.namespace, name)
     progress(name, "waiting", "health gate")
-    gate = wait_healthy(
+    gate = session.wait_healthy(
         session.client,
         list(targets.objects),
         timeout,
