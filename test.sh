@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 scripts/setup.sh --test
 echo "test: ruff"
 .venv/bin/ruff check src tests bench
+echo "test: import layers (lint-imports, contracts in pyproject.toml)"
+.venv/bin/lint-imports --no-cache
 echo "test: mypy"
 .venv/bin/mypy
 echo "test: pytest"
