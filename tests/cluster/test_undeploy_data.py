@@ -17,11 +17,11 @@ from lightkube.resources.core_v1 import PersistentVolumeClaim
 from helmdeck.cluster import PlatformLock
 from helmdeck.cluster.namespaces import get_namespace
 from helmdeck.core.session import PlatformSession
-from helmdeck.deploy import undeploy as undeploy_module
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import DeployReport
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine.releases import ReleaseStatus
+from helmdeck.revisions import operation as operation_module
 from tests.cluster.conftest import SandboxHandle
 from tests.cluster.platform_files import CHARTS, platform, values_file
 
@@ -157,12 +157,16 @@ def test_a_deploy_starting_when_undeploy_lets_go_of_the_lock_succeeds(
 
     racer = threading.Thread(target=deploy)
 
+    raced = threading.Event()
+
     class RacedLock(PlatformLock):
         def release(self) -> None:
             super().release()
-            racer.start()  # another operator's deploy takes the lock the moment it is free
+            if not raced.is_set():  # the undeploy's lock (the racer's own deploy uses this class too)
+                raced.set()
+                racer.start()  # another operator's deploy takes the lock the moment it is free
 
-    monkeypatch.setattr(undeploy_module, "PlatformLock", RacedLock)
+    monkeypatch.setattr(operation_module, "PlatformLock", RacedLock)
     try:
         assert Undeployer(session(), timeout=60).run().ok
     finally:

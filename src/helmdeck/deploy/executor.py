@@ -29,8 +29,10 @@ from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.labels import EXTENSION_LABEL
+from helmdeck.plan.destructive import DestructiveChange
 from helmdeck.plan.drift import ComponentDrift, platform_drift
-from helmdeck.plan.planner import Action, decide
+from helmdeck.plan.planner import Action, component_destructive_changes, decide, removal_destructive_changes
 from helmdeck.revisions.operation import PlatformOperation, platform_operation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
@@ -48,6 +50,7 @@ class Deployer:
         failure_grace: float = 10.0,
         operation: str = "deploy",
         preflight: bool = True,
+        allow_destructive: bool = False,
     ) -> None:
         self.session = session
         self.only = list(only)
@@ -57,6 +60,7 @@ class Deployer:
         self.failure_grace = failure_grace
         self.operation = operation
         self.preflight = preflight
+        self.allow_destructive = allow_destructive
         self.drift: dict[str, ComponentDrift] = {}
         #: the operation run() holds; extensions drive deploy_component inside their own
         self.op: PlatformOperation | None = None
@@ -90,6 +94,8 @@ class Deployer:
             # repair them, and any upgrade takes their fields back (conflicts forced)
             deployed = [n for n in targets if live.get(n) is not None and live[n].status is ReleaseStatus.DEPLOYED]
             self.drift = platform_drift(s, deployed) if deployed else {}
+            if not self.allow_destructive:
+                self._refuse_destructive(targets, desired, live)
             needs_map = s.platform.needs_map()
             needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
 
@@ -309,6 +315,36 @@ class Deployer:
         return ""
 
     # -- around the components ------------------------------------------------------------------
+    def _refuse_destructive(
+        self, targets: Sequence[str], desired: dict[str, DesiredComponent], live: dict[str, Release]
+    ) -> None:
+        """Before anything changes: refuse upgrades and removals that would destroy data or that the
+        API server refuses in place, listing each, unless the user allowed them."""
+        s = self.session
+        found: list[DestructiveChange] = []
+        for name in targets:
+            rel = live.get(name)
+            if rel is None or rel.status is ReleaseStatus.UNINSTALLED:
+                continue
+            action, _ = decide(desired[name], rel)
+            if action is Action.upgrade:
+                manifest = s.engine.get_manifest(rel.name, namespace=rel.namespace)
+                found += component_destructive_changes(s, desired[name], manifest)
+        if not self.only:
+            for name, rel in sorted(live.items()):
+                dropped = name not in desired and rel.status is not ReleaseStatus.UNINSTALLED
+                if dropped and not rel.labels.get(EXTENSION_LABEL):
+                    found += removal_destructive_changes(s, name, rel)
+        if found:
+            listing = "; ".join(str(c) for c in found[:10]) + (f" (+{len(found) - 10} more)" if len(found) > 10 else "")
+            raise ConfigError(
+                f"the deploy would make {len(found)} destructive change(s), so nothing was changed: {listing}",
+                where=s.platform_id,
+                fix="review them with `helmdeck plan`; keep the data (e.g. helm.sh/resource-policy: keep) or "
+                "pass --allow-destructive to deploy anyway",
+                details={"destructive": [c.as_dict() for c in found]},
+            )
+
     def _remove_dropped(self, live: dict[str, Release], desired: dict[str, DesiredComponent]) -> list[ComponentResult]:
         """Uninstall releases of components no longer in the file, keeping their history so a
         platform rollback can bring them back."""

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import tarfile
 import tempfile
 import threading
@@ -322,3 +323,20 @@ def load_chart(
                 fix="check the component's chart path (relative paths are resolved from the platform file's directory)",
             )
     return (cache or _default_cache).load(chart_ref, path)
+
+
+_LOOKUP = re.compile(r"\blookup\b")
+
+
+def calls_lookup(chart: LoadedChart) -> bool:
+    """Whether a template of the chart (or a bundled subchart) calls ``lookup``: then what it renders
+    without a cluster (plan, validate) can differ from what it installs (bitnami charts keep an
+    existing password that way)."""
+    with tarfile.open(fileobj=io.BytesIO(chart._snapshot._archive), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or not ("/templates/" in member.name or member.name.endswith(".tpl")):
+                continue
+            handle = tar.extractfile(member)
+            if handle is not None and _LOOKUP.search(handle.read().decode("utf-8", errors="replace")):
+                return True
+    return False

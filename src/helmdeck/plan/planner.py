@@ -9,20 +9,23 @@ which keeps a no-change plan of many components cheap. A release changed behind 
 
 from __future__ import annotations
 
+import base64
 import difflib
 import enum
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from helmdeck.core.session import DesiredComponent, PlatformSession
+from helmdeck.engine.charts import calls_lookup
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import HelmdeckError
 from helmdeck.labels import DIGEST_LABEL, EXTENSION_LABEL
 from helmdeck.manifests import parse_manifest_stream
+from helmdeck.plan.destructive import DestructiveChange, destructive_changes, removed_objects
 from helmdeck.plan.drift import platform_drift
 from helmdeck.secrets.redact import known_redactor, remember
 from helmdeck.spec.value_paths import lookup, split_key
@@ -48,6 +51,7 @@ class ComponentPlan:
     live_chart: str | None = None
     diff: str = ""
     drift: list[str] = field(default_factory=list)  # live objects edited or deleted outside helmdeck
+    destructive: list[DestructiveChange] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +66,7 @@ class ComponentPlan:
             "liveChart": self.live_chart,
             "diff": self.diff,
             "drift": self.drift,
+            "destructive": [d.as_dict() for d in self.destructive],
         }
 
 
@@ -76,6 +81,20 @@ class Plan:
     def has_changes(self) -> bool:
         return any(c.action is not Action.unchanged for c in self.components)
 
+    @property
+    def destructive(self) -> list[DestructiveChange]:
+        return [d for c in self.components for d in c.destructive]
+
+    def summary(self) -> str:
+        """ "2 to install, 1 to change, 0 to remove" (unchanged ones are not counted)."""
+        count = {a: sum(1 for c in self.components if c.action is a) for a in Action}
+        line = (
+            f"{count[Action.install]} to install, {count[Action.upgrade]} to change, {count[Action.remove]} to remove"
+        )
+        if self.destructive:
+            line += f"; {len(self.destructive)} destructive"
+        return line
+
     def by_name(self) -> dict[str, ComponentPlan]:
         return {c.name: c for c in self.components}
 
@@ -84,6 +103,8 @@ class Plan:
             "platform": self.platform,
             "environment": self.environment,
             "changes": self.has_changes,
+            "summary": self.summary(),
+            "destructive": [d.as_dict() for d in self.destructive],
             "components": [c.as_dict() for c in self.components],
         }
 
@@ -133,6 +154,7 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
                 # store has forgotten: learn them from the release itself before showing anything
                 remember(previous_secret_values(session, name, rel))
             entry.diff = manifest_diff(live_text, d, name)
+            entry.destructive = component_destructive_changes(session, d, live_text)
         plan.components.append(entry)
     deployed = [c.name for c in plan.components if c.live_status == ReleaseStatus.DEPLOYED.value]
     for name, found in platform_drift(session, deployed).items() if deployed else ():
@@ -153,9 +175,53 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
                 live_revision=rel.revision,
                 live_status=rel.status.value,
                 live_chart=rel.chart,
+                destructive=removal_destructive_changes(session, name, rel) if with_diff else [],
             )
         )
     return plan
+
+
+def _objects(text: str, namespace: str, component: str) -> dict[str, dict[str, Any]]:
+    return {_key(o.body, namespace): dict(o.body) for o in parse_manifest_stream(text, component=component)}
+
+
+def _managed_secret(session: PlatformSession) -> Callable[[str], bool]:
+    """Whether a Secret value (plain, or base64 as in ``data``) is one of the platform's own secrets."""
+    known = set(session.secrets(create=False).values()) if session.platform.spec.secrets else set()
+
+    def managed(value: str) -> bool:
+        if value in known:
+            return True
+        try:
+            return base64.b64decode(value, validate=True).decode() in known
+        except (ValueError, UnicodeDecodeError):
+            return False
+
+    return managed
+
+
+def component_destructive_changes(
+    session: PlatformSession, d: DesiredComponent, live_text: str
+) -> list[DestructiveChange]:
+    """What upgrading ``d`` over its live manifest would destroy (nothing for a first install)."""
+    if not live_text:
+        return []
+    live = _objects(live_text, d.namespace, d.name)
+    want = {_key(o.body, d.namespace): dict(o.body) for o in d.rendered.manifests}
+    changes = destructive_changes(d.name, live, want, d.namespace, managed_secret=_managed_secret(session))
+    if calls_lookup(d.chart):
+        # rendered here without a cluster, where lookup finds nothing: the install keeps what it finds
+        changes = [c for c in changes if c.change != "secret-regenerated"]
+    return changes
+
+
+def removal_destructive_changes(session: PlatformSession, component: str, rel: Release) -> list[DestructiveChange]:
+    """What uninstalling a release dropped from the platform file would destroy."""
+    try:
+        text = session.engine.get_manifest(rel.name, namespace=rel.namespace)
+    except HelmdeckError:
+        return []
+    return removed_objects(component, _objects(text, rel.namespace, component), rel.namespace)
 
 
 def _key(body: Mapping[str, Any], default_ns: str) -> str:

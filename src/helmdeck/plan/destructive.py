@@ -1,0 +1,170 @@
+"""Changes a deploy cannot take back: deleted data (PersistentVolumeClaims, CustomResourceDefinitions
+with every custom resource of their kind), objects the API server refuses to change in place
+(immutable fields: Kubernetes rejects the upgrade, or Helm must delete and recreate the object), and
+passwords a chart re-generates on every render (a database initialised with the old one refuses
+the new one). ``plan`` lists them; ``deploy`` refuses them unless ``--allow-destructive``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+KEEP_POLICY = "helm.sh/resource-policy"
+
+#: (kind, path) of fields the API server never lets change in place
+IMMUTABLE_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Deployment", ("spec", "selector")),
+    ("StatefulSet", ("spec", "selector")),
+    ("DaemonSet", ("spec", "selector")),
+    ("StatefulSet", ("spec", "serviceName")),
+    ("StatefulSet", ("spec", "podManagementPolicy")),
+    ("StatefulSet", ("spec", "volumeClaimTemplates")),
+    ("Job", ("spec", "template")),
+    ("Job", ("spec", "selector")),
+    ("PersistentVolumeClaim", ("spec", "storageClassName")),
+    ("PersistentVolumeClaim", ("spec", "accessModes")),
+    ("PersistentVolumeClaim", ("spec", "volumeName")),
+    ("Service", ("spec", "clusterIP")),
+    ("StorageClass", ("provisioner",)),
+    ("StorageClass", ("parameters",)),
+)
+
+
+@dataclass(frozen=True)
+class DestructiveChange:
+    component: str
+    object: str  # "PersistentVolumeClaim data/db-data"
+    change: str  # deletes-data | immutable | secret-regenerated
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.component}: {self.object}: {self.detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"component": self.component, "object": self.object, "change": self.change, "detail": self.detail}
+
+
+def _name(body: Mapping[str, Any], namespace: str) -> str:
+    meta = body.get("metadata") or {}
+    kind = str(body.get("kind"))
+    if kind in ("CustomResourceDefinition", "StorageClass", "Namespace", "ClusterRole", "PersistentVolume"):
+        return f"{kind} {meta.get('name')}"
+    return f"{kind} {meta.get('namespace') or namespace}/{meta.get('name')}"
+
+
+def _kept(body: Mapping[str, Any]) -> bool:
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(KEEP_POLICY) == "keep"
+
+
+def _get(body: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = body
+    for part in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _storage(body: Mapping[str, Any]) -> str | None:
+    size = _get(body, ("spec", "resources", "requests", "storage"))
+    return str(size) if size is not None else None
+
+
+def _bytes(quantity: str) -> float | None:
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+    for suffix, factor in sorted(units.items(), key=lambda u: -len(u[0])):
+        if quantity.endswith(suffix):
+            try:
+                return float(quantity[: -len(suffix)]) * factor
+            except ValueError:
+                return None
+    try:
+        return float(quantity)
+    except ValueError:
+        return None
+
+
+def removed_objects(component: str, live: Mapping[str, Mapping[str, Any]], namespace: str) -> list[DestructiveChange]:
+    """What removing these live objects destroys (a release uninstalled, or objects a new chart
+    version no longer renders). Objects with Helm's keep policy stay and are not counted."""
+    out = []
+    for body in live.values():
+        if _kept(body):
+            continue
+        kind = body.get("kind")
+        if kind == "PersistentVolumeClaim":
+            out.append(
+                DestructiveChange(component, _name(body, namespace), "deletes-data", "deleted with the data on it")
+            )
+        elif kind == "CustomResourceDefinition":
+            out.append(
+                DestructiveChange(
+                    component,
+                    _name(body, namespace),
+                    "deletes-data",
+                    "deleted, and with it every custom resource of its kind in the cluster",
+                )
+            )
+    return out
+
+
+def destructive_changes(
+    component: str,
+    live: Mapping[str, Mapping[str, Any]],
+    desired: Mapping[str, Mapping[str, Any]],
+    namespace: str,
+    *,
+    managed_secret: Callable[[str], bool] = lambda _value: False,
+) -> list[DestructiveChange]:
+    """The destructive part of upgrading one component from its live objects to the desired ones
+    (both keyed the same way, e.g. ``kind/namespace/name``). ``managed_secret(value)`` is True for
+    values from helmdeck's secrets store, whose changes are intended (``secrets rotate``)."""
+    out = removed_objects(component, {k: v for k, v in live.items() if k not in desired}, namespace)
+    for key in sorted(set(live) & set(desired)):
+        old, new = live[key], desired[key]
+        kind = str(new.get("kind"))
+        shown = _name(new, namespace)
+        for field_kind, path in IMMUTABLE_FIELDS:
+            if kind == field_kind and _get(old, path) is not None and _get(old, path) != _get(new, path):
+                if path == ("spec", "clusterIP") and not _get(new, path):
+                    continue  # left out of the chart: the API keeps the assigned address
+                out.append(
+                    DestructiveChange(
+                        component,
+                        shown,
+                        "immutable",
+                        f"{'.'.join(path)} cannot change in place: the API server refuses the upgrade "
+                        "(the object must be deleted and recreated)",
+                    )
+                )
+        if kind == "PersistentVolumeClaim":
+            before, after = _storage(old), _storage(new)
+            if before and after and (_bytes(after) or 0) < (_bytes(before) or 0):
+                out.append(
+                    DestructiveChange(
+                        component, shown, "immutable", f"storage shrinks from {before} to {after}: claims cannot shrink"
+                    )
+                )
+        if kind in ("Secret", "ConfigMap") and old.get("immutable") is True and old.get("data") != new.get("data"):
+            out.append(DestructiveChange(component, shown, "immutable", "an immutable object's data changes"))
+        if kind == "Secret":
+            for section in ("data", "stringData"):
+                before_map = old.get(section) or {}
+                after_map = new.get(section) or {}
+                if not isinstance(before_map, Mapping) or not isinstance(after_map, Mapping):
+                    continue
+                for item in sorted(set(before_map) & set(after_map)):
+                    if before_map[item] != after_map[item] and not managed_secret(str(after_map[item])):
+                        out.append(
+                            DestructiveChange(
+                                component,
+                                shown,
+                                "secret-regenerated",
+                                f"key {item} gets a new value the platform's secrets did not set (a chart "
+                                "generating it on every render?): what was set up with the old one breaks",
+                            )
+                        )
+    return out
