@@ -32,7 +32,10 @@ if ! command -v uv >/dev/null 2>&1 || [[ $(uv --version | awk '{print $2}') != "
   python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 echo "setup: syncing the Python environment (.venv) from uv.lock"
-uv sync --locked --quiet
+# bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every helmdeck process would
+# otherwise compile all it imports again (1.2 s of a 2 s `helmdeck status`)
+uv sync --locked --quiet --compile-bytecode
+.venv/bin/python -m compileall -q src >/dev/null
 
 echo "setup: building the sandbox binaries (cached after the first build)"
 tools/build.sh

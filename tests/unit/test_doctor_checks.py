@@ -19,7 +19,8 @@ from helmdeck.doctor.registry import check_offline_images, check_pull_secret, re
 from helmdeck.doctor.resources import Quota
 from helmdeck.doctor.scheduling import parse_scheduling_message, why_excluded
 from helmdeck.doctor.storage import check_storage
-from helmdeck.manifests import ManifestObject, PlacedObject, inventory
+from helmdeck.manifests import ManifestObject, PlacedObject
+from helmdeck.manifests.inventory import inventory
 
 
 def obj(body: dict[str, Any]) -> ManifestObject:

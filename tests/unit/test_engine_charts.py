@@ -11,16 +11,9 @@ from pathlib import Path
 import helm_python
 import pytest
 
-from helmdeck.engine import (
-    ChartCache,
-    ChartRef,
-    ChartSource,
-    build_dependencies,
-    dependency_status,
-    load_chart,
-    render,
-)
+from helmdeck.engine import ChartCache, ChartRef, ChartSource, build_dependencies, dependency_status, load_chart
 from helmdeck.engine.remote import cache_entry, split_oci
+from helmdeck.engine.render import render
 from helmdeck.errors import ConfigError
 
 CHARTS = Path(__file__).parent / "charts"

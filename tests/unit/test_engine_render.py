@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from helmdeck.engine import ChartCache, LoadedChart, engine_for, load_chart, render
+from helmdeck.engine import ChartCache, LoadedChart, engine_for, load_chart
+from helmdeck.engine.render import render
 from helmdeck.errors import ConfigError
 from helmdeck.manifests import ManifestError, check_platform
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import helm_python
 
-from helmdeck.engine import ChartCache, load_chart, render
+from helmdeck.engine import ChartCache, load_chart
+from helmdeck.engine.render import render
 from helmdeck.manifests import manifest_text
 
 CHARTS = Path(__file__).parent / "charts"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from helmdeck.manifests import ManifestObject, inventory, list_images, parse_documents
+from helmdeck.manifests import ManifestObject, list_images, parse_documents
+from helmdeck.manifests.inventory import inventory
 
 APP = """\
 apiVersion: apps/v1

@@ -8,7 +8,8 @@ from typing import Any
 import helm_python
 import pytest
 
-from helmdeck.engine import load_chart, render
+from helmdeck.engine import load_chart
+from helmdeck.engine.render import render
 from helmdeck.errors import ConfigError
 
 CHART = Path(__file__).resolve().parents[2] / "charts" / "helmdeck"

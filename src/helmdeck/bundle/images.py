@@ -15,13 +15,14 @@ from typing import Any
 
 from helmdeck.bundle.manifest import ImageEntry
 from helmdeck.core.session import PlatformSession
-from helmdeck.engine import render
+from helmdeck.engine.render import render
 from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.parameters import PARAMETERS_KEY
 from helmdeck.extensions.shared_values import shared_values
-from helmdeck.manifests import ImageRef, inventory
+from helmdeck.manifests import ImageRef
 from helmdeck.manifests.index import PlatformObjects
+from helmdeck.manifests.inventory import inventory
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import Platform
 

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from helmdeck.bundle import BundleResult, create_bundle, read_images, verify_bundle
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.spec import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from helmdeck.bundle import BundleResult
 
 app = typer.Typer()
 
@@ -95,6 +97,8 @@ def _create(
     created: datetime.datetime | None,
     fmt: OutputFormat,
 ) -> None:
+    from helmdeck.bundle import create_bundle
+
     result = create_bundle(file, output, environments=envs or (), secret_files=secrets or (), created=created)
     if fmt is OutputFormat.json:
         emit_json(result.as_dict())
@@ -146,6 +150,8 @@ def create_command(
 @app.command("verify")
 def verify_command(bundle_file: BundleFile, output: Output = OutputFormat.human) -> None:
     """Check every file of a bundle against its checksum; name each one that differs. Exit code 1 then."""
+    from helmdeck.bundle import verify_bundle
+
     result = verify_bundle(bundle_file)
     if output is OutputFormat.json:
         emit_json(result.as_dict())
@@ -171,6 +177,8 @@ def images_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Image references only, one per line.")] = False,
 ) -> None:
     """The container images to preload on the cluster's nodes (the bundle is verified first)."""
+    from helmdeck.bundle import read_images
+
     images = read_images(bundle_file)
     if output is OutputFormat.json:
         emit_json([i.as_dict() for i in images])

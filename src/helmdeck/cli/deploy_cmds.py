@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from helmdeck.bundle import session_for_deploy
 from helmdeck.cli.doctor_cmds import print_doctor_report
 from helmdeck.cli.options import (
     BundleOpt,
@@ -27,17 +26,12 @@ from helmdeck.cli.options import (
 )
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.cli.progress import live_progress
-from helmdeck.core.session import PlatformSession
-from helmdeck.core.status import PlatformStatus, platform_status
-from helmdeck.deploy.executor import Deployer
-from helmdeck.deploy.report import DeployReport, Outcome
-from helmdeck.deploy.undeploy import Undeployer
-from helmdeck.doctor import PreflightFailed
-from helmdeck.extensions.preinstall import preinstall_extensions
-from helmdeck.plan.planner import Action, make_plan
-from helmdeck.revisions.rollback import rollback_platform
-from helmdeck.revisions.store import RevisionStore
 from helmdeck.spec import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from helmdeck.core.session import PlatformSession
+    from helmdeck.core.status import PlatformStatus
+    from helmdeck.deploy.report import DeployReport
 
 
 def register(app: typer.Typer) -> None:
@@ -73,6 +67,9 @@ def plan_command(
 
     Exit code 2 when there are changes, 0 when none.
     """
+    from helmdeck.bundle import session_for_deploy
+    from helmdeck.plan.planner import Action, make_plan
+
     with session_for_deploy(
         file,
         bundle=bundle,
@@ -125,6 +122,8 @@ def print_unhealthy(unhealthy: dict[str, dict[str, str]]) -> None:
 
 
 def print_deploy_report(report: DeployReport) -> None:
+    from helmdeck.deploy.report import Outcome
+
     table = Table(
         title=f"deploy of platform {report.platform}" + (f" ({report.environment})" if report.environment else "")
     )
@@ -189,6 +188,8 @@ def deploy_command(
     With --bundle the platform, its charts and values come from an offline bundle (verified first);
     --offline refuses anything that needs the network, naming it.
     """
+    from helmdeck.bundle import session_for_deploy
+
     with session_for_deploy(
         file,
         bundle=bundle,
@@ -212,6 +213,10 @@ def deploy_command(
 def _deploy(
     session: PlatformSession, only: list[str] | None, parallel: int, no_preflight: bool, output: OutputFormat
 ) -> DeployReport:
+    from helmdeck.deploy.executor import Deployer
+    from helmdeck.doctor import PreflightFailed
+    from helmdeck.extensions.preinstall import preinstall_extensions
+
     with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
         deployer = Deployer(session, only=only or (), parallel=parallel, progress=progress, preflight=not no_preflight)
         try:
@@ -264,6 +269,8 @@ def status_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Each component's release, revision, chart and health, with failing pods and why."""
+    from helmdeck.core.status import platform_status
+
     session = open_session(file, None, kubeconfig, context, instance=instance)
     while True:
         status = platform_status(session)
@@ -289,6 +296,8 @@ def history_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """The platform revisions: every deploy and rollback, with each component's release revision."""
+    from helmdeck.revisions.store import RevisionStore
+
     session = open_session(file, None, kubeconfig, context, instance=instance)
     revisions = RevisionStore(session.client, session.admin_namespace, session.platform_id).list()
     if output is OutputFormat.json:
@@ -312,6 +321,8 @@ def rollback_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Bring every component back to the release revision recorded in a platform revision."""
+    from helmdeck.revisions.rollback import rollback_platform
+
     session = open_session(file, None, kubeconfig, context, instance=instance)
     with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
         report = rollback_platform(session, revision, progress=progress)
@@ -341,6 +352,8 @@ def undeploy_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Remove every release (reverse dependency order). Data stays unless --purge-data."""
+    from helmdeck.deploy.undeploy import Undeployer
+
     session = open_session(file, None, kubeconfig, context, instance=instance)
 
     def confirm(items: list[str]) -> bool:

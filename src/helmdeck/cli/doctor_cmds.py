@@ -4,18 +4,17 @@ the deployed platform's workloads are unhealthy."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from helmdeck.cli.options import Context, Env, Kubeconfig, Output, PlatformFile, SetOpt, ValuesOpt
 from helmdeck.cli.output import OutputFormat, console, emit_json
-from helmdeck.core.session import PlatformSession
-from helmdeck.doctor.findings import SEVERITIES, DoctorReport
-from helmdeck.doctor.live import diagnose_platform
-from helmdeck.doctor.preflight import run_preflight
 from helmdeck.spec import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from helmdeck.doctor.findings import DoctorReport
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _TITLE = {"error": "errors", "warning": "warnings", "info": "notes"}
@@ -27,6 +26,8 @@ def register(app: typer.Typer) -> None:
 
 def print_doctor_report(report: DoctorReport) -> None:
     """The findings as one table per severity (errors first), log lines below, then a verdict."""
+    from helmdeck.doctor.findings import SEVERITIES
+
     what = "diagnosis" if report.mode == "live" else "preflight"
     where = f" on Kubernetes {report.cluster}" if report.cluster else ""
     who = f" as {report.user}" if report.user else ""
@@ -72,6 +73,10 @@ def doctor_command(
 ) -> None:
     """Check the platform against the cluster before a deploy (the deploy runs these checks too),
     or with --live explain what is wrong with the deployed one. Exit code 1 when there are errors."""
+    from helmdeck.core.session import PlatformSession
+    from helmdeck.doctor.live import diagnose_platform
+    from helmdeck.doctor.preflight import run_preflight
+
     session = PlatformSession(
         file, environment=env, kubeconfig=kubeconfig, context=context, cli_files=values or (), cli_sets=set_ or ()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,15 +12,14 @@ from rich.table import Table
 from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.cli.progress import live_progress
-from helmdeck.core.session import PlatformSession, with_instance
-from helmdeck.deploy.report import Outcome
 from helmdeck.errors import ConfigError
-from helmdeck.extensions.catalog import Catalog, Extension
-from helmdeck.extensions.manager import ExtensionManager, ExtensionReport, deployed_environment
-from helmdeck.extensions.parameters import env_name, load_param_file, params_from_env, parse_param_args
-from helmdeck.extensions.state import default_state_dir, upload_dir
-from helmdeck.extensions.upload import MiB, UploadPolicy, accept_upload
-from helmdeck.spec import DEFAULT_FILE, Platform, load_platform
+from helmdeck.spec import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from helmdeck.core.session import PlatformSession
+    from helmdeck.extensions.catalog import Catalog, Extension
+    from helmdeck.extensions.manager import ExtensionReport
+    from helmdeck.spec import Platform
 
 app = typer.Typer(help="Extensions: list the catalog, install, uninstall, upload charts.", no_args_is_help=True)
 
@@ -45,16 +44,25 @@ def register(root: typer.Typer) -> None:
 
 
 def _platform(file: Path, instance: str | None) -> Platform:
+    from helmdeck.core.session import with_instance
+    from helmdeck.spec import load_platform
+
     platform = load_platform(file)
     return with_instance(platform, instance) if instance else platform
 
 
 def _catalog(platform: Platform, state_dir: Path | None) -> Catalog:
+    from helmdeck.extensions.catalog import Catalog
+    from helmdeck.extensions.state import default_state_dir, upload_dir
+
     state = state_dir or default_state_dir(platform.prefixed(platform.name))
     return Catalog.for_platform(platform, upload_dir(state))
 
 
 def _session(platform: Platform, env: str | None, kubeconfig: str | None, context: str | None) -> PlatformSession:
+    from helmdeck.core.session import PlatformSession
+    from helmdeck.extensions.manager import deployed_environment
+
     session = PlatformSession(platform=platform, environment=env, kubeconfig=kubeconfig, context=context)
     if env is None:
         deployed = deployed_environment(session)
@@ -98,6 +106,9 @@ def list_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """The catalog (or, with --installed, what is installed on the platform)."""
+    from helmdeck.core.session import PlatformSession
+    from helmdeck.extensions.manager import ExtensionManager
+
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
     if installed:
@@ -161,6 +172,8 @@ def show_command(
 
 
 def print_report(report: ExtensionReport) -> None:
+    from helmdeck.deploy.report import Outcome
+
     colors = {
         Outcome.installed: "green",
         Outcome.upgraded: "green",
@@ -215,6 +228,9 @@ def install_command(
     Parameters come from --param-file files, then HELMDECK_PARAM_<NAME> variables (NAME upper-cased,
     other characters as _), then --param, each overriding the one before. Secret parameters belong
     in a file or a variable: a command line can be read by every user of the machine."""
+    from helmdeck.extensions.manager import ExtensionManager
+    from helmdeck.extensions.parameters import env_name, load_param_file, params_from_env, parse_param_args
+
     from_argv = parse_param_args(param or [])
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
@@ -253,6 +269,8 @@ def uninstall_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Uninstall an extension (its history is kept, so a platform rollback can bring it back)."""
+    from helmdeck.extensions.manager import ExtensionManager
+
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
     session = _session(platform, None, kubeconfig, context)
@@ -277,6 +295,9 @@ def upload_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Check a chart archive and add it to the platform's upload catalog."""
+    from helmdeck.extensions.state import default_state_dir, upload_dir
+    from helmdeck.extensions.upload import MiB, UploadPolicy, accept_upload
+
     platform = _platform(file, instance)
     state = state_dir or default_state_dir(platform.prefixed(platform.name))
     policy = UploadPolicy(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from helmdeck.cli.output import OutputFormat
-from helmdeck.core.session import PlatformSession
+
+if TYPE_CHECKING:
+    from helmdeck.core.session import PlatformSession
 
 PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
 Env = Annotated[str | None, typer.Option("-e", "--env", help="Environment (values overlays) to use.")]
@@ -48,6 +50,8 @@ def open_session(
     *,
     instance: str | None = None,
 ) -> PlatformSession:
+    from helmdeck.core.session import PlatformSession
+
     return PlatformSession(
         file,
         environment=env,

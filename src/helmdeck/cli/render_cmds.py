@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt, open_session
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
-from helmdeck.cluster.namespaces import foreign_namespaces
-from helmdeck.engine import build_dependencies, dependency_status
 from helmdeck.errors import ConfigError
-from helmdeck.secrets.store import placeholder_secrets
-from helmdeck.spec import DEFAULT_FILE, load_platform
-from helmdeck.validation import validate_platform
+from helmdeck.spec import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    pass
 
 Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 
@@ -44,6 +43,9 @@ def validate_command(
     Needs no cluster (secrets are placeholders); with --kubeconfig, objects placed in namespaces that
     belong to other platforms or instances are errors too. Exit code 1 when there are errors.
     """
+    from helmdeck.cluster.namespaces import foreign_namespaces
+    from helmdeck.validation import validate_platform
+
     session = open_session(file, env, kubeconfig, None, values, set_, instance=instance)
     foreign = foreign_namespaces(session.client, session.platform_id) if kubeconfig else None
     report = validate_platform(session, foreign_namespaces=foreign)
@@ -88,6 +90,8 @@ def render_command(
 
     Secret values are placeholders: render never prints the real ones.
     """
+    from helmdeck.secrets.store import placeholder_secrets
+
     session = open_session(file, env, None, None, values, set_, instance=instance)
     names = [component] if component else session.platform.component_names
     if component is not None:
@@ -114,6 +118,9 @@ def deps_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Build each local chart's dependencies (Chart.yaml `dependencies`) and pin them in Chart.lock."""
+    from helmdeck.engine import build_dependencies, dependency_status
+    from helmdeck.spec import load_platform
+
     platform = load_platform(file)
     results: dict[str, list[dict[str, str]]] = {}
     seen: set[Path] = set()

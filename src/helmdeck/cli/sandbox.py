@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
-from helmdeck.sandbox.cluster import DEFAULT_NAME, Sandbox
+from helmdeck.sandbox import DEFAULT_NAME
 
 app = typer.Typer(
     help="A local sandbox cluster (real control plane, simulated nodes) to rehearse deployments.",
@@ -27,6 +27,8 @@ def up(
     output: OutputOpt = OutputFormat.human,
 ) -> None:
     """Start the sandbox (or reuse a running one) and print its kubeconfig path."""
+    from helmdeck.sandbox.cluster import Sandbox
+
     sandbox = Sandbox(name)
     if output is OutputFormat.json:
         result = sandbox.up(nodes=nodes, gpu_node=gpu_node, timeout=timeout)
@@ -59,6 +61,8 @@ def up(
 @app.command()
 def down(name: NameOpt = DEFAULT_NAME, output: OutputOpt = OutputFormat.human) -> None:
     """Stop the sandbox and remove its state (nothing is left running)."""
+    from helmdeck.sandbox.cluster import Sandbox
+
     removed = Sandbox(name).down()
     if output is OutputFormat.json:
         emit_json({"name": name, "removed": removed})
@@ -71,6 +75,8 @@ def down(name: NameOpt = DEFAULT_NAME, output: OutputOpt = OutputFormat.human) -
 @app.command()
 def status(name: NameOpt = DEFAULT_NAME, output: OutputOpt = OutputFormat.human) -> None:
     """Show whether the sandbox runs, each component's process, and its nodes."""
+    from helmdeck.sandbox.cluster import Sandbox
+
     st = Sandbox(name).status()
     if output is OutputFormat.json:
         emit_json(st.as_dict())
@@ -96,6 +102,8 @@ def status(name: NameOpt = DEFAULT_NAME, output: OutputOpt = OutputFormat.human)
 @app.command()
 def kubeconfig(name: NameOpt = DEFAULT_NAME) -> None:
     """Print the kubeconfig path of a running sandbox."""
+    from helmdeck.sandbox.cluster import Sandbox
+
     sandbox = Sandbox(name)
     if not sandbox.exists():
         err_console.print(f"no sandbox named '{name}'; start one with 'helmdeck sandbox up'")

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
-from helmdeck.core.session import with_instance
-from helmdeck.extensions.state import default_state_dir
-from helmdeck.server.auth import TokenStore
-from helmdeck.spec import DEFAULT_FILE, Platform, load_platform
+from helmdeck.spec import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from helmdeck.server.auth import TokenStore
+    from helmdeck.spec import Platform
 
 app = typer.Typer(help="Run the web service (REST API and web UI); manage its tokens.")
 token_app = typer.Typer(
@@ -35,11 +36,16 @@ def register(root: typer.Typer) -> None:
 
 
 def _platform(file: Path, instance: str | None) -> Platform:
+    from helmdeck.core.session import with_instance
+    from helmdeck.spec import load_platform
+
     platform = load_platform(file)
     return with_instance(platform, instance) if instance else platform
 
 
 def _state_dir(file: Path, state_dir: Path | None, instance: str | None) -> Path:
+    from helmdeck.extensions.state import default_state_dir
+
     if state_dir is not None:
         return state_dir
     platform = _platform(file, instance)
@@ -48,6 +54,7 @@ def _state_dir(file: Path, state_dir: Path | None, instance: str | None) -> Path
 
 def _store(file: Path, state_dir: Path | None, instance: str | None) -> TokenStore:
     from helmdeck.server.app import tokens_path
+    from helmdeck.server.auth import TokenStore
 
     return TokenStore(tokens_path(_state_dir(file, state_dir, instance)))
 
@@ -74,6 +81,8 @@ def serve(
 ) -> None:
     """Serve the REST API (/api/v1, docs at /api/docs) and the web UI. On first start an admin token is
     created and printed once."""
+    from helmdeck.extensions.state import default_state_dir
+
     if ctx.invoked_subcommand is not None:
         return
     import uvicorn

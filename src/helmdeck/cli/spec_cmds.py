@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.syntax import Syntax
 from rich.table import Table
 
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError, HelmdeckError
-from helmdeck.secrets.redact import Redactor, placeholder
-from helmdeck.secrets.store import SecretInfo, SecretStore, placeholder_secrets
-from helmdeck.spec import DEFAULT_FILE, Platform, json_schema, load_platform
-from helmdeck.spec.platform import did_you_mean
-from helmdeck.values import NOTHING, Provenance, compute_values, load_chart_defaults
+from helmdeck.spec import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from helmdeck.secrets.store import SecretInfo, SecretStore
+    from helmdeck.spec import Platform
+    from helmdeck.values import Provenance
 
 PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.", show_default=True)]
 Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
@@ -43,6 +42,8 @@ def schema_command(output: Output = OutputFormat.human) -> None:
 
     The schema is JSON in both output forms.
     """
+    from helmdeck.spec import json_schema
+
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
@@ -50,6 +51,8 @@ def schema_command(output: Output = OutputFormat.human) -> None:
 
 
 def _show(value: Any) -> str:
+    from helmdeck.values import NOTHING
+
     if value is NOTHING:
         return "-"
     if value is None:
@@ -81,6 +84,12 @@ def values_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Show a component's merged values, or with --explain KEY which layer set that key."""
+    from helmdeck.secrets.redact import Redactor
+    from helmdeck.secrets.store import placeholder_secrets
+    from helmdeck.spec import load_platform
+    from helmdeck.spec.platform import did_you_mean
+    from helmdeck.values import compute_values, load_chart_defaults
+
     platform = load_platform(file)
     secret_values = placeholder_secrets(platform)
     try:
@@ -102,6 +111,9 @@ def values_command(
         if output is OutputFormat.json:
             emit_json({"component": comp.name, "environment": env, "values": merged})
             return
+        import yaml
+        from rich.syntax import Syntax
+
         text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, default_flow_style=False)
         if console.is_terminal:
             console.print(Syntax(text, "yaml", background_color="default"))
@@ -159,6 +171,8 @@ def open_store(platform: Platform, kubeconfig: Path | None) -> SecretStore:
 
 
 def _secrets_store(file: Path, kubeconfig: Path | None) -> SecretStore:
+    from helmdeck.spec import load_platform
+
     platform = load_platform(file)
     return open_store(platform, kubeconfig)
 
@@ -207,6 +221,8 @@ def secrets_show(
     output: Output = OutputFormat.human,
 ) -> None:
     """Show one secret; its value only with --reveal (then human output is just the value)."""
+    from helmdeck.secrets.redact import placeholder
+
     store = _secrets_store(file, kubeconfig)
     info = store.info(name)
     value = store.reveal(name) if reveal else placeholder(name)

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 from lightkube.core import decoders
+from lightkube.models import meta_v1
 
 _lock = threading.Lock()
 _prepared: set[type] = set()
@@ -37,18 +38,20 @@ def _structs_of(module: Any) -> list[type]:
 
 
 def prepare_decoding() -> None:
-    """Build the decoding tables of every lightkube model and resource loaded so far, and of their lists."""
+    """Build the decoding tables of every lightkube resource loaded so far (which builds those of
+    every model nested in them), of their lists, of watch events and of API errors."""
     with _lock:
         modules = [
             module
             for name, module in list(sys.modules.items())
-            if module is not None and name.startswith(("lightkube.models.", "lightkube.resources."))
+            if module is not None and name.startswith("lightkube.resources.")
         ]
         _prepare(decoders.WatchEvent)
+        _prepare(meta_v1.Status)
         for module in modules:
             for model in _structs_of(module):
-                _prepare(model)
                 if _is_resource(model):
+                    _prepare(model)
                     _prepare_list(model)
 
 

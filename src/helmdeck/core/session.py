@@ -10,24 +10,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightkube
 
 from helmdeck.cluster import make_client
 from helmdeck.cluster.client import resolve_kubeconfig
-from helmdeck.cluster.watch import HealthGate, wait_healthy
-from helmdeck.engine import LoadedChart, RenderedRelease, engine_for, load_chart, render
-from helmdeck.engine.port import HelmEngine
-from helmdeck.engine.releases import Release
 from helmdeck.errors import ConfigError
 from helmdeck.labels import COMPONENT_LABEL, DIGEST_LABEL, ENV_LABEL, PLATFORM_LABEL
-from helmdeck.secrets.kube_store import KubeSecretStore
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.names import INSTANCE
 from helmdeck.values import compute_values
 from helmdeck.values.layers import check_umbrella_input
+
+if TYPE_CHECKING:
+    # Helm (helm_python), the health gate and the secret store load when first used: `status` and
+    # `history` need none of them, and they cost a third of such a command's run
+    from helmdeck.cluster.watch import HealthGate
+    from helmdeck.engine import LoadedChart, RenderedRelease
+    from helmdeck.engine.port import HelmEngine
+    from helmdeck.engine.releases import Release
 
 
 @dataclass
@@ -106,8 +109,7 @@ class PlatformSession:
             self.client = client
         if engine is not None:
             self.engine = engine
-        #: blocks until a component's objects are healthy or failed; the cluster's watch-based gate
-        self.wait_healthy: HealthGate = health_gate or wait_healthy
+        self._health_gate = health_gate
 
     # -- identity -------------------------------------------------------------------------------
     @property
@@ -130,8 +132,19 @@ class PlatformSession:
     def client(self) -> lightkube.Client:
         return make_client(self.kubeconfig, self.context)
 
+    @property
+    def wait_healthy(self) -> HealthGate:
+        """Blocks until a component's objects are healthy or failed: the cluster's watch-based gate."""
+        if self._health_gate is None:
+            from helmdeck.cluster.watch import wait_healthy
+
+            self._health_gate = wait_healthy
+        return self._health_gate
+
     @cached_property
     def engine(self) -> HelmEngine:
+        from helmdeck.engine import engine_for
+
         return engine_for(self.kubeconfig, self.admin_namespace, kube_context=self.context)
 
     # -- secrets ----------------------------------------------------------------------------------
@@ -139,6 +152,8 @@ class PlatformSession:
         """Secret values: generated and stored on first use when ``create``, else what is stored
         (placeholders standing in for any not generated yet)."""
         if self._secrets is None or (create and self._secrets_are_placeholders):
+            from helmdeck.secrets.kube_store import KubeSecretStore
+
             store = KubeSecretStore(self.platform, self.client)
             if create:
                 self._secrets = store.ensure()
@@ -170,6 +185,9 @@ class PlatformSession:
         return out
 
     def desired_one(self, name: str, secrets: dict[str, str]) -> DesiredComponent:
+        from helmdeck.engine import load_chart
+        from helmdeck.engine.render import render
+
         component = self.platform.component(name)
         source = component.chart if isinstance(component.chart, str) else component.chart.model_dump()
         chart = load_chart(source, base_dir=self.platform.base_dir)

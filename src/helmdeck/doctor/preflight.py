@@ -33,7 +33,8 @@ from helmdeck.doctor.registry import check_offline_images, check_pull_secret
 from helmdeck.doctor.resources import LimitRangeItem, Quota, limit_range_items
 from helmdeck.doctor.storage import check_storage
 from helmdeck.errors import HelmdeckError
-from helmdeck.manifests import PlacedObject, inventory, is_builtin
+from helmdeck.manifests import PlacedObject, is_builtin
+from helmdeck.manifests.inventory import inventory
 from helmdeck.secrets.store import placeholder_secrets
 
 T = TypeVar("T")

@@ -35,8 +35,8 @@ from helmdeck.core.progress import Progress
 from helmdeck.core.session import DesiredComponent, PlatformSession, config_digest
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
-from helmdeck.engine import render
 from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.engine.render import render
 from helmdeck.errors import ClusterError, ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.parameters import PARAMETERS_KEY, check_parameters, secret_values

@@ -43,9 +43,9 @@ from typing import Any
 
 import yaml
 
-from helmdeck.engine import load_chart, render
+from helmdeck.engine import load_chart
 from helmdeck.engine.charts import ChartCache
-from helmdeck.engine.render import RenderedRelease
+from helmdeck.engine.render import RenderedRelease, render
 from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Extension, extension_from_chart
 from helmdeck.extensions.requirements import is_version

@@ -23,9 +23,9 @@ from typing import Any
 import yaml
 
 from helmdeck.errors import SandboxError
+from helmdeck.sandbox import DEFAULT_NAME
 from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate
 
-DEFAULT_NAME = "helmdeck"
 GPU_RESOURCE = "nvidia.com/gpu"
 _COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+import httpx2
 from lightkube import ApiError, Client
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace, Secret
@@ -66,7 +66,7 @@ class KubeSecretStore(SecretStore):
             if exc.status.code == 404:
                 return {}, None
             raise self._error("read", exc) from None
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise self._unreachable(exc) from None
         meta = obj.metadata or ObjectMeta()
         try:
@@ -123,7 +123,7 @@ class KubeSecretStore(SecretStore):
             if exc.status.code == 409:
                 raise StoreConflict from None
             raise self._error("write", exc) from None
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise self._unreachable(exc) from None
 
     def _create(self, obj: Secret) -> None:

@@ -15,14 +15,13 @@ from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from helmdeck.errors import ConfigError
+from helmdeck.spec import DEFAULT_FILE
 from helmdeck.spec.checks import check_platform
 from helmdeck.spec.models import API_VERSION, KIND
 from helmdeck.spec.names import RULES_BY_PATTERN
 from helmdeck.spec.platform import Platform, closest
 from helmdeck.spec.user_files import check_yaml_limits, read_user_text
 from helmdeck.spec.yaml_document import PathKey, YamlDocument, display_path, parse_yaml
-
-DEFAULT_FILE = "platform.yaml"
 
 
 class PlatformFileError(ConfigError):
