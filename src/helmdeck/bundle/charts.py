@@ -13,17 +13,15 @@ fix (``helmdeck deps``).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import helm_python
-
 from helmdeck.bundle.checksums import sha256_hex
 from helmdeck.bundle.tarball import normalized_archive
 from helmdeck.engine import ChartRef, ChartSource, LoadedChart, load_chart
+from helmdeck.engine.helm_text import HelmParseError, package_chart
 from helmdeck.errors import ConfigError
 
 
@@ -51,9 +49,8 @@ class PackedChart:
 def package_directory(path: Path) -> bytes:
     """The chart directory ``path`` as a deterministic ``.tgz`` (Helm's packaging, fixed metadata)."""
     try:
-        with helm_python.Chart.load(path) as chart, tempfile.TemporaryDirectory(prefix="helmdeck-pack-") as tmp:
-            raw = Path(chart.save(tmp)).read_bytes()
-    except helm_python.HelmError as exc:
+        raw = package_chart(path)
+    except HelmParseError as exc:
         raise ConfigError(f"cannot package chart {path}: {exc}", where=str(path)) from None
     return normalized_archive(raw)
 

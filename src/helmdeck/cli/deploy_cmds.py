@@ -106,9 +106,13 @@ def plan_command(
                 console.rule(f"{c.name}: drift (deploy re-applies the release)")
                 for line in c.drift:
                     console.print(f"  {line}", highlight=False, markup=False)
+        if plan.destructive:
+            console.rule("[bold red]destructive changes[/] (deploy refuses them without --allow-destructive)")
+            for change in plan.destructive:
+                console.print(f"  [red]{change.change}[/] {change}", highlight=False)
         if plan.placeholder_secrets:
             err_console.print("note: some secrets are not generated yet; the plan used placeholders for them")
-        console.print("changes pending" if plan.has_changes else "no changes")
+        console.print(f"plan: {plan.summary()}" if plan.has_changes else "no changes", highlight=False)
     raise typer.Exit(2 if plan.has_changes else 0)
 
 
@@ -174,6 +178,13 @@ def deploy_command(
     no_preflight: Annotated[
         bool, typer.Option("--no-preflight", help="Skip the preflight checks (helmdeck doctor).")
     ] = False,
+    allow_destructive: Annotated[
+        bool,
+        typer.Option(
+            "--allow-destructive",
+            help="Deploy even when it deletes data (claims, CRDs) or must replace objects (see `plan`).",
+        ),
+    ] = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     values: ValuesOpt = None,
@@ -202,7 +213,7 @@ def deploy_command(
         cli_sets=set_ or (),
         instance=instance,
     ) as session:
-        report = _deploy(session, only, parallel, no_preflight, output)
+        report = _deploy(session, only, parallel, no_preflight, output, allow_destructive)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
@@ -211,26 +222,30 @@ def deploy_command(
 
 
 def _deploy(
-    session: PlatformSession, only: list[str] | None, parallel: int, no_preflight: bool, output: OutputFormat
+    session: PlatformSession,
+    only: list[str] | None,
+    parallel: int,
+    no_preflight: bool,
+    output: OutputFormat,
+    allow_destructive: bool = False,
 ) -> DeployReport:
-    from helmdeck.deploy.executor import Deployer
     from helmdeck.doctor import PreflightFailed
-    from helmdeck.extensions.preinstall import preinstall_extensions
+    from helmdeck.extensions.preinstall import deploy_platform
 
     with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
-        deployer = Deployer(session, only=only or (), parallel=parallel, progress=progress, preflight=not no_preflight)
         try:
-            report = deployer.run()
+            return deploy_platform(
+                session,
+                only=only or (),
+                parallel=parallel,
+                progress=progress,
+                preflight=not no_preflight,
+                allow_destructive=allow_destructive,
+            )
         except PreflightFailed as failed:
             if output is OutputFormat.human:
                 print_doctor_report(failed.report)
             raise
-        if report.ok and not only:
-            for ext in preinstall_extensions(session, progress=progress):
-                report.components.extend(ext.components)
-                report.platform_revision = ext.platform_revision or report.platform_revision
-                report.seconds += ext.seconds
-        return report
 
 
 # --- status ---------------------------------------------------------------------------------

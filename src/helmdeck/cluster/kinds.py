@@ -256,3 +256,46 @@ def delete_object(client: lightkube.Client, ref: ObjRef) -> bool:
                 return False
             raise
     return True
+
+
+def _body(client: lightkube.Client, doc: Mapping[str, Any], namespace: str | None) -> tuple[ObjRef, Any]:
+    """The typed (dict-backed) object lightkube sends for ``doc``, with its namespace filled in."""
+    ref, info = _doc_ref(client, doc, namespace)
+    metadata = dict(doc.get("metadata") or {})
+    if ref.namespace:
+        metadata["namespace"] = ref.namespace
+    return ref, cast(Any, resource_class(info))({**doc, "metadata": metadata})
+
+
+def _as_doc(doc: Mapping[str, Any], out: Mapping[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": doc.get("apiVersion"), "kind": doc.get("kind"), **dict(out)}
+
+
+def create_object(client: lightkube.Client, doc: Mapping[str, Any], *, namespace: str | None = None) -> dict[str, Any]:
+    """Create one object of any kind; Conflict when it exists already, NotFound when its namespace does not."""
+    ref, body = _body(client, doc, namespace)
+    with translate_errors(client, f"create {ref}", str(ref)):
+        out = client.create(body, field_manager=FIELD_MANAGER)
+    return _as_doc(doc, out)
+
+
+def replace_object(client: lightkube.Client, doc: Mapping[str, Any], *, namespace: str | None = None) -> dict[str, Any]:
+    """Replace one object; with ``metadata.resourceVersion`` set, Conflict when it changed since it was read."""
+    ref, body = _body(client, doc, namespace)
+    with translate_errors(client, f"update {ref}", str(ref)):
+        out = client.replace(body, field_manager=FIELD_MANAGER)
+    return _as_doc(doc, out)
+
+
+def merge_patch_object(client: lightkube.Client, ref: ObjRef, patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a JSON merge patch (RFC 7386) to one object; NotFound when it does not exist."""
+    ref, info = normalize(client, ref)
+    if info is None:
+        raise ClusterError(f"the cluster does not serve {ref.kind} ({ref.api_version})", where=str(ref))
+    res = cast(Any, resource_class(info))
+    with translate_errors(client, f"update {ref}", str(ref)):
+        if info.namespaced:
+            out = client.patch(res, ref.name, dict(patch), namespace=ref.namespace, patch_type=PatchType.MERGE)
+        else:
+            out = client.patch(res, ref.name, dict(patch), patch_type=PatchType.MERGE)
+    return {"apiVersion": info.api_version, "kind": info.kind, **dict(out)}

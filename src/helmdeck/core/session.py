@@ -12,9 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import lightkube
-
-from helmdeck.cluster import make_client
+from helmdeck.cluster import KubeClient, make_client
 from helmdeck.cluster.client import resolve_kubeconfig
 from helmdeck.errors import ConfigError
 from helmdeck.labels import COMPONENT_LABEL, DIGEST_LABEL, ENV_LABEL, PLATFORM_LABEL
@@ -86,7 +84,7 @@ class PlatformSession:
         cli_sets: Sequence[str] = (),
         platform: Platform | None = None,
         instance: str | None = None,
-        client: lightkube.Client | None = None,
+        client: KubeClient | None = None,
         engine: HelmEngine | None = None,
         health_gate: HealthGate | None = None,
     ) -> None:
@@ -129,7 +127,7 @@ class PlatformSession:
         return str(path) if path is not None else None
 
     @cached_property
-    def client(self) -> lightkube.Client:
+    def client(self) -> KubeClient:
         return make_client(self.kubeconfig, self.context)
 
     @property

@@ -9,13 +9,11 @@ release, object or pod.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lightkube.core.exceptions import ApiError
-from lightkube.resources.core_v1 import Secret
-
-from helmdeck.cluster import ObjRef, observe
+from helmdeck.cluster import NotFound, ObjRef, list_objects, observe
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
@@ -84,14 +82,14 @@ class StoredRelease:
     manifest: str
 
 
-def decode_release(secret: Secret) -> StoredRelease | None:
+def decode_release(secret: Mapping[str, Any]) -> StoredRelease | None:
     """A release as Helm stores it in a Secret: base64 of gzip of the release JSON."""
-    raw = (secret.data or {}).get("release")
+    raw = (secret.get("data") or {}).get("release")
     data = decode_release_data(raw) if raw else None
     if data is None:
         return None
     meta = data.get("chart", {}).get("metadata", {})
-    labels = dict((secret.metadata.labels if secret.metadata else None) or {})
+    labels = dict((secret.get("metadata") or {}).get("labels") or {})
     return StoredRelease(
         name=str(data.get("name", "")),
         namespace=str(data.get("namespace", "")),
@@ -108,19 +106,16 @@ def latest_releases(session: PlatformSession, namespaces: list[str]) -> dict[str
     newest: dict[tuple[str, str], StoredRelease] = {}
     for ns in namespaces:
         try:
-            secrets = session.client.list(
-                Secret, namespace=ns, labels={"owner": "helm", PLATFORM_LABEL: session.platform_id}
-            )
-            for secret in secrets:
+            labels = {"owner": "helm", PLATFORM_LABEL: session.platform_id}
+            for secret in list_objects(session.client, "v1", "Secret", namespace=ns, labels=labels):
                 rel = decode_release(secret)
                 if rel is None:
                     continue
                 key = (rel.namespace, rel.name)
                 if key not in newest or newest[key].revision < rel.revision:
                     newest[key] = rel
-        except ApiError as exc:
-            if exc.status.code != 404:
-                raise
+        except NotFound:
+            continue
     return {rel.labels.get(COMPONENT_LABEL, rel.name): rel for rel in newest.values()}
 
 

@@ -17,19 +17,15 @@ them first.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import lightkube
 import yaml
-from lightkube.core.exceptions import ApiError
-from lightkube.resources.apps_v1 import StatefulSet
-from lightkube.resources.core_v1 import PersistentVolumeClaim, Secret
-from lightkube.types import PatchType
 
-from helmdeck.cluster.client import translate_errors
+from helmdeck.cluster import KubeClient, NotFound, ObjRef, get_object, list_objects, merge_patch_object, replace_object
 from helmdeck.cluster.namespaces import get_namespace, is_managed
 from helmdeck.engine.port import HelmEngine
 from helmdeck.engine.releases import Release, ReleaseStatus
@@ -92,78 +88,62 @@ def _statefulset_claim(name: str, templates: Iterable[str], statefulset: str) ->
     return any(re.fullmatch(re.escape(f"{t}-{statefulset}-") + r"\d+", name) for t in templates)
 
 
-def _list_claims(client: lightkube.Client, namespace: str, **kwargs: Any) -> list[PersistentVolumeClaim]:
-    with translate_errors(client, f"list volume claims in {namespace}"):
-        try:
-            return list(client.list(PersistentVolumeClaim, namespace=namespace, **kwargs))
-        except ApiError as err:
-            if err.status.code == 404:
-                return []
-            raise
+def _list_claims(client: KubeClient, namespace: str, labels: Mapping[str, str] | None = None) -> list[str]:
+    """Names of the claims in ``namespace`` (with ``labels``)."""
+    try:
+        claims = list_objects(client, "v1", "PersistentVolumeClaim", namespace=namespace, labels=labels)
+        return [str((pvc.get("metadata") or {}).get("name")) for pvc in claims]
+    except NotFound:
+        return []
 
 
-def claims_of_release(client: lightkube.Client, owned: ReleaseClaims) -> list[Claim]:
+def claims_of_release(client: KubeClient, owned: ReleaseClaims) -> list[Claim]:
     """The live claims the release created, directly or through its StatefulSets."""
     out = set()
     direct = set(owned.claims)
-    for pvc in _list_claims(client, owned.namespace) if (direct or owned.statefulsets) else []:
-        name = str(pvc.metadata.name)  # type: ignore[union-attr]
+    for name in _list_claims(client, owned.namespace) if (direct or owned.statefulsets) else []:
         if name in direct or any(_statefulset_claim(name, t, sts) for sts, t, _ in owned.statefulsets):
             out.add(Claim(owned.namespace, name))
     return sorted(out)
 
 
-def protect(client: lightkube.Client, platform_id: str, release: str, owned: ReleaseClaims) -> list[Claim]:
+def protect(client: KubeClient, platform_id: str, release: str, owned: ReleaseClaims) -> list[Claim]:
     """Make the release's claims survive its uninstall; returns the claims protected."""
     for sts, _templates, deletes in owned.statefulsets:
         if deletes:
             retain = {"whenDeleted": "Retain", "whenScaled": "Retain"}
             patch = {"spec": {"persistentVolumeClaimRetentionPolicy": retain}}
-            with translate_errors(client, f"keep the claims of StatefulSet {owned.namespace}/{sts}"):
-                try:
-                    client.patch(StatefulSet, sts, patch, namespace=owned.namespace, patch_type=PatchType.MERGE)
-                except ApiError as err:
-                    if err.status.code != 404:
-                        raise
+            with contextlib.suppress(NotFound):  # gone already: nothing of it to keep
+                merge_patch_object(client, ObjRef("apps/v1", "StatefulSet", sts, owned.namespace), patch)
     claims = claims_of_release(client, owned)
     statefulsets = {sts for sts, _, _ in owned.statefulsets}
     for claim in claims:
-        with translate_errors(client, f"keep {claim}"):
-            try:
-                pvc = client.get(PersistentVolumeClaim, claim.name, namespace=claim.namespace)
-            except ApiError as err:
-                if err.status.code == 404:
-                    continue
-                raise
-            meta: dict[str, Any] = {"labels": {PLATFORM_LABEL: platform_id, COMPONENT_LABEL: owned.component}}
-            refs = (pvc.metadata.ownerReferences or []) if pvc.metadata else []
-            # a StatefulSet that deleted its claims made itself their owner: the garbage collector
-            # would take them with it, whatever its policy says by then
-            kept_refs = [r for r in refs if not (r.kind == "StatefulSet" and r.name in statefulsets)]
-            if len(kept_refs) != len(refs):
-                meta["ownerReferences"] = [r.to_dict() for r in kept_refs]
-            client.patch(
-                PersistentVolumeClaim,
-                claim.name,
-                {"metadata": meta},
-                namespace=claim.namespace,
-                patch_type=PatchType.MERGE,
-            )
+        ref = ObjRef("v1", "PersistentVolumeClaim", claim.name, claim.namespace)
+        pvc = get_object(client, ref)
+        if pvc is None:
+            continue
+        meta: dict[str, Any] = {"labels": {PLATFORM_LABEL: platform_id, COMPONENT_LABEL: owned.component}}
+        refs = (pvc.get("metadata") or {}).get("ownerReferences") or []
+        # a StatefulSet that deleted its claims made itself their owner: the garbage collector
+        # would take them with it, whatever its policy says by then
+        kept_refs = [r for r in refs if not (r.get("kind") == "StatefulSet" and r.get("name") in statefulsets)]
+        if len(kept_refs) != len(refs):
+            meta["ownerReferences"] = kept_refs
+        merge_patch_object(client, ref, {"metadata": meta})
     direct = {c.name for c in claims if c.name in owned.claims}
     if direct:
         keep_in_release_record(client, release, owned.namespace, direct)
     return claims
 
 
-def keep_in_release_record(client: lightkube.Client, release: str, namespace: str, claims: set[str]) -> None:
+def keep_in_release_record(client: KubeClient, release: str, namespace: str, claims: set[str]) -> None:
     """Give the release's own claims Helm's keep policy in its latest stored revision, the one
     ``helm uninstall`` reads to decide what to delete (it never looks at the live objects)."""
-    with translate_errors(client, f"read the release record of {namespace}/{release}"):
-        records = list(client.list(Secret, namespace=namespace, labels={"owner": "helm", "name": release}))
+    records = list(list_objects(client, "v1", "Secret", namespace=namespace, labels={"owner": "helm", "name": release}))
     if not records:
         return
-    latest = max(records, key=lambda r: int(((r.metadata and r.metadata.labels) or {}).get("version", "0")))
-    raw = (latest.data or {}).get("release")
+    latest = max(records, key=lambda r: int(((r.get("metadata") or {}).get("labels") or {}).get("version", "0")))
+    raw = (latest.get("data") or {}).get("release")
     data = decode_release_data(raw) if raw else None
     if data is None:
         return
@@ -172,9 +152,8 @@ def keep_in_release_record(client: lightkube.Client, release: str, namespace: st
     if rewritten == manifest:
         return
     data["manifest"] = rewritten
-    latest.data = {**(latest.data or {}), "release": encode_release_data(data)}
-    with translate_errors(client, f"mark the claims of {namespace}/{release} to keep"):
-        client.replace(latest)  # resourceVersion included: a concurrent writer makes this fail, not race
+    latest["data"] = {**(latest.get("data") or {}), "release": encode_release_data(data)}
+    replace_object(client, latest)  # resourceVersion included: a concurrent writer makes this fail, not race
 
 
 def _with_keep_policy(manifest: str, claims: set[str]) -> str:
@@ -207,7 +186,7 @@ def _with_keep_policy(manifest: str, claims: set[str]) -> str:
 
 
 def platform_claims(
-    client: lightkube.Client, platform_id: str, namespaces: Iterable[str], owned: Iterable[ReleaseClaims] = ()
+    client: KubeClient, platform_id: str, namespaces: Iterable[str], owned: Iterable[ReleaseClaims] = ()
 ) -> list[Claim]:
     """Every live claim of the platform (see the module docs for what counts)."""
     found: set[Claim] = set()
@@ -216,10 +195,9 @@ def platform_claims(
         if namespace is None:
             continue
         if is_managed(namespace, platform_id):
-            found.update(Claim(ns, str(p.metadata.name)) for p in _list_claims(client, ns))  # type: ignore[union-attr]
+            found.update(Claim(ns, name) for name in _list_claims(client, ns))
         else:
-            labelled = _list_claims(client, ns, labels={PLATFORM_LABEL: platform_id})
-            found.update(Claim(ns, str(p.metadata.name)) for p in labelled)  # type: ignore[union-attr]
+            found.update(Claim(ns, name) for name in _list_claims(client, ns, labels={PLATFORM_LABEL: platform_id}))
     for release in owned:
         found.update(claims_of_release(client, release))
     return sorted(found)

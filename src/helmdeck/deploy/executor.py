@@ -14,11 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from lightkube.core.exceptions import ApiError
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Secret
-
-from helmdeck.cluster import ObjRef
+from helmdeck.cluster import ObjRef, apply_object, get_object
 from helmdeck.cluster.watch import GateResult
 from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
 from helmdeck.core.session import DesiredComponent, PlatformSession
@@ -379,26 +375,25 @@ class Deployer:
         client = self.session.client
         name = registry.credentials.secret
         admin = self.session.admin_namespace
-        try:
-            source = client.get(Secret, name, namespace=admin)
-        except ApiError as exc:
-            if exc.status.code == 404:
-                raise ConfigError(
-                    f"the registry pull secret {name} is missing from namespace {admin}",
-                    where=self.session.platform.where(("spec", "registry", "credentials", "secret")),
-                    fix=f"create it: kubectl -n {admin} create secret docker-registry {name} "
-                    "--docker-server=... --docker-username=... --docker-password-stdin",
-                ) from exc
-            raise
+        source = get_object(client, ObjRef("v1", "Secret", name, admin))
+        if source is None:
+            raise ConfigError(
+                f"the registry pull secret {name} is missing from namespace {admin}",
+                where=self.session.platform.where(("spec", "registry", "credentials", "secret")),
+                fix=f"create it: kubectl -n {admin} create secret docker-registry {name} "
+                "--docker-server=... --docker-username=... --docker-password-stdin",
+            )
         for ns in self.session.platform.all_namespaces():
             if ns == admin:
                 continue
-            copy = Secret(
-                metadata=ObjectMeta(name=name, namespace=ns, labels={"app.kubernetes.io/managed-by": "helmdeck"}),
-                type=source.type,
-                data=source.data,
-            )
-            client.apply(copy, field_manager="helmdeck", force=True)
+            copy = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": name, "namespace": ns, "labels": {"app.kubernetes.io/managed-by": "helmdeck"}},
+                "type": source.get("type"),
+                "data": source.get("data"),
+            }
+            apply_object(client, copy, force=True)
 
     def check_platform_health(self, report: DeployReport) -> None:
         """Every component of the platform, touched by this deploy or not, checked once more at the

@@ -17,11 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lightkube.core.exceptions import ApiError
-from lightkube.resources.coordination_v1 import Lease
-from lightkube.resources.core_v1 import PersistentVolumeClaim, Pod, Secret
-
-from helmdeck.cluster import delete_namespace_if_empty
+from helmdeck.cluster import ObjRef, delete_namespace_if_empty, delete_object, get_object, list_objects
 from helmdeck.cluster.lease import lease_name
 from helmdeck.cluster.namespaces import get_namespace
 from helmdeck.core.progress import Progress, no_progress
@@ -29,7 +25,7 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.claims import Claim, ReleaseClaims, platform_claims, protect, release_claims
 from helmdeck.deploy.dag import reverse_order, run_dag
 from helmdeck.engine.releases import Release
-from helmdeck.errors import HelmdeckError
+from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import RevisionStore
@@ -90,12 +86,8 @@ def data_inventory(session: PlatformSession, owned: Sequence[ReleaseClaims] = ()
     out = [str(c) for c in platform_claims(client, session.platform_id, session.platform.all_namespaces(), owned)]
     admin = session.admin_namespace
     if get_namespace(client, admin) is not None:
-        try:
-            client.get(Secret, session.platform.secret_store_name, namespace=admin)
+        if get_object(client, ObjRef("v1", "Secret", session.platform.secret_store_name, admin)) is not None:
             out.append(f"Secret {admin}/{session.platform.secret_store_name} (the secrets store)")
-        except ApiError as exc:
-            if exc.status.code != 404:
-                raise
         revisions = RevisionStore(client, admin, session.platform_id).list()
         if revisions:
             out.append(f"{len(revisions)} platform revision records in {admin}")
@@ -234,8 +226,8 @@ class Undeployer:
         for ns in sorted(namespaces):
             while time.monotonic() < deadline:
                 try:
-                    pods = list(client.list(Pod, namespace=ns))
-                except ApiError:
+                    pods = list(list_objects(client, "v1", "Pod", namespace=ns))
+                except ClusterError:
                     break
                 if not pods:
                     break
@@ -249,20 +241,12 @@ class Undeployer:
         deleted: list[str] = []
         claims = platform_claims(client, s.platform_id, s.platform.all_namespaces())
         for claim in claims:
-            try:
-                client.delete(PersistentVolumeClaim, claim.name, namespace=claim.namespace)
+            if delete_object(client, ObjRef("v1", "PersistentVolumeClaim", claim.name, claim.namespace)):
                 deleted.append(str(claim))
-            except ApiError as exc:
-                if exc.status.code != 404:
-                    raise
         self._wait_claims_gone(claims)
         if get_namespace(client, s.admin_namespace) is not None:
-            try:
-                client.delete(Secret, s.platform.secret_store_name, namespace=s.admin_namespace)
+            if delete_object(client, ObjRef("v1", "Secret", s.platform.secret_store_name, s.admin_namespace)):
                 deleted.append(f"Secret {s.admin_namespace}/{s.platform.secret_store_name}")
-            except ApiError as exc:
-                if exc.status.code != 404:
-                    raise
             count = RevisionStore(client, s.admin_namespace, s.platform_id).purge()
             if count:
                 deleted.append(f"{count} platform revision records")
@@ -277,11 +261,9 @@ class Undeployer:
         while left and time.monotonic() < deadline:
             still = []
             for claim in left:
-                try:
-                    client.get(PersistentVolumeClaim, claim.name, namespace=claim.namespace)
-                    still.append(claim)
-                except ApiError:
-                    pass
+                with contextlib.suppress(ClusterError):  # unreadable counts as gone, as before
+                    if get_object(client, ObjRef("v1", "PersistentVolumeClaim", claim.name, claim.namespace)):
+                        still.append(claim)
             left = still
             if left:
                 self.progress("*", "waiting", f"{len(left)} volume claims being deleted")
@@ -289,5 +271,7 @@ class Undeployer:
 
     def _delete_lease(self) -> None:
         s = self.session
-        with contextlib.suppress(ApiError):
-            s.client.delete(Lease, lease_name(s.platform_id), namespace=s.admin_namespace)
+        with contextlib.suppress(ClusterError):
+            delete_object(
+                s.client, ObjRef("coordination.k8s.io/v1", "Lease", lease_name(s.platform_id), s.admin_namespace)
+            )

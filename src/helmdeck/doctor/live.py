@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import lightkube
-
 from helmdeck.cluster import (
     EventSummary,
     FailureReport,
+    KubeClient,
     ObjectStatus,
     ObjRef,
     diagnose,
@@ -109,7 +108,7 @@ class ClaimProblem:
 @dataclass
 class _Diagnosis:
     session: PlatformSession
-    client: lightkube.Client
+    client: KubeClient
     report: DoctorReport
     log_lines: int = 20
     _nodes: list[dict[str, Any]] | None = None
@@ -653,7 +652,7 @@ class _Diagnosis:
         self.report.extend(route_conflicts(routes, theirs))
 
 
-def _events_of(client: lightkube.Client, namespace: str, kind: str, name: str) -> list[EventSummary]:
+def _events_of(client: KubeClient, namespace: str, kind: str, name: str) -> list[EventSummary]:
     try:
         return list(recent_events(client, namespace, {(kind, name)}, limit=5))
     except HelmdeckError:

@@ -6,30 +6,15 @@ one event loop, so a platform of hundreds of objects costs a few dozen small req
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
-import httpx2
-import lightkube
-from lightkube.models.authorization_v1 import ResourceAttributes, SelfSubjectAccessReviewSpec
-from lightkube.resources.authorization_v1 import SelfSubjectAccessReview
-
-from helmdeck.cluster.client import make_async_client
+from helmdeck.cluster import KubeClient
+from helmdeck.cluster.access import Access, ClusterReview, Verdict
 from helmdeck.doctor.findings import Finding
 
 MANIFEST_VERBS = ("create", "patch")
-
-
-@dataclass(frozen=True, order=True)
-class Access:
-    verb: str
-    group: str
-    resource: str
-    namespace: str  # "" for cluster-scoped resources
 
 
 @dataclass(frozen=True)
@@ -42,77 +27,10 @@ class Need:
     why: str  # "installs Deployment svc/api", "stores Helm releases"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    allowed: bool
-    reason: str = ""
-
-
 Review = Callable[[Access], Verdict]
 
 
-def _review_body(access: Access) -> SelfSubjectAccessReview:
-    return SelfSubjectAccessReview(
-        spec=SelfSubjectAccessReviewSpec(
-            resourceAttributes=ResourceAttributes(
-                verb=access.verb,
-                group=access.group,
-                resource=access.resource,
-                namespace=access.namespace or None,
-            )
-        )
-    )
-
-
-def _verdict(status: Any) -> Verdict:
-    if status is None:
-        return Verdict(False, "the API server returned no verdict")
-    return Verdict(bool(status.allowed), status.reason or status.evaluationError or "")
-
-
-class ClusterReview:
-    """Reviews against the cluster. Many at once go out concurrently from one event loop in one
-    thread: lightkube's response decoding is not safe to run from several threads at once (it
-    crashed the process under load), and an event loop needs no threads to overlap the requests."""
-
-    def __init__(self, client: lightkube.Client, *, concurrency: int = 8) -> None:
-        self.client = client
-        self.concurrency = concurrency
-
-    def __call__(self, access: Access) -> Verdict:
-        return self.many([access])[access]
-
-    def many(self, accesses: Sequence[Access]) -> dict[Access, Verdict]:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self._many(accesses))
-        # called from a thread that runs an event loop already (a sync caller inside async code):
-        # the reviews get a loop of their own, in one worker thread
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(lambda: asyncio.run(self._many(accesses))).result()
-
-    async def _many(self, accesses: Sequence[Access]) -> dict[Access, Verdict]:
-        aclient = make_async_client(self.client)
-        limit = asyncio.Semaphore(self.concurrency)
-
-        async def one(access: Access) -> Verdict:
-            async with limit:
-                try:
-                    return _verdict((await aclient.create(_review_body(access))).status)
-                except lightkube.ApiError as err:
-                    return Verdict(False, f"the review itself was refused: {err.status.message}")
-                except (httpx2.HTTPError, OSError) as err:
-                    return Verdict(False, f"the review could not be sent: {type(err).__name__}: {err}")
-
-        try:
-            verdicts = await asyncio.gather(*(one(a) for a in accesses))
-        finally:
-            await aclient.close()
-        return dict(zip(accesses, verdicts, strict=True))
-
-
-def review_with(client: lightkube.Client) -> ClusterReview:
+def review_with(client: KubeClient) -> ClusterReview:
     return ClusterReview(client)
 
 

@@ -13,11 +13,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx2
-import lightkube
-from lightkube.resources.authentication_v1 import SelfSubjectReview
-
-from helmdeck.cluster import KindInfo, ObjRef, ServerVersion, get_object, kind_info, list_objects, server_version
+from helmdeck.cluster import (
+    KindInfo,
+    KubeClient,
+    ObjRef,
+    ServerVersion,
+    get_object,
+    kind_info,
+    list_objects,
+    server_version,
+)
+from helmdeck.cluster.access import Access, who_am_i
+from helmdeck.cluster.errors import Forbidden, Unauthorized
 from helmdeck.cluster.namespaces import foreign_namespaces
 from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.doctor.capacity import check_capacity
@@ -27,12 +34,12 @@ from helmdeck.doctor.desired import REQUIRES_GPU_ANNOTATION, ComponentView, Plat
 from helmdeck.doctor.findings import DoctorReport, Finding
 from helmdeck.doctor.ingress import check_ingress_classes, default_ingress_class, is_ingress, route_conflicts, routes_of
 from helmdeck.doctor.kube_version import ConstraintError, Version, satisfies
-from helmdeck.doctor.permissions import MANIFEST_VERBS, Access, Need, check_permissions, review_with
+from helmdeck.doctor.permissions import MANIFEST_VERBS, Need, check_permissions, review_with
 from helmdeck.doctor.quota import check_quotas
 from helmdeck.doctor.registry import check_offline_images, check_pull_secret
 from helmdeck.doctor.resources import LimitRangeItem, Quota, limit_range_items
 from helmdeck.doctor.storage import check_storage
-from helmdeck.errors import HelmdeckError
+from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.manifests import PlacedObject, is_builtin
 from helmdeck.manifests.inventory import inventory
 from helmdeck.secrets.store import placeholder_secrets
@@ -46,7 +53,7 @@ class _Run:
 
     session: PlatformSession
     report: DoctorReport
-    client: lightkube.Client | None = None
+    client: KubeClient | None = None
     version: ServerVersion | None = None
     namespaces: dict[str, bool | None] = field(default_factory=dict)  # None: could not tell
 
@@ -125,26 +132,25 @@ def _check_identity(run: _Run) -> None:
     assert run.client is not None
     run.report.checks.append("credentials")
     try:
-        review = run.client.create(SelfSubjectReview())
-    except lightkube.ApiError as err:
-        code = err.status.code
-        if code == 401:
-            run.report.add(
-                Finding(
-                    "error",
-                    "credentials",
-                    None,
-                    None,
-                    "the cluster rejected the credentials (401 Unauthorized)",
-                    "refresh the credentials in the kubeconfig (expired token or certificate?)",
-                )
+        user = who_am_i(run.client)
+    except Unauthorized:
+        run.report.add(
+            Finding(
+                "error",
+                "credentials",
+                None,
+                None,
+                "the cluster rejected the credentials (401 Unauthorized)",
+                "refresh the credentials in the kubeconfig (expired token or certificate?)",
             )
-        elif code == 403 and "system:anonymous" in (err.status.message or ""):
-            run.report.add(_anonymous())
-        return  # 404: an older cluster without SelfSubjectReview; the permission checks still run
-    except (httpx2.HTTPError, OSError):
+        )
         return
-    user = review.status.userInfo.username if review.status and review.status.userInfo else None
+    except Forbidden as err:
+        if "system:anonymous" in err.message:
+            run.report.add(_anonymous())
+        return
+    except ClusterError:
+        return  # 404: an older cluster without SelfSubjectReview; the permission checks still run
     run.report.user = user
     if user == "system:anonymous":
         run.report.add(_anonymous())
@@ -521,13 +527,13 @@ def _check_quotas(run: _Run, view: PlatformView, node_count: int) -> None:
     run.report.extend(check_quotas(view, quotas, limits, live, daemon_nodes=node_count))
 
 
-def _reader(read: Callable[[lightkube.Client, str], T], client: lightkube.Client, namespace: str) -> Callable[[], T]:
+def _reader(read: Callable[[KubeClient, str], T], client: KubeClient, namespace: str) -> Callable[[], T]:
     return lambda: read(client, namespace)
 
 
-def _quotas_in(client: lightkube.Client, namespace: str) -> list[Quota]:
+def _quotas_in(client: KubeClient, namespace: str) -> list[Quota]:
     return [Quota.from_object(q) for q in list_objects(client, "v1", "ResourceQuota", namespace=namespace)]
 
 
-def _limits_in(client: lightkube.Client, namespace: str) -> list[LimitRangeItem]:
+def _limits_in(client: KubeClient, namespace: str) -> list[LimitRangeItem]:
     return [i for lr in list_objects(client, "v1", "LimitRange", namespace=namespace) for i in limit_range_items(lr)]

@@ -2,7 +2,7 @@
 namespace's LimitRanges apply, what a LimitRange rejects, and what a ResourceQuota has left.
 
 Pure functions over objects as dicts (rendered manifests or live objects); quantities are
-``Decimal`` (cores for cpu, bytes for memory and storage), parsed by lightkube.
+``Decimal`` (cores for cpu, bytes for memory and storage), parsed as the API server does.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from lightkube.utils.quantity import parse_quantity
-
+from helmdeck.cluster.quantities import parse_quantity
 from helmdeck.manifests.objects import ManifestObject
 from helmdeck.manifests.workloads import pod_spec
 

@@ -27,10 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lightkube.core.exceptions import ApiError
-from lightkube.resources.core_v1 import Node
-
-from helmdeck.cluster import PlatformLock, ensure_namespaces
+from helmdeck.cluster import Forbidden, list_objects
 from helmdeck.core.progress import Progress
 from helmdeck.core.session import DesiredComponent, PlatformSession, config_digest
 from helmdeck.deploy.executor import Deployer
@@ -44,6 +41,7 @@ from helmdeck.extensions.requirements import Requirement
 from helmdeck.extensions.shared_values import shared_values
 from helmdeck.extensions.upload import UploadPolicy, check_install
 from helmdeck.labels import EXTENSION_LABEL
+from helmdeck.revisions.operation import platform_operation
 from helmdeck.secrets.redact import known_redactor, remember
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -305,15 +303,12 @@ class ExtensionManager:
 
     def _cluster_has_gpu(self) -> bool:
         try:
-            nodes = self.session.client.list(Node)
-            for node in nodes:
-                alloc = (node.status.allocatable if node.status else None) or {}
+            for node in list_objects(self.session.client, "v1", "Node"):
+                alloc = (node.get("status") or {}).get("allocatable") or {}
                 if str(alloc.get(GPU_RESOURCE, "0")) not in ("0", ""):
                     return True
-        except ApiError as exc:
-            if exc.status.code == 403:
-                return True  # not allowed to look: let the scheduler decide
-            raise
+        except Forbidden:
+            return True  # not allowed to look: let the scheduler decide
         return False
 
     # -- doing -----------------------------------------------------------------------------------
@@ -357,11 +352,6 @@ class ExtensionManager:
             operation=operation,
         )
 
-    def _locked(self) -> PlatformLock:
-        s = self.session
-        ensure_namespaces(s.client, [s.admin_namespace], s.platform_id)
-        return PlatformLock(s.client, s.admin_namespace, s.platform_id)
-
     def install(
         self,
         name: str,
@@ -383,16 +373,14 @@ class ExtensionManager:
             )
         desired = [self.desired(st) for st in steps]  # renders: template errors surface before any change
         self._check_uploads(steps, desired)
-        lock = self._locked()
-        lock.acquire()
-        try:
-            ensure_namespaces(s.client, [self.namespace], s.platform_id)
+        with platform_operation(s, namespaces=[self.namespace], cancel=self.cancel) as op:
             live = s.live_releases()
             # the real plan, against what is installed now that the lock is ours
             steps = self.plan_install(name, parameters, instance_name=instance_name, version=version, live=live)
             desired = [self.desired(st) for st in steps]
             self._check_uploads(steps, desired)
             deployer = self._deployer(operation)
+            deployer.op = op  # every component checks the lease before it changes anything
             failed: str | None = None
             for step, d in zip(steps, desired, strict=True):
                 if failed is not None or self.cancel.is_set():
@@ -419,10 +407,7 @@ class ExtensionManager:
                 report.components.append(result)
                 if not result.ok:
                     failed = d.name
-            lock.check()
             report.platform_revision = self._record(deployer, report)
-        finally:
-            lock.release()
         report.seconds = time.monotonic() - start
         return report
 
@@ -467,9 +452,7 @@ class ExtensionManager:
         s = self.session
         operation = f"ext uninstall {name}"
         report = ExtensionReport(s.platform_id, operation)
-        lock = self._locked()
-        lock.acquire()
-        try:
+        with platform_operation(s, cancel=self.cancel) as op:
             live = s.live_releases()
             target = self.find(name, live)
             blocked = self.dependents(target, installed_extensions(live))
@@ -490,6 +473,7 @@ class ExtensionManager:
             )
             t0 = time.monotonic()
             try:
+                op.check()
                 s.engine.uninstall(
                     target.release,
                     namespace=target.namespace,
@@ -508,10 +492,9 @@ class ExtensionManager:
                 self.progress(target.component, "failed", result.message)
             result.seconds = time.monotonic() - t0
             report.components.append(result)
-            lock.check()
-            report.platform_revision = self._record(self._deployer(operation), report)
-        finally:
-            lock.release()
+            deployer = self._deployer(operation)
+            deployer.op = op
+            report.platform_revision = self._record(deployer, report)
         report.seconds = time.monotonic() - start
         return report
 

@@ -1,10 +1,15 @@
-"""The extensions a platform file lists under ``extensions.preinstall``: installed by deploy, after the
-platform's own components are healthy, unless already there."""
+"""A platform's deploy as every front end runs it: its components, then the extensions the platform
+file lists under ``extensions.preinstall``, installed once the components are healthy, unless
+already there."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from helmdeck.core.progress import Progress
 from helmdeck.core.session import PlatformSession
+from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.report import DeployReport
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager, ExtensionReport
 from helmdeck.extensions.state import default_state_dir, upload_dir
@@ -18,3 +23,31 @@ def preinstall_extensions(session: PlatformSession, *, progress: Progress | None
     manager = ExtensionManager(session, catalog, progress=progress)
     present = {ext.extension for ext in manager.installed()}
     return [manager.install(name) for name in wanted if name not in present]
+
+
+def deploy_platform(
+    session: PlatformSession,
+    *,
+    only: Sequence[str] = (),
+    parallel: int = 4,
+    progress: Progress | None = None,
+    preflight: bool = True,
+    allow_destructive: bool = False,
+) -> DeployReport:
+    """Deploy the components (``only`` some of them: then no extensions), then the preinstalled
+    extensions if every component is healthy; one report of both."""
+    deployer = Deployer(
+        session,
+        only=only,
+        parallel=parallel,
+        progress=progress,
+        preflight=preflight,
+        allow_destructive=allow_destructive,
+    )
+    report = deployer.run()
+    if report.ok and not only:
+        for ext in preinstall_extensions(session, progress=progress):
+            report.components.extend(ext.components)
+            report.platform_revision = ext.platform_revision or report.platform_revision
+            report.seconds += ext.seconds
+    return report

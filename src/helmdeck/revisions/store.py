@@ -15,11 +15,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lightkube import Client
-from lightkube.core.exceptions import ApiError
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Secret
-
+from helmdeck.cluster import KubeClient, NotFound, ObjRef, create_object, delete_object, get_object, list_objects
+from helmdeck.cluster.errors import Conflict
 from helmdeck.errors import ClusterError
 from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL
 
@@ -63,38 +60,34 @@ def _secret_name(platform: str, revision: int) -> str:
 
 
 class RevisionStore:
-    def __init__(self, client: Client, namespace: str, platform: str) -> None:
+    def __init__(self, client: KubeClient, namespace: str, platform: str) -> None:
         self.client = client
         self.namespace = namespace
         self.platform = platform
 
+    def _ref(self, revision: int) -> ObjRef:
+        return ObjRef("v1", "Secret", _secret_name(self.platform, revision), self.namespace)
+
     def list(self) -> list[PlatformRevision]:
+        labels = {KIND_LABEL: "platform-revision", PLATFORM_LABEL: self.platform}
         try:
-            secrets = self.client.list(
-                Secret,
-                namespace=self.namespace,
-                labels={KIND_LABEL: "platform-revision", PLATFORM_LABEL: self.platform},
-            )
-            out = [self._decode(s) for s in secrets]
-        except ApiError as exc:
-            if exc.status.code == 404:
-                return []
-            raise ClusterError(f"cannot read platform revisions: {exc.status.message}") from exc
+            out = [
+                self._decode(s)
+                for s in list_objects(self.client, "v1", "Secret", namespace=self.namespace, labels=labels)
+            ]
+        except NotFound:
+            return []
         return sorted(out, key=lambda r: r.revision)
 
     def get(self, revision: int) -> PlatformRevision:
-        try:
-            return self._decode(
-                self.client.get(Secret, _secret_name(self.platform, revision), namespace=self.namespace)
+        found = get_object(self.client, self._ref(revision))
+        if found is None:
+            known = ", ".join(str(r.revision) for r in self.list()) or "none"
+            raise ClusterError(
+                f"platform {self.platform} has no revision {revision}",
+                fix=f"pick one of the recorded revisions ({known}); see 'helmdeck history'",
             )
-        except ApiError as exc:
-            if exc.status.code == 404:
-                known = ", ".join(str(r.revision) for r in self.list()) or "none"
-                raise ClusterError(
-                    f"platform {self.platform} has no revision {revision}",
-                    fix=f"pick one of the recorded revisions ({known}); see 'helmdeck history'",
-                ) from exc
-            raise
+        return self._decode(found)
 
     def latest(self) -> PlatformRevision | None:
         revs = self.list()
@@ -106,39 +99,36 @@ class RevisionStore:
             latest = self.latest()
             rev.revision = (latest.revision if latest else 0) + 1
             payload = base64.b64encode(gzip.compress(json.dumps(rev.to_json()).encode())).decode()
-            secret = Secret(
-                metadata=ObjectMeta(
-                    name=_secret_name(self.platform, rev.revision),
-                    namespace=self.namespace,
-                    labels={
+            secret = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": _secret_name(self.platform, rev.revision),
+                    "namespace": self.namespace,
+                    "labels": {
                         KIND_LABEL: "platform-revision",
                         PLATFORM_LABEL: self.platform,
                         REVISION_LABEL: str(rev.revision),
                         "app.kubernetes.io/managed-by": "helmdeck",
                     },
-                ),
-                type="helmdeck.dev/platform-revision",
-                data={"record": payload},
-            )
+                },
+                "type": "helmdeck.dev/platform-revision",
+                "data": {"record": payload},
+            }
             try:
-                self.client.create(secret)
+                create_object(self.client, secret)
                 return rev
-            except ApiError as exc:
-                if exc.status.code != 409:
-                    raise ClusterError(f"cannot record platform revision: {exc.status.message}") from exc
+            except Conflict:
+                continue  # another writer took this number: count again
         raise ClusterError("could not record the platform revision: too many concurrent writers")
 
     def purge(self) -> int:
         revs = self.list()
         for r in revs:
-            try:
-                self.client.delete(Secret, _secret_name(self.platform, r.revision), namespace=self.namespace)
-            except ApiError as exc:
-                if exc.status.code != 404:
-                    raise
+            delete_object(self.client, self._ref(r.revision))
         return len(revs)
 
     @staticmethod
-    def _decode(secret: Secret) -> PlatformRevision:
-        raw = (secret.data or {}).get("record", "")
+    def _decode(secret: dict[str, Any]) -> PlatformRevision:
+        raw = (secret.get("data") or {}).get("record", "")
         return PlatformRevision.from_json(json.loads(gzip.decompress(base64.b64decode(raw))))

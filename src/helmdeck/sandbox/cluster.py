@@ -18,13 +18,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from helmdeck.errors import SandboxError
+from helmdeck.errors import ClusterError, SandboxError
 from helmdeck.sandbox import DEFAULT_NAME
 from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate
+
+if TYPE_CHECKING:
+    from helmdeck.cluster import KubeClient
+
+#: who owns the sandbox's own objects (nodes, storage class) in server-side apply
+FIELD_MANAGER = "helmdeck-sandbox"
 
 GPU_RESOURCE = "nvidia.com/gpu"
 _COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
@@ -268,35 +274,30 @@ class Sandbox:
         )
         if st.running and st.kubeconfig and not st.dead:
             with contextlib.suppress(Exception):
-                client = self.client()
-                from lightkube.resources.core_v1 import Node
+                from helmdeck.cluster import list_objects, server_version
+                from helmdeck.cluster.client import server_url
 
-                st.server = str(client.config.cluster.server)
-                st.version = _server_version(client)
-                for node in client.list(Node):
-                    ready = (
-                        any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
-                        if node.status
-                        else False
-                    )
-                    st.nodes.append({"name": node.metadata.name, "ready": ready})
+                client = self.client()
+                st.server = server_url(client)
+                st.version = server_version(client).git_version
+                for node in list_objects(client, "v1", "Node"):
+                    st.nodes.append({"name": node["metadata"]["name"], "ready": _ready(node)})
         return st
 
     # -- cluster objects ------------------------------------------------------------------------
-    def client(self) -> Any:
-        from lightkube import Client, KubeConfig
+    def client(self) -> KubeClient:
+        from helmdeck.cluster import make_client
 
-        from helmdeck.cluster.decoding import prepare_decoding
-
-        prepare_decoding()
-        return Client(KubeConfig.from_file(str(self.kubeconfig)), field_manager="helmdeck-sandbox")
+        return make_client(str(self.kubeconfig), check=False)
 
     def _wait_api(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         last: Exception | None = None
         while time.monotonic() < deadline:
             try:
-                _server_version(self.client())
+                from helmdeck.cluster import server_version
+
+                server_version(self.client())
                 return
             except Exception as exc:  # the API server is still starting
                 last = exc
@@ -308,14 +309,15 @@ class Sandbox:
         )
 
     def _apply_storage(self) -> None:
-        from lightkube import codecs
+        from helmdeck.cluster import apply_object
 
         client = self.client()
-        for obj in codecs.load_all_yaml(_stage_text("storage.yaml")):
-            client.apply(obj, force=True)
+        for doc in yaml.safe_load_all(_stage_text("storage.yaml")):
+            if doc:
+                apply_object(client, doc, force=True, field_manager=FIELD_MANAGER)
 
     def _ensure_nodes(self, count: int, gpu_node: bool) -> list[str]:
-        from lightkube import codecs
+        from helmdeck.cluster import apply_object
 
         client = self.client()
         names = [f"sandbox-node-{i}" for i in range(count)]
@@ -324,20 +326,19 @@ class Sandbox:
             names.append("sandbox-gpu-0")
             specs.append(_node_manifest("sandbox-gpu-0", gpu=True))
         for spec in specs:
-            client.apply(codecs.from_dict(spec), force=True)
+            apply_object(client, spec, force=True, field_manager=FIELD_MANAGER)
         return names
 
     def _wait_nodes_ready(self, names: list[str], timeout: float) -> None:
-        from lightkube.resources.core_v1 import Node
+        from helmdeck.cluster import list_objects
 
         client = self.client()
         deadline = time.monotonic() + timeout
         waiting = set(names)
         while waiting and time.monotonic() < deadline:
-            for node in client.list(Node):
-                conds = (node.status.conditions if node.status else None) or []
-                if any(c.type == "Ready" and c.status == "True" for c in conds):
-                    waiting.discard(node.metadata.name)
+            for node in list_objects(client, "v1", "Node"):
+                if _ready(node):
+                    waiting.discard(node["metadata"]["name"])
             if waiting:
                 time.sleep(0.3)
         if waiting:
@@ -348,17 +349,15 @@ class Sandbox:
             )
 
     def _wait_default_service_account(self, timeout: float) -> None:
-        from lightkube.core.exceptions import ApiError
-        from lightkube.resources.core_v1 import ServiceAccount
+        from helmdeck.cluster import ObjRef, get_object
 
         client = self.client()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                client.get(ServiceAccount, "default", namespace="default")
-                return
-            except ApiError:
-                time.sleep(0.3)
+            with contextlib.suppress(ClusterError):  # the API server may still be settling
+                if get_object(client, ObjRef("v1", "ServiceAccount", "default", "default")) is not None:
+                    return
+            time.sleep(0.3)
         raise SandboxError(
             "the controller manager did not create the default ServiceAccount",
             where=str(self.cluster_dir / "logs" / "kube-controller-manager.log"),
@@ -392,12 +391,9 @@ def _node_manifest(name: str, *, gpu: bool) -> dict[str, Any]:
     }
 
 
-def _server_version(client: Any) -> str:
-    # lightkube has no typed call for /version; its underlying HTTP client already carries the
-    # server address and credentials
-    response = client._client._client.get("/version")
-    response.raise_for_status()
-    return str(response.json()["gitVersion"])
+def _ready(node: dict[str, Any]) -> bool:
+    conditions = (node.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
 def _read_pid(path: Path) -> int | None:

@@ -1,6 +1,6 @@
 """Secrets: generation, resolution from env/files, the in-cluster store, and redaction.
 
-The cluster-backed store lives in :mod:`helmdeck.secrets.kube_store` (imports lightkube).
+The cluster-backed store lives in :mod:`helmdeck.secrets.kube_store` (through :mod:`helmdeck.cluster`).
 
 Names are imported on first use (PEP 562), so importing one module of the package does not load
 the others: the CLI starts without loading what its command does not need.

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime
 import json
 from collections.abc import Mapping
 from typing import Any
 
-import httpx2
-from lightkube import ApiError, Client
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Namespace, Secret
-
+from helmdeck.cluster import KubeClient, ObjRef, create_object, get_object, replace_object
+from helmdeck.cluster.errors import Conflict, Forbidden, NotFound, Unauthorized
 from helmdeck.errors import ClusterError
 from helmdeck.labels import PLATFORM_LABEL
 from helmdeck.secrets.store import SecretStore, StoreConflict, StoredSecret
@@ -26,7 +24,6 @@ from helmdeck.spec.platform import Platform
 
 META_ANNOTATION = "helmdeck.dev/secrets"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "helmdeck"}
-FIELD_MANAGER = "helmdeck"
 
 
 def _parse_time(text: Any) -> datetime.datetime | None:
@@ -44,7 +41,7 @@ class KubeSecretStore(SecretStore):
     def __init__(
         self,
         platform: Platform,
-        client: Client,
+        client: KubeClient,
         *,
         environ: Mapping[str, str] | None = None,
         create_namespace: bool = True,
@@ -59,32 +56,33 @@ class KubeSecretStore(SecretStore):
     def location(self) -> str:
         return f"Secret {self.namespace}/{self.name}"
 
+    def _ref(self) -> ObjRef:
+        return ObjRef("v1", "Secret", self.name, self.namespace)
+
     def _read(self) -> tuple[dict[str, StoredSecret], str | None]:
         try:
-            obj = self.client.get(Secret, name=self.name, namespace=self.namespace)
-        except ApiError as exc:
-            if exc.status.code == 404:
-                return {}, None
+            obj = get_object(self.client, self._ref())
+        except ClusterError as exc:
             raise self._error("read", exc) from None
-        except httpx2.TransportError as exc:
-            raise self._unreachable(exc) from None
-        meta = obj.metadata or ObjectMeta()
+        if obj is None:
+            return {}, None
+        meta = obj.get("metadata") or {}
         try:
-            info = json.loads((meta.annotations or {}).get(META_ANNOTATION, "{}"))
+            info = json.loads((meta.get("annotations") or {}).get(META_ANNOTATION, "{}"))
         except json.JSONDecodeError:
             info = {}
         if not isinstance(info, dict):
             info = {}
         entries: dict[str, StoredSecret] = {}
-        for key, encoded in (obj.data or {}).items():
+        for key, encoded in (obj.get("data") or {}).items():
             try:
                 value = base64.b64decode(encoded, validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 continue  # not ours to interpret; it is kept out of renders
             found = info.get(key)
             about: dict[str, Any] = found if isinstance(found, dict) else {}
-            created = _parse_time(about.get("created")) or (
-                meta.creationTimestamp if isinstance(meta.creationTimestamp, datetime.datetime) else None
+            created = _parse_time(about.get("created")) or _parse_time(
+                str(meta.get("creationTimestamp", "")).replace("Z", "+00:00")
             )
             entries[key] = StoredSecret(
                 value=value,
@@ -92,7 +90,7 @@ class KubeSecretStore(SecretStore):
                 created=created or datetime.datetime.now(datetime.UTC).replace(microsecond=0),
                 rotated=_parse_time(about.get("rotated")),
             )
-        return entries, meta.resourceVersion
+        return entries, meta.get("resourceVersion")
 
     def _write(self, entries: dict[str, StoredSecret], token: str | None) -> None:
         info = {
@@ -103,60 +101,55 @@ class KubeSecretStore(SecretStore):
             }
             for name, e in sorted(entries.items())
         }
-        obj = Secret(
-            metadata=ObjectMeta(
-                name=self.name,
-                namespace=self.namespace,
-                labels={**MANAGED_BY, PLATFORM_LABEL: self.platform.name},
-                annotations={META_ANNOTATION: json.dumps(info, sort_keys=True)},
-                resourceVersion=token,
-            ),
-            type="Opaque",
-            data={n: base64.b64encode(e.value.encode("utf-8")).decode("ascii") for n, e in entries.items()},
-        )
+        metadata: dict[str, Any] = {
+            "name": self.name,
+            "namespace": self.namespace,
+            "labels": {**MANAGED_BY, PLATFORM_LABEL: self.platform.name},
+            "annotations": {META_ANNOTATION: json.dumps(info, sort_keys=True)},
+        }
+        if token is not None:
+            metadata["resourceVersion"] = token
+        obj = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": metadata,
+            "type": "Opaque",
+            "data": {n: base64.b64encode(e.value.encode("utf-8")).decode("ascii") for n, e in entries.items()},
+        }
         try:
             if token is None:
                 self._create(obj)
             else:
-                self.client.replace(obj, field_manager=FIELD_MANAGER)
-        except ApiError as exc:
-            if exc.status.code == 409:
-                raise StoreConflict from None
+                replace_object(self.client, obj)
+        except Conflict:
+            raise StoreConflict from None
+        except ClusterError as exc:
             raise self._error("write", exc) from None
-        except httpx2.TransportError as exc:
-            raise self._unreachable(exc) from None
 
-    def _create(self, obj: Secret) -> None:
+    def _create(self, obj: dict[str, Any]) -> None:
         try:
-            self.client.create(obj, field_manager=FIELD_MANAGER)
-        except ApiError as exc:
-            if exc.status.code != 404 or not self.create_namespace:
+            create_object(self.client, obj)
+        except NotFound:
+            if not self.create_namespace:
                 raise
             self._ensure_namespace()
-            self.client.create(obj, field_manager=FIELD_MANAGER)
+            create_object(self.client, obj)
 
     def _ensure_namespace(self) -> None:
-        ns = Namespace(metadata=ObjectMeta(name=self.namespace, labels={**MANAGED_BY}))
-        try:
-            self.client.create(ns, field_manager=FIELD_MANAGER)
-        except ApiError as exc:
-            if exc.status.code != 409:  # created meanwhile by someone else: fine
-                raise
+        namespace = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": self.namespace, "labels": MANAGED_BY},
+        }
+        with contextlib.suppress(Conflict):  # created meanwhile by someone else: fine
+            create_object(self.client, namespace)
 
-    def _error(self, action: str, exc: ApiError) -> ClusterError:
-        code = exc.status.code
-        fix = "check the kubeconfig and that the cluster is reachable"
-        if code in (401, 403):
+    def _error(self, action: str, exc: ClusterError) -> ClusterError:
+        fix = exc.fix or "check the kubeconfig and that the cluster is reachable"
+        if isinstance(exc, (Forbidden, Unauthorized)):
             fix = f"your account needs get/create/update on secrets in namespace {self.namespace}"
         return ClusterError(
-            f"cannot {action} the platform's secrets: {exc.status.message or exc} (HTTP {code})",
+            f"cannot {action} the platform's secrets: {exc.message}",
             where=self.location,
             fix=fix,
-        )
-
-    def _unreachable(self, exc: Exception) -> ClusterError:
-        return ClusterError(
-            f"cannot reach the cluster to use the platform's secrets: {exc}",
-            where=self.location,
-            fix="check the kubeconfig (--kubeconfig or KUBECONFIG) and that the cluster is up",
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import helm_python
-
 from helmdeck.engine.charts import chart_values_text
+from helmdeck.engine.helm_text import HelmParseError, chart_default_values
 from helmdeck.errors import ConfigError
 from helmdeck.spec.models import Component
 from helmdeck.spec.user_files import check_yaml_limits
@@ -32,9 +31,8 @@ def load_chart_defaults(component: Component) -> ValuesFile:
     values_shown = f"{shown}/values.yaml" if chart.is_dir() else f"{shown}:values.yaml"
     check_yaml_limits(text, values_shown)  # Helm's loader hands deep values back through a recursive decoder
     try:
-        with helm_python.Chart.load(chart) as loaded:
-            data = loaded.values
-    except helm_python.HelmError as exc:
+        data = chart_default_values(chart)
+    except HelmParseError as exc:
         raise ConfigError(
             f"cannot load the chart of component '{component.name}': {exc.detail}",
             where=shown,

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import helm_python
-
+from helmdeck.engine.helm_text import HelmParseError, values_from_yaml
 from helmdeck.errors import ConfigError
 from helmdeck.spec.user_files import check_yaml_limits, read_user_text
 from helmdeck.spec.yaml_document import PathKey, YamlDocument, display_path, parse_yaml
@@ -58,8 +57,8 @@ def parse_values(text: str, shown: str, path: Path | None = None) -> ValuesFile:
         raise ConfigError(f"{shown} contains a NUL byte", where=shown, fix="save it as YAML text")
     check_yaml_limits(text, shown)
     try:
-        data = helm_python.values_from_yaml(text)
-    except helm_python.HelmError as exc:
+        data = values_from_yaml(text)
+    except HelmParseError as exc:
         detail = exc.detail
         if "cannot unmarshal" in detail:
             raise ConfigError(

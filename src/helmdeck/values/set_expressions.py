@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import helm_python
-
+from helmdeck.engine.helm_text import HelmParseError, parse_set_string
 from helmdeck.errors import ConfigError
 
 FIX = (
@@ -78,8 +77,8 @@ def parse_set(expression: str) -> dict[str, Any]:
         raise ConfigError(f"--set {expression!r} contains a NUL character", where="--set", fix="remove it")
     set_keys(expression)
     try:
-        parsed = helm_python.parse_set_string(expression)
-    except helm_python.HelmError as exc:
+        parsed = parse_set_string(expression)
+    except HelmParseError as exc:
         raise ConfigError(f"cannot parse --set {expression!r}: {exc.detail}", where="--set", fix=FIX) from None
     except UnicodeEncodeError:
         raise ConfigError(
