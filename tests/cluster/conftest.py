@@ -10,14 +10,18 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from helmdeck.sandbox.cluster import Sandbox
+
+if TYPE_CHECKING:
+    from tests.cluster.ext_support import Platform
 
 SANDBOX_NAME = os.environ.get("HELMDECK_TEST_SANDBOX", "helmdeck-test")
 
@@ -72,3 +76,36 @@ def kubeconfig_env(sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch) -> s
 
 def examples_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def plat(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[Platform]:
+    """A deployed platform with an extension catalog (tiny charts, and a broken copy of one)."""
+    from lightkube.resources.core_v1 import Namespace
+
+    from helmdeck.deploy.executor import Deployer
+    from tests.cluster.ext_support import EXT_CHARTS, Platform, platform_file
+
+    instance = f"e{secrets.token_hex(3)}"
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    # a broken copy of tiny-app: its pod crash-loops in the sandbox
+    broken = extra / "tiny-broken"
+    shutil.copytree(EXT_CHARTS / "tiny-app", broken)
+    chart_yaml = (broken / "Chart.yaml").read_text().replace("name: tiny-app", "name: tiny-broken")
+    (broken / "Chart.yaml").write_text(chart_yaml.replace("helmdeck.dev/requires: tiny-base>=0.1.0 <1.0.0", ""))
+    values = (
+        (broken / "values.yaml")
+        .read_text()
+        .replace("podAnnotations: {}", 'podAnnotations: {"sandbox.helmdeck.dev/fail": "crash-loop"}')
+    )
+    (broken / "values.yaml").write_text(values)
+    path = platform_file(tmp_path, instance, [EXT_CHARTS, extra])
+    handle = Platform(sandbox, path)
+    deployed = Deployer(handle.session()).run()
+    assert deployed.ok, deployed.as_dict()
+    yield handle
+    client = sandbox.client()
+    for ns in handle.session().platform.all_namespaces():
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from helmdeck.cluster.client import make_client
 from helmdeck.cluster.kinds import apply_object
 from helmdeck.cluster.lease import PlatformLock, describe, lease_name, micro_time
 from helmdeck.errors import ClusterError
+from tests.fakes.clock import ManualClock
 
 pytestmark = pytest.mark.cluster
 
@@ -47,16 +49,27 @@ def test_acquire_refuse_release(client: lightkube.Client, namespace: str) -> Non
 
 
 def test_renewer_keeps_a_short_lease_alive(client: lightkube.Client, namespace: str) -> None:
-    with PlatformLock(client, namespace, "dash", holder="ana@box pid 1", ttl_seconds=2) as lock:
+    clock = ManualClock(datetime.now(UTC))
+    with PlatformLock(client, namespace, "dash", holder="ana@box pid 1", ttl_seconds=3, clock=clock) as lock:
         first = describe(client, namespace, "dash")
-        time.sleep(3.5)
+        assert first is not None and first.renew_time is not None
+        eventually(lambda: clock.waits, "the renewer waits for its first round")
+        clock.advance(1)  # a third of the ttl: the renewer's turn
+        eventually(lambda: describe(client, namespace, "dash").renew_time > first.renew_time, "a renewal")  # type: ignore[union-attr, operator]
         later = describe(client, namespace, "dash")
-        assert first is not None and later is not None
-        assert later.renew_time and first.renew_time and later.renew_time > first.renew_time
-        assert not later.expired
+        assert later is not None and not later.expired
         with pytest.raises(ClusterError, match="being changed by ana@box pid 1"):
-            PlatformLock(client, namespace, "dash", holder="bo@other pid 2", ttl_seconds=2).acquire()
+            PlatformLock(client, namespace, "dash", holder="bo@other pid 2", ttl_seconds=3).acquire()
         lock.check()
+
+
+def eventually(condition: Callable[[], object], what: str, timeout: float = 20) -> None:
+    """Poll the API server until ``condition`` holds (a real cluster answers in its own time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        threading.Event().wait(0.05)
 
 
 def test_expired_lease_of_a_dead_holder_is_taken_over(client: lightkube.Client, namespace: str) -> None:

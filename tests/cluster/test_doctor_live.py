@@ -18,7 +18,7 @@ from helmdeck.doctor.findings import DoctorReport, Finding
 from helmdeck.doctor.live import diagnose_platform, explain_statuses
 from helmdeck.errors import HelmdeckError
 from tests.cluster.conftest import SandboxHandle
-from tests.cluster.test_doctor_helpers import FAIL, dump, eventually, install, of_check, platform_session
+from tests.cluster.doctor_support import FAIL, dump, eventually, install, of_check, platform_session
 
 pytestmark = pytest.mark.cluster
 

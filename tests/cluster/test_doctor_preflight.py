@@ -25,7 +25,7 @@ from helmdeck.deploy.executor import Deployer
 from helmdeck.doctor.findings import PreflightFailed
 from helmdeck.doctor.preflight import check_before_deploy, run_preflight
 from tests.cluster.conftest import SandboxHandle, examples_dir
-from tests.cluster.test_doctor_helpers import dump, of_check, platform_session
+from tests.cluster.doctor_support import dump, of_check, platform_session
 
 pytestmark = pytest.mark.cluster
 

@@ -4,10 +4,8 @@ anything else changes."""
 
 from __future__ import annotations
 
-import asyncio
+import json
 import secrets
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +16,8 @@ import lightkube
 import pytest
 from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Namespace
-from lightkube.types import on_error_retry
 
+from helmdeck.cluster.client import get_json, raw_http
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import platform_status
 from helmdeck.deploy.executor import Deployer
@@ -125,45 +123,46 @@ class Seen:
 
 
 class EventLog:
-    """Watches kinds in one namespace from a thread and records every event in arrival order."""
+    """Every event of some kinds in one namespace while the block runs, in the API server's order.
+
+    Nothing races: entering notes each collection's resourceVersion; leaving asks the API server to
+    replay every event since then (a watch from that version, which the server ends itself after
+    ``timeoutSeconds``). ``at`` is the event's resourceVersion, so events of different kinds compare.
+    """
 
     def __init__(self, client: lightkube.Client, namespace: str, kinds: Sequence[Any]) -> None:
-        self.config = client.config
+        self.client = client
         self.namespace = namespace
         self.kinds = kinds
         self.seen: list[Seen] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self._start: dict[Any, str] = {}
 
-    async def _main(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        client = lightkube.AsyncClient(config=self.config)
-
-        async def follow(kind: Any) -> None:
-            async for etype, obj in client.watch(kind, namespace=self.namespace, on_error=on_error_retry):
-                self.seen.append(Seen(time.monotonic(), kind.__name__, etype, obj.metadata.name, obj))
-
-        tasks = [asyncio.create_task(follow(k)) for k in self.kinds]
-        self._ready.set()
-        await self._stop.wait()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await client.close()
+    def _path(self, kind: Any) -> str:
+        info = kind._api_info
+        group, version = info.resource.group, info.resource.version
+        base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+        return f"{base}/namespaces/{self.namespace}/{info.plural}"
 
     def __enter__(self) -> EventLog:
-        self._thread.start()
-        assert self._ready.wait(10)
-        time.sleep(1)  # let the watches open before anything happens
+        for kind in self.kinds:
+            listing = get_json(self.client, f"{self._path(kind)}?limit=1")
+            self._start[kind] = listing["metadata"]["resourceVersion"]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        time.sleep(1)  # the last events may still be on their way
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
+        http = raw_http(self.client)
+        for kind in self.kinds:
+            query = f"watch=1&resourceVersion={self._start[kind]}&timeoutSeconds=2&allowWatchBookmarks=false"
+            with http.stream("GET", f"{self._path(kind)}?{query}", timeout=30) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if not line.strip():
+                        continue
+                    event = json.loads(line)
+                    obj = kind.from_dict(event["object"])
+                    rv = int(obj.metadata.resourceVersion)
+                    self.seen.append(Seen(rv, kind.__name__, event["type"], obj.metadata.name, obj))
+        self.seen.sort(key=lambda s: s.at)
 
     def first(self, predicate: Any) -> Seen:
         found = [s for s in self.seen if predicate(s)]

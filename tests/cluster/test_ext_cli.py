@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from helmdeck.cli import ext_cmds
-from tests.cluster.test_ext_manager import Platform, plat  # noqa: F401 - the fixture
+from tests.cluster.ext_support import Platform
 
 pytestmark = pytest.mark.cluster
 
@@ -25,7 +25,7 @@ def _app() -> typer.Typer:
     return app
 
 
-def test_install_list_uninstall(plat: Platform) -> None:  # noqa: F811
+def test_install_list_uninstall(plat: Platform) -> None:
     common = ["-f", str(plat.path), "--kubeconfig", plat.sandbox.kubeconfig, "--state-dir", str(plat.path.parent)]
     runner = CliRunner()
     installed = runner.invoke(

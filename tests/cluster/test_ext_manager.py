@@ -4,102 +4,22 @@ brings an uninstalled extension back. The Kubernetes API is never mocked here.""
 
 from __future__ import annotations
 
-import contextlib
-import secrets
-import shutil
-import textwrap
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
-from lightkube.resources.core_v1 import ConfigMap, Namespace
+from lightkube.resources.core_v1 import ConfigMap
 
-from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import platform_status
-from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import Outcome
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError
-from helmdeck.extensions.catalog import Catalog
-from helmdeck.extensions.manager import ExtensionManager, deployed_environment
+from helmdeck.extensions.manager import deployed_environment
 from helmdeck.extensions.preinstall import preinstall_extensions
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
-from helmdeck.spec import load_platform
-from tests.cluster.conftest import SandboxHandle
 
 pytestmark = pytest.mark.cluster
 
-EXT_CHARTS = Path(__file__).resolve().parents[1] / "unit" / "charts" / "extensions"
-
-
-def platform_file(tmp_path: Path, instance: str, catalog: list[Path]) -> Path:
-    (tmp_path / "env").mkdir(exist_ok=True)
-    (tmp_path / "env" / "demo.yaml").write_text("global:\n  domain: demo.sandbox.test\n")
-    entries = ", ".join(f'"{c}"' for c in catalog)
-    text = textwrap.dedent(
-        f"""\
-        apiVersion: helmdeck.dev/v1
-        kind: Platform
-        metadata: {{name: extplat}}
-        spec:
-          instance: "{instance}"
-          storage: {{fastDataDir: /data/fast, slowDataDir: /data/slow}}
-          environments:
-            demo: {{values: [env/demo.yaml]}}
-          components:
-            - name: base-config
-              chart: {EXT_CHARTS / "tiny-base"}
-              namespace: services
-          extensions:
-            catalog: [{entries}]
-        """
-    )
-    path = tmp_path / "platform.yaml"
-    path.write_text(text)
-    return path
-
-
-class Platform:
-    def __init__(self, sandbox: SandboxHandle, path: Path) -> None:
-        self.sandbox = sandbox
-        self.path = path
-
-    def session(self, env: str | None = "demo") -> PlatformSession:
-        return PlatformSession(platform=load_platform(self.path), environment=env, kubeconfig=self.sandbox.kubeconfig)
-
-    def manager(self, **kwargs: Any) -> ExtensionManager:
-        s = self.session()
-        return ExtensionManager(s, Catalog.for_platform(s.platform), failure_grace=3.0, **kwargs)
-
-
-@pytest.fixture
-def plat(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[Platform]:
-    instance = f"e{secrets.token_hex(3)}"
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    # a broken copy of tiny-app: its pod crash-loops in the sandbox
-    broken = extra / "tiny-broken"
-    shutil.copytree(EXT_CHARTS / "tiny-app", broken)
-    chart_yaml = (broken / "Chart.yaml").read_text().replace("name: tiny-app", "name: tiny-broken")
-    (broken / "Chart.yaml").write_text(chart_yaml.replace("helmdeck.dev/requires: tiny-base>=0.1.0 <1.0.0", ""))
-    values = (
-        (broken / "values.yaml")
-        .read_text()
-        .replace("podAnnotations: {}", 'podAnnotations: {"sandbox.helmdeck.dev/fail": "crash-loop"}')
-    )
-    (broken / "values.yaml").write_text(values)
-    path = platform_file(tmp_path, instance, [EXT_CHARTS, extra])
-    handle = Platform(sandbox, path)
-    deployed = Deployer(handle.session()).run()
-    assert deployed.ok, deployed.as_dict()
-    yield handle
-    client = sandbox.client()
-    for ns in handle.session().platform.all_namespaces():
-        with contextlib.suppress(Exception):
-            client.delete(Namespace, ns)
+from tests.cluster.ext_support import Platform  # noqa: E402
 
 
 def test_install_with_parameters_resolves_requirements_and_is_healthy(plat: Platform) -> None:

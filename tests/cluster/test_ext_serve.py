@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.cluster.conftest import SandboxHandle
-from tests.cluster.test_ext_manager import platform_file
+from tests.cluster.ext_support import platform_file
 
 pytestmark = pytest.mark.cluster
 

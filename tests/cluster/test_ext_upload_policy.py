@@ -20,7 +20,7 @@ from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.extensions.state import upload_dir
 from helmdeck.extensions.upload import MiB, UploadPolicy, UploadRejected, accept_upload
-from tests.cluster.test_ext_manager import Platform, plat  # noqa: F401 - the fixture
+from tests.cluster.ext_support import Platform
 
 pytestmark = pytest.mark.cluster
 
@@ -79,7 +79,7 @@ def _tgz(name: str, templates: dict[str, str]) -> bytes:
     return raw.getvalue()
 
 
-def _upload(plat: Platform, name: str, templates: dict[str, str]) -> ExtensionManager:  # noqa: F811
+def _upload(plat: Platform, name: str, templates: dict[str, str]) -> ExtensionManager:
     s = plat.session()
     uploads = upload_dir(plat.path.parent)
     policy = UploadPolicy(s.admin_namespace, s.platform.logical_namespace("extensions"), max_archive_bytes=MiB)
@@ -96,7 +96,7 @@ def _upload(plat: Platform, name: str, templates: dict[str, str]) -> ExtensionMa
     ids=["namespace-from-globals", "cluster-role-by-parameter"],
 )
 def test_install_checks_what_the_parameters_render(
-    plat: Platform,  # noqa: F811
+    plat: Platform,
     templates: dict[str, str],
     parameters: dict[str, str],
     refusal: str,
@@ -111,13 +111,13 @@ def test_install_checks_what_the_parameters_render(
     assert manager.install("sly", {}).ok  # the same chart with harmless parameters installs
 
 
-def test_a_chart_that_looks_up_the_cluster_is_refused_at_upload(plat: Platform) -> None:  # noqa: F811
+def test_a_chart_that_looks_up_the_cluster_is_refused_at_upload(plat: Platform) -> None:
     with pytest.raises(UploadRejected, match=re.escape("calls `lookup` in templates/loot.yaml")):
         _upload(plat, "thief", {"loot.yaml": LOOKUP})
     assert not (upload_dir(plat.path.parent) / "thief-0.1.0").exists()
 
 
-def test_secret_parameters_travel_outside_argv(plat: Platform, tmp_path: Path) -> None:  # noqa: F811
+def test_secret_parameters_travel_outside_argv(plat: Platform, tmp_path: Path) -> None:
     common = ["-f", str(plat.path), "--kubeconfig", plat.sandbox.kubeconfig, "--state-dir", str(plat.path.parent)]
     token = "tok-" + os.urandom(8).hex()
     params = tmp_path / "params.yaml"
@@ -133,7 +133,7 @@ def test_secret_parameters_travel_outside_argv(plat: Platform, tmp_path: Path) -
     assert values["parameters"]["token"] == token and values["parameters"]["profile"] == "minimal"
 
 
-def test_a_secret_parameter_on_the_command_line_is_warned_about(plat: Platform) -> None:  # noqa: F811
+def test_a_secret_parameter_on_the_command_line_is_warned_about(plat: Platform) -> None:
     common = ["-f", str(plat.path), "--kubeconfig", plat.sandbox.kubeconfig, "--state-dir", str(plat.path.parent)]
     argv = [sys.executable, "-m", "helmdeck.cli.main", "ext", "install", "tiny-app"]
     params = ["-p", "profile=minimal", "-p", "size=1Gi", "-p", "tokenless=false", "-p", "token=visible"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,12 @@ def test_cookie_session_needs_csrf_on_api_changes(setup: Any) -> None:
     assert refused.status_code == 403 and "CSRF" in refused.json()["error"]
     ok = client.post("/api/v1/rollback", json={"revision": 1}, headers={"X-CSRF-Token": csrf})
     assert ok.status_code == 202
-    time.sleep(0.2)
+    # the operation runs on: it must end before the backend goes away with the fixture
+    op_id = ok.json()["id"]
+    deadline = time.monotonic() + 20
+    while client.get(f"/api/v1/operations/{op_id}").json()["state"] == "running":
+        assert time.monotonic() < deadline, "the rollback never finished"
+        threading.Event().wait(0.02)
 
 
 def test_static_assets_are_served_with_license(setup: Any) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import httpx2
 import lightkube
@@ -128,8 +128,30 @@ def lease_info(obj: Mapping[str, Any], now: datetime) -> LeaseInfo:
     )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class Clock(Protocol):
+    """Time as the lock sees it; tests pass one they advance by hand instead of sleeping."""
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Wait ``seconds`` or until ``stop`` is set; True when it was set."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        return stop.wait(seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
 
 
 class PlatformLock:
@@ -149,8 +171,10 @@ class PlatformLock:
         holder: str | None = None,
         ttl_seconds: int = 30,
         on_lost: Callable[[str], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.client = client
+        self.clock = clock
         self.namespace = namespace
         self.platform = platform
         self.name = lease_name(platform)
@@ -191,7 +215,7 @@ class PlatformLock:
     def describe(self) -> LeaseInfo | None:
         """The lease as it stands: holder, since, last renewal, expired; None when there is none."""
         obj = self._get()
-        return lease_info(obj, _now()) if obj is not None else None
+        return lease_info(obj, self.clock.now()) if obj is not None else None
 
     # -- taking ----------------------------------------------------------------------------------
 
@@ -230,7 +254,7 @@ class PlatformLock:
         if ttl_seconds:
             self.ttl_seconds = ttl_seconds
         for _ in range(_ATTEMPTS):
-            now = _now()
+            now = self.clock.now()
             stamp = micro_time(now)
             obj = self._get()
             spec: dict[str, Any] = {
@@ -285,7 +309,7 @@ class PlatformLock:
         self.took_over_from = previous
         self.lost_reason = None
         self._held = True
-        self._last_renewal = time.monotonic()
+        self._last_renewal = self.clock.monotonic()
         self._stop.clear()
         self._thread = threading.Thread(target=self._renew_loop, name=f"lease-{self.name}", daemon=True)
         self._thread.start()
@@ -295,11 +319,11 @@ class PlatformLock:
 
     def _renew_loop(self) -> None:
         interval = max(self.ttl_seconds / 3, 0.2)
-        while not self._stop.wait(interval):
+        while not self.clock.wait(self._stop, interval):
             try:
                 self.renew()
             except ClusterError as err:
-                if time.monotonic() - self._last_renewal > self.ttl_seconds:
+                if self.clock.monotonic() - self._last_renewal > self.ttl_seconds:
                     self._mark_lost(f"could not renew for {self.ttl_seconds}s: {err.message}")
             if self.lost_reason is not None:
                 return
@@ -308,16 +332,16 @@ class PlatformLock:
         """Push renewTime forward once (the renewer thread calls this every ttl/3 seconds)."""
         for _ in range(_ATTEMPTS):
             obj = self._get()
-            info = lease_info(obj, _now()) if obj is not None else None
+            info = lease_info(obj, self.clock.now()) if obj is not None else None
             if info is None or info.holder != self.holder:
                 taker = info.holder if info and info.holder else "nobody"
                 self._mark_lost(f"the lease is now held by {taker}")
                 return
             assert obj is not None
             spec = dict(obj.get("spec") or {})
-            spec["renewTime"] = micro_time(_now())
+            spec["renewTime"] = micro_time(self.clock.now())
             if self._write(self._body(spec, obj.get("metadata", {}).get("resourceVersion")), create=False):
-                self._last_renewal = time.monotonic()
+                self._last_renewal = self.clock.monotonic()
                 return
 
     def _mark_lost(self, reason: str) -> None:
@@ -351,7 +375,7 @@ class PlatformLock:
             if obj is None or (obj.get("spec") or {}).get("holderIdentity") != self.holder:
                 return
             spec = {k: v for k, v in (obj.get("spec") or {}).items() if k != "holderIdentity"}
-            spec["renewTime"] = micro_time(_now())
+            spec["renewTime"] = micro_time(self.clock.now())
             if self._write(self._body(spec, obj.get("metadata", {}).get("resourceVersion")), create=False):
                 return
 
