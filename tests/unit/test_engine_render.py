@@ -89,7 +89,7 @@ def test_template_error_names_chart_file_line_and_values_files() -> None:
     assert "auth.token is required when failRequired is set" in error.message
     assert "values/auth.yaml, env/dev.yaml" in (error.fix or "")
     assert error.details["line"] == 8
-    assert error.details["values_files"] == ["values/auth.yaml", "env/dev.yaml"]
+    assert error.details["valuesFiles"] == ["values/auth.yaml", "env/dev.yaml"]
 
 
 def test_error_inside_a_helper_names_the_template_and_the_helper() -> None:

@@ -136,7 +136,7 @@ def render(
             where=f"component {owner}",
             fix="correct the values named above; the chart's values.schema.json defines what is allowed"
             + (f" (values files: {', '.join(values_files)})" if values_files else ""),
-            details={"chart": chart.name, "component": component, "values_files": list(values_files)},
+            details={"chart": chart.name, "component": component, "valuesFiles": list(values_files)},
         ) from None
     except helm_python.HelmInvalidArgError as exc:
         raise ConfigError(f"component {owner}: cannot render chart {chart.name}: {exc}") from None

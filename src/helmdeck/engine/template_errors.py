@@ -129,6 +129,6 @@ def template_error(
             "line": template.line if template else None,
             "origin": str(origin) if origin else None,
             "reason": failure.reason,
-            "values_files": list(values_files),
+            "valuesFiles": list(values_files),
         },
     )

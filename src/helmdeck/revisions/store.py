@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,12 +48,31 @@ class PlatformRevision:
     message: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record as JSON, in Kubernetes' casing (camelCase), for output and for storage."""
+        return _camel(asdict(self))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlatformRevision:
-        comps = {k: ComponentRevision(**v) for k, v in data.get("components", {}).items()}
-        return cls(**{**data, "components": comps})
+        """A stored record; those written before camelCase (``spec_digest``) read the same."""
+        plain = _snake(data)
+        comps = {k: ComponentRevision(**_snake(v)) for k, v in (plain.get("components") or {}).items()}
+        return cls(**{**plain, "components": comps})
+
+
+def _camel(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        head, *rest = key.split("_")
+        name = head + "".join(part.title() for part in rest)
+        if key == "components":  # keyed by component name: the names stay as they are
+            out[name] = {k: _camel(v) for k, v in value.items()}
+        else:
+            out[name] = value
+    return out
+
+
+def _snake(data: dict[str, Any]) -> dict[str, Any]:
+    return {re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower(): value for key, value in data.items()}
 
 
 def _secret_name(platform: str, revision: int) -> str:

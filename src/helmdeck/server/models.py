@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # a field the code sends but the model does not declare is an error, not silently dropped; JSON
+    # keys in Kubernetes' casing (camelCase), whatever the Python names
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 
 class ErrorBody(_Out):
