@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -51,24 +50,32 @@ def test_parallelism_is_bounded_and_starts_early() -> None:
     active = 0
     peak = 0
     lock = threading.Lock()
-    started: dict[str, float] = {}
+    order: list[str] = []
+    after_fast_started = threading.Event()
+    slow_released_by_after_fast = False
 
     def work(name: str) -> None:
-        nonlocal active, peak
+        nonlocal active, peak, slow_released_by_after_fast
         with lock:
             active += 1
             peak = max(peak, active)
-            started[name] = time.monotonic()
-        time.sleep(0.3 if name == "slow" else 0.05)
+            order.append(name)
+        if name == "after-fast":
+            after_fast_started.set()
+        if name == "slow":
+            # "slow" runs until "after-fast" has started: that can only happen when a task waits
+            # for its own dependencies (t0), not for the whole level ("slow" among them)
+            slow_released_by_after_fast = after_fast_started.wait(30)
         with lock:
             active -= 1
 
     needs = {f"t{i}": [] for i in range(6)} | {"slow": [], "after-fast": ["t0"], "after-slow": ["slow"]}
-    t0 = time.monotonic()
-    run_dag(needs, work, parallel=3)
-    assert peak <= 3
-    # a task waits only for its own dependencies, not for a whole level
-    assert started["after-fast"] - t0 < started["after-slow"] - t0
+    out = run_dag(needs, work, parallel=3)
+    assert all(o.state is TaskState.succeeded for o in out.values())
+    assert slow_released_by_after_fast, "after-fast did not start while slow was still running"
+    assert order.index("after-fast") < order.index("after-slow")
+    # "slow" and "after-fast" overlapped, and never more than three ran at once
+    assert 2 <= peak <= 3
 
 
 def test_cancel_stops_new_tasks() -> None:

@@ -9,7 +9,7 @@ import pytest
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog
 
-from .test_ext_support import EXT_CHARTS, write_platform
+from .ext_support import EXT_CHARTS, write_platform
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "imaging" / "extensions"
 

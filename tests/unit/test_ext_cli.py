@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from helmdeck.cli import ext_cmds, serve_cmd
 
-from .test_ext_support import write_platform
+from .ext_support import write_platform
 
 
 def _app() -> typer.Typer:

@@ -14,7 +14,7 @@ from helmdeck.extensions.installed import installed_extensions
 from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 
-from .test_ext_support import write_platform
+from .ext_support import write_platform
 
 
 def _release(component: str, extension: str, version: str = "0.1.0", status: str = "deployed") -> Release:

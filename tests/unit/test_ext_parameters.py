@@ -14,7 +14,7 @@ from helmdeck.extensions.parameters import (
     secret_values,
 )
 
-from .test_ext_support import EXT_CHARTS
+from .ext_support import EXT_CHARTS
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from pathlib import Path
 from helmdeck.engine import load_chart
 from helmdeck.extensions.shared_values import environment_globals, shared_values
 
-from .test_ext_support import EXT_CHARTS, write_platform
+from .ext_support import EXT_CHARTS, write_platform
 
 
 def test_shared_values_from_platform_and_environment(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from helmdeck.extensions.upload import MiB, UploadPolicy, UploadRejected, accept_upload, gunzip_bounded
 
-from .test_ext_support import EXT_CHARTS
+from .ext_support import EXT_CHARTS
 
 POLICY = UploadPolicy(admin_namespace="lab-admin", extensions_namespace="lab-extensions", max_archive_bytes=MiB)
 

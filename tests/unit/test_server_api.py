@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .test_server_support import ROLES, bearer, make_app
+from .server_support import ROLES, bearer, chart_archive, component_status, make_app
 
 # (method, path, json body, the least role allowed)
 ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
@@ -138,11 +136,15 @@ def test_reads(setup: Any) -> None:
 def test_install_runs_in_background_streams_progress_and_is_audited(setup: Any) -> None:
     client, backend, tokens = setup
     h = bearer(tokens["operator"])
+    # held until the request has returned: the "started" audit entry is written after the operation
+    # is handed to its thread, so an install that finished at once could be audited before it
+    backend.proceed.clear()
     response = client.post(
         "/api/v1/extensions/install",
         json={"name": "tiny-multi", "parameters": {"task": "lung"}, "instanceName": "lung"},
         headers=h,
     )
+    backend.proceed.set()
     assert response.status_code == 202, response.text
     op = response.json()
     assert op["kind"] == "ext install" and op["target"] == "tiny-multi" and op["actor"] == "operator"
@@ -184,10 +186,11 @@ def test_bad_parameters_are_422_naming_the_parameter_and_audited(setup: Any) -> 
 
 def test_second_change_while_one_runs_is_409(setup: Any) -> None:
     client, backend, tokens = setup
-    backend.work_seconds = 0.5
+    backend.proceed.clear()  # the rollback runs until the test lets it finish
     h = bearer(tokens["operator"])
     first = client.post("/api/v1/rollback", json={"revision": 1}, headers=h)
     second = client.post("/api/v1/extensions/install", json={"name": "tiny-base"}, headers=h)
+    backend.proceed.set()
     assert first.status_code == 202 and second.status_code == 409
     assert "another change is running: rollback 1" in second.json()["error"]
     assert _wait(client, first.json()["id"], tokens["operator"])["state"] == "succeeded"
@@ -196,9 +199,10 @@ def test_second_change_while_one_runs_is_409(setup: Any) -> None:
 
 def test_uninstall_refused_while_required_unless_forced(setup: Any) -> None:
     client, backend, tokens = setup
-    from .test_server_support import _component
-
-    backend.components += [_component("tiny-base", extension="tiny-base"), _component("tiny-app", extension="tiny-app")]
+    backend.components += [
+        component_status("tiny-base", extension="tiny-base"),
+        component_status("tiny-app", extension="tiny-app"),
+    ]
     h = bearer(tokens["operator"])
     refused = client.delete("/api/v1/extensions/installed/tiny-base", headers=h)
     assert refused.status_code == 422 and "required by tiny-app" in refused.json()["error"]
@@ -223,33 +227,18 @@ def test_rollback_revision_must_be_a_positive_whole_number(setup: Any, revision:
     assert backend.calls == []
 
 
-def _chart_archive(name: str = "up", extra_template: bytes = b"") -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-        for path, data in (
-            (f"{name}/Chart.yaml", f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n".encode()),
-            (f"{name}/templates/cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n" + extra_template),
-        ):
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return raw.getvalue()
-
-
 def test_upload(setup: Any) -> None:
     client, backend, tokens = setup
     h = bearer(tokens["admin"])
-    ok = client.post("/api/v1/extensions/upload", files={"file": ("up-0.1.0.tgz", _chart_archive())}, headers=h)
+    ok = client.post("/api/v1/extensions/upload", files={"file": ("up-0.1.0.tgz", chart_archive())}, headers=h)
     assert ok.status_code == 201, ok.text
     assert ok.json()["extension"]["name"] == "up"
     catalog = client.get("/api/v1/extensions/catalog", headers=h).json()
     assert "up" in [e["name"] for e in catalog["extensions"]]
-    evil = _chart_archive("ev").replace(b"", b"")
+    evil = chart_archive("ev").replace(b"", b"")
     bad = client.post(
         "/api/v1/extensions/upload",
-        files={
-            "file": ("ev.tgz", _chart_archive("ev", b"---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"))
-        },
+        files={"file": ("ev.tgz", chart_archive("ev", b"---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"))},
         headers=h,
     )
     assert bad.status_code == 422 and "cluster-scoped" in bad.json()["error"]

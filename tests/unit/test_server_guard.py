@@ -17,7 +17,7 @@ import uvicorn
 
 from helmdeck.server.guard import FailureLimiter
 
-from .test_server_support import bearer, make_app
+from .server_support import bearer, make_app
 
 
 @pytest.fixture

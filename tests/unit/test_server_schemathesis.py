@@ -20,10 +20,9 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
-from .test_server_support import bearer, make_app  # noqa: E402
+from .server_support import bearer, make_app  # noqa: E402
 
 _app, _backend, _tokens = make_app(Path(tempfile.mkdtemp(prefix="helmdeck-schemathesis-")))
-_backend.work_seconds = 0.0
 _backend.has_doctor = True
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _app)
 

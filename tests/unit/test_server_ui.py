@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .test_server_support import make_app
+from .server_support import chart_archive, component_status, make_app
 
 
 @pytest.fixture
@@ -138,11 +138,12 @@ def test_install_form_from_parameters_and_csrf(setup: Any) -> None:
 
 def test_operation_page_follows_live(setup: Any) -> None:
     client, backend, tokens, _ = setup
-    backend.work_seconds = 0.3
+    backend.proceed.clear()  # the rollback runs until the page has been seen
     csrf = login(client, tokens["operator"])
     done = client.post("/history/1/rollback", data={"csrf_token": csrf}, follow_redirects=False)
     location = done.headers["location"]
     page = client.get(location).text
+    backend.proceed.set()
     assert 'sse-connect="/ui/operations/' in page and 'data-state="running"' in page
     with client.stream("GET", "/ui" + location + "/events") as stream:
         text = "".join(stream.iter_text())
@@ -152,9 +153,10 @@ def test_operation_page_follows_live(setup: Any) -> None:
 
 def test_uninstall_and_forced_uninstall_from_the_page(setup: Any) -> None:
     client, backend, tokens, app = setup
-    from .test_server_support import _component
-
-    backend.components += [_component("tiny-base", extension="tiny-base"), _component("tiny-app", extension="tiny-app")]
+    backend.components += [
+        component_status("tiny-base", extension="tiny-base"),
+        component_status("tiny-app", extension="tiny-app"),
+    ]
     csrf = login(client, tokens["operator"])
     page = client.get("/extensions").text
     assert 'data-testid="uninstall-tiny-base"' in page
@@ -170,11 +172,10 @@ def test_uninstall_and_forced_uninstall_from_the_page(setup: Any) -> None:
 
 def test_admin_upload_form(setup: Any) -> None:
     client, _backend, tokens, _ = setup
-    from .test_server_api import _chart_archive
 
     csrf = login(client, tokens["admin"], "/extensions")
     assert "upload-form" in client.get("/extensions").text
-    files = {"file": ("up-0.1.0.tgz", _chart_archive(), "application/gzip")}
+    files = {"file": ("up-0.1.0.tgz", chart_archive(), "application/gzip")}
     refused = client.post("/extensions/upload", files=files)
     assert refused.status_code == 403
     ok = client.post("/extensions/upload", data={"csrf_token": csrf}, files=files)

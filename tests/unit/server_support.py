@@ -4,7 +4,9 @@ tests (no cluster). Catalog, parameter checks and uploads are the real ones."""
 from __future__ import annotations
 
 import copy
-import time
+import io
+import tarfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,12 @@ from helmdeck.server.backend import NotAvailable
 from helmdeck.server.operations import Progress
 from helmdeck.server.settings import ServerSettings
 
-from .test_ext_support import EXT_CHARTS
+from .ext_support import EXT_CHARTS
 
 ROLES = ("viewer", "operator", "admin")
 
 
-def _component(name: str, health: str = "healthy", extension: str | None = None) -> dict[str, Any]:
+def component_status(name: str, health: str = "healthy", extension: str | None = None) -> dict[str, Any]:
     return {
         "component": name,
         "release": name,
@@ -41,14 +43,20 @@ def _component(name: str, health: str = "healthy", extension: str | None = None)
 
 
 class FakeBackend:
-    def __init__(self, state_dir: Path, work_seconds: float = 0.05) -> None:
+    def __init__(self, state_dir: Path) -> None:
         self._state_dir = state_dir
-        self.work_seconds = work_seconds
-        self.components = [_component("web"), _component("db", "failed")]
+        #: changes (rollback, install) run once this is set; a test clears it to see one still running
+        self.proceed = threading.Event()
+        self.proceed.set()
+        self.components = [component_status("web"), component_status("db", "failed")]
         self.catalog_ = Catalog([str(EXT_CHARTS)], state_dir / "extensions")
         self.revisions: list[dict[str, Any]] = [self._revision(1, "deploy"), self._revision(2, "deploy")]
         self.calls: list[tuple[str, Any]] = []
         self.has_doctor = False
+
+    def _work(self) -> None:
+        if not self.proceed.wait(30):
+            raise AssertionError("the test never let the operation proceed (backend.proceed.set())")
 
     def _revision(self, n: int, operation: str) -> dict[str, Any]:
         return {
@@ -112,7 +120,7 @@ class FakeBackend:
 
     def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]:
         progress("web", "rollback", "revision 2 -> 1")
-        time.sleep(self.work_seconds)
+        self._work()
         self.revisions.append(self._revision(len(self.revisions) + 1, f"rollback to {revision}"))
         self.calls.append(("rollback", revision))
         return {"ok": True, "target": revision, "steps": []}
@@ -162,8 +170,8 @@ class FakeBackend:
     ) -> dict[str, Any]:
         component = f"{name}-{instance_name}" if instance_name else name
         progress(component, "installing", f"{name}-0.1.0")
-        time.sleep(self.work_seconds)
-        self.components.append(_component(component, extension=name))
+        self._work()
+        self.components.append(component_status(component, extension=name))
         progress(component, "installed", "revision 1")
         self.calls.append(("install", (name, parameters, instance_name)))
         return {"ok": True, "operation": f"ext install {name}", "components": []}
@@ -225,3 +233,17 @@ def make_app(tmp_path: Path, **settings: Any) -> tuple[FastAPI, FakeBackend, dic
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def chart_archive(name: str = "up", extra_template: bytes = b"") -> bytes:
+    """A small chart as an upload would carry it (.tgz bytes)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        for path, data in (
+            (f"{name}/Chart.yaml", f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n".encode()),
+            (f"{name}/templates/cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n" + extra_template),
+        ):
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return raw.getvalue()
