@@ -44,7 +44,7 @@ def instance() -> str:
 def offline_bundle(tmp_path: Path) -> Iterator[tuple[Path, float]]:
     """A dashboards bundle whose sources no longer exist: copied, bundled, then deleted."""
     source = tmp_path / "source" / "dashboards"
-    shutil.copytree(examples_dir() / "dashboards", source, ignore=shutil.ignore_patterns(".test-*"))
+    shutil.copytree(examples_dir() / "dashboards", source)
     started = time.monotonic()
     made = create_bundle(source / "platform.yaml", tmp_path / "made" / "dashboards.tgz", environments=["demo"])
     seconds = time.monotonic() - started
@@ -130,7 +130,7 @@ def test_offline_refuses_an_unreachable_oci_chart_naming_it(
 
     monkeypatch.setattr("helmdeck.engine.charts.fetch_chart", no_network)
     source = tmp_path / "dashboards"
-    shutil.copytree(examples_dir() / "dashboards", source, ignore=shutil.ignore_patterns(".test-*"))
+    shutil.copytree(examples_dir() / "dashboards", source)
     path = source / "platform.yaml"
     path.write_text(path.read_text().replace("chart: charts/redis", "chart: oci://10.255.255.1/charts/redis:0.2.0"))
     platform = load_platform(path)
@@ -148,7 +148,7 @@ def test_archive_bundle_deploys_with_its_secrets_file_provided(
     """The secrets file never travels in the bundle; the deployer provides it, and the platform is healthy."""
     monkeypatch.setenv("HELMDECK_CACHE_DIR", str(tmp_path / "empty-cache"))
     source = tmp_path / "source" / "archive"
-    shutil.copytree(examples_dir() / "archive", source, ignore=shutil.ignore_patterns(".test-*", "secrets.yaml"))
+    shutil.copytree(examples_dir() / "archive", source, ignore=shutil.ignore_patterns("secrets.yaml"))
     token = secrets.token_urlsafe(24)
     keys = {
         "jwtSecret": secrets.token_urlsafe(32),

@@ -81,9 +81,9 @@ def test_delete_only_when_empty_and_ours(
 
     delete_object(client, ObjRef.from_manifest(claim))
     # the claim may linger briefly with its finalizer; wait for it to go
-    for _ in range(50):
-        if not list(list_objects(client, "v1", "PersistentVolumeClaim", namespace=ns, limit=1)):
-            break
+    deadline = time.monotonic() + 30
+    while list(list_objects(client, "v1", "PersistentVolumeClaim", namespace=ns, limit=1)):
+        assert time.monotonic() < deadline, "the deleted claim never went away"
         time.sleep(0.2)
     removed = delete_namespace_if_empty(client, ns, "dash", wait=60)
     assert removed.deleted, removed.reason

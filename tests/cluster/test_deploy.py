@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,10 +41,13 @@ COMPLETE_AFTER = "sandbox\\.helmdeck\\.dev/complete-after"
 
 
 def instance_file(tmp_path: Path, instance: str) -> Path:
-    """The dashboards platform file as an instance of its own, so tests never share namespaces."""
+    """The dashboards platform as an instance of its own, so tests never share namespaces; a copy in
+    ``tmp_path`` (charts and values beside it), so nothing is written into examples/."""
+    copy = tmp_path / "dashboards"
+    shutil.copytree(DASHBOARDS.parent, copy, ignore=shutil.ignore_patterns("secrets.yaml"))
     text = DASHBOARDS.read_text().replace('instance: ""', f'instance: "{instance}"')
     assert f'instance: "{instance}"' in text
-    path = DASHBOARDS.parent / f".test-{instance}.yaml"
+    path = copy / "platform.yaml"
     path.write_text(text)
     return path
 
@@ -63,10 +67,7 @@ def dashboards(sandbox: SandboxHandle, tmp_path: Path) -> Any:
     session.path = path  # type: ignore[attr-defined]
     session.instance = instance  # type: ignore[attr-defined]
     yield session
-    try:
-        Undeployer(session(), purge_data=True, timeout=60).run()
-    finally:
-        path.unlink(missing_ok=True)
+    Undeployer(session(), purge_data=True, timeout=60).run()
 
 
 def helm_cli(sandbox: SandboxHandle, *args: str) -> Any:

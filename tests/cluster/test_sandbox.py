@@ -14,7 +14,7 @@ import pytest
 from lightkube import codecs
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import Namespace, Node, PersistentVolumeClaim, Pod
+from lightkube.resources.core_v1 import Event, Namespace, Node, PersistentVolumeClaim, Pod
 
 from helmdeck.sandbox.cluster import Sandbox
 from tests.cluster.conftest import SandboxHandle, examples_dir
@@ -134,10 +134,16 @@ def test_claim_binds_on_first_consumer(sandbox: SandboxHandle, namespace: str) -
             }
         )
     )
-    time.sleep(1.5)  # proof of absence: the provisioner gets time to (wrongly) provision it
+    # the volume controller has seen the claim and decided to wait for a consumer (rather than
+    # sleeping and hoping the provisioner would have acted by then)
+    wait_for(
+        "the controller to wait for a first consumer",
+        lambda: [e for e in client.list(Event, namespace=namespace) if e.reason == "WaitForFirstConsumer"],
+    )
     claim = client.get(PersistentVolumeClaim, "data", namespace=namespace)
     assert claim.spec.storageClassName == "standard"  # the default class was applied
     assert claim.status.phase == "Pending"  # WaitForFirstConsumer: nothing provisioned yet
+    assert not claim.spec.volumeName
     client.create(
         codecs.from_dict(
             {

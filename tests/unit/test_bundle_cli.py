@@ -30,7 +30,7 @@ def make_app() -> typer.Typer:
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Path:
-    shutil.copytree(EXAMPLES / "dashboards", tmp_path / "dashboards", ignore=shutil.ignore_patterns(".test-*"))
+    shutil.copytree(EXAMPLES / "dashboards", tmp_path / "dashboards")
     return tmp_path / "dashboards" / "platform.yaml"
 
 

@@ -42,7 +42,7 @@ CHART_VERSIONS = {
 
 def copy_example(name: str, tmp_path: Path) -> Path:
     dest = tmp_path / name
-    shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns(".test-*", "secrets.yaml"))
+    shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns("secrets.yaml"))
     return dest
 
 

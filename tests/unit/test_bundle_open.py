@@ -36,7 +36,7 @@ WHEN = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
 
 def copy_example(name: str, tmp_path: Path) -> Path:
     dest = tmp_path / "src" / name
-    shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns(".test-*", "secrets.yaml"))
+    shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns("secrets.yaml"))
     return dest
 
 

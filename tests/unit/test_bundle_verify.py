@@ -24,7 +24,7 @@ ROOT = "dashboards-bundle/"
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("bundle")
-    shutil.copytree(EXAMPLES / "dashboards", tmp / "dashboards", ignore=shutil.ignore_patterns(".test-*"))
+    shutil.copytree(EXAMPLES / "dashboards", tmp / "dashboards")
     return create_bundle(tmp / "dashboards" / "platform.yaml", tmp / "dash.tgz", created=WHEN).path
 
 
