@@ -13,10 +13,10 @@ from helmdeck.doctor.capacity import check_capacity
 from helmdeck.doctor.custom_kinds import check_custom_kinds
 from helmdeck.doctor.desired import ComponentView, PlatformView
 from helmdeck.doctor.ingress import Route, check_ingress_classes, is_ingress, route_conflicts, routes_of
-from helmdeck.doctor.live import decode_release_record
 from helmdeck.doctor.permissions import Need, check_permissions
 from helmdeck.doctor.quota import check_quotas
 from helmdeck.doctor.registry import check_offline_images, check_pull_secret, registry_host
+from helmdeck.doctor.release_records import decode_release_record
 from helmdeck.doctor.resources import Quota
 from helmdeck.doctor.scheduling import parse_scheduling_message, why_excluded
 from helmdeck.doctor.storage import check_storage

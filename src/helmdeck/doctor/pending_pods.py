@@ -1,0 +1,99 @@
+"""Why a pod is Pending: what the scheduler's message says (not enough of a resource on any node,
+an unbound claim, a node selector matching no node, untolerated taints, volumes on unusable
+nodes), each with what to change."""
+
+from __future__ import annotations
+
+from helmdeck.cluster import ObjRef
+from helmdeck.cluster.pods import PodSummary
+from helmdeck.doctor.capacity import GPU_RESOURCES
+from helmdeck.doctor.live_context import LiveDiagnosis
+from helmdeck.doctor.pending_claims import claim_problem
+from helmdeck.doctor.scheduling import parse_scheduling_message
+
+
+def explain_unschedulable(d: LiveDiagnosis, component: str, ref: ObjRef, pod: PodSummary) -> None:
+    message = pod.health.reason.removeprefix("not scheduled:").strip()
+    failure = parse_scheduling_message(message)
+    obj, details = str(ref), {"scheduler": message, "pod": pod.name}
+    short = failure.summary
+    before = len(d.report.findings)
+    for resource in failure.insufficient:
+        most = d.most_on_one_node(resource)
+        if resource in GPU_RESOURCES and most <= 0:
+            fix = f"add a node offering {resource} (with its device plugin), or remove the GPU request"
+        else:
+            fix = (
+                f"lower the component's {resource} requests (the most one node has is {most.normalize():f}), "
+                "free capacity, or add nodes"
+            )
+        d.add(
+            "error",
+            "unschedulable",
+            component,
+            obj,
+            f"pod {pod.name} is Pending: not enough {resource} on any node ({short})",
+            fix,
+            **details,
+        )
+    if failure.mentions("unbound immediate PersistentVolumeClaims") or failure.mentions("persistentvolumeclaim"):
+        for claim in pod.claims:
+            problem = claim_problem(d, pod.namespace, claim, has_pod=True)
+            if problem is None:
+                continue
+            if ObjRef("v1", "PersistentVolumeClaim", claim, pod.namespace) in d.release_objects:
+                # the claim has a finding of its own; the pod's says what it waits for
+                reason = f"pod {pod.name} is Pending until claim {claim} binds: {problem.reason}"
+                d.add("error", "unschedulable", component, obj, reason, problem.fix, **details)
+            else:  # a StatefulSet's volumeClaimTemplate, or a claim from elsewhere
+                reason = f"pod {pod.name} is Pending: {problem.reason}"
+                d.add(
+                    problem.severity,
+                    "claim-unbound",
+                    component,
+                    obj,
+                    reason,
+                    problem.fix,
+                    **problem.details,
+                    **details,
+                )
+    if failure.mentions("node affinity/selector"):
+        d.add(
+            "error",
+            "unschedulable",
+            component,
+            obj,
+            f"pod {pod.name} is Pending: its nodeSelector or node affinity matches no node ({short})",
+            "compare the nodeSelector/affinity in values with the nodes' labels (kubectl get nodes --show-labels)",
+            **details,
+        )
+    if failure.mentions("untolerated taint"):
+        d.add(
+            "error",
+            "unschedulable",
+            component,
+            obj,
+            f"pod {pod.name} is Pending: the nodes carry taints it does not tolerate ({short})",
+            "add the matching tolerations in values, or remove the taint from the nodes",
+            **details,
+        )
+    if failure.mentions("volume node affinity conflict") or failure.mentions("didn't find available persistent"):
+        d.add(
+            "error",
+            "unschedulable",
+            component,
+            obj,
+            f"pod {pod.name} is Pending: its volumes are on nodes it cannot use ({short})",
+            "check the PersistentVolumes' node affinity against the pod's node selection",
+            **details,
+        )
+    if len(d.report.findings) == before:
+        d.add(
+            "error",
+            "unschedulable",
+            component,
+            obj,
+            f"pod {pod.name} is Pending: {short}",
+            "see kubectl describe pod " + f"{pod.name} -n {pod.namespace}",
+            **details,
+        )
