@@ -1,0 +1,43 @@
+"""Preflight of the custom kinds the platform uses: served by the cluster, by a chart's CRDs or by
+an earlier component; for a kind nobody serves, the versions the cluster's CRDs do serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helmdeck.cluster import list_objects
+from helmdeck.doctor.custom_kinds import check_custom_kinds, crd_served_versions
+from helmdeck.doctor.desired import PlatformView
+from helmdeck.doctor.preflight_render import custom_kinds_used
+from helmdeck.doctor.preflight_run import PreflightRun
+
+
+def check_served_kinds(run: PreflightRun, view: PlatformView) -> None:
+    served: dict[tuple[str, str], bool] = {}
+
+    def is_served(api_version: str, kind: str) -> bool:
+        if (api_version, kind) not in served:
+            served[(api_version, kind)] = run.kind(api_version, kind) is not None
+        return served[(api_version, kind)]
+
+    missing = [k for k in custom_kinds_used(view.components.values()) if not is_served(*k)]
+    cluster_versions = _crd_versions(run) if missing else {}
+    run.report.extend(check_custom_kinds(view, is_served, cluster_versions))
+
+
+def _crd_versions(run: PreflightRun) -> dict[tuple[str, str], tuple[str, ...]]:
+    assert run.client is not None
+    client = run.client
+    crds: list[dict[str, Any]] = run.fact(
+        "list CustomResourceDefinitions",
+        lambda: list(list_objects(client, "apiextensions.k8s.io/v1", "CustomResourceDefinition")),
+        [],
+        "version hints for custom kinds",
+    )
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for crd in crds:
+        spec = crd.get("spec") or {}
+        kind = (spec.get("names") or {}).get("kind")
+        if kind:
+            out[(str(spec.get("group", "")), str(kind))] = crd_served_versions(crd)
+    return out

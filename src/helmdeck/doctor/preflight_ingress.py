@@ -1,0 +1,44 @@
+"""Preflight of the platform's Ingresses against the cluster: the IngressClasses they name, and
+hosts and paths other Ingresses of the cluster already route."""
+
+from __future__ import annotations
+
+from helmdeck.cluster import list_objects
+from helmdeck.doctor.desired import PlatformView
+from helmdeck.doctor.ingress import check_ingress_classes, default_ingress_class, is_ingress, route_conflicts, routes_of
+from helmdeck.doctor.preflight_run import PreflightRun, by_name
+
+
+def check_ingress(run: PreflightRun, view: PlatformView) -> None:
+    client = run.client
+    assert client is not None
+    ingresses = [p for p in view if is_ingress(p.key.group, p.key.kind)]
+    if not ingresses:
+        return
+    classes = run.fact(
+        "list IngressClasses",
+        lambda: by_name(list_objects(client, "networking.k8s.io/v1", "IngressClass")),
+        None,
+        "ingress class checks",
+    )
+    if classes is None:
+        return
+    run.report.extend(check_ingress_classes(ingresses, classes))
+    live = run.fact(
+        "list the cluster's Ingresses",
+        lambda: list(list_objects(client, "networking.k8s.io/v1", "Ingress")),
+        None,
+        "the ingress host conflict check",
+    )
+    if live is None:
+        return
+    default = default_ingress_class(classes)
+    ours_keys = {(p.key.namespace, p.key.name) for p in ingresses}
+    theirs = [
+        route
+        for obj in live
+        if (obj["metadata"].get("namespace"), obj["metadata"]["name"]) not in ours_keys
+        for route in routes_of(obj, None, default)
+    ]
+    ours = [(p.component, str(p.ref), r) for p in ingresses for r in routes_of(p.obj.body, p.key.namespace, default)]
+    run.report.extend(route_conflicts(ours, theirs))
