@@ -11,9 +11,9 @@ from helmdeck.core.status import platform_status
 from helmdeck.deploy.report import Outcome
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError
-from helmdeck.extensions.manager import deployed_environment
 from helmdeck.extensions.preinstall import preinstall_extensions
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
+from helmdeck.revisions.environment import deployed_environment
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 

@@ -10,7 +10,8 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog
-from helmdeck.extensions.manager import ExtensionManager, installed_extensions
+from helmdeck.extensions.installed import installed_extensions
+from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 
 from .ext_support import write_platform

@@ -18,7 +18,7 @@ from helmdeck.spec import DEFAULT_FILE
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
     from helmdeck.extensions.catalog import Catalog, Extension
-    from helmdeck.extensions.manager import ExtensionReport
+    from helmdeck.extensions.report import ExtensionReport
     from helmdeck.spec import Platform
 
 app = typer.Typer(help="Extensions: list the catalog, install, uninstall, upload charts.", no_args_is_help=True)
@@ -61,7 +61,7 @@ def _catalog(platform: Platform, state_dir: Path | None) -> Catalog:
 
 def _session(platform: Platform, env: str | None, kubeconfig: str | None, context: str | None) -> PlatformSession:
     from helmdeck.core.session import PlatformSession
-    from helmdeck.extensions.manager import deployed_environment
+    from helmdeck.revisions.environment import deployed_environment
 
     session = PlatformSession(platform=platform, environment=env, kubeconfig=kubeconfig, context=context)
     if env is None:

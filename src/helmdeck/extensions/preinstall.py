@@ -11,7 +11,8 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import DeployReport
 from helmdeck.extensions.catalog import Catalog
-from helmdeck.extensions.manager import ExtensionManager, ExtensionReport
+from helmdeck.extensions.manager import ExtensionManager
+from helmdeck.extensions.report import ExtensionReport
 from helmdeck.extensions.state import default_state_dir, upload_dir
 
 

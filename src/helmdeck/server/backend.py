@@ -16,9 +16,11 @@ from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.core.status import platform_status
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import Catalog
-from helmdeck.extensions.manager import ExtensionManager, deployed_environment, installed_extensions
+from helmdeck.extensions.installed import installed_extensions
+from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.extensions.state import default_state_dir, upload_dir
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
+from helmdeck.revisions.environment import deployed_environment
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.server.operations import Progress

@@ -1,0 +1,78 @@
+"""The platform's installed extensions: read from its live releases (a release labelled with an
+extension chart's name is an install of it), and found by component or extension name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.errors import ConfigError
+from helmdeck.labels import EXTENSION_LABEL
+
+
+@dataclass
+class InstalledExtension:
+    component: str
+    extension: str
+    release: str
+    namespace: str
+    version: str
+    revision: int
+    status: str
+    updated: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "component": self.component,
+            "extension": self.extension,
+            "release": self.release,
+            "namespace": self.namespace,
+            "version": self.version,
+            "revision": self.revision,
+            "status": self.status,
+            "updated": self.updated,
+        }
+
+
+def installed_extensions(live: Mapping[str, Release]) -> list[InstalledExtension]:
+    """The platform's extensions among its live releases (uninstalled ones left out)."""
+    out = []
+    for name, rel in sorted(live.items()):
+        ext = rel.labels.get(EXTENSION_LABEL)
+        if not ext or rel.status is ReleaseStatus.UNINSTALLED:
+            continue
+        out.append(
+            InstalledExtension(
+                component=name,
+                extension=ext,
+                release=rel.name,
+                namespace=rel.namespace,
+                version=rel.chart_version,
+                revision=rel.revision,
+                status=rel.status.value,
+                updated=rel.updated.isoformat() if rel.updated else None,
+            )
+        )
+    return out
+
+
+def find_installed(name: str, installed: Sequence[InstalledExtension]) -> InstalledExtension:
+    """An installed extension by component name, or by extension name when installed once."""
+    for inst in installed:
+        if inst.component == name:
+            return inst
+    same = [i for i in installed if i.extension == name]
+    if len(same) == 1:
+        return same[0]
+    if len(same) > 1:
+        raise ConfigError(
+            f"extension {name} is installed {len(same)} times: {', '.join(i.component for i in same)}",
+            fix="name the install to remove, e.g. 'helmdeck ext uninstall " + same[0].component + "'",
+        )
+    known = [i.component for i in installed]
+    raise ConfigError(
+        f"no installed extension named {name!r}",
+        fix=("installed: " + ", ".join(known)) if known else "no extension is installed",
+    )
