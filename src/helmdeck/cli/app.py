@@ -3,7 +3,6 @@ needs more than ``--version``)."""
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Annotated
 
@@ -51,6 +50,8 @@ def root(
         ),
     ] = False,
 ) -> None:
+    import logging
+
     from helmdeck.secrets.redact import RedactingFilter
 
     if allow_outside:

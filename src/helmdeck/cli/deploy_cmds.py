@@ -25,7 +25,6 @@ from helmdeck.cli.options import (
     open_session,
 )
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
-from helmdeck.cli.progress import live_progress
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
@@ -229,6 +228,7 @@ def _deploy(
     output: OutputFormat,
     allow_destructive: bool = False,
 ) -> DeployReport:
+    from helmdeck.cli.progress import live_progress
     from helmdeck.doctor import PreflightFailed
     from helmdeck.extensions.preinstall import deploy_platform
 
@@ -336,6 +336,7 @@ def rollback_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Bring every component back to the release revision recorded in a platform revision."""
+    from helmdeck.cli.progress import live_progress
     from helmdeck.revisions.rollback import rollback_platform
 
     session = open_session(file, None, kubeconfig, context, instance=instance)
@@ -367,6 +368,7 @@ def undeploy_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Remove every release (reverse dependency order). Data stays unless --purge-data."""
+    from helmdeck.cli.progress import live_progress
     from helmdeck.deploy.undeploy import Undeployer
 
     session = open_session(file, None, kubeconfig, context, instance=instance)

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
-from helmdeck.cli.progress import live_progress
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
 
@@ -228,6 +227,7 @@ def install_command(
     Parameters come from --param-file files, then HELMDECK_PARAM_<NAME> variables (NAME upper-cased,
     other characters as _), then --param, each overriding the one before. Secret parameters belong
     in a file or a variable: a command line can be read by every user of the machine."""
+    from helmdeck.cli.progress import live_progress
     from helmdeck.extensions.manager import ExtensionManager
     from helmdeck.extensions.parameters import env_name, load_param_file, params_from_env, parse_param_args
 
@@ -269,6 +269,7 @@ def uninstall_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Uninstall an extension (its history is kept, so a platform rollback can bring it back)."""
+    from helmdeck.cli.progress import live_progress
     from helmdeck.extensions.manager import ExtensionManager
 
     platform = _platform(file, instance)

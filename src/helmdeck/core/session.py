@@ -16,15 +16,12 @@ from helmdeck.cluster import KubeClient, make_client
 from helmdeck.cluster.client import resolve_kubeconfig
 from helmdeck.errors import ConfigError
 from helmdeck.labels import COMPONENT_LABEL, DIGEST_LABEL, ENV_LABEL, PLATFORM_LABEL
-from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.names import INSTANCE
-from helmdeck.values import compute_values
-from helmdeck.values.layers import check_umbrella_input
 
 if TYPE_CHECKING:
-    # Helm (helm_python), the health gate and the secret store load when first used: `status` and
-    # `history` need none of them, and they cost a third of such a command's run
+    # Helm (helm_python), the health gate, the secret store and the values layers load when first
+    # used: `status` and `history` need none of them, and they cost a third of such a command's run
     from helmdeck.cluster.watch import HealthGate
     from helmdeck.engine import LoadedChart, RenderedRelease
     from helmdeck.engine.port import HelmEngine
@@ -101,7 +98,10 @@ class PlatformSession:
         self.cli_files = tuple(cli_files)
         self.cli_sets = tuple(cli_sets)
         # before anything touches the cluster: a typo in a --set is no reason to connect
-        check_umbrella_input(self.platform, self.cli_sets, self.cli_files)
+        if self.cli_sets or self.cli_files:
+            from helmdeck.values.layers import check_umbrella_input
+
+            check_umbrella_input(self.platform, self.cli_sets, self.cli_files)
         self._secrets: dict[str, str] | None = None
         if client is not None:
             self.client = client
@@ -151,6 +151,7 @@ class PlatformSession:
         (placeholders standing in for any not generated yet)."""
         if self._secrets is None or (create and self._secrets_are_placeholders):
             from helmdeck.secrets.kube_store import KubeSecretStore
+            from helmdeck.secrets.store import placeholder_secrets
 
             store = KubeSecretStore(self.platform, self.client)
             if create:
@@ -185,6 +186,7 @@ class PlatformSession:
     def desired_one(self, name: str, secrets: dict[str, str]) -> DesiredComponent:
         from helmdeck.engine import load_chart
         from helmdeck.engine.render import render
+        from helmdeck.values import compute_values
 
         component = self.platform.component(name)
         source = component.chart if isinstance(component.chart, str) else component.chart.model_dump()
