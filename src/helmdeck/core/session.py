@@ -20,7 +20,7 @@ from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.names import INSTANCE
 
 if TYPE_CHECKING:
-    # Helm (helm_python), the health gate, the secret store and the values layers load when first
+    # the Helm engine, the health gate, the secret store and the values layers load when first
     # used: `status` and `history` need none of them, and they cost a third of such a command's run
     from helmdeck.cluster.watch import HealthGate
     from helmdeck.engine import LoadedChart, RenderedRelease

@@ -1,8 +1,8 @@
 """Which kinds are built into Kubernetes, and which of them live outside namespaces.
 
 Checks run offline on every ``validate``, so the facts are kept here as small tables rather than
-read from lightkube's models (importing those costs a third of a second per run);
-``tests/unit/test_manifest_scopes.py`` compares these tables with lightkube's models so they cannot
+read from the Kubernetes client's resource models (importing those costs a third of a second per
+run); ``tests/unit/test_manifest_scopes.py`` compares these tables with those models so they cannot
 silently drift from the API.
 """
 
