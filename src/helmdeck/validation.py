@@ -11,6 +11,7 @@ from typing import Any
 
 from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.errors import HelmdeckError
+from helmdeck.findings import Finding
 from helmdeck.manifests import check_platform
 from helmdeck.secrets.store import placeholder_secrets
 
@@ -41,15 +42,7 @@ class ValidationReport:
 
 
 def _error_finding(component: str, exc: HelmdeckError) -> dict[str, Any]:
-    return {
-        "check": "render",
-        "severity": "error",
-        "component": component,
-        "object": None,
-        "template": exc.where,
-        "message": exc.message,
-        "fix": exc.fix,
-    }
+    return Finding("error", "render", component, None, exc.message, exc.fix or "", template=exc.where).as_dict()
 
 
 def validate_platform(
@@ -68,15 +61,14 @@ def validate_platform(
         owner = (foreign_namespaces or {}).get(ns)
         if owner:
             report.findings.append(
-                {
-                    "check": "namespace-owner",
-                    "severity": "error",
-                    "component": None,
-                    "object": {"kind": "Namespace", "name": ns},
-                    "template": None,
-                    "message": f"namespace {ns} of this platform already belongs to {owner}",
-                    "fix": "set spec.instance (namespaces get its prefix) or name other namespaces in spec.namespaces",
-                }
+                Finding(
+                    "error",
+                    "namespace-owner",
+                    None,
+                    f"Namespace {ns}",
+                    f"namespace {ns} of this platform already belongs to {owner}",
+                    "set spec.instance (namespaces get its prefix) or name other namespaces in spec.namespaces",
+                ).as_dict()
             )
     entries = {name: d.rendered.platform_entry() for name, d in report.rendered.items()}
     for finding in check_platform(

@@ -55,8 +55,8 @@ def test_missing_key_is_named_with_the_file(sandbox: SandboxHandle, tmp_path: Pa
     report = validate_platform(session)
     assert not report.ok
     (error,) = report.errors
-    text = f"{error['message']} {error.get('fix') or ''}"
-    assert missing in error["message"]
+    text = f"{error['reason']} {error.get('fix') or ''}"
+    assert missing in error["reason"]
     assert secrets_file.name in text, text
     assert error["component"] == "archive"
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from helmdeck.manifests import Finding, ManifestObject, Severity, check_platform, parse_documents
+from helmdeck.manifests import Finding, ManifestObject, check_platform, parse_documents
 
 
 def objs(text: str, source: str = "chart/templates/t.yaml") -> list[ManifestObject]:
@@ -65,11 +65,11 @@ def test_object_in_a_foreign_namespace_is_an_error() -> None:
         foreign={"lab2-services": "instance lab2"},
     )
     (finding,) = of(findings, "foreign-namespace")
-    assert finding.severity is Severity.ERROR
+    assert finding.severity == "error"
     assert finding.component == "backend"
     assert str(finding.object) == "ConfigMap lab2-services/settings"
     assert finding.template == "chart/templates/t.yaml"
-    assert "instance lab2" in finding.message
+    assert "instance lab2" in finding.reason
     assert finding.fix
     # Not reported a second time as "nobody creates it".
     assert not of(findings, "namespace-not-created")
@@ -84,7 +84,7 @@ def test_creating_a_foreign_namespace_is_an_error() -> None:
     ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other-admin\n"
     findings = run({"ns": ("services", objs(ns))}, foreign=["other-admin"])
     (finding,) = of(findings, "foreign-namespace")
-    assert "creates namespace other-admin" in finding.message
+    assert "creates namespace other-admin" in finding.reason
 
 
 # --- the same object from two components ----------------------------------------------------------
@@ -98,9 +98,9 @@ def test_same_object_from_two_components_is_an_error() -> None:
         }
     )
     (finding,) = of(findings, "duplicate-object")
-    assert finding.severity is Severity.ERROR
-    assert "ConfigMap services/shared" in finding.message
-    assert "backend" in finding.message and "viewer" in finding.message
+    assert finding.severity == "error"
+    assert "ConfigMap services/shared" in finding.reason
+    assert "backend" in finding.reason and "viewer" in finding.reason
     assert finding.template == "viewer/templates/cm.yaml"
 
 
@@ -131,13 +131,13 @@ def test_cluster_scoped_objects_collide_across_namespaces() -> None:
     role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n"
     findings = run({"one": ("services", objs(role)), "two": ("admin", objs(role))})
     (finding,) = of(findings, "duplicate-object")
-    assert "ClusterRole.rbac.authorization.k8s.io reader" in finding.message
+    assert "ClusterRole.rbac.authorization.k8s.io reader" in finding.reason
 
 
 def test_same_object_twice_in_one_component_is_an_error() -> None:
     findings = run({"one": ("services", [*objs(cm("a"), "c/templates/x.yaml"), *objs(cm("a"), "c/templates/y.yaml")])})
     (finding,) = of(findings, "duplicate-object")
-    assert "twice by component one" in finding.message
+    assert "twice by component one" in finding.reason
 
 
 # --- the same Ingress host and path ---------------------------------------------------------------
@@ -151,8 +151,8 @@ def test_same_host_and_path_from_two_components_is_an_error() -> None:
         }
     )
     (finding,) = of(findings, "ingress-route-conflict")
-    assert "host dash.example.org path /" in finding.message
-    assert "Ingress services/viewer" in finding.message and "Ingress services/api" in finding.message
+    assert "host dash.example.org path /" in finding.reason
+    assert "Ingress services/viewer" in finding.reason and "Ingress services/api" in finding.reason
 
 
 def test_same_route_from_two_ingresses_of_one_component_is_an_error() -> None:
@@ -180,9 +180,9 @@ def test_distinct_routes_do_not_conflict(first: str, second: str) -> None:
 def test_namespace_nobody_creates_is_an_error() -> None:
     findings = run({"backend": ("services", objs(cm("a", "monitoring") + "---\n" + cm("b", "monitoring")))})
     (finding,) = of(findings, "namespace-not-created")
-    assert finding.severity is Severity.ERROR
-    assert "monitoring" in finding.message
-    assert "2 objects" in finding.message
+    assert finding.severity == "error"
+    assert "monitoring" in finding.reason
+    assert "2 objects" in finding.reason
     assert "services" in finding.fix
 
 
@@ -211,7 +211,7 @@ def test_chart_creating_a_platform_namespace_is_an_error() -> None:
     ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: services\n"
     findings = run({"namespaces": ("admin", objs(ns))})
     (finding,) = of(findings, "namespace-created-twice")
-    assert "helmdeck already creates" in finding.message
+    assert "helmdeck already creates" in finding.reason
 
 
 def test_cluster_scoped_custom_kind_has_no_namespace() -> None:
@@ -253,8 +253,8 @@ def test_floating_image_tags_are_warnings(image: str, floating: bool) -> None:
     findings = of(run({"web": ("services", objs(deployment("web", image=image)))}), "image-floating-tag")
     assert bool(findings) is floating
     if floating:
-        assert findings[0].severity is Severity.WARNING
-        assert "container main of Deployment services/web" in findings[0].message
+        assert findings[0].severity == "warning"
+        assert "container main of Deployment services/web" in findings[0].reason
 
 
 def test_init_containers_and_cronjobs_are_checked() -> None:
@@ -265,14 +265,14 @@ def test_init_containers_and_cronjobs_are_checked() -> None:
     )
     findings = run({"web": ("services", objs(deployment("web", init_image="busybox") + "---\n" + cron))})
     floating = of(findings, "image-floating-tag")
-    assert {f.object.name for f in floating if f.object} == {"web", "nightly"}
-    assert any("container init" in f.message for f in floating)
+    assert {f.object.rsplit("/", 1)[-1] for f in floating if f.object} == {"web", "nightly"}
+    assert any("container init" in f.reason for f in floating)
 
 
 def test_missing_image_is_an_error() -> None:
     findings = run({"web": ("services", objs(deployment("web", image='""')))})
     (finding,) = of(findings, "image-missing")
-    assert finding.severity is Severity.ERROR
+    assert finding.severity == "error"
 
 
 # --- containers without resource requests --------------------------------------------------------
@@ -281,8 +281,8 @@ def test_missing_image_is_an_error() -> None:
 def test_container_without_requests_is_a_warning() -> None:
     findings = run({"web": ("services", objs(deployment("web", requests=False)))})
     (finding,) = of(findings, "no-resource-requests")
-    assert finding.severity is Severity.WARNING
-    assert "container main" in finding.message
+    assert finding.severity == "warning"
+    assert "container main" in finding.reason
 
 
 def test_container_with_requests_is_fine() -> None:
@@ -298,10 +298,10 @@ def test_errors_come_before_warnings_and_serialise() -> None:
         }
     )
     severities = [f.severity for f in findings]
-    assert severities == sorted(severities, key=lambda s: s is Severity.WARNING)
+    assert severities == sorted(severities, key=lambda s: s == "warning")
     as_json = findings[0].as_dict()
     assert as_json["severity"] == "error"
-    assert as_json["object"] == {"kind": "ConfigMap", "namespace": "unknown-ns", "name": "x"}
+    assert as_json["object"] == "ConfigMap unknown-ns/x"
 
 
 def test_a_clean_platform_has_no_findings() -> None:

@@ -58,14 +58,13 @@ def validate_command(
                 table.add_column(col, overflow="fold")
             colors = {"error": "bold red", "warning": "yellow", "info": "dim"}
             for f in report.findings:
-                obj = f.get("object") or {}
-                where = f"{obj.get('kind')}/{obj.get('name')}" if obj else (f.get("template") or "")
+                where = f.get("object") or f.get("template") or ""
                 sev = f["severity"]
                 table.add_row(
                     f"[{colors.get(sev, '')}]{sev}[/]",
                     f.get("component") or "-",
                     where,
-                    f["message"],
+                    f["reason"],
                     f.get("fix") or "",
                 )
             console.print(table)

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 from helmdeck.lazy import lazy_getattr
 
 if TYPE_CHECKING:
+    from helmdeck.findings import Finding, Severity
     from helmdeck.manifests.checks import (
         BUILTIN_NAMESPACES,
-        Finding,
-        Severity,
         check_platform,
     )
     from helmdeck.manifests.images import ImageRef
@@ -27,15 +26,15 @@ if TYPE_CHECKING:
         VolumeClaimUse,
         list_images,
     )
-    from helmdeck.manifests.objects import ManifestObject, ObjectKey, ObjectRef
+    from helmdeck.manifests.objects import ManifestObject, ObjectKey, ObjRef
     from helmdeck.manifests.order import in_install_order, manifest_text
     from helmdeck.manifests.parse import ManifestError, parse_documents, parse_manifest_stream
     from helmdeck.manifests.scopes import ScopeResolver, is_builtin
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     "BUILTIN_NAMESPACES": ("helmdeck.manifests.checks", "BUILTIN_NAMESPACES"),
-    "Finding": ("helmdeck.manifests.checks", "Finding"),
-    "Severity": ("helmdeck.manifests.checks", "Severity"),
+    "Finding": ("helmdeck.findings", "Finding"),
+    "Severity": ("helmdeck.findings", "Severity"),
     "check_platform": ("helmdeck.manifests.checks", "check_platform"),
     "ImageRef": ("helmdeck.manifests.images", "ImageRef"),
     "ObjectIndex": ("helmdeck.manifests.index", "ObjectIndex"),
@@ -49,7 +48,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "list_images": ("helmdeck.manifests.inventory", "list_images"),
     "ManifestObject": ("helmdeck.manifests.objects", "ManifestObject"),
     "ObjectKey": ("helmdeck.manifests.objects", "ObjectKey"),
-    "ObjectRef": ("helmdeck.manifests.objects", "ObjectRef"),
+    "ObjRef": ("helmdeck.manifests.objects", "ObjRef"),
     "in_install_order": ("helmdeck.manifests.order", "in_install_order"),
     "manifest_text": ("helmdeck.manifests.order", "manifest_text"),
     "ManifestError": ("helmdeck.manifests.parse", "ManifestError"),
@@ -72,9 +71,9 @@ __all__ = [
     "Inventory",
     "ManifestError",
     "ManifestObject",
+    "ObjRef",
     "ObjectIndex",
     "ObjectKey",
-    "ObjectRef",
     "PlacedObject",
     "PlatformObjects",
     "ScopeResolver",

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
+from helmdeck.findings import Finding, Severity
 from helmdeck.manifests.images import ImageRef
 from helmdeck.manifests.index import ObjectIndex, PlacedObject, PlatformObjects
-from helmdeck.manifests.objects import ObjectRef
 from helmdeck.manifests.workloads import containers
 
 #: Namespaces every cluster has; objects may be placed there without creating them.
@@ -23,37 +20,8 @@ BUILTIN_NAMESPACES: frozenset[str] = frozenset({"default", "kube-system", "kube-
 INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in the rendered manifests, with where it is and how to fix it."""
-
-    check: str
-    severity: Severity
-    component: str
-    object: ObjectRef | None
-    template: str | None
-    message: str
-    fix: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "severity": self.severity.value,
-            "component": self.component,
-            "object": self.object.as_dict() if self.object else None,
-            "template": self.template,
-            "message": self.message,
-            "fix": self.fix,
-        }
-
-
 def _finding(check: str, severity: Severity, placed: PlacedObject, message: str, fix: str) -> Finding:
-    return Finding(check, severity, placed.component, placed.ref, placed.obj.source, message, fix)
+    return Finding(severity, check, placed.component, str(placed.ref), message, fix, template=placed.obj.source)
 
 
 def _group_by_component_namespace(
@@ -84,7 +52,7 @@ def check_foreign_namespaces(index: ObjectIndex, foreign: Mapping[str, str]) -> 
             findings.append(
                 _finding(
                     "foreign-namespace",
-                    Severity.ERROR,
+                    "error",
                     items[0],
                     f"component {component} places {_summary(items)} in namespace {namespace}, "
                     f"which belongs to {foreign[namespace]}",
@@ -98,7 +66,7 @@ def check_foreign_namespaces(index: ObjectIndex, foreign: Mapping[str, str]) -> 
                 findings.append(
                     _finding(
                         "foreign-namespace",
-                        Severity.ERROR,
+                        "error",
                         placed,
                         f"component {placed.component} creates namespace {name}, which belongs to {foreign[name]}",
                         "rename the namespace (apply the instance prefix) or disable it in values",
@@ -124,7 +92,7 @@ def check_duplicate_objects(index: ObjectIndex) -> list[Finding]:
         else:
             message = f"{key} is rendered twice by component {components[0]} ({sources})"
             fix = "give each object its own name; the later one would overwrite the earlier one"
-        findings.append(_finding("duplicate-object", Severity.ERROR, items[1], message, fix))
+        findings.append(_finding("duplicate-object", "error", items[1], message, fix))
     return findings
 
 
@@ -181,7 +149,7 @@ def check_ingress_routes(index: ObjectIndex) -> list[Finding]:
         findings.append(
             _finding(
                 "ingress-route-conflict",
-                Severity.ERROR,
+                "error",
                 distinct[1],
                 f"host {host} path {path} is routed by {owners}; the ingress controller "
                 "would send the traffic to only one of them",
@@ -211,7 +179,7 @@ def check_uncreated_namespaces(
         findings.append(
             _finding(
                 "namespace-not-created",
-                Severity.ERROR,
+                "error",
                 items[0],
                 f"component {component} places {_summary(items)} in namespace {namespace}, which nobody creates",
                 f"use one of the platform's namespaces ({', '.join(sorted(owned)) or 'none declared'}), "
@@ -234,7 +202,7 @@ def check_namespace_objects_for_owned(index: ObjectIndex, owned: Collection[str]
             findings.append(
                 _finding(
                     "namespace-created-twice",
-                    Severity.ERROR,
+                    "error",
                     placed,
                     f"component {placed.component} creates namespace {name}, which helmdeck "
                     "already creates for the platform; Helm would refuse to take it over",
@@ -255,7 +223,7 @@ def check_image_tags(index: ObjectIndex) -> list[Finding]:
                 findings.append(
                     _finding(
                         "image-missing",
-                        Severity.ERROR,
+                        "error",
                         placed,
                         f"{where} has no image",
                         "set the image in values (the template's image value rendered empty)",
@@ -269,7 +237,7 @@ def check_image_tags(index: ObjectIndex) -> list[Finding]:
             findings.append(
                 _finding(
                     "image-floating-tag",
-                    Severity.WARNING,
+                    "warning",
                     placed,
                     f"{where}: image {image} {state}; deploys are not repeatable and rollbacks may "
                     "not restore the old code",
@@ -293,7 +261,7 @@ def check_resource_requests(index: ObjectIndex) -> list[Finding]:
             findings.append(
                 _finding(
                     "no-resource-requests",
-                    Severity.WARNING,
+                    "warning",
                     placed,
                     f"container {container.name} of {placed.ref} has no resource requests; the "
                     "scheduler may pack it onto a node that cannot run it",
@@ -336,5 +304,5 @@ def check_platform(
         *check_image_tags(index),
         *check_resource_requests(index),
     ]
-    order = {Severity.ERROR: 0, Severity.WARNING: 1}
+    order = {"error": 0, "warning": 1}
     return sorted(findings, key=lambda f: order[f.severity])

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from helmdeck.manifests.objects import ManifestObject, ObjectKey, ObjectRef
+from helmdeck.manifests.objects import ManifestObject, ObjectKey, ObjRef
 from helmdeck.manifests.scopes import ScopeResolver
 
 #: component name -> (release namespace, the objects its release renders, hooks and CRDs included)
@@ -22,8 +22,8 @@ class PlacedObject:
     obj: ManifestObject
 
     @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(self.key.kind, self.key.name, self.key.namespace)
+    def ref(self) -> ObjRef:
+        return ObjRef(self.obj.api_version, self.key.kind, self.key.name, self.key.namespace)
 
     def describe(self) -> str:
         """``Deployment svc/api (component backend, backend/templates/api.yaml)``."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.manifests.index import ObjectIndex, PlacedObject, PlatformObjects
-from helmdeck.manifests.objects import ObjectRef
+from helmdeck.manifests.objects import ObjRef
 from helmdeck.manifests.scopes import is_builtin
 from helmdeck.manifests.workloads import containers
 
@@ -23,7 +23,7 @@ _LEGACY_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
 class ImageUse:
     image: str
     component: str
-    object: ObjectRef
+    object: ObjRef
     container: str
     init: bool
     template: str
@@ -43,7 +43,7 @@ class VolumeClaimUse:
     storage_class: str | None
     size: str | None
     access_modes: tuple[str, ...]
-    owner: ObjectRef | None
+    owner: ObjRef | None
     template: str
 
 
@@ -103,7 +103,7 @@ def _claim(
     name: str,
     spec: Mapping[str, Any],
     annotations: Mapping[str, Any],
-    owner: ObjectRef | None,
+    owner: ObjRef | None,
 ) -> VolumeClaimUse:
     storage_class: str | None = None
     if "storageClassName" in spec and spec["storageClassName"] is not None:
