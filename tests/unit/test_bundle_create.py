@@ -102,7 +102,7 @@ def test_bundle_holds_the_platform_charts_values_images_manifest_and_checksums(
     result = create_bundle(dashboards, tmp_path / "out" / "dash.tgz", created=WHEN)
     names = sorted(members(result.path))
     root = "dashboards-bundle/"
-    assert all(n.startswith(root) for n in names)
+    assert names and all(n.startswith(root) for n in names)
     inside = [n.removeprefix(root) for n in names]
     assert inside == sorted(
         [
@@ -156,6 +156,7 @@ def test_chart_archives_carry_the_same_content_digest_as_their_sources(dashboard
     extracted = tmp_path / "x"
     with tarfile.open(result.path, "r:gz") as tar:
         tar.extractall(extracted, filter="data")
+    assert result.manifest.charts
     for entry in result.manifest.charts:
         source = load_chart(dashboards.parent / entry.source, cache=ChartCache())
         packed = load_chart(extracted / "dashboards-bundle" / entry.path, cache=ChartCache())
@@ -226,7 +227,7 @@ def test_one_environment_bundle_drops_the_others(dashboards: Path, tmp_path: Pat
     assert list(platform["spec"]["environments"]) == ["demo"]
     assert "dashboards-bundle/values/env/dev.yaml" not in files
     assert result.manifest.environments == ("demo",)
-    assert all(i.environments == ("demo",) for i in result.manifest.images)
+    assert result.manifest.images and all(i.environments == ("demo",) for i in result.manifest.images)
 
 
 def test_unknown_environment_is_named(dashboards: Path, tmp_path: Path) -> None:

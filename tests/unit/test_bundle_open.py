@@ -54,7 +54,7 @@ def test_open_bundle_extracts_and_returns_the_platform_file(dashboards_bundle: P
     assert platform_file == tmp_path / "work" / "dashboards-bundle" / "platform.yaml"
     platform = load_platform(platform_file)
     assert platform.name == "dashboards"
-    assert all(c.chart_kind == "archive" for c in platform.components)
+    assert platform.components and all(c.chart_kind == "archive" for c in platform.components)
     with pytest.raises(ConfigError, match="not empty"):
         open_bundle(dashboards_bundle, tmp_path / "work")
 

@@ -37,7 +37,7 @@ def test_hooks_are_separated_from_manifests() -> None:
     (hook,) = rendered.hooks
     assert (hook.kind, hook.name) == ("Job", "shop-migrate")
     assert hook.hook_events == ("pre-install", "pre-upgrade")
-    assert all(not o.is_hook for o in rendered.manifests)
+    assert rendered.manifests and all(not o.is_hook for o in rendered.manifests)
     assert hook in rendered.objects
 
 

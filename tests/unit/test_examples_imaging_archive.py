@@ -396,6 +396,7 @@ def test_global_values_reach_every_subchart() -> None:
     assert backend["IMAGING_OIDC_JWKS_URL"].startswith("http://auth.lab2-admin.svc:8080/")
     engine = one(docs, "ConfigMap", "workflow-engine")["data"]
     assert engine["AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE"] == "lab2-jobs"
+    assert workloads(docs)
     for doc in workloads(docs):
         assert doc["metadata"]["labels"]["imaging.helmdeck.dev/instance"] == "lab2"
         assert all(c["image"].startswith("registry.lab2.org/imaging/") for c in containers(doc))
@@ -426,7 +427,8 @@ def test_data_directories_as_annotated_claims_or_host_paths() -> None:
     assert annotations["helm.sh/resource-policy"] == "keep"
     nodes = render(PLATFORM, {"global": {"dataVolumes": "hostPath"}})
     assert not [d for d in nodes if d["kind"] == "PersistentVolumeClaim"]
-    assert all("volumeClaimTemplates" not in d["spec"] for d in nodes if d["kind"] == "StatefulSet")
+    stateful = [d for d in nodes if d["kind"] == "StatefulSet"]
+    assert stateful and all("volumeClaimTemplates" not in d["spec"] for d in stateful)
     assert host_paths(nodes) == {
         "/data/imaging/fast/workflow-engine",
         "/data/imaging/slow/object-store",
@@ -488,7 +490,9 @@ def test_migration_is_a_pre_upgrade_hook_with_its_own_credentials() -> None:
     assert env_of(container)["IMAGING_S3_SECRET_KEY"] == ("platform-migrate-0-4-0", "secret-key")
     assert container["image"] == containers(one(docs, "Deployment", "backend"))[0]["image"]
     pod_labels = pod_template(job)["metadata"]["labels"]
-    for service in (d for d in docs if d["kind"] == "Service"):
+    services = [d for d in docs if d["kind"] == "Service"]
+    assert services
+    for service in services:
         selector = service["spec"]["selector"]
         assert not all(pod_labels.get(k) == v for k, v in selector.items()), service["metadata"]["name"]
 
@@ -610,9 +614,11 @@ def test_parameter_shapes(name: str, key: str, shape: str) -> None:
 def test_extensions_take_the_platform_globals(name: str) -> None:
     values = {"global": {**LAB2, "registry": "registry.lab2.org/imaging", "podAnnotations": {FAIL: "job-fail"}}}
     docs = render(EXTENSIONS / name, values, namespace="lab2-extensions")
+    assert workloads(docs), name
     for doc in workloads(docs):
         assert pod_annotations(doc)[FAIL] == "job-fail"
         assert all(c["image"].startswith("registry.lab2.org/imaging/") for c in containers(doc))
+    # some extensions mount no host path (jupyterlab): those that do mount one under the instance's dir
     assert all(path.startswith("/data/imaging/fast/lab2/") for path in host_paths(docs))
     config = one(docs, "ConfigMap") if name != "jupyterlab" else {}
     if name == "workflow-base":
@@ -687,7 +693,9 @@ def test_total_segmentator_runs_on_cpus_unless_asked() -> None:
     assert "--fast" in segment({})["args"]
     gpu = segment({"parameters": {"useGpu": True, "fast": False}})
     assert gpu["resources"]["limits"][GPU] == "1" and "--fast" not in gpu["args"]
-    assert all(GPU not in containers(d)[0]["resources"].get("limits", {}) for d in workloads(render(chart)))
+    found = workloads(render(chart))
+    assert found
+    assert all(GPU not in containers(d)[0]["resources"].get("limits", {}) for d in found)
 
 
 def test_jupyterlab_profiles_and_token_mode() -> None:

@@ -162,7 +162,9 @@ def test_global_pod_annotations_reach_every_pod_and_chart_values_win(chart: str)
         "global": {"podAnnotations": {"sandbox.helmdeck.dev/ready-after": "5s", FAIL: "image-pull"}},
         "podAnnotations": {FAIL: "init-fail"},
     }
-    for doc in workloads(render(chart, values)):
+    found = workloads(render(chart, values))
+    assert found, chart
+    for doc in found:
         annotations = pod_annotations(doc)
         assert annotations["sandbox.helmdeck.dev/ready-after"] == "5s"
         assert annotations[FAIL] == "init-fail"
@@ -197,7 +199,9 @@ def test_objects_carry_the_standard_labels(chart_dir: Path) -> None:
 def test_a_registry_mirror_and_pull_secrets_apply_to_every_image() -> None:
     values = {"global": {"imageRegistry": "mirror.local", "imagePullSecrets": ["registry"]}}
     for chart in ("mongo", "backend", "celery-worker"):
-        for doc in workloads(render(chart, values)):
+        found = workloads(render(chart, values))
+        assert found, chart
+        for doc in found:
             assert doc["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "registry"}]
             assert all(c["image"].startswith("mirror.local/") for c in containers(doc))
 
@@ -308,7 +312,8 @@ def test_backend_single_user_needs_no_signing_key() -> None:
     docs = render("backend", {"auth": {"mode": "single-user"}})
     assert backend_config(docs)["DASH_AUTH_MODE"] == "single-user"
     assert backend_config(docs)["DASH_AUTH_SINGLE_USER_EMAIL"]
-    assert "DASH_AUTH_JWT_SECRET" not in backend_env(docs)
+    env = backend_env(docs)
+    assert env and "DASH_AUTH_JWT_SECRET" not in env
 
 
 @pytest.mark.parametrize("mode", ["public", "multi-user"])
@@ -432,7 +437,7 @@ def test_celery_worker_consumes_its_queues_from_redis() -> None:
     assert env["DASH_REDIS_HOST"] == "redis"
     assert env["DASH_REDIS_PASSWORD"] == ("celery-worker", "redis-password")
     no_password = env_of(containers(one(render("celery-worker", {"redis": {"password": ""}}), "Deployment"))[0])
-    assert "DASH_REDIS_PASSWORD" not in no_password
+    assert no_password["DASH_REDIS_HOST"] == "redis" and "DASH_REDIS_PASSWORD" not in no_password
 
 
 # ---------------------------------------------------------------- ingress topologies

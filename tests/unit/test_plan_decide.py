@@ -67,5 +67,7 @@ def test_diff_never_shows_secret_values(backend: DesiredComponent) -> None:
     # old on the '-' side, new on the '+' side
     assert "-  jwt-secret: <redacted, live value>" in diff
     assert "+  jwt-secret: <redacted, new value>" in diff
-    for value in placeholder_secrets(PlatformSession(DASHBOARDS).platform).values():
+    placeholders = placeholder_secrets(PlatformSession(DASHBOARDS).platform)
+    assert placeholders
+    for value in placeholders.values():
         assert base64.b64encode(value.encode()).decode() not in diff

@@ -49,6 +49,7 @@ def test_a_role_per_platform_namespace_and_nothing_wider() -> None:
     assert {b["subjects"][0]["namespace"] for b in bindings} == {"helmdeck-system"}
     assert {b["subjects"][0]["name"] for b in bindings} == {"helmdeck"}
     for role in roles.values():
+        assert role["rules"]
         for rule in role["rules"]:
             assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
             assert not {"bind", "escalate", "impersonate"} & set(rule["verbs"])

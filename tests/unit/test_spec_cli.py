@@ -115,6 +115,7 @@ def test_secrets_list_before_and_after_ensure(app: typer.Typer, stores: dict[str
     values = stores["dashboards"].ensure()
     text = run(app, "secrets", "list", "-f", str(FIXTURE))
     assert "minio-root-password" in text and "env:DASH_OAUTH_SECRET" in text
+    assert values
     for value in values.values():
         assert value not in text
 
