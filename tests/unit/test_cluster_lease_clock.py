@@ -34,7 +34,9 @@ def test_a_live_holder_is_refused_until_its_lease_expires() -> None:
     first._stop.set()  # its renewer stops: from now on it is a dead holder
     with pytest.raises(ClusterError, match="being changed by ana@box pid 1"):
         lock(kube, clock, "bo@other pid 2").acquire()
+    assert describe(kube, "admin", "dash", clock=clock).expired is False  # type: ignore[arg-type, union-attr]
     clock.advance(31)  # past renewTime + leaseDurationSeconds
+    assert describe(kube, "admin", "dash", clock=clock).expired is True  # type: ignore[arg-type, union-attr]
     second = lock(kube, clock, "bo@other pid 2").acquire()
     assert second.took_over_from is not None and second.took_over_from.holder == "ana@box pid 1"
     info = describe(kube, "admin", "dash")  # type: ignore[arg-type]

@@ -393,6 +393,8 @@ class PlatformLock:
             # the operation's own error matters more; the lease expires by itself within the ttl
 
 
-def describe(client: lightkube.Client, namespace: str, platform: str) -> LeaseInfo | None:
-    """Who holds (or last held) the lock of a platform, without taking it."""
-    return PlatformLock(client, namespace, platform).describe()
+def describe(
+    client: lightkube.Client, namespace: str, platform: str, *, clock: Clock = SYSTEM_CLOCK
+) -> LeaseInfo | None:
+    """Who holds (or last held) the lock of a platform, without taking it (expired as of ``clock``)."""
+    return PlatformLock(client, namespace, platform, clock=clock).describe()
