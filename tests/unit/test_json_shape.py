@@ -60,3 +60,39 @@ def test_api_models_refuse_unknown_fields(model: type[BaseModel]) -> None:
 def test_api_models_speak_camel_case() -> None:
     out = models.PlatformRevision.model_validate(revision().to_json()).model_dump(by_alias=True)
     assert out["specDigest"] == "digest" and out["components"]["api"]["chartVersion"] == "1.2.0"
+
+
+def test_the_one_serializer_speaks_camel_case_for_any_result() -> None:
+    import dataclasses
+    import enum
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from helmdeck.serialize import to_json_data
+
+    class Color(enum.Enum):
+        red = "red"
+
+    @dataclasses.dataclass
+    class Inner:
+        chart_version: str
+        at: datetime
+
+    @dataclasses.dataclass
+    class Outer:
+        spec_digest: str
+        inner: Inner
+        items: tuple[Inner, ...]
+        color: Color
+        where: Path
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    data = to_json_data(Outer("d", Inner("1.0", when), (Inner("2.0", when),), Color.red, Path("/x")))
+    assert data == {
+        "specDigest": "d",
+        "inner": {"chartVersion": "1.0", "at": "2026-01-01T00:00:00+00:00"},
+        "items": [{"chartVersion": "2.0", "at": "2026-01-01T00:00:00+00:00"}],
+        "color": "red",
+        "where": "/x",
+    }
+    assert to_json_data(revision()) == revision().to_json()

@@ -26,10 +26,12 @@ class OutputFormat(enum.StrEnum):
 
 
 def emit_json(data: Any, *, reveal: bool = False) -> None:
-    """Print ``data`` as JSON, with every secret value helmdeck knows of redacted (unless the user
-    asked to ``reveal`` one)."""
+    """Print ``data`` (a result object or plain data) as JSON through the one serializer, with every
+    secret value helmdeck knows of redacted (unless the user asked to ``reveal`` one)."""
     from helmdeck.secrets.redact import known_redactor
+    from helmdeck.serialize import to_json_data
 
+    data = to_json_data(data)
     if not reveal:
         data = known_redactor().redact(data)
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")

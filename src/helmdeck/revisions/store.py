@@ -20,6 +20,7 @@ from helmdeck.cluster import KubeClient, NotFound, ObjRef, create_object, delete
 from helmdeck.cluster.errors import Conflict
 from helmdeck.errors import ClusterError
 from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL
+from helmdeck.serialize import camel
 
 
 @dataclass
@@ -62,8 +63,7 @@ class PlatformRevision:
 def _camel(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
-        head, *rest = key.split("_")
-        name = head + "".join(part.title() for part in rest)
+        name = camel(key)
         if key == "components":  # keyed by component name: the names stay as they are
             out[name] = {k: _camel(v) for k, v in value.items()}
         else:
