@@ -45,6 +45,9 @@ def instance_file(tmp_path: Path, instance: str) -> Path:
     ``tmp_path`` (charts and values beside it), so nothing is written into examples/."""
     copy = tmp_path / "dashboards"
     shutil.copytree(DASHBOARDS.parent, copy, ignore=shutil.ignore_patterns("secrets.yaml"))
+    # hosts of its own too: another dashboards platform in the shared sandbox must not own its routes
+    for env in (copy / "env").glob("*.yaml"):
+        env.write_text(env.read_text().replace("dashboards.localtest.me", f"{instance}.dashboards.localtest.me"))
     text = DASHBOARDS.read_text().replace('instance: ""', f'instance: "{instance}"')
     assert f'instance: "{instance}"' in text
     path = copy / "platform.yaml"
