@@ -45,6 +45,10 @@ def offline_bundle(tmp_path: Path) -> Iterator[tuple[Path, float]]:
     """A dashboards bundle whose sources no longer exist: copied, bundled, then deleted."""
     source = tmp_path / "source" / "dashboards"
     shutil.copytree(examples_dir() / "dashboards", source)
+    # hosts of its own: another dashboards platform in the shared sandbox must not own its routes
+    host = f"{secrets.token_hex(3)}.dashboards.localtest.me"
+    for env in (source / "env").glob("*.yaml"):
+        env.write_text(env.read_text().replace("dashboards.localtest.me", host))
     started = time.monotonic()
     made = create_bundle(source / "platform.yaml", tmp_path / "made" / "dashboards.tgz", environments=["demo"])
     seconds = time.monotonic() - started
