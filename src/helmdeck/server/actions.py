@@ -67,13 +67,14 @@ class Actions:
                 self.on_change()
             self._log(who, action, target, op.state, {**detail, "operation": op.id, "error": op.error}, remote)
 
+        def started(op: Operation) -> None:
+            self._log(who, action, target, "started", {**detail, "operation": op.id}, remote)
+
         try:
-            op = self.runner.start(action, target, who.name, work, done)
+            return self.runner.start(action, target, who.name, work, done, on_start=started)
         except HelmdeckError as exc:
             self._log(who, action, target, "refused", {**detail, "error": exc.message}, remote)
             raise
-        self._log(who, action, target, "started", {**detail, "operation": op.id}, remote)
-        return op
 
     def install(
         self,

@@ -77,7 +77,10 @@ class OperationRunner:
         actor: str,
         work: Work,
         on_done: Callable[[Operation], None] | None = None,
+        on_start: Callable[[Operation], None] | None = None,
     ) -> Operation:
+        """Run ``work`` in the background; ``on_start`` runs before it can begin (so an audit log
+        says "started" before "succeeded", however fast the work is), ``on_done`` after it ends."""
         with self._lock:
             running = [o for o in self._ops.values() if not o.done]
             if running:
@@ -120,6 +123,8 @@ class OperationRunner:
             if on_done is not None:
                 on_done(op)
 
+        if on_start is not None:
+            on_start(op)
         threading.Thread(target=run, name=f"op-{op.id}", daemon=True).start()
         return op
 
