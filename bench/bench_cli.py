@@ -1,14 +1,16 @@
 """CLI start-up: wall time of whole `helmdeck` processes, as an operator types them, against the helm
 CLI on the same machine and cluster in the same run.
 
-    .venv/bin/python -m bench.bench_cli [--runs 10] [--kubeconfig PATH]
+    .venv/bin/python -m bench.bench_cli [--runs 10] [--kubeconfig PATH] [--instance NAME [--no-deploy]]
 
 * `helmdeck --version` against `helm version` (target: <= 0.15 s)
-* `helmdeck --help`
+* `helmdeck --help` (and `helmdeck status --help`) against `helm --help`
 * `helmdeck status` of the dashboards example platform against `helm ls -A` (target: <= 0.6 s)
 
 Without --kubeconfig a sandbox of its own is started (and stopped unless HELMDECK_KEEP_SANDBOX=1).
-The platform is deployed as instance "bench-cli" and removed again unless --keep.
+The platform is deployed as instance "bench-cli" (--instance) and removed again unless --keep;
+with --no-deploy the instance is one already deployed (e.g. `helmdeck deploy -f
+examples/dashboards/platform.yaml -e demo --instance NAME`) and is left as it is.
 """
 
 from __future__ import annotations
@@ -43,21 +45,21 @@ def wall(cmd: list[str], runs: int, env: dict[str, str]) -> float:
     return statistics.median(samples)
 
 
-def deploy(kubeconfig: str) -> None:
+def deploy(kubeconfig: str, instance: str) -> None:
     from helmdeck.core.session import PlatformSession
     from helmdeck.deploy.executor import Deployer
 
-    session = PlatformSession(PLATFORM, environment="demo", kubeconfig=kubeconfig, instance=INSTANCE)
+    session = PlatformSession(PLATFORM, environment="demo", kubeconfig=kubeconfig, instance=instance)
     report = Deployer(session, preflight=False).run()
     if not report.ok:
         raise SystemExit(f"the dashboards platform did not deploy: {report.as_dict()}")
 
 
-def undeploy(kubeconfig: str) -> None:
+def undeploy(kubeconfig: str, instance: str) -> None:
     from helmdeck.core.session import PlatformSession
     from helmdeck.deploy.undeploy import Undeployer
 
-    Undeployer(PlatformSession(PLATFORM, kubeconfig=kubeconfig, instance=INSTANCE), purge_data=True).run()
+    Undeployer(PlatformSession(PLATFORM, kubeconfig=kubeconfig, instance=instance), purge_data=True).run()
 
 
 def line(name: str, seconds: float, baseline: tuple[str, float] | None = None, target: float | None = None) -> str:
@@ -73,26 +75,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--kubeconfig", help="use this cluster instead of starting a sandbox")
+    parser.add_argument("--instance", default=INSTANCE, help="the instance of the dashboards platform to ask")
     parser.add_argument("--keep", action="store_true", help="leave the platform deployed")
+    parser.add_argument(
+        "--no-deploy", action="store_true", help="the instance is deployed already: neither deploy nor remove it"
+    )
     args = parser.parse_args()
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
     helm = helm_binary()
     version = wall([*HELMDECK, "--version"], args.runs, env)
     helm_version = wall([helm, "version"], args.runs, env)
     helptext = wall([*HELMDECK, "--help"], args.runs, env)
+    status_help = wall([*HELMDECK, "status", "--help"], args.runs, env)
+    helm_help = wall([helm, "--help"], args.runs, env)
     print(line("helmdeck --version", version, ("helm version", helm_version), 0.15))
-    print(line("helmdeck --help", helptext, ("helm version", helm_version)))
+    print(line("helmdeck --help", helptext, ("helm --help ", helm_help)))
+    print(line("helmdeck status --help", status_help, ("helm --help ", helm_help)))
 
     def with_cluster(kubeconfig: str) -> None:
-        deploy(kubeconfig)
+        if not args.no_deploy:
+            deploy(kubeconfig, args.instance)
         try:
-            status_cmd = [*HELMDECK, "status", "-f", str(PLATFORM), "--instance", INSTANCE, "--kubeconfig", kubeconfig]
-            status = wall(status_cmd, args.runs, env)
+            status_cmd = [*HELMDECK, "status", "-f", str(PLATFORM), "--instance", args.instance]
+            status = wall([*status_cmd, "--kubeconfig", kubeconfig], args.runs, env)
             helm_ls = wall([helm, "ls", "-A", "--kubeconfig", kubeconfig], args.runs, env)
-            print(line("helmdeck status (dashboards)", status, ("helm ls -A", helm_ls), 0.6))
+            print(line("helmdeck status (dashboards)", status, ("helm ls -A  ", helm_ls), 0.6))
         finally:
-            if not args.keep:
-                undeploy(kubeconfig)
+            if not (args.keep or args.no_deploy):
+                undeploy(kubeconfig, args.instance)
 
     if args.kubeconfig:
         with_cluster(str(Path(args.kubeconfig).expanduser()))

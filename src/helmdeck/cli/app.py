@@ -3,6 +3,7 @@ needs more than ``--version``)."""
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Annotated
 
@@ -61,3 +62,34 @@ def root(
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactingFilter())
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The root app holding only the command ``argv`` runs: Typer builds the Click command of every
+    registered command before running one, a tenth of a short command's run. The whole app for
+    the root's own help (or --version, or no command) and for a name it does not know (Click then
+    suggests the closest)."""
+    for arg in argv:
+        if arg in _ROOT_FLAGS:
+            continue
+        if arg.startswith("-"):  # --help, --version, --, or an option the root does not know
+            return app
+        name = arg
+        break
+    else:
+        return app
+    if any(c.name is None for c in app.registered_commands) or any(g.name is None for g in app.registered_groups):
+        return app  # a name Typer derives from the function: nothing to prune by
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if len(commands) + len(groups) != 1:
+        return app
+    only = copy.copy(app)
+    only.registered_commands = commands
+    only.registered_groups = groups
+    return only
+
+
+#: the root options, all flags (no value to skip before the command name); --help and --version
+#: are not among them: they answer with the whole app
+_ROOT_FLAGS = frozenset({"--verbose", "-v", "--allow-outside"})

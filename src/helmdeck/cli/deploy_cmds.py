@@ -284,9 +284,12 @@ def status_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Each component's release, revision, chart and health, with failing pods and why."""
+    from helmdeck.cluster import make_client
     from helmdeck.core.status import platform_status
 
     session = open_session(file, None, kubeconfig, context, instance=instance)
+    # status asks from this thread alone: no decoding tables built up front for threads it never starts
+    session.client = make_client(session.kubeconfig, session.context, concurrent=False)
     while True:
         status = platform_status(session)
         if output is OutputFormat.json:

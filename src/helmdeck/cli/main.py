@@ -30,10 +30,10 @@ def main() -> None:
     from helmdeck.errors import HelmdeckError
 
     try:
-        from helmdeck.cli.app import app
+        from helmdeck.cli.app import app_for
 
         # standalone mode lets Typer print usage errors itself; everything else comes back here
-        app(args=argv, prog_name="helmdeck")
+        app_for(argv)(args=argv, prog_name="helmdeck")
     except HelmdeckError as exc:
         from helmdeck.cli.output import err_console
         from helmdeck.secrets.redact import known_redactor

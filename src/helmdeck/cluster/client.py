@@ -126,11 +126,17 @@ def make_client(
     namespace: str | None = None,
     timeout: float = 10.0,
     check: bool = True,
+    concurrent: bool = True,
 ) -> lightkube.Client:
     """A lightkube client for the kubeconfig/context; with ``check``, the cluster is asked for its
-    version first so an unreachable cluster or rejected credentials fail here, with the fix."""
+    version first so an unreachable cluster or rejected credentials fail here, with the fix.
+
+    ``concurrent=False`` promises that one thread at a time uses the client (and that no other
+    client is used meanwhile): the decoding tables are then built as each type is first decoded
+    rather than all of them up front (:func:`prepare_decoding`, a tenth of a one-shot ``status``)."""
     config = load_config(kubeconfig, context)
-    prepare_decoding()
+    if concurrent:
+        prepare_decoding()
     client = lightkube.Client(
         config=config,
         namespace=namespace,
