@@ -25,7 +25,10 @@ app = typer.Typer(help="Extensions: list the catalog, install, uninstall, upload
 Env = Annotated[
     str | None,
     typer.Option(
-        "-e", "--env", help="Environment for shared values (default: the one the platform was deployed with)."
+        "-e",
+        "--env",
+        envvar="HELMDECK_ENV",
+        help="Environment for shared values (default: the one the platform was deployed with).",
     ),
 ]
 StateDir = Annotated[

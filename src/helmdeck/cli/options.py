@@ -13,18 +13,28 @@ if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
 
 PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
-Env = Annotated[str | None, typer.Option("-e", "--env", help="Environment (values overlays) to use.")]
+Env = Annotated[
+    str | None, typer.Option("-e", "--env", envvar="HELMDECK_ENV", help="Environment (values overlays) to use.")
+]
 Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 Kubeconfig = Annotated[
     str | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
 ]
-Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
+Context = Annotated[
+    str | None,
+    typer.Option("--kube-context", "--context", envvar="HELMDECK_KUBE_CONTEXT", help="Kubeconfig context (as helm's)."),
+]
 ValuesOpt = Annotated[
     list[Path] | None,
     typer.Option("--values", help="Umbrella-style values file ({global: ..., COMPONENT: ...}), above the environment."),
 ]
 InstanceOpt = Annotated[
-    str | None, typer.Option("--instance", help="Run as this instance: its namespaces get the prefix (spec.instance).")
+    str | None,
+    typer.Option(
+        "--instance",
+        envvar="HELMDECK_INSTANCE",
+        help="Run as this instance: its namespaces get the prefix (spec.instance).",
+    ),
 ]
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")

@@ -68,7 +68,10 @@ def serve(
     instance: InstanceOpt = None,
     state_dir: StateDir = None,
     env: Annotated[
-        str | None, typer.Option("-e", "--env", help="Environment for extension installs (default: the deployed one).")
+        str | None,
+        typer.Option(
+            "-e", "--env", envvar="HELMDECK_ENV", help="Environment for extension installs (default: the deployed one)."
+        ),
     ] = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,

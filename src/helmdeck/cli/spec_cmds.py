@@ -72,7 +72,7 @@ def _explain_table(entries: list[Provenance]) -> Table:
 
 def values_command(
     component: Annotated[str, typer.Argument(help="The component whose values to show.")],
-    env: Annotated[str | None, typer.Option("-e", "--env", help="Environment to apply.")] = None,
+    env: Annotated[str | None, typer.Option("-e", "--env", envvar="HELMDECK_ENV", help="Environment to apply.")] = None,
     explain: Annotated[str | None, typer.Option("--explain", help="Show every layer that set this dotted key.")] = None,
     file: PlatformFile = Path(DEFAULT_FILE),
     values_files: Annotated[
