@@ -27,13 +27,9 @@ def api_error(code: int, reason: str, message: str) -> ApiError:
     return ApiError(status=Status(code=code, reason=reason, message=message, status="Failure"))
 
 
-def _kind_of(res: Any) -> tuple[str, str, bool]:
+def _kind_of(res: Any) -> tuple[str, str]:
     info = res._api_info
-    return (
-        info.resource.api_version,
-        info.resource.kind,
-        issubclass(res, NamespacedResource) or bool(getattr(res, "_namespaced", False)),
-    )
+    return info.resource.api_version, info.resource.kind
 
 
 def _namespaced(res: Any) -> bool:
@@ -130,7 +126,7 @@ class FakeKube:
 
     # -- the client surface -----------------------------------------------------------------------
     def get(self, res: Any, name: str, *, namespace: str | None = None) -> Any:
-        api_version, kind, _ = _kind_of(res)
+        api_version, kind = _kind_of(res)
         ns = (namespace or self.namespace) if _namespaced(res) else ""
         self._maybe_fail("get", kind)
         with self._lock:
@@ -148,7 +144,7 @@ class FakeKube:
         labels: Mapping[str, Any] | None = None,
         fields: Mapping[str, str] | None = None,
     ) -> Iterator[Any]:
-        api_version, kind, _ = _kind_of(res)
+        api_version, kind = _kind_of(res)
         self._maybe_fail("list", kind)
         all_namespaces = namespace == "*" or (namespace is not None and not isinstance(namespace, str))
         ns = "" if not _namespaced(res) else (namespace or self.namespace)
@@ -207,7 +203,7 @@ class FakeKube:
         force: bool = False,
         **_: Any,
     ) -> Any:
-        api_version, kind, _ = _kind_of(res)
+        api_version, kind = _kind_of(res)
         ns = (namespace or self.namespace) if _namespaced(res) else ""
         self._maybe_fail("patch", kind)
         body = _as_dict(obj)
@@ -229,7 +225,7 @@ class FakeKube:
             return self._typed(res, stored)
 
     def delete(self, res: Any, name: str, *, namespace: str | None = None, **_: Any) -> None:
-        api_version, kind, _ = _kind_of(res)
+        api_version, kind = _kind_of(res)
         ns = (namespace or self.namespace) if _namespaced(res) else ""
         self._maybe_fail("delete", kind)
         with self._lock:

@@ -15,7 +15,7 @@ from lightkube.models.authorization_v1 import ResourceAttributes, SelfSubjectAcc
 from lightkube.resources.authentication_v1 import SelfSubjectReview
 from lightkube.resources.authorization_v1 import SelfSubjectAccessReview
 
-from helmdeck.cluster.client import api_error, make_async_client, translate_errors
+from helmdeck.cluster.client import make_async_client, translate_errors
 
 
 @dataclass(frozen=True, order=True)
@@ -100,9 +100,6 @@ def who_am_i(client: lightkube.Client) -> str | None:
     clusters before 1.28), or a ClusterError when the cluster cannot be reached.
     """
     with translate_errors(client, "ask the cluster who these credentials are"):
-        try:
-            review = client.create(SelfSubjectReview())
-        except lightkube.ApiError as err:
-            raise api_error(client, err, "ask the cluster who these credentials are") from err
+        review = client.create(SelfSubjectReview())
     status = review.status
     return status.userInfo.username if status and status.userInfo else None

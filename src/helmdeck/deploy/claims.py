@@ -31,9 +31,9 @@ from helmdeck.engine.port import HelmEngine
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.engine.storage import decode_release_data, encode_release_data
 from helmdeck.labels import COMPONENT_LABEL, PLATFORM_LABEL
+from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
 from helmdeck.manifests.parse import parse_manifest_stream, split_documents
 
-KEEP_ANNOTATION = "helm.sh/resource-policy"
 FIELD_MANAGER = "helmdeck-undeploy"
 
 
@@ -174,7 +174,7 @@ def _with_keep_policy(manifest: str, claims: set[str]) -> str:
             and isinstance(meta, dict)
             and meta.get("name") in claims
         ):
-            meta["annotations"] = {**(meta.get("annotations") or {}), KEEP_ANNOTATION: "keep"}
+            meta["annotations"] = {**(meta.get("annotations") or {}), RESOURCE_POLICY_ANNOTATION: "keep"}
             comments = [line for line in body.splitlines() if line.startswith("# Source:")]
             docs.append("\n".join([*comments, yaml.safe_dump(doc, sort_keys=False).rstrip("\n")]))
             changed = True

@@ -325,7 +325,8 @@ def load_chart(
     return (cache or _default_cache).load(chart_ref, path)
 
 
-_LOOKUP = re.compile(r"\blookup\b")
+#: a template action calling ``lookup`` (the word inside ``{{ ... }}``, not in text or comments around it)
+LOOKUP_CALL = re.compile(r"\{\{(?:(?!\}\}).)*?\blookup\b", re.DOTALL)
 
 
 def calls_lookup(chart: LoadedChart) -> bool:
@@ -337,6 +338,6 @@ def calls_lookup(chart: LoadedChart) -> bool:
             if not member.isfile() or not ("/templates/" in member.name or member.name.endswith(".tpl")):
                 continue
             handle = tar.extractfile(member)
-            if handle is not None and _LOOKUP.search(handle.read().decode("utf-8", errors="replace")):
+            if handle is not None and LOOKUP_CALL.search(handle.read().decode("utf-8", errors="replace")):
                 return True
     return False

@@ -44,7 +44,7 @@ from typing import Any
 import yaml
 
 from helmdeck.engine import load_chart
-from helmdeck.engine.charts import ChartCache
+from helmdeck.engine.charts import LOOKUP_CALL, ChartCache
 from helmdeck.engine.render import RenderedRelease, render
 from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Extension, extension_from_chart
@@ -248,7 +248,6 @@ def check_objects(rendered: RenderedRelease, policy: UploadPolicy, *, when: str 
 
 
 # `lookup` inside a template action: the only way a template reads the live cluster
-_LOOKUP = re.compile(r"\{\{(?:(?!\}\}).)*?\blookup\b", re.DOTALL)
 
 
 def uses_lookup(chart_dir: Path) -> str | None:
@@ -268,7 +267,7 @@ def uses_lookup(chart_dir: Path) -> str | None:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if _LOOKUP.search(text):
+        if LOOKUP_CALL.search(text):
             return str(relative)
     return None
 

@@ -12,6 +12,8 @@ from helmdeck.manifests.scopes import split_api_version
 HOOK_ANNOTATION = "helm.sh/hook"
 HOOK_WEIGHT_ANNOTATION = "helm.sh/hook-weight"
 HOOK_DELETE_POLICY_ANNOTATION = "helm.sh/hook-delete-policy"
+#: ``keep``: Helm leaves the object behind when it uninstalls or upgrades the release without it
+RESOURCE_POLICY_ANNOTATION = "helm.sh/resource-policy"
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-KEEP_POLICY = "helm.sh/resource-policy"
+from helmdeck.cluster.quantities import parse_quantity
+from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
 
 #: (kind, path) of fields the API server never lets change in place
 IMMUTABLE_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -56,7 +58,7 @@ def _name(body: Mapping[str, Any], namespace: str) -> str:
 
 def _kept(body: Mapping[str, Any]) -> bool:
     annotations = (body.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(KEEP_POLICY) == "keep"
+    return annotations.get(RESOURCE_POLICY_ANNOTATION) == "keep"
 
 
 def _get(body: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -73,16 +75,9 @@ def _storage(body: Mapping[str, Any]) -> str | None:
     return str(size) if size is not None else None
 
 
-def _bytes(quantity: str) -> float | None:
-    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
-    for suffix, factor in sorted(units.items(), key=lambda u: -len(u[0])):
-        if quantity.endswith(suffix):
-            try:
-                return float(quantity[: -len(suffix)]) * factor
-            except ValueError:
-                return None
+def _size(quantity: str) -> Decimal | None:
     try:
-        return float(quantity)
+        return parse_quantity(quantity)
     except ValueError:
         return None
 
@@ -142,7 +137,7 @@ def destructive_changes(
                 )
         if kind == "PersistentVolumeClaim":
             before, after = _storage(old), _storage(new)
-            if before and after and (_bytes(after) or 0) < (_bytes(before) or 0):
+            if before and after and (_size(after) or 0) < (_size(before) or 0):
                 out.append(
                     DestructiveChange(
                         component, shown, "immutable", f"storage shrinks from {before} to {after}: claims cannot shrink"

@@ -185,6 +185,10 @@ def _objects(text: str, namespace: str, component: str) -> dict[str, dict[str, A
     return {_key(o.body, namespace): dict(o.body) for o in parse_manifest_stream(text, component=component)}
 
 
+def _desired_objects(d: DesiredComponent) -> dict[str, dict[str, Any]]:
+    return {_key(o.body, d.namespace): dict(o.body) for o in d.rendered.manifests}
+
+
 def _managed_secret(session: PlatformSession) -> Callable[[str], bool]:
     """Whether a Secret value (plain, or base64 as in ``data``) is one of the platform's own secrets."""
     known = set(session.secrets(create=False).values()) if session.platform.spec.secrets else set()
@@ -207,7 +211,7 @@ def component_destructive_changes(
     if not live_text:
         return []
     live = _objects(live_text, d.namespace, d.name)
-    want = {_key(o.body, d.namespace): dict(o.body) for o in d.rendered.manifests}
+    want = _desired_objects(d)
     changes = destructive_changes(d.name, live, want, d.namespace, managed_secret=_managed_secret(session))
     if calls_lookup(d.chart):
         # rendered here without a cluster, where lookup finds nothing: the install keeps what it finds
@@ -270,10 +274,8 @@ def _redact_secret_data(body: dict[str, Any], other: Mapping[str, Any] | None, *
 
 
 def manifest_diff(live_text: str, desired: DesiredComponent, component: str) -> str:
-    live = {
-        _key(o.body, desired.namespace): dict(o.body) for o in parse_manifest_stream(live_text, component=component)
-    }
-    want = {_key(o.body, desired.namespace): dict(o.body) for o in desired.rendered.manifests}
+    live = _objects(live_text, desired.namespace, component)
+    want = _desired_objects(desired)
     chunks: list[str] = []
     for key in sorted(set(live) | set(want)):
         old, new = live.get(key), want.get(key)

@@ -12,7 +12,7 @@ import base64
 import gzip
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from helmdeck.cluster import KubeClient, NotFound, ObjRef, create_object, delete
 from helmdeck.cluster.errors import Conflict
 from helmdeck.errors import ClusterError
 from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL
-from helmdeck.serialize import camel
+from helmdeck.serialize import to_json_data
 
 
 @dataclass
@@ -50,7 +50,8 @@ class PlatformRevision:
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON, in Kubernetes' casing (camelCase), for output and for storage."""
-        return _camel(asdict(self))
+        data: dict[str, Any] = to_json_data(self)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlatformRevision:
@@ -58,17 +59,6 @@ class PlatformRevision:
         plain = _snake(data)
         comps = {k: ComponentRevision(**_snake(v)) for k, v in (plain.get("components") or {}).items()}
         return cls(**{**plain, "components": comps})
-
-
-def _camel(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = camel(key)
-        if key == "components":  # keyed by component name: the names stay as they are
-            out[name] = {k: _camel(v) for k, v in value.items()}
-        else:
-            out[name] = value
-    return out
 
 
 def _snake(data: dict[str, Any]) -> dict[str, Any]:
