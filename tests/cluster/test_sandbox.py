@@ -377,3 +377,57 @@ def test_a_dead_scheduler_is_named_by_preflight_and_restarted_by_up_keeping_the_
         )
     finally:
         box.down()
+
+
+def test_a_sandbox_whose_every_process_died_works_as_soon_as_up_returns(tmp_path: Path) -> None:
+    """As after a reboot: every component is gone, one pid file names a process that is not ours, and
+    the old processes' leases are still in etcd. `up` must hand back a cluster that places and runs pods
+    at once (not one that waits out the dead holders' leases), and never touch the stranger."""
+    from helmdeck.doctor.preflight import run_preflight
+    from tests.cluster.platform_files import CHARTS, platform
+
+    box = Sandbox("helmdeck-reboot")
+    box.up(nodes=1)
+    try:
+        client = box.client()
+        client.create(Namespace(metadata=ObjectMeta(name="kept")))
+        client.create(deployment("before", "kept", replicas=1))
+        wait_for("the first pod to run", lambda: [p for p in pods(client, "kept", "before") if _running(p)])
+        components = box.status().components
+        for component in components:
+            os.kill(component.pid or 0, 9)
+        stranger = subprocess.Popen(["sleep", "300"])
+        try:
+            (box.cluster_dir / "pids" / "kube-scheduler.pid").write_text(str(stranger.pid))
+            assert {c.name for c in box.status().dead} == {c.name for c in components}
+
+            result = box.up(nodes=1)
+            assert sorted(result.restarted) == sorted(c.name for c in components)
+            assert stranger.poll() is None, "a process that is not the sandbox's was killed"
+            assert not box.status().dead
+
+            session = platform(
+                SandboxHandle(box, str(box.kubeconfig)),
+                tmp_path,
+                "reboot",
+                {"services": "kept", "admin": "kept"},
+                [{"name": "web", "chart": str(CHARTS / "health" / "quirks"), "namespace": "services"}],
+            )
+            assert [f for f in run_preflight(session()).findings if f.check == "control-plane"] == []
+            client = box.client()
+            client.create(deployment("after", "kept", replicas=1))
+            # kwok drives pods within a second or two; waiting out a dead holder's lease took minutes
+            wait_for(
+                "a pod of the new Deployment to run",
+                lambda: [p for p in pods(client, "kept", "after") if _running(p)],
+                timeout=20,
+            )
+        finally:
+            stranger.kill()
+            stranger.wait()
+    finally:
+        box.down()
+
+
+def _running(pod: Pod) -> bool:
+    return bool(pod.status and pod.status.phase == "Running")

@@ -52,7 +52,10 @@ def up(
         err_console.print(f"sandbox '{name}': restarted {', '.join(result.restarted)}, which had died; data kept")
     for warning in result.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}")
-    verb = "already running; reused" if result.reused else f"started in {result.seconds:.1f}s"
+    if result.restarted:
+        verb = f"running again in {result.seconds:.1f}s"
+    else:
+        verb = "already running; reused" if result.reused else f"started in {result.seconds:.1f}s"
     err_console.print(f"sandbox '{name}' {verb}; nodes Ready: {', '.join(result.nodes)}")
     err_console.print(f"use it with: export KUBECONFIG={result.kubeconfig}")
     typer.echo(str(result.kubeconfig))

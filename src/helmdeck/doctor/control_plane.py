@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from helmdeck.cluster.events import parse_time
 from helmdeck.doctor.findings import Finding
 
 #: leader leases that must be renewed, and what stops without them
@@ -18,16 +19,6 @@ _LEADERS = {
 #: how long past a lease's duration before it counts as abandoned (a restarted leader waits for the
 #: old lease to expire before it takes over)
 _SLACK_SECONDS = 10.0
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def check_control_plane(leases: Iterable[Mapping[str, Any]], now: datetime | None = None) -> list[Finding]:
@@ -41,7 +32,7 @@ def check_control_plane(leases: Iterable[Mapping[str, Any]], now: datetime | Non
         if lease is None:
             continue
         spec = lease.get("spec") or {}
-        renewed = _time(spec.get("renewTime")) or _time(spec.get("acquireTime"))
+        renewed = parse_time(spec.get("renewTime")) or parse_time(spec.get("acquireTime"))
         duration = float(spec.get("leaseDurationSeconds") or 15)
         if renewed is None:
             continue

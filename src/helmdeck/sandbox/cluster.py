@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -183,12 +184,14 @@ class Sandbox:
         if self.exists():
             status = self.status()
             restarted = [c.name for c in status.dead]
+            since = datetime.now(UTC)
             if restarted:
                 # the cluster's state is in etcd's data directory: start what died, keep everything
                 self._restart(restarted, timeout)
             self._wait_api(timeout)
             names = self._ensure_nodes(nodes, gpu_node)
             if restarted:
+                self._take_over_leases(restarted, since, timeout)
                 self._wait_nodes_ready(names, timeout)
             result = UpResult(self.name, self.kubeconfig, True, time.monotonic() - start, names, restarted)
             if self._binds_everywhere():
@@ -219,8 +222,17 @@ class Sandbox:
         self._wait_default_service_account(timeout)
         return UpResult(self.name, self.kubeconfig, False, time.monotonic() - start, names)
 
+    def _restart_component(self, name: str, timeout: float) -> None:
+        component = next(c for c in self._components() if c.name == name)
+        _terminate(component)
+        self._restart([name], timeout)
+
     def _restart(self, dead: list[str], timeout: float) -> None:
-        # kwokctl starts only the components that are not running
+        # kwokctl starts only the components it finds not running, and it takes a pid file naming an
+        # unreaped zombie (or, after a reboot, someone else's process) for a running one
+        for name in dead:
+            with contextlib.suppress(FileNotFoundError):
+                (self.cluster_dir / "pids" / f"{name}.pid").unlink()
         self._kwokctl("start", "cluster", "--wait", f"{int(timeout)}s", timeout=timeout + 60, step="start cluster")
         still = [c.name for c in self.status().dead]
         if still:
@@ -229,6 +241,19 @@ class Sandbox:
                 where=str(self.cluster_dir / "logs"),
                 fix="read the component logs there; 'helmdeck sandbox down' then 'up' starts a new, empty sandbox",
             )
+
+    def _take_over_leases(self, restarted: list[str], since: datetime, timeout: float) -> None:
+        from helmdeck.cluster import list_objects
+        from helmdeck.sandbox.takeover import NODE_LEASE_NAMESPACE, release_stale_leases, wait_leases_renewed
+
+        client = self.client()
+        nodes = [str(n["metadata"]["name"]) for n in list_objects(client, "v1", "Node")]
+        released = release_stale_leases(client, restarted, nodes, since)
+        if "kwok-controller" in restarted and any(ns == NODE_LEASE_NAMESPACE for ns, _ in released):
+            # kwok failed to create the node leases it found taken, and tries again only at its next
+            # renewal, about 50 s later: a kwok started now creates them at once
+            self._restart_component("kwok-controller", timeout)
+        wait_leases_renewed(client, restarted, nodes, since, timeout, self.cluster_dir / "logs")
 
     def _binds_everywhere(self) -> bool:
         try:
@@ -241,11 +266,11 @@ class Sandbox:
         """Stop the sandbox and remove its state; False when there was none."""
         if not self.exists() and not self.cluster_dir.exists():
             return False
-        pids = [c.pid for c in self._components() if c.pid]
+        components = self._components()
         with contextlib.suppress(SandboxError):
             self._kwokctl("delete", "cluster", "--kubeconfig=", timeout=120, step="delete cluster")
-        for pid in pids:
-            _terminate(pid)
+        for component in components:
+            _terminate(component)
         shutil.rmtree(self.cluster_dir, ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             (workdir() / f"{self.name}-config.yaml").unlink()
@@ -258,7 +283,7 @@ class Sandbox:
         out: list[ComponentState] = []
         for name in _COMPONENTS:
             pid = _read_pid(pid_dir / f"{name}.pid")
-            out.append(ComponentState(name, pid, pid is not None and _alive(pid), log_dir / f"{name}.log"))
+            out.append(ComponentState(name, pid, pid is not None and _alive(pid, name), log_dir / f"{name}.log"))
         return out
 
     def status(self) -> SandboxStatus:
@@ -403,31 +428,33 @@ def _read_pid(path: Path) -> int | None:
         return None
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, name: str) -> bool:
+    """Is ``pid`` a live process of the component ``name``? A pid file outlives a reboot, and its pid
+    may then belong to any other process, which must never be taken for the sandbox (nor killed)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):  # gone, or someone else's: we start ours as ourselves
         return False
-    except PermissionError:
-        return True
-    # a zombie still answers kill(0); it is dead for our purposes
     try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(") ", 1)[1][:1] != "Z"
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode(errors="replace")
     except OSError:
-        return True
+        return False  # it ended while we looked
+    # a zombie still answers kill(0); it is dead for our purposes
+    return stat.split(") ", 1)[1][:1] != "Z" and Path(argv0).name == name
 
 
-def _terminate(pid: int, grace: float = 5.0) -> None:
-    if not _alive(pid):
+def _terminate(component: ComponentState, grace: float = 5.0) -> None:
+    pid = component.pid
+    if pid is None or not _alive(pid, component.name):
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and _alive(pid, component.name):
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
-        if _alive(pid):
+        if _alive(pid, component.name):
             os.kill(pid, signal.SIGKILL)
 
 
