@@ -88,3 +88,44 @@ def test_drift_is_planned_and_repaired(sandbox: SandboxHandle, tmp_path: Path, n
         assert live.spec.template.spec.containers[0].image == "registry.example.org/quirks/app:1.0"
     finally:
         Undeployer(session(), purge_data=True, timeout=60).run()
+
+
+def test_plan_and_deploy_without_env_use_the_environment_last_deployed(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    """Without -e, plan used to diff the running platform back to its base values (and deploy to roll
+    them out): an operator who deployed prod and later types `helmdeck plan` must see prod, told so."""
+    prod = tmp_path / "prod.values.yaml"
+    prod.write_text("app:\n  replicas: 3\n")
+    components = [{"name": "app", "chart": str(CHARTS / "health" / "quirks"), "namespace": "services"}]
+    session = platform(
+        sandbox,
+        tmp_path,
+        namespace,
+        {"services": namespace, "admin": namespace},
+        components,
+        spec={"environments": {"prod": {"values": [str(prod)]}}},
+    )
+    env = {**os.environ, "KUBECONFIG": sandbox.kubeconfig}
+    env.pop("HELMDECK_ENV", None)
+    base = [sys.executable, "-m", "helmdeck.cli.main"]
+    file = ["-f", str(tmp_path / "platform.yaml")]
+    try:
+        first = subprocess.run(
+            [*base, "deploy", *file, "-e", "prod"], capture_output=True, text=True, env=env, timeout=180
+        )
+        assert first.returncode == 0, first.stderr
+
+        planned = subprocess.run(
+            [*base, "plan", *file, "-o", "json"], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert planned.returncode == 0, planned.stdout + planned.stderr  # prod again: nothing to change
+        assert json.loads(planned.stdout)["environment"] == "prod"
+        assert "environment: prod, the one last deployed (-e chooses another)" in planned.stderr
+
+        again = subprocess.run([*base, "deploy", *file], capture_output=True, text=True, env=env, timeout=180)
+        assert again.returncode == 0, again.stderr
+        live = session().client.get(Deployment, "app", namespace=namespace)
+        assert live.spec is not None and live.spec.replicas == 3  # not rolled back to the base's 1
+    finally:
+        Undeployer(session(), purge_data=True, timeout=60).run()

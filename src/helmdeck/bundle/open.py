@@ -231,7 +231,7 @@ def session_for_deploy(
     with tempfile.TemporaryDirectory(prefix="helmdeck-deploy-") as tmp:
         workdir = Path(tmp)
         if bundle is not None:
-            yield session_from_bundle(
+            session = session_from_bundle(
                 bundle,
                 workdir / "bundle",
                 environment=environment,
@@ -243,16 +243,20 @@ def session_for_deploy(
                 cli_sets=cli_sets,
                 instance=instance,
             )
-            return
-        platform = load_platform(file)
-        files = [write_offline_values(platform, workdir), *cli_files] if offline else list(cli_files)
-        yield PlatformSession(
-            file,
-            environment=environment,
-            kubeconfig=kubeconfig,
-            context=context,
-            cli_files=files,
-            cli_sets=cli_sets,
-            platform=platform,
-            instance=instance,
-        )
+        else:
+            platform = load_platform(file)
+            files = [write_offline_values(platform, workdir), *cli_files] if offline else list(cli_files)
+            session = PlatformSession(
+                file,
+                environment=environment,
+                kubeconfig=kubeconfig,
+                context=context,
+                cli_files=files,
+                cli_sets=cli_sets,
+                platform=platform,
+                instance=instance,
+            )
+        from helmdeck.revisions.environment import adopt_deployed_environment
+
+        adopt_deployed_environment(session)
+        yield session

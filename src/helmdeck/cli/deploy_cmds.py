@@ -45,6 +45,13 @@ def register(app: typer.Typer) -> None:
         app.command(name)(fn)
 
 
+def note_environment(session: PlatformSession) -> None:
+    if session.environment_from_last_deploy:
+        err_console.print(
+            f"environment: {session.environment}, the one last deployed (-e chooses another)", highlight=False
+        )
+
+
 # --- plan -----------------------------------------------------------------------------------
 
 
@@ -81,6 +88,7 @@ def plan_command(
         cli_sets=set_ or (),
         instance=instance,
     ) as session:
+        note_environment(session)
         plan = make_plan(session, with_diff=not no_diff)
     if output is OutputFormat.json:
         emit_json(plan.as_dict())
@@ -232,6 +240,7 @@ def _deploy(
     from helmdeck.doctor import PreflightFailed
     from helmdeck.extensions.preinstall import deploy_platform
 
+    note_environment(session)
     with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
         try:
             return deploy_platform(

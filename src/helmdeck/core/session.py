@@ -93,6 +93,8 @@ class PlatformSession:
         if environment is not None:
             self.platform.environment(environment)  # unknown names fail here, listing the known ones
         self.environment = environment
+        #: the environment was not given but taken from the platform's last deploy
+        self.environment_from_last_deploy = False
         self._kubeconfig = kubeconfig
         self.context = context
         self.cli_files = tuple(cli_files)
@@ -108,6 +110,13 @@ class PlatformSession:
         if engine is not None:
             self.engine = engine
         self._health_gate = health_gate
+
+    def use_last_deployed(self, environment: str) -> None:
+        """Take the environment the platform was last deployed with, no -e having been given: a plan
+        without one would otherwise diff the running platform back to its base values."""
+        self.platform.environment(environment)
+        self.environment = environment
+        self.environment_from_last_deploy = True
 
     # -- identity -------------------------------------------------------------------------------
     @property

@@ -15,3 +15,13 @@ def deployed_environment(session: PlatformSession) -> str | None:
     except ClusterError:
         return None
     return latest.environment if latest else None
+
+
+def adopt_deployed_environment(session: PlatformSession) -> None:
+    """Give a session without an environment the one its platform was last deployed with, if that
+    environment is still in the platform file (a removed one falls back to base values, as asked)."""
+    if session.environment is not None:
+        return
+    deployed = deployed_environment(session)
+    if deployed is not None and deployed in session.platform.spec.environments:
+        session.use_last_deployed(deployed)
