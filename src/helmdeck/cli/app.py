@@ -4,6 +4,7 @@ needs more than ``--version``)."""
 from __future__ import annotations
 
 import copy
+import enum
 import os
 from typing import Annotated
 
@@ -17,7 +18,7 @@ app = typer.Typer(
     help="Deploy and operate research data platforms on Kubernetes.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=False,  # `helmdeck completion SHELL` instead of two more root options
 )
 app.add_typer(sandbox_app, name="sandbox")
 spec_cmds.register(app)
@@ -43,6 +44,13 @@ def root(
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
+    # taken anywhere on the command line by helmdeck.cli.main; declared here for --help
+    debug: Annotated[
+        bool, typer.Option("--debug", help="--verbose, and an internal error's traceback (anywhere on the line).")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colours (as NO_COLOR=1; anywhere on the line).")
+    ] = False,
     allow_outside: Annotated[
         bool,
         typer.Option(
@@ -62,6 +70,35 @@ def root(
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactingFilter())
+
+
+class Shell(enum.StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+@app.command("completion")
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+    """Print the shell completion script: e.g. `source <(helmdeck completion bash)` in ~/.bashrc,
+    or `helmdeck completion fish > ~/.config/fish/completions/helmdeck.fish`."""
+    # Typer answers the variable the script itself sets; asking for the script's source the same
+    # way keeps the script and the answers from one implementation
+    os.environ[COMPLETE_VAR] = f"source_{shell.value}"
+    enable_completion()
+    typer.main.get_command(app).main(args=[], prog_name="helmdeck")
+
+
+def enable_completion() -> None:
+    """Register Typer's completion classes, which only its --install-completion option would (and
+    building that option costs every command's start 40 ms). A private module of the pinned Typer."""
+    from typer._completion_classes import completion_init
+
+    completion_init()
+
+
+#: the variable the completion script sets when it asks helmdeck for candidates
+COMPLETE_VAR = "_HELMDECK_COMPLETE"
 
 
 def app_for(argv: list[str]) -> typer.Typer:

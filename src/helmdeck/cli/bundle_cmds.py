@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ Created = Annotated[
     ),
 ]
 Format = Annotated[OutputFormat, typer.Option("--format", help="Report format: human or json.")]
-Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 BundleFile = Annotated[Path, typer.Argument(help="The bundle (.tar.gz made by helmdeck bundle).")]
 
 

@@ -24,7 +24,7 @@ from helmdeck.cli.options import (
     ValuesOpt,
     open_session,
 )
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.output import OutputFormat, chosen, console, emit_json, err_console, print_table
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
@@ -261,21 +261,26 @@ def _deploy(
 
 
 def print_status(status: PlatformStatus) -> None:
+    wide = chosen.wide
     table = Table(title=f"platform {status.platform}")
-    for col in ("component", "namespace", "release", "revision", "chart", "health", "reason"):
-        table.add_column(col, overflow="fold")
+    # names never wrap mid-word: at 80 columns they are cut with an ellipsis, -o wide shows them whole
+    for col in ("component", "namespace", *(("release",) if wide else ()), "status", "revision", "chart"):
+        table.add_column(col, no_wrap=True, overflow="ellipsis")
+    table.add_column("health", no_wrap=True)
+    if wide:
+        table.add_column("not ready", no_wrap=True)
+    table.add_column("reason")
     colors = {"healthy": "green", "progressing": "cyan", "failed": "bold red", "absent": "dim", "unknown": "yellow"}
     for c in status.components:
-        table.add_row(
-            c.name + (f" (ext {c.extension})" if c.extension else ""),
-            c.namespace,
-            c.status,
-            str(c.revision or "-"),
-            c.chart or "-",
-            f"[{colors.get(c.health, '')}]{c.health}[/]",
-            c.reason,
-        )
-    console.print(table)
+        row = [c.name + (f" (ext {c.extension})" if c.extension else ""), c.namespace]
+        if wide:
+            row.append(c.release)
+        row += [c.status, str(c.revision or "-"), c.chart or "-", f"[{colors.get(c.health, '')}]{c.health}[/]"]
+        if wide:
+            refs = [o.get("object") or {} for o in c.objects]
+            row.append(", ".join(f"{r.get('kind')}/{r.get('name')}" for r in refs) or "-")
+        table.add_row(*row, c.reason)
+    print_table(table)
     for c in status.components:
         for pod in c.failing_pods:
             console.print(

@@ -11,13 +11,15 @@ import os
 import sys
 
 
-def _wants_json(argv: list[str]) -> bool:
+def _data_format(argv: list[str]) -> str | None:
+    """json or yaml when -o asks for data: an error is then printed as data too."""
     for i, arg in enumerate(argv):
-        if arg in ("-o", "--output") and i + 1 < len(argv) and argv[i + 1] == "json":
-            return True
-        if arg in ("-ojson", "--output=json"):
-            return True
-    return False
+        value = argv[i + 1] if arg in ("-o", "--output") and i + 1 < len(argv) else None
+        value = arg.removeprefix("--output=") if arg.startswith("--output=") else value
+        value = arg[2:] if arg.startswith("-o") and len(arg) > 2 else value
+        if value in ("json", "yaml"):
+            return value
+    return None
 
 
 def main() -> None:
@@ -36,8 +38,26 @@ def main() -> None:
         gc.freeze()
 
 
+#: flags taken wherever they stand on the command line, as helm takes its global flags
+_ANYWHERE = ("--debug", "--no-color")
+
+
+def _global_flags(argv: list[str]) -> tuple[list[str], set[str]]:
+    """``argv`` without the flags of ``_ANYWHERE`` (up to a ``--``), and the ones found."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    found = {a for a in argv[:end] if a in _ANYWHERE}
+    return [a for a in argv[:end] if a not in _ANYWHERE] + argv[end:], found
+
+
 def _run(argv: list[str]) -> None:
     from helmdeck.errors import HelmdeckError
+
+    argv, flags = _global_flags(argv)
+    debug = "--debug" in flags
+    if "--no-color" in flags:
+        os.environ["NO_COLOR"] = "1"  # Rich reads it when the consoles are made, on first import
+    if debug:
+        argv = ["--verbose", *argv]
 
     try:
         from helmdeck.cli.app import app_for
@@ -45,6 +65,10 @@ def _run(argv: list[str]) -> None:
         # the CLI's modules live as long as the process: collections while the command runs skip them
         gc.freeze()
 
+        if os.environ.get("_HELMDECK_COMPLETE"):  # the completion script asks for candidates
+            from helmdeck.cli.app import enable_completion
+
+            enable_completion()
         # standalone mode lets Typer print usage errors itself; everything else comes back here
         app_for(argv)(args=argv, prog_name="helmdeck")
     except HelmdeckError as exc:
@@ -52,7 +76,12 @@ def _run(argv: list[str]) -> None:
         from helmdeck.secrets.redact import known_redactor
 
         exc = known_redactor().error(exc)
-        if _wants_json(argv):
+        data_format = _data_format(argv)
+        if data_format == "yaml":
+            import yaml
+
+            sys.stdout.write(yaml.safe_dump(exc.as_dict(), sort_keys=False))
+        elif data_format == "json":
             import json
 
             sys.stdout.write(json.dumps(exc.as_dict(), indent=2) + "\n")
@@ -72,6 +101,8 @@ def _run(argv: list[str]) -> None:
         fd, path = tempfile.mkstemp(prefix="helmdeck-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:
             traceback.print_exc(file=fh)
+        if debug:  # asked for: the traceback on the console too (secrets redacted)
+            err_console.print(known_redactor().text(traceback.format_exc()), highlight=False, markup=False)
         err_console.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {known_redactor().text(str(exc))}\n"
             f"  details were written to {path}; please report them.",

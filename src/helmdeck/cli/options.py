@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from helmdeck.cli.output import OutputFormat
+from helmdeck.cli.output import Output as Output
 
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
@@ -16,7 +16,6 @@ PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform f
 Env = Annotated[
     str | None, typer.Option("-e", "--env", envvar="HELMDECK_ENV", help="Environment (values overlays) to use.")
 ]
-Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 Kubeconfig = Annotated[
     str | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
 ]

@@ -1,13 +1,16 @@
-"""Printing for every command: a human form (Rich) or machine-readable JSON (``-o json``)."""
+"""Printing for every command: a table (Rich; ``-o wide`` adds columns and never truncates) or
+machine-readable data (``-o json`` or ``-o yaml``, the same shape)."""
 
 from __future__ import annotations
 
 import enum
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
+from rich.table import Table
 
 
 def _console(stderr: bool) -> Console:
@@ -21,18 +24,68 @@ err_console = _console(stderr=True)
 
 
 class OutputFormat(enum.StrEnum):
-    human = "human"
+    """What -o accepts. Commands see only ``human`` (a table) or ``json`` (data): which table
+    (``wide``) and which data format (``yaml``) only the printers below need to know."""
+
+    table = "table"
+    wide = "wide"
     json = "json"
+    yaml = "yaml"
+    human = "human"  # the old name of table
+
+
+class _Chosen:
+    data_format = "json"
+    wide = False
+
+
+chosen = _Chosen()
+
+
+def _choose(value: OutputFormat) -> OutputFormat:
+    chosen.data_format = "yaml" if value is OutputFormat.yaml else "json"
+    chosen.wide = value is OutputFormat.wide
+    return OutputFormat.json if value in (OutputFormat.json, OutputFormat.yaml) else OutputFormat.human
+
+
+Output = Annotated[
+    OutputFormat,
+    typer.Option(
+        "-o", "--output", callback=_choose, help="table (the default), wide (more columns, nothing cut), json or yaml."
+    ),
+]
 
 
 def emit_json(data: Any, *, reveal: bool = False) -> None:
-    """Print ``data`` (a result object or plain data) as JSON through the one serializer, with every
-    secret value helmdeck knows of redacted (unless the user asked to ``reveal`` one)."""
+    """Print ``data`` (a result object or plain data) as JSON (or YAML, as -o chose) through the one
+    serializer, with every secret value helmdeck knows of redacted (unless the user asked to ``reveal`` one)."""
     from helmdeck.secrets.redact import known_redactor
     from helmdeck.serialize import to_json_data
 
     data = to_json_data(data)
     if not reveal:
         data = known_redactor().redact(data)
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    if chosen.data_format == "yaml":
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False))
+    else:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def print_table(table: Table) -> None:
+    """A table on stdout: cut to the terminal (names whole, ellipsized), or whole with -o wide."""
+    if not chosen.wide:
+        console.print(table)
+        return
+    from rich.measure import Measurement
+
+    # Rich never prints wider than its console: widen it for this table alone
+    needed = Measurement.get(console, console.options.update(width=100_000), table).maximum
+    width = console.width
+    console.width = max(width, needed)
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = width

@@ -10,14 +10,12 @@ import typer
 from rich.table import Table
 
 from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt, open_session
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
     pass
-
-Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 
 
 def register(app: typer.Typer) -> None:

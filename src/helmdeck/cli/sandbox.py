@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.sandbox import DEFAULT_NAME
 
 app = typer.Typer(
@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 NameOpt = Annotated[str, typer.Option("--name", help="Sandbox name (several may run side by side).")]
-OutputOpt = Annotated[OutputFormat, typer.Option("--output", "-o", help="human or json")]
+OutputOpt = Output
 
 
 @app.command()

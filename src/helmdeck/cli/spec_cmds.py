@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.spec import DEFAULT_FILE
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from helmdeck.values import Provenance
 
 PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.", show_default=True)]
-Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="human or json.")]
 Kubeconfig = Annotated[
     Path | None,
     typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
