@@ -43,17 +43,19 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_short_form_and_create_write_the_same_bundle(platform: Path, tmp_path: Path) -> None:
     when = "2026-01-02T00:00:00"
-    code, out = run("bundle", "-f", str(platform), "-e", "demo", "-o", str(tmp_path / "a.tgz"), "--created", when)
+    code, out = run(
+        "bundle", "-f", str(platform), "-e", "demo", "--out-file", str(tmp_path / "a.tgz"), "--created", when
+    )
     assert code == 0, out
     assert "wrote" in out and "sha256" in out
-    code, out = run("bundle", "create", "-f", str(platform), "-e", "demo", "-o", str(tmp_path / "b.tgz"),
+    code, out = run("bundle", "create", "-f", str(platform), "-e", "demo", "--out-file", str(tmp_path / "b.tgz"),
                     "--created", when)  # fmt: skip
     assert code == 0, out
     assert (tmp_path / "a.tgz").read_bytes() == (tmp_path / "b.tgz").read_bytes()
 
 
 def test_json_report(platform: Path, tmp_path: Path) -> None:
-    code, out = run("bundle", "-f", str(platform), "-o", str(tmp_path / "a.tgz"), "--format", "json")
+    code, out = run("bundle", "-f", str(platform), "--out-file", str(tmp_path / "a.tgz"), "-o", "json")
     assert code == 0, out
     report = json.loads(out)
     assert report["path"] == str(tmp_path / "a.tgz")
@@ -67,14 +69,14 @@ def test_no_output_file_prints_help(platform: Path) -> None:
 
 
 def test_build_options_before_a_subcommand_are_refused(platform: Path, tmp_path: Path) -> None:
-    code, out = run("bundle", "-o", str(tmp_path / "x.tgz"), "verify", str(tmp_path / "x.tgz"))
+    code, out = run("bundle", "--out-file", str(tmp_path / "x.tgz"), "verify", str(tmp_path / "x.tgz"))
     assert code == 2
     assert "give them after it" in out
 
 
 def test_verify_and_images(platform: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "a.tgz"
-    assert run("bundle", "-f", str(platform), "-o", str(bundle))[0] == 0
+    assert run("bundle", "-f", str(platform), "--out-file", str(bundle))[0] == 0
     code, out = run("bundle", "verify", str(bundle))
     assert code == 0 and "files match their checksums" in out
     code, out = run("bundle", "images", str(bundle), "-q")
@@ -87,7 +89,7 @@ def test_verify_and_images(platform: Path, tmp_path: Path) -> None:
 
 def test_verify_names_the_tampered_file_and_exits_1(platform: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "a.tgz"
-    assert run("bundle", "-f", str(platform), "-o", str(bundle))[0] == 0
+    assert run("bundle", "-f", str(platform), "--out-file", str(bundle))[0] == 0
     tampered = tmp_path / "t.tgz"
     with tarfile.open(bundle, "r:gz") as src, tarfile.open(tampered, "w:gz") as dst:
         for info in src:

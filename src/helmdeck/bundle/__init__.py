@@ -1,6 +1,6 @@
 """Offline bundles: a platform, its charts, values files and image list in one verifiable archive.
 
-* :func:`create_bundle` writes one (``helmdeck bundle -o FILE``);
+* :func:`create_bundle` writes one (``helmdeck bundle --out-file FILE``);
 * :func:`verify_bundle` checks every file against its checksum (``helmdeck bundle verify``);
 * :func:`read_images` lists the images to preload (``helmdeck bundle images``);
 * :func:`session_from_bundle` deploys from one (``helmdeck deploy --bundle FILE [--offline]``),

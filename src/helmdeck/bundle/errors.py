@@ -34,7 +34,7 @@ class BundleError(ConfigError):
         super().__init__(
             message,
             where=bundle,
-            fix=fix or "rebuild the bundle with `helmdeck bundle -o FILE`, or copy it again from its source",
+            fix=fix or "rebuild the bundle with `helmdeck bundle --out-file FILE`, or copy it again from its source",
             details={"problems": [p.as_dict() for p in problems]},
         )
         self.problems = problems

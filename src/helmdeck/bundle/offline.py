@@ -44,7 +44,7 @@ class OfflineRefused(ConfigError):
         super().__init__(
             message,
             where=first.where,
-            fix="build an offline bundle on a connected machine (`helmdeck bundle -o FILE`) and deploy it with "
+            fix="build an offline bundle on a connected machine (`helmdeck bundle --out-file FILE`) and deploy it with "
             "--bundle, or point these at local charts",
             details={"refused": [r.as_dict() for r in refused]},
         )

@@ -154,7 +154,8 @@ def check_contained(platform: Platform, root: Path, required: Sequence[RequiredF
         raise ConfigError(
             "the bundle's platform file reads files outside the bundle: " + "; ".join(outside),
             where=str(platform.source_path or root),
-            fix="rebuild the bundle with `helmdeck bundle -o FILE`; a bundle's platform file only names its own files",
+            fix="rebuild the bundle with `helmdeck bundle --out-file FILE`; a bundle's platform file only names "
+            "its own files",
         )
 
 

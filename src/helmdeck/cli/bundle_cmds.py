@@ -1,13 +1,12 @@
 """``helmdeck bundle``: offline bundles.
 
-    helmdeck bundle [-f platform.yaml] [-e ENV]... -o FILE    build one (``bundle create`` is the same)
-    helmdeck bundle verify FILE [-o json]                     check every file against its checksum
-    helmdeck bundle images FILE [-o json] [-q]                the images to preload
+    helmdeck bundle [-f platform.yaml] [-e ENV]... --out-file FILE   build one (``bundle create`` is the same)
+    helmdeck bundle verify FILE [-o json]                            check every file against its checksum
+    helmdeck bundle images FILE [-o json] [-q]                       the images to preload
 
-The group runs its own callback when no subcommand follows, so the issue's short form works and
-``create`` stays available for scripts that prefer explicit verbs. ``-o`` names the bundle file when
-building (as ``helm package -d``/``tar -f`` users expect); the build report's format is ``--format``.
-``verify`` and ``images`` keep ``-o human|json`` like every other command.
+The group runs its own callback when no subcommand follows, so the short form works and ``create``
+stays available for scripts that prefer explicit verbs. ``-o`` is the report's format, as on every
+command; the bundle file is ``--out-file``.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ Envs = Annotated[
     list[str] | None,
     typer.Option("-e", "--env", help="Bundle only this environment (repeat for several; default: all)."),
 ]
-BundleOut = Annotated[Path | None, typer.Option("-o", "--output", help="The bundle file to write (.tar.gz).")]
+BundleOut = Annotated[Path | None, typer.Option("--out-file", help="The bundle file to write (.tar.gz).")]
 Secrets = Annotated[
     list[Path] | None,
     typer.Option("--secret", help="Treat this values file as a secret: leave it out, required at deploy time."),
@@ -45,7 +44,6 @@ Created = Annotated[
         "fixing it makes the bundle byte-for-byte reproducible.",
     ),
 ]
-Format = Annotated[OutputFormat, typer.Option("--format", help="Report format: human or json.")]
 BundleFile = Annotated[Path, typer.Argument(help="The bundle (.tar.gz made by helmdeck bundle).")]
 
 
@@ -113,9 +111,9 @@ def bundle(
     output: BundleOut = None,
     secret: Secrets = None,
     created: Created = None,
-    fmt: Format = OutputFormat.human,
+    fmt: Output = OutputFormat.human,
 ) -> None:
-    """Offline bundles: build one (-o FILE), verify it, list its images.
+    """Offline bundles: build one (--out-file FILE), verify it, list its images.
 
     A bundle is one .tar.gz: the platform file, its charts with their dependencies, its values files
     (secrets left out), the images to preload, a manifest and checksums.
@@ -135,14 +133,14 @@ def bundle(
 
 @app.command("create")
 def create_command(
-    output: Annotated[Path, typer.Option("-o", "--output", help="The bundle file to write (.tar.gz).")],
+    output: Annotated[Path, typer.Option("--out-file", help="The bundle file to write (.tar.gz).")],
     file: PlatformFile = Path(DEFAULT_FILE),
     env: Envs = None,
     secret: Secrets = None,
     created: Created = None,
-    fmt: Format = OutputFormat.human,
+    fmt: Output = OutputFormat.human,
 ) -> None:
-    """Build an offline bundle (the same as `helmdeck bundle -o FILE`)."""
+    """Build an offline bundle (the same as `helmdeck bundle --out-file FILE`)."""
     _create(file, env, output, secret, created, fmt)
 
 

@@ -80,7 +80,8 @@ def render_command(
     values: ValuesOpt = None,
     set_: SetOpt = None,
     output_dir: Annotated[
-        Path | None, typer.Option("-o", "--output-dir", help="Write one file per component here (else stdout).")
+        Path | None,
+        typer.Option("--output-dir", help="Write one file per component here (else stdout), as helm template."),
     ] = None,
 ) -> None:
     """The manifests of the platform, like ``helm template``: one file per component.
