@@ -241,7 +241,8 @@ def _deploy(
     from helmdeck.extensions.preinstall import deploy_platform
 
     note_environment(session)
-    with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human) as progress:
+    order = [n for level in session.platform.topological_order() for n in level if not only or n in only]
+    with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human, order) as progress:
         try:
             return deploy_platform(
                 session,
