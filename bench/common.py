@@ -19,6 +19,8 @@ from helmdeck.sandbox.cluster import Sandbox
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD_CHARTS = ROOT / "examples" / "dashboards" / "charts"
 HELLO = ROOT / "examples" / "charts" / "hello"
+# the generated platforms live in temporary directories and name the repository's example charts
+os.environ.setdefault("HELMDECK_ALLOW_OUTSIDE", "1")
 
 
 def helm_binary() -> str:

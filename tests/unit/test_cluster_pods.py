@@ -7,6 +7,7 @@ from typing import Any
 from helmdeck.cluster.pods import (
     current_pods,
     current_replicaset,
+    index_by_owner,
     matches_selector,
     pod_is_failing,
     summarize_pod,
@@ -71,6 +72,12 @@ def test_deployment_current_pods_are_those_of_the_current_revision() -> None:
     ]
     assert current_replicaset(DEPLOYMENT, [old, new]) is new
     assert [p["metadata"]["name"] for p in current_pods(DEPLOYMENT, pods, [old, new])] == ["new-a"]
+    # the owner indexes (status and the gates build them once per namespace) give the same answer
+    indexed = current_pods(
+        DEPLOYMENT, pods, [old, new], pod_index=index_by_owner(pods), replicaset_index=index_by_owner([old, new])
+    )
+    assert [p["metadata"]["name"] for p in indexed] == ["new-a"]
+    assert current_replicaset(DEPLOYMENT, [], index=index_by_owner([old, new])) is new
 
 
 def test_deployment_without_matching_revision_takes_newest_replicaset() -> None:

@@ -189,6 +189,56 @@ def list_objects(
                 return
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """One list request of :func:`list_each`."""
+
+    api_version: str
+    kind: str
+    namespace: str | None = None
+    labels: Mapping[str, str] | None = None
+    fields: Mapping[str, str] | None = None
+
+
+#: lists in flight at once: a status of a platform spread over several namespaces waits on the API
+#: server, not on Python; more than this mostly queues on a small control plane
+LIST_WORKERS = 4
+
+
+def list_each(
+    client: lightkube.Client, queries: list[ListQuery], *, workers: int = LIST_WORKERS
+) -> list[list[dict[str, Any]] | ClusterError]:
+    """Every query's objects (or its error), in order, with up to ``workers`` lists in flight: a fresh
+    status of 100 components in 4 namespaces makes about 25 lists, a round trip each."""
+
+    def one(query: ListQuery) -> list[dict[str, Any]] | ClusterError:
+        try:
+            return list(
+                list_objects(
+                    client,
+                    query.api_version,
+                    query.kind,
+                    namespace=query.namespace,
+                    labels=query.labels,
+                    fields=query.fields,
+                )
+            )
+        except ClusterError as err:
+            return err
+
+    if workers <= 1 or len(queries) <= 1:
+        return [one(q) for q in queries]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from helmdeck.cluster.decoding import prepare_decoding
+
+    prepare_decoding()  # threads decode at once: the tables must be built first (see decoding)
+    for query in queries:  # kinds resolved once, from this thread, before the workers ask
+        kind_info(client, query.api_version, query.kind)
+    with ThreadPoolExecutor(min(workers, len(queries)), thread_name_prefix="list") as pool:
+        return list(pool.map(one, queries))
+
+
 def _doc_ref(client: lightkube.Client, doc: Mapping[str, Any], namespace: str | None) -> tuple[ObjRef, KindInfo]:
     ref, info = normalize(client, ObjRef.from_manifest(doc, namespace or client.namespace))
     if info is None:

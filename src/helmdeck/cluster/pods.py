@@ -177,6 +177,31 @@ def owned_by(obj: Mapping[str, Any], uid: str) -> bool:
     return any(isinstance(ref, Mapping) and ref.get("uid") == uid for ref in refs)
 
 
+#: uid of an owner -> the objects it owns
+OwnerIndex = Mapping[str, list[Mapping[str, Any]]]
+
+
+def index_by_owner(objs: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """The objects by the uid of each of their owners: matching every workload against every pod of
+    its namespace is quadratic (a 100-component status spent most of its own time there)."""
+    index: dict[str, list[Mapping[str, Any]]] = {}
+    for obj in objs:
+        refs = _map(obj.get("metadata")).get("ownerReferences")
+        for ref in refs if isinstance(refs, list) else ():
+            uid = ref.get("uid") if isinstance(ref, Mapping) else None
+            if uid:
+                index.setdefault(str(uid), []).append(obj)
+    return index
+
+
+def _owned(uid: str, objs: Iterable[Mapping[str, Any]], index: OwnerIndex | None) -> list[Mapping[str, Any]]:
+    if not uid:
+        return []
+    if index is not None:
+        return list(index.get(uid, ()))
+    return [o for o in objs if owned_by(o, uid)]
+
+
 def _revision(obj: Mapping[str, Any]) -> int:
     value = _map(_map(obj.get("metadata")).get("annotations")).get("deployment.kubernetes.io/revision")
     try:
@@ -186,11 +211,11 @@ def _revision(obj: Mapping[str, Any]) -> int:
 
 
 def current_replicaset(
-    deployment: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]]
+    deployment: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]], *, index: OwnerIndex | None = None
 ) -> Mapping[str, Any] | None:
-    """The ReplicaSet of the Deployment's current revision (the newest when the revisions disagree)."""
-    uid = str(_map(deployment.get("metadata")).get("uid", ""))
-    owned = [rs for rs in replicasets if uid and owned_by(rs, uid)]
+    """The ReplicaSet of the Deployment's current revision (the newest when the revisions disagree).
+    ``index``: the ReplicaSets by owner (:func:`index_by_owner`), when already built."""
+    owned = _owned(str(_map(deployment.get("metadata")).get("uid", "")), replicasets, index)
     if not owned:
         return None
     want = _revision(deployment)
@@ -204,9 +229,13 @@ def current_pods(
     workload: Mapping[str, Any],
     pods: Iterable[Mapping[str, Any]],
     replicasets: Iterable[Mapping[str, Any]] = (),
+    *,
+    pod_index: OwnerIndex | None = None,
+    replicaset_index: OwnerIndex | None = None,
 ) -> list[Mapping[str, Any]]:
     """The pods that make up the workload's current revision (old-revision pods of a rolling update
-    are left out: their failures are what the update is replacing)."""
+    are left out: their failures are what the update is replacing). The indexes, when given, are
+    ``pods`` and ``replicasets`` by owner (:func:`index_by_owner`)."""
     kind = workload.get("kind")
     group = group_of(str(workload.get("apiVersion", "")))
     meta, spec = _map(workload.get("metadata")), _map(workload.get("spec"))
@@ -219,11 +248,11 @@ def current_pods(
         selector = _map(spec.get("selector"))
         return [p for p in pods if matches_selector(selector, _labels(p))]
     if group == "apps" and kind == "Deployment":
-        rs = current_replicaset(workload, replicasets)
+        rs = current_replicaset(workload, replicasets, index=replicaset_index)
         if rs is None:
             return []
         uid = str(_map(rs.get("metadata")).get("uid", ""))
-    owned = [p for p in pods if owned_by(p, uid)]
+    owned = _owned(uid, pods, pod_index)
     if group == "apps" and kind == "StatefulSet" and status.get("updateRevision"):
         return [p for p in owned if _labels(p).get("controller-revision-hash") == status["updateRevision"]]
     if group == "apps" and kind == "DaemonSet" and meta.get("generation") is not None:

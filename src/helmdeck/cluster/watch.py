@@ -23,9 +23,24 @@ from lightkube.resources.core_v1 import Event
 
 from helmdeck.cluster.client import make_async_client
 from helmdeck.cluster.failures import FailureReport, diagnose
-from helmdeck.cluster.kinds import KindInfo, get_object, kind_info, list_objects, normalize, resource_class
+from helmdeck.cluster.kinds import (
+    KindInfo,
+    ListQuery,
+    get_object,
+    kind_info,
+    list_each,
+    normalize,
+    resource_class,
+)
 from helmdeck.cluster.objects import ObjRef
-from helmdeck.cluster.pods import PodSummary, current_pods, pod_is_failing, summarize_pod
+from helmdeck.cluster.pods import (
+    OwnerIndex,
+    PodSummary,
+    current_pods,
+    index_by_owner,
+    pod_is_failing,
+    summarize_pod,
+)
 from helmdeck.cluster.readiness import Health, failed, health, is_workload, pod_health, progressing, ready
 from helmdeck.errors import ClusterError, HelmdeckError
 
@@ -118,11 +133,23 @@ class Store:
     # a Job that is gone: what its last event said ("Completed", "BackoffLimitExceeded", ...)
     job_endings: dict[ObjRef, str] = field(default_factory=dict)
 
+    # built when first asked, dropped whenever the stream changes
+    _owner_indexes: dict[Stream, OwnerIndex] = field(default_factory=dict)
+
     def replace(self, stream: Stream, items: Iterable[dict[str, Any]]) -> None:
         self.objects[stream] = {str(o["metadata"]["name"]): o for o in items}
         self.errors.pop(stream, None)
+        self._owner_indexes.pop(stream, None)
+
+    def owner_index(self, stream: Stream) -> OwnerIndex:
+        """The stream's objects by the uid of their owners."""
+        index = self._owner_indexes.get(stream)
+        if index is None:
+            index = self._owner_indexes[stream] = index_by_owner((self.objects.get(stream) or {}).values())
+        return index
 
     def apply(self, stream: Stream, event: str, obj: dict[str, Any]) -> None:
+        self._owner_indexes.pop(stream, None)
         bucket = self.objects.setdefault(stream, {})
         name = str(obj["metadata"]["name"])
         if event == "DELETED":
@@ -269,8 +296,14 @@ class GateEvaluator:
         pods_by_name = store.listed(Stream(_POD, ref.namespace))
         if pods_by_name is None:
             return base, ()
-        replicasets = (store.listed(Stream(_REPLICASET, ref.namespace)) or {}).values()
-        current = current_pods(obj, pods_by_name.values(), replicasets)
+        rs_stream = Stream(_REPLICASET, ref.namespace)
+        current = current_pods(
+            obj,
+            pods_by_name.values(),
+            (store.listed(rs_stream) or {}).values(),
+            pod_index=store.owner_index(Stream(_POD, ref.namespace)),
+            replicaset_index=store.owner_index(rs_stream),
+        )
         summaries = tuple(summarize_pod(p) for p in current)
         if base.ready or base.terminal:
             for pod in current:
@@ -518,15 +551,16 @@ def observe(
         targets, failure_grace=0.0, require_lb_address=require_lb_address, finished_jobs=finished_jobs
     )
     store = Store()
-    for stream in evaluator.all_streams():
-        fields = {"metadata.name": stream.name} if stream.name else None
-        try:
-            items = list_objects(
-                client, stream.info.api_version, stream.info.kind, namespace=stream.namespace, fields=fields
-            )
-            store.replace(stream, items)
-        except ClusterError as err:
-            store.errors[stream] = err.message
+    streams = list(evaluator.all_streams())
+    queries = [
+        ListQuery(s.info.api_version, s.info.kind, s.namespace, fields={"metadata.name": s.name} if s.name else None)
+        for s in streams
+    ]
+    for stream, listed in zip(streams, list_each(client, queries), strict=True):
+        if isinstance(listed, ClusterError):
+            store.errors[stream] = listed.message
+        else:
+            store.replace(stream, listed)
     for name in evaluator.storage_class_names(store):
         storage_class = get_object(client, ObjRef(_STORAGE_CLASS.api_version, "StorageClass", name))
         store.storage_classes[name] = (

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster import NotFound, ObjRef, list_objects, observe
+from helmdeck.cluster import ListQuery, NotFound, ObjRef, list_each, observe
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.engine.storage import decode_release_data
+from helmdeck.errors import ClusterError
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 
 #: health states that mean a component is not (yet) what it should be
@@ -104,18 +105,20 @@ def decode_release(secret: Mapping[str, Any]) -> StoredRelease | None:
 def latest_releases(session: PlatformSession, namespaces: list[str]) -> dict[str, StoredRelease]:
     """The newest revision of every release of this platform in ``namespaces``, by component."""
     newest: dict[tuple[str, str], StoredRelease] = {}
-    for ns in namespaces:
-        try:
-            labels = {"owner": "helm", PLATFORM_LABEL: session.platform_id}
-            for secret in list_objects(session.client, "v1", "Secret", namespace=ns, labels=labels):
-                rel = decode_release(secret)
-                if rel is None:
-                    continue
-                key = (rel.namespace, rel.name)
-                if key not in newest or newest[key].revision < rel.revision:
-                    newest[key] = rel
-        except NotFound:
+    labels = {"owner": "helm", PLATFORM_LABEL: session.platform_id}
+    listed = list_each(session.client, [ListQuery("v1", "Secret", ns, labels=labels) for ns in namespaces])
+    for secrets in listed:
+        if isinstance(secrets, NotFound):
             continue
+        if isinstance(secrets, ClusterError):
+            raise secrets
+        for secret in secrets:
+            rel = decode_release(secret)
+            if rel is None:
+                continue
+            key = (rel.namespace, rel.name)
+            if key not in newest or newest[key].revision < rel.revision:
+                newest[key] = rel
     return {rel.labels.get(COMPONENT_LABEL, rel.name): rel for rel in newest.values()}
 
 
