@@ -109,7 +109,9 @@ def test_help_lists_every_command() -> None:
 
     group = get_command(app)
     commands = sorted(group.commands)  # type: ignore[attr-defined]
-    assert {"deploy", "plan", "status", "undeploy", "rollback", "sandbox", "ext", "bundle", "serve"} <= set(commands)
+    assert {"deploy", "plan", "status", "undeploy", "rollback", "sandbox", "ext", "bundle", "export", "serve"} <= set(
+        commands
+    )
     shown = subprocess.run(
         [sys.executable, "-m", "helmdeck.cli.main", "--help"],
         capture_output=True,

@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from helmdeck.cli import bundle_cmds, deploy_cmds, doctor_cmds, ext_cmds, render_cmds, serve_cmd, spec_cmds
+from helmdeck.cli import (
+    bundle_cmds,
+    deploy_cmds,
+    doctor_cmds,
+    export_cmd,
+    ext_cmds,
+    render_cmds,
+    serve_cmd,
+    spec_cmds,
+)
 from helmdeck.cli.sandbox import app as sandbox_app
 
 app = typer.Typer(
@@ -28,6 +37,7 @@ doctor_cmds.register(app)
 ext_cmds.register(app)
 serve_cmd.register(app)
 bundle_cmds.register(app)
+export_cmd.register(app)
 
 
 def _version_callback(value: bool) -> None:

@@ -1,0 +1,119 @@
+"""``helmdeck export --flux|--argocd``: the platform as GitOps manifests in a directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt
+from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console, print_table
+from helmdeck.errors import ConfigError
+from helmdeck.spec import DEFAULT_FILE
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export_command)
+
+
+def export_command(
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", help="Write the manifests here (created if missing), as render does.")
+    ],
+    flux: Annotated[bool, typer.Option("--flux", help="Flux HelmReleases (helm.toolkit.fluxcd.io/v2).")] = False,
+    argocd: Annotated[bool, typer.Option("--argocd", help="Argo CD Applications (argoproj.io/v1alpha1).")] = False,
+    file: PlatformFile = Path(DEFAULT_FILE),
+    instance: InstanceOpt = None,
+    env: Env = None,
+    values: ValuesOpt = None,
+    set_: SetOpt = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="Namespace of the exported objects (default: the platform's admin namespace for Flux, "
+            "argocd for Argo CD).",
+        ),
+    ] = None,
+    git_url: Annotated[
+        str | None,
+        typer.Option("--git-url", help="Repository the local charts are pushed to (default: the origin remote)."),
+    ] = None,
+    git_branch: Annotated[
+        str | None, typer.Option("--git-branch", help="Branch of --git-url (default: the current branch).")
+    ] = None,
+    secret: Annotated[
+        list[Path] | None,
+        typer.Option("--secret", help="Treat this values file as a secret: referenced as a Secret, never copied."),
+    ] = None,
+    project: Annotated[str, typer.Option("--project", help="Argo CD project of the Applications.")] = "default",
+    auto_sync: Annotated[
+        bool, typer.Option("--auto-sync", help="Argo CD: sync automatically (prune, self-heal).")
+    ] = False,
+    output: Output = OutputFormat.human,
+) -> None:
+    """The platform as GitOps manifests: a Flux HelmRelease or an Argo CD Application per component.
+
+    Dependencies become dependsOn (Flux) or sync waves (Argo CD); plain values are written out,
+    secret values only as references to Kubernetes Secrets. Needs no cluster.
+    """
+    from helmdeck.core.session import with_instance
+    from helmdeck.gitops import GitopsTool, export_platform
+    from helmdeck.spec import load_platform
+    from helmdeck.values.layers import check_umbrella_input
+
+    if flux == argocd:
+        raise ConfigError(
+            "choose one GitOps tool" if flux else "no GitOps tool chosen",
+            where="--flux/--argocd",
+            fix="pass either --flux or --argocd",
+        )
+    tool = GitopsTool.flux if flux else GitopsTool.argocd
+    if tool is GitopsTool.flux and (project != "default" or auto_sync):
+        raise ConfigError(
+            "--project and --auto-sync are Argo CD options",
+            where="--project/--auto-sync",
+            fix="drop them, or export with --argocd",
+        )
+    platform = load_platform(file)
+    if instance is not None:
+        platform = with_instance(platform, instance)
+    check_umbrella_input(platform, set_ or (), values or ())
+    result = export_platform(
+        platform,
+        env,
+        tool,
+        output_dir,
+        namespace=namespace,
+        git_url=git_url,
+        git_branch=git_branch,
+        project=project,
+        auto_sync=auto_sync,
+        cli_files=values or (),
+        cli_sets=set_ or (),
+        secret_files=secret or (),
+    )
+    if output is OutputFormat.json:
+        emit_json(result)
+        return
+    table = Table(title=f"{tool.value} export of {result.platform}" + (f" ({env})" if env else ""))
+    for col in ("component", "namespace", "needs", "wave", "chart", "secrets by reference"):
+        table.add_column(col, overflow="fold")
+    for c in result.components:
+        refs = [s["secret"] for s in c["secretValues"]] + [f["file"] for f in c["secretFiles"]]
+        table.add_row(
+            c["name"], c["namespace"], ", ".join(c["dependsOn"]) or "-", str(c["syncWave"]), c["chart"], ", ".join(refs)
+        )
+    print_table(table)
+    for s in result.secrets_to_create:
+        err_console.print(
+            f"[yellow]to create:[/] Secret {s['namespace']}/{s['name']} (key values.yaml) from {s['from']}",
+            highlight=False,
+        )
+    console.print(
+        f"[green]wrote[/] {len(result.files)} files to {result.directory} (objects in namespace {result.namespace}); "
+        f"see {result.directory / 'README.md'}",
+        highlight=False,
+    )
