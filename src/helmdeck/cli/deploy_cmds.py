@@ -13,6 +13,7 @@ from helmdeck.cli.doctor_cmds import print_doctor_report
 from helmdeck.cli.options import (
     BundleOpt,
     Context,
+    DryRunOpt,
     Env,
     InstanceOpt,
     Kubeconfig,
@@ -172,7 +173,13 @@ def print_deploy_report(report: DeployReport) -> None:
     print_unhealthy(report.unhealthy())
     if report.took_over_from:
         err_console.print(f"took over the platform lock from {report.took_over_from}, whose lease had expired")
+    if report.interrupted:
+        done = [c.name for c in report.components if c.name not in report.not_started()]
+        console.print(f"interrupted: done: {', '.join(done) or 'nothing'}", highlight=False)
+        console.print(f"  not started: {', '.join(report.not_started()) or 'nothing'}", highlight=False)
     verdict = "[green]deployed[/]" if report.ok else "[bold red]deploy failed[/]"
+    if report.interrupted:
+        verdict = "[yellow]deploy interrupted[/]"
     console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
 
 
@@ -225,7 +232,7 @@ def deploy_command(
         emit_json(report.as_dict())
     else:
         print_deploy_report(report)
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(130 if report.interrupted else 0 if report.ok else 1)
 
 
 def _deploy(
@@ -236,13 +243,17 @@ def _deploy(
     output: OutputFormat,
     allow_destructive: bool = False,
 ) -> DeployReport:
+    from helmdeck.cli.interrupt import graceful_interrupt
     from helmdeck.cli.progress import live_progress
     from helmdeck.doctor import PreflightFailed
     from helmdeck.extensions.preinstall import deploy_platform
 
     note_environment(session)
     order = [n for level in session.platform.topological_order() for n in level if not only or n in only]
-    with live_progress(f"deploying {session.platform_id}", output is OutputFormat.human, order) as progress:
+    with (
+        graceful_interrupt() as interrupt,
+        live_progress(f"deploying {session.platform_id}", output is OutputFormat.human, order) as progress,
+    ):
         try:
             return deploy_platform(
                 session,
@@ -251,6 +262,7 @@ def _deploy(
                 progress=progress,
                 preflight=not no_preflight,
                 allow_destructive=allow_destructive,
+                interrupt=interrupt,
             )
         except PreflightFailed as failed:
             if output is OutputFormat.human:
@@ -351,6 +363,7 @@ def rollback_command(
     instance: InstanceOpt = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
+    dry_run: DryRunOpt = False,
     output: Output = OutputFormat.human,
 ) -> None:
     """Bring every component back to the release revision recorded in a platform revision."""
@@ -358,6 +371,11 @@ def rollback_command(
     from helmdeck.revisions.rollback import rollback_platform
 
     session = open_session(file, None, kubeconfig, context, instance=instance)
+    if dry_run:
+        from helmdeck.cli.dry_run import rollback_dry_run
+
+        rollback_dry_run(session, revision, output=output)
+        return
     with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
         report = rollback_platform(session, revision, progress=progress)
     if output is OutputFormat.json:
@@ -383,22 +401,23 @@ def undeploy_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
+    dry_run: DryRunOpt = False,
     output: Output = OutputFormat.human,
 ) -> None:
     """Remove every release (reverse dependency order). Data stays unless --purge-data."""
+    from helmdeck.cli.confirm import confirm_purge
     from helmdeck.cli.progress import live_progress
     from helmdeck.deploy.undeploy import Undeployer
 
     session = open_session(file, None, kubeconfig, context, instance=instance)
+    if dry_run:
+        from helmdeck.cli.dry_run import undeploy_dry_run
 
-    def confirm(items: list[str]) -> bool:
-        if yes:
-            return True
-        err_console.print("--purge-data will permanently delete:")
-        for item in items:
-            err_console.print(f"  - {item}", highlight=False)
-        return typer.confirm("Delete all of this?", default=False, err=True)
-
+        undeploy_dry_run(session, purge_data=purge_data, output=output)
+        return
+    confirm = None
+    if purge_data:
+        confirm = confirm_purge(Undeployer(session, purge_data=True).data_to_purge(), yes=yes)
     if not purge_data and output is OutputFormat.human:
         err_console.print(
             f"undeploying {session.platform_id}: every release is removed; volumes, secrets and history are kept"

@@ -38,6 +38,7 @@ InstanceOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")
 ]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what would be done; change nothing.")]
 
 
 BundleOpt = Annotated[Path | None, typer.Option("--bundle", help="Use an offline bundle instead of -f.")]

@@ -8,13 +8,29 @@ slow component holds back only what needs it: the run takes about the critical p
 from __future__ import annotations
 
 import enum
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class Flag(Protocol):
+    """What stops new tasks: a ``threading.Event`` or several (:class:`AnyFlag`)."""
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class AnyFlag:
+    """Set when any of its flags is: a lost lease and a user's interrupt both stop new tasks, but
+    only a lost lease also aborts the running ones."""
+
+    flags: tuple[Flag, ...]
+
+    def is_set(self) -> bool:
+        return any(f.is_set() for f in self.flags)
 
 
 class TaskState(enum.StrEnum):
@@ -41,7 +57,7 @@ def run_dag(
     parallel: int = 4,
     failed: Callable[[T], bool] = lambda _result: False,
     on_state: Callable[[str, TaskState], None] | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Flag | None = None,
 ) -> dict[str, TaskOutcome[T]]:
     """Run ``work(name)`` for every task once its ``needs`` succeeded.
 

@@ -20,7 +20,7 @@ from helmdeck.core.progress import Progress, current_user, describe_waiting, no_
 from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.core.status import platform_status
 from helmdeck.core.targets import ReleaseTargets, release_targets
-from helmdeck.deploy.dag import TaskState, run_dag
+from helmdeck.deploy.dag import AnyFlag, TaskState, run_dag
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
@@ -43,6 +43,7 @@ class Deployer:
         parallel: int = 4,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        interrupt: threading.Event | None = None,
         failure_grace: float = 10.0,
         operation: str = "deploy",
         preflight: bool = True,
@@ -53,6 +54,9 @@ class Deployer:
         self.parallel = parallel
         self.progress = progress or no_progress
         self.cancel = cancel or threading.Event()
+        # the user's interrupt: no new component starts, but unlike a lost lease (``cancel``) the
+        # running ones finish their step and health gate, so no release is left half done
+        self.interrupt = interrupt or threading.Event()
         self.failure_grace = failure_grace
         self.operation = operation
         self.preflight = preflight
@@ -76,6 +80,8 @@ class Deployer:
             # read-only checks: an error stops the deploy before any namespace or release exists
             self.progress("*", "preflight", "checking the platform against the cluster")
             check_before_deploy(s).raise_for_errors()
+        if self.interrupt.is_set():
+            return self._interrupted_before_start(report, start)
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
         with platform_operation(s, namespaces=s.platform.all_namespaces(), cancel=self.cancel) as op:
             self.op = op
@@ -108,8 +114,9 @@ class Deployer:
                 parallel=self.parallel,
                 failed=lambda r: not r.ok,
                 on_state=on_state,
-                cancel=self.cancel,
+                cancel=AnyFlag((self.cancel, self.interrupt)),
             )
+            report.interrupted = self.interrupt.is_set()
             for name in targets:
                 outcome, d = outcomes[name], desired[name]
                 if outcome.result is not None:
@@ -123,7 +130,7 @@ class Deployer:
                             d.namespace,
                             Outcome.skipped,
                             skipped_because=why,
-                            message="skipped: " + ("cancelled" if why == ["cancelled"] else f"needs {', '.join(why)}"),
+                            message=_skip_message(why, report.interrupted),
                         )
                     )
                 else:  # deploy_component raised: an error it did not expect
@@ -131,10 +138,29 @@ class Deployer:
                     report.components.append(
                         ComponentResult(name, d.release, d.namespace, Outcome.failed, message=message)
                     )
-            if not self.only:
+            if not self.only and not report.interrupted:
                 report.components.extend(self._remove_dropped(live, desired))
             self.check_platform_health(report)
             report.platform_revision = self.record_revision(report).revision
+        report.seconds = time.monotonic() - start
+        return report
+
+    def _interrupted_before_start(self, report: DeployReport, start: float) -> DeployReport:
+        """Interrupted during the read-only preflight: nothing was changed, nothing is locked."""
+        s = self.session
+        report.interrupted = True
+        for name in self.only or s.platform.component_names:
+            component = s.platform.component(name)
+            report.components.append(
+                ComponentResult(
+                    name,
+                    s.platform.release_name(component),
+                    s.platform.namespace_of(component),
+                    Outcome.skipped,
+                    skipped_because=["cancelled"],
+                    message=_skip_message(["cancelled"], interrupted=True),
+                )
+            )
         report.seconds = time.monotonic() - start
         return report
 
@@ -445,3 +471,9 @@ class Deployer:
         if self.op is not None:
             return self.op.record(rev)
         return RevisionStore(s.client, s.admin_namespace, s.platform_id).record(rev)
+
+
+def _skip_message(why: list[str], interrupted: bool) -> str:
+    if why != ["cancelled"]:
+        return f"skipped: needs {', '.join(why)}"
+    return "not started: interrupted" if interrupted else "skipped: cancelled"

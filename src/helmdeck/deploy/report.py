@@ -67,6 +67,7 @@ class DeployReport:
     platform_revision: int | None = None
     seconds: float = 0.0
     took_over_from: str | None = None
+    interrupted: bool = False  # by the user: components not started yet were left alone
     # every component of the platform at the end, by name: {"health": ..., "reason": ...}
     health: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -78,11 +79,17 @@ class DeployReport:
     def ok(self) -> bool:
         return all(c.ok for c in self.components) and not self.unhealthy()
 
+    def not_started(self) -> list[str]:
+        """Components an interrupt (or a lost lease) kept from starting."""
+        return [c.name for c in self.components if c.skipped_because == ["cancelled"]]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
             "environment": self.environment,
             "ok": self.ok,
+            "interrupted": self.interrupted,
+            "notStarted": self.not_started(),
             "platformRevision": self.platform_revision,
             "seconds": round(self.seconds, 2),
             "tookOverFrom": self.took_over_from,

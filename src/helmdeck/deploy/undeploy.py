@@ -94,6 +94,19 @@ def data_inventory(session: PlatformSession, owned: Sequence[ReleaseClaims] = ()
     return out
 
 
+def teardown_graph(session: PlatformSession, live: dict[str, Release]) -> dict[str, set[str]]:
+    """Which releases each release waits for before it is uninstalled: its dependents, and every
+    extension (extensions go first: every component is treated as something they might use)."""
+    needs_map = session.platform.needs_map()
+    extensions = [n for n in live if live[n].labels.get(EXTENSION_LABEL)]
+    needs = {n: [] if n in extensions else [d for d in needs_map.get(n, []) if d in live] for n in live}
+    teardown = reverse_order(needs)
+    for n in live:
+        if n not in extensions:
+            teardown[n].update(extensions)
+    return teardown
+
+
 class Undeployer:
     def __init__(
         self,
@@ -117,8 +130,7 @@ class Undeployer:
         s = self.session
         report = UndeployReport(s.platform_id, purged=self.purge_data)
         if self.purge_data:
-            owned = [release_claims(s.engine, name, rel) for name, rel in s.live_releases().items()]
-            to_purge = data_inventory(s, owned)
+            to_purge = self.data_to_purge()
             if to_purge and self.confirm is not None and not self.confirm(to_purge):
                 raise HelmdeckError("undeploy cancelled: nothing was changed", exit_code=1)
         admin = get_namespace(s.client, s.admin_namespace)
@@ -143,6 +155,12 @@ class Undeployer:
             report.namespaces = self._remove_namespaces()
         report.seconds = time.monotonic() - start
         return report
+
+    def data_to_purge(self) -> list[str]:
+        """What ``purge_data`` would delete now (read-only): what a confirmation lists."""
+        s = self.session
+        owned = [release_claims(s.engine, name, rel) for name, rel in s.live_releases().items()]
+        return data_inventory(s, owned)
 
     def _remove_namespaces(self) -> list[dict[str, Any]]:
         s = self.session
@@ -169,20 +187,8 @@ class Undeployer:
             return {"name": ns, "deleted": False, "reason": known_redactor().text(exc.message)}
 
     def _remove_releases(self, live: dict[str, Release]) -> list[RemovedRelease]:
-        needs_map = self.session.platform.needs_map()
         names = list(live)
-        # extensions go first: every component is treated as something they might use
-        needs: dict[str, list[str]] = {}
-        platform_names = [n for n in names if not live[n].labels.get(EXTENSION_LABEL)]
-        for n in names:
-            if live[n].labels.get(EXTENSION_LABEL):
-                needs[n] = []
-            else:
-                needs[n] = [d for d in needs_map.get(n, []) if d in live]
-        teardown = reverse_order(needs)
-        for ext in (n for n in names if live[n].labels.get(EXTENSION_LABEL)):
-            for n in platform_names:
-                teardown[n].add(ext)
+        teardown = teardown_graph(self.session, live)
         results: dict[str, RemovedRelease] = {}
         lock = threading.Lock()
 

@@ -4,6 +4,7 @@ already there."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 from helmdeck.core.progress import Progress
@@ -34,6 +35,7 @@ def deploy_platform(
     progress: Progress | None = None,
     preflight: bool = True,
     allow_destructive: bool = False,
+    interrupt: threading.Event | None = None,
 ) -> DeployReport:
     """Deploy the components (``only`` some of them: then no extensions), then the preinstalled
     extensions if every component is healthy; one report of both."""
@@ -44,9 +46,10 @@ def deploy_platform(
         progress=progress,
         preflight=preflight,
         allow_destructive=allow_destructive,
+        interrupt=interrupt,
     )
     report = deployer.run()
-    if report.ok and not only:
+    if report.ok and not only and not report.interrupted:
         for ext in preinstall_extensions(session, progress=progress):
             report.components.extend(ext.components)
             report.platform_revision = ext.platform_revision or report.platform_revision

@@ -78,27 +78,30 @@ def rollback_plan(session: PlatformSession, target: PlatformRevision) -> list[Ro
     return steps
 
 
-def rollback_platform(
-    session: PlatformSession, revision: int | None = None, *, progress: Progress | None = None
-) -> RollbackReport:
-    progress = progress or no_progress
-    start = time.monotonic()
-    client = session.client
-    store = RevisionStore(client, session.admin_namespace, session.platform_id)
+def rollback_target(session: PlatformSession, revision: int | None) -> PlatformRevision:
+    """The platform revision to go back to: ``revision``, or the last successful one before the latest."""
+    store = RevisionStore(session.client, session.admin_namespace, session.platform_id)
     history = store.list()
     if not history:
         raise ConfigError(
             f"platform {session.platform_id} has no recorded revisions", fix="deploy it first with 'helmdeck deploy'"
         )
-    if revision is None:
-        earlier = [r for r in history[:-1] if r.result == "succeeded"]
-        if not earlier:
-            raise ConfigError(
-                "there is no earlier successful platform revision to roll back to", fix="see 'helmdeck history'"
-            )
-        target = earlier[-1]
-    else:
-        target = store.get(revision)
+    if revision is not None:
+        return store.get(revision)
+    earlier = [r for r in history[:-1] if r.result == "succeeded"]
+    if not earlier:
+        raise ConfigError(
+            "there is no earlier successful platform revision to roll back to", fix="see 'helmdeck history'"
+        )
+    return earlier[-1]
+
+
+def rollback_platform(
+    session: PlatformSession, revision: int | None = None, *, progress: Progress | None = None
+) -> RollbackReport:
+    progress = progress or no_progress
+    start = time.monotonic()
+    target = rollback_target(session, revision)
     report = RollbackReport(session.platform_id, target.revision)
     namespaces = {c.namespace for c in target.components.values()}
     with platform_operation(session, namespaces=namespaces) as op:

@@ -1,0 +1,47 @@
+"""The confirmation ``undeploy --purge-data`` asks for, before any live display starts (a prompt
+under a live table is hidden and redrawn over), and refused when nobody can answer it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import typer
+
+from helmdeck.cli.output import err_console
+from helmdeck.errors import ConfigError, HelmdeckError
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm_purge(items: list[str], *, yes: bool) -> Callable[[list[str]], bool]:
+    """Ask about ``items`` now; returns the check the undeploy runs on what it then finds, which
+    refuses anything not confirmed here (data that appeared meanwhile)."""
+    if not items or yes:
+        return lambda _found: True
+    if not stdin_is_terminal():
+        raise ConfigError(
+            f"--purge-data would permanently delete {len(items)} item(s) and there is no terminal to confirm it; "
+            "nothing was changed",
+            fix="review them with `helmdeck undeploy --purge-data --dry-run`, then pass --yes",
+            details={"wouldDelete": items},
+        )
+    err_console.print("--purge-data will permanently delete:")
+    for item in items:
+        err_console.print(f"  - {item}", highlight=False, markup=False)
+    if not typer.confirm("Delete all of this?", default=False, err=True):
+        raise HelmdeckError("undeploy cancelled: nothing was changed", exit_code=1)
+    confirmed = set(items)
+
+    def check(found: list[str]) -> bool:
+        new = [item for item in found if item not in confirmed]
+        if new:
+            raise HelmdeckError(
+                f"data to purge appeared since it was confirmed ({'; '.join(new)}): nothing was changed",
+                fix="run the undeploy again to review and confirm it",
+            )
+        return True
+
+    return check

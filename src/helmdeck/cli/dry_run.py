@@ -1,0 +1,61 @@
+"""``undeploy --dry-run`` and ``rollback --dry-run``: what would happen, printed; nothing changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from helmdeck.cli.output import OutputFormat, console, emit_json, print_table
+
+if TYPE_CHECKING:
+    from helmdeck.core.session import PlatformSession
+
+
+def undeploy_dry_run(session: PlatformSession, *, purge_data: bool, output: OutputFormat) -> None:
+    from helmdeck.deploy.undeploy_preview import preview_undeploy
+
+    preview = preview_undeploy(session, purge_data=purge_data)
+    if output is OutputFormat.json:
+        emit_json(preview.as_dict())
+        return
+    table = Table(title=f"undeploy of platform {preview.platform} would uninstall (dry run)")
+    for col in ("step", "component", "namespace", "release", "status", "chart", "note"):
+        table.add_column(col, overflow="fold")
+    for r in preview.releases:
+        table.add_row(str(r.step), r.component, r.namespace, r.release, f"{r.status} rev {r.revision}", r.chart, r.note)
+    if preview.releases:
+        print_table(table)
+    else:
+        console.print("no releases to uninstall")
+    for ns in preview.namespaces:
+        verdict = "[red]deleted[/]" if ns.deleted else "kept"
+        console.print(f"  namespace {ns.name}: {verdict} ({ns.reason})", highlight=False)
+    for item in preview.kept_data:
+        console.print(f"  kept: {item}", highlight=False, markup=False)
+    for item in preview.deleted_data:
+        console.print(f"  [bold red]deleted:[/] {item}", highlight=False)
+    if not purge_data:
+        console.print("data is kept; --purge-data would delete it", highlight=False)
+    console.print("dry run: nothing was changed", highlight=False)
+
+
+def rollback_dry_run(session: PlatformSession, revision: int | None, *, output: OutputFormat) -> None:
+    from helmdeck.revisions.rollback_preview import preview_rollback
+
+    preview = preview_rollback(session, revision)
+    if output is OutputFormat.json:
+        emit_json(preview.as_dict())
+        return
+    title = f"rollback of platform {preview.platform} to revision {preview.target} ({preview.target_operation}, "
+    table = Table(title=title + f"{preview.target_created}) would (dry run)")
+    for col in ("component", "action", "namespace", "now", "after", "note"):
+        table.add_column(col, overflow="fold")
+    colors = {"rollback": "yellow", "install": "green", "uninstall": "red", "unchanged": "dim"}
+    for c in preview.changes:
+        now = f"rev {c.from_revision} {c.from_chart} ({c.from_status})" if c.from_revision else c.from_status
+        after = f"rev {c.to_revision} {c.to_chart}" if c.to_revision else "uninstalled (history kept)"
+        table.add_row(c.component, f"[{colors[c.action]}]{c.action}[/]", c.namespace, now, after, c.note)
+    print_table(table)
+    counts = ", ".join(f"{n} {action}" for action, n in preview.counts().items())
+    console.print(f"{counts}; dry run: nothing was changed", highlight=False)

@@ -1,0 +1,93 @@
+"""``helmdeck rollback --dry-run``: which component goes to which release revision and chart
+version, and which would be installed again or removed, read without changing anything (no lock
+taken, no namespace made, no revision recorded)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from helmdeck.core.session import PlatformSession
+from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.revisions.rollback import rollback_target
+from helmdeck.revisions.store import ComponentRevision
+
+
+@dataclass
+class PlannedRollback:
+    component: str
+    # rollback: to an earlier revision | install: back into existence from its kept history |
+    # uninstall: added after the target (history kept) | unchanged
+    action: str
+    release: str
+    namespace: str
+    from_revision: int | None
+    from_chart: str
+    from_status: str
+    to_revision: int | None
+    to_chart: str
+    note: str = ""
+
+
+@dataclass
+class RollbackPreview:
+    platform: str
+    target: int
+    target_created: str
+    target_operation: str
+    changes: list[PlannedRollback] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {"rollback": 0, "install": 0, "uninstall": 0, "unchanged": 0}
+        for change in self.changes:
+            out[change.action] += 1
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        from helmdeck.serialize import to_json_data
+
+        return {
+            "dryRun": True,
+            "operation": "rollback",
+            "platform": self.platform,
+            "target": self.target,
+            "targetCreated": self.target_created,
+            "targetOperation": self.target_operation,
+            "components": to_json_data(self.changes),
+            "counts": self.counts(),
+        }
+
+
+def preview_rollback(session: PlatformSession, revision: int | None = None) -> RollbackPreview:
+    target = rollback_target(session, revision)
+    preview = RollbackPreview(session.platform_id, target.revision, target.created, target.operation)
+    live = session.live_releases()
+    for name, want in sorted(target.components.items()):
+        preview.changes.append(_change(name, live.get(name), want))
+    for name, rel in sorted(live.items()):
+        if name not in target.components and rel.status is not ReleaseStatus.UNINSTALLED:
+            preview.changes.append(
+                PlannedRollback(
+                    name, "uninstall", rel.name, rel.namespace, rel.revision, rel.chart, rel.status.value, None, ""
+                )
+            )
+    return preview
+
+
+def _change(name: str, rel: Release | None, want: ComponentRevision) -> PlannedRollback:
+    to_chart = f"{want.chart}-{want.chart_version}"
+    if rel is None:
+        # Helm rolls back from a release's kept history; none is left (an undeploy removed it)
+        note = "no release history left in the cluster: Helm cannot roll it back"
+        return PlannedRollback(
+            name, "install", want.release, want.namespace, None, "", "absent", want.revision, to_chart, note
+        )
+    if rel.revision == want.revision and rel.status is ReleaseStatus.DEPLOYED:
+        action = "unchanged"
+    elif rel.status is ReleaseStatus.UNINSTALLED:
+        action = "install"
+    else:
+        action = "rollback"
+    return PlannedRollback(
+        name, action, rel.name, rel.namespace, rel.revision, rel.chart, rel.status.value, want.revision, to_chart
+    )
