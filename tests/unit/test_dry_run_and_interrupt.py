@@ -271,3 +271,28 @@ def test_dry_runs_print_one_json_object_and_change_nothing(
     assert rollback.exit_code == 0, rollback.output
     assert json.loads(rollback.stdout)["target"] == 1
     assert kube.objects == before and engine.calls == [] and events == []
+
+
+def test_the_first_ctrl_c_sets_the_event_and_the_second_exits_at_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import signal
+
+    from helmdeck.cli import interrupt as interrupt_module
+
+    exits: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        exits.append(code)
+
+    monkeypatch.setattr(interrupt_module.os, "_exit", fake_exit)
+    before = signal.getsignal(signal.SIGINT)
+    with interrupt_module.graceful_interrupt() as interrupted:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert interrupted.is_set() and exits == []
+        os.kill(os.getpid(), signal.SIGINT)
+        assert exits == [130]
+    assert signal.getsignal(signal.SIGINT) is before  # the previous handler is back
+    err = capsys.readouterr().err
+    assert "interrupt received, finishing current steps" in err and "aborted" in err
