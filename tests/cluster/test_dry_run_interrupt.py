@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -197,3 +198,70 @@ def test_ctrl_c_finishes_the_running_component_and_starts_nothing_new(
             proc.kill()
             proc.wait()
         Undeployer(session(), purge_data=True, timeout=60).run()
+
+
+def _in_terminal(kubeconfig: str, args: list[str], answer: bytes) -> tuple[int, str, str]:
+    """Run the CLI in a pseudo-terminal (so Rich draws its live display) and answer its question;
+    returns the exit code, what it wrote before the question, and after."""
+    master, slave = os.openpty()
+    env = {**os.environ, "KUBECONFIG": kubeconfig, "TERM": "xterm-256color", "COLUMNS": "140", "LINES": "40"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helmdeck.cli.main", *args], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    before, after = b"", b""
+    asked = False
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed: the process ended
+                break
+            if not chunk:
+                break
+            if asked:
+                after += chunk
+            else:
+                before += chunk
+                if b"Delete all of this?" in before:
+                    asked = True
+                    os.write(master, answer)
+        return proc.wait(timeout=60), before.decode(errors="replace"), after.decode(errors="replace")
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_purge_asks_in_a_terminal_before_the_live_display(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    svc, admin = f"{namespace}-svc", f"{namespace}-adm"
+    persistent = {"persistence": {"enabled": True, "storageClass": "standard"}}
+    components = [{"name": "web", "chart": APP, "namespace": "services", "set": persistent}]
+    session = platform(sandbox, tmp_path, namespace, {"services": svc, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        args = ["undeploy", "-f", str(tmp_path / "platform.yaml"), "--purge-data"]
+        before = _snapshot(session(), [svc, admin])
+
+        code, asked, rest = _in_terminal(sandbox.kubeconfig, args, b"n\n")
+        assert code == 1 and "nothing was changed" in rest, (asked, rest)
+        assert f"PersistentVolumeClaim {svc}/web-data" in asked
+        assert "\x1b[?25l" not in asked and "undeploying" not in asked  # no live display drawn yet
+        assert _snapshot(session(), [svc, admin]) == before
+
+        code, asked, rest = _in_terminal(sandbox.kubeconfig, args, b"y\n")
+        assert code == 0, (asked, rest)
+        assert "\x1b[?25l" not in asked and "undeployed in" in rest
+        assert session().live_releases() == {}
+        assert get_namespace(session().client, admin) is None
+    finally:
+        if get_namespace(session().client, admin) is not None:
+            Undeployer(session(), purge_data=True, timeout=60).run()
