@@ -211,9 +211,9 @@ def deployed(platform_file: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Fake
     real_live = progress_module.live_progress
 
     @contextmanager
-    def live(title: str, enabled: bool) -> Iterator[Any]:
+    def live(title: str, enabled: bool, *rest: Any) -> Iterator[Any]:
         events.append("live display")
-        with real_live(title, enabled) as table:
+        with real_live(title, enabled, *rest) as table:
             yield table
 
     monkeypatch.setattr(progress_module, "live_progress", live)
