@@ -114,9 +114,9 @@ def _namespaces(s: PlatformSession, holding_data: set[str], purge_data: bool) ->
         elif ns == admin and not purge_data:
             out.append(PlannedNamespace(ns, False, "keeps the secrets store and history"))
         elif ns == admin:
-            out.append(PlannedNamespace(ns, True, "deleted with the secrets store, history and the platform's lock"))
+            out.append(PlannedNamespace(ns, True, "goes with the secrets store, history and the platform's lock"))
         elif ns in holding_data:
             out.append(PlannedNamespace(ns, False, "holds the platform's kept volume claims"))
         else:
-            out.append(PlannedNamespace(ns, True, "deleted once the releases are gone (if nothing else is left in it)"))
+            out.append(PlannedNamespace(ns, True, "once the releases are gone, if nothing else is left in it"))
     return out
