@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -65,6 +66,10 @@ def plan_command(
     values: ValuesOpt = None,
     set_: SetOpt = None,
     no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Save the plan to FILE; `deploy --plan FILE` deploys exactly it, or refuses."),
+    ] = None,
     bundle: BundleOpt = None,
     offline: OfflineOpt = False,
     provide: ProvideOpt = None,
@@ -75,6 +80,7 @@ def plan_command(
     Exit code 2 when there are changes, 0 when none.
     """
     from helmdeck.bundle import session_for_deploy
+    from helmdeck.cli.saved_plan import diff_text, save_plan
     from helmdeck.plan.planner import Action, make_plan
 
     with session_for_deploy(
@@ -91,8 +97,10 @@ def plan_command(
     ) as session:
         note_environment(session)
         plan = make_plan(session, with_diff=not no_diff)
+        if out is not None:
+            save_plan(session, plan, out)
     if output is OutputFormat.json:
-        emit_json(plan.as_dict())
+        emit_json({**plan.as_dict(), "planFile": str(out) if out else None})
     else:
         table = Table(
             title=f"plan for platform {plan.platform}" + (f" ({plan.environment})" if plan.environment else "")
@@ -109,7 +117,7 @@ def plan_command(
         for c in plan.components:
             if c.diff:
                 console.rule(f"{c.name}: {c.action.value}")
-                console.print(c.diff, highlight=False, markup=False)
+                console.print(diff_text(c.diff), highlight=False)
             if c.drift:
                 console.rule(f"{c.name}: drift (deploy re-applies the release)")
                 for line in c.drift:
@@ -120,7 +128,11 @@ def plan_command(
                 console.print(f"  [red]{change.change}[/] {change}", highlight=False)
         if plan.placeholder_secrets:
             err_console.print("note: some secrets are not generated yet; the plan used placeholders for them")
-        console.print(f"plan: {plan.summary()}" if plan.has_changes else "no changes", highlight=False)
+        if out is not None:
+            console.print(
+                f"saved the plan to {out}: `helmdeck deploy --plan {out}` deploys exactly it", highlight=False
+            )
+        console.print(f"plan: {plan.summary()}" + ("" if plan.has_changes else " (no changes)"), highlight=False)
     raise typer.Exit(2 if plan.has_changes else 0)
 
 
@@ -206,6 +218,12 @@ def deploy_command(
     bundle: BundleOpt = None,
     offline: OfflineOpt = False,
     provide: ProvideOpt = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan", help="Deploy exactly this saved plan (`plan --out`); refused if anything changed since."
+        ),
+    ] = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Install or upgrade every component in dependency order, each gated on health.
@@ -214,7 +232,11 @@ def deploy_command(
     --offline refuses anything that needs the network, naming it.
     """
     from helmdeck.bundle import session_for_deploy
+    from helmdeck.cli.saved_plan import open_plan, plan_guard
 
+    planned = None
+    if plan_file is not None:
+        planned, env, instance = open_plan(plan_file, env, instance, only)
     with session_for_deploy(
         file,
         bundle=bundle,
@@ -227,9 +249,11 @@ def deploy_command(
         cli_sets=set_ or (),
         instance=instance,
     ) as session:
-        report = _deploy(session, only, parallel, no_preflight, output, allow_destructive)
+        human = output is OutputFormat.human
+        guard = plan_guard(session, planned, plan_file, human=human) if planned is not None and plan_file else None
+        report = _deploy(session, only, parallel, no_preflight, output, allow_destructive, before_changes=guard)
     if output is OutputFormat.json:
-        emit_json(report.as_dict())
+        emit_json({**report.as_dict(), "planFile": str(plan_file) if plan_file else None})
     else:
         print_deploy_report(report)
     raise typer.Exit(130 if report.interrupted else 0 if report.ok else 1)
@@ -242,6 +266,7 @@ def _deploy(
     no_preflight: bool,
     output: OutputFormat,
     allow_destructive: bool = False,
+    before_changes: Callable[[], None] | None = None,
 ) -> DeployReport:
     from helmdeck.cli.interrupt import graceful_interrupt
     from helmdeck.cli.progress import live_progress
@@ -263,6 +288,7 @@ def _deploy(
                 preflight=not no_preflight,
                 allow_destructive=allow_destructive,
                 interrupt=interrupt,
+                before_changes=before_changes,
             )
         except PreflightFailed as failed:
             if output is OutputFormat.human:

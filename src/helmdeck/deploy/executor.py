@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from helmdeck.cluster import ObjRef, apply_object, get_object
@@ -48,7 +48,10 @@ class Deployer:
         operation: str = "deploy",
         preflight: bool = True,
         allow_destructive: bool = False,
+        before_changes: Callable[[], None] | None = None,
     ) -> None:
+        """``before_changes`` runs under the platform lock before anything changes: raising there
+        (``deploy --plan`` finding the plan stale) leaves the platform as it was."""
         self.session = session
         self.only = list(only)
         self.parallel = parallel
@@ -61,6 +64,7 @@ class Deployer:
         self.operation = operation
         self.preflight = preflight
         self.allow_destructive = allow_destructive
+        self.before_changes = before_changes
         self.drift: dict[str, ComponentDrift] = {}
         #: the operation run() holds; extensions drive deploy_component inside their own
         self.op: PlatformOperation | None = None
@@ -85,6 +89,8 @@ class Deployer:
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
         with platform_operation(s, namespaces=s.platform.all_namespaces(), cancel=self.cancel) as op:
             self.op = op
+            if self.before_changes is not None:
+                self.before_changes()
             if op.took_over_from is not None:
                 report.took_over_from = op.took_over_from.holder
             self._copy_pull_secret()

@@ -5,7 +5,7 @@ already there."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from helmdeck.core.progress import Progress
 from helmdeck.core.session import PlatformSession
@@ -36,6 +36,7 @@ def deploy_platform(
     preflight: bool = True,
     allow_destructive: bool = False,
     interrupt: threading.Event | None = None,
+    before_changes: Callable[[], None] | None = None,
 ) -> DeployReport:
     """Deploy the components (``only`` some of them: then no extensions), then the preinstalled
     extensions if every component is healthy; one report of both."""
@@ -47,6 +48,7 @@ def deploy_platform(
         preflight=preflight,
         allow_destructive=allow_destructive,
         interrupt=interrupt,
+        before_changes=before_changes,
     )
     report = deployer.run()
     if report.ok and not only and not report.interrupted:

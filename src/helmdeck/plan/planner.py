@@ -76,6 +76,10 @@ class Plan:
     environment: str | None
     components: list[ComponentPlan] = field(default_factory=list)
     placeholder_secrets: bool = False
+    #: what each component was planned to become, so a saved plan can pin it (never serialized)
+    desired: dict[str, DesiredComponent] = field(default_factory=dict, repr=False)
+    #: every release of the platform the plan was made against, extensions too (never serialized)
+    live: dict[str, Release] = field(default_factory=dict, repr=False)
 
     @property
     def has_changes(self) -> bool:
@@ -130,7 +134,13 @@ def decide(desired: DesiredComponent, live: Release | None) -> tuple[Action, str
 def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secrets: bool = False) -> Plan:
     desired = session.desired(create_secrets=create_secrets)
     live = session.live_releases()
-    plan = Plan(session.platform_id, session.environment, placeholder_secrets=session._secrets_are_placeholders)
+    plan = Plan(
+        session.platform_id,
+        session.environment,
+        placeholder_secrets=session._secrets_are_placeholders,
+        desired=desired,
+        live=live,
+    )
     for name in session.platform.component_names:
         d = desired[name]
         rel = live.get(name)
