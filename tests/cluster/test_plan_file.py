@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -118,7 +119,10 @@ def test_a_saved_plan_deploys_and_a_stale_one_changes_nothing(
 
     # planned again, the same deploy goes through, exactly as reviewed
     last = tmp_path / "last.plan.json"
-    _plan(sandbox, tmp_path, last)
+    table = _cli(sandbox, "plan", "-f", str(tmp_path / "platform.yaml"), "--out", str(last))
+    assert table.returncode == 2, table.stdout + table.stderr
+    assert re.fullmatch(r"plan: 0 to install, [12] to change, 0 to remove", table.stdout.splitlines()[-1])
+    assert "+  replicas: 2" in table.stdout and "\x1b[" not in table.stdout  # colours only on a terminal
     human = _cli(sandbox, "deploy", "-f", str(tmp_path / "platform.yaml"), "--plan", str(last))
     assert human.returncode == 0, human.stdout + human.stderr
     after = _revisions(two_apps())

@@ -218,3 +218,22 @@ def test_a_placeholder_secret_is_recorded_as_not_stored(platform_file: Path) -> 
 def test_an_unwritable_place_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot write the plan file"):
         write_plan_file(tmp_path / "no" / "such" / "plan.json", _doc())
+
+
+def test_the_diff_is_coloured_on_a_terminal_only() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from helmdeck.cli.saved_plan import diff_text
+
+    diff = "--- live/x\n+++ desired/x\n@@ -1 +1 @@\n-  replicas: 1\n+  replicas: 2\n   same\n"
+    shown = {}
+    for terminal in (True, False):
+        out = StringIO()
+        Console(file=out, force_terminal=terminal, color_system="standard" if terminal else None).print(
+            diff_text(diff), end=""
+        )
+        shown[terminal] = out.getvalue()
+    assert shown[False] == diff
+    assert "\x1b[31m-  replicas: 1" in shown[True] and "\x1b[32m+  replicas: 2" in shown[True]
