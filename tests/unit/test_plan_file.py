@@ -237,3 +237,14 @@ def test_the_diff_is_coloured_on_a_terminal_only() -> None:
         shown[terminal] = out.getvalue()
     assert shown[False] == diff
     assert "\x1b[31m-  replicas: 1" in shown[True] and "\x1b[32m+  replicas: 2" in shown[True]
+
+
+def test_deploy_takes_the_plans_environment_and_refuses_only(tmp_path: Path) -> None:
+    from helmdeck.cli.saved_plan import open_plan
+
+    path = tmp_path / "plan.json"
+    write_plan_file(path, _doc(instance="lab2"))
+    assert open_plan(path, None, None, None)[1:] == ("demo", "lab2")
+    assert open_plan(path, "prod", "", None)[1:] == ("prod", "")  # given ones win; the check then names them
+    with pytest.raises(ConfigError, match="--only cannot be combined with --plan"):
+        open_plan(path, None, None, ["db"])

@@ -68,7 +68,9 @@ def plan_command(
     no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Save the plan to FILE; `deploy --plan FILE` deploys exactly it, or refuses."),
+        typer.Option(
+            "--out", "--out-file", help="Save the plan to FILE; `deploy --plan FILE` deploys exactly it, or refuses."
+        ),
     ] = None,
     bundle: BundleOpt = None,
     offline: OfflineOpt = False,
