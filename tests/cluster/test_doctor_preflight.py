@@ -367,3 +367,20 @@ def test_namespace_of_another_platform_stops_the_deploy(sandbox: SandboxHandle, 
         assert "platform someone-else" in found[0].reason and "spec.instance" in found[0].fix
     finally:
         client.delete(Namespace, taken)
+
+
+def test_pods_that_each_fit_but_not_all_together(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> None:
+    # every sandbox node has 32 cpu: one 30-cpu pod fits any of them, five do not fit the three
+    big = {"replicas": 5, "resources": {"requests": {"cpu": "30", "memory": "1Gi"}}}
+    session = platform_session(sandbox, tmp_path, namespace, [{"name": "solver", "values": big}])
+    report = run_preflight(session)
+    [finding] = of_check(report, "capacity")
+    assert finding.severity == "error" and not report.ok
+    assert "the platform's pods ask for 150 cpu in all on nodes sandbox-gpu-0, sandbox-node-0, sandbox-node-1" in (
+        finding.reason
+    )
+    assert finding.fix.endswith("solver Deployment/solver (5 pods) 150")
+    assert not of_check(report, "node-capacity")  # each pod on its own fits
+    small = {"replicas": 2, "resources": {"requests": {"cpu": "30", "memory": "1Gi"}}}
+    fits = platform_session(sandbox, tmp_path, namespace, [{"name": "solver", "values": small}])
+    assert not of_check(run_preflight(fits), "capacity")

@@ -18,6 +18,7 @@ import time
 from helmdeck.cluster import ObjRef, get_object, list_objects
 from helmdeck.core.session import PlatformSession
 from helmdeck.doctor.capacity import check_capacity
+from helmdeck.doctor.capacity_total import check_total_capacity
 from helmdeck.doctor.chart_kube_versions import check_kube_versions
 from helmdeck.doctor.control_plane import check_control_plane
 from helmdeck.doctor.desired import PlatformView
@@ -114,6 +115,14 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
     )
     if nodes is not None:
         report.extend(check_capacity(view, nodes, gpu_policy=platform.spec.gpu))
+        pods = run.fact(
+            "list pods in every namespace",
+            lambda: list(list_objects(client, "v1", "Pod")),
+            None,
+            "the platform-wide capacity check",
+        )
+        if pods is not None:
+            report.extend(check_total_capacity(view, nodes, pods))
 
     report.checks.append("ingress")
     check_ingress(run, view)
