@@ -384,3 +384,31 @@ def test_pods_that_each_fit_but_not_all_together(sandbox: SandboxHandle, tmp_pat
     small = {"replicas": 2, "resources": {"requests": {"cpu": "30", "memory": "1Gi"}}}
     fits = platform_session(sandbox, tmp_path, namespace, [{"name": "solver", "values": small}])
     assert not of_check(run_preflight(fits), "capacity")
+
+
+def test_images_missing_from_the_platforms_registry(
+    sandbox: SandboxHandle, client: lightkube.Client, tmp_path: Path, namespace: str
+) -> None:
+    from tests.fakes.registry import pull_secret, serving_registry
+
+    with serving_registry() as host:
+        spec = {"registry": {"url": f"{host}/lab", "credentials": {"secret": "regcred"}}}
+        components = [
+            {"name": "api", "values": {"image": f"{host}/lab/app:1.0"}},
+            {"name": "viewer", "values": {"image": f"{host}/lab/app:1.1"}},  # never pushed
+        ]
+        secret = pull_secret(host)["data"]
+        client.create(
+            Secret(
+                metadata=ObjectMeta(name="regcred", namespace=namespace),
+                type="kubernetes.io/dockerconfigjson",
+                data=secret,  # type: ignore[arg-type]
+            )
+        )
+        session = platform_session(sandbox, tmp_path, namespace, components, spec=spec)
+        report = run_preflight(session)
+    assert "images" in report.checks
+    [missing] = of_check(report, "images")
+    assert (missing.severity, missing.component) == ("error", "viewer")
+    assert f"image {host}/lab/app:1.1 is not in {host}/lab" in missing.reason
+    assert not report.ok

@@ -23,6 +23,7 @@ from helmdeck.doctor.chart_kube_versions import check_kube_versions
 from helmdeck.doctor.control_plane import check_control_plane
 from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import DoctorReport
+from helmdeck.doctor.image_presence import RegistryClient, check_images_present, credentials_from_pull_secret
 from helmdeck.doctor.permission_needs import permission_needs
 from helmdeck.doctor.permissions import check_permissions, review_with
 from helmdeck.doctor.preflight_connect import check_identity, connect
@@ -52,8 +53,25 @@ def run_preflight(session: PlatformSession, *, offline: bool = False) -> DoctorR
         report.extend(check_offline_images(images, registry.url if registry else None))
     if run.client is not None:
         check_cluster(run, view)
+    check_registry_images(run, view)
     report.seconds = time.monotonic() - start
     return report
+
+
+def check_registry_images(run: PreflightRun, view: PlatformView) -> None:
+    """Every image under the platform's registry is in it (when the registry answers from here)."""
+    registry = run.session.platform.spec.registry
+    if registry is None:
+        return
+    run.report.checks.append("images")
+    secret = None
+    if registry.credentials is not None and run.client is not None:
+        ref = ObjRef("v1", "Secret", registry.credentials.secret, run.session.admin_namespace)
+        client = run.client
+        secret = run.fact(f"read Secret {ref.namespace}/{ref.name}", lambda: get_object(client, ref), None, "credentials for the image check")
+    images = inventory({c.name: (c.namespace, c.objects) for c in view.components.values()}).images
+    registry_client = RegistryClient(credentials_from_pull_secret(secret))
+    run.report.extend(check_images_present(images, registry.url, registry_client))
 
 
 def check_before_deploy(session: PlatformSession, *, offline: bool = False) -> DoctorReport:
