@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from helmdeck.cluster.watch import ObjectStatus
 
@@ -25,8 +27,26 @@ def describe_waiting(statuses: Sequence[ObjectStatus]) -> str:
     return f"{first.ref.kind}/{first.ref.name}: {first.health.reason}{more}"
 
 
+_acting: ContextVar[str | None] = ContextVar("helmdeck_acting_user", default=None)
+
+
+@contextmanager
+def acting_as(user: str) -> Iterator[None]:
+    """Record ``user`` as who acts for what runs inside (the web service's signed-in user, whose
+    changes would otherwise be recorded as the service's OS account)."""
+    token = _acting.set(user)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
 def current_user() -> str:
-    """Who acts, for revision records and audit: the OS user of the CLI."""
+    """Who acts, for revision records and audit: the user the web service acts for, else the OS
+    user of the CLI."""
+    acting = _acting.get()
+    if acting:
+        return acting
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -68,7 +68,12 @@ def check_registry_images(run: PreflightRun, view: PlatformView) -> None:
     if registry.credentials is not None and run.client is not None:
         ref = ObjRef("v1", "Secret", registry.credentials.secret, run.session.admin_namespace)
         client = run.client
-        secret = run.fact(f"read Secret {ref.namespace}/{ref.name}", lambda: get_object(client, ref), None, "credentials for the image check")
+        secret = run.fact(
+            f"read Secret {ref.namespace}/{ref.name}",
+            lambda: get_object(client, ref),
+            None,
+            "credentials for the image check",
+        )
     images = inventory({c.name: (c.namespace, c.objects) for c in view.components.values()}).images
     registry_client = RegistryClient(credentials_from_pull_secret(secret))
     run.report.extend(check_images_present(images, registry.url, registry_client))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from helmdeck.core.progress import acting_as
 from helmdeck.errors import HelmdeckError
 from helmdeck.secrets.redact import known_redactor
 
@@ -109,7 +110,8 @@ class OperationRunner:
         def run() -> None:
             state, error, result = "failed", None, None
             try:
-                result = known_redactor().redact(work(progress))
+                with acting_as(f"{actor} (web)"):
+                    result = known_redactor().redact(work(progress))
                 state = "succeeded" if result.get("ok", True) else "failed"
             except HelmdeckError as exc:
                 error = str(known_redactor().error(exc))
