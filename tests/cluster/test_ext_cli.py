@@ -40,7 +40,7 @@ def test_install_list_uninstall(plat: Platform) -> None:
     assert bad.exit_code != 0 and "parameter task: 'knee' is not a choice" in str(bad.exception)
 
     listed = runner.invoke(_app(), ["ext", "list", "--installed", *common, "-o", "json"])
-    assert {(r["component"], r["extension"]) for r in json.loads(listed.stdout)} == {
+    assert {(r["component"], r["extension"]) for r in json.loads(listed.stdout)["installed"]} == {
         ("tiny-base", "tiny-base"),
         ("tiny-multi-b", "tiny-multi"),
     }

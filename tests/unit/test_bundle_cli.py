@@ -83,7 +83,7 @@ def test_verify_and_images(platform: Path, tmp_path: Path) -> None:
     assert code == 0
     assert "registry.example.org/dashboards/backend:0.4.2" in out.splitlines()
     code, out = run("bundle", "images", str(bundle), "-o", "json")
-    images = json.loads(out)
+    images = json.loads(out)["images"]
     assert {"image", "repository", "tag", "digest", "components", "environments"} <= set(images[0])
 
 

@@ -84,7 +84,7 @@ def test_serve_token_commands(tmp_path: Path) -> None:
     assert secret.startswith("hdk_")
     assert secret not in (tmp_path / "state" / "tokens.json").read_text()
     listed = runner.invoke(_app(), ["serve", "token", "list", *args, "-o", "json"])
-    assert [t["name"] for t in json.loads(listed.stdout)] == ["ci"] and secret not in listed.stdout
+    assert [t["name"] for t in json.loads(listed.stdout)["tokens"]] == ["ci"] and secret not in listed.stdout
     revoked = runner.invoke(_app(), ["serve", "token", "revoke", "ci", *args])
     assert revoked.exit_code == 0 and "revoked token ci" in revoked.output
     bad = runner.invoke(_app(), ["serve", "token", "create", "--role", "root", "--name", "x", *args])

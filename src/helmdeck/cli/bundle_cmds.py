@@ -178,7 +178,7 @@ def images_command(
 
     images = read_images(bundle_file)
     if output is OutputFormat.json:
-        emit_json([i.as_dict() for i in images])
+        emit_json({"images": [i.as_dict() for i in images]})
         return
     if quiet:
         for i in images:

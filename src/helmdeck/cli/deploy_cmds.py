@@ -374,7 +374,7 @@ def history_command(
     session = open_session(file, None, kubeconfig, context, instance=instance)
     revisions = RevisionStore(session.client, session.admin_namespace, session.platform_id).list()
     if output is OutputFormat.json:
-        emit_json([r.to_json() for r in revisions])
+        emit_json({"platform": session.platform_id, "revisions": [r.to_json() for r in revisions]})
         return
     table = Table(title=f"history of platform {session.platform_id}")
     for col in ("rev", "created", "operation", "env", "result", "user", "components"):

@@ -117,7 +117,7 @@ def list_command(
         session = PlatformSession(platform=platform, kubeconfig=kubeconfig, context=context)
         rows = ExtensionManager(session, catalog).installed()
         if output is OutputFormat.json:
-            emit_json([r.as_dict() for r in rows])
+            emit_json({"platform": session.platform_id, "installed": [r.as_dict() for r in rows]})
             return
         table = Table(title=f"extensions installed on {session.platform_id}")
         for col in ("install", "extension", "version", "revision", "status", "namespace"):

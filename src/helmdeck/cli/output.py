@@ -63,6 +63,9 @@ def emit_json(data: Any, *, reveal: bool = False) -> None:
     from helmdeck.serialize import to_json_data
 
     data = to_json_data(data)
+    if not isinstance(data, dict):
+        # one shape for programs: a top-level object, which can grow keys without breaking readers
+        raise TypeError(f"JSON output must be an object, not {type(data).__name__}")
     if not reveal:
         data = known_redactor().redact(data)
     if chosen.data_format == "yaml":

@@ -177,7 +177,7 @@ def token_list(
     """The tokens (names, roles, ids; never the tokens themselves)."""
     records = _store(file, state_dir, instance).records()
     if output is OutputFormat.json:
-        emit_json([r.public() for r in records])
+        emit_json({"tokens": [r.public() for r in records]})
         return
     table = Table(title="tokens")
     for col in ("id", "name", "role", "created"):
