@@ -327,7 +327,6 @@ def _listening(pids: set[int]) -> list[str]:
 
 def test_a_dead_scheduler_is_named_by_preflight_and_restarted_by_up_keeping_the_cluster(tmp_path: Path) -> None:
     from helmdeck.doctor.preflight import run_preflight
-    from tests.cluster.platform_files import CHARTS, platform
 
     box = Sandbox("helmdeck-revive")
     box.up(nodes=1)
@@ -349,13 +348,7 @@ def test_a_dead_scheduler_is_named_by_preflight_and_restarted_by_up_keeping_the_
         )
         scheduler = next(c for c in status.components if c.name == "kube-scheduler")
         os.kill(scheduler.pid or 0, 9)
-        session = platform(
-            SandboxHandle(box, str(box.kubeconfig)),
-            tmp_path,
-            "revive",
-            {"services": "kept", "admin": "kept"},
-            [{"name": "web", "chart": str(CHARTS / "health" / "quirks"), "namespace": "services"}],
-        )
+        session = _platform_in_kept(box, tmp_path, "revive")
 
         def named() -> Any:
             found = [f for f in run_preflight(session()).findings if f.check == "control-plane"]
@@ -384,7 +377,6 @@ def test_a_sandbox_whose_every_process_died_works_as_soon_as_up_returns(tmp_path
     the old processes' leases are still in etcd. `up` must hand back a cluster that places and runs pods
     at once (not one that waits out the dead holders' leases), and never touch the stranger."""
     from helmdeck.doctor.preflight import run_preflight
-    from tests.cluster.platform_files import CHARTS, platform
 
     box = Sandbox("helmdeck-reboot")
     box.up(nodes=1)
@@ -396,6 +388,8 @@ def test_a_sandbox_whose_every_process_died_works_as_soon_as_up_returns(tmp_path
         components = box.status().components
         for component in components:
             os.kill(component.pid or 0, 9)
+        # a killed process lingers a moment: up must meet them dead, as after a reboot
+        wait_for("every component to be dead", lambda: len(box.status().dead) == len(components), timeout=10)
         stranger = subprocess.Popen(["sleep", "300"])
         try:
             (box.cluster_dir / "pids" / "kube-scheduler.pid").write_text(str(stranger.pid))
@@ -406,13 +400,7 @@ def test_a_sandbox_whose_every_process_died_works_as_soon_as_up_returns(tmp_path
             assert stranger.poll() is None, "a process that is not the sandbox's was killed"
             assert not box.status().dead
 
-            session = platform(
-                SandboxHandle(box, str(box.kubeconfig)),
-                tmp_path,
-                "reboot",
-                {"services": "kept", "admin": "kept"},
-                [{"name": "web", "chart": str(CHARTS / "health" / "quirks"), "namespace": "services"}],
-            )
+            session = _platform_in_kept(box, tmp_path, "reboot")
             assert [f for f in run_preflight(session()).findings if f.check == "control-plane"] == []
             client = box.client()
             client.create(deployment("after", "kept", replicas=1))
@@ -427,6 +415,19 @@ def test_a_sandbox_whose_every_process_died_works_as_soon_as_up_returns(tmp_path
             stranger.wait()
     finally:
         box.down()
+
+
+def _platform_in_kept(box: Sandbox, tmp_path: Path, name: str) -> Callable[..., Any]:
+    """Sessions on a one-component platform living in the namespace "kept" of ``box``."""
+    from tests.cluster.platform_files import CHARTS, platform
+
+    return platform(
+        SandboxHandle(box, str(box.kubeconfig)),
+        tmp_path,
+        name,
+        {"services": "kept", "admin": "kept"},
+        [{"name": "web", "chart": str(CHARTS / "health" / "quirks"), "namespace": "services"}],
+    )
 
 
 def _running(pod: Pod) -> bool:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,19 +15,9 @@ from helmdeck.cli import output
 from helmdeck.cli.deploy_cmds import print_status
 from helmdeck.cli.main import _global_flags
 from helmdeck.core.status import ComponentStatus, PlatformStatus
+from tests.unit.cli_support import run_helmdeck as helmdeck
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dashboards" / "platform.yaml"
-
-
-def helmdeck(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HELMDECK_", "_HELMDECK_", "COMP_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "helmdeck.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**clean, **env},
-    )
 
 
 def test_yaml_output_is_the_json_shape() -> None:

@@ -3,27 +3,14 @@ HELMDECK_ENV (-e), HELMDECK_INSTANCE (--instance), HELMDECK_KUBE_CONTEXT (--kube
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from typer.main import get_command
 
 from helmdeck.cli.app import app
+from tests.unit.cli_support import run_helmdeck as helmdeck
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dashboards" / "platform.yaml"
-
-
-def helmdeck(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HELMDECK_") or k == "HELMDECK_ALLOW_OUTSIDE"}
-    return subprocess.run(
-        [sys.executable, "-m", "helmdeck.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**clean, **env},
-    )
 
 
 def test_instance_and_environment_from_the_environment() -> None:

@@ -15,6 +15,7 @@ import posixpath
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from helmdeck.bundle.checksums import sha256_hex
 from helmdeck.bundle.errors import BundleError, BundleProblem
@@ -191,19 +192,25 @@ def session_from_bundle(
     provide_files(platform_file, provided)
     platform = load_platform(platform_file)
     check_contained(platform, platform_file.parent, manifest.required)
-    files = list(cli_files)
-    if offline:
-        files.insert(0, write_offline_values(platform, workdir))
-    return PlatformSession(
+    return _session(
+        platform,
         platform_file,
+        workdir if offline else None,
         environment=environment,
         kubeconfig=kubeconfig,
         context=context,
-        cli_files=files,
+        cli_files=cli_files,
         cli_sets=cli_sets,
-        platform=platform,
         instance=instance,
     )
+
+
+def _session(
+    platform: Platform, platform_file: Path, offline_dir: Path | None, *, cli_files: Sequence[Path], **options: Any
+) -> PlatformSession:
+    """A session on ``platform``; with ``offline_dir``, the offline values layer (written there) first."""
+    files = [write_offline_values(platform, offline_dir), *cli_files] if offline_dir else list(cli_files)
+    return PlatformSession(platform_file, cli_files=files, platform=platform, **options)
 
 
 @contextlib.contextmanager
@@ -245,16 +252,15 @@ def session_for_deploy(
                 instance=instance,
             )
         else:
-            platform = load_platform(file)
-            files = [write_offline_values(platform, workdir), *cli_files] if offline else list(cli_files)
-            session = PlatformSession(
+            session = _session(
+                load_platform(file),
                 file,
+                workdir if offline else None,
                 environment=environment,
                 kubeconfig=kubeconfig,
                 context=context,
-                cli_files=files,
+                cli_files=cli_files,
                 cli_sets=cli_sets,
-                platform=platform,
                 instance=instance,
             )
         from helmdeck.revisions.environment import adopt_deployed_environment
