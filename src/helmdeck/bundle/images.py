@@ -18,7 +18,7 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.engine.render import render
 from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Catalog
-from helmdeck.extensions.parameters import PARAMETERS_KEY
+from helmdeck.extensions.install_values import default_parameters, extension_values
 from helmdeck.extensions.shared_values import shared_values
 from helmdeck.manifests import ImageRef
 from helmdeck.manifests.index import PlatformObjects
@@ -42,9 +42,8 @@ def _extension_objects(platform: Platform, environment: str | None, warnings: li
     namespace = platform.logical_namespace("extensions")
     out: dict[str, Any] = {}
     for ext in catalog.extensions:
-        values: dict[str, Any] = {"global": shared_values(platform, environment, ext.chart.values_schema)}
-        if ext.parameters:
-            values[PARAMETERS_KEY] = {}
+        shared = shared_values(platform, environment, ext.chart.values_schema)
+        values = extension_values(ext, shared, default_parameters(ext))
         label = f"{EXTENSION_PREFIX}{ext.name}"
         try:
             rendered = render(ext.chart, values, ext.name, namespace, component=label)

@@ -78,6 +78,9 @@ def _print_extension(ext: Extension) -> None:
     if ext.description:
         console.print(f"  {ext.description}", highlight=False)
     flags = [f for f, on in (("multi-install", ext.multi_install), ("requires a GPU", ext.requires_gpu)) if on]
+    flags += list(ext.flags)
+    if ext.parameter_style == "kaapana":
+        flags.append("Kaapana parameters (global.NAME)")
     if flags:
         console.print("  " + ", ".join(flags))
     if ext.requires:

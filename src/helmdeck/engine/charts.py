@@ -123,6 +123,11 @@ class LoadedChart:
         return str(self.metadata.get("type") or "application")
 
     @property
+    def keywords(self) -> tuple[str, ...]:
+        raw = self.metadata.get("keywords")
+        return tuple(str(k) for k in raw if k is not None) if isinstance(raw, list) else ()
+
+    @property
     def annotations(self) -> dict[str, str]:
         raw = self.metadata.get("annotations")
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}

@@ -7,7 +7,14 @@ reference) plus the platform's upload directory. What an extension is comes from
 * ``Chart.yaml`` annotations ``helmdeck.dev/kind`` (application or workflow), ``display-name``,
   ``description``, ``docs``, ``multi-install``, ``requires-gpu`` and ``requires``
   (see :mod:`helmdeck.extensions.requirements`);
-* typed parameters from ``values.schema.json`` (see :mod:`helmdeck.extensions.parameters`).
+* typed parameters from ``values.schema.json`` (see :mod:`helmdeck.extensions.parameters`);
+* Kaapana's metadata (see :mod:`helmdeck.extensions.kaapana`): Chart.yaml ``keywords``, the
+  ``ui-visible-name`` and ``documentation`` annotations and values.yaml ``extension_params``.
+
+helmdeck's own metadata wins where both say something: each ``helmdeck.dev/*`` annotation that is
+present over the Kaapana keyword or annotation for the same thing, and a schema declaring
+``parameters`` over ``extension_params`` (which is then not read at all: one chart's parameters
+reach its templates one way, ``.Values.parameters`` or Kaapana's ``.Values.global``).
 
 A chart that cannot be loaded or has bad annotations does not hide the rest: it is reported as a
 problem of the catalog and left out.
@@ -22,7 +29,8 @@ from typing import Any, Literal
 
 from helmdeck.engine import LoadedChart, load_chart
 from helmdeck.errors import ConfigError, HelmdeckError
-from helmdeck.extensions.parameters import Parameter, parameters_from_schema
+from helmdeck.extensions.kaapana import kaapana_marks, kaapana_parameters
+from helmdeck.extensions.parameters import Parameter, declares_parameters, parameters_from_schema
 from helmdeck.extensions.requirements import Requirement, parse_requirements, parse_version
 from helmdeck.spec.platform import Platform, did_you_mean
 
@@ -30,10 +38,15 @@ ANNOTATION_PREFIX = "helmdeck.dev/"
 KINDS = ("application", "workflow")
 
 ExtensionKind = Literal["application", "workflow"]
+# where an install's parameters go: ``parameters.NAME`` (helmdeck) or ``global.NAME`` (Kaapana)
+ParameterStyle = Literal["helmdeck", "kaapana"]
 
 
-def _flag(annotations: Mapping[str, str], key: str, where: str) -> bool:
-    raw = annotations.get(ANNOTATION_PREFIX + key, "false").strip().lower()
+def _flag(annotations: Mapping[str, str], key: str, where: str) -> bool | None:
+    """The annotation's value, None when the chart does not set it."""
+    if ANNOTATION_PREFIX + key not in annotations:
+        return None
+    raw = annotations[ANNOTATION_PREFIX + key].strip().lower()
     if raw in ("true", "yes"):
         return True
     if raw in ("false", "no", ""):
@@ -62,6 +75,8 @@ class Extension:
     parameters: tuple[Parameter, ...]
     source: str
     chart: LoadedChart = field(repr=False, compare=False)
+    flags: tuple[str, ...] = ()
+    parameter_style: ParameterStyle = "helmdeck"
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -85,15 +100,27 @@ class Extension:
             "requiresGpu": self.requires_gpu,
             "requires": [{"name": r.name, "constraint": r.constraint} for r in self.requires],
             "parameters": [p.as_dict() for p in self.parameters],
+            "parameterStyle": self.parameter_style,
+            "flags": list(self.flags),
             "source": self.source,
         }
 
 
+def _parameters(chart: LoadedChart) -> tuple[tuple[Parameter, ...], ParameterStyle]:
+    if declares_parameters(chart.values_schema):
+        return parameters_from_schema(chart.values_schema, chart.default_values), "helmdeck"
+    kaapana = kaapana_parameters(chart.name, chart.default_values)
+    if kaapana is not None:
+        return kaapana, "kaapana"
+    return (), "helmdeck"
+
+
 def extension_from_chart(chart: LoadedChart, source: str) -> Extension:
-    """Read an extension's metadata and parameters from its chart; ConfigError for bad annotations."""
+    """Read an extension's metadata and parameters from its chart; ConfigError for bad metadata."""
     annotations = chart.annotations
     where = f"{source}: Chart.yaml of {chart.name}"
-    kind = annotations.get(ANNOTATION_PREFIX + "kind", "application").strip()
+    marks = kaapana_marks(chart.name, chart.keywords, annotations)
+    kind = annotations.get(ANNOTATION_PREFIX + "kind", "").strip() or marks.kind or "application"
     if kind not in KINDS:
         raise ConfigError(
             f"annotation {ANNOTATION_PREFIX}kind is {kind!r}",
@@ -101,20 +128,25 @@ def extension_from_chart(chart: LoadedChart, source: str) -> Extension:
             fix=f"use one of: {', '.join(KINDS)}",
         )
     parse_version(chart.version)
+    multi_install = _flag(annotations, "multi-install", where)
+    requires_gpu = _flag(annotations, "requires-gpu", where)
+    parameters, style = _parameters(chart)
     return Extension(
         name=chart.name,
         version=chart.version,
         app_version=chart.app_version,
         kind=kind,  # type: ignore[arg-type]
-        display_name=annotations.get(ANNOTATION_PREFIX + "display-name") or chart.name,
+        display_name=annotations.get(ANNOTATION_PREFIX + "display-name") or marks.display_name or chart.name,
         description=annotations.get(ANNOTATION_PREFIX + "description") or chart.description,
-        docs=annotations.get(ANNOTATION_PREFIX + "docs", ""),
-        multi_install=_flag(annotations, "multi-install", where),
-        requires_gpu=_flag(annotations, "requires-gpu", where),
+        docs=annotations.get(ANNOTATION_PREFIX + "docs") or marks.docs or "",
+        multi_install=marks.multi_install if multi_install is None else multi_install,
+        requires_gpu=marks.requires_gpu if requires_gpu is None else requires_gpu,
         requires=parse_requirements(annotations.get(ANNOTATION_PREFIX + "requires", ""), where=where),
-        parameters=parameters_from_schema(chart.values_schema, chart.default_values),
+        parameters=parameters,
         source=source,
         chart=chart,
+        flags=marks.flags,
+        parameter_style=style,
     )
 
 

@@ -5,11 +5,10 @@ the extension label."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from helmdeck.core.session import DesiredComponent, PlatformSession, config_digest
 from helmdeck.engine.render import render
-from helmdeck.extensions.parameters import PARAMETERS_KEY
+from helmdeck.extensions.install_values import extension_values
 from helmdeck.extensions.planning import InstallStep
 from helmdeck.extensions.shared_values import shared_values
 from helmdeck.labels import EXTENSION_LABEL
@@ -29,9 +28,8 @@ def desired_extension(session: PlatformSession, step: InstallStep, namespace: st
     """The desired component of one install step, rendered (template errors surface here)."""
     ext = step.extension
     s = session
-    values: dict[str, Any] = {"global": shared_values(s.platform, s.environment, ext.chart.values_schema)}
-    if step.parameters or ext.parameters:
-        values[PARAMETERS_KEY] = dict(step.parameters)
+    shared = shared_values(s.platform, s.environment, ext.chart.values_schema)
+    values = extension_values(ext, shared, step.parameters)
     rendered = render(ext.chart, values, step.component, namespace, component=step.component)
     return DesiredExtension(
         name=step.component,

@@ -94,6 +94,12 @@ def _param_type(schema: Mapping[str, Any]) -> ParamType | None:
     return None
 
 
+def declares_parameters(values_schema: Mapping[str, Any] | None) -> bool:
+    """Whether the schema describes a ``parameters`` object (helmdeck's way of declaring them)."""
+    properties = (values_schema or {}).get("properties")
+    return isinstance(properties, Mapping) and isinstance(properties.get(PARAMETERS_KEY), Mapping)
+
+
 def parameters_from_schema(
     values_schema: Mapping[str, Any] | None, chart_defaults: Mapping[str, Any] | None = None
 ) -> tuple[Parameter, ...]:

@@ -115,6 +115,8 @@ class Extension(_Out):
     requiresGpu: bool
     requires: list[Requirement]
     parameters: list[Parameter]
+    parameterStyle: Literal["helmdeck", "kaapana"]
+    flags: list[str]
     source: str
 
 
