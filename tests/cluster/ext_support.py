@@ -14,6 +14,7 @@ from helmdeck.spec import load_platform
 from tests.cluster.conftest import SandboxHandle
 
 EXT_CHARTS = Path(__file__).resolve().parents[1] / "unit" / "charts" / "extensions"
+KAAPANA_CHARTS = EXT_CHARTS.parent / "kaapana"
 
 
 def platform_file(tmp_path: Path, instance: str, catalog: list[Path]) -> Path:
