@@ -11,7 +11,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from helmdeck.cli import ext_cmds
 from helmdeck.core.session import PlatformSession
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError
@@ -193,8 +196,6 @@ def _upload_archive(values: str) -> bytes:
             if not path.is_file():
                 continue
             data = path.read_bytes()
-            if path.name == "Chart.yaml":
-                data = data.replace(b"apiVersion: v1", b"apiVersion: v2")  # uploads take v2 charts
             if path.name == "values.yaml":
                 data = values.encode()
             info = tarfile.TarInfo(f"kaapana-segmenter/{path.relative_to(chart_dir)}")
@@ -213,3 +214,16 @@ def test_upload_reads_kaapana_metadata_and_refuses_bad_params(tmp_path: Path) ->
         accept_upload(_upload_archive(bad), "kaapana-segmenter-0.2.0.tgz", tmp_path / "other", policy)
     assert "chart kaapana-segmenter: values.yaml extension_params.model.default is 7" in err.value.message
     assert not (tmp_path / "other").exists()
+
+
+def test_ext_show_names_flags_and_kaapana_parameters(tmp_path: Path) -> None:
+    write_platform(tmp_path, catalog=str(KAAPANA_CHARTS))
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    ext_cmds.register(app)
+    args = ["ext", "show", "kaapana-segmenter", "-f", str(tmp_path / "platform.yaml"), "--state-dir", str(tmp_path)]
+    shown = CliRunner().invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    assert "Segmenter (kaapana-segmenter 0.2.0, workflow)" in shown.output
+    assert "multi-install, experimental, Kaapana parameters (global.NAME)" in shown.output
+    assert "one of 2d, 3d_fullres, 3d_lowres" in shown.output

@@ -143,9 +143,9 @@ CASES: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "two charts": (lambda: chart(_file("other/Chart.yaml", CHART_YAML)), "one chart directory", "other"),
     "no Chart.yaml": (lambda: _tar([_file("up/templates/cm.yaml", CM)]), "no up/Chart.yaml", "Chart.yaml"),
     "wrong apiVersion": (
-        lambda: _tar([_file("up/Chart.yaml", CHART_YAML.replace(b"v2", b"v1")), _file("up/templates/cm.yaml", CM)]),
-        "apiVersion is 'v1'",
-        "v1",
+        lambda: _tar([_file("up/Chart.yaml", CHART_YAML.replace(b"v2", b"v3")), _file("up/templates/cm.yaml", CM)]),
+        "apiVersion is 'v3'",
+        "v3",
     ),
     "bad version": (
         lambda: _tar([_file("up/Chart.yaml", CHART_YAML.replace(b"0.1.0", b"one")), _file("up/t.yaml", b"")]),

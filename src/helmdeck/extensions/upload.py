@@ -10,8 +10,8 @@ An upload is untrusted. It is checked in this order, and the first failure rejec
    ``max_unpacked_bytes`` in all, everything inside one top-level directory;
 4. regular files written by this module (never ``tarfile.extract``) into a fresh temporary
    directory beside the upload directory;
-5. a valid ``Chart.yaml`` (``apiVersion: v2``, a name matching the top directory, a SemVer
-   version), a chart Helm loads, and valid extension annotations;
+5. a valid ``Chart.yaml`` (``apiVersion: v2``, or ``v1`` as Kaapana's charts are, a name matching
+   the top directory, a SemVer version), a chart Helm loads, and valid extension metadata;
 6. no template calls ``lookup`` (it would read the live cluster when Helm installs the chart);
 7. the chart renders with its defaults, and what it renders stays in the extensions namespace,
    and has no cluster-scoped objects (ClusterRole, ClusterRoleBinding, CRDs, webhooks, ...) nor
@@ -191,8 +191,11 @@ def _check_chart_yaml(chart_dir: Path, top: str) -> tuple[str, str]:
         raise _reject(f"{top}/Chart.yaml is not valid YAML: {exc}") from None
     if not isinstance(meta, dict):
         raise _reject(f"{top}/Chart.yaml is not a mapping")
-    if meta.get("apiVersion") != "v2":
-        raise _reject(f"{top}/Chart.yaml: apiVersion is {meta.get('apiVersion')!r}", fix="extension charts use v2")
+    # v1 too: Kaapana's extension charts are v1 charts, which Helm 3 installs as they are
+    if meta.get("apiVersion") not in ("v1", "v2"):
+        raise _reject(
+            f"{top}/Chart.yaml: apiVersion is {meta.get('apiVersion')!r}", fix="write apiVersion: v2 (v1 is taken too)"
+        )
     name, version = meta.get("name"), meta.get("version")
     if not isinstance(name, str) or not _CHART_NAME.match(name):
         raise _reject(
