@@ -67,6 +67,13 @@ def test_keywords_annotations_and_extension_params_are_read() -> None:
     assert (fast.type, fast.default, fast.required) == ("boolean", False, False)
     assert fast.description == "faster, slightly less accurate"
 
+    assert default_parameters(seg) == {
+        "display_name": "segmenter",
+        "fast_mode": False,
+        "model": "3d_fullres",
+        "task_ids": ["Task002_Heart", "Task003_Liver"],
+    }
+
     viewer = catalog.get("kaapana-viewer")
     assert (viewer.kind, viewer.multi_install, viewer.flags) == ("application", False, ("kaapana-internal",))
     assert viewer.parameter("dark_mode").default is True  # "true" in values.yaml
@@ -154,6 +161,11 @@ BAD_VALUES = {
         'default: "3d_fullres"',
         'default: "4d"',
         "extension_params.model.default is '4d', not one of its value list",
+    ),
+    "default twice": (
+        'default: ["Task002_Heart", "Task003_Liver"]',
+        'default: ["Task002_Heart", "Task002_Heart"]',
+        "extension_params.task_ids.default lists a choice twice",
     ),
     "bool default": ("default: false", "default: maybe", "extension_params.fast_mode.default is 'maybe'"),
     "entry not a mapping": ("  fast_mode:\n", "  fast_mode: yes\n  other:\n", "extension_params.fast_mode is not a"),

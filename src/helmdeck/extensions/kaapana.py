@@ -130,7 +130,10 @@ def _default(chart: str, key: str, kind: str, entry: Mapping[str, Any], choices:
     picked = [v.strip() for v in raw.split(",") if v.strip()] if isinstance(raw, str) else raw
     if not isinstance(picked, list):
         raise _bad(chart, f"{key}.default", f"is {raw!r}, not a list", "write default: [a, b]")
-    return [_in_choices(chart, key, v, choices) for v in picked], True
+    defaults = [_in_choices(chart, key, v, choices) for v in picked]
+    if len(set(map(str, defaults))) != len(defaults):
+        raise _bad(chart, f"{key}.default", "lists a choice twice", "list each default choice once")
+    return defaults, True
 
 
 def _parameter(chart: str, name: Any, entry: Any) -> Parameter | None:
