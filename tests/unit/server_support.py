@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from helmdeck.core.component_detail import ComponentNotFound
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.parameters import check_parameters
@@ -42,6 +43,89 @@ def component_status(name: str, health: str = "healthy", extension: str | None =
     }
 
 
+def component_detail_of(status: dict[str, Any]) -> dict[str, Any]:
+    """A component page's data as the real backend shapes it: a Deployment over a ReplicaSet and a pod."""
+    name = status["component"]
+    pod = {
+        "kind": "Pod",
+        "name": f"{name}-7d9f-x2k4q",
+        "namespace": status["namespace"],
+        "health": status["health"],
+        "reason": "running and ready",
+        "current": True,
+        "pod": {
+            "phase": "Running",
+            "node": "node-0",
+            "containers": [
+                {
+                    "name": "main",
+                    "init": False,
+                    "ready": True,
+                    "state": "running",
+                    "reason": None,
+                    "message": None,
+                    "restarts": 0,
+                    "exitCode": None,
+                    "lastReason": None,
+                    "image": "registry.example.org/app:1",
+                }
+            ],
+        },
+        "children": [],
+    }
+    rs = {**pod, "kind": "ReplicaSet", "name": f"{name}-7d9f", "reason": "1/1 ready", "pod": None, "children": [pod]}
+    deployment = {**rs, "kind": "Deployment", "name": name, "children": [rs]}
+    return {
+        "component": name,
+        "installed": True,
+        "release": status["release"],
+        "namespace": status["namespace"],
+        "revision": 2,
+        "previousRevision": 1,
+        "status": "deployed",
+        "chart": status["chart"],
+        "appVersion": "1.0",
+        "updated": "2026-01-02T00:00:00Z",
+        "description": "helmdeck deploy",
+        "extension": status["extension"],
+        "revisions": [
+            {
+                "revision": 2,
+                "status": "deployed",
+                "chart": status["chart"],
+                "updated": "2026-01-02T00:00:00Z",
+                "description": "",
+            },
+            {
+                "revision": 1,
+                "status": "superseded",
+                "chart": status["chart"],
+                "updated": "2026-01-01T00:00:00Z",
+                "description": "",
+            },
+        ],
+        "tree": [deployment],
+        "events": [
+            {
+                "object": f"Deployment/{name}",
+                "namespace": status["namespace"],
+                "type": "Normal",
+                "reason": "ScalingReplicaSet",
+                "message": f"Scaled up replica set {name}-7d9f from 0 to 1",
+                "count": 1,
+                "firstSeen": "2026-01-02T00:00:00+00:00",
+                "lastSeen": "2026-01-02T00:00:00+00:00",
+                "source": "deployment-controller",
+            }
+        ],
+        "values": "password: <redacted:db-password>\nreplicas: 1\n",
+        "suppliedValues": "password: <redacted:db-password>\n",
+        "manifest": "# Deployment/services/web\napiVersion: apps/v1\nkind: Deployment\n",
+        "valuesDiff": "--- values r1\n+++ values r2\n@@ -1 +1 @@\n-replicas: 2\n+replicas: 1\n",
+        "manifestDiff": "",
+    }
+
+
 class FakeBackend:
     def __init__(self, state_dir: Path) -> None:
         self._state_dir = state_dir
@@ -53,6 +137,7 @@ class FakeBackend:
         self.revisions: list[dict[str, Any]] = [self._revision(1, "deploy"), self._revision(2, "deploy")]
         self.calls: list[tuple[str, Any]] = []
         self.has_doctor = False
+        self.cluster_down = False  # component_detail fails as with an unreachable cluster
 
     def _work(self) -> None:
         if not self.proceed.wait(30):
@@ -193,6 +278,14 @@ class FakeBackend:
         self.components = [c for c in self.components if c["component"] != name]
         self.calls.append(("uninstall", (name, force)))
         return {"ok": True, "operation": f"ext uninstall {name}", "components": []}
+
+    def component_detail(self, name: str) -> dict[str, Any]:
+        found = next((c for c in self.components if c["component"] == name), None)
+        if found is None:
+            raise ComponentNotFound(f"no component named {name!r} in platform tinyplat", fix="pick one on the overview")
+        if self.cluster_down:
+            raise ClusterError("cannot reach the cluster: connection refused", fix="check the kubeconfig")
+        return component_detail_of(found)
 
     def upload(self, data: bytes, filename: str) -> dict[str, Any]:
         policy = UploadPolicy("admin", "extensions", max_archive_bytes=1024 * 1024)

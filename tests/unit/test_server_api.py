@@ -19,6 +19,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/status", None, "viewer"),
     ("GET", "/api/v1/components", None, "viewer"),
     ("GET", "/api/v1/components/web", None, "viewer"),
+    ("GET", "/api/v1/components/web/detail", None, "viewer"),
     ("GET", "/api/v1/history", None, "viewer"),
     ("GET", "/api/v1/history/1", None, "viewer"),
     ("POST", "/api/v1/rollback", {"revision": 1}, "operator"),

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 EXT_CHARTS = Path(__file__).resolve().parents[1] / "unit" / "charts" / "extensions"
+WEB_CHARTS = Path(__file__).resolve().parent / "charts"
 
 
 def _free_port() -> int:
@@ -78,8 +79,10 @@ def write_platform(tmp_path: Path, instance: str) -> Path:
     return path
 
 
-@pytest.fixture
-def web_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[WebPlatform]:  # noqa: F811
+@contextlib.contextmanager
+def serving(sandbox: SandboxHandle, tmp_path: Path, path: Path) -> Iterator[WebPlatform]:  # noqa: F811
+    """The platform of ``path`` deployed (environment demo) and served on a loopback port; its
+    namespaces are deleted afterwards."""
     import uvicorn
     from lightkube.resources.core_v1 import Namespace
 
@@ -89,29 +92,68 @@ def web_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[WebPlatform
     from helmdeck.server.settings import ServerSettings
     from helmdeck.spec import load_platform
 
-    instance = f"w{secrets.token_hex(3)}"
-    path = write_platform(tmp_path, instance)
     session = PlatformSession(platform=load_platform(path), environment="demo", kubeconfig=sandbox.kubeconfig)
-    assert Deployer(session).run().ok
-    settings = ServerSettings(
-        platform_file=path, state_dir=tmp_path / "state", kubeconfig=sandbox.kubeconfig, status_poll_seconds=0.5
+    try:
+        assert Deployer(session).run().ok
+        settings = ServerSettings(
+            platform_file=path, state_dir=tmp_path / "state", kubeconfig=sandbox.kubeconfig, status_poll_seconds=0.5
+        )
+        app = create_app(settings)
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        yield WebPlatform(f"http://127.0.0.1:{port}", app, path, sandbox.kubeconfig)
+        server.should_exit = True
+        thread.join(timeout=10)
+    finally:
+        client = sandbox.client()
+        for ns in session.platform.all_namespaces():
+            with contextlib.suppress(Exception):
+                client.delete(Namespace, ns)
+
+
+@pytest.fixture
+def web_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[WebPlatform]:  # noqa: F811
+    with serving(sandbox, tmp_path, write_platform(tmp_path, f"w{secrets.token_hex(3)}")) as served:
+        yield served
+
+
+def write_component_platform(tmp_path: Path, instance: str) -> Path:
+    """One component with a Deployment, a Service, a ConfigMap, a claim and a Secret holding a
+    generated platform secret: what the component page shows."""
+    (tmp_path / "env").mkdir(exist_ok=True)
+    (tmp_path / "env" / "demo.yaml").write_text("global:\n  domain: web.sandbox.test\n")
+    path = tmp_path / "platform.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            apiVersion: helmdeck.dev/v1
+            kind: Platform
+            metadata: {{name: compplat}}
+            spec:
+              instance: "{instance}"
+              environments:
+                demo: {{values: [env/demo.yaml]}}
+              secrets:
+                app-password: {{generate: {{length: 24}}, into: [app.auth.password]}}
+              components:
+                - name: app
+                  chart: {WEB_CHARTS / "compapp"}
+            """
+        )
     )
-    app = create_app(settings)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield WebPlatform(f"http://127.0.0.1:{port}", app, path, sandbox.kubeconfig)
-    server.should_exit = True
-    thread.join(timeout=10)
-    client = sandbox.client()
-    for ns in session.platform.all_namespaces():
-        with contextlib.suppress(Exception):
-            client.delete(Namespace, ns)
+    return path
+
+
+@pytest.fixture
+def component_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[WebPlatform]:  # noqa: F811
+    with serving(sandbox, tmp_path, write_component_platform(tmp_path, f"c{secrets.token_hex(3)}")) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from helmdeck.cluster.objects import ObjRef
     from helmdeck.cluster.pods import LogTail, PodSummary, summarize_pod, tail_logs
     from helmdeck.cluster.readiness import Health, health
-    from helmdeck.cluster.watch import GateResult, ObjectStatus, observe, wait_healthy
+    from helmdeck.cluster.watch import GateResult, ObjectStatus, Snapshot, observe, observe_snapshot, wait_healthy
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     "KubeClient": ("helmdeck.cluster.client", "KubeClient"),
@@ -90,6 +90,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "GateResult": ("helmdeck.cluster.watch", "GateResult"),
     "ObjectStatus": ("helmdeck.cluster.watch", "ObjectStatus"),
     "observe": ("helmdeck.cluster.watch", "observe"),
+    "observe_snapshot": ("helmdeck.cluster.watch", "observe_snapshot"),
+    "Snapshot": ("helmdeck.cluster.watch", "Snapshot"),
     "wait_healthy": ("helmdeck.cluster.watch", "wait_healthy"),
 }
 
@@ -118,6 +120,7 @@ __all__ = [
     "PlatformLock",
     "PodSummary",
     "ServerVersion",
+    "Snapshot",
     "Unauthorized",
     "apply_object",
     "create_object",
@@ -136,6 +139,7 @@ __all__ = [
     "make_client",
     "merge_patch_object",
     "observe",
+    "observe_snapshot",
     "recent_events",
     "replace_object",
     "resource_for",

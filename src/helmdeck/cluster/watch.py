@@ -546,6 +546,31 @@ def observe(
     namespaces' pods and ReplicaSets, never a request per object or pod. Failing pods count at once
     (there is no grace period in a snapshot). ``finished_jobs``: Jobs whose absence means they
     finished and were removed by their TTL."""
+    return observe_snapshot(
+        client, objects, require_lb_address=require_lb_address, finished_jobs=finished_jobs
+    ).statuses
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """:func:`observe`'s statuses with what the lists brought besides, so a resource tree (workload,
+    ReplicaSets, pods) needs no second reading. Only identities of the objects leave the port (a
+    Secret's data stays here); pods and ReplicaSets whole, by namespace."""
+
+    statuses: list[ObjectStatus]
+    uids: dict[ObjRef, str]
+    pods: dict[str, list[dict[str, Any]]]
+    replicasets: dict[str, list[dict[str, Any]]]
+
+
+def observe_snapshot(
+    client: lightkube.Client,
+    objects: Sequence[ObjRef],
+    *,
+    require_lb_address: bool = False,
+    finished_jobs: Iterable[ObjRef] = (),
+) -> Snapshot:
+    """:func:`observe`, keeping the uid of every object found and the namespaces' pods and ReplicaSets."""
     targets = resolve_targets(client, objects)
     evaluator = GateEvaluator(
         targets, failure_grace=0.0, require_lb_address=require_lb_address, finished_jobs=finished_jobs
@@ -566,7 +591,23 @@ def observe(
         store.storage_classes[name] = (
             str(storage_class.get("volumeBindingMode") or "Immediate") if storage_class else None
         )
-    return evaluator.evaluate(store, time.monotonic())
+    statuses = evaluator.evaluate(store, time.monotonic())
+    uids: dict[ObjRef, str] = {}
+    for ref, stream in evaluator.streams.items():
+        found = (store.listed(stream) or {}).get(ref.name)
+        uid = (found or {}).get("metadata", {}).get("uid")
+        if uid:
+            uids[ref] = str(uid)
+
+    def by_namespace(info: KindInfo, namespaces: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        return {ns: list((store.listed(Stream(info, ns)) or {}).values()) for ns in namespaces}
+
+    return Snapshot(
+        statuses,
+        uids,
+        by_namespace(_POD, evaluator.pod_namespaces),
+        by_namespace(_REPLICASET, evaluator.rs_namespaces),
+    )
 
 
 def resolve_targets(client: lightkube.Client, objects: Iterable[ObjRef]) -> list[tuple[ObjRef, KindInfo | None]]:

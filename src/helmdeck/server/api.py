@@ -82,6 +82,16 @@ def component(request: Request, name: str, _: Viewer, fresh: Fresh = False) -> d
     raise HTTPException(404, f"no component named {name!r}")
 
 
+@router.get(
+    "/components/{name}/detail",
+    response_model=models.ComponentDetail,
+    summary="One component's object tree with health, events, values, manifests and last change (secrets redacted)",
+    responses={404: {"model": models.ErrorBody, "description": "No such component."}},
+)
+def component_detail(request: Request, name: str, _: Viewer) -> dict[str, Any]:
+    return backend_of(request).component_detail(name)
+
+
 @router.get("/history", response_model=list[models.PlatformRevision], summary="Platform revisions, oldest first")
 def history(request: Request, _: Viewer) -> list[dict[str, Any]]:
     return backend_of(request).history()

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from helmdeck import __version__
+from helmdeck.core.component_detail import ComponentNotFound
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.extensions.upload import UploadRejected
 from helmdeck.secrets.redact import known_redactor
@@ -141,6 +142,8 @@ def _status_for(exc: HelmdeckError) -> int:
         return 501
     if isinstance(exc, UploadRejected):
         return 422
+    if isinstance(exc, ComponentNotFound):
+        return 404
     if isinstance(exc, ClusterError):
         return 404 if " has no revision " in exc.message else 503
     return 422

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from helmdeck.core.component_detail import component_detail
 from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.core.status import platform_status
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -77,6 +78,8 @@ class PlatformBackend(Protocol):
     def upload(self, data: bytes, filename: str) -> dict[str, Any]: ...
 
     def doctor(self, mode: str) -> dict[str, Any]: ...
+
+    def component_detail(self, name: str) -> dict[str, Any]: ...
 
 
 class ClusterBackend:
@@ -180,6 +183,11 @@ class ClusterBackend:
             row["reason"] = st.get("reason", "")
             out.append(row)
         return out
+
+    def component_detail(self, name: str) -> dict[str, Any]:
+        """One component's release, object tree with health, events, values, manifests and changes
+        since the previous revision, secrets redacted."""
+        return component_detail(self._read(), name)
 
     def doctor(self, mode: str) -> dict[str, Any]:
         """Live diagnosis of the running platform (``live``) or the checks made before a deploy

@@ -242,3 +242,76 @@ class DoctorReport(_Out):
     checks: list[str]
     findings: list[DoctorFinding]
     seconds: float
+
+
+class ContainerState(_Out):
+    name: str
+    init: bool
+    ready: bool
+    state: str = Field(description="running, waiting, terminated or unknown.")
+    reason: str | None = Field(description="Why it waits or ended (CrashLoopBackOff, ImagePullBackOff, Completed...).")
+    message: str | None
+    restarts: int
+    exitCode: int | None
+    lastReason: str | None = Field(description="Why its previous run ended.")
+    image: str | None
+
+
+class PodDetail(_Out):
+    phase: str
+    node: str | None
+    containers: list[ContainerState]
+
+
+class ResourceNode(_Out):
+    kind: str
+    name: str
+    namespace: str | None
+    health: str = Field(description="healthy, progressing, failed or unknown.")
+    reason: str
+    current: bool = Field(description="False for a ReplicaSet of an older revision of its Deployment.")
+    pod: PodDetail | None = Field(description="For pods: phase, node and containers.")
+    children: list[ResourceNode] = Field(description="What the object owns: ReplicaSets, Pods.")
+
+
+class ObjectEvent(_Out):
+    object: str = Field(description="Kind/name of the object the event is about.")
+    namespace: str | None
+    type: str
+    reason: str
+    message: str
+    count: int
+    firstSeen: str | None
+    lastSeen: str | None
+    source: str
+
+
+class ReleaseRevisionSummary(_Out):
+    revision: int
+    status: str
+    chart: str
+    updated: str
+    description: str
+
+
+class ComponentDetail(_Out):
+    component: str
+    installed: bool
+    release: str | None
+    namespace: str | None
+    revision: int | None
+    previousRevision: int | None
+    status: str = Field(description="Helm release status, or 'not installed'.")
+    chart: str
+    appVersion: str
+    updated: str | None
+    description: str
+    extension: str | None
+    revisions: list[ReleaseRevisionSummary] = Field(description="The release's stored revisions, newest first.")
+    tree: list[ResourceNode] = Field(description="The release's objects, workloads over what they own.")
+    events: list[ObjectEvent] = Field(description="Recent events of those objects, newest first.")
+    values: str = Field(description="The values Helm renders with (chart defaults merged), YAML, secrets redacted.")
+    suppliedValues: str = Field(description="The values helmdeck supplied, YAML, secrets redacted.")
+    manifest: str = Field(description="The rendered manifests, YAML, Secret data and secrets redacted.")
+    valuesDiff: str = Field(description="Unified diff of the values from the previous revision.")
+    manifestDiff: str = Field(description="Unified diff of the manifests from the previous revision.")

@@ -16,7 +16,9 @@ from fastapi.templating import Jinja2Templates
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from helmdeck.errors import HelmdeckError
+from helmdeck.core.component_detail import ComponentNotFound
+from helmdeck.errors import ClusterError, HelmdeckError
+from helmdeck.secrets.redact import known_redactor
 from helmdeck.server.auth import Role
 from helmdeck.server.guard import FailureLimiter, client_of, note_failure
 from helmdeck.server.security import (
@@ -197,6 +199,21 @@ async def status_events(request: Request) -> EventSourceResponse:
             await asyncio.sleep(poll)
 
     return EventSourceResponse(stream(), ping=15)
+
+
+# --- one component ---------------------------------------------------------------------------
+
+
+@router.get("/components/{name}")
+async def component(request: Request, name: str) -> HTMLResponse:
+    who = await user(request)
+    try:
+        detail = await run_in_threadpool(backend_of(request).component_detail, name)
+    except HelmdeckError as exc:
+        # the error page with the navigation: the user is signed in, only the component is amiss
+        code = 404 if isinstance(exc, ComponentNotFound) else 503 if isinstance(exc, ClusterError) else 422
+        return page(request, "error.html", who, code, message=_error_text(known_redactor().error(exc)))
+    return page(request, "component.html", who, c=detail)
 
 
 # --- extensions ------------------------------------------------------------------------------

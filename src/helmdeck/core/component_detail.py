@@ -1,0 +1,206 @@
+"""One component as the web UI's component page shows it, like Argo CD's application view: its
+release, the tree of its objects with their health, their recent events, the values and manifests
+of its current revision and what changed since the previous one, every secret redacted.
+
+Reads: one labelled list of release Secrets per platform namespace, one list per (kind, namespace)
+of the release's objects plus the namespaces' pods and ReplicaSets, one list of events per namespace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+
+from helmdeck.cluster import ObjRef, observe_snapshot, recent_events
+from helmdeck.core.release_history import ReleaseRecord, component_revisions
+from helmdeck.core.resource_tree import TreeNode, build_tree
+from helmdeck.core.session import PlatformSession
+from helmdeck.core.targets import release_targets
+from helmdeck.errors import HelmdeckError
+from helmdeck.secrets.redact import Redactor, known_redactor, remember
+from helmdeck.secrets.release_redact import (
+    manifest_objects,
+    redact_secret_data,
+    redact_values,
+    redacted_manifest,
+    schema_secret_paths,
+)
+from helmdeck.spec.value_paths import split_key
+from helmdeck.values.merge import coalesce
+
+EVENTS_SHOWN = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class ComponentNotFound(HelmdeckError):
+    """No component or release of the platform has this name."""
+
+
+@dataclass
+class ComponentDetail:
+    component: str
+    installed: bool
+    release: ReleaseRecord | None = None
+    previous_revision: int | None = None
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+    tree: list[TreeNode] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    values: str = ""  # YAML, redacted: the chart's defaults under what helmdeck supplied, as Helm merges them
+    supplied_values: str = ""  # YAML, redacted: what helmdeck supplied
+    manifest: str = ""  # YAML, redacted
+    values_diff: str = ""
+    manifest_diff: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        rel = self.release
+        return {
+            "component": self.component,
+            "installed": self.installed,
+            "release": rel.release if rel else None,
+            "namespace": rel.namespace if rel else None,
+            "revision": rel.revision if rel else None,
+            "previousRevision": self.previous_revision,
+            "status": rel.status if rel else "not installed",
+            "chart": rel.chart if rel else "",
+            "appVersion": rel.app_version if rel else "",
+            "updated": rel.updated if rel else None,
+            "description": rel.description if rel else "",
+            "extension": rel.extension if rel else None,
+            "revisions": self.revisions,
+            "tree": [n.as_dict() for n in self.tree],
+            "events": self.events,
+            "values": self.values,
+            "suppliedValues": self.supplied_values,
+            "manifest": self.manifest,
+            "valuesDiff": self.values_diff,
+            "manifestDiff": self.manifest_diff,
+        }
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=True, default_flow_style=False) if data else ""
+
+
+def _diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=old_name, tofile=new_name
+        )
+    )
+
+
+class _Redaction:
+    """The secrets of one page: the platform's (declared paths and stored values), the chart schema's,
+    and credential-named keys. Declared secrets join the process-wide set; guessed ones stay here."""
+
+    def __init__(self, session: PlatformSession, component: str) -> None:
+        self.session = session
+        self.paths = [(name, split_key(path)) for name, path in session.platform.secret_targets(component)]
+        self.local: dict[str, str] = {}
+        if session.platform.spec.secrets:
+            # the stored values, remembered by the store as it reads them; unreadable, the values at
+            # the declared paths are hidden all the same
+            with contextlib.suppress(HelmdeckError):
+                session.secrets(create=False)
+
+    def values(self, rel: ReleaseRecord, label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The release's computed and supplied values, redacted."""
+        paths = self.paths + [(f"value {'.'.join(p)}", p) for p in schema_secret_paths(rel.schema)]
+        declared = {name for name, _ in paths}
+        supplied, found = redact_values(rel.config, paths)
+        remember({f"{k}{label}": v for k, v in found.items() if k in declared})
+        self.local.update({f"{k}{label}": v for k, v in found.items() if k not in declared and len(v) >= 4})
+        computed, found_computed = redact_values(coalesce(rel.defaults, rel.config), paths)
+        self.local.update({f"{k}{label}": v for k, v in found_computed.items() if len(v) >= 4})
+        return computed, supplied
+
+    def redact(self, data: dict[str, Any]) -> dict[str, Any]:
+        return Redactor(self.local).redact(known_redactor().redact(data))
+
+
+def _manifest_diff(old: ReleaseRecord, new: ReleaseRecord, component: str) -> str:
+    before = manifest_objects(old.manifest, old.namespace, component)
+    after = manifest_objects(new.manifest, new.namespace, component)
+    chunks = []
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key), after.get(key)
+        if a == b:
+            continue
+        a_text = _yaml(redact_secret_data(a, b)) if a else ""
+        b_text = _yaml(redact_secret_data(b, a)) if b else ""
+        chunks.append(
+            _diff(
+                a_text,
+                b_text,
+                f"r{old.revision}/{key}" if a else "/dev/null",
+                f"r{new.revision}/{key}" if b else "/dev/null",
+            )
+        )
+    return "".join(chunks)
+
+
+def _events(session: PlatformSession, tree: Iterable[TreeNode]) -> list[dict[str, Any]]:
+    involved: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for node in (n for root in tree for n in root.walk()):
+        if node.namespace:
+            involved[node.namespace].add((node.kind, node.name))
+    out = []
+    for namespace, objects in sorted(involved.items()):
+        out += recent_events(session.client, namespace, objects, limit=EVENTS_SHOWN)
+    out.sort(key=lambda e: (e.last_seen or _EPOCH, e.sequence), reverse=True)  # newest first
+    return [e.as_dict() for e in out[:EVENTS_SHOWN]]
+
+
+def component_detail(session: PlatformSession, component: str) -> dict[str, Any]:
+    """The component page's data (:meth:`ComponentDetail.as_dict`), redacted. Raises
+    :class:`ComponentNotFound` for a name that is neither declared nor a release of the platform."""
+    revisions = component_revisions(session, component)
+    if not revisions:
+        if component in session.platform.component_names:
+            return ComponentDetail(component, installed=False).as_dict()
+        raise ComponentNotFound(
+            f"no component named {component!r} in platform {session.platform_id}",
+            where=component,
+            fix="pick one on the overview",
+        )
+    current = revisions[-1]
+    previous = revisions[-2] if len(revisions) > 1 else None
+    redaction = _Redaction(session, component)
+    computed, supplied = redaction.values(current, "")
+    detail = ComponentDetail(component, installed=current.status != "uninstalled", release=current)
+    detail.revisions = [
+        {
+            "revision": r.revision,
+            "status": r.status,
+            "chart": r.chart,
+            "updated": r.updated,
+            "description": r.description,
+        }
+        for r in reversed(revisions)
+    ]
+    if previous is not None:
+        detail.previous_revision = previous.revision
+        old_computed, _ = redaction.values(previous, " (previous)")
+        detail.values_diff = _diff(
+            _yaml(old_computed), _yaml(computed), f"values r{previous.revision}", f"values r{current.revision}"
+        )
+        detail.manifest_diff = _manifest_diff(previous, current, component)
+    if detail.installed:
+        targets = release_targets(current.manifest, current.namespace, component)
+        finished = targets.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
+        snapshot = observe_snapshot(session.client, list(targets.objects), finished_jobs=finished)
+        detail.tree = build_tree(snapshot)
+        detail.events = _events(session, detail.tree)
+    detail.values = _yaml(computed)
+    detail.supplied_values = _yaml(supplied)
+    detail.manifest = redacted_manifest(current.manifest, current.namespace, component, Redactor())
+    # last, once every secret of both revisions is known: nothing shown escapes it (events and
+    # container messages included)
+    return redaction.redact(detail.as_dict())

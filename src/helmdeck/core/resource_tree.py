@@ -1,0 +1,145 @@
+"""A release's objects as a tree, as Argo CD draws an application: each workload over the
+ReplicaSets and Pods it owns, then the objects that own nothing (Services, claims, ConfigMaps,
+Secrets by name only). Built from one :func:`helmdeck.cluster.observe_snapshot`, so the health
+shown is the one ``status`` and the deploy gate judge by."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from helmdeck.cluster import Health, PodSummary, Snapshot, health, summarize_pod
+from helmdeck.cluster.pods import index_by_owner
+
+# the order Argo CD lists an application's objects in: what runs first, then what it uses
+_KIND_ORDER = {
+    kind: i
+    for i, kind in enumerate(
+        [
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "Service",
+            "Ingress",
+            "PersistentVolumeClaim",
+            "ConfigMap",
+            "Secret",
+        ]
+    )
+}
+
+
+def health_word(state: str) -> str:
+    """The overview's word for a health state: an object that is ready is "healthy"."""
+    return "healthy" if state == "ready" else state
+
+
+@dataclass
+class TreeNode:
+    kind: str
+    name: str
+    namespace: str | None
+    health: str
+    reason: str
+    children: list[TreeNode] = field(default_factory=list)
+    pod: PodSummary | None = None
+    current: bool = True  # a ReplicaSet of an older revision of its Deployment is not
+
+    def walk(self) -> list[TreeNode]:
+        return [self, *(n for child in self.children for n in child.walk())]
+
+    def as_dict(self) -> dict[str, Any]:
+        pod = None
+        if self.pod is not None:
+            pod = {
+                "phase": self.pod.phase,
+                "node": self.pod.node,
+                "containers": [
+                    {
+                        "name": c.name,
+                        "init": c.init,
+                        "ready": c.ready,
+                        "state": c.state,
+                        "reason": c.reason,
+                        "message": c.message,
+                        "restarts": c.restart_count,
+                        "exitCode": c.exit_code,
+                        "lastReason": c.last_reason,
+                        "image": c.image,
+                    }
+                    for c in self.pod.containers
+                ],
+            }
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "namespace": self.namespace,
+            "health": self.health,
+            "reason": self.reason,
+            "current": self.current,
+            "pod": pod,
+            "children": [c.as_dict() for c in self.children],
+        }
+
+
+def _node(kind: str, obj: Mapping[str, Any], state: Health, **extra: Any) -> TreeNode:
+    meta = obj.get("metadata") or {}
+    return TreeNode(
+        kind, str(meta.get("name", "")), meta.get("namespace"), health_word(state.state), state.reason, **extra
+    )
+
+
+def _pod_node(pod: Mapping[str, Any]) -> TreeNode:
+    summary = summarize_pod(pod)
+    return TreeNode(
+        "Pod", summary.name, summary.namespace, health_word(summary.health.state), summary.health.reason, pod=summary
+    )
+
+
+def _revision(obj: Mapping[str, Any]) -> int:
+    value = ((obj.get("metadata") or {}).get("annotations") or {}).get("deployment.kubernetes.io/revision")
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
+def _uid(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("uid", ""))
+
+
+def _by_name(objs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(objs, key=lambda o: str((o.get("metadata") or {}).get("name", "")))
+
+
+def build_tree(snapshot: Snapshot) -> list[TreeNode]:
+    """The release's objects, workloads with what they own. Old ReplicaSets of a Deployment show while
+    they still have pods (a rolling update in progress), the current one always."""
+    pods_by_owner = {ns: index_by_owner(pods) for ns, pods in snapshot.pods.items()}
+    rs_by_owner = {ns: index_by_owner(rss) for ns, rss in snapshot.replicasets.items()}
+    nodes: list[TreeNode] = []
+    for status in snapshot.statuses:
+        ref = status.ref
+        node = TreeNode(ref.kind, ref.name, ref.namespace, health_word(status.health.state), status.health.reason)
+        uid = snapshot.uids.get(ref)
+        ns = ref.namespace or ""
+        owned_pods = pods_by_owner.get(ns, {})
+        if uid and ref.kind == "Deployment" and ref.group == "apps":
+            replicasets = list(rs_by_owner.get(ns, {}).get(uid, ()))
+            newest = max((_revision(rs) for rs in replicasets), default=-1)
+            for rs in sorted(replicasets, key=_revision, reverse=True):
+                current = _revision(rs) == newest
+                pods = owned_pods.get(_uid(rs), [])
+                if not current and not pods and not (rs.get("status") or {}).get("replicas"):
+                    continue
+                child = _node("ReplicaSet", rs, health(rs), current=current)
+                child.children = [_pod_node(p) for p in _by_name(pods)]
+                node.children.append(child)
+        elif uid:
+            node.children = [_pod_node(p) for p in _by_name(owned_pods.get(uid, []))]
+        nodes.append(node)
+    nodes.sort(key=lambda n: (_KIND_ORDER.get(n.kind, len(_KIND_ORDER)), n.kind, n.name))
+    return nodes
