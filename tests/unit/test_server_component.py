@@ -28,7 +28,7 @@ def test_overview_links_to_the_component_page(setup: Any) -> None:
     html = page.text
     for testid in ("node-Deployment-web", "node-ReplicaSet-web-7d9f", "node-Pod-web-7d9f-x2k4q", "events"):
         assert f'data-testid="{testid}"' in html
-    assert "&lt;redacted:db-password&gt;" in html
+    assert '<pre data-testid="values">password: &lt;redacted:db-password&gt;' in html
     assert 'class="diff-add">+replicas: 1</span>' in html
     assert 'href="/history"' in html  # the navigation
 

@@ -156,6 +156,13 @@ def component_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[WebPl
         yield served
 
 
+def sign_in(page: Any, url: str, token: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():

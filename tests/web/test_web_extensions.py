@@ -7,16 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import WebPlatform
+from tests.web.conftest import WebPlatform, sign_in
 
 pytestmark = pytest.mark.cluster
-
-
-def sign_in(page: Any, url: str, token: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#token", token)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
 
 
 def wait_operation(page: Any, state: str = "succeeded") -> None:
