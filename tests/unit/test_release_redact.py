@@ -15,8 +15,8 @@ from helmdeck.secrets.release_redact import (
 
 VALUES = {
     "db": {"password": "s3cr3t-db-pass", "existingSecret": "db-auth", "user": "app"},
-    "minio": {"rootPassword": "minio-root-xyz", "accessKey": "plain"},
-    "parameters": {"apiKey": "k-123456", "size": "1Gi"},
+    "minio": {"rootPassword": "minio-root-xyz", "accessKey": "plain", "secretKey": "minio-secret-key"},
+    "parameters": {"license": "k-123456", "size": "1Gi"},
     "clients": [{"name": "a", "clientSecret": "cs-987654"}],
     "replicas": 2,
 }
@@ -26,9 +26,13 @@ def test_declared_paths_schema_fields_and_credential_keys() -> None:
     paths = [("db-password", ("db", "password")), ("missing", ("nowhere", "x"))]
     out, found = redact_values(VALUES, paths)
     assert out["db"] == {"password": "<redacted:db-password>", "existingSecret": "db-auth", "user": "app"}
-    assert out["minio"]["rootPassword"] == "<redacted:minio.rootPassword>"
+    assert out["minio"] == {
+        "rootPassword": "<redacted:minio.rootPassword>",
+        "accessKey": "plain",
+        "secretKey": "<redacted:minio.secretKey>",
+    }
     assert out["clients"][0]["clientSecret"] == "<redacted:clients.0.clientSecret>"
-    assert out["parameters"] == {"apiKey": "k-123456", "size": "1Gi"}  # not named like a credential
+    assert out["parameters"] == {"license": "k-123456", "size": "1Gi"}  # not named like a credential
     assert found["db-password"] == "s3cr3t-db-pass" and "missing" not in found
     assert VALUES["db"]["password"] == "s3cr3t-db-pass"  # the input is left alone
 
@@ -38,7 +42,7 @@ def test_schema_marks_secret_fields() -> None:
         "properties": {
             "parameters": {
                 "properties": {
-                    "apiKey": {"type": "string", "format": "password"},
+                    "license": {"type": "string", "format": "password"},
                     "token": {"type": "string", "writeOnly": True},
                     "size": {"type": "string"},
                 }
@@ -46,10 +50,10 @@ def test_schema_marks_secret_fields() -> None:
         }
     }
     paths = schema_secret_paths(schema)
-    assert paths == [("parameters", "apiKey"), ("parameters", "token")]
+    assert paths == [("parameters", "license"), ("parameters", "token")]
     out, found = redact_values(VALUES, [(".".join(p), p) for p in paths])
-    assert out["parameters"] == {"apiKey": "<redacted:parameters.apiKey>", "size": "1Gi"}
-    assert found["parameters.apiKey"] == "k-123456"
+    assert out["parameters"] == {"license": "<redacted:parameters.license>", "size": "1Gi"}
+    assert found["parameters.license"] == "k-123456"
     assert schema_secret_paths(None) == []
 
 

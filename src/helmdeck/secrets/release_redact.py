@@ -23,9 +23,11 @@ from helmdeck.secrets.redact import Redactor, placeholder
 REDACTED = "<redacted>"
 CHANGED = "<redacted, changed>"
 # a credential spelled out by its key: a chart's rootPassword, apiToken, clientSecret, privateKey...
-_CREDENTIAL_KEY = re.compile(r"(password|passwd|secret|token|apikey|api_key|privatekey|private_key)$", re.IGNORECASE)
-# ...but not the name of a Secret to read one from
-_REFERENCE_KEY = re.compile(r"(existing|name|ref|key)", re.IGNORECASE)
+_CREDENTIAL_KEY = re.compile(
+    r"(password|passwd|secret|secretkey|token|apikey|api_key|privatekey|private_key)$", re.IGNORECASE
+)
+# ...but not the name of a Secret to read one from (existingSecret)
+_REFERENCE_KEY = re.compile(r"^existing|(name|ref)$", re.IGNORECASE)
 
 Path = tuple[str, ...]
 
