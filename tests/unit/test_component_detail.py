@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helmdeck.core.component_detail import ComponentNotFound, component_detail
+from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
 from helmdeck.secrets.kube_store import KubeSecretStore
 from tests.fakes import FakeEngine, FakeKube, fake_session
@@ -38,7 +39,6 @@ def platform_file(tmp_path: Path) -> Path:
 
 
 def _deploy(platform_file: Path, kube: FakeKube, engine: FakeEngine, *sets: str) -> None:
-    from helmdeck.core.session import PlatformSession
     from tests.fakes import fake_gate
 
     session = PlatformSession(platform_file, client=kube, engine=engine, health_gate=fake_gate, cli_sets=sets)  # type: ignore[arg-type]
@@ -84,3 +84,18 @@ def test_a_declared_component_never_installed_and_an_unknown_one(tmp_path: Path)
     assert (detail["installed"], detail["status"], detail["tree"]) == (False, "not installed", [])
     with pytest.raises(ComponentNotFound, match="no component named 'nope'"):
         component_detail(session, "nope")
+
+
+def test_a_release_the_platform_file_does_not_declare(platform_file: Path, tmp_path: Path) -> None:
+    """Extensions (and components removed from the file) are releases without declared secrets."""
+    _session, kube, engine = fake_session(platform_file)
+    _deploy(platform_file, kube, engine)
+    shrunk = tmp_path / "shrunk" / "platform.yaml"
+    shrunk.parent.mkdir()
+    text = platform_file.read_text().replace("[app.auth.password]", "[]").replace("{name: app,", "{name: other,")
+    shrunk.write_text(text)
+    session = PlatformSession(shrunk, client=kube, engine=engine)  # type: ignore[arg-type]
+    assert session.platform.component_names == ["other"]
+    detail = component_detail(session, "app")
+    assert detail["installed"] and detail["tree"][0]["name"] == "app"
+    assert "password: <redacted:auth.password>" in detail["values"]  # named like a credential: hidden anyway

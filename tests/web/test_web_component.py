@@ -4,6 +4,7 @@ redacted, then the diff an upgrade leaves; the same data from the API; and at 80
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -98,3 +99,32 @@ def test_component_detail_api(component_platform: WebPlatform) -> None:
         assert "<redacted:app-password>" in body["values"] and "<redacted>" in body["manifest"]
         missing = client.get("/api/v1/components/nope/detail", headers=headers)
         assert missing.status_code == 404 and "no component named" in missing.json()["error"]
+
+
+def test_extension_secret_parameter_is_redacted(web_platform: WebPlatform, page: Any) -> None:
+    """A parameter the extension's schema marks secret (``writeOnly``) never shows, on the page or in the API."""
+    from helmdeck.core.session import PlatformSession
+    from helmdeck.extensions.catalog import Catalog
+    from helmdeck.extensions.manager import ExtensionManager
+    from helmdeck.spec import load_platform
+
+    session = PlatformSession(
+        platform=load_platform(web_platform.path), environment="demo", kubeconfig=web_platform.kubeconfig
+    )
+    token = "tok-" + "9f3a" * 6
+    manager = ExtensionManager(session, Catalog.for_platform(session.platform))
+    # the health gate runs its own event loop: not on this thread, where Playwright's runs
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(manager.install, "tiny-app", {"token": token}).result().ok
+    viewer = web_platform.token("viewer")
+    with httpx.Client(base_url=web_platform.url, timeout=30) as client:
+        response = client.get("/api/v1/components/tiny-app/detail", headers={"Authorization": f"Bearer {viewer}"})
+    assert response.status_code == 200, response.text
+    assert token not in response.text
+    assert "token: <redacted:value parameters.token>" in response.json()["values"]
+    sign_in(page, web_platform.url, viewer)
+    page.goto(f"{web_platform.url}/extensions")
+    page.click('a[href="/components/tiny-app"]')
+    page.locator('[data-testid="node-Deployment-tiny-app"]').wait_for()
+    assert "(extension tiny-app)" in page.locator('[data-testid="component-title"]').inner_text()
+    assert token not in page.content()

@@ -102,7 +102,10 @@ class _Redaction:
 
     def __init__(self, session: PlatformSession, component: str) -> None:
         self.session = session
-        self.paths = [(name, split_key(path)) for name, path in session.platform.secret_targets(component)]
+        # extensions are releases, not declared components: the platform injects nothing into them
+        declared = component in session.platform.component_names
+        targets = session.platform.secret_targets(component) if declared else []
+        self.paths = [(name, split_key(path)) for name, path in targets]
         self.local: dict[str, str] = {}
         if session.platform.spec.secrets:
             # the stored values, remembered by the store as it reads them; unreadable, the values at
