@@ -290,3 +290,22 @@ def test_security_headers_and_healthz(setup: Any) -> None:
     assert response.json() == {"status": "ok"}
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_api_docs_work_offline_under_the_pages_content_security_policy(tmp_path: Path) -> None:
+    app, _backend, _tokens = make_app(tmp_path)
+    client = TestClient(app)
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    html = page.text
+    assert "cdn" not in html.lower() and "<script>" not in html  # no CDN, no inline script
+    for asset in (
+        "/api/docs-assets/swagger-ui-bundle.js",
+        "/api/docs-assets/swagger-ui.css",
+        "/static/swagger-init.js",
+    ):
+        assert asset in html
+        served = client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 100, asset

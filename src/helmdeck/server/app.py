@@ -127,6 +127,22 @@ def audit_path(state_dir: Path) -> Path:
     return state_dir / "audit.log"
 
 
+_SWAGGER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>helmdeck API</title>
+<link rel="stylesheet" href="/api/docs-assets/swagger-ui.css"></head>
+<body><div id="swagger-ui" data-openapi="/api/v1/openapi.json"></div>
+<script src="/api/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script></body></html>
+"""
+
+
+def swagger_ui_dir() -> Path:
+    """Swagger UI's files, as the fastapi-offline package ships them."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
 def _package_dir(name: str) -> Path:
     return Path(str(resources.files("helmdeck.server").joinpath(name)))
 
@@ -169,7 +185,7 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
             "doctor findings of one helmdeck platform. Authenticate with `Authorization: Bearer <token>`; "
             "roles: viewer (reads) < operator (installs, uninstalls, rollbacks) < admin (tokens, uploads, audit)."
         ),
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN with an inline script: see api_docs
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -192,6 +208,13 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     app.include_router(api.router)
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+    app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_dir())), name="swagger-ui")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        # Swagger UI from files served here (offline sites have no CDN), started by a script file:
+        # the pages' Content-Security-Policy allows no inline script
+        return HTMLResponse(_SWAGGER_PAGE)
 
     app.add_middleware(GuardMiddleware, upload_limit=lambda: settings.max_upload_bytes)
 
