@@ -203,6 +203,23 @@ class FakeBackend:
         if revision is not None:
             self.revision(revision)
 
+    def preview_rollback(self, revision: int) -> dict[str, Any]:
+        self.revision(revision)
+        change = {
+            "component": "web",
+            "action": "rollback",
+            "release": "web",
+            "namespace": "tiny",
+            "fromRevision": 2,
+            "fromChart": "web-1.1.0",
+            "fromStatus": "deployed",
+            "toRevision": 1,
+            "toChart": "web-1.0.0",
+            "note": "",
+        }
+        counts = {"rollback": 1, "install": 0, "uninstall": 0, "unchanged": 0}
+        return {"dryRun": True, "target": revision, "components": [change], "counts": counts}
+
     def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]:
         progress("web", "rollback", "revision 2 -> 1")
         self._work()

@@ -136,6 +136,35 @@ def test_install_form_from_parameters_and_csrf(setup: Any) -> None:
     assert 'data-state="succeeded"' in op_page and "tiny-app</strong> installed" in op_page
 
 
+def test_rollback_is_reviewed_before_it_runs(setup: Any) -> None:
+    client, backend, tokens, _ = setup
+    login(client, tokens["operator"])
+    history = client.get("/history").text
+    assert 'href="/history/1/rollback"' in history and "demo" in history and "ago" in history
+    review = client.get("/history/1/rollback").text
+    assert 'data-testid="preview-web" data-action="rollback"' in review
+    assert "web-1.1.0 (rev 2, deployed)" in review and "web-1.0.0 (rev 1)" in review
+    assert 'data-testid="confirm-rollback"' in review and "volumes and secrets are kept" in review
+    assert backend.calls == []  # looking changes nothing
+    missing = client.get("/history/99/rollback")
+    assert missing.status_code == 422 and "no revision 99" in missing.text
+    login(client, tokens["viewer"])
+    assert client.get("/history/1/rollback").status_code == 403
+
+
+def test_time_ago() -> None:
+    from datetime import UTC, datetime
+
+    from helmdeck.server.app import time_ago
+
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert time_ago("2026-12-04T11:57:00+00:00", now) == "3 min ago"
+    assert time_ago("2026-12-04T09:00:00+00:00", now) == "3 h ago"
+    assert time_ago("2026-12-01T12:00:00+00:00", now) == "3 d ago"
+    assert time_ago("2026-12-04T12:00:00+00:00", now) == "just now"
+    assert time_ago("yesterday", now) == "yesterday"
+
+
 def test_operation_page_follows_live(setup: Any) -> None:
     client, backend, tokens, _ = setup
     backend.proceed.clear()  # the rollback runs until the page has been seen

@@ -59,6 +59,9 @@ def test_install_watch_uninstall_and_roll_back(web_platform: WebPlatform, page: 
     install_revision = page.locator('[data-testid^="revision-"]', has_text="ext install tiny-app")
     number = install_revision.get_attribute("data-testid").removeprefix("revision-")
     page.locator(f'[data-testid="rollback-{number}"]').click()
+    # the review: what goes back, before anything changes
+    page.locator('[data-testid="preview-tiny-app"][data-action="install"]').wait_for()
+    page.locator('[data-testid="confirm-rollback"]').click()
     wait_operation(page)
     overview.locator('[data-testid="component-tiny-app"][data-health="healthy"]').wait_for(timeout=30_000)
     page.goto(f"{url}/history")

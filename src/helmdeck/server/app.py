@@ -136,6 +136,20 @@ _SWAGGER_PAGE = """<!doctype html>
 """
 
 
+def time_ago(stamp: Any, now: datetime | None = None) -> str:
+    """``2026-12-04T10:00:00+00:00`` as "3 min ago" (the exact time stays in the page's title)."""
+    try:
+        then = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    then = then if then.tzinfo else then.replace(tzinfo=UTC)
+    seconds = ((now or datetime.now(UTC)) - then).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now" if seconds >= -60 else str(stamp)
+
+
 def swagger_ui_dir() -> Path:
     """Swagger UI's files, as the fastapi-offline package ships them."""
     import fastapi_offline
@@ -203,6 +217,7 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     app.state.status_cache = status_cache
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
     templates.env.globals["htmx_version"] = HTMX_VERSION
+    templates.env.filters["ago"] = time_ago
     app.state.templates = templates
 
     app.include_router(api.router)

@@ -50,6 +50,8 @@ class PlatformBackend(Protocol):
 
     def check_rollback(self, revision: int | None) -> None: ...
 
+    def preview_rollback(self, revision: int) -> dict[str, Any]: ...
+
     def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]: ...
 
     def catalog(self) -> dict[str, Any]: ...
@@ -209,6 +211,12 @@ class ClusterBackend:
     def check_rollback(self, revision: int | None) -> None:
         if revision is not None:
             self._store().get(revision)
+
+    def preview_rollback(self, revision: int) -> dict[str, Any]:
+        """What rolling back to ``revision`` would do, per component; nothing changes."""
+        from helmdeck.revisions.rollback_preview import preview_rollback
+
+        return preview_rollback(self._session(), revision).as_dict()
 
     def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]:
         return rollback_platform(self._session(), revision, progress=progress).as_dict()

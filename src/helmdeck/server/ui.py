@@ -304,6 +304,20 @@ async def history(request: Request) -> HTMLResponse:
     return page(request, "history.html", who, revisions=list(reversed(revisions)))
 
 
+@router.get("/history/{revision}/rollback")
+async def review_rollback(request: Request, revision: int) -> HTMLResponse:
+    """What the rollback would change, component by component, before the operator confirms it."""
+    who = await user(request, Role.operator)
+    backend = backend_of(request)
+    try:
+        target = await run_in_threadpool(backend.revision, revision)
+        preview = await run_in_threadpool(backend.preview_rollback, revision)
+    except HelmdeckError as exc:
+        revisions = await run_in_threadpool(backend.history)
+        return page(request, "history.html", who, 422, revisions=list(reversed(revisions)), error=_error_text(exc))
+    return page(request, "rollback_confirm.html", who, target=target, preview=preview)
+
+
 @router.post("/history/{revision}/rollback")
 async def rollback(request: Request, revision: int) -> Response:
     who = await user(request, Role.operator)
