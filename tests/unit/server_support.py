@@ -290,6 +290,16 @@ class FakeBackend:
                 return {"component": name}
         raise ConfigError(f"no installed extension named {name!r}", fix="see the installed extensions")
 
+    def preview_uninstall(self, name: str) -> dict[str, Any]:
+        self.check_uninstall(name, force=True)
+        required = [x["component"] for x in self.components if name == "tiny-base" and x["extension"] == "tiny-app"]
+        objects = [
+            {"kind": "Deployment", "name": name, "namespace": "tiny", "kept": False, "data": False},
+            {"kind": "PersistentVolumeClaim", "name": f"{name}-data", "namespace": "tiny", "kept": False, "data": True},
+            {"kind": "PersistentVolumeClaim", "name": f"{name}-cache", "namespace": "tiny", "kept": True, "data": True},
+        ]
+        return {"component": name, "release": name, "namespace": "tiny", "requiredBy": required, "objects": objects}
+
     def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]:
         progress(name, "uninstalling", "")
         self.components = [c for c in self.components if c["component"] != name]

@@ -188,7 +188,13 @@ def test_uninstall_and_forced_uninstall_from_the_page(setup: Any) -> None:
     ]
     csrf = login(client, tokens["operator"])
     page = client.get("/extensions").text
-    assert 'data-testid="uninstall-tiny-base"' in page
+    assert 'data-testid="uninstall-tiny-base"' in page and 'href="/extensions/installed/tiny-base/uninstall"' in page
+    review = client.get("/extensions/installed/tiny-base/uninstall").text
+    assert 'data-testid="required-by"' in review and 'data-testid="force"' in review
+    assert 'data-testid="object-PersistentVolumeClaim-tiny-base-data" data-fate="deleted"' in review
+    assert "deleted, with its data" in review
+    assert 'data-testid="object-PersistentVolumeClaim-tiny-base-cache" data-fate="kept"' in review
+    assert backend.calls == []  # looking changes nothing
     refused = client.post("/extensions/installed/tiny-base/uninstall", data={"csrf_token": csrf})
     assert refused.status_code == 422 and "required by tiny-app" in refused.text
     forced = client.post(
@@ -259,3 +265,29 @@ def test_doctor_page(setup: Any) -> None:
     backend.has_doctor = True
     page = client.get("/doctor?mode=preflight")
     assert "preflight: 1 error" in page.text and "container db restarts (CrashLoopBackOff)" in page.text
+
+
+def test_the_fate_of_a_releases_objects_on_uninstall() -> None:
+    from helmdeck.server.backend import release_objects_fate
+
+    manifest = """---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, annotations: {helm.sh/resource-policy: keep}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: scratch, namespace: other}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+"""
+    fates = {
+        (o["kind"], o["name"]): (o["namespace"], o["kept"], o["data"]) for o in release_objects_fate(manifest, "ns")
+    }
+    assert fates == {
+        ("PersistentVolumeClaim", "data"): ("ns", True, True),
+        ("PersistentVolumeClaim", "scratch"): ("other", False, True),
+        ("Deployment", "app"): ("ns", False, False),
+    }

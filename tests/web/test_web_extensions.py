@@ -49,6 +49,9 @@ def test_install_watch_uninstall_and_roll_back(web_platform: WebPlatform, page: 
     row = page.locator('[data-testid="installed-tiny-app"]')
     assert row.get_attribute("data-health") == "healthy"
     page.locator('[data-testid="uninstall-tiny-app"]').click()
+    # the review: the release's objects and their fate, before anything changes
+    page.locator('[data-testid="uninstall-preview"] [data-fate="deleted"]').first.wait_for()
+    page.locator('[data-testid="confirm-uninstall"]').click()
     wait_operation(page)
     overview.locator('[data-testid="component-tiny-app"]').wait_for(state="detached", timeout=30_000)
 

@@ -77,11 +77,38 @@ class PlatformBackend(Protocol):
 
     def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]: ...
 
+    def preview_uninstall(self, name: str) -> dict[str, Any]: ...
+
     def upload(self, data: bytes, filename: str) -> dict[str, Any]: ...
 
     def doctor(self, mode: str) -> dict[str, Any]: ...
 
     def component_detail(self, name: str) -> dict[str, Any]: ...
+
+
+def release_objects_fate(manifest: str, namespace: str) -> list[dict[str, Any]]:
+    """The objects of a release's manifest and whether an uninstall deletes them (Helm keeps those
+    annotated ``helm.sh/resource-policy: keep``); a claim deleted takes its data with it."""
+    import yaml
+
+    from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
+
+    out = []
+    for doc in yaml.safe_load_all(manifest):
+        if not isinstance(doc, dict):
+            continue
+        meta = doc.get("metadata") or {}
+        kept = (meta.get("annotations") or {}).get(RESOURCE_POLICY_ANNOTATION) == "keep"
+        out.append(
+            {
+                "kind": str(doc.get("kind", "")),
+                "name": str(meta.get("name", "")),
+                "namespace": str(meta.get("namespace") or namespace),
+                "kept": kept,
+                "data": doc.get("kind") == "PersistentVolumeClaim",
+            }
+        )
+    return out
 
 
 class ClusterBackend:
@@ -255,6 +282,18 @@ class ClusterBackend:
 
     def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]:
         return self._manager(progress).uninstall(name, force=force).as_dict()
+
+    def preview_uninstall(self, name: str) -> dict[str, Any]:
+        """What uninstalling ``name`` would delete and keep, and who needs it; nothing changes."""
+        manager = self._manager()
+        live = manager.session.live_releases()
+        target = manager.find(name, live)
+        manifest = manager.session.engine.get_manifest(target.release, namespace=target.namespace)
+        return {
+            **target.as_dict(),
+            "requiredBy": manager.dependents(target, installed_extensions(live)),
+            "objects": release_objects_fate(manifest, target.namespace),
+        }
 
     def upload(self, data: bytes, filename: str) -> dict[str, Any]:
         policy = UploadPolicy(

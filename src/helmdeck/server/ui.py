@@ -264,6 +264,17 @@ async def install(request: Request, name: str) -> Response:
     return RedirectResponse(f"/operations/{op.id}", status_code=303)
 
 
+@router.get("/extensions/installed/{name}/uninstall")
+async def review_uninstall(request: Request, name: str) -> HTMLResponse:
+    """What the uninstall would delete (data included) and keep, before the operator confirms it."""
+    who = await user(request, Role.operator)
+    try:
+        preview = await run_in_threadpool(backend_of(request).preview_uninstall, name)
+    except HelmdeckError as exc:
+        return await _extensions_page(request, who, 422, error=_error_text(exc))
+    return page(request, "uninstall_confirm.html", who, preview=preview)
+
+
 @router.post("/extensions/installed/{name}/uninstall")
 async def uninstall(request: Request, name: str) -> Response:
     who = await user(request, Role.operator)
