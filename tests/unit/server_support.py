@@ -138,6 +138,7 @@ class FakeBackend:
         self.calls: list[tuple[str, Any]] = []
         self.has_doctor = False
         self.cluster_down = False  # component_detail fails as with an unreachable cluster
+        self.status_down = False  # status fails so
 
     def _work(self) -> None:
         if not self.proceed.wait(30):
@@ -187,6 +188,8 @@ class FakeBackend:
         }
 
     def status(self) -> dict[str, Any]:
+        if self.status_down:
+            raise ClusterError("cannot reach the cluster: connection refused", fix="check the kubeconfig")
         comps = copy.deepcopy(self.components)
         return {"platform": "tinyplat", "healthy": all(c["health"] == "healthy" for c in comps), "components": comps}
 

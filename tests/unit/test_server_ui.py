@@ -70,6 +70,28 @@ def test_overview_shows_components_and_failing_pods(setup: Any) -> None:
     assert "viewer (viewer)" in page
 
 
+def test_an_unreachable_cluster_is_one_banner_the_navigation_stays_and_the_page_recovers(setup: Any) -> None:
+    client, backend, tokens, app = setup
+    login(client, tokens["viewer"])
+    backend.status_down = True
+    app.state.status_cache.invalidate()  # no earlier reading to show
+    page = client.get("/")
+    assert page.status_code == 503
+    assert "viewer (viewer)" in page.text and 'href="/history"' in page.text  # the navigation
+    assert page.text.count('class="error"') == 1 and 'data-testid="stream-error"' in page.text
+    assert "cannot reach the cluster" in page.text and "Trying again every 0.2 s" in page.text
+    chunks: list[str] = []
+    with client.stream("GET", "/ui/events/status") as stream:
+        for chunk in stream.iter_text():
+            chunks.append(chunk)
+            text = "".join(chunks)
+            if "stream-error" in text:
+                backend.status_down = False  # the cluster is back
+            if 'data-testid="component-web"' in text:
+                break
+    assert text.index("stream-error") < text.index('data-testid="component-web"')
+
+
 def test_status_stream_pushes_changes(setup: Any) -> None:
     client, backend, tokens, _ = setup
     login(client, tokens["viewer"])

@@ -31,7 +31,7 @@ from helmdeck.server.auth import TokenStore
 from helmdeck.server.backend import ClusterBackend, NotAvailable, PlatformBackend
 from helmdeck.server.guard import FailureLimiter, GuardMiddleware
 from helmdeck.server.operations import Busy, OperationRunner
-from helmdeck.server.security import Authenticator, SessionStore
+from helmdeck.server.security import Authenticator, SessionStore, identify
 from helmdeck.server.settings import ServerSettings
 
 HTMX_VERSION = "2.0.11"
@@ -254,7 +254,9 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
         code = _status_for(exc)
         if _is_api(request):
             return JSONResponse(_error_body(exc), status_code=code)
-        return ui.page(request, "error.html", None, code, message=str(known_redactor().error(exc)))
+        # a signed-in user keeps the navigation on the error page
+        who = await identify(request)
+        return ui.page(request, "error.html", who, code, message=str(known_redactor().error(exc)))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -174,8 +174,17 @@ async def logout(request: Request) -> Response:
 @router.get("/")
 async def overview(request: Request) -> HTMLResponse:
     who = await user(request)
-    status = await run_in_threadpool(request.app.state.status_cache.get)
+    try:
+        status = await run_in_threadpool(request.app.state.status_cache.get)
+    except HelmdeckError as exc:
+        # the page and its navigation stay; the live stream below keeps asking and replaces the banner
+        return page(request, "overview.html", who, 503, status=None, stream_error=_stream_error(request, exc))
     return page(request, "overview.html", who, status=status)
+
+
+def _stream_error(request: Request, exc: HelmdeckError) -> str:
+    poll: float = request.app.state.settings.status_poll_seconds
+    return f"{_error_text(known_redactor().error(exc))} Trying again every {poll:g} s."
 
 
 @router.get("/ui/events/status")
@@ -192,7 +201,9 @@ async def status_events(request: Request) -> EventSourceResponse:
                 status = await run_in_threadpool(cache.get)
                 html = templates.get_template("_components.html").render(status=status)
             except HelmdeckError as exc:
-                html = templates.get_template("_components.html").render(status=None, error=_error_text(exc))
+                html = templates.get_template("_components.html").render(
+                    status=None, stream_error=_stream_error(request, exc)
+                )
             if html != last:
                 last = html
                 yield {"event": "status", "data": html}
