@@ -313,3 +313,32 @@ metadata: {name: app}
         ("PersistentVolumeClaim", "scratch"): ("other", False, True),
         ("Deployment", "app"): ("ns", False, False),
     }
+
+
+def test_admins_manage_tokens_from_the_page(setup: Any) -> None:
+    client, _backend, tokens, _ = setup
+    login(client, tokens["operator"])
+    assert 'href="/tokens"' not in client.get("/").text
+    assert client.get("/tokens").status_code == 403
+    csrf = login(client, tokens["admin"])
+    page = client.get("/tokens").text
+    assert 'href="/tokens"' in page and 'data-testid="token-viewer"' in page
+    assert 'data-testid="revoke-admin"' not in page and "yours" in page  # not the token signed in with
+
+    created = client.post("/tokens", data={"csrf_token": csrf, "name": "ci runner", "role": "operator"})
+    assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
+    secret = re.search(r'data-testid="new-token-secret">([^<]+)<', created.text)
+    assert secret and secret.group(1).startswith("hdk_")
+    assert client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {secret.group(1)}"}).status_code == 200
+    again = client.get("/tokens").text
+    assert 'data-testid="token-ci runner"' in again and secret.group(1) not in again  # shown once
+
+    bad = client.post("/tokens", data={"csrf_token": csrf, "name": "no/slash", "role": "viewer"})
+    assert bad.status_code == 422 and "is not allowed" in bad.text and 'value="no/slash"' in bad.text
+
+    listed = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {tokens['admin']}"}).json()
+    [ci] = [t["id"] for t in listed if t["name"] == "ci runner"]
+    assert f'action="/tokens/{ci}/revoke"' in again
+    revoked = client.post(f"/tokens/{ci}/revoke", data={"csrf_token": csrf}, follow_redirects=False)
+    assert revoked.status_code == 303
+    assert client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {secret.group(1)}"}).status_code == 401
