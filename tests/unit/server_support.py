@@ -139,6 +139,7 @@ class FakeBackend:
         self.has_doctor = False
         self.cluster_down = False  # component_detail fails as with an unreachable cluster
         self.status_down = False  # status fails so
+        self.gpu = False  # no node offers a GPU
 
     def _work(self) -> None:
         if not self.proceed.wait(30):
@@ -186,6 +187,9 @@ class FakeBackend:
             "namespaces": {"services": "services", "extensions": "extensions", "admin": "admin"},
             "components": ["web", "db"],
         }
+
+    def gpu_available(self) -> bool:
+        return self.gpu
 
     def status(self) -> dict[str, Any]:
         if self.status_down:

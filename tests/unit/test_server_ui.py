@@ -342,3 +342,60 @@ def test_admins_manage_tokens_from_the_page(setup: Any) -> None:
     revoked = client.post(f"/tokens/{ci}/revoke", data={"csrf_token": csrf}, follow_redirects=False)
     assert revoked.status_code == 303
     assert client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {secret.group(1)}"}).status_code == 401
+
+
+def _card(page: str, name: str) -> str:
+    card = page[page.index(f'data-testid="ext-{name}"') :]
+    return card[: card.index('<div class="card"') if '<div class="card"' in card else len(card)]
+
+
+def test_catalog_marks_installed_and_gpu_only_extensions(setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, backend, tokens, _ = setup
+    backend.components += [
+        component_status("tiny-app", extension="tiny-app"),
+        component_status("multi-a", extension="tiny-multi"),
+        component_status("multi-b", extension="tiny-multi"),
+    ]
+    catalog = backend.catalog
+
+    def with_gpu_base() -> dict[str, Any]:
+        data = catalog()
+        for ext in data["extensions"]:
+            if ext["name"] == "tiny-base":
+                ext["requiresGpu"] = True
+        return data
+
+    monkeypatch.setattr(backend, "catalog", with_gpu_base)
+    login(client, tokens["operator"])
+    page = client.get("/extensions").text
+    app_card = _card(page, "tiny-app")
+    assert 'data-testid="installed-badge-tiny-app">installed<' in app_card
+    assert "install-form-tiny-app" not in app_card and "installs once only" in app_card
+    multi = _card(page, "tiny-multi")
+    assert "installed \u00d72" in multi and 'data-testid="install-form-tiny-multi"' in multi
+    base = _card(page, "tiny-base")
+    assert 'data-testid="unavailable-tiny-base"' in base and "install-form-tiny-base" not in base
+    backend.gpu = True
+    assert 'data-testid="install-form-tiny-base"' in _card(client.get("/extensions").text, "tiny-base")
+
+
+def test_a_refused_install_keeps_what_was_typed_but_never_a_secret(setup: Any) -> None:
+    client, backend, tokens, _ = setup
+    csrf = login(client, tokens["operator"])
+    sent = {
+        "csrf_token": csrf,
+        "param.replicas": "9",  # more than allowed
+        "param.size": "7Gi",
+        "param.token": "typed-secret-value",
+        "param.profile": "minimal",
+        "param.modalities": ["MR"],
+    }
+    bad = client.post("/extensions/tiny-app/install", data=sent)
+    assert bad.status_code == 422
+    form = bad.text[bad.text.index('data-testid="install-form-tiny-app"') :]
+    form = form[: form.index("</form>")]
+    assert 'value="9"' in form and 'value="7Gi"' in form
+    assert '<option value="minimal" selected>' in form
+    assert 'name="param.modalities" value="MR" checked' in form and 'name="param.modalities" value="CT" >' in form
+    assert "typed-secret-value" not in bad.text
+    assert backend.calls == []

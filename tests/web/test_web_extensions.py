@@ -87,6 +87,11 @@ def test_bad_parameter_shows_the_error_and_installs_nothing(web_platform: WebPla
     error.wait_for()
     assert "parameter replicas: 7 must be at most 3" in error.inner_text()
     assert page.locator('[data-testid="installed"]').inner_text().count("tiny-app") == 0
+    # the form is open again with what was typed, to correct rather than retype
+    again = page.locator('[data-testid="install-form-tiny-app"]')
+    assert again.is_visible()
+    assert again.locator('input[name="param.size"]').input_value() == "99Gi"
+    assert again.locator('input[name="param.replicas"]').input_value() == "7"
 
 
 def test_viewer_cannot_change_anything(web_platform: WebPlatform, page: Any) -> None:

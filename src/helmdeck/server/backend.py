@@ -85,6 +85,8 @@ class PlatformBackend(Protocol):
 
     def component_detail(self, name: str) -> dict[str, Any]: ...
 
+    def gpu_available(self) -> bool: ...
+
 
 def release_objects_fate(manifest: str, namespace: str) -> list[dict[str, Any]]:
     """The objects of a release's manifest and whether an uninstall deletes them (Helm keeps those
@@ -212,6 +214,12 @@ class ClusterBackend:
             row["reason"] = st.get("reason", "")
             out.append(row)
         return out
+
+    def gpu_available(self) -> bool:
+        """Whether an extension that needs a GPU could run: GPUs allowed and a node offering one."""
+        from helmdeck.extensions.gpu import cluster_has_gpu
+
+        return self.platform.spec.gpu != "off" and cluster_has_gpu(self._read().client)
 
     def component_detail(self, name: str) -> dict[str, Any]:
         """One component's release, object tree with health, events, values, manifests and changes

@@ -234,7 +234,22 @@ async def _extensions_page(request: Request, who: Principal, status_code: int = 
     backend = backend_of(request)
     catalog = await run_in_threadpool(backend.catalog)
     installed = await run_in_threadpool(backend.installed)
-    return page(request, "extensions.html", who, status_code, catalog=catalog, installed=installed, **extra)
+    gpu = any(e.get("requiresGpu") for e in catalog["extensions"]) and await run_in_threadpool(backend.gpu_available)
+    counts: dict[str, int] = {}
+    for row in installed:
+        counts[row["extension"]] = counts.get(row["extension"], 0) + 1
+    extra.setdefault("form_values", {})
+    return page(
+        request,
+        "extensions.html",
+        who,
+        status_code,
+        catalog=catalog,
+        installed=installed,
+        installed_count=counts,
+        gpu_available=gpu,
+        **extra,
+    )
 
 
 @router.get("/extensions")
@@ -271,8 +286,21 @@ async def install(request: Request, name: str) -> Response:
         instance = str(form.get("instance_name") or "") or None
         op = await run_in_threadpool(actions_of(request).install, who, name, params, instance, None, _remote(request))
     except HelmdeckError as exc:
-        return await _extensions_page(request, who, 422, error=_error_text(exc), open_form=name)
+        # the form opens again with what was typed (never a secret parameter's value)
+        kept = {key: form.getlist(key) for key in form if key.startswith("param.") or key == "instance_name"}
+        return await _extensions_page(
+            request, who, 422, error=_error_text(exc), open_form=name, form_values=_without_secrets(kept, name, request)
+        )
     return RedirectResponse(f"/operations/{op.id}", status_code=303)
+
+
+def _without_secrets(values: dict[str, list[Any]], name: str, request: Request) -> dict[str, list[str]]:
+    try:
+        parameters = backend_of(request).extension(name)["parameters"]
+    except HelmdeckError:
+        return {}
+    secret = {f"param.{p['name']}" for p in parameters if p.get("secret")}
+    return {key: [str(v) for v in vs] for key, vs in values.items() if key not in secret}
 
 
 @router.get("/extensions/installed/{name}/uninstall")
