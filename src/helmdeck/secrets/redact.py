@@ -37,8 +37,13 @@ def _spellings(value: str) -> list[str]:
     ]
 
 
+#: shorter spellings are redacted only where they are a whole value: inside other text a value of
+#: one to three characters would cut every word holding those letters ("x" in "extension")
+MIN_SUBSTRING = 4
+
+
 class Redactor:
-    """Replaces known secret values wherever they appear in strings, dicts and lists."""
+    """Replaces known secret values wherever they appear in strings, dicts (keys too) and lists."""
 
     def __init__(self, secrets: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         """``secrets``: name -> value, or (name, value) pairs when one name had several values."""
@@ -50,20 +55,25 @@ class Redactor:
             for spelling in _spellings(value):
                 self._names.setdefault(spelling, name)
         # longest first, so a secret that contains another is replaced whole
-        ordered = sorted(self._names, key=len, reverse=True)
+        ordered = sorted((s for s in self._names if len(s) >= MIN_SUBSTRING), key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+        self._short = {s for s in self._names if len(s) < MIN_SUBSTRING}
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return self._pattern is not None or bool(self._short)
 
     def text(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if not text:
+            return text
+        if text in self._short:
+            return placeholder(self._names[text])
+        if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: placeholder(self._names[m.group(0)]), text)
 
     def redact(self, obj: T) -> T:
         """A copy of ``obj`` (str, bytes, dict, list, tuple, nested) with secrets replaced."""
-        if self._pattern is None:
+        if not self:
             return obj
         return self._walk(obj)  # type: ignore[no-any-return]
 
@@ -85,7 +95,7 @@ class Redactor:
 
     def error(self, exc: E) -> E:
         """A copy of a HelmdeckError with its message, where, fix and details redacted."""
-        if self._pattern is None:
+        if not self:
             return exc
         # not copy.copy: subclasses may take other constructor arguments than the message
         out = exc.__class__.__new__(exc.__class__)
