@@ -7,7 +7,9 @@
 # checkout of the same versions) reuses what is built and a version bump builds anew.
 # helmdeck.sandbox.binaries computes the same directories.
 #
-# Usage: tools/build.sh [--print-dirs] [module ...]     (default: every module)
+# Usage: tools/build.sh [--print-dirs] [module ...]
+#   default: the modules the sandbox and CI need (etcd kwok helm kube); optional modules
+#   (helmfile, the baseline of bench/bench_helmfile.py) are built only when named.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +20,9 @@ cache=${HELMDECK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/helmdeck}/go-bin
 print_only=0
 if [[ ${1:-} == --print-dirs ]]; then print_only=1; shift; fi
 modules=("$@")
-[[ ${#modules[@]} -gt 0 ]] || modules=(etcd kwok helm kube)
+default_modules=(etcd kwok helm kube)
+optional_modules=(helmfile)
+[[ ${#modules[@]} -gt 0 ]] || modules=("${default_modules[@]}")
 
 fail() { echo "tools/build.sh: $*" >&2; exit 1; }
 
@@ -26,7 +30,8 @@ module_version() {
   case $1 in
     kube) echo "$KUBE_VERSION" ;; etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;; helm) echo "$HELM_VERSION" ;;
-    *) fail "unknown module '$1' (known: kube etcd kwok helm)" ;;
+    helmfile) echo "$HELMFILE_VERSION" ;;
+    *) fail "unknown module '$1' (known: ${default_modules[*]}; optional: ${optional_modules[*]})" ;;
   esac
 }
 
@@ -44,6 +49,7 @@ module_binaries() {
     etcd) echo . ;;
     kwok) printf '%s\n' sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ;;
     helm) echo helm.sh/helm/v4/cmd/helm ;;
+    helmfile) echo github.com/helmfile/helmfile ;;
   esac
 }
 
@@ -65,8 +71,13 @@ module_ldflags() {
       echo "-X sigs.k8s.io/kwok/pkg/consts.Version=${v#v} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBE_VERSION#v}" ;;
     helm)
       echo "-X helm.sh/helm/v4/internal/version.version=$v -X helm.sh/helm/v4/internal/version.gitTreeState=clean" ;;
+    helmfile)
+      echo "-X go.szostok.io/version.version=$v -X go.szostok.io/version.buildDate=$date -X go.szostok.io/version.dirtyBuild=false" ;;
   esac
 }
+
+# an unknown module fails here, not inside the $(...) that names its directory
+for m in "${modules[@]}"; do module_version "$m" >/dev/null; done
 
 if [[ $print_only == 1 ]]; then
   for m in "${modules[@]}"; do echo "$m $(module_dir "$m")"; done

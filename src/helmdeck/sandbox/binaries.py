@@ -19,7 +19,15 @@ MODULE_BINARIES: dict[str, tuple[str, ...]] = {
     "kwok": ("kwok", "kwokctl"),
     "helm": ("helm",),
 }
-_VERSION_KEYS = {"kube": "KUBE_VERSION", "etcd": "ETCD_VERSION", "kwok": "KWOK_VERSION", "helm": "HELM_VERSION"}
+#: built only when named (``tools/build.sh helmfile``): benchmark baselines the sandbox does not need
+OPTIONAL_MODULE_BINARIES: dict[str, tuple[str, ...]] = {"helmfile": ("helmfile",)}
+_VERSION_KEYS = {
+    "kube": "KUBE_VERSION",
+    "etcd": "ETCD_VERSION",
+    "kwok": "KWOK_VERSION",
+    "helm": "HELM_VERSION",
+    "helmfile": "HELMFILE_VERSION",
+}
 
 
 def cache_root() -> Path:
@@ -101,3 +109,11 @@ def locate() -> SandboxBinaries:
             "later runs reuse the cache)",
         )
     return SandboxBinaries(paths=paths, kube_version=versions["KUBE_VERSION"])
+
+
+def optional_binary(module: str, name: str | None = None) -> Path | None:
+    """A binary of an optional module (:data:`OPTIONAL_MODULE_BINARIES`), or None when it is not
+    built (``tools/build.sh MODULE`` builds it)."""
+    directory = module_dir(module)
+    path = directory / (name or OPTIONAL_MODULE_BINARIES[module][0])
+    return path if (directory / ".complete").exists() and path.exists() else None
