@@ -69,10 +69,11 @@ def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def bench_sandbox(name: str = "helmdeck-bench") -> Iterator[str]:
-    """A sandbox for one benchmark run, stopped afterwards unless HELMDECK_KEEP_SANDBOX=1."""
+def bench_sandbox(name: str = "helmdeck-bench", nodes: int = 4) -> Iterator[str]:
+    """A sandbox for one benchmark run, stopped afterwards unless HELMDECK_KEEP_SANDBOX=1 (a kwok
+    node takes 110 pods)."""
     box = Sandbox(name)
-    box.up(nodes=4)
+    box.up(nodes=nodes)
     try:
         yield str(box.kubeconfig)
     finally:
