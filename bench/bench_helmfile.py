@@ -185,6 +185,7 @@ class Measured:
     largest_hwm_kib: int = 0  # the largest VmHWM of a process it started (helmfile's helms)
     tree_rss_kib: int = 0  # the process tree's resident memory summed, at the sample it peaked
     samples: int = 0
+    cpu_seconds: float = 0.0  # user + system time of the process and the children it waited for
 
 
 def _children() -> dict[int, list[int]]:
@@ -256,14 +257,18 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> Measured:
         seconds = time.perf_counter() - start
         sampler.stop.set()
         thread.join()
-        proc.wait()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode:
         tail = "\n".join((stderr or stdout).splitlines()[-30:])
         raise SystemExit(f"{' '.join(cmd[:3])} ... exited {proc.returncode}:\n{tail}")
-    return Measured(seconds, stdout, stderr, sampler.own_hwm, sampler.largest_hwm, sampler.tree_peak, sampler.samples)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(
+        seconds, stdout, stderr, sampler.own_hwm, sampler.largest_hwm, sampler.tree_peak, sampler.samples, cpu
+    )
 
 
 def mib(kib: int) -> str:
@@ -363,8 +368,11 @@ def bench_size(
 def print_result(r: Result) -> None:
     hd, hf = r.helmdeck, r.helmfile
     print(f"{r.count} components: {r.layers} layers, 2 needs each, pods ready after {'/'.join(map(str, DELAYS))}s")
-    print(f"  helmdeck deploy --parallel {r.parallel}:    {hd.seconds:7.2f}s  (its report: {r.helmdeck_inner:.2f}s)")
-    print(f"  helmfile sync --wait (needs):     {hf.seconds:7.2f}s")
+    print(
+        f"  helmdeck deploy --parallel {r.parallel}:    {hd.seconds:7.2f}s  (its report: {r.helmdeck_inner:.2f}s; "
+        f"CPU {hd.cpu_seconds:.1f}s)"
+    )
+    print(f"  helmfile sync --wait (needs):     {hf.seconds:7.2f}s  (CPU {hf.cpu_seconds:.1f}s with its helms)")
     print(f"  critical path ({len(r.chain)} components, from helmdeck's report): {r.critical:.2f}s")
     print(f"  readiness delays alone along the longest chain: {r.delays_only:.2f}s")
     print(
