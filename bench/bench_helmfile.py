@@ -412,8 +412,8 @@ def main() -> None:
     args = parser.parse_args()
     helmfile = optional_binary("helmfile")
     if helmfile is None:
-        print("skipped: helmfile is not built; build it once with `tools/build.sh helmfile` (a cold build takes")
-        print("about 10-15 minutes on 2 cores, from the Go module proxy), then run this again.")
+        print("skipped: helmfile is not built; build it once with `tools/build.sh helmfile` (a cold build took")
+        print("16 minutes on 2 busy cores, from the Go module proxy), then run this again.")
         return
     if not Path(importlib.util.cache_from_source(binaries.__file__)).exists():
         print("note: helmdeck's bytecode is not compiled (PYTHONDONTWRITEBYTECODE?), so each helmdeck process")
