@@ -4,7 +4,6 @@ place for diagnosis (deploy would roll it back)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from helmdeck.engine.releases import Release
 from helmdeck.errors import HelmdeckError
 from helmdeck.spec import parse_platform
 from tests.cluster.conftest import SandboxHandle
+from tests.cluster.wait_support import wait_for
 
 CHARTS = Path(__file__).resolve().parent / "charts" / "doctor"
 FAIL = "sandbox.helmdeck.dev/fail"
@@ -88,14 +88,7 @@ def install(session: PlatformSession, name: str, *, timeout: float = 60) -> Rele
 
 def eventually(probe: Callable[[], T | None], *, timeout: float = 60, every: float = 1.0) -> T:
     """The first truthy result of ``probe``, or an AssertionError after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+    return wait_for("the condition", probe, timeout, every)
 
 
 def of_check(report: DoctorReport, check: str) -> list[Finding]:

@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.spec import parse_platform
 from tests.cluster.conftest import SandboxHandle, examples_dir
+from tests.cluster.wait_support import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -168,16 +168,6 @@ def _deploy_process(path: Path, kubeconfig: str, *sets: str) -> subprocess.Popen
     )
 
 
-def _wait(what: str, probe: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_killed_deploy_is_recovered(dashboards: Any, sandbox: SandboxHandle) -> None:
     s = dashboards()
     # the migrations hook Job makes Helm hold backend in pending-install while it "runs"
@@ -188,7 +178,7 @@ def test_killed_deploy_is_recovered(dashboards: Any, sandbox: SandboxHandle) -> 
         f"backend.migrations.podAnnotations.{COMPLETE_AFTER}=60s",
     )
     try:
-        _wait(
+        wait_for(
             "backend pending-install",
             lambda: (r := s.live_releases().get("backend")) is not None and r.status is ReleaseStatus.PENDING_INSTALL,
         )
@@ -209,7 +199,7 @@ def test_second_deploy_is_refused_naming_the_holder(dashboards: Any, sandbox: Sa
     s = dashboards()
     proc = _deploy_process(dashboards.path, sandbox.kubeconfig, f"viewer.podAnnotations.{READY_AFTER}=8s")
     try:
-        info = _wait("the first deploy to hold the lock", lambda: _holder(s))
+        info = wait_for("the first deploy to hold the lock", lambda: _holder(s))
         with pytest.raises(ClusterError) as refused:
             Deployer(dashboards()).run()
         assert f"platform {s.platform_id} is being changed by {info}" in refused.value.message

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine.releases import ReleaseStatus
 from tests.cluster.conftest import SandboxHandle
 from tests.cluster.platform_files import CHARTS, platform, values_file
+from tests.cluster.wait_support import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -142,16 +142,6 @@ def test_dry_runs_say_what_happens_and_change_nothing(data_platform: Any, sandbo
     assert {n["name"]: n["deleted"] for n in report.namespaces} == {n: v["deleted"] for n, v in spaces.items()}
 
 
-def _wait(what: str, probe: Callable[[], Any], timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.parametrize("output", ["json", "human"])
 def test_ctrl_c_finishes_the_running_component_and_starts_nothing_new(
     sandbox: SandboxHandle, tmp_path: Path, namespace: str, output: str
@@ -175,7 +165,12 @@ def test_ctrl_c_finishes_the_running_component_and_starts_nothing_new(
     try:
         s = session()
         # slow is installed and its health gate is waiting for the pod to become ready
-        _wait("slow installed", lambda: (r := s.live_releases().get("slow")) is not None and not r.status.pending)
+        wait_for(
+            "slow installed",
+            lambda: (r := s.live_releases().get("slow")) is not None and not r.status.pending,
+            timeout=90,
+            every=0.2,
+        )
         proc.send_signal(signal.SIGINT)
         interrupted_at = time.monotonic()
         out, err = proc.communicate(timeout=120)

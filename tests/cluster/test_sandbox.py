@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,19 +17,9 @@ from lightkube.resources.core_v1 import Event, Namespace, Node, PersistentVolume
 
 from helmdeck.sandbox.cluster import Sandbox
 from tests.cluster.conftest import SandboxHandle, examples_dir
+from tests.cluster.wait_support import wait_for
 
 pytestmark = pytest.mark.cluster
-
-
-def wait_for(what: str, probe: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
 def pods(client: Any, namespace: str, selector: str) -> list[Pod]:

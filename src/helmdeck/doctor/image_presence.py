@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.registry import registry_host
+from helmdeck.doctor.registry import pull_secret_auths, registry_host
 from helmdeck.manifests import ImageUse
 
 _MANIFEST_TYPES = ", ".join(
@@ -145,18 +145,9 @@ class RegistryClient:
 
 
 def credentials_from_pull_secret(secret: Mapping[str, Any] | None) -> dict[str, tuple[str, str]]:
-    """host -> (user, password) from a dockerconfigjson Secret; empty when there is none."""
-    data = (secret or {}).get("data") or {}
-    raw = data.get(".dockerconfigjson")
-    if not raw:
-        return {}
-    try:
-        auths = json.loads(base64.b64decode(raw)).get("auths", {})
-    except (ValueError, AttributeError):
-        return {}
+    """host -> (user, password) from a pull Secret; empty when there is none."""
     out = {}
-    for key, entry in auths.items() if isinstance(auths, dict) else ():
-        host = str(key).removeprefix("https://").removeprefix("http://").split("/", 1)[0]
+    for host, entry in pull_secret_auths(secret).items():
         if not isinstance(entry, dict):
             continue
         if entry.get("username") is not None:

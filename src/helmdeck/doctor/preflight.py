@@ -64,18 +64,9 @@ def check_registry_images(run: PreflightRun, view: PlatformView) -> None:
     if registry is None:
         return
     run.report.checks.append("images")
-    secret = None
-    if registry.credentials is not None and run.client is not None:
-        ref = ObjRef("v1", "Secret", registry.credentials.secret, run.session.admin_namespace)
-        client = run.client
-        secret = run.fact(
-            f"read Secret {ref.namespace}/{ref.name}",
-            lambda: get_object(client, ref),
-            None,
-            "credentials for the image check",
-        )
     images = inventory({c.name: (c.namespace, c.objects) for c in view.components.values()}).images
-    registry_client = RegistryClient(credentials_from_pull_secret(secret))
+    # the pull secret check (run before, on the cluster) read the credentials
+    registry_client = RegistryClient(credentials_from_pull_secret(run.pull_secret))
     run.report.extend(check_images_present(images, registry.url, registry_client))
 
 
@@ -160,4 +151,5 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
         exists = run.namespaces.get(admin) is not False
         ref = ObjRef("v1", "Secret", name, admin)
         secret = run.fact(f"read Secret {admin}/{name}", lambda: get_object(client, ref), None, "the pull secret check")
-        report.extend(check_pull_secret(name, admin, registry.url, secret if exists else None, namespace_exists=exists))
+        run.pull_secret = secret if exists else None
+        report.extend(check_pull_secret(name, admin, registry.url, run.pull_secret, namespace_exists=exists))

@@ -25,6 +25,7 @@ class PreflightRun:
     client: KubeClient | None = None
     version: ServerVersion | None = None
     namespaces: dict[str, bool | None] = field(default_factory=dict)  # None: could not tell
+    pull_secret: Mapping[str, Any] | None = None  # the registry's pull Secret, once read
 
     def fact(self, what: str, read: Callable[[], T], default: T, skips: str) -> T:
         """Read one cluster fact; on refusal, note which checks are skipped and go on."""

@@ -24,22 +24,27 @@ def registry_host(reference: str) -> str:
     return "docker.io"
 
 
-def secret_registries(secret: Mapping[str, Any]) -> list[str]:
-    """The registry hosts a pull Secret has credentials for (its ``auths`` keys; no secrets read)."""
-    data = secret.get("data") or {}
+def pull_secret_auths(secret: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A pull Secret's entries by registry host (``.dockerconfigjson`` or the older ``.dockercfg``);
+    empty when it has none or they do not decode."""
+    data = (secret or {}).get("data") or {}
     raw = data.get(".dockerconfigjson") or data.get(".dockercfg")
     if not raw:
-        return []
+        return {}
     try:
         config = json.loads(base64.b64decode(raw))
     except (binascii.Error, ValueError):
-        return []
+        return {}
     auths = config.get("auths", config) if isinstance(config, dict) else {}
-    hosts = []
-    for key in auths if isinstance(auths, dict) else ():
-        host = str(key).removeprefix("https://").removeprefix("http://").split("/", 1)[0]
-        hosts.append(host)
-    return hosts
+    return {
+        str(key).removeprefix("https://").removeprefix("http://").split("/", 1)[0]: entry
+        for key, entry in (auths.items() if isinstance(auths, dict) else ())
+    }
+
+
+def secret_registries(secret: Mapping[str, Any]) -> list[str]:
+    """The registry hosts a pull Secret has credentials for (its ``auths`` keys; no secrets read)."""
+    return list(pull_secret_auths(secret))
 
 
 def check_pull_secret(

@@ -37,7 +37,7 @@ def _renewed(lease: dict[str, object]) -> datetime | None:
     return parse_time(spec.get("renewTime")) or parse_time(spec.get("acquireTime"))
 
 
-def _leases(client: KubeClient, restarted: Iterable[str], nodes: Iterable[str]) -> list[tuple[str, str]]:
+def _leases(restarted: Iterable[str], nodes: Iterable[str]) -> list[tuple[str, str]]:
     """(namespace, name) of the leases the restarted components must hold again."""
     wanted = [("kube-system", LEADER_LEASES[c]) for c in restarted if c in LEADER_LEASES]
     if "kwok-controller" in restarted:
@@ -53,7 +53,7 @@ def release_stale_leases(
     from helmdeck.cluster import ObjRef, delete_object, get_object
 
     deleted = []
-    for namespace, name in _leases(client, restarted, nodes):
+    for namespace, name in _leases(restarted, nodes):
         ref = ObjRef("coordination.k8s.io/v1", "Lease", name, namespace)
         lease = get_object(client, ref)
         renewed = _renewed(lease) if lease else None
@@ -68,7 +68,7 @@ def wait_leases_renewed(
     """Return once every lease the restarted components hold was renewed after ``since``."""
     from helmdeck.cluster import ObjRef, get_object
 
-    waiting = _leases(client, restarted, nodes)
+    waiting = _leases(restarted, nodes)
     deadline = time.monotonic() + timeout
     while waiting and time.monotonic() < deadline:
         still = []
