@@ -63,13 +63,10 @@ def _catalog(platform: Platform, state_dir: Path | None) -> Catalog:
 
 def _session(platform: Platform, env: str | None, kubeconfig: str | None, context: str | None) -> PlatformSession:
     from helmdeck.core.session import PlatformSession
-    from helmdeck.revisions.environment import deployed_environment
+    from helmdeck.revisions.environment import adopt_deployed_environment
 
     session = PlatformSession(platform=platform, environment=env, kubeconfig=kubeconfig, context=context)
-    if env is None:
-        deployed = deployed_environment(session)
-        if deployed is not None:
-            session = PlatformSession(platform=platform, environment=deployed, kubeconfig=kubeconfig, context=context)
+    adopt_deployed_environment(session)
     return session
 
 
