@@ -93,6 +93,11 @@ def _is_true(cond: Mapping[str, Any] | None) -> bool:
     return cond is not None and cond.get("status") == "True"
 
 
+def condition_true(obj: Mapping[str, Any], cond_type: str) -> bool:
+    """Whether ``obj`` reports the condition (``Ready`` of a Node, say) as True."""
+    return _is_true(condition(obj, cond_type))
+
+
 def _is_false(cond: Mapping[str, Any] | None) -> bool:
     return cond is not None and cond.get("status") == "False"
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from helmdeck.cluster.readiness import condition_true
 from helmdeck.doctor.capacity import is_gpu
 from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
@@ -29,19 +30,11 @@ def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _ready(node: Mapping[str, Any]) -> bool:
-    conditions = _map(node.get("status")).get("conditions")
-    for condition in conditions if isinstance(conditions, list) else ():
-        if _map(condition).get("type") == "Ready":
-            return _map(condition).get("status") == "True"
-    return False
-
-
 def free_capacity(
     nodes: Sequence[Mapping[str, Any]], pods: Iterable[Mapping[str, Any]], skip_namespaces: set[str]
 ) -> dict[str, Quantities]:
     """Allocatable minus the requests of the running pods bound to each Ready node."""
-    free = {node_name(n): dict(allocatable(n)) for n in nodes if _ready(n)}
+    free = {node_name(n): dict(allocatable(n)) for n in nodes if condition_true(n, "Ready")}
     for pod in pods:
         meta, spec = _map(pod.get("metadata")), _map(pod.get("spec"))
         node = spec.get("nodeName")
@@ -65,7 +58,7 @@ def check_total_capacity(
     view: PlatformView, nodes: Sequence[Mapping[str, Any]], pods: Iterable[Mapping[str, Any]]
 ) -> list[Finding]:
     """An error per node pool (and resource) whose free capacity is less than the platform's pods ask."""
-    usable = [n for n in nodes if _ready(n)]
+    usable = [n for n in nodes if condition_true(n, "Ready")]
     if not usable:
         return []
     reported = {r for n in usable for r in allocatable(n)}

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from helmdeck.cluster.readiness import condition_true
 from helmdeck.errors import ClusterError, SandboxError
 from helmdeck.sandbox import DEFAULT_NAME
 from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate
@@ -306,7 +307,7 @@ class Sandbox:
                 st.server = server_url(client)
                 st.version = server_version(client).git_version
                 for node in list_objects(client, "v1", "Node"):
-                    st.nodes.append({"name": node["metadata"]["name"], "ready": _ready(node)})
+                    st.nodes.append({"name": node["metadata"]["name"], "ready": condition_true(node, "Ready")})
         return st
 
     # -- cluster objects ------------------------------------------------------------------------
@@ -362,7 +363,7 @@ class Sandbox:
         waiting = set(names)
         while waiting and time.monotonic() < deadline:
             for node in list_objects(client, "v1", "Node"):
-                if _ready(node):
+                if condition_true(node, "Ready"):
                     waiting.discard(node["metadata"]["name"])
             if waiting:
                 time.sleep(0.3)
@@ -414,11 +415,6 @@ def _node_manifest(name: str, *, gpu: bool) -> dict[str, Any]:
         "spec": {},
         "status": {"capacity": capacity, "allocatable": dict(capacity)},
     }
-
-
-def _ready(node: dict[str, Any]) -> bool:
-    conditions = (node.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
 def _read_pid(path: Path) -> int | None:
