@@ -141,3 +141,28 @@ class TestLeaseInfo:
         assert lease_name("dash") == "helmdeck-lock-dash"
         assert f"pid {__import__('os').getpid()}" in default_holder()
         assert "@" in default_holder()
+
+
+def test_a_client_made_for_one_thread_lists_in_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmdeck.cluster import kinds
+    from helmdeck.cluster.client import single_threaded
+
+    path = write_kubeconfig(tmp_path / "config", f"https://127.0.0.1:{free_port()}")
+    one = make_client(str(path), check=False, concurrent=False)
+    shared = make_client(str(path), check=False)
+    assert single_threaded(one) and not single_threaded(shared)
+    threads: set[str] = set()
+
+    def listed(client: object, api_version: str, kind: str, **_: object) -> list[dict[str, str]]:
+        import threading
+
+        threads.add(threading.current_thread().name)
+        return []
+
+    monkeypatch.setattr(kinds, "list_objects", listed)
+    monkeypatch.setattr(kinds, "kind_info", lambda *_: None)
+    queries = [kinds.ListQuery("v1", "Pod", f"ns{i}") for i in range(4)]
+    assert kinds.list_each(one, queries) == [[], [], [], []]
+    assert threads == {"MainThread"}  # no decoding tables prepared, no thread started
+    kinds.list_each(shared, queries)
+    assert any(name.startswith("list") for name in threads)

@@ -143,6 +143,8 @@ def make_client(
         timeout=httpx2.Timeout(timeout),
         field_manager=FIELD_MANAGER,
     )
+    if not concurrent:
+        _SINGLE_THREADED.add(client)
     if check:
         try:
             server_version(client)
@@ -150,6 +152,15 @@ def make_client(
             client.close()
             raise
     return client
+
+
+#: clients made with ``concurrent=False``: their users promised one thread at a time
+_SINGLE_THREADED: weakref.WeakSet[lightkube.Client] = weakref.WeakSet()
+
+
+def single_threaded(client: lightkube.Client) -> bool:
+    """Whether ``client`` was made for one thread at a time (its decoding tables are not prepared)."""
+    return client in _SINGLE_THREADED
 
 
 def make_async_client(client: lightkube.Client, *, timeout: float = 10.0) -> lightkube.AsyncClient:

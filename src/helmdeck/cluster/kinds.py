@@ -20,7 +20,7 @@ from lightkube.core.resource_registry import resource_registry
 from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource, create_api_info
 from lightkube.types import PatchType
 
-from helmdeck.cluster.client import FIELD_MANAGER, get_json, translate_errors
+from helmdeck.cluster.client import FIELD_MANAGER, get_json, single_threaded, translate_errors
 from helmdeck.cluster.decoding import prepare_list_model
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.errors import ClusterError
@@ -226,7 +226,9 @@ def list_each(
         except ClusterError as err:
             return err
 
-    if workers <= 1 or len(queries) <= 1:
+    # a client made for one thread (a one-shot CLI status) lists in turn: preparing the decoding
+    # tables for threads costs more than a small platform's lists take
+    if workers <= 1 or len(queries) <= 1 or single_threaded(client):
         return [one(q) for q in queries]
     from concurrent.futures import ThreadPoolExecutor
 
