@@ -363,7 +363,9 @@ class Sandbox:
         waiting = set(names)
         while waiting and time.monotonic() < deadline:
             for node in list_objects(client, "v1", "Node"):
-                if condition_true(node, "Ready"):
+                # Ready is not enough: until the node controller lifts its not-ready taint, the
+                # scheduler (and preflight) still refuse the node
+                if condition_true(node, "Ready") and not _unready_taints(node):
                     waiting.discard(node["metadata"]["name"])
             if waiting:
                 time.sleep(0.3)
@@ -460,3 +462,10 @@ def list_sandboxes() -> Iterator[str]:
         for child in sorted(root.iterdir()):
             if (child / "kwok.yaml").exists():
                 yield child.name
+
+
+_UNREADY_TAINTS = frozenset({"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"})
+
+
+def _unready_taints(node: dict[str, Any]) -> list[str]:
+    return [str(t.get("key")) for t in (node.get("spec") or {}).get("taints") or [] if t.get("key") in _UNREADY_TAINTS]
