@@ -6,7 +6,7 @@ Three ways of asking: the default (the reading all clients share, refreshed in t
 second while anyone looks; requests are spaced by --pause so refreshes happen during the run),
 ``?fresh=true`` (every request reads the cluster), and the overview page. Baseline, in the same
 process: what a service without helmdeck's status would do per request, one `helm status` (Helm SDK)
-per component. Target: p95 <= 150 ms.
+per component. Target: p95 <= 150 ms, fresh too.
 
     .venv/bin/python -m bench.bench_status [--components 100] [--requests 100] [--kubeconfig PATH]
 
@@ -146,8 +146,9 @@ def main() -> None:
         for label, samples in (("status", api_samples), ("status?fresh=true", fresh_samples)):
             ratio = statistics.median(baseline) / statistics.median(samples)
             print(f"{label} p50 is {ratio:.1f}x faster than the baseline")
-        p95 = sorted(api_samples)[max(0, round(0.95 * len(api_samples)) - 1)]
-        print(f"target p95 <= 150 ms: {'met' if p95 <= 0.150 else 'NOT met'} ({p95 * 1000:.1f} ms)")
+        for label, samples in (("status", api_samples), ("status?fresh=true", fresh_samples)):
+            p95 = sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
+            print(f"target {label} p95 <= 150 ms: {'met' if p95 <= 0.150 else 'NOT met'} ({p95 * 1000:.1f} ms)")
         if not args.keep:
             Undeployer(PlatformSession(platform=load_platform(path), kubeconfig=kubeconfig), purge_data=True).run()
 

@@ -15,10 +15,13 @@ from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any
 
+import httpx2
 from lightkube.core.exceptions import ApiError
 from lightkube.core.resource import NamespacedResource
 from lightkube.models.meta_v1 import Status
 from lightkube.operators import Operator
+
+from helmdeck.cluster.client import serve_raw_http
 
 Key = tuple[str, str, str, str]  # apiVersion, kind, namespace ("" for cluster-scoped), name
 
@@ -102,6 +105,9 @@ class FakeKube:
         self.writes: list[tuple[str, str, str]] = []
         #: (verb, kind) -> ApiError to raise once, to test failure branches
         self.fail_next: dict[tuple[str, str], ApiError] = {}
+        serve_raw_http(
+            self, httpx2.Client(transport=httpx2.MockTransport(self._serve), base_url="https://fake.invalid")
+        )  # type: ignore[arg-type]
 
     # -- helpers for tests ------------------------------------------------------------------------
     def put(self, obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,6 +246,39 @@ class FakeKube:
 
     def close(self) -> None:
         pass
+
+    # -- raw requests (cluster.client.raw_http) ---------------------------------------------------
+    def _serve(self, request: httpx2.Request) -> httpx2.Response:
+        """Metadata-only lists (``as=PartialObjectMetadataList``), the one raw list helmdeck makes;
+        a kind's plural is taken as its lowercased name plus "s", enough for the kinds it lists so."""
+        parts = request.url.path.strip("/").split("/")
+        if (
+            request.method != "GET"
+            or "as=PartialObjectMetadataList" not in request.headers.get("accept", "")
+            or len(parts) not in (5, 6)
+            or parts[-3] != "namespaces"
+        ):
+            return httpx2.Response(404, json={"kind": "Status", "code": 404, "message": "not served by FakeKube"})
+        api_version = "/".join(parts[1:-3])
+        namespace, plural = parts[-2], parts[-1]
+        selector = dict(
+            pair.split("=", 1) for pair in (request.url.params.get("labelSelector") or "").split(",") if pair
+        )
+        with self._lock:
+            kinds = {k for (av, k, _, _) in self.objects if av == api_version and k.lower() + "s" == plural}
+            for kind in kinds:
+                err = self.fail_next.pop(("list", kind), None)
+                if err is not None:
+                    return httpx2.Response(err.status.code or 500, json=err.status.to_dict())
+            items = [
+                {"metadata": copy.deepcopy(obj.get("metadata") or {})}
+                for (av, k, ns, _), obj in sorted(self.objects.items())
+                if av == api_version
+                and k in kinds
+                and ns == namespace
+                and _matches((obj.get("metadata") or {}).get("labels") or {}, selector)
+            ]
+        return httpx2.Response(200, json={"kind": "PartialObjectMetadataList", "items": items})
 
     # -- internals --------------------------------------------------------------------------------
     def _next(self) -> str:

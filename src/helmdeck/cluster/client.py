@@ -193,6 +193,13 @@ _raw_clients: weakref.WeakKeyDictionary[lightkube.Client, httpx2.Client] = weakr
 _raw_lock = threading.Lock()
 
 
+def serve_raw_http(client: lightkube.Client, http: httpx2.Client) -> None:
+    """Have :func:`raw_http` answer for ``client`` with ``http``: a stand-in for a cluster (the
+    tests' in-memory API) serves the raw requests too."""
+    with _raw_lock:
+        _raw_clients[client] = http
+
+
 def raw_http(client: lightkube.Client) -> httpx2.Client:
     with _raw_lock:
         raw = _raw_clients.get(client)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import lightkube
 from lightkube.core import resource as lk_resource
@@ -20,10 +20,13 @@ from lightkube.core.resource_registry import resource_registry
 from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource, create_api_info
 from lightkube.types import PatchType
 
-from helmdeck.cluster.client import FIELD_MANAGER, get_json, single_threaded, translate_errors
+from helmdeck.cluster.client import FIELD_MANAGER, get_json, raw_http, single_threaded, translate_errors
 from helmdeck.cluster.decoding import prepare_list_model
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.errors import ClusterError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 GenericResource = type[GenericNamespacedResource] | type[GenericGlobalResource]
 
@@ -189,15 +192,59 @@ def list_objects(
                 return
 
 
+def list_metadata(
+    client: lightkube.Client,
+    api_version: str,
+    kind: str,
+    *,
+    namespace: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The metadata of a kind's objects (names, labels, uid, resourceVersion), without their bodies:
+    the API server's PartialObjectMetadataList. Helm's release Secrets carry the whole chart, so
+    their bodies are ten times what a status needs to see whether any changed."""
+    info = kind_info(client, api_version, kind)
+    if info is None:
+        return []
+    prefix = f"/apis/{info.api_version}" if info.group else f"/api/{info.api_version}"
+    path = (
+        f"{prefix}/namespaces/{namespace}/{info.plural}" if namespace and info.namespaced else f"{prefix}/{info.plural}"
+    )
+    params = {"labelSelector": ",".join(f"{k}={v}" for k, v in labels.items())} if labels else {}
+    where = f"{kind} in namespace {namespace}" if namespace else kind
+    with translate_errors(client, f"list {where}"):
+        response = raw_http(client).get(path, params=params, headers={"Accept": _METADATA_LIST})
+        if response.status_code >= 400:
+            raise lightkube.ApiError(request=response.request, response=response)
+        items = response.json().get("items") or []
+    return [{"apiVersion": info.api_version, "kind": info.kind, "metadata": i.get("metadata") or {}} for i in items]
+
+
+_METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
+
 @dataclass(frozen=True)
 class ListQuery:
-    """One list request of :func:`list_each`."""
+    """One list request of :func:`list_each` (``metadata_only``: see :func:`list_metadata`)."""
 
     api_version: str
     kind: str
     namespace: str | None = None
     labels: Mapping[str, str] | None = None
     fields: Mapping[str, str] | None = None
+    metadata_only: bool = False
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What makes two queries the same request (the selectors are dicts, so not hashable)."""
+        return (
+            self.api_version,
+            self.kind,
+            self.namespace,
+            tuple(sorted((self.labels or {}).items())),
+            tuple(sorted((self.fields or {}).items())),
+            self.metadata_only,
+        )
 
 
 #: lists in flight at once: a status of a platform spread over several namespaces waits on the API
@@ -213,6 +260,12 @@ def list_each(
 
     def one(query: ListQuery) -> list[dict[str, Any]] | ClusterError:
         try:
+            if query.metadata_only:
+                if query.fields:
+                    raise ValueError("a metadata-only list takes no field selector")
+                return list_metadata(
+                    client, query.api_version, query.kind, namespace=query.namespace, labels=query.labels
+                )
             return list(
                 list_objects(
                     client,
@@ -237,8 +290,21 @@ def list_each(
     prepare_decoding()  # threads decode at once: the tables must be built first (see decoding)
     for query in queries:  # kinds resolved once, from this thread, before the workers ask
         kind_info(client, query.api_version, query.kind)
-    with ThreadPoolExecutor(min(workers, len(queries)), thread_name_prefix="list") as pool:
-        return list(pool.map(one, queries))
+    if workers != LIST_WORKERS:
+        with ThreadPoolExecutor(min(workers, len(queries)), thread_name_prefix="list") as pool:
+            return list(pool.map(one, queries))
+    global _LIST_POOL
+    with _LIST_POOL_LOCK:
+        if _LIST_POOL is None:
+            # kept for the process: starting 4 threads for every status costs a service polling
+            # every second more than some of its lists take
+            _LIST_POOL = ThreadPoolExecutor(LIST_WORKERS, thread_name_prefix="list")
+        pool = _LIST_POOL
+    return list(pool.map(one, queries))
+
+
+_LIST_POOL: ThreadPoolExecutor | None = None
+_LIST_POOL_LOCK = threading.Lock()
 
 
 def _doc_ref(client: lightkube.Client, doc: Mapping[str, Any], namespace: str | None) -> tuple[ObjRef, KindInfo]:

@@ -561,6 +561,7 @@ class Snapshot:
     uids: dict[ObjRef, str]
     pods: dict[str, list[dict[str, Any]]]
     replicasets: dict[str, list[dict[str, Any]]]
+    queries: list[ListQuery] = field(default_factory=list)  # the lists it took, for a next prefetch
 
 
 def observe_snapshot(
@@ -569,8 +570,13 @@ def observe_snapshot(
     *,
     require_lb_address: bool = False,
     finished_jobs: Iterable[ObjRef] = (),
+    prelisted: Mapping[tuple[Any, ...], list[dict[str, Any]] | ClusterError] | None = None,
 ) -> Snapshot:
-    """:func:`observe`, keeping the uid of every object found and the namespaces' pods and ReplicaSets."""
+    """:func:`observe`, keeping the uid of every object found and the namespaces' pods and ReplicaSets.
+
+    ``prelisted``: lists the caller already made, by :attr:`ListQuery.key`, taken instead of
+    listing again (a status lists them together with the release Secrets, in one round of lists).
+    """
     targets = resolve_targets(client, objects)
     evaluator = GateEvaluator(
         targets, failure_grace=0.0, require_lb_address=require_lb_address, finished_jobs=finished_jobs
@@ -581,7 +587,11 @@ def observe_snapshot(
         ListQuery(s.info.api_version, s.info.kind, s.namespace, fields={"metadata.name": s.name} if s.name else None)
         for s in streams
     ]
-    for stream, listed in zip(streams, list_each(client, queries), strict=True):
+    prelisted = prelisted or {}
+    missing = [q for q in queries if q.key not in prelisted]
+    fetched = dict(zip((q.key for q in missing), list_each(client, missing), strict=True))
+    results = [prelisted[q.key] if q.key in prelisted else fetched[q.key] for q in queries]
+    for stream, listed in zip(streams, results, strict=True):
         if isinstance(listed, ClusterError):
             store.errors[stream] = listed.message
         else:
@@ -607,6 +617,7 @@ def observe_snapshot(
         uids,
         by_namespace(_POD, evaluator.pod_namespaces),
         by_namespace(_REPLICASET, evaluator.rs_namespaces),
+        queries,
     )
 
 

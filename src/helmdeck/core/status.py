@@ -8,12 +8,14 @@ release, object or pod.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster import ListQuery, NotFound, ObjRef, list_each, observe
+from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
@@ -102,33 +104,141 @@ def decode_release(secret: Mapping[str, Any]) -> StoredRelease | None:
     )
 
 
-def latest_releases(session: PlatformSession, namespaces: list[str]) -> dict[str, StoredRelease]:
-    """The newest revision of every release of this platform in ``namespaces``, by component."""
-    newest: dict[tuple[str, str], StoredRelease] = {}
+def release_queries(session: PlatformSession, namespaces: list[str], *, metadata_only: bool = False) -> list[ListQuery]:
+    """The lists of this platform's Helm release Secrets, one per namespace."""
     labels = {"owner": "helm", PLATFORM_LABEL: session.platform_id}
-    listed = list_each(session.client, [ListQuery("v1", "Secret", ns, labels=labels) for ns in namespaces])
+    return [ListQuery("v1", "Secret", ns, labels=labels, metadata_only=metadata_only) for ns in namespaces]
+
+
+def latest_releases(
+    session: PlatformSession,
+    namespaces: list[str],
+    listed: list[list[dict[str, Any]] | ClusterError] | None = None,
+) -> dict[str, StoredRelease]:
+    """The newest revision of every release of this platform in ``namespaces``, by component
+    (``listed``: the :func:`release_queries` lists, when the caller made them)."""
+    if listed is None:
+        listed = list_each(session.client, release_queries(session, namespaces))
+    return _by_component(_decoded(session, secret) for secret in _newest_secrets(listed))
+
+
+def _latest_from_metadata(
+    session: PlatformSession, listed: list[list[dict[str, Any]] | ClusterError]
+) -> dict[str, StoredRelease] | None:
+    """:func:`latest_releases` from metadata-only lists: a release whose newest Secret was decoded
+    before at this resourceVersion is taken from memory, a few others are read one by one; None
+    when many changed (a whole list is then cheaper than reading them one by one)."""
+    releases: list[StoredRelease | None] = []
+    missing = []
+    for item in _newest_secrets(listed):
+        key = _version_key(item)
+        decoded = _memory(session.client).decoded
+        if key is not None and key in decoded:
+            releases.append(decoded[key])
+        else:
+            missing.append(item)
+    if len(missing) > _READ_ONE_BY_ONE:
+        return None
+    for item in missing:
+        meta = item.get("metadata") or {}
+        secret = get_object(session.client, ObjRef("v1", "Secret", str(meta.get("name")), str(meta.get("namespace"))))
+        if secret is None:  # removed since it was listed: the whole list tells what is newest now
+            return None
+        releases.append(_decoded(session, secret))
+    return _by_component(releases)
+
+
+_READ_ONE_BY_ONE = 8
+
+
+def _newest_secrets(listed: list[list[dict[str, Any]] | ClusterError]) -> list[Mapping[str, Any]]:
+    """Each release's newest Secret, told by Helm's labels (``name``, ``version``) without decoding
+    the older revisions; a Secret whose labels say neither is kept, for decoding to tell."""
+    newest: dict[tuple[str, str], tuple[int, Mapping[str, Any]]] = {}
+    unlabelled: list[Mapping[str, Any]] = []
     for secrets in listed:
         if isinstance(secrets, NotFound):
             continue
         if isinstance(secrets, ClusterError):
             raise secrets
         for secret in secrets:
-            rel = decode_release(secret)
-            if rel is None:
+            meta = secret.get("metadata") or {}
+            labels = meta.get("labels") or {}
+            version = str(labels.get("version", ""))
+            if not labels.get("name") or not version.isdigit():
+                unlabelled.append(secret)
                 continue
-            key = (rel.namespace, rel.name)
-            if key not in newest or newest[key].revision < rel.revision:
-                newest[key] = rel
+            key = (str(meta.get("namespace", "")), str(labels["name"]))
+            if key not in newest or newest[key][0] < int(version):
+                newest[key] = (int(version), secret)
+    return [secret for _, secret in newest.values()] + unlabelled
+
+
+def _by_component(releases: Iterable[StoredRelease | None]) -> dict[str, StoredRelease]:
+    newest: dict[tuple[str, str], StoredRelease] = {}
+    for rel in releases:
+        if rel is None:
+            continue
+        key = (rel.namespace, rel.name)
+        if key not in newest or newest[key].revision < rel.revision:
+            newest[key] = rel
     return {rel.labels.get(COMPONENT_LABEL, rel.name): rel for rel in newest.values()}
 
 
-_TARGETS_CACHE: dict[tuple[str, str, int], ReleaseTargets] = {}
+@dataclass
+class _Memory:
+    """What the statuses read through one client remember between readings (a client is one
+    cluster: uids and platform ids of another cluster must not match)."""
+
+    #: decoded releases by (uid, resourceVersion) of their Secret: only the newest revision of
+    #: each release is decoded, so this holds about one entry per release
+    decoded: dict[tuple[str, str], StoredRelease | None] = field(default_factory=dict)
+    #: the lists the last status of each platform took besides the release Secrets; the next
+    #: status makes them together with the Secret lists, in one round instead of two
+    lists: dict[str, list[ListQuery]] = field(default_factory=dict)
+
+
+_MEMORY: weakref.WeakKeyDictionary[Any, _Memory] = weakref.WeakKeyDictionary()
+_MEMORY_LOCK = threading.Lock()
+
+
+def _memory(client: Any) -> _Memory:
+    with _MEMORY_LOCK:
+        memory = _MEMORY.get(client)
+        if memory is None:
+            memory = _MEMORY[client] = _Memory()
+        return memory
+
+
+def _version_key(secret: Mapping[str, Any]) -> tuple[str, str] | None:
+    meta = secret.get("metadata") or {}
+    uid, version = str(meta.get("uid") or ""), str(meta.get("resourceVersion") or "")
+    return (uid, version) if uid and version else None
+
+
+def _decoded(session: PlatformSession, secret: Mapping[str, Any]) -> StoredRelease | None:
+    """:func:`decode_release`, once per version of a Secret: unzipping every release again cost a
+    status of 100 components, refreshed every second by the web service, about 15 ms each time."""
+    key = _version_key(secret)
+    if key is None:
+        return decode_release(secret)
+    decoded = _memory(session.client).decoded
+    if key not in decoded:
+        if len(decoded) > 4096:
+            decoded.clear()
+        decoded[key] = decode_release(secret)
+    return decoded[key]
+
+
+_TARGETS_CACHE: dict[tuple[str, str, int, str], ReleaseTargets] = {}
 
 
 def release_objects(stored: StoredRelease, component: str) -> ReleaseTargets:
     """The objects of one release revision. A revision's manifest never changes, so its parse is
-    kept: a status refresh (the web UI asks every few seconds) then parses only what changed."""
-    key = (stored.namespace, stored.name, stored.revision)
+    kept: a status refresh (the web UI asks every few seconds) then parses only what changed. The
+    manifest is part of the key: a release uninstalled and installed again starts at revision 1
+    again, with other objects."""
+    key = (stored.namespace, stored.name, stored.revision, stored.manifest)
     targets = _TARGETS_CACHE.get(key)
     if targets is None:
         if len(_TARGETS_CACHE) > 4096:
@@ -140,7 +250,23 @@ def release_objects(stored: StoredRelease, component: str) -> ReleaseTargets:
 
 def platform_status(session: PlatformSession) -> PlatformStatus:
     platform = session.platform
-    releases = latest_releases(session, platform.all_namespaces())
+    namespaces = platform.all_namespaces()
+    memory = _memory(session.client)
+    known = memory.lists.get(session.platform_id)
+    guessed = known or []
+    # after a first status, the Secrets' metadata tells which releases changed; only those are read
+    secret_queries = release_queries(session, namespaces, metadata_only=known is not None)
+    listed = list_each(session.client, secret_queries + guessed)
+    secret_lists = listed[: len(secret_queries)]
+    found = _latest_from_metadata(session, secret_lists) if known is not None else None
+    releases = (
+        found
+        if found is not None
+        else latest_releases(session, namespaces, None if known is not None else secret_lists)
+    )
+    # a guess that no longer matches (a release changed its objects) is only a list too many: the
+    # snapshot lists what it needs and was not guessed
+    prelisted = {q.key: result for q, result in zip(guessed, listed[len(secret_queries) :], strict=True)}
     refs_of: dict[str, list[ObjRef]] = {}
     finished_jobs: set[ObjRef] = set()
     for name, stored in releases.items():
@@ -152,7 +278,14 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
             # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
             finished_jobs |= targets.ttl_jobs
     all_refs = [r for refs in refs_of.values() for r in refs]
-    statuses = observe(session.client, all_refs, finished_jobs=finished_jobs) if all_refs else []
+    statuses: list[ObjectStatus] = []
+    lists: list[ListQuery] = []
+    if all_refs:
+        snapshot = observe_snapshot(session.client, all_refs, finished_jobs=finished_jobs, prelisted=prelisted)
+        statuses, lists = snapshot.statuses, snapshot.queries
+    if len(memory.lists) > 64:
+        memory.lists.clear()
+    memory.lists[session.platform_id] = lists
     by_ref: dict[ObjRef, ObjectStatus] = {st.ref: st for st in statuses}
     # releases outside the file (extensions, removed components) show while they exist
     extra = sorted(n for n, r in releases.items() if n not in platform.component_names and r.status != "uninstalled")
