@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from helmdeck.core.component_detail import ComponentNotFound
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.extensions.catalog import Catalog
-from helmdeck.extensions.parameters import check_parameters
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
 from helmdeck.server.app import create_app
 from helmdeck.server.backend import NotAvailable
@@ -263,7 +262,7 @@ class FakeBackend:
         self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
     ) -> list[dict[str, Any]]:
         ext = self.catalog_.get(name, version)
-        check_parameters(ext.name, ext.parameters, parameters)
+        ext.check_parameters(parameters)
         component = f"{name}-{instance_name}" if instance_name else name
         if not ext.multi_install and any(c["component"] == component for c in self.components):
             raise ConfigError(f"extension {name} is already installed and is not multi-install", fix="uninstall it")

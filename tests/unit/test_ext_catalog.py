@@ -17,7 +17,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "imaging" / "exten
 def test_directory_catalog_reads_metadata_and_reports_bad_charts() -> None:
     catalog = Catalog([str(EXT_CHARTS)]).load()
     names = [e.name for e in catalog.latest()]
-    assert names == ["tiny-app", "tiny-base", "tiny-gpu", "tiny-multi", "tiny-needs-missing"]
+    assert names == ["tiny-app", "tiny-base", "tiny-gpu", "tiny-multi", "tiny-needs-missing", "tiny-storage"]
     app = catalog.get("tiny-app")
     assert app.kind == "application"
     assert app.display_name == "Tiny app"

@@ -94,7 +94,8 @@ def _print_extension(ext: Extension) -> None:
     for p in ext.parameters:
         default = "(secret)" if p.secret else ("-" if not p.has_default else str(p.default))
         kind = p.expects if p.type in ("choice", "multichoice") else p.type
-        table.add_row(p.name, kind, default, "yes" if p.required else "", p.description)
+        required = "yes" if p.required else "; ".join(f"when {c.describe()}" for c in p.required_when)
+        table.add_row(p.name, kind, default, required, p.description)
     console.print(table)
 
 
@@ -250,6 +251,8 @@ def install_command(
             f"other users of this machine can read it; use --param-file or {env_name(exposed[0])}",
             highlight=False,
         )
+    # a missing or bad parameter is refused before the cluster is contacted (the install checks again)
+    extension.check_parameters(params)
     session = _session(platform, env, kubeconfig, context)
     with live_progress(f"installing {name} on {session.platform_id}", output is OutputFormat.human) as progress:
         manager = ExtensionManager(session, catalog, progress=progress, timeout=timeout)

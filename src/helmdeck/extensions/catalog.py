@@ -30,7 +30,14 @@ from typing import Any, Literal
 from helmdeck.engine import LoadedChart, load_chart
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.kaapana import kaapana_marks, kaapana_parameters
-from helmdeck.extensions.parameters import Parameter, declares_parameters, parameters_from_schema
+from helmdeck.extensions.parameters import (
+    Parameter,
+    ParameterRules,
+    check_parameters,
+    declares_parameters,
+    parameter_rules,
+    parameters_from_schema,
+)
 from helmdeck.extensions.requirements import Requirement, parse_requirements, parse_version
 from helmdeck.spec.platform import Platform, did_you_mean
 
@@ -77,6 +84,12 @@ class Extension:
     chart: LoadedChart = field(repr=False, compare=False)
     flags: tuple[str, ...] = ()
     parameter_style: ParameterStyle = "helmdeck"
+    #: what the schema says of the parameters together (conditions): checked with them
+    parameter_rules: ParameterRules | None = field(default=None, repr=False, compare=False)
+
+    def check_parameters(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``given`` typed and checked, defaults filled in (see :func:`check_parameters`)."""
+        return check_parameters(self.name, self.parameters, given, rules=self.parameter_rules)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -106,13 +119,15 @@ class Extension:
         }
 
 
-def _parameters(chart: LoadedChart) -> tuple[tuple[Parameter, ...], ParameterStyle]:
+def _parameters(chart: LoadedChart) -> tuple[tuple[Parameter, ...], ParameterStyle, ParameterRules | None]:
     if declares_parameters(chart.values_schema):
-        return parameters_from_schema(chart.values_schema, chart.default_values), "helmdeck"
+        params = parameters_from_schema(chart.values_schema, chart.default_values)
+        return params, "helmdeck", parameter_rules(chart.values_schema, chart.default_values)
+    # Kaapana's extension_params have no conditions: each entry stands alone
     kaapana = kaapana_parameters(chart.name, chart.default_values)
     if kaapana is not None:
-        return kaapana, "kaapana"
-    return (), "helmdeck"
+        return kaapana, "kaapana", None
+    return (), "helmdeck", None
 
 
 def extension_from_chart(chart: LoadedChart, source: str) -> Extension:
@@ -130,7 +145,7 @@ def extension_from_chart(chart: LoadedChart, source: str) -> Extension:
     parse_version(chart.version)
     multi_install = _flag(annotations, "multi-install", where)
     requires_gpu = _flag(annotations, "requires-gpu", where)
-    parameters, style = _parameters(chart)
+    parameters, style, rules = _parameters(chart)
     return Extension(
         name=chart.name,
         version=chart.version,
@@ -147,6 +162,7 @@ def extension_from_chart(chart: LoadedChart, source: str) -> Extension:
         chart=chart,
         flags=marks.flags,
         parameter_style=style,
+        parameter_rules=rules,
     )
 
 

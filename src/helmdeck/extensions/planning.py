@@ -16,7 +16,7 @@ from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.gpu import check_gpu_policy
 from helmdeck.extensions.installed import InstalledExtension, installed_extensions
 from helmdeck.extensions.naming import component_name
-from helmdeck.extensions.parameters import check_parameters, secret_values
+from helmdeck.extensions.parameters import secret_values
 from helmdeck.secrets.redact import remember
 from helmdeck.spec import Platform
 
@@ -43,7 +43,7 @@ def plan_install(
     extensions (dependencies first), then the extension. Raises ConfigError for bad parameters or
     unsatisfiable requirements."""
     ext = catalog.get(name, version)
-    checked = check_parameters(ext.name, ext.parameters, parameters or {})
+    checked = ext.check_parameters(parameters or {})
     remember(secret_values(ext.parameters, checked))
     check_gpu_policy(platform, ext)
     main = InstallStep(ext, component_name(platform, ext, instance_name, live), checked)
@@ -88,7 +88,7 @@ def add_requirements(
                 fix=f"add a chart of {req.name} meeting the constraint to the catalog, or upload one",
             )
         try:
-            params = check_parameters(found.name, found.parameters, {})
+            params = found.check_parameters({})
         except HelmdeckError as exc:
             raise ConfigError(
                 f"extension {ext.name} requires {found.name}, which needs parameters: {exc.message}",

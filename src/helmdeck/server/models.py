@@ -101,6 +101,14 @@ class Parameter(_Out):
     maxLength: int | None = None
     minItems: int | None = None
     maxItems: int | None = None
+    requiredWhen: list[dict[str, list[Any] | None]] | None = Field(
+        default=None,
+        description=(
+            "Required when any of these conditions holds (from the schema's dependentRequired and "
+            'if/then): each maps parameter names to the values that make it hold, e.g. {"storage": ["s3"]}, '
+            "or to null for 'has any value'; every name of one condition must match."
+        ),
+    )
 
 
 class Extension(_Out):
