@@ -77,6 +77,10 @@ class Deployer:
 
     # -- the operation --------------------------------------------------------------------------
     def run(self) -> DeployReport:
+        with self.session.renders_remembered():  # preflight's renders serve the deploy
+            return self._run()
+
+    def _run(self) -> DeployReport:
         start = time.monotonic()
         s = self.session
         report = DeployReport(s.platform_id, s.environment)
