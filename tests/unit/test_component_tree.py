@@ -139,3 +139,71 @@ def test_an_object_not_found_has_no_children() -> None:
     snapshot.uids.clear()  # nothing listed: its pods cannot be told apart from anyone's
     tree = build_tree(snapshot)
     assert all(not n.children for n in tree)
+
+
+def _job(name: str, owner_uid: str, created: str, status: dict[str, Any]) -> dict[str, Any]:
+    job = _owned("Job", name, owner_uid, creationTimestamp=created)
+    job["apiVersion"] = "batch/v1"
+    job["spec"] = {"completions": 1, "backoffLimit": 0}
+    job["status"] = status
+    return job
+
+
+COMPLETE = {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}
+FAILED = {"failed": 1, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}
+DONE = {"name": "report", "ready": False, "restartCount": 0, "state": {"terminated": {"exitCode": 0}}}
+
+
+def _cron_snapshot() -> Snapshot:
+    statuses = [
+        ObjectStatus(ObjRef("batch/v1", "CronJob", "report", NS), Health("ready", "exists")),
+        # the release's own Job, removed by its TTL once it finished: no uid, nothing under it
+        ObjectStatus(ObjRef("batch/v1", "Job", "seed", NS), Health("ready", "completed, then removed")),
+        _status("Job", "migrate", reason="complete (1 succeeded)"),
+    ]
+    uids = {statuses[0].ref: "uid-report", statuses[2].ref: "uid-migrate"}
+    jobs = [
+        _job("report-100", "uid-report", "2026-12-04T10:00:00Z", COMPLETE),
+        _job("report-102", "uid-report", "2026-12-04T10:02:00Z", {"active": 1}),
+        _job("report-101", "uid-report", "2026-12-04T10:01:00Z", FAILED),
+        _job("someone-else", "uid-other-cron", "2026-12-04T10:03:00Z", {"active": 1}),
+    ]
+    pods = [
+        _pod("report-100-a", "uid-report-100", DONE, phase="Succeeded"),
+        _pod("report-102-a", "uid-report-102", RUNNING),
+        _pod("migrate-a", "uid-migrate", DONE, phase="Succeeded"),
+    ]
+    return Snapshot(statuses, uids, {NS: pods}, {}, {NS: jobs})
+
+
+def test_a_cronjob_shows_the_jobs_it_started_newest_first_each_over_its_pods() -> None:
+    *_, cron = build_tree(_cron_snapshot())
+    assert (cron.kind, cron.name) == ("CronJob", "report")
+    assert [(j.kind, j.name, j.health) for j in cron.children] == [
+        ("Job", "report-102", "progressing"),
+        ("Job", "report-101", "failed"),
+        ("Job", "report-100", "healthy"),
+    ]
+    running, failed, complete = cron.children
+    assert "1 running" in running.reason and "BackoffLimitExceeded" in failed.reason
+    assert "1 succeeded" in complete.reason
+    assert [p.name for p in running.children] == ["report-102-a"]
+    assert [p.name for p in complete.children] == ["report-100-a"]
+    assert failed.children == []  # its pod is gone already
+    (pod,) = cron.as_dict()["children"][2]["children"]
+    assert pod["pod"]["phase"] == "Succeeded" and pod["pod"]["containers"][0]["exitCode"] == 0
+
+
+def test_the_releases_own_jobs_show_their_pods_and_a_job_its_ttl_removed_is_a_leaf() -> None:
+    tree = {n.name: n for n in build_tree(_cron_snapshot())}
+    assert [p.name for p in tree["migrate"].children] == ["migrate-a"]
+    seed = tree["seed"]
+    assert (seed.health, seed.children) == ("healthy", [])
+    assert [n.kind for n in build_tree(_cron_snapshot())] == ["Job", "Job", "CronJob"]
+
+
+def test_without_the_jobs_listed_a_cronjob_is_a_leaf() -> None:
+    snapshot = _cron_snapshot()
+    snapshot.jobs.clear()  # a status reading, which does not list them
+    cron = next(n for n in build_tree(snapshot) if n.kind == "CronJob")
+    assert cron.children == []

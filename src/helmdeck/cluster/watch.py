@@ -47,6 +47,7 @@ from helmdeck.errors import ClusterError, HelmdeckError
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
 _POD = KindInfo("v1", "Pod", "pods", True)
 _REPLICASET = KindInfo("apps/v1", "ReplicaSet", "replicasets", True)
+_JOB = KindInfo("batch/v1", "Job", "jobs", True)
 _STORAGE_CLASS = KindInfo("storage.k8s.io/v1", "StorageClass", "storageclasses", False)
 # the Job controller's last word on a Job (Completed, or why it failed)
 _JOB_ENDINGS = frozenset(
@@ -561,6 +562,8 @@ class Snapshot:
     uids: dict[ObjRef, str]
     pods: dict[str, list[dict[str, Any]]]
     replicasets: dict[str, list[dict[str, Any]]]
+    # the Jobs of the namespaces holding a CronJob (asked for with ``cronjob_jobs``): what it started
+    jobs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     queries: list[ListQuery] = field(default_factory=list)  # the lists it took, for a next prefetch
 
 
@@ -570,9 +573,12 @@ def observe_snapshot(
     *,
     require_lb_address: bool = False,
     finished_jobs: Iterable[ObjRef] = (),
+    cronjob_jobs: bool = False,
     prelisted: Mapping[tuple[Any, ...], list[dict[str, Any]] | ClusterError] | None = None,
 ) -> Snapshot:
     """:func:`observe`, keeping the uid of every object found and the namespaces' pods and ReplicaSets.
+    With ``cronjob_jobs``, also the Jobs (and pods) of the namespaces holding a CronJob, for a tree of
+    CronJob > Job > Pod; ``status`` does without those lists.
 
     ``prelisted``: lists the caller already made, by :attr:`ListQuery.key`, taken instead of
     listing again (a status lists them together with the release Secrets, in one round of lists).
@@ -582,7 +588,22 @@ def observe_snapshot(
         targets, failure_grace=0.0, require_lb_address=require_lb_address, finished_jobs=finished_jobs
     )
     store = Store()
-    streams = list(evaluator.all_streams())
+    cron_namespaces = sorted(
+        {str(r.namespace) for r, info in targets if info and r.namespace and r.kind == "CronJob" and r.group == "batch"}
+        if cronjob_jobs
+        else set()
+    )
+    pod_namespaces = sorted({*evaluator.pod_namespaces, *cron_namespaces})
+    # a namespace's Jobs may be listed already, for the release's own Jobs
+    streams = list(
+        dict.fromkeys(
+            [
+                *evaluator.all_streams(),
+                *(Stream(_POD, ns) for ns in cron_namespaces),
+                *(Stream(_JOB, ns) for ns in cron_namespaces),
+            ]
+        )
+    )
     queries = [
         ListQuery(s.info.api_version, s.info.kind, s.namespace, fields={"metadata.name": s.name} if s.name else None)
         for s in streams
@@ -615,8 +636,9 @@ def observe_snapshot(
     return Snapshot(
         statuses,
         uids,
-        by_namespace(_POD, evaluator.pod_namespaces),
+        by_namespace(_POD, pod_namespaces),
         by_namespace(_REPLICASET, evaluator.rs_namespaces),
+        by_namespace(_JOB, cron_namespaces),
         queries,
     )
 

@@ -3,7 +3,12 @@ release, the tree of its objects with their health, their recent events, the val
 of its current revision and what changed since the previous one, every secret redacted.
 
 Reads: one labelled list of release Secrets per platform namespace, one list per (kind, namespace)
-of the release's objects plus the namespaces' pods and ReplicaSets, one list of events per namespace.
+of the release's objects plus the namespaces' pods and ReplicaSets (and Jobs, where a CronJob is),
+one list of events per namespace.
+
+:func:`component_live` is the part of the page that changes between revisions (release status,
+tree, events), for the page's live stream: the values, manifests and diffs change only with a
+revision and are not read again for it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 import yaml
 
 from helmdeck.cluster import ObjRef, observe_snapshot, recent_events
-from helmdeck.core.release_history import ReleaseRecord, component_revisions
+from helmdeck.core.release_history import ReleaseRecord, component_revisions, latest_revisions
 from helmdeck.core.resource_tree import TreeNode, build_tree
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import release_targets
@@ -36,6 +41,23 @@ from helmdeck.spec.value_paths import split_key
 from helmdeck.values.merge import coalesce
 
 EVENTS_SHOWN = 50
+#: what :func:`component_live` answers: the keys of :meth:`ComponentDetail.as_dict` that change
+#: without a new revision, and those naming the release and revision they belong to
+LIVE_KEYS = (
+    "component",
+    "installed",
+    "release",
+    "namespace",
+    "revision",
+    "status",
+    "chart",
+    "appVersion",
+    "updated",
+    "description",
+    "extension",
+    "tree",
+    "events",
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -161,6 +183,47 @@ def _events(session: PlatformSession, tree: Iterable[TreeNode]) -> list[dict[str
     return [e.as_dict() for e in out[:EVENTS_SHOWN]]
 
 
+def _not_found(session: PlatformSession, component: str) -> ComponentNotFound:
+    return ComponentNotFound(
+        f"no component named {component!r} in platform {session.platform_id}",
+        where=component,
+        fix="pick one on the overview",
+    )
+
+
+def _observe(session: PlatformSession, detail: ComponentDetail, current: ReleaseRecord, component: str) -> None:
+    """The tree of the release's objects as they are now, and their events."""
+    targets = release_targets(current.manifest, current.namespace, component)
+    finished = targets.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
+    snapshot = observe_snapshot(session.client, list(targets.objects), finished_jobs=finished, cronjob_jobs=True)
+    detail.tree = build_tree(snapshot)
+    detail.events = _events(session, detail.tree)
+
+
+def component_live(session: PlatformSession, component: str) -> dict[str, Any]:
+    """What of the component page changes without a new revision (:data:`LIVE_KEYS` of
+    :meth:`ComponentDetail.as_dict`), redacted as the page is. Decodes only the two newest release
+    revisions (their secrets redact events and container messages), not the whole history."""
+    revisions = latest_revisions(session, component, 2)
+    if not revisions:
+        if component in session.platform.component_names:
+            return _live(ComponentDetail(component, installed=False).as_dict())
+        raise _not_found(session, component)
+    current = revisions[-1]
+    redaction = _Redaction(session, component)
+    redaction.values(current, "")
+    if len(revisions) > 1:
+        redaction.values(revisions[-2], " (previous)")
+    detail = ComponentDetail(component, installed=current.status != "uninstalled", release=current)
+    if detail.installed:
+        _observe(session, detail, current, component)
+    return redaction.redact(_live(detail.as_dict()))
+
+
+def _live(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: data[key] for key in LIVE_KEYS}
+
+
 def component_detail(session: PlatformSession, component: str) -> dict[str, Any]:
     """The component page's data (:meth:`ComponentDetail.as_dict`), redacted. Raises
     :class:`ComponentNotFound` for a name that is neither declared nor a release of the platform."""
@@ -168,11 +231,7 @@ def component_detail(session: PlatformSession, component: str) -> dict[str, Any]
     if not revisions:
         if component in session.platform.component_names:
             return ComponentDetail(component, installed=False).as_dict()
-        raise ComponentNotFound(
-            f"no component named {component!r} in platform {session.platform_id}",
-            where=component,
-            fix="pick one on the overview",
-        )
+        raise _not_found(session, component)
     current = revisions[-1]
     previous = revisions[-2] if len(revisions) > 1 else None
     redaction = _Redaction(session, component)
@@ -196,11 +255,7 @@ def component_detail(session: PlatformSession, component: str) -> dict[str, Any]
         )
         detail.manifest_diff = _manifest_diff(previous, current, component)
     if detail.installed:
-        targets = release_targets(current.manifest, current.namespace, component)
-        finished = targets.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
-        snapshot = observe_snapshot(session.client, list(targets.objects), finished_jobs=finished)
-        detail.tree = build_tree(snapshot)
-        detail.events = _events(session, detail.tree)
+        _observe(session, detail, current, component)
     detail.values = _yaml(computed)
     detail.supplied_values = _yaml(supplied)
     detail.manifest = redacted_manifest(current.manifest, current.namespace, component, Redactor())

@@ -73,15 +73,35 @@ def record_of(secret: Mapping[str, Any]) -> ReleaseRecord | None:
     )
 
 
-def component_revisions(session: PlatformSession, component: str) -> list[ReleaseRecord]:
-    """Every stored revision of the component's release, oldest first (empty: never installed)."""
+def _release_secrets(session: PlatformSession, component: str) -> list[dict[str, Any]]:
     labels = {"owner": "helm", PLATFORM_LABEL: session.platform_id, COMPONENT_LABEL: component}
     namespaces = session.platform.all_namespaces()
-    out: list[ReleaseRecord] = []
+    out: list[dict[str, Any]] = []
     for listed in list_each(session.client, [ListQuery("v1", "Secret", ns, labels=labels) for ns in namespaces]):
         if isinstance(listed, NotFound):
             continue
         if isinstance(listed, ClusterError):
             raise listed
-        out += [r for r in map(record_of, listed) if r is not None]
+        out += listed
+    return out
+
+
+def component_revisions(session: PlatformSession, component: str) -> list[ReleaseRecord]:
+    """Every stored revision of the component's release, oldest first (empty: never installed)."""
+    out = [r for r in map(record_of, _release_secrets(session, component)) if r is not None]
     return sorted(out, key=lambda r: r.revision)
+
+
+def _label_version(secret: Mapping[str, Any]) -> int:
+    labels = _mapping(_mapping(secret.get("metadata")).get("labels"))
+    try:
+        return int(str(labels.get("version")))
+    except ValueError:
+        return -1
+
+
+def latest_revisions(session: PlatformSession, component: str, count: int) -> list[ReleaseRecord]:
+    """The newest ``count`` revisions of the component's release, oldest first: only those are decoded
+    (Helm labels each release Secret with its revision), for a view refreshed every few seconds."""
+    newest = sorted(_release_secrets(session, component), key=_label_version)[-count:]
+    return sorted((r for r in map(record_of, newest) if r is not None), key=lambda r: r.revision)

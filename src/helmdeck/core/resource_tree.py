@@ -1,7 +1,8 @@
 """A release's objects as a tree, as Argo CD draws an application: each workload over the
-ReplicaSets and Pods it owns, then the objects that own nothing (Services, claims, ConfigMaps,
-Secrets by name only). Built from one :func:`helmdeck.cluster.observe_snapshot`, so the health
-shown is the one ``status`` and the deploy gate judge by."""
+ReplicaSets and Pods it owns (a CronJob over the Jobs it started and their Pods), then the objects
+that own nothing (Services, claims, ConfigMaps, Secrets by name only). Built from one
+:func:`helmdeck.cluster.observe_snapshot`, so the health shown is the one ``status`` and the deploy
+gate judge by."""
 
 from __future__ import annotations
 
@@ -115,11 +116,23 @@ def _by_name(objs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(objs, key=lambda o: str((o.get("metadata") or {}).get("name", "")))
 
 
+def _newest_first(objs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def created(obj: Mapping[str, Any]) -> tuple[str, str]:
+        meta = obj.get("metadata") or {}
+        # RFC 3339 in UTC ("...Z"): ordered as text
+        return str(meta.get("creationTimestamp") or ""), str(meta.get("name", ""))
+
+    return sorted(objs, key=created, reverse=True)
+
+
 def build_tree(snapshot: Snapshot) -> list[TreeNode]:
     """The release's objects, workloads with what they own. Old ReplicaSets of a Deployment show while
-    they still have pods (a rolling update in progress), the current one always."""
+    they still have pods (a rolling update in progress), the current one always. A CronJob shows the
+    Jobs it started that still exist (the newest first; its history limits and the Jobs' TTL remove
+    the others), each over its pods."""
     pods_by_owner = {ns: index_by_owner(pods) for ns, pods in snapshot.pods.items()}
     rs_by_owner = {ns: index_by_owner(rss) for ns, rss in snapshot.replicasets.items()}
+    jobs_by_owner = {ns: index_by_owner(jobs) for ns, jobs in snapshot.jobs.items()}
     nodes: list[TreeNode] = []
     for status in snapshot.statuses:
         ref = status.ref
@@ -137,6 +150,11 @@ def build_tree(snapshot: Snapshot) -> list[TreeNode]:
                     continue
                 child = _node("ReplicaSet", rs, health(rs), current=current)
                 child.children = [_pod_node(p) for p in _by_name(pods)]
+                node.children.append(child)
+        elif uid and ref.kind == "CronJob" and ref.group == "batch":
+            for job in _newest_first(jobs_by_owner.get(ns, {}).get(uid, [])):
+                child = _node("Job", job, health(job))
+                child.children = [_pod_node(p) for p in _by_name(owned_pods.get(_uid(job), []))]
                 node.children.append(child)
         elif uid:
             node.children = [_pod_node(p) for p in _by_name(owned_pods.get(uid, []))]
