@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from helmdeck.core.component_detail import ComponentNotFound
+from helmdeck.core.component_detail import LIVE_KEYS, ComponentNotFound
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
@@ -137,6 +137,7 @@ class FakeBackend:
         self.calls: list[tuple[str, Any]] = []
         self.has_doctor = False
         self.cluster_down = False  # component_detail fails as with an unreachable cluster
+        self.release_revision = 2  # the revision component pages show (a test deploys another)
         self.status_down = False  # status fails so
         self.gpu = False  # no node offers a GPU
 
@@ -318,7 +319,11 @@ class FakeBackend:
             raise ComponentNotFound(f"no component named {name!r} in platform tinyplat", fix="pick one on the overview")
         if self.cluster_down:
             raise ClusterError("cannot reach the cluster: connection refused", fix="check the kubeconfig")
-        return component_detail_of(found)
+        return {**component_detail_of(found), "revision": self.release_revision}
+
+    def component_live(self, name: str) -> dict[str, Any]:
+        detail = self.component_detail(name)
+        return {key: detail[key] for key in LIVE_KEYS}
 
     def upload(self, data: bytes, filename: str) -> dict[str, Any]:
         policy = UploadPolicy("admin", "extensions", max_archive_bytes=1024 * 1024)

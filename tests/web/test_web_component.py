@@ -1,6 +1,7 @@
 """The component page in Chromium, on the sandbox: from the overview to the component's tree
 (Deployment, ReplicaSet, pods, all healthy), its events and values with the platform secret
-redacted, then the diff an upgrade leaves; the same data from the API; and at 800 px."""
+redacted, then the diff an upgrade leaves; the same data from the API; and at 800 px. The open page
+follows the cluster live: a Deployment scaled, a pod deleted, another revision deployed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.cluster.conftest import SandboxHandle
 from tests.web.conftest import WebPlatform, sign_in
 
 pytestmark = pytest.mark.cluster
@@ -79,6 +81,50 @@ def test_component_page_tree_events_values_and_upgrade_diff(component_platform: 
     page.goto(f"{url}/components/nope")
     assert "no component named 'nope'" in page.locator('[data-testid="error-page"]').inner_text()
     assert page.locator("header nav a", has_text="Overview").count() == 1
+
+
+_HEALTHY_PODS = 'li[data-testid="node-Deployment-app"] li[data-kind="Pod"][data-health="healthy"]'
+
+
+def _healthy_pods(page: Any, count: int) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator(_HEALTHY_PODS)).to_have_count(count, timeout=30_000)
+
+
+def test_component_page_follows_the_cluster_without_a_reload(
+    component_platform: WebPlatform,
+    sandbox: SandboxHandle,
+    page: Any,
+) -> None:
+    from lightkube.resources.apps_v1 import Deployment
+    from lightkube.resources.core_v1 import Pod
+
+    url = component_platform.url
+    sign_in(page, url, component_platform.token("viewer"))
+    page.goto(f"{url}/components/app")
+    assert page.locator(_HEALTHY_PODS).count() == 2
+    page.evaluate("window.helmdeckNotReloaded = true")  # on this document only: a reload loses it
+    namespace = page.locator('[data-testid="release"] dd').nth(1).inner_text()
+    client = sandbox.client()
+
+    client.patch(Deployment, "app", {"spec": {"replicas": 3}}, namespace=namespace)
+    _healthy_pods(page, 3)
+    page.locator('[data-testid="events"]').get_by_text("from 2 to 3").wait_for()
+
+    doomed = str(page.locator(_HEALTHY_PODS).first.get_attribute("data-testid")).removeprefix("node-Pod-")
+    client.delete(Pod, doomed, namespace=namespace)
+    page.locator(f'[data-testid="node-Pod-{doomed}"]').wait_for(state="detached")
+    _healthy_pods(page, 3)  # the ReplicaSet's replacement
+
+    # another revision: the page says so and shows its values and changes
+    with ThreadPoolExecutor(1) as pool:  # the deploy's health gate runs its own event loop
+        pool.submit(_upgrade, component_platform, "app.message=live").result()
+    page.locator('[data-testid="revision"]', has_text="2").wait_for()
+    notice = page.locator('[data-testid="revision-changed"]').inner_text()
+    assert "replaced revision 1 while this page was open" in notice
+    page.locator('[data-testid="values-diff"]', has_text="+message: live").wait_for()
+    assert page.evaluate("window.helmdeckNotReloaded") is True
 
 
 def test_component_detail_api(component_platform: WebPlatform) -> None:

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from helmdeck.core.component_detail import component_detail
+from helmdeck.core.component_detail import component_detail, component_live
 from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.core.status import platform_status
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -84,6 +84,8 @@ class PlatformBackend(Protocol):
     def doctor(self, mode: str) -> dict[str, Any]: ...
 
     def component_detail(self, name: str) -> dict[str, Any]: ...
+
+    def component_live(self, name: str) -> dict[str, Any]: ...
 
     def gpu_available(self) -> bool: ...
 
@@ -225,6 +227,11 @@ class ClusterBackend:
         """One component's release, object tree with health, events, values, manifests and changes
         since the previous revision, secrets redacted."""
         return component_detail(self._read(), name)
+
+    def component_live(self, name: str) -> dict[str, Any]:
+        """What of the component page changes without a new revision: release status, object tree
+        with health, events (the page's live stream reads it every few seconds)."""
+        return component_live(self._read(), name)
 
     def doctor(self, mode: str) -> dict[str, Any]:
         """Live diagnosis of the running platform (``live``) or the checks made before a deploy

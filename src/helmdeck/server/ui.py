@@ -220,11 +220,53 @@ async def component(request: Request, name: str) -> HTMLResponse:
     who = await user(request)
     try:
         detail = await run_in_threadpool(backend_of(request).component_detail, name)
+    except ClusterError as exc:
+        # the page and its navigation stay; its live stream keeps asking and fills it in when the
+        # cluster answers
+        return page(
+            request, "component.html", who, 503, component=name, c=None, stream_error=_stream_error(request, exc)
+        )
     except HelmdeckError as exc:
         # the error page with the navigation: the user is signed in, only the component is amiss
-        code = 404 if isinstance(exc, ComponentNotFound) else 503 if isinstance(exc, ClusterError) else 422
+        code = 404 if isinstance(exc, ComponentNotFound) else 422
         return page(request, "error.html", who, code, message=_error_text(known_redactor().error(exc)))
-    return page(request, "component.html", who, c=detail)
+    return page(request, "component.html", who, component=name, c=detail)
+
+
+@router.get("/ui/events/components/{name}")
+async def component_events(request: Request, name: str, revision: str = "", status: str = "") -> EventSourceResponse:
+    """The component page's live part (release status, tree, events) whenever it changes, read every
+    poll interval while the page is open; and, when the release has another revision or status than
+    the page shows (``revision``, ``status``), its values, manifests and changes again, which are
+    read only then: they change with a revision, not in between."""
+    await user(request)
+    backend = backend_of(request)
+    templates = _templates(request)
+    poll: float = request.app.state.settings.status_poll_seconds
+    opened = int(revision) if revision.isdigit() else None  # empty: the page showed no release
+
+    async def stream() -> Any:
+        shown: tuple[int | None, str] = (opened, status)
+        live: dict[str, Any] | None = None  # the last reading: kept on the page under an error banner
+        last = ""
+        while True:
+            error = None
+            try:
+                live = await run_in_threadpool(backend.component_live, name)
+                if (live["revision"], live["status"]) != shown:
+                    detail = await run_in_threadpool(backend.component_detail, name)
+                    shown = (detail["revision"], detail["status"])
+                    html = templates.get_template("_component_release.html").render(c=detail)
+                    yield {"event": "release", "data": html}
+            except HelmdeckError as exc:
+                error = _stream_error(request, exc)
+            html = templates.get_template("_component_live.html").render(c=live, stream_error=error, opened=opened)
+            if html != last:
+                last = html
+                yield {"event": "live", "data": html}
+            await asyncio.sleep(poll)
+
+    return EventSourceResponse(stream(), ping=15)
 
 
 # --- extensions ------------------------------------------------------------------------------
