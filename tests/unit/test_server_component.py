@@ -4,6 +4,7 @@ errors (unknown component, cluster unreachable) on the error page with the navig
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,32 @@ def test_while_the_cluster_is_away_the_last_reading_stays_under_the_banner(setup
     second = text.split("event: live")[2]
     assert "cannot reach the cluster" in second and "What follows is the last reading." in second
     assert 'data-testid="node-Deployment-web"' in second
+
+
+def test_pages_open_on_one_component_share_a_live_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmdeck.errors import ClusterError
+    from helmdeck.server import backend as backend_module
+    from helmdeck.server.settings import ServerSettings
+    from helmdeck.spec import parse_platform
+
+    doc = "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: demo}\nspec:\n  components: []\n"
+    backend = backend_module.ClusterBackend(ServerSettings(status_poll_seconds=0.4), parse_platform(doc))
+    readings: list[str] = []
+    down = False
+
+    def read(_session: Any, name: str) -> dict[str, Any]:
+        if down:
+            raise ClusterError("cannot reach the cluster")
+        readings.append(name)
+        return {"component": name, "reading": len(readings)}
+
+    monkeypatch.setattr(backend_module, "component_live", read)
+    monkeypatch.setattr(backend_module.ClusterBackend, "_read", lambda self: None)
+    assert backend.component_live("web") == backend.component_live("web") == {"component": "web", "reading": 1}
+    assert backend.component_live("db")["reading"] == 2  # another component: its own reading
+    time.sleep(0.25)  # older than half a poll interval: read again
+    assert backend.component_live("web")["reading"] == 3
+    time.sleep(0.25)
+    down = True
+    with pytest.raises(ClusterError):  # an old reading never hides an unreachable cluster
+        backend.component_live("web")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from helmdeck.cluster import ObjRef, observe_snapshot, recent_events
 from helmdeck.core.release_history import ReleaseRecord, component_revisions, latest_revisions
 from helmdeck.core.resource_tree import TreeNode, build_tree
 from helmdeck.core.session import PlatformSession
-from helmdeck.core.targets import release_targets
+from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.errors import HelmdeckError
 from helmdeck.secrets.redact import Redactor, known_redactor, remember
 from helmdeck.secrets.release_redact import (
@@ -191,9 +192,15 @@ def _not_found(session: PlatformSession, component: str) -> ComponentNotFound:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _targets(manifest: str, namespace: str, component: str) -> ReleaseTargets:
+    # a revision's manifest never changes: the live stream parses it once, not at every reading
+    return release_targets(manifest, namespace, component)
+
+
 def _observe(session: PlatformSession, detail: ComponentDetail, current: ReleaseRecord, component: str) -> None:
     """The tree of the release's objects as they are now, and their events."""
-    targets = release_targets(current.manifest, current.namespace, component)
+    targets = _targets(current.manifest, current.namespace, component)
     finished = targets.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
     snapshot = observe_snapshot(session.client, list(targets.objects), finished_jobs=finished, cronjob_jobs=True)
     detail.tree = build_tree(snapshot)

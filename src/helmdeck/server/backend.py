@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -127,6 +128,8 @@ class ClusterBackend:
         self.platform = platform
         self._reader: PlatformSession | None = None
         self._lock = threading.Lock()
+        # component name -> (monotonic time, live part): shared by the pages open on one component
+        self._live: dict[str, tuple[float, dict[str, Any]]] = {}
 
     @property
     def platform_id(self) -> str:
@@ -230,8 +233,18 @@ class ClusterBackend:
 
     def component_live(self, name: str) -> dict[str, Any]:
         """What of the component page changes without a new revision: release status, object tree
-        with health, events (the page's live stream reads it every few seconds)."""
-        return component_live(self._read(), name)
+        with health, events. Every open page's stream asks for it each poll interval; pages open on
+        the same component share a reading younger than half an interval instead of each making one."""
+        max_age = self.settings.status_poll_seconds / 2
+        with self._lock:
+            cached = self._live.get(name)
+        if cached is not None and time.monotonic() - cached[0] < max_age:
+            return cached[1]
+        taken = time.monotonic()
+        live = component_live(self._read(), name)  # errors are not kept: the next ask tries again
+        with self._lock:
+            self._live[name] = (taken, live)
+        return live
 
     def doctor(self, mode: str) -> dict[str, Any]:
         """Live diagnosis of the running platform (``live``) or the checks made before a deploy
