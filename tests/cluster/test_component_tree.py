@@ -1,6 +1,7 @@
 """The component page's resource tree on the sandbox: a CronJob over the Jobs it started (one made
 from it as ``kubectl create job --from=cronjob/...`` does: the real Job controller runs it) and their
-pods; the release's own Job over its pod; a Job its TTL removed stays a leaf and breaks nothing."""
+pods; the release's own Job and its hook Job over their pods; a Job its TTL removed stays a leaf and
+breaks nothing."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def test_cronjob_over_its_jobs_over_their_pods(sandbox: SandboxHandle, tmp_path:
                     {
                         "cronJob": {"enabled": True, "suspend": True},
                         "job": {"enabled": True, "ttlSecondsAfterFinished": 600},
+                        "hookJob": {"enabled": True},
                     },
                 )
             ],
@@ -94,6 +96,11 @@ def test_cronjob_over_its_jobs_over_their_pods(sandbox: SandboxHandle, tmp_path:
     assert migrate is not None and migrate["health"] == "healthy"
     assert [p["kind"] for p in migrate["children"]] == ["Pod"]
     assert migrate["children"][0]["name"].startswith("cron-migrate-")
+
+    # the chart's pre-install hook, kept by its delete policy, over the pod it ran
+    hook = _node(found["tree"], "Job", "cron-init")
+    assert hook is not None and hook["hook"] == "pre-install, pre-upgrade" and hook["health"] == "healthy"
+    assert [p["kind"] for p in hook["children"]] == ["Pod"]
 
     # the page's live part shows the same chain, without the values and manifests
     live = component_live(session(), "cron")

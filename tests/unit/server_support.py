@@ -52,6 +52,7 @@ def component_detail_of(status: dict[str, Any]) -> dict[str, Any]:
         "health": status["health"],
         "reason": "running and ready",
         "current": True,
+        "hook": "",
         "pod": {
             "phase": "Running",
             "node": "node-0",

@@ -207,3 +207,23 @@ def test_without_the_jobs_listed_a_cronjob_is_a_leaf() -> None:
     snapshot.jobs.clear()  # a status reading, which does not list them
     cron = next(n for n in build_tree(snapshot) if n.kind == "CronJob")
     assert cron.children == []
+
+
+def test_hooks_that_exist_show_with_their_events_and_their_pods_those_deleted_do_not() -> None:
+    statuses = [
+        _status("Job", "db-init", reason="complete (1 succeeded)"),
+        # hook-succeeded deleted it: the gate's reading says "does not exist yet", which is no news
+        ObjectStatus(ObjRef("batch/v1", "Job", "db-check", NS), Health("progressing", "does not exist yet")),
+        _status("Deployment", "web"),
+    ]
+    uids = {statuses[0].ref: "uid-db-init", statuses[2].ref: "uid-web"}
+    pods = [_pod("db-init-a", "uid-db-init", DONE, phase="Succeeded")]
+    snapshot = Snapshot(statuses, uids, {NS: pods}, {NS: []})
+    hooks = {("Job", "db-init"): "pre-install, pre-upgrade", ("Job", "db-check"): "post-install"}
+    tree = build_tree(snapshot, hooks=hooks)
+    assert [(n.kind, n.name, n.hook) for n in tree] == [
+        ("Deployment", "web", ""),
+        ("Job", "db-init", "pre-install, pre-upgrade"),
+    ]
+    assert [p.name for p in tree[1].children] == ["db-init-a"]
+    assert tree[1].as_dict()["hook"] == "pre-install, pre-upgrade"

@@ -30,6 +30,7 @@ from helmdeck.core.resource_tree import TreeNode, build_tree
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.errors import HelmdeckError
+from helmdeck.manifests import parse_manifest_stream
 from helmdeck.secrets.redact import Redactor, known_redactor, remember
 from helmdeck.secrets.release_redact import (
     manifest_objects,
@@ -198,12 +199,33 @@ def _targets(manifest: str, namespace: str, component: str) -> ReleaseTargets:
     return release_targets(manifest, namespace, component)
 
 
+@functools.lru_cache(maxsize=64)
+def _hook_targets(hooks: tuple[tuple[str, str], ...], namespace: str, component: str) -> tuple[tuple[ObjRef, str], ...]:
+    """Each object of the hooks' manifests (``(manifest, events)`` pairs) with the hook's events."""
+    return tuple(
+        (ObjRef.from_manifest(obj.body, namespace), events)
+        for manifest, events in hooks
+        for obj in parse_manifest_stream(manifest, component=component)
+    )
+
+
+def _hooks(release: ReleaseRecord, component: str) -> tuple[tuple[ObjRef, str], ...]:
+    """The release's hook objects, each with the events that run it ("pre-install, pre-upgrade")."""
+    pairs = tuple(
+        (str(h.get("manifest") or ""), ", ".join(str(e) for e in h.get("events") or ())) for h in release.hooks
+    )
+    return _hook_targets(pairs, release.namespace, component)
+
+
 def _observe(session: PlatformSession, detail: ComponentDetail, current: ReleaseRecord, component: str) -> None:
-    """The tree of the release's objects as they are now, and their events."""
+    """The tree of the release's objects as they are now, hooks that still exist included (a hook
+    Job's pods tell why an install or upgrade failed), and their events."""
     targets = _targets(current.manifest, current.namespace, component)
+    hooks = _hooks(current, component)
     finished = targets.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
-    snapshot = observe_snapshot(session.client, list(targets.objects), finished_jobs=finished, cronjob_jobs=True)
-    detail.tree = build_tree(snapshot)
+    objects = list(dict.fromkeys([*targets.objects, *(ref for ref, _ in hooks)]))
+    snapshot = observe_snapshot(session.client, objects, finished_jobs=finished, cronjob_jobs=True)
+    detail.tree = build_tree(snapshot, hooks={(ref.kind, ref.name): events for ref, events in hooks})
     detail.events = _events(session, detail.tree)
 
 

@@ -31,6 +31,8 @@ class ReleaseRecord:
     defaults: dict[str, Any] = field(repr=False)  # the chart's values.yaml
     schema: dict[str, Any] | None = field(repr=False)
     manifest: str = field(repr=False)
+    # Helm's hooks of the revision (each with its ``manifest`` and ``events``): not in ``manifest``
+    hooks: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
 
 
 def _schema(raw: Any) -> dict[str, Any] | None:
@@ -70,6 +72,7 @@ def record_of(secret: Mapping[str, Any]) -> ReleaseRecord | None:
         defaults=_mapping(chart.get("values")),
         schema=_schema(chart.get("schema")),
         manifest=str(data.get("manifest", "")),
+        hooks=tuple(h for h in data.get("hooks") or () if isinstance(h, Mapping)),
     )
 
 

@@ -48,6 +48,7 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
     pod: PodSummary | None = None
     current: bool = True  # a ReplicaSet of an older revision of its Deployment is not
+    hook: str = ""  # a Helm hook's events ("pre-install, pre-upgrade"); empty for the release's objects
 
     def walk(self) -> list[TreeNode]:
         return [self, *(n for child in self.children for n in child.walk())]
@@ -81,6 +82,7 @@ class TreeNode:
             "health": self.health,
             "reason": self.reason,
             "current": self.current,
+            "hook": self.hook,
             "pod": pod,
             "children": [c.as_dict() for c in self.children],
         }
@@ -125,19 +127,26 @@ def _newest_first(objs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(objs, key=created, reverse=True)
 
 
-def build_tree(snapshot: Snapshot) -> list[TreeNode]:
+def build_tree(snapshot: Snapshot, hooks: Mapping[tuple[str, str], str] | None = None) -> list[TreeNode]:
     """The release's objects, workloads with what they own. Old ReplicaSets of a Deployment show while
     they still have pods (a rolling update in progress), the current one always. A CronJob shows the
     Jobs it started that still exist (the newest first; its history limits and the Jobs' TTL remove
-    the others), each over its pods."""
+    the others), each over its pods. ``hooks``: the objects of the snapshot that are Helm hooks, by
+    (kind, name), with their events; shown while they exist (their delete policy removes them)."""
+    hooks = hooks or {}
     pods_by_owner = {ns: index_by_owner(pods) for ns, pods in snapshot.pods.items()}
     rs_by_owner = {ns: index_by_owner(rss) for ns, rss in snapshot.replicasets.items()}
     jobs_by_owner = {ns: index_by_owner(jobs) for ns, jobs in snapshot.jobs.items()}
     nodes: list[TreeNode] = []
     for status in snapshot.statuses:
         ref = status.ref
-        node = TreeNode(ref.kind, ref.name, ref.namespace, health_word(status.health.state), status.health.reason)
         uid = snapshot.uids.get(ref)
+        hook = hooks.get((ref.kind, ref.name), "")
+        if hook and not uid:
+            continue  # deleted by its hook-delete-policy, or not run yet: nothing to show
+        node = TreeNode(
+            ref.kind, ref.name, ref.namespace, health_word(status.health.state), status.health.reason, hook=hook
+        )
         ns = ref.namespace or ""
         owned_pods = pods_by_owner.get(ns, {})
         if uid and ref.kind == "Deployment" and ref.group == "apps":

@@ -278,8 +278,11 @@ class ResourceNode(_Out):
     health: str = Field(description="healthy, progressing, failed or unknown.")
     reason: str
     current: bool = Field(description="False for a ReplicaSet of an older revision of its Deployment.")
+    hook: str = Field(description="For a Helm hook of the release: the events that run it; empty otherwise.")
     pod: PodDetail | None = Field(description="For pods: phase, node and containers.")
-    children: list[ResourceNode] = Field(description="What the object owns: ReplicaSets, Pods.")
+    children: list[ResourceNode] = Field(
+        description="What the object owns: a Deployment its ReplicaSets, a CronJob its Jobs, a workload its Pods."
+    )
 
 
 class ObjectEvent(_Out):
