@@ -10,6 +10,8 @@ import gc
 import os
 import sys
 
+from helmdeck.gc_policy import collect_less_often
+
 
 def _data_format(argv: list[str]) -> str | None:
     """json or yaml when -o asks for data: an error is then printed as data too."""
@@ -30,6 +32,7 @@ def main() -> None:
 
         sys.stdout.write(f"helmdeck {__version__}\n")
         return
+    collect_less_often()
     try:
         _run(argv)
     finally:

@@ -23,6 +23,7 @@ from helmdeck import __version__
 from helmdeck.core.component_detail import ComponentNotFound
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.extensions.upload import UploadRejected
+from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
 from helmdeck.server import api, ui
 from helmdeck.server.actions import Actions
@@ -186,6 +187,7 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        settle_long_lived()
         status_cache.start()
         yield
         status_cache.stop()
