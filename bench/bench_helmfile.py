@@ -263,7 +263,7 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> Measured:
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode:
-        tail = "\n".join((stderr or stdout).splitlines()[-30:])
+        tail = "\n".join([*stdout.splitlines()[:40], "...", *stderr.splitlines()[-20:]])
         raise SystemExit(f"{' '.join(cmd[:3])} ... exited {proc.returncode}:\n{tail}")
     cpu = usage.ru_utime + usage.ru_stime
     return Measured(
