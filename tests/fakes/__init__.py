@@ -13,7 +13,7 @@ from helmdeck.core.session import PlatformSession
 from tests.fakes.engine import FakeEngine, settle
 from tests.fakes.kube import FakeKube, api_error
 
-__all__ = ["FakeEngine", "FakeKube", "api_error", "fake_gate", "fake_session", "settle"]
+__all__ = ["FakeEngine", "FakeKube", "api_error", "fake_gate", "fake_session", "session_on", "settle"]
 
 
 def fake_gate(
@@ -42,5 +42,11 @@ def fake_gate(
 def fake_session(platform_file: Path, **kwargs: Any) -> tuple[PlatformSession, FakeKube, FakeEngine]:
     kube = FakeKube()
     engine = FakeEngine(kube)
-    session = PlatformSession(platform_file, client=kube, engine=engine, health_gate=fake_gate, **kwargs)  # type: ignore[arg-type]
-    return session, kube, engine
+    return session_on(platform_file, kube, engine, **kwargs), kube, engine
+
+
+def session_on(platform_file: Path, kube: FakeKube, engine: FakeEngine, *sets: str, **kwargs: Any) -> PlatformSession:
+    """A new session on fakes that already hold a platform (``sets``: command-line ``--set``s)."""
+    if sets:
+        kwargs["cli_sets"] = sets
+    return PlatformSession(platform_file, client=kube, engine=engine, health_gate=fake_gate, **kwargs)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from helmdeck.core.component_detail import ComponentNotFound, component_detail
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
 from helmdeck.secrets.kube_store import KubeSecretStore
-from tests.fakes import FakeEngine, FakeKube, fake_session
+from tests.fakes import FakeEngine, FakeKube, fake_session, session_on
 
 COMPAPP = Path(__file__).resolve().parents[1] / "web" / "charts" / "compapp"
 
@@ -39,10 +39,7 @@ def platform_file(tmp_path: Path) -> Path:
 
 
 def _deploy(platform_file: Path, kube: FakeKube, engine: FakeEngine, *sets: str) -> None:
-    from tests.fakes import fake_gate
-
-    session = PlatformSession(platform_file, client=kube, engine=engine, health_gate=fake_gate, cli_sets=sets)  # type: ignore[arg-type]
-    assert Deployer(session, preflight=False).run().ok
+    assert Deployer(session_on(platform_file, kube, engine, *sets), preflight=False).run().ok
 
 
 def test_tree_values_and_diff_with_the_secret_redacted(platform_file: Path) -> None:

@@ -28,7 +28,7 @@ from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.rollback_preview import preview_rollback
 from helmdeck.revisions.store import RevisionStore
-from tests.fakes import FakeEngine, FakeKube, fake_session
+from tests.fakes import FakeEngine, FakeKube, fake_session, session_on
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "charts" / "hello"
 
@@ -63,9 +63,7 @@ def platform_file(tmp_path: Path) -> Path:
 
 
 def _session(path: Path, kube: FakeKube, engine: FakeEngine, sets: tuple[str, ...] = ()) -> PlatformSession:
-    from tests.fakes import fake_gate
-
-    return PlatformSession(path, client=kube, engine=engine, health_gate=fake_gate, cli_sets=sets)  # type: ignore[arg-type]
+    return session_on(path, kube, engine, *sets)
 
 
 def _state(kube: FakeKube) -> dict[Any, Any]:

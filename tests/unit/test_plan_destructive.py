@@ -14,7 +14,7 @@ from helmdeck.deploy.executor import Deployer
 from helmdeck.errors import ConfigError
 from helmdeck.plan.destructive import destructive_changes, removed_objects
 from helmdeck.plan.planner import make_plan
-from tests.fakes import FakeEngine, FakeKube, fake_gate
+from tests.fakes import FakeEngine, FakeKube, session_on
 
 
 def obj(kind: str, name: str, **fields: Any) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def platform(tmp_path: Path, chart: Path) -> Path:
 
 
 def session(path: Path, kube: FakeKube, engine: FakeEngine, *sets: str) -> PlatformSession:
-    return PlatformSession(path, client=kube, engine=engine, health_gate=fake_gate, cli_sets=sets)  # type: ignore[arg-type]
+    return session_on(path, kube, engine, *sets)
 
 
 def test_deploy_refuses_a_shrinking_claim_until_allowed(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
-from tests.fakes import FakeEngine, FakeKube, api_error, fake_session
+from tests.fakes import FakeEngine, FakeKube, api_error, fake_session, session_on
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "charts" / "hello"
 
@@ -58,10 +58,7 @@ def lease_holder(kube: FakeKube) -> str | None:
 
 
 def deploy(platform_file: Path, kube: FakeKube, engine: FakeEngine, sets: tuple[str, ...] = ()) -> object:
-    from tests.fakes import fake_gate
-
-    session = PlatformSession(platform_file, client=kube, engine=engine, health_gate=fake_gate, cli_sets=sets)  # type: ignore[arg-type]
-    return Deployer(session, preflight=False, parallel=2).run()
+    return Deployer(session_on(platform_file, kube, engine, *sets), preflight=False, parallel=2).run()
 
 
 # --- deploy -------------------------------------------------------------------------------------

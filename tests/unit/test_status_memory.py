@@ -7,10 +7,9 @@ import textwrap
 from pathlib import Path
 
 from helmdeck.cluster.objects import ObjRef
-from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import StoredRelease, latest_releases, platform_status, release_objects
 from helmdeck.deploy.executor import Deployer
-from tests.fakes import FakeEngine, FakeKube, fake_gate, fake_session
+from tests.fakes import FakeEngine, FakeKube, fake_session, session_on
 
 COMPAPP = Path(__file__).resolve().parents[1] / "web" / "charts" / "compapp"
 
@@ -51,8 +50,7 @@ def _platform(tmp_path: Path) -> Path:
 
 
 def _deploy(path: Path, kube: FakeKube, engine: FakeEngine, *sets: str) -> None:
-    session = PlatformSession(path, client=kube, engine=engine, health_gate=fake_gate, cli_sets=sets)  # type: ignore[arg-type]
-    assert Deployer(session, preflight=False).run().ok
+    assert Deployer(session_on(path, kube, engine, *sets), preflight=False).run().ok
 
 
 def test_two_clusters_with_the_same_platform_never_share_what_a_status_remembers(tmp_path: Path) -> None:
