@@ -130,9 +130,9 @@ def _latest_from_metadata(
     when many changed (a whole list is then cheaper than reading them one by one)."""
     releases: list[StoredRelease | None] = []
     missing = []
+    decoded = _memory(session.client).decoded
     for item in _newest_secrets(listed):
         key = _version_key(item)
-        decoded = _memory(session.client).decoded
         if key is not None and key in decoded:
             releases.append(decoded[key])
         else:
@@ -258,12 +258,13 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     secret_queries = release_queries(session, namespaces, metadata_only=known is not None)
     listed = list_each(session.client, secret_queries + guessed)
     secret_lists = listed[: len(secret_queries)]
-    found = _latest_from_metadata(session, secret_lists) if known is not None else None
     releases = (
-        found
-        if found is not None
-        else latest_releases(session, namespaces, None if known is not None else secret_lists)
+        _latest_from_metadata(session, secret_lists)
+        if known is not None
+        else latest_releases(session, namespaces, secret_lists)
     )
+    if releases is None:  # many releases changed: their Secrets listed whole
+        releases = latest_releases(session, namespaces)
     # a guess that no longer matches (a release changed its objects) is only a list too many: the
     # snapshot lists what it needs and was not guessed
     prelisted = {q.key: result for q, result in zip(guessed, listed[len(secret_queries) :], strict=True)}
