@@ -18,7 +18,7 @@ from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
 from helmdeck.server.app import create_app
 from helmdeck.server.backend import NotAvailable
-from helmdeck.server.operations import Progress
+from helmdeck.server.operations import Journal, Progress
 from helmdeck.server.settings import ServerSettings
 
 from .ext_support import EXT_CHARTS
@@ -141,6 +141,8 @@ class FakeBackend:
         self.release_revision = 2  # the revision component pages show (a test deploys another)
         self.status_down = False  # status fails so
         self.gpu = False  # no node offers a GPU
+        self.journal_: Journal | None = None  # where operations are written down (none: memory only)
+        self.cancels: list[threading.Event | None] = []  # the stop request each install was given
 
     def _work(self) -> None:
         if not self.proceed.wait(30):
@@ -192,6 +194,9 @@ class FakeBackend:
     def gpu_available(self) -> bool:
         return self.gpu
 
+    def journal(self) -> Journal | None:
+        return self.journal_
+
     def status(self) -> dict[str, Any]:
         if self.status_down:
             raise ClusterError("cannot reach the cluster: connection refused", fix="check the kubeconfig")
@@ -228,7 +233,9 @@ class FakeBackend:
         counts = {"rollback": 1, "install": 0, "uninstall": 0, "unchanged": 0}
         return {"dryRun": True, "target": revision, "components": [change], "counts": counts}
 
-    def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]:
+    def rollback(
+        self, revision: int | None, progress: Progress, cancel: threading.Event | None = None
+    ) -> dict[str, Any]:
         progress("web", "rollback", "revision 2 -> 1")
         self._work()
         self.revisions.append(self._revision(len(self.revisions) + 1, f"rollback to {revision}"))
@@ -277,7 +284,9 @@ class FakeBackend:
         instance_name: str | None,
         version: str | None,
         progress: Progress,
+        cancel: threading.Event | None = None,
     ) -> dict[str, Any]:
+        self.cancels.append(cancel)
         component = f"{name}-{instance_name}" if instance_name else name
         progress(component, "installing", f"{name}-0.1.0")
         self._work()
@@ -308,7 +317,9 @@ class FakeBackend:
         ]
         return {"component": name, "release": name, "namespace": "tiny", "requiredBy": required, "objects": objects}
 
-    def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]:
+    def uninstall(
+        self, name: str, force: bool, progress: Progress, cancel: threading.Event | None = None
+    ) -> dict[str, Any]:
         progress(name, "uninstalling", "")
         self.components = [c for c in self.components if c["component"] != name]
         self.calls.append(("uninstall", (name, force)))

@@ -81,6 +81,23 @@ def serve(
     secure_cookies: Annotated[
         bool, typer.Option("--secure-cookies", help="Send the session cookie over https only (behind TLS).")
     ] = False,
+    shutdown_grace: Annotated[
+        float,
+        typer.Option(
+            "--shutdown-grace",
+            min=0,
+            max=3600,
+            help="Seconds a stop signal (SIGTERM, Ctrl-C) lets a running operation finish its component.",
+        ),
+    ] = 60.0,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Address of a reverse proxy whose X-Forwarded-For names the client (repeatable); "
+            "without it the header is ignored.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the REST API (/api/v1, docs at /api/docs) and the web UI. On first start an admin token is
     created and printed once."""
@@ -88,8 +105,7 @@ def serve(
 
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
-
+    from helmdeck.server import serving
     from helmdeck.server.app import create_app
     from helmdeck.server.backend import ClusterBackend
     from helmdeck.server.settings import ServerSettings
@@ -104,6 +120,8 @@ def serve(
         environment=env,
         allow_cluster_scoped_uploads=allow_cluster_scoped_uploads,
         secure_cookies=secure_cookies,
+        shutdown_grace=shutdown_grace,
+        trusted_proxies=trusted_proxies(trusted_proxy or []),
     )
     backend = ClusterBackend(settings, platform)
     app_ = create_app(settings, backend)
@@ -118,7 +136,25 @@ def serve(
         f"helmdeck serving platform {backend.platform_id} on http://{host}:{port}/ (state in {backend.state_dir})",
         highlight=False,
     )
-    uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=True)
+    serving.serve(app_, host, port, grace=shutdown_grace)
+
+
+def trusted_proxies(given: list[str]) -> tuple[str, ...]:
+    """``--trusted-proxy`` values as addresses or networks; a bad one is refused by name."""
+    import ipaddress
+
+    from helmdeck.errors import ConfigError
+
+    out = []
+    for text in given:
+        try:
+            out.append(str(ipaddress.ip_network(text.strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"--trusted-proxy {text!r} is not an IP address or network",
+                fix="give the proxy's address as it connects to helmdeck, e.g. 10.0.0.5 or 10.0.0.0/24",
+            ) from None
+    return tuple(out)
 
 
 def in_cluster_kubeconfig(state_dir: Path | None) -> str | None:

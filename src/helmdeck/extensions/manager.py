@@ -58,6 +58,7 @@ class ExtensionManager:
         *,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        interrupt: threading.Event | None = None,
         failure_grace: float = 10.0,
         timeout: float = 300.0,
     ) -> None:
@@ -65,6 +66,8 @@ class ExtensionManager:
         self.catalog = catalog
         self.progress = progress or no_progress
         self.cancel = cancel or threading.Event()
+        # as the deploy's: no new component starts, the running one finishes its health gate
+        self.interrupt = interrupt or threading.Event()
         self.failure_grace = failure_grace
         self.timeout = timeout
 
@@ -119,6 +122,7 @@ class ExtensionManager:
             self.session,
             progress=self.progress,
             cancel=self.cancel,
+            interrupt=self.interrupt,
             failure_grace=self.failure_grace,
             operation=operation,
         )
@@ -154,7 +158,7 @@ class ExtensionManager:
             deployer.op = op  # every component checks the lease before it changes anything
             failed: str | None = None
             for step, d in zip(steps, desired, strict=True):
-                if failed is not None or self.cancel.is_set():
+                if failed is not None or self.cancel.is_set() or self.interrupt.is_set():
                     why = "cancelled" if failed is None else failed
                     report.components.append(
                         ComponentResult(

@@ -7,6 +7,7 @@ kept) are rolled back into existence. A new platform revision records the result
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,8 +98,15 @@ def rollback_target(session: PlatformSession, revision: int | None) -> PlatformR
 
 
 def rollback_platform(
-    session: PlatformSession, revision: int | None = None, *, progress: Progress | None = None
+    session: PlatformSession,
+    revision: int | None = None,
+    *,
+    progress: Progress | None = None,
+    interrupt: threading.Event | None = None,
 ) -> RollbackReport:
+    """Every component back to ``revision``'s release revision. Once ``interrupt`` is set (the web
+    service is stopping) no further component starts, the running one finishes its health gate,
+    and those left are reported as not started."""
     progress = progress or no_progress
     start = time.monotonic()
     target = rollback_target(session, revision)
@@ -108,6 +116,9 @@ def rollback_platform(
         eng = session.engine
         for step in rollback_plan(session, target):
             op.check()
+            if interrupt is not None and interrupt.is_set() and step.action != "unchanged":
+                report.steps.append(RollbackStep(step.component, "failed", f"not started (interrupted): {step.detail}"))
+                continue
             progress(step.component, step.action, step.detail)
             try:
                 if step.action == "rollback":

@@ -3,6 +3,7 @@ then run in the background, and written to the audit log when asked for and when
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -48,6 +49,7 @@ class Actions:
         check: Callable[[], T],
     ) -> T:
         try:
+            self.runner.refuse_if_closing()  # before the checks, which may take seconds
             return check()
         except HelmdeckError as exc:
             self._log(who, action, target, "refused", {**detail, "error": exc.message}, remote)
@@ -61,6 +63,7 @@ class Actions:
         detail: dict[str, Any],
         remote: str | None,
         work: Any,
+        cancel: threading.Event,
     ) -> Operation:
         def done(op: Operation) -> None:
             if self.on_change is not None:
@@ -71,7 +74,7 @@ class Actions:
             self._log(who, action, target, "started", {**detail, "operation": op.id}, remote)
 
         try:
-            return self.runner.start(action, target, who.name, work, done, on_start=started)
+            return self.runner.start(action, target, who.name, work, done, on_start=started, cancel=cancel)
         except HelmdeckError as exc:
             self._log(who, action, target, "refused", {**detail, "error": exc.message}, remote)
             raise
@@ -95,29 +98,32 @@ class Actions:
             lambda: self.backend.check_install(name, parameters, instance_name, version),
         )
         detail["steps"] = [s["component"] for s in steps]
+        cancel = threading.Event()
 
         def work(progress: Progress) -> dict[str, Any]:
-            return self.backend.install(name, parameters, instance_name, version, progress)
+            return self.backend.install(name, parameters, instance_name, version, progress, cancel=cancel)
 
-        return self._start(who, "ext install", name, detail, remote, work)
+        return self._start(who, "ext install", name, detail, remote, work, cancel)
 
     def uninstall(self, who: Principal, name: str, force: bool, remote: str | None = None) -> Operation:
         detail = {"force": force}
         self._checked(who, "ext uninstall", name, detail, remote, lambda: self.backend.check_uninstall(name, force))
+        cancel = threading.Event()
 
         def work(progress: Progress) -> dict[str, Any]:
-            return self.backend.uninstall(name, force, progress)
+            return self.backend.uninstall(name, force, progress, cancel=cancel)
 
-        return self._start(who, "ext uninstall", name, detail, remote, work)
+        return self._start(who, "ext uninstall", name, detail, remote, work, cancel)
 
     def rollback(self, who: Principal, revision: int | None, remote: str | None = None) -> Operation:
         target = str(revision) if revision is not None else "previous"
         self._checked(who, "rollback", target, {}, remote, lambda: self.backend.check_rollback(revision))
+        cancel = threading.Event()
 
         def work(progress: Progress) -> dict[str, Any]:
-            return self.backend.rollback(revision, progress)
+            return self.backend.rollback(revision, progress, cancel=cancel)
 
-        return self._start(who, "rollback", target, {}, remote, work)
+        return self._start(who, "rollback", target, {}, remote, work, cancel)
 
     def upload(self, who: Principal, data: bytes, filename: str, remote: str | None = None) -> dict[str, Any]:
         detail: dict[str, Any] = {"filename": filename, "bytes": len(data)}

@@ -16,7 +16,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": models.ErrorBody, "description": "No valid token."},
     403: {"model": models.ErrorBody, "description": "The token's role is not enough, or the CSRF token is missing."},
     422: {"model": models.ErrorBody, "description": "The request is invalid (names what and the fix)."},
-    503: {"model": models.ErrorBody, "description": "The cluster could not be reached or refused."},
+    503: {
+        "model": models.ErrorBody,
+        "description": "The cluster could not be reached or refused, or the service is shutting down.",
+    },
 }
 _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": models.ErrorBody, "description": "The request body could not be read."},

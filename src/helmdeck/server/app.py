@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,9 +32,11 @@ from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
 from helmdeck.server.backend import ClusterBackend, NotAvailable, PlatformBackend
 from helmdeck.server.guard import FailureLimiter, GuardMiddleware
-from helmdeck.server.operations import Busy, OperationRunner
+from helmdeck.server.operations import Busy, OperationRunner, ShuttingDown
 from helmdeck.server.security import Authenticator, SessionStore, identify
 from helmdeck.server.settings import ServerSettings
+
+_log = logging.getLogger("helmdeck.serve")
 
 HTMX_VERSION = "2.0.11"
 HTMX_SSE_VERSION = "2.2.4"
@@ -166,9 +169,22 @@ def _error_body(exc: HelmdeckError) -> dict[str, Any]:
     return known_redactor().error(exc).as_dict()
 
 
+def _recover(runner: OperationRunner) -> None:
+    """Operations a killed service left running are recorded as interrupted before any new one."""
+    try:
+        interrupted = runner.recover()
+    except HelmdeckError as exc:  # an unreachable cluster must not keep the service from starting
+        _log.warning("could not read the operation journal: %s", known_redactor().error(exc))
+        return
+    for op in interrupted:
+        _log.warning("operation %s (%s %s) was %s", op.id, op.kind, op.target, op.error)
+
+
 def _status_for(exc: HelmdeckError) -> int:
     if isinstance(exc, Busy):
         return 409
+    if isinstance(exc, ShuttingDown):
+        return 503
     if isinstance(exc, NotAvailable):
         return 501
     if isinstance(exc, UploadRejected):
@@ -188,6 +204,7 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         settle_long_lived()
+        _recover(runner)
         status_cache.start()
         yield
         status_cache.stop()
@@ -207,7 +224,7 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     )
     tokens = TokenStore(tokens_path(state_dir))
     audit = AuditLog(audit_path(state_dir))
-    runner = OperationRunner()
+    runner = OperationRunner(journal=backend.journal())
     app.state.settings = settings
     app.state.backend = backend
     app.state.tokens = tokens
@@ -236,8 +253,11 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     app.add_middleware(GuardMiddleware, upload_limit=lambda: settings.max_upload_bytes)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        # a stopping service is not ready for new work: a load balancer sends it none
+        if runner.closing:
+            return JSONResponse({"status": "shutting down"}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

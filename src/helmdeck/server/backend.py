@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from helmdeck.cluster import default_holder
 from helmdeck.core.component_detail import component_detail, component_live
 from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.core.status import platform_status
@@ -23,9 +24,10 @@ from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.extensions.state import default_state_dir, upload_dir
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
 from helmdeck.revisions.environment import deployed_environment
+from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
-from helmdeck.server.operations import Progress
+from helmdeck.server.operations import Journal, Progress
 from helmdeck.server.settings import ServerSettings
 from helmdeck.spec import Platform, load_platform
 
@@ -53,7 +55,9 @@ class PlatformBackend(Protocol):
 
     def preview_rollback(self, revision: int) -> dict[str, Any]: ...
 
-    def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]: ...
+    def rollback(
+        self, revision: int | None, progress: Progress, cancel: threading.Event | None = None
+    ) -> dict[str, Any]: ...
 
     def catalog(self) -> dict[str, Any]: ...
 
@@ -72,11 +76,14 @@ class PlatformBackend(Protocol):
         instance_name: str | None,
         version: str | None,
         progress: Progress,
+        cancel: threading.Event | None = None,
     ) -> dict[str, Any]: ...
 
     def check_uninstall(self, name: str, force: bool) -> dict[str, Any]: ...
 
-    def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]: ...
+    def uninstall(
+        self, name: str, force: bool, progress: Progress, cancel: threading.Event | None = None
+    ) -> dict[str, Any]: ...
 
     def preview_uninstall(self, name: str) -> dict[str, Any]: ...
 
@@ -89,6 +96,8 @@ class PlatformBackend(Protocol):
     def component_live(self, name: str) -> dict[str, Any]: ...
 
     def gpu_available(self) -> bool: ...
+
+    def journal(self) -> Journal | None: ...
 
 
 def release_objects_fate(manifest: str, namespace: str) -> list[dict[str, Any]]:
@@ -162,10 +171,19 @@ class ClusterBackend:
     def _catalog(self) -> Catalog:
         return Catalog.for_platform(self.platform, upload_dir(self.state_dir))
 
-    def _manager(self, progress: Progress | None = None) -> ExtensionManager:
+    def _manager(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> ExtensionManager:
         return ExtensionManager(
-            self._operating(), self._catalog(), progress=progress, timeout=self.settings.operation_timeout
+            self._operating(),
+            self._catalog(),
+            progress=progress,
+            interrupt=cancel,
+            timeout=self.settings.operation_timeout,
         )
+
+    def journal(self) -> OperationJournal:
+        """Where this service writes its operations down as they run (the platform's admin namespace)."""
+        s = self._read()
+        return OperationJournal(s.client, s.admin_namespace, s.platform_id, default_holder())
 
     # -- reads -----------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
@@ -273,8 +291,10 @@ class ClusterBackend:
 
         return preview_rollback(self._session(), revision).as_dict()
 
-    def rollback(self, revision: int | None, progress: Progress) -> dict[str, Any]:
-        return rollback_platform(self._session(), revision, progress=progress).as_dict()
+    def rollback(
+        self, revision: int | None, progress: Progress, cancel: threading.Event | None = None
+    ) -> dict[str, Any]:
+        return rollback_platform(self._session(), revision, progress=progress, interrupt=cancel).as_dict()
 
     def check_install(
         self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
@@ -291,8 +311,9 @@ class ClusterBackend:
         instance_name: str | None,
         version: str | None,
         progress: Progress,
+        cancel: threading.Event | None = None,
     ) -> dict[str, Any]:
-        manager = self._manager(progress)
+        manager = self._manager(progress, cancel)
         return manager.install(name, parameters, instance_name=instance_name, version=version).as_dict()
 
     def check_uninstall(self, name: str, force: bool) -> dict[str, Any]:
@@ -308,8 +329,10 @@ class ClusterBackend:
             )
         return target.as_dict()
 
-    def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]:
-        return self._manager(progress).uninstall(name, force=force).as_dict()
+    def uninstall(
+        self, name: str, force: bool, progress: Progress, cancel: threading.Event | None = None
+    ) -> dict[str, Any]:
+        return self._manager(progress, cancel).uninstall(name, force=force).as_dict()
 
     def preview_uninstall(self, name: str) -> dict[str, Any]:
         """What uninstalling ``name`` would delete and keep, and who needs it; nothing changes."""

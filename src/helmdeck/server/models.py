@@ -188,7 +188,7 @@ class Operation(_Out):
     actor: str
     started: str
     finished: str | None
-    state: Literal["running", "succeeded", "failed"]
+    state: Literal["running", "succeeded", "failed", "interrupted"]
     events: list[Event]
     result: dict[str, Any] | None
     error: str | None

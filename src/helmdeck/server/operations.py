@@ -3,21 +3,28 @@ as a list of events that server-sent-event streams replay and follow.
 
 One change at a time per server: the platform's Lease would refuse a second one anyway, and
 refusing it here answers at once (409) instead of after a cluster round trip.
+
+With a journal (``revisions/journal.py``) each operation is also written to the cluster when it
+starts, when a component reaches a new state and when it ends, so a service that is killed loses
+no record: the next one marks it interrupted (``recover``). A service asked to stop (``close``)
+refuses new operations (503), asks the running ones to start no new component, and waits for them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from helmdeck.core.progress import acting_as
 from helmdeck.errors import HelmdeckError
+from helmdeck.revisions.journal import component_states
 from helmdeck.secrets.redact import known_redactor
 
 #: (component, state, detail), the executor's progress callback
@@ -37,10 +44,12 @@ class Operation:
     actor: str
     started: str = field(default_factory=_now)
     finished: str | None = None
-    state: str = "running"  # running | succeeded | failed
+    state: str = "running"  # running | succeeded | failed | interrupted
     events: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None
     error: str | None = None
+    #: set to ask the work to start no new component (the service is stopping)
+    cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
@@ -60,16 +69,124 @@ class Operation:
             "error": self.error,
         }
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Operation:
+        """An operation as a journal kept it (one this service did not run)."""
+        op = cls(str(record["id"]), str(record.get("kind", "")), str(record.get("target", "")), "")
+        op.actor = str(record.get("actor", ""))
+        op.started = str(record.get("started", ""))
+        op.finished = record.get("finished")
+        op.state = str(record.get("state", "failed"))
+        op.events = list(record.get("events") or [])
+        op.result = record.get("result")
+        op.error = record.get("error")
+        return op
+
 
 class Busy(HelmdeckError):
     """Another change is running."""
 
 
+class ShuttingDown(HelmdeckError):
+    """The service is stopping: it starts no new operation."""
+
+
+class Journal(Protocol):
+    """Where operations are written down as they run (``revisions.journal.OperationJournal``)."""
+
+    def begin(self, record: dict[str, Any]) -> None: ...
+
+    def update(self, record: dict[str, Any]) -> None: ...
+
+    def records(self) -> list[dict[str, Any]]: ...
+
+    def recover(self) -> list[dict[str, Any]]: ...
+
+
 class OperationRunner:
-    def __init__(self, keep: int = 50) -> None:
+    def __init__(self, keep: int = 50, journal: Journal | None = None) -> None:
         self._lock = threading.Lock()
         self._ops: dict[str, Operation] = {}
         self._keep = keep
+        self.journal = journal
+        self._closing: str | None = None
+        self._abandoned: set[str] = set()
+        # one writer per operation at a time, so an older snapshot never overwrites a newer one
+        self._writing: dict[str, threading.Lock] = {}
+
+    # -- the journal -------------------------------------------------------------------------------
+    def _write(self, op: Operation, *, first: bool = False) -> None:
+        """Write ``op`` to the journal; a journal that cannot be written never fails the operation
+        (the operation itself reports the cluster's trouble)."""
+        if self.journal is None:
+            return
+        with self._writing.setdefault(op.id, threading.Lock()):
+            with self._lock:
+                record = op.as_dict()
+            with contextlib.suppress(HelmdeckError):
+                (self.journal.begin if first else self.journal.update)(record)
+
+    def recover(self) -> list[Operation]:
+        """At start-up: mark interrupted the journal's operations whose service died, and list the
+        journal's operations here (so a restart loses no record). Returns those interrupted."""
+        if self.journal is None:
+            return []
+        interrupted = [Operation.from_record(r) for r in self.journal.recover()]
+        kept = [Operation.from_record(r) for r in self.journal.records()[: self._keep]]
+        with self._lock:
+            for op in kept:
+                self._ops.setdefault(op.id, op)
+        return interrupted
+
+    # -- stopping ----------------------------------------------------------------------------------
+    @property
+    def closing(self) -> bool:
+        return self._closing is not None
+
+    def refuse_if_closing(self) -> None:
+        if self._closing is not None:
+            raise ShuttingDown(
+                f"the web service is shutting down ({self._closing}): it starts no new operation",
+                fix="try again once the service is back",
+            )
+
+    def close(self, reason: str) -> list[Operation]:
+        """Take no new operation, and ask the running ones to start no new component; returns them."""
+        with self._lock:
+            self._closing = reason
+            running = [o for o in self._ops.values() if not o.done]
+        for op in running:
+            op.cancel.set()
+        return running
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no operation runs (True), or ``timeout`` seconds (False)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if all(o.done for o in self._ops.values()):
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+
+    def abandon(self, reason: str) -> list[Operation]:
+        """The process ends with these operations still running: record them as interrupted, with
+        the last state of each component, so the record says what was done."""
+        with self._lock:
+            running = [o for o in self._ops.values() if not o.done]
+            now = _now()
+            for op in running:
+                states = component_states(op.events)
+                op.error = f"interrupted: {reason}"
+                op.result = {"ok": False, "interrupted": True, "components": states}
+                op.finished = now
+                op.events.append({"time": now, "component": "*", "state": "interrupted", "detail": op.error})
+                op.state = "interrupted"
+                self._abandoned.add(op.id)
+        for op in running:
+            self._write(op)
+        return running
 
     def start(
         self,
@@ -79,9 +196,12 @@ class OperationRunner:
         work: Work,
         on_done: Callable[[Operation], None] | None = None,
         on_start: Callable[[Operation], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Operation:
         """Run ``work`` in the background; ``on_start`` runs before it can begin (so an audit log
-        says "started" before "succeeded", however fast the work is), ``on_done`` after it ends."""
+        says "started" before "succeeded", however fast the work is), ``on_done`` after it ends.
+        ``cancel`` is the event ``work`` watches to start no new step; it becomes ``op.cancel``."""
+        self.refuse_if_closing()
         with self._lock:
             running = [o for o in self._ops.values() if not o.done]
             if running:
@@ -91,6 +211,8 @@ class OperationRunner:
                     fix=f"wait for it to finish (GET /api/v1/operations/{r.id})",
                 )
             op = Operation(secrets.token_hex(6), kind, target, actor)
+            if cancel is not None:
+                op.cancel = cancel
             self._ops[op.id] = op
             for old in list(self._ops.values())[: max(0, len(self._ops) - self._keep)]:
                 if old.done:
@@ -105,7 +227,13 @@ class OperationRunner:
                 "detail": redact.text(detail),
             }
             with self._lock:
+                if op.state != "running":
+                    return  # abandoned: its record is final
+                # the journal learns each new state of a component, not each progress line
+                news = component_states(op.events).get(component) != state
                 op.events.append(event)
+            if news:
+                self._write(op)
 
         def run() -> None:
             state, error, result = "failed", None, None
@@ -119,14 +247,19 @@ class OperationRunner:
                 error = f"internal error: {type(exc).__name__}: {known_redactor().text(str(exc))}"
             final = {"time": _now(), "component": "*", "state": state, "detail": error or "done"}
             with self._lock:  # followers see the last event and the end together
+                if op.id in self._abandoned:
+                    return  # recorded as interrupted already; the process is ending
                 op.result, op.error, op.finished = result, error, final["time"]
                 op.events.append(final)
                 op.state = state
+            self._write(op)
+            self._writing.pop(op.id, None)
             if on_done is not None:
                 on_done(op)
 
         if on_start is not None:
             on_start(op)
+        self._write(op, first=True)
         threading.Thread(target=run, name=f"op-{op.id}", daemon=True).start()
         return op
 

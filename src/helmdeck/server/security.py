@@ -25,7 +25,12 @@ from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from helmdeck.server.auth import Role, TokenStore
-from helmdeck.server.guard import FailureLimiter, client_of, note_failure
+from helmdeck.server.guard import (
+    client_of,
+    count_failure,
+    presented_credential,
+    refused_unchecked,
+)
 
 SESSION_COOKIE = "helmdeck_session"
 LOGIN_CSRF_COOKIE = "helmdeck_login_csrf"
@@ -118,29 +123,30 @@ async def csrf_ok(request: Request, expected: str) -> bool:
 
 
 class TooManyFailures(HTTPException):
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, what: str = "from this address") -> None:
         super().__init__(
             429,
-            "too many failed sign-ins from this address; try again later",
+            f"too many failed sign-ins {what}; try again later",
             headers={"Retry-After": str(int(retry_after + 0.999))},
         )
 
 
 async def identify(request: Request) -> Principal | None:
-    """Who is asking: None without valid credentials (counted against the client), 429 once a
-    client has failed too often. Hashing a token takes tens of milliseconds, so it runs in a worker
-    thread, never on the event loop every other request waits on."""
-    limiter: FailureLimiter = request.app.state.limiter
-    client = client_of(request)
-    presented = bool(request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE))
-    if presented:
-        wait = limiter.retry_after(client)
-        if wait is not None:
-            raise TooManyFailures(wait)
+    """Who is asking: None without valid credentials (counted against the credential and the
+    client's address), 429 for a credential that failed too often, or for a failure from an address
+    that did. A valid credential is always let in (see ``guard.FailureLimiter``). Hashing a token
+    takes tens of milliseconds, so it runs in a worker thread, never on the event loop every other
+    request waits on."""
+    credential = presented_credential(request)
+    wait = refused_unchecked(request.app, credential)
+    if wait is not None:
+        raise TooManyFailures(wait, "with this token")
     auth: Authenticator = request.app.state.auth
     principal = await run_in_threadpool(auth.identify, request)
-    if principal is None and presented:
-        note_failure(request.app, client, request.url.path)
+    if principal is None and credential:
+        wait = count_failure(request.app, client_of(request), credential, request.url.path)
+        if wait is not None:
+            raise TooManyFailures(wait)
     return principal
 
 

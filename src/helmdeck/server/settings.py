@@ -22,3 +22,7 @@ class ServerSettings:
     session_hours: float = 8.0
     status_poll_seconds: float = 2.0
     operation_timeout: float = 300.0
+    #: seconds a stop signal lets running operations finish their component (``serve --shutdown-grace``)
+    shutdown_grace: float = 60.0
+    #: networks of reverse proxies whose X-Forwarded-For names the client (``serve --trusted-proxy``)
+    trusted_proxies: tuple[str, ...] = ()

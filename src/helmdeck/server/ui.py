@@ -20,7 +20,12 @@ from helmdeck.core.component_detail import ComponentNotFound
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.secrets.redact import known_redactor
 from helmdeck.server.auth import Role
-from helmdeck.server.guard import FailureLimiter, client_of, note_failure
+from helmdeck.server.guard import (
+    client_of,
+    count_failure,
+    credential_key,
+    refused_unchecked,
+)
 from helmdeck.server.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -119,29 +124,27 @@ async def login(request: Request) -> Response:
             login_csrf=cookie or "",
         )
     auth: Authenticator = request.app.state.auth
-    limiter: FailureLimiter = request.app.state.limiter
     client = client_of(request)
-    wait = limiter.retry_after(client)
-    if wait is not None:
-        refused = page(
-            request,
-            "login.html",
-            None,
-            429,
-            error="Too many failed sign-ins: wait a minute.",
-            next=next_path,
-            login_csrf=cookie,
-        )
+    token = str(form.get("token", ""))
+
+    def too_many(wait: float, error: str) -> HTMLResponse:
+        refused = page(request, "login.html", None, 429, error=error, next=next_path, login_csrf=cookie)
         refused.headers["Retry-After"] = str(int(wait + 0.999))
         return refused
-    record = await run_in_threadpool(auth.tokens.verify, str(form.get("token", "")))
+
+    wait = refused_unchecked(request.app, token)
+    if wait is not None:
+        return too_many(wait, "Too many failed sign-ins with this token: wait a minute.")
+    record = await run_in_threadpool(auth.tokens.verify, token)
     audit = request.app.state.audit
     if record is None:
-        note_failure(request.app, client, "web", action="login")
+        wait = count_failure(request.app, client, token, "web", action="login") if token else None
+        if wait is not None:
+            return too_many(wait, "Too many failed sign-ins from this address: wait a minute.")
         return page(
             request, "login.html", None, 401, error="That token is not valid.", next=next_path, login_csrf=cookie
         )
-    limiter.succeeded(client)
+    request.app.state.limiter.succeeded(credential_key(token))
     sid, _csrf = auth.sessions.open(record.id)
     audit.record(
         actor=record.name, role=record.role, action="login", target="web", result="succeeded", remote=_remote(request)
