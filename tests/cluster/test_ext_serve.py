@@ -3,11 +3,6 @@ answers with it; a second start prints no token."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,57 +10,19 @@ import pytest
 
 from tests.cluster.conftest import SandboxHandle
 from tests.cluster.ext_support import platform_file
+from tests.cluster.serve_support import free_port, start_serve, wait_up
 
 pytestmark = pytest.mark.cluster
-
-# until cli/main.py registers the command, compose the same Typer app the way it will
-CLI = (
-    "import sys, typer\n"
-    "from helmdeck.cli import serve_cmd\n"
-    "app = typer.Typer()\n"
-    "@app.callback()\n"
-    "def root() -> None: pass\n"
-    "serve_cmd.register(app)\n"
-    "app(sys.argv[1:])\n"
-)
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(path: Path, state: Path, kubeconfig: str, port: int) -> subprocess.Popen[str]:
-    args = ["serve", "--port", str(port), "-f", str(path), "--state-dir", str(state), "--kubeconfig", kubeconfig]
-    return subprocess.Popen(
-        [sys.executable, "-c", CLI, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-
-
-def _wait_up(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("serve did not come up")
 
 
 def test_first_start_prints_an_admin_token_once(sandbox: SandboxHandle, tmp_path: Path) -> None:
     path = platform_file(tmp_path, "srv", [])
     state = tmp_path / "state"
-    port = _port()
-    proc = _serve(path, state, sandbox.kubeconfig, port)
+    port = free_port()
+    proc = start_serve(path, state, sandbox.kubeconfig, port)
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_up(url)
+        wait_up(url)
         assert proc.stdout is not None
         token = proc.stdout.readline().strip()
         assert token.startswith("hdk_")
@@ -79,9 +36,9 @@ def test_first_start_prints_an_admin_token_once(sandbox: SandboxHandle, tmp_path
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    again = _serve(path, state, sandbox.kubeconfig, port)
+    again = start_serve(path, state, sandbox.kubeconfig, port)
     try:
-        _wait_up(f"http://127.0.0.1:{port}")
+        wait_up(f"http://127.0.0.1:{port}")
     finally:
         again.terminate()
         out, _err = again.communicate(timeout=20)

@@ -140,3 +140,7 @@ def test_a_secret_parameter_on_the_command_line_is_warned_about(plat: Platform) 
     run = subprocess.run([*argv, *params, *common], capture_output=True, text=True, timeout=300)
     text = " ".join(run.stderr.split())
     assert "secret parameter token was given on the command line" in text and "HELMDECK_PARAM_TOKEN" in text
+    # issue 17: refused, not only warned about, unless --insecure-argv
+    assert run.returncode != 0 and "refused:" in text
+    s = plat.session()
+    assert "tiny-app" not in s.live_releases()

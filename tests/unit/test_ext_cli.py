@@ -89,3 +89,22 @@ def test_serve_token_commands(tmp_path: Path) -> None:
     assert revoked.exit_code == 0 and "revoked token ci" in revoked.output
     bad = runner.invoke(_app(), ["serve", "token", "create", "--role", "root", "--name", "x", *args])
     assert bad.exit_code != 0 and "is not a role" in str(bad.exception)
+
+
+def test_a_secret_parameter_on_the_command_line_is_refused_unless_insecure_argv(tmp_path: Path) -> None:
+    """Issue 17: a token given as --param was read from /proc/PID/cmdline during the install."""
+    import subprocess
+    import sys
+
+    write_platform(tmp_path)
+    common = ["-f", str(tmp_path / "platform.yaml"), "--state-dir", str(tmp_path / "state")]
+    params = ["-p", "profile=minimal", "-p", "size=1Gi", "-p", "tokenless=false", "-p", "token=visible"]
+    argv = [sys.executable, "-m", "helmdeck.cli.main", "ext", "install", "tiny-app", *params, *common]
+    # no cluster is reachable: a refusal must come before any attempt to reach one
+    env = {"KUBECONFIG": str(tmp_path / "none.yaml"), "PATH": "/usr/bin:/bin", "HELMDECK_ALLOW_OUTSIDE": "1"}
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    text = " ".join(refused.stderr.split())
+    assert refused.returncode != 0 and "refused: secret parameter token was given on the command line" in text
+    assert "HELMDECK_PARAM_TOKEN" in text and "--insecure-argv" in text and "Traceback" not in refused.stderr
+    allowed = subprocess.run([*argv, "--insecure-argv"], capture_output=True, text=True, timeout=120, env=env)
+    assert "refused: secret parameter" not in allowed.stderr and "warning:" in allowed.stderr

@@ -204,7 +204,11 @@ def install_command(
     name: Annotated[str, typer.Argument(help="Extension name.")],
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="NAME=VALUE (repeat). Visible to other local users: not for secrets."),
+        typer.Option(
+            "--param",
+            "-p",
+            help="NAME=VALUE (repeat). Visible to other local users: secret parameters are refused here.",
+        ),
     ] = None,
     param_file: Annotated[
         list[Path] | None,
@@ -218,6 +222,12 @@ def install_command(
     ] = None,
     version: Annotated[str | None, typer.Option("--version", help="A catalog version (default: newest).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each install's health.")] = 300,
+    insecure_argv: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-argv", help="Accept secret parameters in --param, readable by every user of the machine."
+        ),
+    ] = False,
     file: PlatformFile = Path(DEFAULT_FILE),
     instance: InstanceOpt = None,
     env: Env = None,
@@ -246,11 +256,19 @@ def install_command(
     params.update(from_argv)
     exposed = [p.name for p in extension.parameters if p.secret and p.name in from_argv]
     if exposed:
-        err_console.print(
-            f"[yellow]warning:[/] secret parameter {', '.join(exposed)} was given on the command line, where "
-            f"other users of this machine can read it; use --param-file or {env_name(exposed[0])}",
-            highlight=False,
+        # /proc/PID/cmdline is readable by every local user for as long as the install runs
+        where = (
+            f"secret parameter {', '.join(exposed)} was given on the command line, where other users of this "
+            "machine can read it"
         )
+        if not insecure_argv:
+            raise ConfigError(
+                f"refused: {where}",
+                where=f"--param {exposed[0]}",
+                fix=f"pass it in --param-file FILE or the variable {env_name(exposed[0])} "
+                "(or accept the exposure with --insecure-argv)",
+            )
+        err_console.print(f"[yellow]warning:[/] {where} (--insecure-argv)", highlight=False)
     # a missing or bad parameter is refused before the cluster is contacted (the install checks again)
     extension.check_parameters(params)
     session = _session(platform, env, kubeconfig, context)
