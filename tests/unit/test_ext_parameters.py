@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,3 +137,15 @@ def test_parse_param_args() -> None:
     assert parse_param_args(["a=1", "b=x=y", "c="]) == {"a": "1", "b": "x=y", "c": ""}
     with pytest.raises(ConfigError, match="is not NAME=VALUE"):
         parse_param_args(["novalue"])
+
+
+def test_a_parameter_file_with_a_number_too_long_for_python_names_the_line(tmp_path: Path) -> None:
+    """Issue 17: "use sys.set_int_max_str_digits()" reached the user from a --param-file."""
+    from helmdeck.extensions.parameters import load_param_file
+
+    path = tmp_path / "p.yaml"
+    path.write_text("profile: minimal\nreplicas: " + "1" * 5000 + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_param_file(path)
+    assert "set_int_max_str_digits" not in str(caught.value) and "more than 4300 digits" in caught.value.message
+    assert caught.value.where == f"{path}:2"

@@ -396,3 +396,24 @@ def test_an_instance_prefix_makes_a_reserved_name_a_namespace_of_its_own(tmp_pat
     (tmp_path / "c").mkdir()
     path = write(tmp_path, "  instance: lab2\n  components:\n    - {name: web, chart: ./c, namespace: default}\n")
     assert load_platform(path).namespace_of("web") == "lab2-default"
+
+
+def test_an_absurd_health_timeout_is_refused_with_the_limit_named(tmp_path: Path) -> None:
+    """Issue 17: ``99999999999999999999h`` was accepted."""
+    body = "  components:\n    - name: a\n      chart: charts/a\n      health: {timeout: 99999999999999999999h}\n"
+    error = one_problem(tmp_path, body)
+    assert "is longer than the limit of 24h" in error.message and at(error)[0] == 8
+    (tmp_path / "charts" / "a").mkdir(parents=True)
+    ok = write(tmp_path, body.replace("99999999999999999999h", "24h"))
+    assert load_platform(ok).components[0].health.timeout_seconds == 86400
+
+
+def test_a_number_too_long_for_python_is_refused_without_python_s_advice(tmp_path: Path) -> None:
+    """Issue 17: "use sys.set_int_max_str_digits()" reached the user."""
+    body = "  components:\n    - name: a\n      chart: charts/a\n      set: {x: " + "1" * 5000 + "}\n"
+    path = write(tmp_path, body)
+    with pytest.raises(ConfigError) as caught:
+        load_platform(path)
+    assert "set_int_max_str_digits" not in str(caught.value)
+    assert "a number has more than 4300 digits" in caught.value.message
+    assert caught.value.where is not None and caught.value.where.endswith(":8")

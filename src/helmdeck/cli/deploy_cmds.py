@@ -335,7 +335,9 @@ def status_command(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between refreshes with --watch.")] = 2.0,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.2, max=3600, help="Seconds between refreshes with --watch.")
+    ] = 2.0,
     output: Output = OutputFormat.human,
 ) -> None:
     """Each component's release, revision, chart and health, with failing pods and why."""
@@ -386,7 +388,9 @@ def history_command(
 
 
 def rollback_command(
-    revision: Annotated[int | None, typer.Argument(help="Platform revision (default: the previous good one).")] = None,
+    revision: Annotated[
+        int | None, typer.Argument(min=1, max=10**9, help="Platform revision (default: the previous good one).")
+    ] = None,
     file: PlatformFile = Path(DEFAULT_FILE),
     instance: InstanceOpt = None,
     kubeconfig: Kubeconfig = None,

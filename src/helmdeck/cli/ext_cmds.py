@@ -221,7 +221,9 @@ def install_command(
         str | None, typer.Option("--instance-name", help="Names this install (multi-install extensions).")
     ] = None,
     version: Annotated[str | None, typer.Option("--version", help="A catalog version (default: newest).")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each install's health.")] = 300,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, max=86400, help="Seconds to wait for each install's health.")
+    ] = 300,
     insecure_argv: Annotated[
         bool,
         typer.Option(
@@ -316,7 +318,7 @@ def upload_command(
     allow_cluster_scoped: Annotated[
         bool, typer.Option("--allow-cluster-scoped", help="Accept cluster-scoped objects (ClusterRoles, CRDs...).")
     ] = False,
-    max_size: Annotated[int, typer.Option("--max-size", help="Largest accepted archive, in MiB.")] = 5,
+    max_size: Annotated[int, typer.Option("--max-size", min=1, max=1024, help="Largest accepted archive, in MiB.")] = 5,
     output: Output = OutputFormat.human,
 ) -> None:
     """Check a chart archive and add it to the platform's upload catalog."""

@@ -23,7 +23,7 @@ def up(
     name: NameOpt = DEFAULT_NAME,
     nodes: Annotated[int, typer.Option("--nodes", min=1, max=50, help="Simulated worker nodes.")] = 2,
     gpu_node: Annotated[bool, typer.Option("--gpu-node", help="Add a node offering nvidia.com/gpu.")] = False,
-    timeout: Annotated[int, typer.Option("--timeout", help="Seconds to wait for readiness.")] = 180,
+    timeout: Annotated[int, typer.Option("--timeout", min=1, max=3600, help="Seconds to wait for readiness.")] = 180,
     output: OutputOpt = OutputFormat.human,
 ) -> None:
     """Start the sandbox (or reuse a running one) and print its kubeconfig path."""

@@ -63,7 +63,7 @@ def _store(file: Path, state_dir: Path | None, instance: str | None) -> TokenSto
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8080,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8080,
     file: PlatformFile = Path(DEFAULT_FILE),
     instance: InstanceOpt = None,
     state_dir: StateDir = None,

@@ -59,8 +59,17 @@ def parse_duration(text: str) -> float:
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(text))
 
 
+#: the longest wait a platform file may ask for: more is a typo, and Go's durations end near 292 years
+MAX_DURATION_SECONDS = 24 * 3600.0
+
+
 def _check_duration(text: str) -> str:
-    parse_duration(text)
+    if parse_duration(text) > MAX_DURATION_SECONDS:
+        raise PydanticCustomError(
+            "helmdeck",
+            "{message}",
+            {"message": f"{text!r} is longer than the limit of 24h", "fix": "write a duration of at most 24h"},
+        )
     return text
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -54,6 +55,23 @@ def read_user_text(path: Path, shown: str, what: str, *, max_bytes: int = MAX_FI
         raise ConfigError(f"{shown} is not UTF-8 text", where=shown, fix="save it as UTF-8") from None
 
 
+#: Python reads no integer of more digits (its error names a setting of Python's, no use to a user)
+MAX_NUMBER_DIGITS = 4300
+_LONG_DIGITS = re.compile(rf"[0-9][0-9_]{{{MAX_NUMBER_DIGITS - 1},}}")
+
+
+def long_number_error(text: str, shown: str) -> ConfigError | None:
+    """The error for a number longer than Python reads, naming its line; None when there is none."""
+    found = _LONG_DIGITS.search(text)
+    if found is None:
+        return None
+    return ConfigError(
+        f"{shown}: a number has more than {MAX_NUMBER_DIGITS} digits",
+        where=f"{shown}:{text.count(chr(10), 0, found.start()) + 1}",
+        fix="write a number of sensible size there",
+    )
+
+
 def check_yaml_limits(text: str, shown: str) -> None:
     """Refuse YAML that would be too deep, expand too far through aliases, or repeat a key.
 
@@ -61,6 +79,9 @@ def check_yaml_limits(text: str, shown: str) -> None:
     The depth is measured on the event stream first: libyaml's composer recurses once per level
     and crashes the process on tens of thousands of nested brackets.
     """
+    too_long = long_number_error(text, shown)
+    if too_long is not None:
+        raise too_long
     _check_depth(text, shown)
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)

@@ -22,6 +22,7 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from helmdeck.errors import ConfigError
+from helmdeck.spec.user_files import long_number_error
 
 PathKey = tuple[Any, ...]
 """A path into a document: mapping keys and list indices, outermost first."""
@@ -218,6 +219,9 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
             fix="flatten the structure",
         ) from None
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+        huge = long_number_error(text, source) if "integer string conversion" in str(exc) else None
+        if huge is not None:
+            raise huge from None
         # ruamel raises plain Python errors for a few malformed constructs (odd tags, bad
         # timestamps); they are still the user's YAML, not a helmdeck bug.
         raise ConfigError(
