@@ -165,3 +165,14 @@ def test_engine_render_defaults_to_its_namespace() -> None:
     engine = engine_for(None, "services")
     rendered = engine.render(chart("webapp"), None, "shop")
     assert rendered.namespace == "services"
+
+
+def test_an_infinite_value_is_named_not_left_to_go_s_json_decoder() -> None:
+    """Issue 17: ``x: .inf`` ended in "invalid character 'I' looking for beginning of value"."""
+    with pytest.raises(ConfigError) as caught:
+        render(chart("webapp"), {"limits": {"ratio": [1.0, float("inf")]}}, "shop", "services")
+    message = caught.value.message
+    assert "invalid character" not in message and "limits.ratio[1] is .inf" in message
+    assert "quote it" in (caught.value.fix or "")
+    with pytest.raises(ConfigError, match=r"x is \.nan \(YAML's not-a-number\)"):
+        render(chart("webapp"), {"x": float("nan")}, "shop", "services")

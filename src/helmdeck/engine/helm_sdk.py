@@ -43,7 +43,7 @@ from helmdeck.engine import _abi
 from helmdeck.engine.charts import LoadedChart
 from helmdeck.engine.port import CancelToken, HelmEngine
 from helmdeck.engine.releases import Release
-from helmdeck.engine.render import RenderedRelease, render
+from helmdeck.engine.render import RenderedRelease, render, values_for_helm
 from helmdeck.engine.sdk_errors import (
     ReleaseNotFoundError,
     ReleaseTimeoutError,
@@ -203,7 +203,7 @@ class HelmSdkEngine:
                     config,
                     handle,
                     release_name,
-                    dict(values) if values is not None else None,
+                    values_for_helm(values, chart=chart.name),
                     context,
                     namespace=ns,
                     timeout_seconds=_seconds(timeout),
@@ -262,7 +262,7 @@ class HelmSdkEngine:
                     config,
                     handle,
                     release_name,
-                    dict(values) if values is not None else {},
+                    values_for_helm(values, chart=chart.name) or {},
                     context,
                     namespace=ns,
                     timeout_seconds=_seconds(timeout),

@@ -10,6 +10,7 @@ output with libyaml costs about 70 us per object and dominates for large charts.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,11 +63,36 @@ class RenderedRelease:
         return self.namespace, self.objects
 
 
-def _values_json_ready(values: Mapping[str, Any] | None, *, chart: str) -> dict[str, Any] | None:
+def _non_finite(value: Any, path: str = "") -> tuple[str, float] | None:
+    """The first infinite or NaN number in ``value`` and its path: JSON has none, and Helm's decoder
+    answers one with "invalid character 'I' looking for beginning of value"."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return where or "(top)", item
+        if isinstance(item, Mapping):
+            stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(item))
+    return None
+
+
+def values_for_helm(values: Mapping[str, Any] | None, *, chart: str) -> dict[str, Any] | None:
+    """``values`` as plain JSON data for Helm, or a ConfigError naming what Helm could not take."""
     if values is None:
         return None
+    bad = _non_finite(values)
+    if bad is not None:
+        key, number = bad
+        shown = {"inf": ".inf", "-inf": "-.inf", "nan": ".nan"}[str(number)]
+        raise ConfigError(
+            f"values for chart {chart}: {key} is {shown} (YAML's {'not-a-number' if shown == '.nan' else 'infinity'}), "
+            "which Helm cannot take",
+            fix=f"write a number there, or quote it ('{shown}') to make it a string",
+        )
     try:
-        return dict(json.loads(json.dumps(values)))
+        return dict(json.loads(json.dumps(values, allow_nan=False)))
     except (TypeError, ValueError) as exc:
         raise ConfigError(
             f"values for chart {chart} cannot be passed to Helm: {exc}",
@@ -107,7 +133,7 @@ def render(
             where=f"component {owner}",
             fix="use at most 53 lowercase letters, digits and '-', starting and ending alphanumeric",
         ) from None
-    user_values = _values_json_ready(values, chart=chart.name)
+    user_values = values_for_helm(values, chart=chart.name)
     options: dict[str, Any] = {
         "name": release_name,
         "namespace": namespace,
