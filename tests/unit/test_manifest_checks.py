@@ -306,3 +306,40 @@ def test_errors_come_before_warnings_and_serialise() -> None:
 
 def test_a_clean_platform_has_no_findings() -> None:
     assert run({"web": ("services", objs(deployment("web") + "---\n" + ingress("web", "a.example.org")))}) == []
+
+
+# --- labels and annotations the API server would refuse (issue 17) --------------------------------
+
+
+def test_annotations_over_the_api_server_limit_are_an_error_naming_the_largest() -> None:
+    big = "x" * (200 * 1024)
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  annotations:\n"
+        f"    a.example/one: {big}\n    a.example/two: {big}\n"
+    )
+    (finding,) = of(run({"web": ("services", objs(text))}), "metadata-limits")
+    assert finding.severity == "error" and finding.component == "web"
+    assert str(finding.object) == "ConfigMap services/big"
+    assert "over the API server's limit of 262,144 (256 KiB)" in finding.reason
+    assert "'a.example/one'" in finding.reason or "'a.example/two'" in finding.reason
+    small = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n  annotations: {a.example/one: x}\n"
+    assert not of(run({"web": ("services", objs(small))}), "metadata-limits")
+
+
+def test_label_keys_and_values_are_checked_on_objects_and_pod_templates() -> None:
+    long_value = "v" * 64
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n"
+        f"  labels: {{app: api, version: {long_value}, 'bad key!': x, tier: 1.5}}\n"
+        "spec:\n  template:\n    metadata:\n      labels: {app: 'ends-with-dash-'}\n"
+        "      annotations: {'-nope/x': y}\n"
+        "    spec:\n      containers:\n        - {name: main, image: r.example/a:1, resources: {requests: {cpu: 1m}}}\n"
+    )
+    found = [f.reason for f in of(run({"api": ("services", objs(text))}), "metadata-limits")]
+    assert any("metadata.labels['version']: its value is 64 characters, over the limit of 63" in r for r in found)
+    assert any("metadata.labels key 'bad key!'" in r for r in found)
+    assert any("metadata.labels['tier']: its value is float 1.5, not a string" in r for r in found)
+    assert any("spec.template.metadata.labels['app']" in r for r in found)
+    assert any("spec.template.metadata.annotations key '-nope/x': its prefix" in r for r in found)
+    assert all(r.startswith("component api: Deployment services/api") for r in found), found
+    assert len(found) == 5, found

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from helmdeck.findings import Finding, Severity
 from helmdeck.manifests.images import ImageRef
 from helmdeck.manifests.index import ObjectIndex, PlacedObject, PlatformObjects
+from helmdeck.manifests.metadata_limits import check_metadata_limits
 from helmdeck.manifests.workloads import containers
 
 #: Namespaces every cluster has; objects may be placed there without creating them.
@@ -303,6 +304,7 @@ def check_platform(
         *check_namespace_objects_for_owned(index, owned_namespaces),
         *check_image_tags(index),
         *check_resource_requests(index),
+        *check_metadata_limits(index),
     ]
     order = {"error": 0, "warning": 1}
     return sorted(findings, key=lambda f: order[f.severity])
