@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helmdeck.doctor.kube_version import ConstraintError, Version, satisfies
+from helmdeck.core.kube_version import ConstraintError, Version, satisfies
 
 CASES = [
     # what charts in the wild write, against the versions clusters report

@@ -71,3 +71,35 @@ def test_diff_never_shows_secret_values(backend: DesiredComponent) -> None:
     assert placeholders
     for value in placeholders.values():
         assert base64.b64encode(value.encode()).decode() not in diff
+
+
+def test_a_chart_whose_kube_version_excludes_the_cluster_is_blocked_not_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: plan said "1 to install" for a chart Helm refuses on this cluster (doctor knew)."""
+    from helmdeck.cluster.client import ServerVersion
+    from helmdeck.plan import planner
+    from tests.fakes import fake_session
+
+    for name, constraint in (("future", ">=1.99.0-0"), ("now", ">=1.20.0-0")):
+        chart = tmp_path / "charts" / name
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(
+            f"apiVersion: v2\nname: {name}\nversion: 0.1.0\nkubeVersion: '{constraint}'\n"
+        )
+        (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (tmp_path / "platform.yaml").write_text(
+        "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: kv}\nspec:\n  components:\n"
+        "    - {name: future, chart: charts/future, namespace: services}\n"
+        "    - {name: now, chart: charts/now, namespace: services}\n"
+    )
+    # the in-memory cluster serves no /version
+    monkeypatch.setattr(planner, "server_version", lambda _client: ServerVersion(1, 35, "v1.35.4", "linux/amd64"))
+    session, _kube, _engine = fake_session(tmp_path / "platform.yaml")
+    plan = planner.make_plan(session)
+    by_name = plan.by_name()
+    assert by_name["now"].action is Action.install
+    assert by_name["future"].action is Action.blocked
+    assert "requires Kubernetes >=1.99.0-0, but the cluster runs v1.35.4" in by_name["future"].reason
+    assert plan.summary() == "1 to install, 0 to change, 0 to remove; 1 blocked (Helm would refuse)"
+    assert plan.as_dict()["components"][0]["action"] == "blocked"

@@ -109,7 +109,13 @@ def plan_command(
         )
         for col in ("component", "namespace", "action", "chart", "live", "why"):
             table.add_column(col)
-        colors = {Action.install: "green", Action.upgrade: "yellow", Action.remove: "red", Action.unchanged: "dim"}
+        colors = {
+            Action.install: "green",
+            Action.upgrade: "yellow",
+            Action.remove: "red",
+            Action.unchanged: "dim",
+            Action.blocked: "bold red",
+        }
         for c in plan.components:
             live = f"rev {c.live_revision} {c.live_status}" if c.live_revision else "-"
             table.add_row(

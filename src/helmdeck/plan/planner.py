@@ -19,10 +19,12 @@ from typing import Any
 
 import yaml
 
+from helmdeck.cluster import ServerVersion, server_version
+from helmdeck.core.chart_kube_version import kube_version_refusal
 from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.engine.charts import calls_lookup
 from helmdeck.engine.releases import Release, ReleaseStatus
-from helmdeck.errors import HelmdeckError
+from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import DIGEST_LABEL, EXTENSION_LABEL
 from helmdeck.manifests import parse_manifest_stream
 from helmdeck.plan.destructive import DestructiveChange, destructive_changes, removed_objects
@@ -36,6 +38,8 @@ class Action(enum.StrEnum):
     upgrade = "upgrade"
     unchanged = "unchanged"
     remove = "remove"
+    #: an install or upgrade Helm would refuse (the chart's kubeVersion excludes the cluster)
+    blocked = "blocked"
 
 
 @dataclass
@@ -95,6 +99,8 @@ class Plan:
         line = (
             f"{count[Action.install]} to install, {count[Action.upgrade]} to change, {count[Action.remove]} to remove"
         )
+        if count[Action.blocked]:
+            line += f"; {count[Action.blocked]} blocked (Helm would refuse)"
         if self.destructive:
             line += f"; {len(self.destructive)} destructive"
         return line
@@ -141,10 +147,14 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
         desired=desired,
         live=live,
     )
+    cluster_version = _cluster_version(session) if any(d.chart.kube_version for d in desired.values()) else None
     for name in session.platform.component_names:
         d = desired[name]
         rel = live.get(name)
         action, reason = decide(d, rel)
+        refusal = kube_version_refusal(d.chart.kube_version, cluster_version) if cluster_version else None
+        if refusal is not None and action is not Action.unchanged:
+            action, reason = Action.blocked, f"{action.value} refused: chart {d.chart.name} {refusal.message}"
         entry = ComponentPlan(
             name=name,
             release=d.release,
@@ -189,6 +199,15 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
             )
         )
     return plan
+
+
+def _cluster_version(session: PlatformSession) -> ServerVersion | None:
+    """The cluster's version, for charts' kubeVersion; None when it cannot be read (the deploy's
+    preflight asks again and says why)."""
+    try:
+        return server_version(session.client)
+    except ClusterError:
+        return None
 
 
 def _objects(text: str, namespace: str, component: str) -> dict[str, dict[str, Any]]:
