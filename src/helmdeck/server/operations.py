@@ -111,6 +111,7 @@ class OperationRunner:
         self.journal = journal
         self._closing: str | None = None
         self._abandoned: set[str] = set()
+        self._on_done: dict[str, Callable[[Operation], None]] = {}  # running operation id -> its callback
         # one writer per operation at a time, so an older snapshot never overwrites a newer one
         self._writing: dict[str, threading.Lock] = {}
 
@@ -132,7 +133,10 @@ class OperationRunner:
         if self.journal is None:
             return []
         interrupted = [Operation.from_record(r) for r in self.journal.recover()]
-        kept = [Operation.from_record(r) for r in self.journal.records()[: self._keep]]
+        # one still running belongs to another live service: listing it here as running would
+        # refuse every change of this one (one at a time) until a restart
+        records = [r for r in self.journal.records() if r.get("state") != "running"]
+        kept = [Operation.from_record(r) for r in records[: self._keep]]
         with self._lock:
             for op in kept:
                 self._ops.setdefault(op.id, op)
@@ -186,6 +190,9 @@ class OperationRunner:
                 self._abandoned.add(op.id)
         for op in running:
             self._write(op)
+            on_done = self._on_done.pop(op.id, None)
+            if on_done is not None:
+                on_done(op)  # the audit log says it was interrupted
         return running
 
     def start(
@@ -254,11 +261,14 @@ class OperationRunner:
                 op.state = state
             self._write(op)
             self._writing.pop(op.id, None)
+            self._on_done.pop(op.id, None)
             if on_done is not None:
                 on_done(op)
 
         if on_start is not None:
             on_start(op)
+        if on_done is not None:
+            self._on_done[op.id] = on_done
         self._write(op, first=True)
         threading.Thread(target=run, name=f"op-{op.id}", daemon=True).start()
         return op
