@@ -24,6 +24,7 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
 from helmdeck.doctor.findings import PreflightFailed
 from helmdeck.doctor.preflight import check_before_deploy, run_preflight
+from helmdeck.plan.planner import Action, make_plan
 from tests.cluster.conftest import SandboxHandle, examples_dir
 from tests.cluster.doctor_support import dump, of_check, platform_session
 
@@ -173,6 +174,11 @@ def test_kube_version_constraint_of_a_chart(sandbox: SandboxHandle, tmp_path: Pa
     [finding] = of_check(report, "kube-version")
     assert (finding.component, finding.object) == ("next", "chart future-0.1.0")
     assert finding.reason == f"chart future-0.1.0 requires Kubernetes >=1.99.0-0, but the cluster runs {report.cluster}"
+    # issue 17: the plan carries the same verdict instead of counting the component to install
+    plan = make_plan(session)
+    [entry] = plan.components
+    assert entry.action is Action.blocked and report.cluster is not None and report.cluster in entry.reason
+    assert plan.summary().startswith("0 to install") and "1 blocked" in plan.summary()
 
 
 def test_ingress_class_and_a_host_taken_by_another_ingress(
