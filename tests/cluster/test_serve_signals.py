@@ -70,8 +70,8 @@ class Serve:
         self.proc: subprocess.Popen[str] | None = None
         self.token = ""
 
-    def start(self) -> subprocess.Popen[str]:
-        self.proc = start_serve(self.path, self.state, self.sandbox.kubeconfig, self.port, "-e", "demo")
+    def start(self, *extra: str) -> subprocess.Popen[str]:
+        self.proc = start_serve(self.path, self.state, self.sandbox.kubeconfig, self.port, "-e", "demo", *extra)
         wait_up(self.url)
         if not self.token:
             assert self.proc.stdout is not None
@@ -180,3 +180,26 @@ def test_kill_9_is_found_at_the_next_start_and_recorded_as_interrupted(sandbox: 
         assert record["state"] == "interrupted"
     finally:
         serve.stop()
+
+
+def test_an_install_past_the_grace_period_is_recorded_interrupted_by_the_stopping_service(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    serve = Serve(sandbox, tmp_path, "40s")
+    proc = serve.start("--shutdown-grace", "2")
+    try:
+        started = serve.install()
+        assert started.status_code == 202, started.text
+        op_id = started.json()["id"]
+        serve.wait_gate(op_id)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+        _out, err = proc.communicate()
+        assert code == 0, err
+        assert "stopped with 1 operation(s) unfinished, recorded as interrupted" in err, err
+    finally:
+        serve.stop()
+    journal = OperationJournal(sandbox.client(), serve.admin_namespace, serve.platform_id, "test")
+    [record] = journal.records()
+    assert record["state"] == "interrupted" and record["components"] == {"slow-app": "waiting"}
+    assert "did not finish within 2 s" in record["error"]
