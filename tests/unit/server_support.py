@@ -142,7 +142,7 @@ class FakeBackend:
         self.status_down = False  # status fails so
         self.gpu = False  # no node offers a GPU
         self.journal_: Journal | None = None  # where operations are written down (none: memory only)
-        self.cancels: list[threading.Event | None] = []  # the stop request each install was given
+        self.cancels: list[threading.Event | None] = []  # the stop request each change was given
 
     def _work(self) -> None:
         if not self.proceed.wait(30):
@@ -236,6 +236,7 @@ class FakeBackend:
     def rollback(
         self, revision: int | None, progress: Progress, cancel: threading.Event | None = None
     ) -> dict[str, Any]:
+        self.cancels.append(cancel)
         progress("web", "rollback", "revision 2 -> 1")
         self._work()
         self.revisions.append(self._revision(len(self.revisions) + 1, f"rollback to {revision}"))

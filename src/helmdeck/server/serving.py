@@ -60,9 +60,8 @@ class GracefulServer(uvicorn.Server):
         self.should_exit = True
 
 
-def serve(app: FastAPI, host: str, port: int, *, grace: float) -> None:
-    """Serve ``app`` until a stop signal, then drain its operations (see the module's docstring)."""
-    config = uvicorn.Config(
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -72,4 +71,8 @@ def serve(app: FastAPI, host: str, port: int, *, grace: float) -> None:
         # progress streams of finished operations close by themselves; a browser left open does not
         timeout_graceful_shutdown=5,
     )
-    GracefulServer(config, app.state.runner, grace).run()
+
+
+def serve(app: FastAPI, host: str, port: int, *, grace: float) -> None:
+    """Serve ``app`` until a stop signal, then drain its operations (see the module's docstring)."""
+    GracefulServer(server_config(app, host, port), app.state.runner, grace).run()
