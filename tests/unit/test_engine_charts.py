@@ -240,3 +240,17 @@ def test_oci_charts_are_cached_by_registry_path_name_and_version(tmp_path: Path)
     other_registry = cache_entry(ChartRef("oci://mirror.example.org/charts/app:1.2.0"), tmp_path)
     assert other_registry != tagged
     assert cache_entry(ChartRef("oci://reg.example.org/charts/app"), tmp_path) is None
+
+
+def test_a_chart_whose_values_hold_infinity_gets_a_fix_about_its_values(tmp_path: Path) -> None:
+    """Issue 17: Go's "json: unsupported value: +Inf" came with the fix "point the component at a chart"."""
+    from helmdeck.errors import ConfigError
+
+    chart = tmp_path / "inf"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: inf\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("ratio: .inf\n")
+    with pytest.raises(ConfigError) as caught:
+        load_chart(str(chart))
+    assert "holds .inf, which Helm cannot read" in caught.value.message
+    assert "values.yaml" in (caught.value.fix or "") and "unsupported value" not in caught.value.message

@@ -116,3 +116,16 @@ def test_any_text_gives_values_or_a_config_error(text: str) -> None:
     else:
         assert isinstance(values.data, dict)
         values.line_of(("a", "b"))  # positions never raise either
+
+
+@pytest.mark.parametrize("text", ["x: .inf\n", "a:\n  b: [1, -.Inf]\n", "n: .NaN\n"])
+def test_infinity_and_nan_are_refused_with_their_line(tmp_path: Path, text: str) -> None:
+    """Issue 17: Helm reads values as JSON; YAML's .inf reached Go and came back as "invalid character 'I'"."""
+    path = tmp_path / "values.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_values_file(path)
+    assert "Helm reads values as JSON" in caught.value.message and "invalid character" not in str(caught.value)
+    assert caught.value.where is not None and caught.value.where.split(":")[-2] == str(text.count("\n"))
+    path.write_text(text.replace(".inf", "'.inf'").replace("-.Inf", "'-.Inf'").replace(".NaN", "'.NaN'"))
+    load_values_file(path)  # quoted, it is a string

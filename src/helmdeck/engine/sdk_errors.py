@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import helm_python
@@ -141,6 +142,9 @@ def cluster_unreachable(exc: helm_python.HelmError) -> ClusterError:
     )
 
 
+_NON_FINITE = re.compile(r"json: unsupported value: (\+Inf|-Inf|NaN)")
+
+
 def chart_error(exc: helm_python.HelmError, *, ref: str) -> ConfigError:
     """Map an exception from loading or fetching a chart."""
     detail = _detail(exc)
@@ -150,6 +154,16 @@ def chart_error(exc: helm_python.HelmError, *, ref: str) -> ConfigError:
             where=ref,
             fix="check the chart reference and version, that the repository or registry is reachable, "
             "and its credentials",
+        )
+    non_finite = _NON_FINITE.search(detail)
+    if non_finite is not None:
+        # Go's YAML reads .inf and .nan, then its JSON conversion cannot write them
+        shown = {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}[non_finite.group(1)]
+        return ConfigError(
+            f"cannot load chart {ref}: a values file of the chart holds {shown}, which Helm cannot read "
+            "(values become JSON, which has no such number)",
+            where=ref,
+            fix=f"in the chart's values.yaml, write a number instead of {shown} or quote it ('{shown}')",
         )
     return ConfigError(
         f"cannot load chart {ref}: {detail}",

@@ -125,6 +125,8 @@ def check_yaml_limits(text: str, shown: str) -> None:
         active.add(key)
         if isinstance(node, yaml.MappingNode):
             _check_duplicates(node, shown)
+        elif isinstance(node, yaml.ScalarNode):
+            _check_finite(node, shown)
         stack.append((node, True))
         stack.extend((k, False) for k in _children(node) if id(k) not in expanded)
         if len(active) > MAX_DEPTH * 2:
@@ -160,6 +162,19 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
     return []
+
+
+def _check_finite(node: yaml.ScalarNode, shown: str) -> None:
+    """YAML's ``.inf`` and ``.nan`` have no JSON form, and Helm converts values to JSON: it fails
+    with "json: unsupported value: +Inf" (or, handed them by Python, "invalid character 'I'")."""
+    if node.tag != "tag:yaml.org,2002:float" or node.value.lower().lstrip("+-") not in (".inf", ".nan"):
+        return
+    raise ConfigError(
+        f"{shown}: {node.value} ({'not-a-number' if 'nan' in node.value.lower() else 'infinity'}) cannot be "
+        "a value: Helm reads values as JSON, which has no such number",
+        where=f"{shown}:{node.start_mark.line + 1}:{node.start_mark.column + 1}",
+        fix=f"write a number there, or quote it ('{node.value}') to make it a string",
+    )
 
 
 def _check_duplicates(node: yaml.MappingNode, shown: str) -> None:
