@@ -149,3 +149,12 @@ def test_the_api_answers_503_while_stopping(tmp_path: Path) -> None:
         assert client.get("/api/v1/status", headers=bearer(tokens["viewer"])).status_code == 200  # reads go on
         backend.proceed.set()
         assert app.state.runner.wait_idle(10)
+
+
+def test_purge_deletes_the_platform_s_records_only() -> None:
+    kube = FakeKube()
+    mine, other = _journal(kube), OperationJournal(kube, "admin", "other", "svc@host pid 1")
+    for journal, op_id in ((mine, "a1"), (mine, "a2"), (other, "b1")):
+        journal.begin({"id": op_id, "state": "succeeded", "started": op_id, "events": []})
+    assert mine.purge() == 2
+    assert mine.records() == [] and [r["id"] for r in other.records()] == ["b1"]

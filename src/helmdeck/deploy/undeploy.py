@@ -27,6 +27,7 @@ from helmdeck.deploy.dag import reverse_order, run_dag
 from helmdeck.engine.releases import Release
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
+from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.secrets.redact import known_redactor
@@ -81,7 +82,8 @@ class UndeployReport:
 
 def data_inventory(session: PlatformSession, owned: Sequence[ReleaseClaims] = ()) -> list[str]:
     """Everything ``--purge-data`` deletes, as ``Kind namespace/name``: the platform's claims (see
-    :mod:`helmdeck.deploy.claims`), its secrets store and its revision records, nothing else."""
+    :mod:`helmdeck.deploy.claims`), its secrets store, its revision records and the web service's
+    operation records, nothing else."""
     client = session.client
     out = [str(c) for c in platform_claims(client, session.platform_id, session.platform.all_namespaces(), owned)]
     admin = session.admin_namespace
@@ -91,6 +93,9 @@ def data_inventory(session: PlatformSession, owned: Sequence[ReleaseClaims] = ()
         revisions = RevisionStore(client, admin, session.platform_id).list()
         if revisions:
             out.append(f"{len(revisions)} platform revision records in {admin}")
+        operations = OperationJournal(client, admin, session.platform_id, "").records()
+        if operations:
+            out.append(f"{len(operations)} web service operation records in {admin}")
     return out
 
 
@@ -256,6 +261,9 @@ class Undeployer:
             count = RevisionStore(client, s.admin_namespace, s.platform_id).purge()
             if count:
                 deleted.append(f"{count} platform revision records")
+            count = OperationJournal(client, s.admin_namespace, s.platform_id, "").purge()
+            if count:
+                deleted.append(f"{count} web service operation records")
         return deleted
 
     def _wait_claims_gone(self, claims: Sequence[Claim]) -> None:

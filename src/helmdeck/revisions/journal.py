@@ -106,6 +106,13 @@ class OperationJournal:
                 continue  # a damaged record tells nothing; the others still do
         return sorted(out, key=lambda r: str(r.get("started", "")), reverse=True)
 
+    def purge(self) -> int:
+        """Delete every record of the platform (``undeploy --purge-data``); returns how many."""
+        records = self.records()
+        for record in records:
+            delete_object(self.client, ObjRef("v1", "Secret", self._name(str(record["id"])), self.namespace))
+        return len(records)
+
     def _prune(self) -> None:
         finished = [r for r in self.records() if r.get("state") != "running"]
         for old in finished[KEEP:]:
