@@ -158,3 +158,15 @@ def test_purge_deletes_the_platform_s_records_only() -> None:
         journal.begin({"id": op_id, "state": "succeeded", "started": op_id, "events": []})
     assert mine.purge() == 2
     assert mine.records() == [] and [r["id"] for r in other.records()] == ["b1"]
+
+
+def test_a_predecessor_with_our_identity_is_dead() -> None:
+    """In a container every restart may be ``root@pod pid 1``: same holder, another run."""
+    kube = FakeKube()
+    before = _journal(kube, "root@pod pid 1")
+    before.begin({"id": "c1", "state": "running", "started": "t", "events": []})
+    after = _journal(kube, "root@pod pid 1")
+    [found] = after.recover(holder_alive=lambda _h: True)  # only another identity can be alive
+    assert found["id"] == "c1" and found["state"] == "interrupted"
+    after.begin({"id": "c2", "state": "running", "started": "u", "events": []})
+    assert after.recover(holder_alive=lambda _h: False) == []  # a writer never marks its own

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +51,9 @@ class OperationJournal:
         self.namespace = namespace
         self.platform = platform
         self.holder = holder
-        self._versions: dict[str, str] = {}  # operation id -> resourceVersion this writer last wrote
+        # this process's writing: in a container every restart may be "pid 1" with the same host
+        # name, so the holder alone cannot tell a dead predecessor from ourselves
+        self.run = secrets.token_hex(6)
 
     def _name(self, op_id: str) -> str:
         return f"helmdeck.op.{self.platform}.{op_id}"
@@ -61,6 +64,7 @@ class OperationJournal:
         if len(events) > MAX_EVENTS:
             kept["events"] = events[:10] + events[-(MAX_EVENTS - 10) :]
         kept["holder"] = record.get("holder") or self.holder
+        kept["run"] = record.get("run") or self.run
         kept["components"] = component_states(events)
         payload = base64.b64encode(gzip.compress(json.dumps(kept).encode())).decode()
         return {
@@ -80,15 +84,12 @@ class OperationJournal:
         from helmdeck.cluster import ensure_namespaces
 
         ensure_namespaces(self.client, [self.namespace], self.platform)
-        out = create_object(self.client, self._secret(record))
-        self._versions[str(record["id"])] = str((out.get("metadata") or {}).get("resourceVersion", ""))
+        create_object(self.client, self._secret(record))
         self._prune()
 
     def update(self, record: dict[str, Any]) -> None:
         """Write the record again (after a component's new state, or at the end)."""
-        doc = self._secret(record)
-        out = replace_object(self.client, doc)
-        self._versions[str(record["id"])] = str((out.get("metadata") or {}).get("resourceVersion", ""))
+        replace_object(self.client, self._secret(record))
 
     def records(self) -> list[dict[str, Any]]:
         """Every record of the platform, newest first."""
@@ -129,7 +130,10 @@ class OperationJournal:
         found = []
         for record in self.records():
             holder = str(record.get("holder", ""))
-            if record.get("state") != "running" or holder == self.holder or alive(holder):
+            if record.get("state") != "running" or record.get("run") == self.run:
+                continue
+            # our own identity on another run: a predecessor whose pid we now have, so dead
+            if holder != self.holder and alive(holder):
                 continue
             states = component_states(list(record.get("events") or []))
             done = ", ".join(f"{name} {state}" for name, state in states.items()) or "no component started"
