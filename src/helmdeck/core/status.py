@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
+from helmdeck.cluster.readiness import not_created_yet
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
@@ -40,6 +41,8 @@ class ComponentStatus:
     extension: str | None = None
     objects: list[dict[str, Any]] = field(default_factory=list)  # only the ones not ready
     failing_pods: list[dict[str, Any]] = field(default_factory=list)
+    # every object with its health and the rule that judged it
+    checked: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class ComponentStatus:
             "extension": self.extension,
             "unready": self.objects,
             "failingPods": self.failing_pods,
+            "objects": self.checked,
         }
 
 
@@ -282,7 +286,9 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     statuses: list[ObjectStatus] = []
     lists: list[ListQuery] = []
     if all_refs:
-        snapshot = observe_snapshot(session.client, all_refs, finished_jobs=finished_jobs, prelisted=prelisted)
+        snapshot = observe_snapshot(
+            session.client, all_refs, finished_jobs=finished_jobs, prelisted=prelisted, rules=session.health_rules
+        )
         statuses, lists = snapshot.statuses, snapshot.queries
     if len(memory.lists) > 64:
         memory.lists.clear()
@@ -309,6 +315,11 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
             )
             continue
         comp_statuses = [by_ref[r] for r in refs_of.get(name, []) if r in by_ref]
+        if rel.status.startswith("pending"):
+            # Helm is still creating this release's objects: one not there yet is not missing
+            comp_statuses = [
+                ObjectStatus(st.ref, not_created_yet(), st.pods) if st.health.missing else st for st in comp_statuses
+            ]
         states = defaultdict(list)
         for st in comp_statuses:
             states[st.health.state].append(st)
@@ -342,6 +353,7 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
                 extension=rel.labels.get(EXTENSION_LABEL),
                 objects=[st.as_dict() for st in comp_statuses if st.health.state != "ready"],
                 failing_pods=failing_pods,
+                checked=[{"object": st.ref.as_dict(), "health": st.health.as_dict()} for st in comp_statuses],
             )
         )
     return PlatformStatus(session.platform_id, out)
