@@ -61,7 +61,7 @@ class HealthRules:
         for field, state, program in rule.checks:
             try:
                 result = program.execute(variables)
-            except Exception as exc:
+            except Exception as exc:  # the extension raises several kinds; a user's rule must not break status
                 # as Flux does: a field the object lacks is waited for, not a failure
                 return Health("progressing", f"{field} could not be evaluated: {exc}", rule=rule.name)
             if result is True:
