@@ -202,3 +202,15 @@ def test_two_rules_for_one_kind_are_refused(tmp_path: Path) -> None:
     path.write_text(HEADER + "  healthCheckExprs:\n" + rule + rule)
     with pytest.raises(PlatformFileError, match="two health rules for Middleware"):
         load_platform(path)
+
+
+def test_component_health_is_an_enum_whose_json_is_unchanged() -> None:
+    import yaml
+
+    from helmdeck.core.status import ComponentHealth, ComponentStatus
+
+    assert [h.value for h in ComponentHealth] == ["healthy", "progressing", "failed", "unknown", "absent"]
+    status = ComponentStatus("db", "db", "services", "deployed", 1, "db-1.0.0", ComponentHealth.failed)
+    data = status.as_dict()
+    assert type(data["health"]) is str and data["health"] == "failed"
+    assert "health: failed" in yaml.safe_dump(data)

@@ -13,6 +13,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
@@ -24,8 +25,21 @@ from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 
+
+class ComponentHealth(StrEnum):
+    """A component's health as status reports it (the values are the JSON's)."""
+
+    healthy = "healthy"
+    progressing = "progressing"
+    failed = "failed"
+    #: some objects report nothing helmdeck can read, the rest are healthy
+    unknown = "unknown"
+    #: not installed
+    absent = "absent"
+
+
 #: health states that mean a component is not (yet) what it should be
-UNHEALTHY = frozenset({"failed", "progressing"})
+UNHEALTHY = frozenset({ComponentHealth.failed, ComponentHealth.progressing})
 
 
 @dataclass
@@ -36,7 +50,7 @@ class ComponentStatus:
     status: str  # the Helm release status, or "not installed"
     revision: int | None
     chart: str
-    health: str  # healthy | progressing | failed | unknown | absent
+    health: ComponentHealth
     reason: str = ""
     extension: str | None = None
     objects: list[dict[str, Any]] = field(default_factory=list)  # only the ones not ready
@@ -52,7 +66,7 @@ class ComponentStatus:
             "status": self.status,
             "revision": self.revision,
             "chart": self.chart,
-            "health": self.health,
+            "health": str(self.health),  # plain text: YAML's safe dumper refuses str subclasses
             "reason": self.reason,
             "extension": self.extension,
             "unready": self.objects,
@@ -68,7 +82,7 @@ class PlatformStatus:
 
     @property
     def healthy(self) -> bool:
-        return all(c.health == "healthy" for c in self.components)
+        return all(c.health == ComponentHealth.healthy for c in self.components)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -309,7 +323,7 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
                     "not installed",
                     None,
                     "",
-                    "absent",
+                    ComponentHealth.absent,
                     "not deployed",
                 )
             )
@@ -323,20 +337,23 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
         states = defaultdict(list)
         for st in comp_statuses:
             states[st.health.state].append(st)
+        health: ComponentHealth
         if states["failed"]:
-            health, first = "failed", states["failed"][0]
+            health, first = ComponentHealth.failed, states["failed"][0]
             reason = f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         elif states["progressing"] or [st for st in states["unknown"] if st.health.blocking]:
             first = (states["progressing"] + states["unknown"])[0]
-            health, reason = "progressing", f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+            health, reason = ComponentHealth.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         elif states["unknown"]:
             # never "healthy": nothing reports whether these objects work
             first = states["unknown"][0]
-            health, reason = "unknown", f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+            health, reason = ComponentHealth.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         else:
-            health, reason = "healthy", f"{len(comp_statuses)} objects ready"
-        if rel.status != "deployed" and health == "healthy":
-            health, reason = "progressing" if rel.status.startswith("pending") else "failed", f"release {rel.status}"
+            health, reason = ComponentHealth.healthy, f"{len(comp_statuses)} objects ready"
+        if rel.status != "deployed" and health is ComponentHealth.healthy:
+            pending = rel.status.startswith("pending")
+            health = ComponentHealth.progressing if pending else ComponentHealth.failed
+            reason = f"release {rel.status}"
         failing_pods = [
             p.as_dict() for st in states["failed"] + states["progressing"] for p in st.pods if p.health.state != "ready"
         ]
