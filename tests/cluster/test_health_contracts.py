@@ -110,7 +110,7 @@ def test_a_custom_resource_whose_crd_declares_a_status_is_waited_on(
         while time.monotonic() < deadline:
             try:
                 client.get(widget, "widget", namespace=namespace)
-            except ApiError:  # not created yet
+            except Exception:  # not created yet (its kind too: a 404 of another shape)
                 time.sleep(0.3)
                 continue
             time.sleep(2)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
+from helmdeck.cluster.kinds import normalize
 from helmdeck.cluster.readiness import not_created_yet
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.core.session import PlatformSession
@@ -292,7 +293,9 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
         if stored.status == "uninstalled":
             continue
         targets = release_objects(stored, name)
-        refs_of[name] = list(targets.objects)
+        # as the snapshot names them: a cluster-scoped object (a CRD, a PriorityClass) without the
+        # release's namespace, else its health would never be found
+        refs_of[name] = [normalize(session.client, ref)[0] for ref in targets.objects]
         if stored.status == "deployed":
             # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
             finished_jobs |= targets.ttl_jobs
