@@ -566,13 +566,20 @@ def observe(
     require_lb_address: bool = False,
     finished_jobs: Iterable[ObjRef] = (),
     rules: KindRule | None = None,
+    absent_is_missing: bool = False,
 ) -> list[ObjectStatus]:
     """The health of the objects right now, for ``status``: one list per (kind, namespace) plus the
     namespaces' pods and ReplicaSets, never a request per object or pod. Failing pods count at once
-    (there is no grace period in a snapshot), and an object that is gone is missing.
-    ``finished_jobs``: Jobs whose absence means they finished and were removed by their TTL."""
+    (there is no grace period in a snapshot). ``finished_jobs``: Jobs whose absence means they
+    finished and were removed by their TTL; ``absent_is_missing``: the objects are a deployed
+    release's, so one that is gone was deleted (else: not created yet)."""
     return observe_snapshot(
-        client, objects, require_lb_address=require_lb_address, finished_jobs=finished_jobs, rules=rules
+        client,
+        objects,
+        require_lb_address=require_lb_address,
+        finished_jobs=finished_jobs,
+        rules=rules,
+        absent_is_missing=absent_is_missing,
     ).statuses
 
 
@@ -600,6 +607,7 @@ def observe_snapshot(
     cronjob_jobs: bool = False,
     prelisted: Mapping[tuple[Any, ...], list[dict[str, Any]] | ClusterError] | None = None,
     rules: KindRule | None = None,
+    absent_is_missing: bool = False,
 ) -> Snapshot:
     """:func:`observe`, keeping the uid of every object found and the namespaces' pods and ReplicaSets.
     With ``cronjob_jobs``, also the Jobs (and pods) of the namespaces holding a CronJob, for a tree of
@@ -607,7 +615,7 @@ def observe_snapshot(
 
     ``prelisted``: lists the caller already made, by :attr:`ListQuery.key`, taken instead of
     listing again (a status lists them together with the release Secrets, in one round of lists).
-    ``rules``: the platform file's health rules per kind.
+    ``rules``: the platform file's health rules per kind; ``absent_is_missing``: as for :func:`observe`.
     """
     targets = resolve_targets(client, objects)
     evaluator = GateEvaluator(
@@ -616,7 +624,7 @@ def observe_snapshot(
         require_lb_address=require_lb_address,
         finished_jobs=finished_jobs,
         contracts=kind_contracts(client, targets, rules),
-        absent_is_missing=True,
+        absent_is_missing=absent_is_missing,
     )
     store = Store()
     cron_namespaces = sorted(

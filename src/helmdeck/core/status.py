@@ -304,7 +304,12 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     lists: list[ListQuery] = []
     if all_refs:
         snapshot = observe_snapshot(
-            session.client, all_refs, finished_jobs=finished_jobs, prelisted=prelisted, rules=session.health_rules
+            session.client,
+            all_refs,
+            finished_jobs=finished_jobs,
+            prelisted=prelisted,
+            rules=session.health_rules,
+            absent_is_missing=True,  # a pending release's objects are told apart below
         )
         statuses, lists = snapshot.statuses, snapshot.queries
     if len(memory.lists) > 64:

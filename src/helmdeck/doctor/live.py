@@ -68,7 +68,11 @@ def diagnose_releases(d: LiveDiagnosis) -> None:
         )
         return
     d.report.checks.append("workloads")
-    statuses = observe(d.client, refs, finished_jobs=finished_jobs, rules=d.session.health_rules) if refs else []
+    statuses = (
+        observe(d.client, refs, finished_jobs=finished_jobs, rules=d.session.health_rules, absent_is_missing=True)
+        if refs
+        else []
+    )
     for status in statuses:
         component = owner.get(status.ref, "?")
         if component in d.failed_releases and status.health.missing:
