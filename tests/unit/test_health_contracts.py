@@ -3,6 +3,7 @@ declares, the platform file's CEL rules per kind, and objects of a release that 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,9 @@ def test_a_bad_health_rule_is_refused_at_load_with_where_and_fix(tmp_path: Path,
     (problem,) = caught.value.problems
     text = str(problem)
     assert "platform.yaml:" in str(problem.where)
-    assert "failed is not a valid CEL expression" in text and says in text, text
+    assert "the health rule for Middleware (traefik.io/v1alpha1): not a valid CEL expression" in text, text
+    assert says in text, text
+    assert ".failed:" in text  # the key, in the path the loader puts before the message
     assert problem.fix and "CEL expression" in problem.fix
     assert "healthCheckExprs" in text
 
@@ -214,3 +217,23 @@ def test_component_health_is_an_enum_whose_json_is_unchanged() -> None:
     data = status.as_dict()
     assert type(data["health"]) is str and data["health"] == "failed"
     assert "health: failed" in yaml.safe_dump(data)
+
+
+def test_validate_refuses_a_bad_health_rule_naming_the_file_the_rule_and_the_fix(tmp_path: Path) -> None:
+    from tests.unit.cli_support import run_helmdeck
+
+    path = tmp_path / "platform.yaml"
+    path.write_text(
+        HEADER
+        + "  healthCheckExprs:\n"
+        + "    - apiVersion: traefik.io/v1alpha1\n"
+        + "      kind: Middleware\n"
+        + "      current: \"status.conditions.filter(e, e.type == 'Ready'\"\n"
+    )
+    result = run_helmdeck("validate", "-f", str(path), "-o", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    error = json.loads(result.stdout)
+    assert error["where"].endswith("platform.yaml:9:7")
+    assert "the health rule for Middleware (traefik.io/v1alpha1): not a valid CEL expression" in error["error"]
+    assert "CEL expression" in error["fix"]

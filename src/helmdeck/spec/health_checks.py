@@ -37,8 +37,9 @@ def compile_expression(source: str) -> cel.Program:
     return program
 
 
-def checked_expression(source: str | None, field: str) -> str | None:
-    """``source`` when it compiles, else the platform file's kind of error (file:line, fix)."""
+def checked_expression(source: str | None, rule: str) -> str | None:
+    """``source`` when it compiles, else the platform file's kind of error (file:line, fix);
+    ``rule`` names the rule ("the health rule for Middleware (traefik.io/v1alpha1)")."""
     if source is None:
         return None
     try:
@@ -48,7 +49,7 @@ def checked_expression(source: str | None, field: str) -> str | None:
             "helmdeck",
             "{message}",
             {
-                "message": f"{field} is not a valid CEL expression: {exc}",
+                "message": f"{rule}: not a valid CEL expression: {exc}",
                 "fix": (
                     "write a CEL expression over the object's fields that is true or false, e.g. "
                     "\"has(status.phase) && status.phase == 'Ready'\" (https://cel.dev)"

@@ -397,20 +397,11 @@ class HealthCheckExpr(_Model):
     )
     failed: str | None = Field(default=None, description="CEL: true when the object has failed.")
 
-    @field_validator("current")
+    @field_validator("current", "in_progress", "failed")
     @classmethod
-    def _current(cls, value: str) -> str:
-        return checked_expression(value, "current") or value
-
-    @field_validator("in_progress")
-    @classmethod
-    def _in_progress(cls, value: str | None) -> str | None:
-        return checked_expression(value, "inProgress")
-
-    @field_validator("failed")
-    @classmethod
-    def _failed(cls, value: str | None) -> str | None:
-        return checked_expression(value, "failed")
+    def _compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind, api_version = info.data.get("kind", "?"), info.data.get("api_version", "?")
+        return checked_expression(value, f"the health rule for {kind} ({api_version})")
 
     @property
     def group_kind(self) -> str:
