@@ -17,12 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster.kinds import KindInfo, get_object, list_metadata
+from helmdeck.cluster.kinds import KindInfo, ListQuery, get_object, list_metadata
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.readiness import is_builtin_group
 from helmdeck.errors import ClusterError
 
 _CRD_API = "apiextensions.k8s.io/v1"
+
+#: the CRDs' metadata: a status lists it in the same round as its other lists (``listed`` below)
+CRD_QUERY = ListQuery(_CRD_API, "CustomResourceDefinition", metadata_only=True)
 
 
 @dataclass
@@ -63,16 +66,24 @@ def custom_kinds(infos: Iterable[KindInfo | None]) -> list[KindInfo]:
     return list(dict.fromkeys(i for i in infos if i is not None and not is_builtin_group(i.group)))
 
 
-def status_subresources(client: Any, infos: Iterable[KindInfo | None]) -> dict[tuple[str, str], bool]:
+def status_subresources(
+    client: Any,
+    infos: Iterable[KindInfo | None],
+    listed: list[dict[str, Any]] | ClusterError | None = None,
+) -> dict[tuple[str, str], bool]:
     """(apiVersion, kind) -> whether its CRD declares a status subresource, for the custom kinds
     among ``infos``; a kind whose CRD cannot be read (an aggregated API, no permission to read
-    CRDs) is left out, and its objects keep the rules for a kind nothing is known about."""
+    CRDs) is left out, and its objects keep the rules for a kind nothing is known about.
+    ``listed``: the :data:`CRD_QUERY` list, when the caller made it."""
     kinds = custom_kinds(infos)
     if not kinds:
         return {}
-    try:
-        listed = list_metadata(client, _CRD_API, "CustomResourceDefinition")
-    except ClusterError:
+    if listed is None:
+        try:
+            listed = list_metadata(client, _CRD_API, "CustomResourceDefinition")
+        except ClusterError:
+            return {}
+    if isinstance(listed, ClusterError):
         return {}
     versions = {
         str(_map(item.get("metadata")).get("name")): str(_map(item.get("metadata")).get("resourceVersion") or "")

@@ -22,7 +22,7 @@ from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedR
 from lightkube.resources.core_v1 import Event
 
 from helmdeck.cluster.client import make_async_client
-from helmdeck.cluster.crd_status import status_subresources
+from helmdeck.cluster.crd_status import CRD_QUERY, custom_kinds, status_subresources
 from helmdeck.cluster.failures import FailureReport, diagnose
 from helmdeck.cluster.kinds import (
     KindInfo,
@@ -618,12 +618,13 @@ def observe_snapshot(
     ``rules``: the platform file's health rules per kind; ``absent_is_missing``: as for :func:`observe`.
     """
     targets = resolve_targets(client, objects)
+    prelisted = prelisted or {}
     evaluator = GateEvaluator(
         targets,
         failure_grace=0.0,
         require_lb_address=require_lb_address,
         finished_jobs=finished_jobs,
-        contracts=kind_contracts(client, targets, rules),
+        contracts=kind_contracts(client, targets, rules, prelisted.get(CRD_QUERY.key)),
         absent_is_missing=absent_is_missing,
     )
     store = Store()
@@ -647,7 +648,6 @@ def observe_snapshot(
         ListQuery(s.info.api_version, s.info.kind, s.namespace, fields={"metadata.name": s.name} if s.name else None)
         for s in streams
     ]
-    prelisted = prelisted or {}
     missing = [q for q in queries if q.key not in prelisted]
     fetched = dict(zip((q.key for q in missing), list_each(client, missing), strict=True))
     results = [prelisted[q.key] if q.key in prelisted else fetched[q.key] for q in queries]
@@ -672,6 +672,8 @@ def observe_snapshot(
     def by_namespace(info: KindInfo, namespaces: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         return {ns: list((store.listed(Stream(info, ns)) or {}).values()) for ns in namespaces}
 
+    if custom_kinds(info for _, info in targets):
+        queries.append(CRD_QUERY)  # listed: a next status lists it in its first round
     return Snapshot(
         statuses,
         uids,
@@ -683,11 +685,15 @@ def observe_snapshot(
 
 
 def kind_contracts(
-    client: lightkube.Client, targets: Sequence[tuple[ObjRef, KindInfo | None]], rules: KindRule | None
+    client: lightkube.Client,
+    targets: Sequence[tuple[ObjRef, KindInfo | None]],
+    rules: KindRule | None,
+    crds: list[dict[str, Any]] | ClusterError | None = None,
 ) -> KindContracts:
     """What decides the targets' health besides themselves: the platform's rules, and whether the
-    CRDs of the custom kinds among them declare a status (read once, here)."""
-    return KindContracts(rules, status_subresources(client, (info for _, info in targets)))
+    CRDs of the custom kinds among them declare a status (read once, here; ``crds``: the CRDs'
+    metadata when the caller listed it already)."""
+    return KindContracts(rules, status_subresources(client, (info for _, info in targets), crds))
 
 
 def resolve_targets(client: lightkube.Client, objects: Iterable[ObjRef]) -> list[tuple[ObjRef, KindInfo | None]]:
