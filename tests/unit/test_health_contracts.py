@@ -237,3 +237,43 @@ def test_validate_refuses_a_bad_health_rule_naming_the_file_the_rule_and_the_fix
     assert error["where"].endswith("platform.yaml:9:7")
     assert "the health rule for Middleware (traefik.io/v1alpha1): not a valid CEL expression" in error["error"]
     assert "CEL expression" in error["fix"]
+
+
+def test_a_crd_is_read_whole_once_per_resource_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmdeck.cluster import crd_status
+
+    version = {"rv": "1", "status": False}
+    gets: list[str] = []
+
+    def crd(status: bool) -> dict[str, Any]:
+        sub = {"subresources": {"status": {}}} if status else {}
+        return {"spec": {"versions": [{"name": "v1alpha1", "served": True, **sub}]}}
+
+    def listed(*_: Any, **__: Any) -> list[dict[str, Any]]:
+        return [{"metadata": {"name": "middlewares.traefik.io", "resourceVersion": version["rv"]}}]
+
+    def get(_: Any, ref: ObjRef) -> dict[str, Any]:
+        gets.append(ref.name)
+        return crd(bool(version["status"]))
+
+    monkeypatch.setattr(crd_status, "list_metadata", listed)
+    monkeypatch.setattr(crd_status, "get_object", get)
+
+    class Client:  # a client is only a key of the memory here
+        pass
+
+    client = Client()
+    kinds = [
+        KindInfo("traefik.io/v1alpha1", "Middleware", "middlewares", True),
+        KindInfo("v1", "ConfigMap", "configmaps", True),  # Kubernetes' own: no CRD to read
+        KindInfo("example.org/v1", "Gone", "gones", True),  # no such CRD: nothing known
+    ]
+    assert crd_status.status_subresources(client, kinds) == {KEY: False}
+    assert crd_status.status_subresources(client, kinds) == {KEY: False}
+    assert gets == ["middlewares.traefik.io"]
+    # the operator's upgrade gives the kind a status: a new resourceVersion, read again
+    version.update(rv="2", status=True)
+    assert crd_status.status_subresources(client, kinds) == {KEY: True}
+    assert len(gets) == 2
+    # no custom kind: no request at all
+    assert crd_status.status_subresources(Client(), kinds[1:2]) == {}
