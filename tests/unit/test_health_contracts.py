@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from helmdeck.cluster.crd_status import status_versions
 from helmdeck.cluster.health_rules import HealthRules
 from helmdeck.cluster.kinds import KindInfo
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.readiness import NO_STATUS_BY_DESIGN, KindContracts, generic_health, health
 from helmdeck.cluster.watch import GateEvaluator, Store
+from helmdeck.manifests.crds import crd_versions
 from helmdeck.spec import PlatformFileError, json_schema, load_platform
 
 MIDDLEWARE = {
@@ -122,7 +122,9 @@ def test_crd_status_subresource_per_served_version() -> None:
             ]
         }
     }
-    assert status_versions(crd) == {"v1alpha1": True, "v1": False}
+    assert crd_versions(crd) == {"v1alpha1": True, "v1": False}
+    v1beta1 = {"spec": {"version": "v1", "subresources": {"status": {}}}}
+    assert crd_versions(v1beta1) == {"v1": True}
 
 
 JOB_KIND = KindInfo("batch/v1", "Job", "jobs", True)

@@ -21,6 +21,7 @@ from helmdeck.cluster.kinds import KindInfo, ListQuery, get_object, list_metadat
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.readiness import is_builtin_group
 from helmdeck.errors import ClusterError
+from helmdeck.manifests.crds import crd_versions
 
 _CRD_API = "apiextensions.k8s.io/v1"
 
@@ -48,17 +49,6 @@ def _memory(client: Any) -> _Memory:
 
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def status_versions(crd: Mapping[str, Any]) -> dict[str, bool]:
-    """Each served version of a CRD, and whether it declares a status subresource."""
-    spec = _map(crd.get("spec"))
-    out = {}
-    for version in spec.get("versions") or []:
-        version = _map(version)
-        if version.get("name") and version.get("served", True):
-            out[str(version["name"])] = "status" in _map(version.get("subresources"))
-    return out
 
 
 def custom_kinds(infos: Iterable[KindInfo | None]) -> list[KindInfo]:
@@ -104,7 +94,7 @@ def status_subresources(
                 continue
             if crd is None:
                 continue
-            known = (version, status_versions(crd))
+            known = (version, crd_versions(crd))
             with _LOCK:
                 memory.crds[name] = known
         served = info.api_version.rpartition("/")[2]
