@@ -1,6 +1,6 @@
 """The health gate tells the truth about what Helm installed, on the sandbox: charts that draw
-random object names, Jobs removed by their TTL, custom resources nobody reports status for, pods
-no node can take, and components that broke while nothing about them changed."""
+random object names, Jobs removed by their TTL, pods no node can take, and components that broke
+while nothing about them changed."""
 
 from __future__ import annotations
 
@@ -90,39 +90,6 @@ def test_a_failed_job_removed_by_its_ttl_fails_the_gate(make: Any) -> None:
     (migrations,) = report.components
     assert migrations.outcome is Outcome.failed, report.as_dict()
     assert "job failed" in migrations.message
-
-
-def test_a_custom_resource_without_status_is_unknown_never_healthy(
-    sandbox: SandboxHandle, tmp_path: Path, namespace: str
-) -> None:
-    group = f"{namespace}.example.org"
-    components = [
-        # the CRD comes first, as an operator chart would bring it
-        {
-            "name": "crd",
-            "chart": str(CHARTS / "doctor" / "widget-crd"),
-            "namespace": "services",
-            "values": [values_file(tmp_path, "crd", {"group": group})],
-        },
-        {
-            "name": "widget",
-            "chart": QUIRKS,
-            "namespace": "services",
-            "needs": ["crd"],
-            "values": [values_file(tmp_path, "widget", {"widget": {"enabled": True, "group": group}})],
-        },
-    ]
-    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components)
-    try:
-        report = Deployer(session(), failure_grace=2).run()
-        assert report.ok, report.as_dict()
-        assert report.health["widget"]["health"] == "unknown"
-        status = {c.name: c for c in platform_status(session()).components}
-        assert status["widget"].health == "unknown"
-        assert "reports no status" in status["widget"].reason
-        assert status["crd"].health == "healthy"
-    finally:
-        Undeployer(session(), purge_data=True, timeout=60).run()
 
 
 @pytest.mark.parametrize(

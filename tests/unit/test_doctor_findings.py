@@ -76,3 +76,20 @@ def test_errors_raise_preflight_failed_naming_each_error() -> None:
     assert "  - [custom-kind] component mongo, MongoDBCommunity svc/mongo: the cluster does not serve" in err.message
     assert err.where == "platform dash" and err.fix and "--no-preflight" in err.fix
     assert len(err.as_dict()["details"]["preflight"]["findings"]) == 3
+
+
+def test_a_clean_report_says_no_problems_found_once() -> None:
+    from helmdeck.cli import output
+    from helmdeck.cli.doctor_cmds import print_doctor_report
+
+    report = DoctorReport("dash", None, "live")
+    report.checks.append("workloads")
+    with output.console.capture() as captured:
+        print_doctor_report(report)
+    text = captured.get()
+    assert text.count("no problems found") == 1, text
+    assert "no problems found (workloads) in" in text
+    report.add(finding("warning"))
+    with output.console.capture() as captured:
+        print_doctor_report(report)
+    assert "no errors: 1 warning (workloads)" in captured.get()

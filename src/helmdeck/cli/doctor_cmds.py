@@ -49,11 +49,13 @@ def print_doctor_report(report: DoctorReport) -> None:
             console.rule(f"{f.object}: last log lines")
             for line in lines:
                 console.print(f"  | {line}", highlight=False, markup=False)
-    if report.ok:
-        verdict = "[green]no errors[/]" if report.findings else "[green]no problems found[/]"
-    else:
-        verdict = "[bold red]errors found[/]"
-    console.print(f"{verdict}: {report.summary()} ({', '.join(report.checks)}) in {report.seconds:.1f}s")
+    checked = f"({', '.join(report.checks)}) in {report.seconds:.1f}s"
+    if not report.findings:
+        # the summary of no findings is the verdict itself: said once
+        console.print(f"[green]{report.summary()}[/] {checked}")
+        return
+    verdict = "[green]no errors[/]" if report.ok else "[bold red]errors found[/]"
+    console.print(f"{verdict}: {report.summary()} {checked}")
 
 
 def doctor_command(

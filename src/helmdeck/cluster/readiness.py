@@ -7,8 +7,8 @@ its lists, and the tests feed them literal dicts.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
 
 State = Literal["ready", "progressing", "failed", "unknown"]
 
@@ -36,6 +36,9 @@ class Health:
     # An "unknown" that waiting cannot resolve (a custom resource nobody reports status for): the
     # gate does not wait on it, but it is never counted as healthy either.
     blocking: bool = True
+    # which rule judged the object ("kstatus: Deployment", "platform rule: traefik.io/Middleware"):
+    # status names it, so an operator can tell a verdict from the rule that reached it
+    rule: str = ""
 
     @property
     def settled(self) -> bool:
@@ -50,8 +53,38 @@ class Health:
     def failed(self) -> bool:
         return self.state == "failed"
 
+    @property
+    def missing(self) -> bool:
+        """The object of a release is gone from the cluster (kstatus: NotFound)."""
+        return self.rule == MISSING_RULE
+
     def as_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "reason": self.reason}
+        return {"state": self.state, "reason": self.reason, "rule": self.rule}
+
+
+def with_rule(state: Health, rule: str) -> Health:
+    """``state`` naming ``rule``, unless a more particular rule named itself already."""
+    return state if state.rule else replace(state, rule=rule)
+
+
+def derived(base: Health, state: Health) -> Health:
+    """``state`` (worked out from ``base``: its pods, its grace period) under ``base``'s rule."""
+    return with_rule(state, base.rule)
+
+
+MISSING_RULE = "kstatus: NotFound"
+MISSING_REASON = "missing: deleted outside helmdeck (a deploy creates it again)"
+NO_STATUS_BY_DESIGN = "no status by design (CRD has no status subresource)"
+
+
+def missing() -> Health:
+    """An object of a deployed release that is not in the cluster: someone deleted it."""
+    return Health("failed", MISSING_REASON, rule=MISSING_RULE)
+
+
+def not_created_yet() -> Health:
+    """An object of a release whose install or upgrade is still under way."""
+    return Health("progressing", "does not exist yet", rule=MISSING_RULE)
 
 
 def ready(reason: str = "") -> Health:
@@ -379,12 +412,21 @@ _FAILED_PHASES = frozenset({"Failed", "Error", "Degraded"})
 _READY_PHASES = frozenset({"Ready", "Running", "Succeeded", "Active", "Available", "Bound", "Healthy", "Established"})
 
 
-def generic_health(obj: Mapping[str, Any]) -> Health:
+def generic_health(obj: Mapping[str, Any], *, status_subresource: bool | None = None) -> Health:
     """Custom resources: kstatus conventions on status.conditions (or a conventional status.phase).
 
-    Built-in kinds without status (ConfigMap, Secret, RBAC...) are ready once they exist. A custom
-    resource whose status says nothing is *unknown*: existing proves nothing about whether its
-    operator accepted it."""
+    ``status_subresource``: whether the kind's CRD declares a status (None: no CRD was read, as for
+    an aggregated API). A status declared by the CRD is waited for; a CRD without one says the kind
+    never reports status, so the object is healthy once it exists. Built-in kinds without status
+    (ConfigMap, Secret, RBAC...) are ready once they exist. With nothing known, a custom resource
+    whose status says nothing is *unknown*: existing proves nothing about whether its operator
+    accepted it."""
+    status = _map(obj.get("status"))
+    if "observedGeneration" in status:
+        # a status from before the controller saw the latest spec says nothing about it
+        pending = _generation_pending(obj)
+        if pending:
+            return pending
     stalled = condition(obj, "Stalled")
     if _is_true(stalled):
         assert stalled is not None
@@ -396,8 +438,7 @@ def generic_health(obj: Mapping[str, Any]) -> Health:
             continue
         has_conditions = True
         if _is_true(cond):
-            pending = _generation_pending(obj) if "observedGeneration" in _map(obj.get("status")) else None
-            return pending or ready(_cond_text(cond) if cond.get("reason") else cond_type.lower())
+            return ready(_cond_text(cond) if cond.get("reason") else cond_type.lower())
         if _is_false(cond):
             return progressing(f"{cond_type} is False: {_cond_text(cond)}")
     reconciling = condition(obj, "Reconciling")
@@ -408,7 +449,6 @@ def generic_health(obj: Mapping[str, Any]) -> Health:
         return progressing("waiting for the Ready condition")
     if is_builtin_group(group_of(str(obj.get("apiVersion", "")))):
         return ready("exists")
-    status = _map(obj.get("status"))
     phase = status.get("phase") or status.get("state")
     if isinstance(phase, str) and phase:
         if phase in _FAILED_PHASES:
@@ -416,8 +456,45 @@ def generic_health(obj: Mapping[str, Any]) -> Health:
         if phase in _READY_PHASES:
             return ready(f"phase {phase}")
         return progressing(f"phase {phase}")
+    if status_subresource is False and not status:
+        return Health("ready", "exists", rule=NO_STATUS_BY_DESIGN)
+    if status_subresource is not None:
+        if not status:
+            return progressing("waiting for its controller to report a status (its CRD declares one)")
+        # kstatus: a status without conditions that contradict it is current
+        return ready("its status reports no Ready condition or phase to wait for")
     why = "reports no status" if not status else "has a status without a Ready condition or phase"
     return Health("unknown", f"{why}; its health cannot be known", blocking=False)
+
+
+class KindRule(Protocol):
+    """A health rule the platform file gives for some kinds (see :mod:`helmdeck.cluster.health_rules`)."""
+
+    def judge(self, obj: Mapping[str, Any]) -> Health | None:
+        """The object's health by the platform's rule for its kind; None when it has none."""
+
+
+@dataclass(frozen=True)
+class KindContracts:
+    """What decides health besides the object itself: the platform file's rules per kind, and
+    whether each custom kind's CRD declares a status subresource, by (apiVersion, kind)."""
+
+    rules: KindRule | None = None
+    status_subresource: Mapping[tuple[str, str], bool] = field(default_factory=dict)
+
+
+NO_CONTRACTS = KindContracts()
+
+
+_KIND_RULES = {
+    ("apps", "Deployment"): deployment_health,
+    ("apps", "StatefulSet"): statefulset_health,
+    ("apps", "DaemonSet"): daemonset_health,
+    ("apps", "ReplicaSet"): replicaset_health,
+    ("batch", "Job"): job_health,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): crd_health,
+    ("", "Pod"): pod_health,
+}
 
 
 def health(
@@ -425,40 +502,46 @@ def health(
     *,
     require_lb_address: bool = False,
     wait_for_first_consumer: bool = False,
+    contracts: KindContracts = NO_CONTRACTS,
 ) -> Health:
-    """The health of any object, dispatching on its group and kind."""
-    kind = obj.get("kind")
+    """The health of any object, by its kind's contract: the platform file's rule for the kind if
+    it has one, else kstatus's rules for built-in kinds, else the generic conditions (with what
+    the kind's CRD says about its status)."""
+    kind = str(obj.get("kind"))
+    api_version = str(obj.get("apiVersion", ""))
+    group = group_of(api_version)
     meta = _map(obj.get("metadata"))
-    if meta.get("deletionTimestamp") and kind == "Job" and group_of(str(obj.get("apiVersion", ""))) == "batch":
+    if meta.get("deletionTimestamp") and kind == "Job" and group == "batch":
         finished = job_health(obj)
         if finished.ready or finished.failed:
             # its TTL removes a finished Job: what it did stays true while it goes
-            return finished
+            return with_rule(finished, "kstatus: Job")
     if meta.get("deletionTimestamp") and kind != "Pod":
         waiting = ", ".join(str(f) for f in _list(meta.get("finalizers")))
-        return Health("unknown", "terminating (being deleted" + (f"; finalizers: {waiting})" if waiting else ")"))
-    group = group_of(str(obj.get("apiVersion", "")))
-    if group == "apps":
-        rule = {
-            "Deployment": deployment_health,
-            "StatefulSet": statefulset_health,
-            "DaemonSet": daemonset_health,
-            "ReplicaSet": replicaset_health,
-        }.get(str(kind))
-        if rule:
-            return rule(obj)
-    elif group == "batch" and kind == "Job":
-        return job_health(obj)
-    elif group == "apiextensions.k8s.io" and kind == "CustomResourceDefinition":
-        return crd_health(obj)
-    elif group == "":
-        if kind == "Pod":
-            return pod_health(obj)
-        if kind == "PersistentVolumeClaim":
-            return pvc_health(obj, wait_for_first_consumer=wait_for_first_consumer)
-        if kind == "Service":
-            return service_health(obj, require_lb_address=require_lb_address)
-    return generic_health(obj)
+        return Health(
+            "unknown",
+            "terminating (being deleted" + (f"; finalizers: {waiting})" if waiting else ")"),
+            rule="kstatus: Terminating",
+        )
+    if contracts.rules is not None:
+        judged = contracts.rules.judge(obj)
+        if judged is not None:
+            return judged
+    rule = _KIND_RULES.get((group, kind))
+    if rule is not None:
+        return with_rule(rule(obj), f"kstatus: {kind}")
+    if group == "" and kind == "PersistentVolumeClaim":
+        return with_rule(pvc_health(obj, wait_for_first_consumer=wait_for_first_consumer), f"kstatus: {kind}")
+    if group == "" and kind == "Service":
+        return with_rule(service_health(obj, require_lb_address=require_lb_address), f"kstatus: {kind}")
+    subresource = contracts.status_subresource.get((api_version, kind))
+    if is_builtin_group(group):
+        name = "kstatus: built-in kind"
+    elif subresource is None:
+        name = "kstatus: generic (CRD not read)"
+    else:
+        name = "kstatus: generic (CRD declares a status)" if subresource else "kstatus: generic"
+    return with_rule(generic_health(obj, status_subresource=subresource), name)
 
 
 WORKLOAD_KINDS = frozenset(

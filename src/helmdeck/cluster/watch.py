@@ -22,6 +22,7 @@ from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedR
 from lightkube.resources.core_v1 import Event
 
 from helmdeck.cluster.client import make_async_client
+from helmdeck.cluster.crd_status import CRD_QUERY, custom_kinds, status_subresources
 from helmdeck.cluster.failures import FailureReport, diagnose
 from helmdeck.cluster.kinds import (
     KindInfo,
@@ -41,7 +42,20 @@ from helmdeck.cluster.pods import (
     pod_is_failing,
     summarize_pod,
 )
-from helmdeck.cluster.readiness import Health, failed, health, is_workload, pod_health, progressing, ready
+from helmdeck.cluster.readiness import (
+    NO_CONTRACTS,
+    Health,
+    KindContracts,
+    KindRule,
+    derived,
+    failed,
+    health,
+    is_workload,
+    missing,
+    not_created_yet,
+    pod_health,
+    progressing,
+)
 from helmdeck.errors import ClusterError, HelmdeckError
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
@@ -188,8 +202,14 @@ class GateEvaluator:
         failure_grace: float = 10.0,
         require_lb_address: bool = False,
         finished_jobs: Iterable[ObjRef] = (),
+        contracts: KindContracts = NO_CONTRACTS,
+        absent_is_missing: bool = False,
     ) -> None:
         self.targets = list(targets)
+        self.contracts = contracts
+        # a snapshot of deployed releases: an object that is gone was deleted; during a deploy's
+        # gate it may not have been created yet
+        self.absent_is_missing = absent_is_missing
         # Jobs known to have finished before (a deployed release's Jobs with ttlSecondsAfterFinished):
         # their absence is their success. Any other Job that vanished needs proof (seen complete, or
         # its Completed event).
@@ -234,7 +254,7 @@ class GateEvaluator:
     ) -> ObjectStatus:
         if info is None:
             text = f"the cluster does not serve {ref.kind} ({ref.api_version})"
-            return ObjectStatus(ref, failed(text, terminal=True))
+            return ObjectStatus(ref, Health("failed", text, terminal=True, rule="kstatus: kind not served"))
         stream = self.streams[ref]
         listed = store.listed(stream)
         if listed is None:
@@ -266,14 +286,16 @@ class GateEvaluator:
 
     def _missing(self, ref: ObjRef, store: Store) -> Health:
         if ref.kind == "Job" and ref.group == "batch":
+            rule = "kstatus: Job (removed after it finished)"
             if ref in self._seen_complete or ref in self.finished_jobs:
-                return ready("completed, then removed (ttlSecondsAfterFinished)")
+                return Health("ready", "completed, then removed (ttlSecondsAfterFinished)", rule=rule)
             ending = store.job_endings.get(ref)
             if ending == "Completed":
-                return ready("completed, then removed (ttlSecondsAfterFinished); its Completed event says so")
+                text = "completed, then removed (ttlSecondsAfterFinished); its Completed event says so"
+                return Health("ready", text, rule=rule)
             if ending:
-                return failed(f"job failed ({ending}), then was removed", terminal=True)
-        return progressing("does not exist yet")
+                return Health("failed", f"job failed ({ending}), then was removed", terminal=True, rule=rule)
+        return missing() if self.absent_is_missing else not_created_yet()
 
     def _object_health(self, ref: ObjRef, obj: Mapping[str, Any], store: Store) -> Health:
         if ref.kind == "PersistentVolumeClaim" and ref.group == "":
@@ -282,8 +304,8 @@ class GateEvaluator:
             if missing and obj.get("status", {}).get("phase") != "Bound":
                 return failed(f"StorageClass {cls} does not exist")
             mode = store.storage_classes.get(cls) if cls else None
-            return health(obj, wait_for_first_consumer=mode == "WaitForFirstConsumer")
-        return health(obj, require_lb_address=self.require_lb_address)
+            return health(obj, wait_for_first_consumer=mode == "WaitForFirstConsumer", contracts=self.contracts)
+        return health(obj, require_lb_address=self.require_lb_address, contracts=self.contracts)
 
     def _with_pods(
         self,
@@ -331,10 +353,10 @@ class GateEvaluator:
             since, text = worst_failed
             if now - since >= self.failure_grace:
                 # the grace period is spent: marked terminal so _graced does not start another
-                return failed(f"{text} (for {now - since:.0f}s)", terminal=True), summaries
-            return progressing(f"{base.reason}; {text}"), summaries
+                return derived(base, failed(f"{text} (for {now - since:.0f}s)", terminal=True)), summaries
+            return derived(base, progressing(f"{base.reason}; {text}")), summaries
         if first_waiting is not None and not base.failed:
-            return progressing(f"{base.reason}; {first_waiting}"), summaries
+            return derived(base, progressing(f"{base.reason}; {first_waiting}")), summaries
         return base, summaries
 
     def _graced(self, ref: ObjRef, state: Health, now: float) -> Health:
@@ -347,7 +369,7 @@ class GateEvaluator:
         since = self._obj_failing_since.setdefault(ref, now)
         if now - since >= self.failure_grace:
             return state
-        return progressing(f"{state.reason} (failing for {now - since:.0f}s)")
+        return derived(state, progressing(f"{state.reason} (failing for {now - since:.0f}s)"))
 
 
 UpdateCallback = Callable[[Sequence[ObjectStatus]], None]
@@ -371,6 +393,7 @@ class HealthGate(Protocol):
         tick: float = 0.5,
         finished_jobs: Iterable[ObjRef] = (),
         since: float | None = None,
+        rules: KindRule | None = None,
     ) -> GateResult: ...
 
 
@@ -542,13 +565,21 @@ def observe(
     *,
     require_lb_address: bool = False,
     finished_jobs: Iterable[ObjRef] = (),
+    rules: KindRule | None = None,
+    absent_is_missing: bool = False,
 ) -> list[ObjectStatus]:
     """The health of the objects right now, for ``status``: one list per (kind, namespace) plus the
     namespaces' pods and ReplicaSets, never a request per object or pod. Failing pods count at once
     (there is no grace period in a snapshot). ``finished_jobs``: Jobs whose absence means they
-    finished and were removed by their TTL."""
+    finished and were removed by their TTL; ``absent_is_missing``: the objects are a deployed
+    release's, so one that is gone was deleted (else: not created yet)."""
     return observe_snapshot(
-        client, objects, require_lb_address=require_lb_address, finished_jobs=finished_jobs
+        client,
+        objects,
+        require_lb_address=require_lb_address,
+        finished_jobs=finished_jobs,
+        rules=rules,
+        absent_is_missing=absent_is_missing,
     ).statuses
 
 
@@ -575,6 +606,8 @@ def observe_snapshot(
     finished_jobs: Iterable[ObjRef] = (),
     cronjob_jobs: bool = False,
     prelisted: Mapping[tuple[Any, ...], list[dict[str, Any]] | ClusterError] | None = None,
+    rules: KindRule | None = None,
+    absent_is_missing: bool = False,
 ) -> Snapshot:
     """:func:`observe`, keeping the uid of every object found and the namespaces' pods and ReplicaSets.
     With ``cronjob_jobs``, also the Jobs (and pods) of the namespaces holding a CronJob, for a tree of
@@ -582,10 +615,17 @@ def observe_snapshot(
 
     ``prelisted``: lists the caller already made, by :attr:`ListQuery.key`, taken instead of
     listing again (a status lists them together with the release Secrets, in one round of lists).
+    ``rules``: the platform file's health rules per kind; ``absent_is_missing``: as for :func:`observe`.
     """
     targets = resolve_targets(client, objects)
+    prelisted = prelisted or {}
     evaluator = GateEvaluator(
-        targets, failure_grace=0.0, require_lb_address=require_lb_address, finished_jobs=finished_jobs
+        targets,
+        failure_grace=0.0,
+        require_lb_address=require_lb_address,
+        finished_jobs=finished_jobs,
+        contracts=kind_contracts(client, targets, rules, prelisted.get(CRD_QUERY.key)),
+        absent_is_missing=absent_is_missing,
     )
     store = Store()
     cron_namespaces = sorted(
@@ -608,7 +648,6 @@ def observe_snapshot(
         ListQuery(s.info.api_version, s.info.kind, s.namespace, fields={"metadata.name": s.name} if s.name else None)
         for s in streams
     ]
-    prelisted = prelisted or {}
     missing = [q for q in queries if q.key not in prelisted]
     fetched = dict(zip((q.key for q in missing), list_each(client, missing), strict=True))
     results = [prelisted[q.key] if q.key in prelisted else fetched[q.key] for q in queries]
@@ -633,6 +672,8 @@ def observe_snapshot(
     def by_namespace(info: KindInfo, namespaces: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         return {ns: list((store.listed(Stream(info, ns)) or {}).values()) for ns in namespaces}
 
+    if custom_kinds(info for _, info in targets):
+        queries.append(CRD_QUERY)  # listed: a next status lists it in its first round
     return Snapshot(
         statuses,
         uids,
@@ -641,6 +682,18 @@ def observe_snapshot(
         by_namespace(_JOB, cron_namespaces),
         queries,
     )
+
+
+def kind_contracts(
+    client: lightkube.Client,
+    targets: Sequence[tuple[ObjRef, KindInfo | None]],
+    rules: KindRule | None,
+    crds: list[dict[str, Any]] | ClusterError | None = None,
+) -> KindContracts:
+    """What decides the targets' health besides themselves: the platform's rules, and whether the
+    CRDs of the custom kinds among them declare a status (read once, here; ``crds``: the CRDs'
+    metadata when the caller listed it already)."""
+    return KindContracts(rules, status_subresources(client, (info for _, info in targets), crds))
 
 
 def resolve_targets(client: lightkube.Client, objects: Iterable[ObjRef]) -> list[tuple[ObjRef, KindInfo | None]]:
@@ -666,6 +719,7 @@ def wait_healthy(
     tick: float = 0.5,
     finished_jobs: Iterable[ObjRef] = (),
     since: float | None = None,
+    rules: KindRule | None = None,
 ) -> GateResult:
     """Block until every object is ready, one has failed, ``timeout`` seconds pass or ``cancel`` is set.
 
@@ -678,13 +732,18 @@ def wait_healthy(
     A Job that is gone counts as done when it was seen complete, is in ``finished_jobs`` (Jobs a
     deployed release ran before, removed by their TTL), or its Completed event is newer than
     ``since`` (wall-clock seconds; default: now). Objects of unknown health that waiting cannot
-    settle (custom resources without status) do not hold the gate; they stay "unknown".
+    settle (custom resources whose CRD could not be read and that report no status) do not hold
+    the gate; they stay "unknown". ``rules``: the platform file's health rules per kind.
 
     Not for use inside a running event loop: call it from a worker thread there.
     """
     targets = resolve_targets(client, objects)
     evaluator = GateEvaluator(
-        targets, failure_grace=failure_grace, require_lb_address=require_lb_address, finished_jobs=finished_jobs
+        targets,
+        failure_grace=failure_grace,
+        require_lb_address=require_lb_address,
+        finished_jobs=finished_jobs,
+        contracts=kind_contracts(client, targets, rules),
     )
     started = time.time() if since is None else since
 

@@ -224,7 +224,9 @@ def _observe(session: PlatformSession, detail: ComponentDetail, current: Release
     hooks = _hooks(current, component)
     finished = targets.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
     objects = list(dict.fromkeys([*targets.objects, *(ref for ref, _ in hooks)]))
-    snapshot = observe_snapshot(session.client, objects, finished_jobs=finished, cronjob_jobs=True)
+    snapshot = observe_snapshot(
+        session.client, objects, finished_jobs=finished, cronjob_jobs=True, rules=session.health_rules
+    )
     detail.tree = build_tree(snapshot, hooks={(ref.kind, ref.name): events for ref, events in hooks})
     detail.events = _events(session, detail.tree)
 

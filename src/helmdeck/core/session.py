@@ -23,6 +23,7 @@ from helmdeck.spec.names import INSTANCE
 if TYPE_CHECKING:
     # the Helm engine, the health gate, the secret store and the values layers load when first
     # used: `status` and `history` need none of them, and they cost a third of such a command's run
+    from helmdeck.cluster.health_rules import HealthRules
     from helmdeck.cluster.watch import HealthGate
     from helmdeck.engine import LoadedChart, RenderedRelease
     from helmdeck.engine.port import HelmEngine
@@ -150,6 +151,13 @@ class PlatformSession:
 
             self._health_gate = wait_healthy
         return self._health_gate
+
+    @property
+    def health_rules(self) -> HealthRules | None:
+        """The platform file's health rules per kind (``healthCheckExprs``), compiled; None without."""
+        from helmdeck.cluster.health_rules import platform_rules
+
+        return platform_rules(self.platform.spec.health_check_exprs)
 
     @cached_property
     def engine(self) -> HelmEngine:

@@ -13,9 +13,12 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
+from helmdeck.cluster.kinds import normalize
+from helmdeck.cluster.readiness import not_created_yet
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
@@ -23,8 +26,21 @@ from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 
+
+class ComponentHealth(StrEnum):
+    """A component's health as status reports it (the values are the JSON's)."""
+
+    healthy = "healthy"
+    progressing = "progressing"
+    failed = "failed"
+    #: some objects report nothing helmdeck can read, the rest are healthy
+    unknown = "unknown"
+    #: not installed
+    absent = "absent"
+
+
 #: health states that mean a component is not (yet) what it should be
-UNHEALTHY = frozenset({"failed", "progressing"})
+UNHEALTHY = frozenset({ComponentHealth.failed, ComponentHealth.progressing})
 
 
 @dataclass
@@ -35,11 +51,13 @@ class ComponentStatus:
     status: str  # the Helm release status, or "not installed"
     revision: int | None
     chart: str
-    health: str  # healthy | progressing | failed | unknown | absent
+    health: ComponentHealth
     reason: str = ""
     extension: str | None = None
     objects: list[dict[str, Any]] = field(default_factory=list)  # only the ones not ready
     failing_pods: list[dict[str, Any]] = field(default_factory=list)
+    # every object with its health and the rule that judged it
+    checked: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,11 +67,12 @@ class ComponentStatus:
             "status": self.status,
             "revision": self.revision,
             "chart": self.chart,
-            "health": self.health,
+            "health": str(self.health),  # plain text: YAML's safe dumper refuses str subclasses
             "reason": self.reason,
             "extension": self.extension,
             "unready": self.objects,
             "failingPods": self.failing_pods,
+            "objects": self.checked,
         }
 
 
@@ -64,7 +83,7 @@ class PlatformStatus:
 
     @property
     def healthy(self) -> bool:
-        return all(c.health == "healthy" for c in self.components)
+        return all(c.health == ComponentHealth.healthy for c in self.components)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -274,7 +293,9 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
         if stored.status == "uninstalled":
             continue
         targets = release_objects(stored, name)
-        refs_of[name] = list(targets.objects)
+        # as the snapshot names them: a cluster-scoped object (a CRD, a PriorityClass) without the
+        # release's namespace, else its health would never be found
+        refs_of[name] = [normalize(session.client, ref)[0] for ref in targets.objects]
         if stored.status == "deployed":
             # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
             finished_jobs |= targets.ttl_jobs
@@ -282,7 +303,14 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     statuses: list[ObjectStatus] = []
     lists: list[ListQuery] = []
     if all_refs:
-        snapshot = observe_snapshot(session.client, all_refs, finished_jobs=finished_jobs, prelisted=prelisted)
+        snapshot = observe_snapshot(
+            session.client,
+            all_refs,
+            finished_jobs=finished_jobs,
+            prelisted=prelisted,
+            rules=session.health_rules,
+            absent_is_missing=True,  # a pending release's objects are told apart below
+        )
         statuses, lists = snapshot.statuses, snapshot.queries
     if len(memory.lists) > 64:
         memory.lists.clear()
@@ -303,29 +331,37 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
                     "not installed",
                     None,
                     "",
-                    "absent",
+                    ComponentHealth.absent,
                     "not deployed",
                 )
             )
             continue
         comp_statuses = [by_ref[r] for r in refs_of.get(name, []) if r in by_ref]
+        if rel.status.startswith("pending"):
+            # Helm is still creating this release's objects: one not there yet is not missing
+            comp_statuses = [
+                ObjectStatus(st.ref, not_created_yet(), st.pods) if st.health.missing else st for st in comp_statuses
+            ]
         states = defaultdict(list)
         for st in comp_statuses:
             states[st.health.state].append(st)
+        health: ComponentHealth
         if states["failed"]:
-            health, first = "failed", states["failed"][0]
+            health, first = ComponentHealth.failed, states["failed"][0]
             reason = f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         elif states["progressing"] or [st for st in states["unknown"] if st.health.blocking]:
             first = (states["progressing"] + states["unknown"])[0]
-            health, reason = "progressing", f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+            health, reason = ComponentHealth.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         elif states["unknown"]:
             # never "healthy": nothing reports whether these objects work
             first = states["unknown"][0]
-            health, reason = "unknown", f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+            health, reason = ComponentHealth.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         else:
-            health, reason = "healthy", f"{len(comp_statuses)} objects ready"
-        if rel.status != "deployed" and health == "healthy":
-            health, reason = "progressing" if rel.status.startswith("pending") else "failed", f"release {rel.status}"
+            health, reason = ComponentHealth.healthy, f"{len(comp_statuses)} objects ready"
+        if rel.status != "deployed" and health is ComponentHealth.healthy:
+            pending = rel.status.startswith("pending")
+            health = ComponentHealth.progressing if pending else ComponentHealth.failed
+            reason = f"release {rel.status}"
         failing_pods = [
             p.as_dict() for st in states["failed"] + states["progressing"] for p in st.pods if p.health.state != "ready"
         ]
@@ -342,6 +378,7 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
                 extension=rel.labels.get(EXTENSION_LABEL),
                 objects=[st.as_dict() for st in comp_statuses if st.health.state != "ready"],
                 failing_pods=failing_pods,
+                checked=[{"object": st.ref.as_dict(), "health": st.health.as_dict()} for st in comp_statuses],
             )
         )
     return PlatformStatus(session.platform_id, out)

@@ -293,6 +293,7 @@ class Deployer:
             cancel=self.cancel,
             finished_jobs=finished_jobs,
             since=since,
+            rules=self.session.health_rules,
         )
 
     @staticmethod

@@ -12,6 +12,7 @@ from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
 from helmdeck.doctor.providers import install_hint
 from helmdeck.manifests import PlacedObject, is_builtin
+from helmdeck.manifests.crds import crd_versions
 
 #: (apiVersion, kind) -> whether the cluster serves it right now
 Served = Callable[[str, str], bool]
@@ -30,11 +31,7 @@ def _map(value: Any) -> Mapping[str, Any]:
 
 
 def crd_served_versions(crd: Mapping[str, Any]) -> tuple[str, ...]:
-    spec = _map(crd.get("spec"))
-    versions = [str(_map(v).get("name")) for v in spec.get("versions") or [] if _map(v).get("served", True)]
-    if not versions and spec.get("version"):  # apiextensions v1beta1
-        versions = [str(spec["version"])]
-    return tuple(versions)
+    return tuple(crd_versions(crd))
 
 
 def platform_crds(view: PlatformView) -> dict[tuple[str, str], list[CrdSource]]:

@@ -21,7 +21,7 @@ from helmdeck.cluster import ObjectStatus, ObjRef, diagnose, observe
 from helmdeck.cluster.kinds import normalize
 from helmdeck.cluster.readiness import is_workload
 from helmdeck.core.session import PlatformSession
-from helmdeck.core.status import latest_releases
+from helmdeck.core.status import latest_releases, release_objects
 from helmdeck.doctor.creation_failures import creation_failures
 from helmdeck.doctor.findings import DoctorReport, Finding, Severity
 from helmdeck.doctor.ingress import is_ingress
@@ -42,10 +42,14 @@ def diagnose_releases(d: LiveDiagnosis) -> None:
     owner: dict[ObjRef, str] = {}
     refs: list[ObjRef] = []
     ingresses: list[tuple[str, ObjRef, Mapping[str, Any]]] = []
+    finished_jobs: set[ObjRef] = set()
     for name, stored in releases.items():
         if stored.status == "uninstalled":
             continue
         check_release(d, name, stored)
+        if stored.status == "deployed":
+            # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
+            finished_jobs |= release_objects(stored, name).ttl_jobs
         for obj in parse_manifest_stream(stored.manifest, component=name):
             ref, _ = normalize(d.client, ObjRef.from_manifest(obj.body, stored.namespace))
             owner.setdefault(ref, name)
@@ -64,10 +68,15 @@ def diagnose_releases(d: LiveDiagnosis) -> None:
         )
         return
     d.report.checks.append("workloads")
-    for status in observe(d.client, refs) if refs else []:
+    statuses = (
+        observe(d.client, refs, finished_jobs=finished_jobs, rules=d.session.health_rules, absent_is_missing=True)
+        if refs
+        else []
+    )
+    for status in statuses:
         component = owner.get(status.ref, "?")
-        if component in d.failed_releases and status.health.reason == "does not exist yet":
-            continue  # never created: the release's own finding says why
+        if component in d.failed_releases and status.health.missing:
+            continue  # perhaps never created: the release's own finding says why
         if not status.health.ready:
             explain(d, component, status)
     if ingresses:
@@ -78,6 +87,16 @@ def diagnose_releases(d: LiveDiagnosis) -> None:
 def explain(d: LiveDiagnosis, component: str, status: ObjectStatus) -> None:
     """One unhealthy object of a component, explained by what its kind of failure needs."""
     ref, state = status.ref, status.health
+    if state.missing:
+        d.add(
+            "error",
+            "missing",
+            component,
+            str(ref),
+            "deleted outside helmdeck: the release installed it and it is gone",
+            "deploy again to create it (helmdeck deploy); helmdeck plan shows it as drift",
+        )
+        return
     if ref.kind == "PersistentVolumeClaim" and ref.group == "":
         problem = claim_problem(d, ref.namespace or "", ref.name, has_pod=False)
         if problem is not None:

@@ -182,6 +182,7 @@ def _gated(session: PlatformSession, step: RollbackStep, want: ComponentRevision
         list(targets.objects),
         timeout,
         on_update=lambda statuses: progress(name, "waiting", describe_waiting(statuses)),
+        rules=session.health_rules,
     )
     if gate.ok:
         return step

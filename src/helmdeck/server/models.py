@@ -47,6 +47,14 @@ class ComponentStatus(_Out):
     extension: str | None = Field(description="The extension chart, for components that are extensions.")
     unready: list[dict[str, Any]] = Field(description="Objects not ready, with why.")
     failingPods: list[dict[str, Any]] = Field(description="Pods not ready, with why.")
+    objects: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description=(
+            "Every object of the release with its health: state, reason and the rule that judged it "
+            "('kstatus: Deployment', 'no status by design (CRD has no status subresource)', "
+            "'platform rule: traefik.io/Middleware')."
+        ),
+    )
 
 
 class PlatformStatus(_Out):

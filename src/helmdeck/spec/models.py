@@ -27,6 +27,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from helmdeck.errors import ConfigError
+from helmdeck.spec.health_checks import checked_expression
 from helmdeck.spec.names import DNS_LABEL, ENV_VAR, ENVIRONMENT, INSTANCE, SECRET, NameRule
 from helmdeck.spec.value_paths import split_key
 
@@ -387,6 +388,37 @@ class Extensions(_Model):
         return [v if "://" in v else str(_resolve(Path(v), info)) for v in value]
 
 
+class HealthCheckExpr(_Model):
+    """One kind's health rule (Flux's ``healthCheckExprs`` shape); it replaces helmdeck's own rules
+    for that kind. The first of inProgress, failed, current that is true decides; none: in progress."""
+
+    api_version: str = Field(
+        alias="apiVersion",
+        min_length=1,
+        description="The objects' apiVersion, as in their manifests (traefik.io/v1alpha1).",
+    )
+    kind: str = Field(min_length=1, description="The objects' kind (Middleware).")
+    current: str = Field(
+        description=("CEL over the object's fields (metadata, spec, status; {} when absent): true when it is healthy.")
+    )
+    in_progress: str | None = Field(
+        default=None, alias="inProgress", description="CEL: true while the object is still working towards healthy."
+    )
+    failed: str | None = Field(default=None, description="CEL: true when the object has failed.")
+
+    @field_validator("current", "in_progress", "failed")
+    @classmethod
+    def _compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind, api_version = info.data.get("kind", "?"), info.data.get("api_version", "?")
+        return checked_expression(value, f"the health rule for {kind} ({api_version})")
+
+    @property
+    def group_kind(self) -> str:
+        """``traefik.io/Middleware``: how status names the rule."""
+        group = self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+        return f"{group}/{self.kind}" if group else self.kind
+
+
 DEFAULT_NAMESPACES = {"services": "services", "admin": "admin", "jobs": "jobs", "extensions": "extensions"}
 
 
@@ -411,6 +443,32 @@ class PlatformSpec(_Model):
     secrets: dict[SecretName, SecretDecl] = Field(default_factory=dict)
     components: list[Component]
     extensions: Extensions = Field(default_factory=Extensions)
+    health_check_exprs: list[HealthCheckExpr] = Field(
+        default_factory=list,
+        alias="healthCheckExprs",
+        description=(
+            "Health rules per kind as CEL expressions (Flux's healthCheckExprs), for custom resources whose "
+            "status helmdeck cannot read by kstatus conventions; a rule replaces helmdeck's own for its kind."
+        ),
+    )
+
+    @field_validator("health_check_exprs")
+    @classmethod
+    def _one_rule_per_kind(cls, value: list[HealthCheckExpr]) -> list[HealthCheckExpr]:
+        seen: set[tuple[str, str]] = set()
+        for rule in value:
+            key = (rule.api_version, rule.kind)
+            if key in seen:
+                raise PydanticCustomError(
+                    "helmdeck",
+                    "{message}",
+                    {
+                        "message": f"two health rules for {rule.kind} ({rule.api_version})",
+                        "fix": "keep one rule per apiVersion and kind",
+                    },
+                )
+            seen.add(key)
+        return value
 
     @field_validator("namespaces")
     @classmethod
