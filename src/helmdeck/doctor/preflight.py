@@ -28,6 +28,7 @@ from helmdeck.doctor.permission_needs import permission_needs
 from helmdeck.doctor.permissions import check_permissions, review_with
 from helmdeck.doctor.preflight_connect import check_identity, connect
 from helmdeck.doctor.preflight_custom_kinds import check_served_kinds
+from helmdeck.doctor.preflight_dry_run import check_dry_run
 from helmdeck.doctor.preflight_ingress import check_ingress
 from helmdeck.doctor.preflight_namespaces import check_namespace_owners, read_namespaces
 from helmdeck.doctor.preflight_quota import check_namespace_quotas
@@ -143,6 +144,9 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
 
     report.checks.append("quota")
     check_namespace_quotas(run, view, len(nodes or []) or 1)
+
+    # last: every other check is cheaper, and this one asks the API server once per changed object
+    check_dry_run(run, view)
 
     registry = platform.spec.registry
     if registry is not None and registry.credentials is not None:

@@ -1,0 +1,111 @@
+"""Plan against the desired state as the API server stores it (server-side apply dry run): no false
+drift right after a deploy for fields the server defaults or drops, a no-change deploy writes no
+Helm revision, an edit is still drift, and preflight stops what the API server would refuse before
+anything is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.core_v1 import Namespace, Service
+from lightkube.resources.scheduling_v1 import PriorityClass
+from lightkube.types import PatchType
+
+from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.doctor.findings import PreflightFailed
+from helmdeck.plan.planner import Action, make_plan
+from helmdeck.plan.state import ReleaseState
+from tests.cluster.conftest import SandboxHandle
+from tests.cluster.platform_files import CHARTS, platform, values_file
+
+pytestmark = pytest.mark.cluster
+
+DEFAULTS = str(CHARTS / "stored" / "defaults")
+
+
+def _plan_cli(sandbox: SandboxHandle, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KUBECONFIG": sandbox.kubeconfig}
+    cli = [sys.executable, "-m", "helmdeck.cli.main", "plan", "-f", str(tmp_path / "platform.yaml"), "-o", "json"]
+    return subprocess.run(cli, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_no_false_drift_for_what_the_api_server_defaults_or_drops(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    """A PriorityClass with `globalDefault: false`, a Secret whose stringData key renders null, a
+    Service and a Deployment left to the server's defaults: in sync right after the deploy, and a
+    second deploy writes no Helm revision. Edits are still drift, the PriorityClass named without a
+    namespace."""
+    components = [{"name": "app", "chart": DEFAULTS, "namespace": "services"}]
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components)
+    client = session().client
+    try:
+        first = Deployer(session(), failure_grace=2).run()
+        assert first.ok, first.as_dict()
+        revision = session().live_releases()["app"].revision
+
+        plan = make_plan(session()).by_name()["app"]
+        assert plan.state is ReleaseState.in_sync, (plan.reason, plan.drift)
+        assert plan.action is Action.unchanged and not plan.drift
+        run = _plan_cli(sandbox, tmp_path)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert json.loads(run.stdout)["components"][0]["state"] == "in-sync"
+
+        again = Deployer(session(), failure_grace=2).run()
+        assert again.ok, again.as_dict()
+        assert [c.outcome.value for c in again.components] == ["unchanged"]
+        assert session().live_releases()["app"].revision == revision  # no Helm revision written
+
+        # as `kubectl edit` / `kubectl scale` would: still drift, named by field
+        priority = f"{namespace}-app"
+        client.patch(PriorityClass, priority, {"description": "edited by hand"}, patch_type=PatchType.MERGE)
+        client.patch(Deployment, "app", {"spec": {"replicas": 3}}, namespace=namespace, patch_type=PatchType.MERGE)
+        ports = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 9090}]}}
+        client.patch(Service, "app", ports, namespace=namespace, patch_type=PatchType.STRATEGIC)
+        drifted = make_plan(session()).by_name()["app"]
+        assert drifted.state is ReleaseState.drifted and drifted.action is Action.upgrade
+        shown = "\n".join(drifted.drift)
+        assert f"PriorityClass {priority}: description: 'edited by hand' (the release has " in shown
+        assert f"Deployment {namespace}/app: spec.replicas: 3 (the release has 1)" in shown
+        assert f"Service {namespace}/app: spec.ports[0].targetPort: 9090 (the release has 8080)" in shown
+        assert len(drifted.drift) == 3, shown  # nothing else: the defaults are no drift
+
+        repaired = Deployer(session(), failure_grace=2).run()
+        assert repaired.ok, repaired.as_dict()
+        assert "repaired" in repaired.components[0].message
+        assert make_plan(session()).by_name()["app"].state is ReleaseState.in_sync
+    finally:
+        Undeployer(session(), purge_data=True, timeout=60).run()
+        client.delete(PriorityClass, f"{namespace}-app")
+
+
+def test_nodeport_outside_the_range_stops_the_deploy_before_anything_is_written(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    """The API server refuses nodePort 80; preflight asks it first (dry run), so the deploy stops
+    naming the component, the Service and the values file and key, and creates no namespace and no
+    release."""
+    admin = f"{namespace}-admin"  # a namespace the deploy would create first
+    values = values_file(tmp_path, "app", {"nodePort": 80})
+    components = [{"name": "app", "chart": DEFAULTS, "namespace": "services", "values": [values]}]
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": admin}, components)
+    client = session().client
+    with pytest.raises(PreflightFailed) as caught:
+        Deployer(session(), failure_grace=2).run()
+    refused = [f for f in caught.value.report.errors if f.check == "dry-run"]
+    assert len(refused) == 1, caught.value.report.as_dict()
+    finding = refused[0]
+    assert finding.component == "app" and finding.object == f"Service {namespace}/app"
+    assert "30000-32767" in finding.reason
+    assert "(values key nodePort, set in " in finding.reason and "app.values.yaml:1)" in finding.reason
+    assert finding.template == "defaults/templates/service.yaml"
+    assert not session().live_releases()
+    assert not [ns for ns in client.list(Namespace) if ns.metadata is not None and ns.metadata.name == admin]
+    assert not list(client.list(Service, namespace=namespace))
