@@ -86,26 +86,30 @@ def test_no_false_drift_for_what_the_api_server_defaults_or_drops(
         client.delete(PriorityClass, f"{namespace}-app")
 
 
+@pytest.mark.parametrize("fresh", [False, True], ids=["namespace-exists", "namespace-created-by-deploy"])
 def test_nodeport_outside_the_range_stops_the_deploy_before_anything_is_written(
-    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str, fresh: bool
 ) -> None:
     """The API server refuses nodePort 80; preflight asks it first (dry run), so the deploy stops
     naming the component, the Service and the values file and key, and creates no namespace and no
-    release."""
+    release. A namespace the deploy would create is no hiding place: the Service is checked for
+    what does not depend on it in `default`."""
+    services = f"{namespace}-svc" if fresh else namespace
     admin = f"{namespace}-admin"  # a namespace the deploy would create first
     values = values_file(tmp_path, "app", {"nodePort": 80})
     components = [{"name": "app", "chart": DEFAULTS, "namespace": "services", "values": [values]}]
-    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": admin}, components)
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
     client = session().client
     with pytest.raises(PreflightFailed) as caught:
         Deployer(session(), failure_grace=2).run()
     refused = [f for f in caught.value.report.errors if f.check == "dry-run"]
     assert len(refused) == 1, caught.value.report.as_dict()
     finding = refused[0]
-    assert finding.component == "app" and finding.object == f"Service {namespace}/app"
-    assert "30000-32767" in finding.reason
+    assert finding.component == "app" and finding.object == f"Service {services}/app"
+    assert "30000-32767" in finding.reason and 'Service "app" is invalid' in finding.reason, finding.reason
     assert "(values key nodePort, set in " in finding.reason and "app.values.yaml:1)" in finding.reason
     assert finding.template == "defaults/templates/service.yaml"
     assert not session().live_releases()
-    assert not [ns for ns in client.list(Namespace) if ns.metadata is not None and ns.metadata.name == admin]
+    names = {ns.metadata.name for ns in client.list(Namespace) if ns.metadata is not None}
+    assert admin not in names and (services not in names) == fresh
     assert not list(client.list(Service, namespace=namespace))

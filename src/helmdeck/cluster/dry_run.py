@@ -20,6 +20,7 @@ exist yet, or their kind is not served yet (a CRD shipped by the same deploy) or
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,7 @@ from lightkube.types import PatchType
 
 from helmdeck.cluster.client import api_error, translate_errors
 from helmdeck.cluster.decoding import prepare_decoding
-from helmdeck.cluster.kinds import kind_info, normalize, resource_class
+from helmdeck.cluster.kinds import KindInfo, kind_info, normalize, resource_class
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.errors import ClusterError
 
@@ -57,7 +58,14 @@ class DryRun:
     causes: tuple[tuple[str, str], ...] = ()
 
 
-def _one(client: lightkube.Client, doc: Mapping[str, Any], namespace: str | None, *, create: bool = False) -> DryRun:
+def _one(
+    client: lightkube.Client,
+    doc: Mapping[str, Any],
+    namespace: str | None,
+    *,
+    create: bool = False,
+    stand_in: str | None = None,
+) -> DryRun:
     try:
         ref = ObjRef.from_manifest(doc, namespace)
     except ClusterError as err:
@@ -80,6 +88,13 @@ def _one(client: lightkube.Client, doc: Mapping[str, Any], namespace: str | None
     else:
         metadata.pop("namespace", None)
     body["metadata"] = metadata
+    answer = _ask(client, info, ref, body, create=create)
+    if answer.unchecked is not None and answer.unchecked.startswith("namespace ") and stand_in and info.namespaced:
+        return _ask_in_stand_in(client, info, ref, body, stand_in, answer.unchecked)
+    return answer
+
+
+def _ask(client: lightkube.Client, info: KindInfo, ref: ObjRef, body: dict[str, Any], *, create: bool) -> DryRun:
     res = resource_class(info)
     out: Mapping[str, Any]
     action = f"check {ref} with the API server (server-side apply dry run)"
@@ -121,6 +136,26 @@ def _one(client: lightkube.Client, doc: Mapping[str, Any], namespace: str | None
     return DryRun(ref, stored={"apiVersion": info.api_version, "kind": info.kind, **dict(out)})
 
 
+def _ask_in_stand_in(
+    client: lightkube.Client, info: KindInfo, ref: ObjRef, body: dict[str, Any], stand_in: str, missing: str
+) -> DryRun:
+    """An object whose namespace the deploy has yet to create, checked as a dry-run creation under a
+    generated name in a namespace that exists: field validation (a NodePort's range, a schema) does
+    not depend on the namespace. Only such refusals count; anything that may (quota, admission,
+    permissions) leaves the object unchecked."""
+    prefix = ref.name[:50] + "-"
+    metadata = {k: v for k, v in body["metadata"].items() if k != "name"}
+    stand_in_body = {**body, "metadata": {**metadata, "namespace": stand_in, "generateName": prefix}}
+    answer = _ask(client, info, ref, stand_in_body, create=True)
+    if answer.error is None or answer.error.details.get("status") != 422:
+        return DryRun(ref, unchecked=missing)
+    # the server named the object by the generated name: give it back its own
+    error = answer.error
+    error.message = re.sub(re.escape(prefix) + r"[a-z0-9]{5}", ref.name, error.message)
+    causes = tuple((f, re.sub(re.escape(prefix) + r"[a-z0-9]{5}", ref.name, m)) for f, m in answer.causes)
+    return DryRun(ref, error=error, causes=causes)
+
+
 def _causes(err: lightkube.ApiError) -> tuple[tuple[str, str], ...]:
     details = err.status.details
     return tuple((c.field or "", c.message or "") for c in (details.causes or ())) if details is not None else ()
@@ -141,10 +176,13 @@ def dry_run_apply(
     docs: Sequence[tuple[Mapping[str, Any], str | None]],
     *,
     workers: int = DRY_RUN_WORKERS,
+    stand_in: str | None = None,
 ) -> list[DryRun]:
     """The API server's answer for each ``(manifest object, default namespace)``, in order, with
-    up to ``workers`` dry runs in flight. Never raises for one object: its answer says."""
-    return _each(client, docs, workers=workers, create=False)
+    up to ``workers`` dry runs in flight. Never raises for one object: its answer says. With
+    ``stand_in`` (a namespace that exists), objects whose namespace does not exist yet are still
+    checked for what does not depend on their namespace."""
+    return _each(client, docs, workers=workers, create=False, stand_in=stand_in)
 
 
 def dry_run_create(
@@ -152,11 +190,12 @@ def dry_run_create(
     docs: Sequence[tuple[Mapping[str, Any], str | None]],
     *,
     workers: int = DRY_RUN_WORKERS,
+    stand_in: str | None = None,
 ) -> list[DryRun]:
     """As :func:`dry_run_apply`, as a creation: for hooks, which Helm creates anew each time it
     runs them (one that exists already cannot be checked: applying over it would compare the new
     hook with the old, whose Job template cannot change)."""
-    return _each(client, docs, workers=workers, create=True)
+    return _each(client, docs, workers=workers, create=True, stand_in=stand_in)
 
 
 def _each(
@@ -165,18 +204,19 @@ def _each(
     *,
     workers: int,
     create: bool,
+    stand_in: str | None,
 ) -> list[DryRun]:
     if not docs:
         return []
     if workers <= 1 or len(docs) == 1:
-        return [_one(client, doc, ns, create=create) for doc, ns in docs]
+        return [_one(client, doc, ns, create=create, stand_in=stand_in) for doc, ns in docs]
     prepare_decoding()  # threads decode at once: the tables must be built first (see decoding)
     for doc, _ns in docs:  # kinds resolved once, from this thread, before the workers ask
         with contextlib.suppress(ClusterError):  # the object's own dry run reports it
             kind_info(client, str(doc.get("apiVersion") or ""), str(doc.get("kind") or ""))
     with _POOL_LOCK:
         pool = _pool(workers)
-    return list(pool.map(lambda item: _one(client, item[0], item[1], create=create), docs))
+    return list(pool.map(lambda item: _one(client, item[0], item[1], create=create, stand_in=stand_in), docs))
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}

@@ -7,8 +7,10 @@ and line that set it.
 
 Components whose release carries the config digest of what would be installed have exactly these
 objects live already and are not asked about again, so a deploy that changes little asks little.
-Objects in namespaces the deploy has yet to create, and of kinds whose CRD the deploy itself
-installs, cannot be checked before the install: that is said, once, as information.
+Objects in namespaces the deploy has yet to create are checked as a dry-run creation in ``default``
+for what does not depend on their namespace (field validation); they, and objects of kinds whose CRD
+the deploy itself installs, are otherwise checked only at the install: that is said, once, as
+information.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from helmdeck.spec.value_paths import join_key
 CHECK = "dry-run"
 _INVALID_VALUE = re.compile(r"Invalid value: (.+?): ")
 _SHOWN = 5  # objects named per "cannot be checked" line
+#: a namespace every cluster has, for what can be checked of objects whose namespace is not there yet
+STAND_IN = "default"
 
 
 def check_dry_run(run: PreflightRun, view: PlatformView) -> None:
@@ -49,9 +53,11 @@ def check_dry_run(run: PreflightRun, view: PlatformView) -> None:
         applied += [(name, obj) for obj in desired.rendered.manifests]
         created += [(name, obj) for obj in desired.rendered.hooks]
     namespace_of = {name: c.namespace for name, c in view.components.items()}
+    # objects in namespaces the deploy creates are checked in `default` as far as their namespace
+    # does not matter: a fresh platform is where a NodePort out of range is met first
     answers = [
-        *dry_run_apply(client, [(obj.body, namespace_of[name]) for name, obj in applied]),
-        *dry_run_create(client, [(obj.body, namespace_of[name]) for name, obj in created]),
+        *dry_run_apply(client, [(obj.body, namespace_of[name]) for name, obj in applied], stand_in=STAND_IN),
+        *dry_run_create(client, [(obj.body, namespace_of[name]) for name, obj in created], stand_in=STAND_IN),
     ]
     unchecked: dict[str, list[str]] = {}
     for (name, obj), answer in zip([*applied, *created], answers, strict=True):
