@@ -148,7 +148,7 @@ def _ask_in_stand_in(
     stand_in_body = {**body, "metadata": {**metadata, "namespace": stand_in, "generateName": prefix}}
     answer = _ask(client, info, ref, stand_in_body, create=True)
     if answer.error is None or answer.error.details.get("status") != 422:
-        return DryRun(ref, unchecked=missing)
+        return DryRun(ref, unchecked=f"{missing}; checked in {stand_in} for what does not depend on it")
     # the server named the object by the generated name: give it back its own
     error = answer.error
     error.message = re.sub(re.escape(prefix) + r"[a-z0-9]{5}", ref.name, error.message)

@@ -73,7 +73,7 @@ def check_dry_run(run: PreflightRun, view: PlatformView) -> None:
                 CHECK,
                 None,
                 None,
-                f"{len(refs)} object{'s' if len(refs) != 1 else ''} cannot be checked by the API server "
+                f"{len(refs)} object{'s' if len(refs) != 1 else ''} cannot be fully checked by the API server "
                 f"before the install ({why}): {listed}",
                 "nothing to do: the API server checks them when the deploy creates them",
             )
@@ -91,7 +91,7 @@ def _refusal(component: str, obj: ManifestObject, answer: DryRun, desired: Desir
     redact = known_redactor()
     message = answer.error.message.removeprefix(f"could not check {answer.ref} with the API server ")
     message = message.removeprefix("(server-side apply dry run): ")
-    origin = _value_origin(answer.causes, desired) if desired is not None else None
+    origin = value_origin(answer.causes, desired) if desired is not None else None
     fix = "fix the chart's template or the values that feed it"
     if origin is not None:
         key, location = origin
@@ -110,7 +110,7 @@ def _refusal(component: str, obj: ManifestObject, answer: DryRun, desired: Desir
     )
 
 
-def _value_origin(causes: Iterable[tuple[str, str]], desired: DesiredComponent) -> tuple[str, str] | None:
+def value_origin(causes: Iterable[tuple[str, str]], desired: DesiredComponent) -> tuple[str, str] | None:
     """The values key (and where it was set) whose value the API server names as invalid: the one
     whose name matches the refused field's best, among those holding that value."""
     layered = desired.layered
