@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lightkube import ApiError
@@ -89,11 +90,13 @@ def test_no_false_drift_for_what_the_api_server_defaults_or_drops(
             client.delete(PriorityClass, f"{namespace}-app")
 
 
-REFUSALS = {
+REFUSALS: dict[str, tuple[dict[str, Any], str, str | None, str]] = {
     # the dry run skips node port allocation (kubernetes#75540): preflight checks the range itself
     "node-port-80": ({"nodePort": 80}, "node-ports", "nodePort", "outside the cluster's node port range 30000-32767"),
     # field validation, by the API server's dry run
     "port-70000": ({"port": 70000}, "dry-run", "port", "must be between 1 and 65535"),
+    # the schema, by the API server's dry run (Helm's server-side apply fails on it the same way)
+    "misspelt-field": ({"misspelt": True}, "dry-run", None, ".spec.minReadySecond: field not declared in schema"),
 }
 
 
@@ -102,8 +105,9 @@ REFUSALS = {
 def test_what_the_api_server_refuses_stops_the_deploy_before_anything_is_written(
     sandbox: SandboxHandle, tmp_path: Path, namespace: str, fresh: bool, case: str
 ) -> None:
-    """A Service the API server refuses (nodePort 80, port 70000) stops the deploy at preflight,
-    naming the component, the Service, its template and the values file and key, with no namespace
+    """An object the API server refuses (nodePort 80, port 70000, a field not in the schema) stops
+    the deploy at preflight, naming the component, the object, its template and the values file and
+    key, with no namespace
     and no release created. A namespace the deploy would create is no hiding place: the Service is
     checked for what does not depend on it in `default`."""
     values, check, key, expected = REFUSALS[case]
@@ -119,10 +123,12 @@ def test_what_the_api_server_refuses_stops_the_deploy_before_anything_is_written
     assert len(refused) == 1, caught.value.report.as_dict()
     finding = refused[0]
     assert finding.check == check
-    assert finding.component == "app" and finding.object == f"Service {services}/app"
-    assert expected in finding.reason and "spec.ports[0]" in finding.reason, finding.reason
-    assert f"(values key {key}, set in " in finding.reason and "app.values.yaml:1)" in finding.reason
-    assert finding.template == "defaults/templates/service.yaml"
+    kind = "Service" if key else "Deployment"
+    assert finding.component == "app" and finding.object == f"{kind} {services}/app"
+    assert expected in finding.reason, finding.reason
+    if key is not None:
+        assert f"(values key {key}, set in " in finding.reason and "app.values.yaml:1)" in finding.reason
+    assert finding.template == f"defaults/templates/{kind.lower()}.yaml"
     assert not session().live_releases()
     names = {ns.metadata.name for ns in client.list(Namespace) if ns.metadata is not None}
     assert admin not in names and (services not in names) == fresh

@@ -11,8 +11,10 @@ manifest sets can differ, so defaults, status and what other tools add are never
 
 Live objects are read with one list per (kind, namespace). A field-by-field look at the manifest
 against the live object picks the objects that may have drifted; only those are asked about, so a
-platform without drift costs its lists alone. The look errs towards asking (any field the manifest
-sets that the live object lacks or holds differently). An object the server cannot answer for
+platform without drift costs its lists alone. The look errs towards asking: any field the manifest
+sets that the live object holds differently, or lacks unless the manifest's value is the zero value
+the API leaves out (``false``, ``0``, ``""``, ``{}``, ``[]``: Kubernetes' ``omitempty``, where
+absent and zero mean the same). An object the server cannot answer for
 keeps that look's findings. Secret values are never shown, only which keys differ.
 """
 
@@ -39,6 +41,7 @@ _SUFFIXES = {
     "Pi": Decimal(2**50), "Ei": Decimal(2**60),
 }  # fmt: skip
 MAX_SHOWN = 10  # differences listed per object
+_ZERO: tuple[Any, ...] = (False, 0, "", {}, [])
 
 
 @dataclass
@@ -119,6 +122,8 @@ def compare(want: Any, have: Any, path: str, out: list[str], *, secret: bool = F
             if value is None:
                 continue  # a null in a chart sets nothing
             if key not in have_map:
+                if not isinstance(value, bool | int | float | str | dict | list) or value in _ZERO:
+                    continue  # the API's omitempty: a zero value is not stored, and absent means the same
                 out.append(f"{sub}: removed")
                 continue
             compare(value, have_map[key], sub, out, secret=secret)
