@@ -20,7 +20,7 @@ exist yet, or their kind is not served yet (a CRD shipped by the same deploy) or
 from __future__ import annotations
 
 import contextlib
-import re
+import secrets
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +33,7 @@ from lightkube.types import PatchType
 
 from helmdeck.cluster.client import api_error, translate_errors
 from helmdeck.cluster.decoding import prepare_decoding
-from helmdeck.cluster.kinds import KindInfo, kind_info, normalize, resource_class
+from helmdeck.cluster.kinds import KindInfo, get_object, kind_info, normalize, resource_class
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.errors import ClusterError
 
@@ -65,6 +65,7 @@ def _one(
     *,
     create: bool = False,
     stand_in: str | None = None,
+    absent: frozenset[str] = frozenset(),
 ) -> DryRun:
     try:
         ref = ObjRef.from_manifest(doc, namespace)
@@ -88,6 +89,8 @@ def _one(
     else:
         metadata.pop("namespace", None)
     body["metadata"] = metadata
+    if stand_in and info.namespaced and ref.namespace in absent:  # known missing: no need to ask
+        return _ask_in_stand_in(client, info, ref, body, stand_in, f"namespace {ref.namespace} does not exist yet")
     answer = _ask(client, info, ref, body, create=create)
     if answer.unchecked is not None and answer.unchecked.startswith("namespace ") and stand_in and info.namespaced:
         return _ask_in_stand_in(client, info, ref, body, stand_in, answer.unchecked)
@@ -139,21 +142,30 @@ def _ask(client: lightkube.Client, info: KindInfo, ref: ObjRef, body: dict[str, 
 def _ask_in_stand_in(
     client: lightkube.Client, info: KindInfo, ref: ObjRef, body: dict[str, Any], stand_in: str, missing: str
 ) -> DryRun:
-    """An object whose namespace the deploy has yet to create, checked as a dry-run creation under a
-    generated name in a namespace that exists: field validation (a NodePort's range, a schema) does
-    not depend on the namespace. Only such refusals count; anything that may (quota, admission,
-    permissions) leaves the object unchecked."""
-    prefix = ref.name[:50] + "-"
-    metadata = {k: v for k, v in body["metadata"].items() if k != "name"}
-    stand_in_body = {**body, "metadata": {**metadata, "namespace": stand_in, "generateName": prefix}}
-    answer = _ask(client, info, ref, stand_in_body, create=True)
-    if answer.error is None or answer.error.details.get("status") != 422:
+    """An object whose namespace the deploy has yet to create, checked in a namespace that exists
+    under a name of its own (applied as Helm applies, so the schema is as strict): field
+    validation (a NodePort's range, a schema) does not depend on the namespace. Only such refusals
+    count; anything that may (quota, admission, permissions) leaves the object unchecked."""
+    stand_in_name = f"{ref.name[:50]}-{secrets.token_hex(3)}"
+    metadata = {**body["metadata"], "name": stand_in_name, "namespace": stand_in}
+    stand_in_ref = ObjRef(ref.api_version, ref.kind, stand_in_name, stand_in)
+    answer = _ask(client, info, stand_in_ref, {**body, "metadata": metadata}, create=False)
+    if answer.error is None or not _refuses_the_object(answer.error):
         return DryRun(ref, unchecked=f"{missing}; checked in {stand_in} for what does not depend on it")
-    # the server named the object by the generated name: give it back its own
+    # the server named the object by the stand-in's name: give it back its own
     error = answer.error
-    error.message = re.sub(re.escape(prefix) + r"[a-z0-9]{5}", ref.name, error.message)
-    causes = tuple((f, re.sub(re.escape(prefix) + r"[a-z0-9]{5}", ref.name, m)) for f, m in answer.causes)
+    error.message = error.message.replace(stand_in_name, ref.name).replace(str(stand_in_ref), str(ref))
+    causes = tuple((f, m.replace(stand_in_name, ref.name)) for f, m in answer.causes)
+    error.where = str(ref)
     return DryRun(ref, error=error, causes=causes)
+
+
+def _refuses_the_object(error: ClusterError) -> bool:
+    """A refusal of the object itself, whatever its namespace: invalid (422), malformed (400), or a
+    field not in the schema (the server answers that one with 500: "failed to create typed patch
+    object")."""
+    status = error.details.get("status")
+    return status in (400, 422) or (status == 500 and "typed patch object" in error.message)
 
 
 def _causes(err: lightkube.ApiError) -> tuple[tuple[str, str], ...]:
@@ -208,15 +220,37 @@ def _each(
 ) -> list[DryRun]:
     if not docs:
         return []
+    absent = _absent_namespaces(client, docs) if stand_in else frozenset()
     if workers <= 1 or len(docs) == 1:
-        return [_one(client, doc, ns, create=create, stand_in=stand_in) for doc, ns in docs]
+        return [_one(client, doc, ns, create=create, stand_in=stand_in, absent=absent) for doc, ns in docs]
     prepare_decoding()  # threads decode at once: the tables must be built first (see decoding)
     for doc, _ns in docs:  # kinds resolved once, from this thread, before the workers ask
         with contextlib.suppress(ClusterError):  # the object's own dry run reports it
             kind_info(client, str(doc.get("apiVersion") or ""), str(doc.get("kind") or ""))
     with _POOL_LOCK:
         pool = _pool(workers)
-    return list(pool.map(lambda item: _one(client, item[0], item[1], create=create, stand_in=stand_in), docs))
+    return list(
+        pool.map(lambda item: _one(client, item[0], item[1], create=create, stand_in=stand_in, absent=absent), docs)
+    )
+
+
+def _absent_namespaces(
+    client: lightkube.Client, docs: Sequence[tuple[Mapping[str, Any], str | None]]
+) -> frozenset[str]:
+    """The namespaces named by ``docs`` that do not exist: a fresh platform's objects go straight to
+    the stand-in, rather than each learning it from a refusal first (one round trip per namespace,
+    not per object)."""
+    names = set()
+    for doc, default in docs:
+        meta = doc.get("metadata")
+        written = meta.get("namespace") if isinstance(meta, Mapping) else None
+        names.add(written if isinstance(written, str) and written else default)
+    out = set()
+    for name in sorted(n for n in names if n):
+        with contextlib.suppress(ClusterError):  # cannot tell: each object finds out itself
+            if get_object(client, ObjRef("v1", "Namespace", name)) is None:
+                out.add(name)
+    return frozenset(out)
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
