@@ -20,6 +20,7 @@ from lightkube.resources.core_v1 import Namespace, Service
 from lightkube.resources.scheduling_v1 import PriorityClass
 from lightkube.types import PatchType
 
+from helmdeck.cluster import ObjRef, apply_object, delete_object
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.doctor.findings import PreflightFailed
@@ -137,3 +138,49 @@ def test_what_the_api_server_refuses_stops_the_deploy_before_anything_is_written
     names = {ns.metadata.name for ns in client.list(Namespace) if ns.metadata is not None}
     assert admin not in names and (services not in names) == fresh
     assert not list(client.list(Service, namespace=namespace))
+
+
+def test_an_admission_webhook_that_refuses_stops_the_deploy_before_anything_is_written(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    """Admission runs on dry runs too: a webhook that refuses (here: one that cannot be reached, with
+    failurePolicy Fail) stops the deploy at preflight, object by object, before Helm writes any."""
+    hook = f"{namespace}-down"
+    webhook = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": hook},
+        "webhooks": [
+            {
+                "name": "down.helmdeck.dev",
+                "sideEffects": "None",
+                "admissionReviewVersions": ["v1"],
+                "failurePolicy": "Fail",
+                "timeoutSeconds": 2,
+                "clientConfig": {"url": "https://127.0.0.1:9/validate"},  # nothing answers there
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
+                "rules": [
+                    {
+                        "apiGroups": ["apps"],
+                        "apiVersions": ["v1"],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": ["deployments"],
+                        "scope": "Namespaced",
+                    }
+                ],
+            }
+        ],
+    }
+    components = [{"name": "app", "chart": DEFAULTS, "namespace": "services"}]
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components)
+    client = session().client
+    apply_object(client, webhook)
+    try:
+        with pytest.raises(PreflightFailed) as caught:
+            Deployer(session(), failure_grace=2).run()
+        [finding] = caught.value.report.errors
+        assert finding.check == "dry-run" and finding.object == f"Deployment {namespace}/app"
+        assert 'failed calling webhook "down.helmdeck.dev"' in finding.reason, finding.reason
+        assert not session().live_releases()
+    finally:
+        delete_object(client, ObjRef("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", hook))

@@ -1,8 +1,8 @@
 """Server-side apply dry runs: what the API server would store for an object, without storing it.
 
 The API server defaults fields, drops empty ones, folds a Secret's ``stringData`` into ``data``,
-runs validation and admission (NodePort range, schemas, immutable fields, quotas, webhooks), and
-merges the object into the live one by field ownership. Asking it (``PATCH ...?dryRun=All`` with
+runs validation and admission (schemas, field values, immutable fields, quotas, webhooks; not node
+port allocation, which a dry run skips), and merges the object into the live one by field ownership. Asking it (``PATCH ...?dryRun=All`` with
 ``application/apply-patch+yaml``) gives the desired object in the form it is stored in, so plan
 compares like with like, and preflight sees every refusal the install would meet, before anything is
 written.
@@ -14,7 +14,9 @@ would remove fields it owns that the manifest no longer sets, but Helm names it 
 (``helm``, ``python``, ``helmdeck`` ...), and for the manifest Helm last applied the two agree.
 
 Objects that cannot be asked about before the install are not errors: their namespace does not
-exist yet, or their kind is not served yet (a CRD shipped by the same deploy) or not at all.
+exist yet (with a stand-in namespace, they are still checked for what does not depend on it), their
+kind is not served yet (a CRD shipped by the same deploy) or not at all, or an old admission webhook
+declaring side effects refuses dry runs. Other webhooks see dry runs (``dryRun: true``) and answer.
 """
 
 from __future__ import annotations
@@ -133,6 +135,10 @@ def _ask(client: lightkube.Client, info: KindInfo, ref: ObjRef, body: dict[str, 
                     return DryRun(ref, unchecked=missing)
                 if create and err.status.code == 409:
                     return DryRun(ref, unchecked="it exists already (Helm replaces a hook when it runs)")
+                if "does not support dry run" in (err.status.message or ""):
+                    # a webhook declaring side effects (v1beta1's Some/Unknown, clusters before
+                    # 1.22) makes the server refuse every dry run: no verdict on the object
+                    return DryRun(ref, unchecked="an admission webhook does not take dry runs")
                 return DryRun(ref, error=api_error(client, err, action, str(ref)), causes=_causes(err))
     except ClusterError as err:
         return DryRun(ref, error=err)

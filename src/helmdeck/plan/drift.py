@@ -14,8 +14,8 @@ against the live object picks the objects that may have drifted; only those are 
 platform without drift costs its lists alone. The look errs towards asking: any field the manifest
 sets that the live object holds differently, or lacks unless the manifest's value is the zero value
 the API leaves out (``false``, ``0``, ``""``, ``{}``, ``[]``: Kubernetes' ``omitempty``, where
-absent and zero mean the same). An object the server cannot answer for
-keeps that look's findings. Secret values are never shown, only which keys differ.
+absent and zero mean the same). An object the server cannot answer for keeps that look's
+findings. Secret values are never shown, only which keys differ.
 """
 
 from __future__ import annotations
