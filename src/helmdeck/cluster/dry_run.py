@@ -2,10 +2,10 @@
 
 The API server defaults fields, drops empty ones, folds a Secret's ``stringData`` into ``data``,
 runs validation and admission (schemas, field values, immutable fields, quotas, webhooks; not node
-port allocation, which a dry run skips), and merges the object into the live one by field ownership. Asking it (``PATCH ...?dryRun=All`` with
-``application/apply-patch+yaml``) gives the desired object in the form it is stored in, so plan
-compares like with like, and preflight sees every refusal the install would meet, before anything is
-written.
+port allocation, which a dry run skips), and merges the object into the live one by field
+ownership. Asking it (``PATCH ...?dryRun=All`` with ``application/apply-patch+yaml``) gives the
+desired object in the form it is stored in, so plan compares like with like, and preflight sees the
+refusals the install would meet before anything is written.
 
 The dry runs apply as a field manager of their own that never writes (:data:`DRY_RUN_MANAGER`),
 forcing conflicts: the answer is the live object with every field of the manifest set as the
