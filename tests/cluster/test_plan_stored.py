@@ -46,7 +46,7 @@ def test_no_false_drift_for_what_the_api_server_defaults_or_drops(
     """A PriorityClass with `globalDefault: false`, a Secret whose stringData key renders null, a
     Service and a Deployment left to the server's defaults: in sync right after the deploy, and a
     second deploy writes no Helm revision. Edits are still drift, the PriorityClass named without a
-    namespace."""
+    namespace. An immutable field changed is stopped at preflight."""
     components = [{"name": "app", "chart": DEFAULTS, "namespace": "services"}]
     session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": namespace}, components)
     client = session().client
@@ -85,6 +85,18 @@ def test_no_false_drift_for_what_the_api_server_defaults_or_drops(
         assert repaired.ok, repaired.as_dict()
         assert "repaired" in repaired.components[0].message
         assert make_plan(session()).by_name()["app"].state is ReleaseState.in_sync
+
+        # an immutable field changed (a PriorityClass's value; not one the destructive checks
+        # know): the API server's dry run refuses it, so the upgrade stops before Helm starts
+        revision = session().live_releases()["app"].revision
+        changed = session(sets=("app.priority=2000",))
+        assert make_plan(changed).by_name()["app"].state is ReleaseState.out_of_sync
+        with pytest.raises(PreflightFailed) as caught:
+            Deployer(changed, failure_grace=2).run()
+        [refused] = caught.value.report.errors
+        assert refused.check == "dry-run" and refused.object == f"PriorityClass {priority}"
+        assert "may not be changed in an update" in refused.reason, refused.reason
+        assert session().live_releases()["app"].revision == revision
     finally:
         Undeployer(session(), purge_data=True, timeout=60).run()
         with contextlib.suppress(ApiError):  # purge deletes it (the release's), but not if the deploy failed first
