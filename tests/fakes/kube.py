@@ -207,6 +207,7 @@ class FakeKube:
         patch_type: Any = None,
         field_manager: str | None = None,
         force: bool = False,
+        dry_run: bool = False,
         **_: Any,
     ) -> Any:
         api_version, kind = _kind_of(res)
@@ -226,6 +227,8 @@ class FakeKube:
             meta["name"] = name
             if ns:
                 meta["namespace"] = ns
+            if dry_run:  # the answer, as the API server's dry run gives it; nothing stored
+                return self._typed(res, copy.deepcopy(merged))
             stored = self.put(merged)
             self.writes.append(("patch", kind, f"{ns}/{name}"))
             return self._typed(res, stored)

@@ -107,7 +107,7 @@ def plan_command(
         table = Table(
             title=f"plan for platform {plan.platform}" + (f" ({plan.environment})" if plan.environment else "")
         )
-        for col in ("component", "namespace", "action", "chart", "live", "why"):
+        for col in ("component", "namespace", "action", "state", "chart", "live", "why"):
             table.add_column(col)
         colors = {
             Action.install: "green",
@@ -118,9 +118,9 @@ def plan_command(
         }
         for c in plan.components:
             live = f"rev {c.live_revision} {c.live_status}" if c.live_revision else "-"
-            table.add_row(
-                c.name, c.namespace, f"[{colors[c.action]}]{c.action.value}[/]", c.chart or "-", live, c.reason
-            )
+            state = c.state.value if c.state is not None else "-"
+            action = f"[{colors[c.action]}]{c.action.value}[/]"
+            table.add_row(c.name, c.namespace, action, state, c.chart or "-", live, c.reason)
         console.print(table)
         for c in plan.components:
             if c.diff:

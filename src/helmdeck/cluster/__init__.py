@@ -14,6 +14,7 @@ from helmdeck.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from helmdeck.cluster.client import KubeClient, ServerVersion, make_async_client, make_client, server_version
+    from helmdeck.cluster.dry_run import DryRun, dry_run_apply, dry_run_create
     from helmdeck.cluster.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthorized
     from helmdeck.cluster.events import EventSummary, recent_events, summarize_events
     from helmdeck.cluster.failures import FailureReport, diagnose
@@ -49,6 +50,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "make_async_client": ("helmdeck.cluster.client", "make_async_client"),
     "make_client": ("helmdeck.cluster.client", "make_client"),
     "server_version": ("helmdeck.cluster.client", "server_version"),
+    "DryRun": ("helmdeck.cluster.dry_run", "DryRun"),
+    "dry_run_apply": ("helmdeck.cluster.dry_run", "dry_run_apply"),
+    "dry_run_create": ("helmdeck.cluster.dry_run", "dry_run_create"),
     "Conflict": ("helmdeck.cluster.errors", "Conflict"),
     "Forbidden": ("helmdeck.cluster.errors", "Forbidden"),
     "Gone": ("helmdeck.cluster.errors", "Gone"),
@@ -100,6 +104,7 @@ __getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 __all__ = [
     "Conflict",
+    "DryRun",
     "EventSummary",
     "FailureReport",
     "Forbidden",
@@ -129,6 +134,8 @@ __all__ = [
     "delete_object",
     "describe",
     "diagnose",
+    "dry_run_apply",
+    "dry_run_create",
     "ensure_namespaces",
     "get_object",
     "health",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from helmdeck.engine import LoadedChart, RenderedRelease
     from helmdeck.engine.port import HelmEngine
     from helmdeck.engine.releases import Release
+    from helmdeck.values.layers import LayeredValues
 
 
 @dataclass
@@ -43,6 +44,8 @@ class DesiredComponent:
     digest: str
     values_files: tuple[str, ...] = ()
     timeout: float = 300.0
+    #: how the values came about (which file and line set each key), for errors that name a value
+    layered: LayeredValues | None = field(default=None, repr=False, compare=False)
 
     def labels(self, platform_id: str, environment: str | None) -> dict[str, str]:
         labels = {PLATFORM_LABEL: platform_id, COMPONENT_LABEL: self.name, DIGEST_LABEL: self.digest}
@@ -261,6 +264,7 @@ class PlatformSession:
             digest=config_digest(chart, layered.user_values),
             values_files=files,
             timeout=component.health.timeout_seconds,
+            layered=layered,
         )
 
     # -- live state -------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
 from helmdeck.plan.destructive import DestructiveChange
-from helmdeck.plan.drift import ComponentDrift, platform_drift
-from helmdeck.plan.planner import Action, component_destructive_changes, decide, removal_destructive_changes
+from helmdeck.plan.planner import component_destructive_changes, removal_destructive_changes
+from helmdeck.plan.state import Action, ReleaseDecision, ReleaseState, classify, release_states
 from helmdeck.revisions.operation import PlatformOperation, platform_operation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
@@ -65,7 +65,8 @@ class Deployer:
         self.preflight = preflight
         self.allow_destructive = allow_destructive
         self.before_changes = before_changes
-        self.drift: dict[str, ComponentDrift] = {}
+        #: each target's release state, decided once before anything changes (as plan decides it)
+        self.states: dict[str, ReleaseDecision] = {}
         #: the operation run() holds; extensions drive deploy_component inside their own
         self.op: PlatformOperation | None = None
         unknown = [n for n in self.only if n not in session.platform.component_names]
@@ -102,10 +103,8 @@ class Deployer:
             desired = s.desired(create_secrets=True)
             live = s.live_releases()
             targets = self.only or s.platform.component_names
-            # live objects edited or deleted outside helmdeck: an unchanged release is upgraded to
-            # repair them, and any upgrade takes their fields back (conflicts forced)
-            deployed = [n for n in targets if live.get(n) is not None and live[n].status is ReleaseStatus.DEPLOYED]
-            self.drift = platform_drift(s, deployed) if deployed else {}
+            # the same decision plan makes: each component's action follows from its state
+            self.states = release_states(s, desired, live, targets)
             if not self.allow_destructive:
                 self._refuse_destructive(targets, desired, live)
             needs_map = s.platform.needs_map()
@@ -183,31 +182,19 @@ class Deployer:
         eng = self.session.engine
         start = time.monotonic()
         started_at = time.time()  # the gate trusts only Job events from this deploy on
-        action, _reason = decide(d, live)
-        drift = self.drift.get(d.name)
-        if drift is not None and action is Action.unchanged:
-            action = Action.upgrade
-            self.progress(d.name, "repairing", drift.summary())
+        decision = self.states.get(d.name) or classify(d, live)
+        action, drift = decision.action, decision.drift
+        if decision.state is ReleaseState.drifted:
+            self.progress(d.name, "repairing", decision.reason)
         chart = f"{d.chart.name}-{d.chart.version}"
         result = ComponentResult(d.name, d.release, d.namespace, Outcome.unchanged, action=action.value, chart=chart)
-        if action is Action.unchanged:
+        if decision.state is ReleaseState.in_sync:
             assert live is not None
-            result.revision = live.revision
-            # nothing to change is no proof of health: the installed objects pass the same gate
-            targets = self._installed(d, live.manifest)
-            self.progress(d.name, "checking", "up to date; checking health")
-            gate = self._gate(d, targets, finished_jobs=targets.ttl_jobs)
-            result.seconds = time.monotonic() - start
-            if gate.ok:
-                result.message = f"up to date; {gate.message()}"
-                self.progress(d.name, "unchanged", result.message)
-                return result
-            self._fail(result, gate, prefix="up to date but unhealthy: ")
-            self.progress(d.name, "failed", result.message)
-            return result
+            return self._check_in_sync(d, live, result, start)
 
         previous = self._last_good_revision(d, live)
-        if live is not None and live.status.pending:
+        if decision.state is ReleaseState.locked:
+            assert live is not None
             self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
             result.recovered = self._recover(d, live, previous)
             live = None if result.recovered.startswith("uninstalled") else live
@@ -266,6 +253,24 @@ class Deployer:
         self._fail(result, gate)
         self.progress(d.name, "rolling back", result.message)
         result.rollback = self._undo(d, previous)
+        self.progress(d.name, "failed", result.message)
+        return result
+
+    def _check_in_sync(
+        self, d: DesiredComponent, live: Release, result: ComponentResult, start: float
+    ) -> ComponentResult:
+        """An in-sync release gets no new revision; nothing to change is no proof of health, though:
+        the installed objects pass the same gate."""
+        result.revision = live.revision
+        targets = self._installed(d, live.manifest)
+        self.progress(d.name, "checking", "up to date; checking health")
+        gate = self._gate(d, targets, finished_jobs=targets.ttl_jobs)
+        result.seconds = time.monotonic() - start
+        if gate.ok:
+            result.message = f"up to date; {gate.message()}"
+            self.progress(d.name, "unchanged", result.message)
+            return result
+        self._fail(result, gate, prefix="up to date but unhealthy: ")
         self.progress(d.name, "failed", result.message)
         return result
 
@@ -359,8 +364,8 @@ class Deployer:
             rel = live.get(name)
             if rel is None or rel.status is ReleaseStatus.UNINSTALLED:
                 continue
-            action, _ = decide(desired[name], rel)
-            if action is Action.upgrade:
+            decision = self.states.get(name) or classify(desired[name], rel)
+            if decision.action is Action.upgrade:
                 manifest = s.engine.get_manifest(rel.name, namespace=rel.namespace)
                 found += component_destructive_changes(s, desired[name], manifest)
         if not self.only:

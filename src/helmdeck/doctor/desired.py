@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from helmdeck.core.session import DesiredComponent
 from helmdeck.engine import LoadedChart
 from helmdeck.manifests import ManifestObject, ObjectIndex, PlacedObject
 
@@ -23,6 +24,8 @@ class ComponentView:
     chart: LoadedChart | None = field(default=None, compare=False)
     needs: tuple[str, ...] = ()
     gpu: bool = False  # flagged in the platform file, or by its chart's annotation
+    #: what deploy would install (digest, values and their provenance); None in views made by hand
+    desired: DesiredComponent | None = field(default=None, compare=False, repr=False)
 
     @property
     def chart_label(self) -> str:

@@ -28,8 +28,10 @@ from helmdeck.doctor.permission_needs import permission_needs
 from helmdeck.doctor.permissions import check_permissions, review_with
 from helmdeck.doctor.preflight_connect import check_identity, connect
 from helmdeck.doctor.preflight_custom_kinds import check_served_kinds
+from helmdeck.doctor.preflight_dry_run import check_dry_run
 from helmdeck.doctor.preflight_ingress import check_ingress
 from helmdeck.doctor.preflight_namespaces import check_namespace_owners, read_namespaces
+from helmdeck.doctor.preflight_node_ports import check_node_ports
 from helmdeck.doctor.preflight_quota import check_namespace_quotas
 from helmdeck.doctor.preflight_render import render
 from helmdeck.doctor.preflight_run import PreflightRun, by_name
@@ -143,6 +145,10 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
 
     report.checks.append("quota")
     check_namespace_quotas(run, view, len(nodes or []) or 1)
+
+    check_node_ports(run, view)  # the API server's dry run checks neither range nor clashes
+    # last: every other check is cheaper, and this one asks the API server once per changed object
+    check_dry_run(run, view)
 
     registry = platform.spec.registry
     if registry is not None and registry.credentials is not None:

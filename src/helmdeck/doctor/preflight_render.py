@@ -61,6 +61,7 @@ def component_view(run: PreflightRun, desired: DesiredComponent) -> ComponentVie
         chart=desired.chart,
         needs=tuple(component.needs),
         gpu=component.gpu or annotation == "true",
+        desired=desired,
     )
 
 

@@ -2,21 +2,31 @@
 ``kubectl scale``, a deleted ConfigMap). A release whose config digest matches is otherwise
 "unchanged", and would never be repaired.
 
-Each object of a release's stored manifest is compared with the live object on the fields the
-manifest sets, and only those: defaults the API server fills in, status, and annotations other
-tools add are not drift. Live objects are read with one list per (kind, namespace), not one
-request per object. Secret values are never shown, only which keys differ.
+The verdict is the API server's: each object of the release's stored manifest is applied as a
+server-side dry run over the live object (:mod:`helmdeck.cluster.dry_run`), which answers what
+the object would be once the manifest is applied again, in the form the server stores it
+(defaults filled in, empty fields dropped, ``stringData`` folded into ``data``, quantities
+canonical). Drift is whatever differs between that answer and the live object: only fields the
+manifest sets can differ, so defaults, status and what other tools add are never drift.
+
+Live objects are read with one list per (kind, namespace). A field-by-field look at the manifest
+against the live object picks the objects that may have drifted; only those are asked about, so a
+platform without drift costs its lists alone. The look errs towards asking: any field the manifest
+sets that the live object holds differently, or lacks unless the manifest's value is the zero value
+the API leaves out (``false``, ``0``, ``""``, ``{}``, ``[]``: Kubernetes' ``omitempty``, where
+absent and zero mean the same). An object the server cannot answer for keeps that look's
+findings. Secret values are never shown, only which keys differ.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from helmdeck.cluster import ObjRef, list_objects
+from helmdeck.cluster import KubeClient, ObjRef, dry_run_apply, kind_info, list_objects
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import latest_releases
 from helmdeck.errors import HelmdeckError
@@ -31,6 +41,7 @@ _SUFFIXES = {
     "Pi": Decimal(2**50), "Ei": Decimal(2**60),
 }  # fmt: skip
 MAX_SHOWN = 10  # differences listed per object
+_ZERO: tuple[Any, ...] = (False, 0, "", {}, [])
 
 
 @dataclass
@@ -91,29 +102,28 @@ def _same_scalar(want: Any, have: Any) -> bool:
     return a is not None and a == b
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == {} or value == [] or value == ""
-
-
 def _show(value: Any) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def compare(want: Any, have: Any, path: str, out: list[str], *, secret: bool = False) -> None:
-    """Differences on the fields ``want`` sets, as ``path: live (the release has X)`` lines."""
+    """Differences on the fields ``want`` sets, as ``path: live (the release has X)`` lines: the
+    look that picks which objects to ask the API server about (it cannot know the defaults)."""
     if len(out) > MAX_SHOWN:
         return
     if isinstance(want, Mapping):
         have_map = have if isinstance(have, Mapping) else {}
-        if not isinstance(have, Mapping) and not _empty(have) and want:
+        if not isinstance(have, Mapping) and have is not None and want:
             out.append(f"{path or '.'}: not a mapping any more")
             return
         for key, value in want.items():
             sub = f"{path}.{key}" if path else str(key)
-            if _empty(value):
-                continue  # an empty field in a chart means "nothing", whatever the defaults fill in
+            if value is None:
+                continue  # a null in a chart sets nothing
             if key not in have_map:
+                if not isinstance(value, bool | int | float | str | dict | list) or value in _ZERO:
+                    continue  # the API's omitempty: a zero value is not stored, and absent means the same
                 out.append(f"{sub}: removed")
                 continue
             compare(value, have_map[key], sub, out, secret=secret)
@@ -141,7 +151,7 @@ def _object_drift(ref: ObjRef, want: Mapping[str, Any], have: Mapping[str, Any])
         # stringData is write-only: the server folds it into data
         data = dict(body.get("data") or {})
         for key, value in body.pop("stringData").items():
-            data[key] = base64.b64encode(str(value).encode()).decode()
+            data[key] = base64.b64encode(("" if value is None else str(value)).encode()).decode()
         body["data"] = data
     for top in ("apiVersion", "kind", "status"):
         body.pop(top, None)
@@ -151,14 +161,71 @@ def _object_drift(ref: ObjRef, want: Mapping[str, Any], have: Mapping[str, Any])
     return out
 
 
+#: what the API server changes on every write, or keeps for itself: never drift
+_NOISE_METADATA = frozenset({"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp", "selfLink"})
+
+
+def _stored_form(obj: Mapping[str, Any]) -> dict[str, Any]:
+    body = {k: v for k, v in obj.items() if k not in ("status", "apiVersion", "kind")}
+    meta = body.get("metadata")
+    if isinstance(meta, Mapping):
+        body["metadata"] = {k: v for k, v in meta.items() if k not in _NOISE_METADATA}
+    return body
+
+
+def differences(live: Any, stored: Any, path: str, out: list[str], *, secret: bool = False) -> None:
+    """Every field where the live object differs from the API server's dry run of the manifest,
+    as ``path: live (the release has X)`` lines (``changed`` for a Secret's values)."""
+    if len(out) > MAX_SHOWN:
+        return
+    if isinstance(live, Mapping) and isinstance(stored, Mapping):
+        for key in [*stored, *(k for k in live if k not in stored)]:
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in live:
+                out.append(f"{sub}: removed")
+            elif key not in stored:
+                out.append(f"{sub}: {'set' if secret else _show(live[key])} (the release has none)")
+            else:
+                differences(live[key], stored[key], sub, out, secret=secret)
+        return
+    if isinstance(live, list) and isinstance(stored, list):
+        if len(live) != len(stored):
+            out.append(f"{path}: {len(live)} entries (the release has {len(stored)})")
+            return
+        for i, (a, b) in enumerate(zip(live, stored, strict=True)):
+            differences(a, b, f"{path}[{i}]", out, secret=secret)
+        return
+    if live != stored:
+        if secret:
+            out.append(f"{path}: changed")
+        else:
+            out.append(f"{path}: {_show(live)} (the release has {_show(stored)})")
+
+
+def _verdict(ref: ObjRef, live: Mapping[str, Any], stored: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    differences(_stored_form(live), _stored_form(stored), "", out, secret=ref.kind == "Secret" and ref.group == "")
+    return out
+
+
 def _removed_by_design(ref: ObjRef, body: Mapping[str, Any]) -> bool:
     """A Job with ttlSecondsAfterFinished is deleted by Kubernetes itself once it finished."""
     spec = body.get("spec")
     return ref.kind == "Job" and isinstance(spec, Mapping) and spec.get("ttlSecondsAfterFinished") is not None
 
 
+@dataclass
+class _Suspect:
+    component: str
+    ref: ObjRef
+    body: Mapping[str, Any]
+    live: Mapping[str, Any]
+    look: list[str]  # what the look at the manifest found, kept if the server cannot answer
+
+
 def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[str, ComponentDrift]:
     """Drift of the named components' deployed releases, by component (drift-free ones left out)."""
+    client = session.client
     releases = latest_releases(session, session.platform.all_namespaces())
     wanted: dict[tuple[str, str, str | None], list[tuple[str, ObjRef, Mapping[str, Any]]]] = {}
     for name in components:
@@ -167,44 +234,47 @@ def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[
             continue
         for obj in parse_manifest_stream(stored.manifest, component=name):
             ref = ObjRef.from_manifest(obj.body, stored.namespace)
+            try:
+                info = kind_info(client, ref.api_version, ref.kind)
+            except HelmdeckError:
+                continue  # the kind cannot be asked about: not drift to judge here
+            if info is None:
+                continue  # a kind the cluster does not serve: not drift to judge here
+            if not info.namespaced:
+                ref = ref.cluster_scoped()  # a PriorityClass is nobody's namespace's
             wanted.setdefault((ref.api_version, ref.kind, ref.namespace), []).append((name, ref, obj.body))
-    out: dict[str, ComponentDrift] = {}
+    found: dict[str, list[ObjectDrift]] = {}
+    suspects: list[_Suspect] = []
     for (api_version, kind, namespace), items in sorted(wanted.items(), key=lambda kv: str(kv[0])):
-        live = _live(session, api_version, kind, namespace, items)
+        live = _live(client, api_version, kind, namespace)
         if live is None:
-            continue  # a kind the cluster does not serve (or may not be listed): not drift to judge here
+            continue  # may not be listed: not drift to judge here
         for name, ref, body in items:
             have = live.get(ref.name)
-            entry: ObjectDrift | None = None
-            if have is None and _removed_by_design(ref, body):
-                continue
             if have is None:
-                entry = ObjectDrift(ref, missing=True)
-            else:
-                fields = _object_drift(ref, body, have)
-                if fields:
-                    entry = ObjectDrift(ref, fields=fields[:MAX_SHOWN])
-            if entry is not None:
-                out.setdefault(name, ComponentDrift(name)).objects.append(entry)
+                if not _removed_by_design(ref, body):
+                    found.setdefault(name, []).append(ObjectDrift(ref, missing=True))
+                continue
+            look = _object_drift(ref, body, have)
+            if look:
+                suspects.append(_Suspect(name, ref, body, have, look))
+    answers = dry_run_apply(client, [(s.body, s.ref.namespace) for s in suspects])
+    for suspect, answer in zip(suspects, answers, strict=True):
+        fields = suspect.look if answer.stored is None else _verdict(suspect.ref, suspect.live, answer.stored)
+        if fields:
+            found.setdefault(suspect.component, []).append(ObjectDrift(suspect.ref, fields=fields[:MAX_SHOWN]))
+    out: dict[str, ComponentDrift] = {}
+    for name in components:
+        if name in found:
+            out[name] = ComponentDrift(name, sorted(found[name], key=lambda o: (o.ref.kind, str(o.ref))))
     return out
 
 
 def _live(
-    session: PlatformSession,
-    api_version: str,
-    kind: str,
-    namespace: str | None,
-    items: Iterable[tuple[str, ObjRef, Mapping[str, Any]]],
+    client: KubeClient, api_version: str, kind: str, namespace: str | None
 ) -> dict[str, Mapping[str, Any]] | None:
     try:
-        objects = list_objects(session.client, api_version, kind, namespace=namespace)
+        objects = list_objects(client, api_version, kind, namespace=namespace)
+        return {str(o["metadata"]["name"]): o for o in objects}
     except HelmdeckError:
         return None
-    by_name: dict[str, Mapping[str, Any]] = {str(o["metadata"]["name"]): o for o in objects}
-    if not by_name and namespace is not None:
-        # a cluster-scoped kind listed with a namespace finds nothing: list it cluster-wide
-        try:
-            by_name = {str(o["metadata"]["name"]): o for o in list_objects(session.client, api_version, kind)}
-        except HelmdeckError:
-            return None
-    return by_name

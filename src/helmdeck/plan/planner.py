@@ -1,17 +1,18 @@
 """The plan: for each component, install / upgrade / unchanged / remove, with a manifest diff
 against the live release (secret values redacted).
 
-A component is unchanged when its live release is deployed and carries the config digest of what
-helmdeck would install now (chart content + values): comparing digests needs no manifest download,
-which keeps a no-change plan of many components cheap. A release changed behind helmdeck's back
-(``helm upgrade`` by hand) carries no matching digest and shows up as an upgrade.
+Each component's action follows from its release's state (:mod:`helmdeck.plan.state`, the
+decision deploy acts on too). A release is in sync when it is deployed, carries the config digest of
+what helmdeck would install now (chart content + values: comparing digests needs no manifest
+download, which keeps a no-change plan of many components cheap) and its live objects have not
+drifted (:mod:`helmdeck.plan.drift`). A release changed behind helmdeck's back (``helm upgrade`` by
+hand) carries no matching digest and shows up as an upgrade.
 """
 
 from __future__ import annotations
 
 import base64
 import difflib
-import enum
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,21 +26,13 @@ from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.engine.charts import calls_lookup
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ClusterError, HelmdeckError
-from helmdeck.labels import DIGEST_LABEL, EXTENSION_LABEL
+from helmdeck.labels import EXTENSION_LABEL
 from helmdeck.manifests import parse_manifest_stream
 from helmdeck.plan.destructive import DestructiveChange, destructive_changes, removed_objects
-from helmdeck.plan.drift import platform_drift
+from helmdeck.plan.state import Action as Action  # where callers have always found it
+from helmdeck.plan.state import ReleaseState, classify, release_states
 from helmdeck.secrets.redact import known_redactor, remember
 from helmdeck.spec.value_paths import lookup, split_key
-
-
-class Action(enum.StrEnum):
-    install = "install"
-    upgrade = "upgrade"
-    unchanged = "unchanged"
-    remove = "remove"
-    #: an install or upgrade Helm would refuse (the chart's kubeVersion excludes the cluster)
-    blocked = "blocked"
 
 
 @dataclass
@@ -50,6 +43,8 @@ class ComponentPlan:
     action: Action
     reason: str
     chart: str = ""
+    #: the release's state (absent, locked, failed, out-of-sync, drifted, in-sync; removed ones: None)
+    state: ReleaseState | None = None
     live_revision: int | None = None
     live_status: str | None = None
     live_chart: str | None = None
@@ -63,6 +58,7 @@ class ComponentPlan:
             "release": self.release,
             "namespace": self.namespace,
             "action": self.action.value,
+            "state": self.state.value if self.state is not None else None,
             "reason": self.reason,
             "chart": self.chart,
             "liveRevision": self.live_revision,
@@ -120,21 +116,9 @@ class Plan:
 
 
 def decide(desired: DesiredComponent, live: Release | None) -> tuple[Action, str]:
-    if live is None:
-        return Action.install, "not installed"
-    if live.status is ReleaseStatus.UNINSTALLED:
-        return Action.install, "uninstalled (history kept)"
-    if live.status.pending:
-        return Action.upgrade, f"release is {live.status.value}: it will be recovered, then upgraded"
-    if live.status is not ReleaseStatus.DEPLOYED:
-        return Action.upgrade, f"release is {live.status.value}"
-    if live.labels.get(DIGEST_LABEL) != desired.digest:
-        if DIGEST_LABEL not in live.labels:
-            return Action.upgrade, "release was changed outside helmdeck"
-        if live.chart != desired.chart.name + "-" + desired.chart.version:
-            return Action.upgrade, f"chart {live.chart} -> {desired.chart.name}-{desired.chart.version}"
-        return Action.upgrade, "values or chart content changed"
-    return Action.unchanged, "up to date"
+    """The action and reason for a release, drift left aside (see :func:`classify`)."""
+    decision = classify(desired, live)
+    return decision.action, decision.reason
 
 
 def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secrets: bool = False) -> Plan:
@@ -147,11 +131,13 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
         desired=desired,
         live=live,
     )
+    states = release_states(session, desired, live, session.platform.component_names)
     cluster_version = _cluster_version(session) if any(d.chart.kube_version for d in desired.values()) else None
     for name in session.platform.component_names:
         d = desired[name]
         rel = live.get(name)
-        action, reason = decide(d, rel)
+        decision = states[name]
+        action, reason = decision.action, decision.reason
         refusal = kube_version_refusal(d.chart.kube_version, cluster_version) if cluster_version else None
         if refusal is not None and action is not Action.unchanged:
             action, reason = Action.blocked, f"{action.value} refused: chart {d.chart.name} {refusal.message}"
@@ -161,10 +147,12 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
             namespace=d.namespace,
             action=action,
             reason=reason,
+            state=decision.state,
             chart=f"{d.chart.name}-{d.chart.version}",
             live_revision=rel.revision if rel else None,
             live_status=rel.status.value if rel else None,
             live_chart=rel.chart if rel else None,
+            drift=decision.drift.lines() if decision.drift is not None else [],
         )
         if with_diff and action is not Action.unchanged:
             live_text = ""
@@ -176,12 +164,6 @@ def make_plan(session: PlatformSession, *, with_diff: bool = True, create_secret
             entry.diff = manifest_diff(live_text, d, name)
             entry.destructive = component_destructive_changes(session, d, live_text)
         plan.components.append(entry)
-    deployed = [c.name for c in plan.components if c.live_status == ReleaseStatus.DEPLOYED.value]
-    for name, found in platform_drift(session, deployed).items() if deployed else ():
-        entry = plan.by_name()[name]
-        entry.drift = found.lines()
-        if entry.action is Action.unchanged:
-            entry.action, entry.reason = Action.upgrade, found.summary()
     for name, rel in sorted(live.items()):
         if name in desired or rel.labels.get(EXTENSION_LABEL) or rel.status is ReleaseStatus.UNINSTALLED:
             continue
