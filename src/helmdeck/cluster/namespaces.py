@@ -141,6 +141,13 @@ def delete_namespace_if_empty(
     blockers = namespace_blockers(client, name)
     if blockers:
         return NamespaceRemoval(name, False, "not empty: " + ", ".join(blockers))
+    delete_namespace(client, name, wait=wait)
+    return NamespaceRemoval(name, True, "deleted")
+
+
+def delete_namespace(client: lightkube.Client, name: str, *, wait: float = 0.0) -> None:
+    """Delete a namespace (gone already is fine); with ``wait``, wait up to that many seconds until
+    it is gone. Whether it may go is the caller's decision (undeploy asks the platform's inventory)."""
     with translate_errors(client, f"delete namespace {name}", f"Namespace {name}"):
         try:
             client.delete(_res(), name)
@@ -149,7 +156,15 @@ def delete_namespace_if_empty(
                 raise
     if wait > 0:
         _wait_gone(client, name, wait)
-    return NamespaceRemoval(name, True, "deleted")
+
+
+def managed_namespaces(client: lightkube.Client, platform_id: str) -> list[str]:
+    """The namespaces helmdeck created for ``platform_id`` (it labels them at creation)."""
+    with translate_errors(client, "list namespaces"):
+        found = client.list(
+            cast(Any, resource_class(_NAMESPACE)), labels={MANAGED_BY_LABEL: "helmdeck", PLATFORM_LABEL: platform_id}
+        )
+        return sorted(str((ns.get("metadata") or {}).get("name")) for ns in found)
 
 
 def foreign_namespaces(client: lightkube.Client, platform_id: str) -> dict[str, str]:
