@@ -308,7 +308,7 @@ class FakeBackend:
         ]
         return {"component": name, "release": name, "namespace": "tiny", "requiredBy": required, "objects": objects}
 
-    def uninstall(self, name: str, force: bool, progress: Progress) -> dict[str, Any]:
+    def uninstall(self, name: str, force: bool, progress: Progress, purge_data: bool = False) -> dict[str, Any]:
         progress(name, "uninstalling", "")
         self.components = [c for c in self.components if c["component"] != name]
         self.calls.append(("uninstall", (name, force)))
