@@ -1,0 +1,230 @@
+"""Undeploy, purge and extension uninstall own exactly the platform's inventory, on the sandbox
+(issue 21, items 1-3 and 11): claims a chart puts in a platform namespace other than its release
+namespace (Kaapana's pattern) survive a plain undeploy and are listed by the dry run; an operator's
+ConfigMap or Secret keeps a namespace helmdeck created, and is reported; purge deletes the claims
+wherever they are and reports what it left (the operator's objects, a chart's CRDs); an extension's
+claim survives its uninstall unless --purge-data --yes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
+from lightkube.resources.core_v1 import ConfigMap, Namespace, PersistentVolumeClaim, Secret
+from typer.testing import CliRunner
+
+from helmdeck.cli import ext_cmds
+from helmdeck.cluster.namespaces import get_namespace
+from helmdeck.core.session import PlatformSession
+from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.deploy.undeploy_preview import preview_undeploy
+from tests.cluster.conftest import SandboxHandle
+from tests.cluster.ext_support import EXT_CHARTS, Platform, platform_file
+from tests.cluster.platform_files import CHARTS, platform, values_file
+
+pytestmark = pytest.mark.cluster
+
+SPREAD = CHARTS / "inventory" / "spread"
+CRD = "gadgets.inventory.helmdeck.dev"
+
+
+def _claims(session: PlatformSession, namespace: str) -> dict[str, str]:
+    """name -> uid: the same uid after a redeploy means the very same claim (and its data)."""
+    return {
+        str(p.metadata.name): str(p.metadata.uid)  # type: ignore[union-attr]
+        for p in session.client.list(PersistentVolumeClaim, namespace=namespace)
+    }
+
+
+def _alive(session: PlatformSession, namespace: str) -> bool:
+    found = get_namespace(session.client, namespace)
+    return found is not None and (found.get("status") or {}).get("phase") == "Active"
+
+
+@pytest.fixture
+def spread(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> Iterator[tuple[Any, str, str]]:
+    """A platform shaped like Kaapana's: the ``admin-chart`` release lives in the admin namespace
+    and puts its claims in the services namespace; both namespaces are helmdeck's to create."""
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    components: list[dict[str, Any]] = [
+        {
+            "name": "admin-chart",
+            "chart": str(SPREAD),
+            "namespace": "admin",
+            "values": [values_file(tmp_path, "spread", {"dataNamespace": services})],
+        },
+        {"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services"},
+    ]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    yield session, admin, services
+    s = session()
+    client = s.client
+    with contextlib.suppress(Exception):
+        Undeployer(s, purge_data=True, timeout=60).run()
+    for ns in (admin, services):
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)
+    with contextlib.suppress(Exception):
+        client.delete(CustomResourceDefinition, CRD)
+
+
+def _operator_configmap(session: PlatformSession, namespace: str) -> None:
+    session.client.create(ConfigMap(metadata=ObjectMeta(name="operator-notes", namespace=namespace), data={"a": "b"}))
+
+
+def test_plain_undeploy_keeps_claims_in_other_namespaces_and_namespaces_holding_foreign_objects(
+    spread: tuple[Any, str, str],
+) -> None:
+    session, _admin, services = spread
+    s = session()
+    assert Deployer(s, failure_grace=2).run().ok
+    before = _claims(s, services)
+    assert set(before) == {"af-logs-pv-claim", "dags-pv-claim"}
+    _operator_configmap(s, services)
+
+    preview = preview_undeploy(session())
+    mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
+    assert mine <= set(preview.kept_data)  # the dry run lists the claims outside the release namespace
+    planned = {n.name: n for n in preview.namespaces}
+    assert not planned[services].deleted and "kept volume claims (2)" in planned[services].reason
+
+    report = Undeployer(session(), timeout=60).run()
+    assert report.ok
+    assert session().live_releases() == {}
+    assert _claims(s, services) == before  # the very same claims: nothing deleted
+    assert mine <= set(report.kept)
+    assert report.as_dict()["keptData"] == report.kept
+    done = {n["name"]: n for n in report.as_dict()["namespaces"]}
+    assert done[services]["deleted"] is False and "kept volume claims (2)" in done[services]["reason"]
+    # the dry run said what the undeploy did
+    assert {n: (f.deleted, f.reason) for n, f in planned.items()} == {
+        n: (d["deleted"], d["reason"]) for n, d in done.items()
+    }
+    assert _alive(s, services) and s.client.get(ConfigMap, "operator-notes", namespace=services)
+    left = {item["object"]: item["reason"] for item in report.as_dict()["left"]}
+    assert "crds/" in left[f"CustomResourceDefinition {CRD}"]
+
+    again = Deployer(session(), failure_grace=2).run()
+    assert again.ok, again.as_dict()
+    assert _claims(s, services) == before  # adopted by the new release, not replaced
+
+
+def test_purge_deletes_claims_anywhere_and_reports_what_it_left(spread: tuple[Any, str, str]) -> None:
+    session, admin, services = spread
+    s = session()
+    assert Deployer(s, failure_grace=2).run().ok
+    _operator_configmap(s, services)
+    # OpenNeuro's README has you create this one by hand in the platform's namespace
+    s.client.create(Secret(metadata=ObjectMeta(name="openneuro-dev-ssh-key", namespace=admin), stringData={"key": "x"}))
+
+    preview = preview_undeploy(session(), purge_data=True)
+    asked: list[list[str]] = []
+    report = Undeployer(session(), purge_data=True, timeout=60, confirm=lambda items: asked.append(items) or True).run()
+    assert report.ok
+    mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
+    assert mine <= set(asked[0]) and mine <= set(report.deleted) and mine <= set(preview.deleted_data)
+    assert _claims(s, services) == {}
+    # both namespaces stay, each for the operator's object, and the report says so
+    done = {n["name"]: n for n in report.as_dict()["namespaces"]}
+    assert (
+        done[services]["deleted"] is False
+        and "ConfigMap operator-notes (not the platform's)" in (done[services]["reason"])
+    )
+    assert done[admin]["deleted"] is False and "Secret openneuro-dev-ssh-key" in done[admin]["reason"]
+    assert _alive(s, services) and s.client.get(ConfigMap, "operator-notes", namespace=services)
+    assert s.client.get(Secret, "openneuro-dev-ssh-key", namespace=admin)
+    left = {item["object"]: item["reason"] for item in report.as_dict()["left"]}
+    assert f"ConfigMap operator-notes in namespace {services}" in left
+    assert f"Secret openneuro-dev-ssh-key in namespace {admin}" in left
+    assert f"CustomResourceDefinition {CRD}" in left
+    # the dry run said the same
+    assert {n.name: n.deleted for n in preview.namespaces} == {n: d["deleted"] for n, d in done.items()}
+    assert {item.what for item in preview.left} == set(left)
+
+
+def test_purge_removes_namespaces_helmdeck_made_once_nothing_foreign_is_in_them(
+    spread: tuple[Any, str, str],
+) -> None:
+    session, admin, services = spread
+    assert Deployer(session(), failure_grace=2).run().ok
+    report = Undeployer(session(), purge_data=True, timeout=60).run()
+    assert report.ok
+    assert {n["name"]: n["deleted"] for n in report.as_dict()["namespaces"]} == {admin: True, services: True}
+    assert get_namespace(session().client, services) is None and get_namespace(session().client, admin) is None
+
+
+# --- extensions ------------------------------------------------------------------------------------------
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        return None
+
+    ext_cmds.register(app)
+    return app
+
+
+@pytest.fixture
+def notebook_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[Platform]:
+    import secrets
+
+    path = platform_file(tmp_path, f"n{secrets.token_hex(3)}", [EXT_CHARTS, CHARTS / "inventory" / "extensions"])
+    handle = Platform(sandbox, path)
+    assert Deployer(handle.session()).run().ok
+    yield handle
+    client = sandbox.client()
+    for ns in handle.session().platform.all_namespaces():
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)
+
+
+def test_ext_uninstall_keeps_the_extensions_claim_unless_purge_data_yes(notebook_platform: Platform) -> None:
+    plat = notebook_platform
+    common = ["-f", str(plat.path), "--kubeconfig", plat.sandbox.kubeconfig, "--state-dir", str(plat.path.parent)]
+    runner = CliRunner()
+    installed = runner.invoke(_app(), ["ext", "install", "tiny-notebook", *common, "-o", "json"])
+    assert installed.exit_code == 0, installed.output
+    s = plat.session()
+    ns = s.platform.logical_namespace("extensions")
+    claim = f"PersistentVolumeClaim {ns}/tiny-notebook-home"
+    uid = _claims(s, ns)["tiny-notebook-home"]
+
+    removed = runner.invoke(_app(), ["ext", "uninstall", "tiny-notebook", *common, "-o", "json"])
+    assert removed.exit_code == 0, removed.output
+    report = json.loads(removed.stdout)
+    assert report["keptData"] == [claim] and report["deletedData"] == []
+    assert "removed removed" not in removed.output
+    assert _claims(s, ns).get("tiny-notebook-home") == uid
+
+    again = runner.invoke(_app(), ["ext", "install", "tiny-notebook", *common])
+    assert again.exit_code == 0, again.output
+    assert _claims(s, ns).get("tiny-notebook-home") == uid  # the same data back
+
+    # purge without a terminal to ask on, and without --yes: refused, nothing changed
+    refused = runner.invoke(_app(), ["ext", "uninstall", "tiny-notebook", "--purge-data", *common])
+    assert refused.exit_code != 0 and "--yes" in str(refused.exception)
+    assert "tiny-notebook" in plat.session().live_releases()
+
+    purged = runner.invoke(
+        _app(), ["ext", "uninstall", "tiny-notebook", "--purge-data", "--yes", *common, "-o", "json"]
+    )
+    assert purged.exit_code == 0, purged.output
+    assert json.loads(purged.stdout)["deletedData"] == [claim]
+    pvc = {n for n in _claims(s, ns)}
+    assert "tiny-notebook-home" not in pvc or _terminating(s, ns, "tiny-notebook-home")
+
+
+def _terminating(session: PlatformSession, namespace: str, name: str) -> bool:
+    pvc = session.client.get(PersistentVolumeClaim, name, namespace=namespace)
+    return pvc.metadata is not None and pvc.metadata.deletionTimestamp is not None
