@@ -127,7 +127,12 @@ def test_purge_deletes_claims_anywhere_and_reports_what_it_left(spread: tuple[An
 
     preview = preview_undeploy(session(), purge_data=True)
     asked: list[list[str]] = []
-    report = Undeployer(session(), purge_data=True, timeout=60, confirm=lambda items: asked.append(items) or True).run()
+
+    def confirm(items: list[str]) -> bool:
+        asked.append(items)
+        return True
+
+    report = Undeployer(session(), purge_data=True, timeout=60, confirm=confirm).run()
     assert report.ok
     mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
     assert mine <= set(asked[0]) and mine <= set(report.deleted) and mine <= set(preview.deleted_data)
