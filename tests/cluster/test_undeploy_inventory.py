@@ -233,3 +233,23 @@ def test_ext_uninstall_keeps_the_extensions_claim_unless_purge_data_yes(notebook
 def _terminating(session: PlatformSession, namespace: str, name: str) -> bool:
     pvc = session.client.get(PersistentVolumeClaim, name, namespace=namespace)
     return pvc.metadata is not None and pvc.metadata.deletionTimestamp is not None
+
+
+def test_a_rollback_that_removes_an_extension_keeps_its_claim(notebook_platform: Platform) -> None:
+    from helmdeck.revisions.rollback import rollback_platform
+    from helmdeck.revisions.rollback_preview import preview_rollback
+
+    plat = notebook_platform
+    assert plat.manager().install("tiny-notebook").ok
+    s = plat.session()
+    ns = s.platform.logical_namespace("extensions")
+    uid = _claims(s, ns)["tiny-notebook-home"]
+    planned = {c.component: c for c in preview_rollback(plat.session(), 1).changes}
+    assert planned["tiny-notebook"].action == "uninstall"
+    assert f"kept: PersistentVolumeClaim {ns}/tiny-notebook-home" in planned["tiny-notebook"].note
+
+    report = rollback_platform(plat.session(), 1)
+    step = next(st for st in report.steps if st.component == "tiny-notebook")
+    assert step.action == "uninstall" and f"kept: PersistentVolumeClaim {ns}/tiny-notebook-home" in step.detail
+    assert "tiny-notebook" not in {n for n, r in plat.session().live_releases().items() if r.status.value == "deployed"}
+    assert _claims(s, ns).get("tiny-notebook-home") == uid
