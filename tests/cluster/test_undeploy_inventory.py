@@ -253,3 +253,32 @@ def test_a_rollback_that_removes_an_extension_keeps_its_claim(notebook_platform:
     assert step.action == "uninstall" and f"kept: PersistentVolumeClaim {ns}/tiny-notebook-home" in step.detail
     assert "tiny-notebook" not in {n for n, r in plat.session().live_releases().items() if r.status.value == "deployed"}
     assert _claims(s, ns).get("tiny-notebook-home") == uid
+
+
+def test_undeploy_waits_only_for_its_own_pods_in_a_shared_namespace(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    from lightkube.models.core_v1 import Container, PodSpec
+    from lightkube.resources.core_v1 import Pod
+
+    admin = f"{namespace}-adm"
+    components = [{"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services"}]
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        client = session().client
+        # another team's pod in the namespace the platform shares: it never goes away by itself
+        client.create(
+            Pod(
+                metadata=ObjectMeta(name="another-team", namespace=namespace),
+                spec=PodSpec(containers=[Container(name="c", image="docker.io/library/busybox:1.36")]),
+            )
+        )
+        report = Undeployer(session(), timeout=30).run()
+        assert report.ok
+        assert report.seconds < 20, report.seconds  # waited for web's pods, not for the other team's
+        assert client.get(Pod, "another-team", namespace=namespace)
+        assert not [p for p in client.list(Pod, namespace=namespace) if str(p.metadata.name).startswith("web")]  # type: ignore[union-attr]
+    finally:
+        with contextlib.suppress(Exception):
+            Undeployer(session(), purge_data=True, timeout=60).run()
