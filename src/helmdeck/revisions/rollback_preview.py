@@ -77,6 +77,7 @@ def preview_rollback(session: PlatformSession, revision: int | None = None) -> R
                     rel.chart,
                     rel.status.value,
                     None,
+                    "",
                     _claims_kept(session, name, rel),
                 )
             )
