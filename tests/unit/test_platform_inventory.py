@@ -122,7 +122,11 @@ def test_namespace_fates_read_right_and_name_what_holds_them() -> None:
 
     kept = {f.name: f for f in namespace_fates(_inventory(namespaces), lambda ns: held.get(ns, []), purge=False)}
     assert not kept["adm"].deleted and "secrets store" in kept["adm"].reason
-    assert not kept[NS].deleted and kept[NS].reason == "holds the platform's kept volume claims (1)"
+    assert not kept[NS].deleted
+    assert (
+        kept[NS].reason
+        == "holds the platform's kept volume claims (1) and ConfigMap operator-notes (not the platform's)"
+    )
 
 
 def test_a_fate_as_data() -> None:

@@ -458,7 +458,7 @@ def undeploy_command(
     else:
         for r in report.releases:
             mark = "removed" if r.ok else "[bold red]FAILED[/]"
-            console.print(f"  {r.component}: {mark} ({r.status_before}) {r.note}", highlight=False)
+            console.print(f"  {r.component}: {mark} (was {r.status_before}) {r.note}".rstrip(), highlight=False)
         for item in report.kept:
             console.print(f"  kept: {item}", highlight=False)
         for item in report.deleted:

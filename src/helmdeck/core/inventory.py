@@ -223,7 +223,8 @@ class PlatformInventory:
         if self.store is not None:
             out.append(f"Secret {self.store.namespace}/{self.store.name} (the secrets store)")
         if self.revision_records:
-            out.append(f"{len(self.revision_records)} platform revision records in {self.admin_namespace}")
+            count = len(self.revision_records)
+            out.append(f"platform revision records in {self.admin_namespace} ({count})")
         return out
 
     def crds(self) -> list[LeftObject]:

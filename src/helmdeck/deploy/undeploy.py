@@ -256,7 +256,7 @@ class Undeployer:
         if inventory.namespaces.get(s.admin_namespace) is not None:
             count = RevisionStore(client, s.admin_namespace, s.platform_id).purge()
             if count:
-                deleted.append(f"{count} platform revision records in {s.admin_namespace}")
+                deleted.append(f"platform revision records in {s.admin_namespace} ({count})")
         return deleted
 
     def _wait_claims_gone(self, claims: Sequence[InventoryClaim]) -> None:

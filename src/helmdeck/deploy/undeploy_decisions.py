@@ -91,25 +91,27 @@ def _fate(inventory: PlatformInventory, name: str, contents: Contents, *, purge:
         return NamespaceFate(
             name, False, f"it existed before helmdeck (not created for platform {inventory.platform_id})"
         )
+    holds = []
     if not purge:
         if name == inventory.admin_namespace:
-            return NamespaceFate(name, False, "holds the secrets store and history", created=True)
+            holds.append("the secrets store and history")
         claims = [c for c in inventory.claims if c.namespace == name]
         if claims:
-            return NamespaceFate(name, False, f"holds the platform's kept volume claims ({len(claims)})", created=True)
+            holds.append(f"the platform's kept volume claims ({len(claims)})")
         kept = [
             o for o in inventory.objects if o.keep and o.ref.namespace == name and (o.ref.group, o.ref.kind) != CLAIM
         ]
         if kept:
-            names = _names([f"{o.ref.kind} {o.ref.name}" for o in kept])
-            return NamespaceFate(name, False, f"holds {names} (kept by helm.sh/resource-policy)", created=True)
+            holds.append(f"{_names([f'{o.ref.kind} {o.ref.name}' for o in kept])} (kept by helm.sh/resource-policy)")
+    foreign: list[str] = []
     try:
         foreign = inventory.foreign_objects(name, contents(name))
     except HelmdeckError as exc:
-        return NamespaceFate(name, False, f"its contents could not be read: {exc.message}", created=True)
+        holds.append(f"objects that could not be read ({exc.message})")
     if foreign:
-        reason = f"holds {_names(foreign)} (not the platform's)"
-        return NamespaceFate(name, False, reason, foreign=tuple(foreign), created=True)
+        holds.append(f"{_names(foreign)} (not the platform's)")
+    if holds:
+        return NamespaceFate(name, False, "holds " + " and ".join(holds), foreign=tuple(foreign), created=True)
     if name == inventory.admin_namespace:
         return NamespaceFate(name, True, "goes with the secrets store, history and the platform's lock", created=True)
     return NamespaceFate(name, True, "created by helmdeck; nothing in it but the platform's", created=True)
