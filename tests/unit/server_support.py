@@ -311,7 +311,7 @@ class FakeBackend:
     def uninstall(self, name: str, force: bool, progress: Progress, purge_data: bool = False) -> dict[str, Any]:
         progress(name, "uninstalling", "")
         self.components = [c for c in self.components if c["component"] != name]
-        self.calls.append(("uninstall", (name, force)))
+        self.calls.append(("uninstall", (name, force, True) if purge_data else (name, force)))
         return {"ok": True, "operation": f"ext uninstall {name}", "components": []}
 
     def component_detail(self, name: str) -> dict[str, Any]:
