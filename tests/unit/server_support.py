@@ -306,7 +306,15 @@ class FakeBackend:
             {"kind": "PersistentVolumeClaim", "name": f"{name}-data", "namespace": "tiny", "kept": False, "data": True},
             {"kind": "PersistentVolumeClaim", "name": f"{name}-cache", "namespace": "tiny", "kept": True, "data": True},
         ]
-        return {"component": name, "release": name, "namespace": "tiny", "requiredBy": required, "objects": objects}
+        kept = [f"PersistentVolumeClaim tiny/{name}-cache"]
+        return {
+            "component": name,
+            "release": name,
+            "namespace": "tiny",
+            "requiredBy": required,
+            "objects": objects,
+            "keptData": kept,
+        }
 
     def uninstall(self, name: str, force: bool, progress: Progress, purge_data: bool = False) -> dict[str, Any]:
         progress(name, "uninstalling", "")
