@@ -152,7 +152,7 @@ def test_purge_deletes_claims_anywhere_and_reports_what_it_left(spread: tuple[An
     assert f"CustomResourceDefinition {CRD}" in left
     # the dry run said the same
     assert {n.name: n.deleted for n in preview.namespaces} == {n: d["deleted"] for n, d in done.items()}
-    assert {item.what for item in preview.left} == set(left)
+    assert {item.what for item in preview.left} == set(left), [f.reason for f in preview.namespaces]
 
 
 def test_purge_removes_namespaces_helmdeck_made_once_nothing_foreign_is_in_them(

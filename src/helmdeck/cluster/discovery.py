@@ -9,12 +9,14 @@ included, so nothing is left out.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import lightkube
 
 from helmdeck.cluster.client import get_json
+from helmdeck.cluster.errors import Forbidden, NotFound, Unauthorized
 from helmdeck.cluster.kinds import KindInfo, ListQuery, list_each, remember_kind
 from helmdeck.errors import ClusterError
 
@@ -65,8 +67,19 @@ def namespace_contents(
     """
     kinds = listable_kinds(client) if kinds is None else kinds
     queries = [ListQuery(k.api_version, k.kind, namespace=namespace, metadata_only=True) for k in kinds]
+    results = list_each(client, queries)
+    for _attempt in range(_RETRIES):
+        # a CRD established a moment ago answers "storage is (re)initializing" for a while
+        failed = [i for i, r in enumerate(results) if isinstance(r, ClusterError) and not isinstance(r, _FINAL)]
+        if not failed:
+            break
+        time.sleep(_RETRY_PAUSE)
+        for i, again in zip(failed, list_each(client, [queries[i] for i in failed]), strict=True):
+            results[i] = again
     out: list[dict[str, Any]] = []
-    for query, found in zip(queries, list_each(client, queries), strict=True):
+    for query, found in zip(queries, results, strict=True):
+        if isinstance(found, NotFound):
+            continue  # a kind going away (or a CRD not served yet): nothing of it is in the namespace
         if isinstance(found, ClusterError):
             # an aggregated API that is down, or a kind not ours to read: judged as not there would
             # risk data, so the caller is told
@@ -77,6 +90,12 @@ def namespace_contents(
             )
         out.extend(found)
     return out
+
+
+#: answers another try does not change
+_FINAL = (NotFound, Forbidden, Unauthorized)
+_RETRIES = 10
+_RETRY_PAUSE = 0.5
 
 
 def owner_uids(obj: Mapping[str, Any]) -> list[str]:

@@ -46,6 +46,7 @@ from helmdeck.manifests.scopes import ScopeResolver
 
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
+    from helmdeck.engine.port import HelmEngine
     from helmdeck.engine.releases import Release
 
 #: What Kubernetes itself creates in every namespace (and what it records about everything): never
@@ -174,7 +175,9 @@ class PlatformInventory:
         """The platform's inventory now: ``releases`` (component -> release) default to its live ones."""
         client = session.client
         live = session.live_releases() if releases is None else releases
-        contents = [_release_contents(client, component, rel) for component, rel in sorted(live.items())]
+        contents = [
+            _release_contents(client, session.engine, component, rel) for component, rel in sorted(live.items())
+        ]
         objects = [o for r in contents for o in r.objects]
         templates = [t for r in contents for t in r.claim_templates]
         names = [session.admin_namespace, *session.platform.all_namespaces()]
@@ -325,15 +328,18 @@ def _exists(client: KubeClient, ref: ObjRef) -> bool:
 
 
 def _latest_record(client: KubeClient, rel: Release) -> dict[str, Any] | None:
-    """The release as Helm stored it (manifest, hooks, chart files), from its newest release Secret."""
-    from helmdeck.cluster import list_objects
+    """The release as Helm stored it (manifest, hooks, chart files), from its newest release Secret
+    (found by metadata: each revision's Secret carries the whole chart)."""
+    from helmdeck.cluster import get_object
+    from helmdeck.cluster.kinds import list_metadata
 
     labels = {"owner": "helm", "name": rel.name}
-    records = list(list_objects(client, "v1", "Secret", namespace=rel.namespace, labels=labels))
+    records = list_metadata(client, "v1", "Secret", namespace=rel.namespace, labels=labels)
     if not records:
         return None
     latest = max(records, key=lambda r: int(((r.get("metadata") or {}).get("labels") or {}).get("version", "0")))
-    raw = (latest.get("data") or {}).get("release")
+    found = get_object(client, ObjRef("v1", "Secret", str(latest["metadata"]["name"]), rel.namespace))
+    raw = ((found or {}).get("data") or {}).get("release")
     return decode_release_data(raw) if raw else None
 
 
@@ -356,9 +362,12 @@ def _chart_crds(record: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def _release_contents(client: KubeClient, component: str, rel: Release) -> ReleaseContents:
+def _release_contents(client: KubeClient, engine: HelmEngine, component: str, rel: Release) -> ReleaseContents:
     record = _latest_record(client, rel)
-    manifest = str(record.get("manifest") or "") if record else rel.manifest
+    if record is not None:
+        manifest = str(record.get("manifest") or "")
+    else:  # another storage driver than Helm's default Secrets: no hooks or chart files then
+        manifest = rel.manifest or engine.get_manifest(rel.name, namespace=rel.namespace)
     hooks = [str(h.get("manifest") or "") for h in (record or {}).get("hooks") or [] if isinstance(h, Mapping)]
     parsed = [(o, False) for o in parse_manifest_stream(manifest, component=component)]
     for hook_manifest in hooks:
