@@ -139,3 +139,21 @@ def test_a_fate_as_data() -> None:
         "reason": "holds ConfigMap a (not the platform's)",
         "foreign": ["ConfigMap a"],
     }
+
+
+def test_a_namespace_is_read_again_while_a_new_kind_initializes_and_never_judged_unread() -> None:
+    import pytest
+
+    from helmdeck.cluster.discovery import namespace_contents
+    from helmdeck.errors import ClusterError
+    from tests.fakes import FakeKube, api_error
+
+    kube = FakeKube()
+    kube.put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "operator-notes", "namespace": NS}})
+    kube.fail_next[("list", "ConfigMap")] = api_error(503, "ServiceUnavailable", "storage is (re)initializing")
+    names = {o["metadata"]["name"] for o in namespace_contents(kube, NS)}  # type: ignore[arg-type]
+    assert "operator-notes" in names
+
+    kube.fail_next[("list", "ConfigMap")] = api_error(403, "Forbidden", "configmaps is forbidden")
+    with pytest.raises(ClusterError, match="cannot list ConfigMap"):
+        namespace_contents(kube, NS)  # type: ignore[arg-type]
