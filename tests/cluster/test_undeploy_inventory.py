@@ -282,3 +282,19 @@ def test_undeploy_waits_only_for_its_own_pods_in_a_shared_namespace(
     finally:
         with contextlib.suppress(Exception):
             Undeployer(session(), purge_data=True, timeout=60).run()
+
+
+def test_a_namespace_holding_only_an_operators_configmap_is_not_empty(sandbox: SandboxHandle, namespace: str) -> None:
+    from helmdeck.cluster import delete_namespace_if_empty, ensure_namespaces
+
+    client = sandbox.client()
+    ns = f"{namespace}-plain"
+    ensure_namespaces(client, [ns], "dash")
+    try:
+        client.create(ConfigMap(metadata=ObjectMeta(name="operator-notes", namespace=ns), data={"a": "b"}))
+        kept = delete_namespace_if_empty(client, ns, "dash")
+        # kube-root-ca.crt and the default ServiceAccount are Kubernetes' own, and hold nothing
+        assert not kept.deleted and kept.reason == "not empty: ConfigMap operator-notes"
+    finally:
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)

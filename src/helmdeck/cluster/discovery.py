@@ -20,6 +20,23 @@ from helmdeck.cluster.errors import Forbidden, NotFound, Unauthorized
 from helmdeck.cluster.kinds import KindInfo, ListQuery, list_each, remember_kind
 from helmdeck.errors import ClusterError
 
+#: What Kubernetes itself creates in every namespace (and what it records about everything): never
+#: the platform's, never foreign. (group, kind, name); a name of None means every object of the kind.
+KUBERNETES_MADE: tuple[tuple[str, str, str | None], ...] = (
+    ("", "ServiceAccount", "default"),  # the service account controller, in every namespace
+    ("", "ConfigMap", "kube-root-ca.crt"),  # the root CA publisher, in every namespace
+    ("", "Event", None),  # records about objects, expire on their own
+    ("events.k8s.io", "Event", None),  # the same events, served by a second API group
+)
+
+
+def made_by_kubernetes(obj: Mapping[str, Any]) -> bool:
+    """One of :data:`KUBERNETES_MADE`."""
+    api_version, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
+    group = api_version.rpartition("/")[0] if "/" in api_version else ""
+    name = (obj.get("metadata") or {}).get("name")
+    return any(g == group and k == kind and n in (None, name) for g, k, n in KUBERNETES_MADE)
+
 
 def _resources(client: lightkube.Client, api_version: str) -> list[KindInfo]:
     path = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"

@@ -19,7 +19,7 @@ Beside those, a namespace holds objects nobody templated that are still not fore
 (:meth:`PlatformInventory.foreign_objects`): what an inventory object owns through its
 ownerReferences (ReplicaSets, Pods, ControllerRevisions, Jobs, EndpointSlices), Endpoints of a
 Service (named as it, without ownerReferences), and what Kubernetes makes in every namespace
-(:data:`KUBERNETES_MADE`). Everything else is someone else's, and keeps its namespace.
+(:data:`helmdeck.cluster.discovery.KUBERNETES_MADE`). Everything else is someone else's, and keeps its namespace.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from helmdeck.cluster import KubeClient, ListQuery, ObjRef, kind_info, list_each
-from helmdeck.cluster.discovery import owner_uids
+from helmdeck.cluster.discovery import made_by_kubernetes, owner_uids
 from helmdeck.cluster.lease import lease_name
 from helmdeck.cluster.namespaces import get_namespace, is_managed, managed_namespaces
 from helmdeck.engine.storage import decode_release_data
@@ -48,15 +48,6 @@ if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
     from helmdeck.engine.port import HelmEngine
     from helmdeck.engine.releases import Release
-
-#: What Kubernetes itself creates in every namespace (and what it records about everything): never
-#: the platform's, never foreign. (group, kind, name); a name of None means every object of the kind.
-KUBERNETES_MADE: tuple[tuple[str, str, str | None], ...] = (
-    ("", "ServiceAccount", "default"),  # the service account controller, in every namespace
-    ("", "ConfigMap", "kube-root-ca.crt"),  # the root CA publisher, in every namespace
-    ("", "Event", None),  # records about objects, expire on their own
-    ("events.k8s.io", "Event", None),  # the same events, served by a second API group
-)
 
 CLAIM = ("", "PersistentVolumeClaim")
 
@@ -261,15 +252,17 @@ class PlatformInventory:
             name = str(meta.get("name"))
             if (group, kind) == ("", "Endpoints") and name in services:
                 continue  # the endpoints controller's, for its Service (judged on its own)
-            if not self._ours(obj, by_uid, memo, missing_owner_is_ours=True) and not self._made_by_kubernetes(
-                group, kind, name, namespace, meta
+            if not self._ours(obj, by_uid, memo, missing_owner_is_ours=True) and not self._made_elsewhere(
+                obj, group, kind, name, namespace
             ):
                 out.append(f"{kind} {name}")
         return sorted(set(out))
 
     # -- internals -----------------------------------------------------------------------------------
-    def _made_by_kubernetes(self, group: str, kind: str, name: str, namespace: str, meta: Mapping[str, Any]) -> bool:
-        if any(g == group and k == kind and n in (None, name) for g, k, n in KUBERNETES_MADE):
+    def _made_elsewhere(self, obj: Mapping[str, Any], group: str, kind: str, name: str, namespace: str) -> bool:
+        """Made by Kubernetes, being deleted, or made by helmdeck or Helm for this platform."""
+        meta = obj.get("metadata") or {}
+        if made_by_kubernetes(obj):
             return True
         if meta.get("deletionTimestamp"):
             return True  # being deleted already: it holds nothing
