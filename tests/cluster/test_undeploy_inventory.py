@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from helmdeck.cli import ext_cmds
 from helmdeck.cluster.namespaces import get_namespace
+from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.undeploy import Undeployer
@@ -89,6 +90,10 @@ def test_plain_undeploy_keeps_claims_in_other_namespaces_and_namespaces_holding_
     before = _claims(s, services)
     assert set(before) == {"af-logs-pv-claim", "dags-pv-claim"}
     _operator_configmap(s, services)
+    inventory = PlatformInventory.read(session())
+    roles = [o.ref for o in inventory.objects if o.ref.kind == "ClusterRole"]
+    assert [r.namespace for r in roles] == [None]  # cluster-scoped: discovery says so, no namespace made up
+    assert {(c.namespace, c.component) for c in inventory.claims} == {(services, "admin-chart")}
 
     preview = preview_undeploy(session())
     mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
