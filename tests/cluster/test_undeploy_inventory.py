@@ -303,3 +303,29 @@ def test_a_namespace_holding_only_an_operators_configmap_is_not_empty(sandbox: S
     finally:
         with contextlib.suppress(Exception):
             client.delete(Namespace, ns)
+
+
+def test_a_hook_job_helm_leaves_is_the_platforms_and_does_not_keep_its_namespace(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    values = values_file(tmp_path, "hooked", {"hookJob": {"enabled": True}})
+    components = [{"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services", "values": [values]}]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        inventory = PlatformInventory.read(session())
+        assert [o.ref.name for o in inventory.objects if o.hook] == ["web-pre-install"]
+        # Helm's uninstall leaves the hook Job (and its pod); they are the platform's all the same
+        report = Undeployer(session(), timeout=60).run()
+        assert report.ok
+        assert report.seconds < 30, report.seconds  # nobody waits for the hook's pod, which Helm leaves
+        fates = {n["name"]: n for n in report.as_dict()["namespaces"]}
+        assert fates[services]["deleted"] is True, fates[services]
+        assert get_namespace(session().client, services) is None
+    finally:
+        with contextlib.suppress(Exception):
+            Undeployer(session(), purge_data=True, timeout=60).run()
+        for ns in (admin, services):
+            with contextlib.suppress(Exception):
+                sandbox.client().delete(Namespace, ns)

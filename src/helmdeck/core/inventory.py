@@ -158,6 +158,10 @@ class PlatformInventory:
         self.crds_left = list(crds_left)
         self._keys = {_key(o.ref.group, o.ref.kind, o.ref.namespace, o.ref.name) for o in self.objects}
         self._keys.update(_key(*CLAIM, c.namespace, c.name) for c in self.claims)
+        #: the objects Helm's uninstall deletes (hooks and objects kept by policy stay)
+        self._uninstalled = {
+            _key(o.ref.group, o.ref.kind, o.ref.namespace, o.ref.name) for o in self.objects if not (o.hook or o.keep)
+        }
         self._release_records = {(r.release.namespace, r.release.name) for r in self.releases}
 
     # -- reading -----------------------------------------------------------------------------------
@@ -232,8 +236,11 @@ class PlatformInventory:
         ]
 
     def is_platform_pod(self, pod: Mapping[str, Any], contents: Sequence[Mapping[str, Any]]) -> bool:
-        """The pod is one of the inventory's (through the ownerReferences of inventory workloads)."""
-        return self._ours(pod, {_uid(o): o for o in contents if _uid(o)}, {}, missing_owner_is_ours=False)
+        """The pod goes with the platform's releases: owned (through ownerReferences) by an object
+        Helm's uninstall deletes. A hook's pods stay with the hook Helm leaves, so nobody waits for
+        them to go."""
+        by_uid = {_uid(o): o for o in contents if _uid(o)}
+        return self._ours(pod, by_uid, {}, missing_owner_is_ours=False, keys=self._uninstalled)
 
     def foreign_objects(self, namespace: str, contents: Sequence[Mapping[str, Any]]) -> list[str]:
         """What in ``contents`` (every object of ``namespace``) is neither the platform's nor made by
@@ -285,18 +292,22 @@ class PlatformInventory:
         memo: dict[str, bool],
         *,
         missing_owner_is_ours: bool,
+        keys: set[tuple[str, str, str, str]] | None = None,
     ) -> bool:
+        keys = self._keys if keys is None else keys
         uid = _uid(obj)
         if uid in memo:
             return memo[uid]
         memo[uid] = False  # an ownership cycle proves nothing
         meta = obj.get("metadata") or {}
         namespace, name = meta.get("namespace"), str(meta.get("name"))
-        result = self.owns(str(obj.get("apiVersion")), str(obj.get("kind")), namespace, name)
+        result = _key(_group(str(obj.get("apiVersion"))), str(obj.get("kind")), namespace, name) in keys
         if not result and (owners := owner_uids(obj)):
             known = [by_uid[u] for u in owners if u in by_uid]
             if known:
-                result = any(self._ours(o, by_uid, memo, missing_owner_is_ours=missing_owner_is_ours) for o in known)
+                result = any(
+                    self._ours(o, by_uid, memo, missing_owner_is_ours=missing_owner_is_ours, keys=keys) for o in known
+                )
             else:
                 # every owner is gone: the garbage collector removes it next, it holds nothing
                 result = missing_owner_is_ours
