@@ -263,10 +263,11 @@ class ExtensionManager:
                 else:
                     report.kept_data = [str(c) for c in claims]
                     if claims:
-                        notes.append(f"kept {_count(claims, 'volume claim')} (--purge-data deletes them)")
+                        notes.append(f"kept {_count(claims, 'volume claim')}: purging data deletes them")
                 if blocked:
                     notes.append(f"forced although {', '.join(blocked)} require it")
-                result.message = "; ".join(notes)
+                # the outcome says "removed" already: the message says the rest (not "removed removed")
+                result.message = f"({'; '.join(notes)})"
                 self.progress(target.component, "removed", result.message)
             except HelmdeckError as exc:
                 result.outcome = Outcome.failed
