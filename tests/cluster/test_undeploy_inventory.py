@@ -329,3 +329,15 @@ def test_a_hook_job_helm_leaves_is_the_platforms_and_does_not_keep_its_namespace
         for ns in (admin, services):
             with contextlib.suppress(Exception):
                 sandbox.client().delete(Namespace, ns)
+
+
+def test_purge_after_a_plain_undeploy_finds_the_kept_claims_by_their_label(spread: tuple[Any, str, str]) -> None:
+    session, admin, services = spread
+    assert Deployer(session(), failure_grace=2).run().ok
+    assert Undeployer(session(), timeout=60).run().ok
+    # the releases and their manifests are gone: the label the undeploy put on the claims is what is left
+    purge = Undeployer(session(), purge_data=True, timeout=60).run()
+    assert purge.ok
+    mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
+    assert mine <= set(purge.deleted)
+    assert {n["name"]: n["deleted"] for n in purge.as_dict()["namespaces"]} == {admin: True, services: True}
