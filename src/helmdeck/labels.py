@@ -9,3 +9,7 @@ EXTENSION_LABEL = "helmdeck.dev/extension"
 KIND_LABEL = "helmdeck.dev/kind"
 REVISION_LABEL = "helmdeck.dev/revision"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+# values of KIND_LABEL on helmdeck's own records in the admin namespace
+REVISION_RECORD_KIND = "platform-revision"
+OPERATION_RECORD_KIND = "operation"  # the web service's operation journal

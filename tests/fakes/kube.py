@@ -22,6 +22,7 @@ from lightkube.models.meta_v1 import Status
 from lightkube.operators import Operator
 
 from helmdeck.cluster.client import serve_raw_http
+from helmdeck.cluster.kinds import kind_info
 
 Key = tuple[str, str, str, str]  # apiVersion, kind, namespace ("" for cluster-scoped), name
 
@@ -88,6 +89,31 @@ def _merge(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+#: kinds discovery names even while no object of theirs is stored
+DISCOVERED: tuple[tuple[str, str], ...] = (
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "Pod"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "Service"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "ReplicaSet"),
+    ("batch/v1", "Job"),
+    ("coordination.k8s.io/v1", "Lease"),
+)
+
+
+def _plural(api_version: str, kind: str) -> str:
+    info = kind_info(None, api_version, kind)
+    return info.plural if info is not None else kind.lower() + "s"
+
+
+def _scope(api_version: str, kind: str) -> bool:
+    info = kind_info(None, api_version, kind)
+    return info.namespaced if info is not None else True
 
 
 class FakeKube:
@@ -251,10 +277,30 @@ class FakeKube:
         pass
 
     # -- raw requests (cluster.client.raw_http) ---------------------------------------------------
+    def _discovery(self, path: str) -> dict[str, Any] | None:
+        """API discovery: the kinds of :data:`DISCOVERED` and of every object stored, each listable."""
+        with self._lock:
+            kinds = set(DISCOVERED) | {(av, k) for (av, k, _, _) in self.objects}
+        if path == "/apis":
+            versions = sorted({av for av, _ in kinds if "/" in av})
+            groups = [{"name": v.split("/")[0], "preferredVersion": {"groupVersion": v}} for v in versions]
+            return {"kind": "APIGroupList", "groups": groups}
+        api_version = path.removeprefix("/api/") if path.startswith("/api/") else path.removeprefix("/apis/")
+        resources = [
+            {"name": _plural(av, k), "kind": k, "namespaced": _scope(av, k), "verbs": ["get", "list", "delete"]}
+            for av, k in sorted(kinds)
+            if av == api_version
+        ]
+        return {"kind": "APIResourceList", "groupVersion": api_version, "resources": resources} if resources else None
+
     def _serve(self, request: httpx2.Request) -> httpx2.Response:
-        """Metadata-only lists (``as=PartialObjectMetadataList``), the one raw list helmdeck makes;
-        a kind's plural is taken as its lowercased name plus "s", enough for the kinds it lists so."""
+        """Discovery, and metadata-only lists (``as=PartialObjectMetadataList``), the one raw list
+        helmdeck makes."""
         parts = request.url.path.strip("/").split("/")
+        if request.method == "GET" and (request.url.path == "/apis" or len(parts) in (2, 3)):
+            found = self._discovery(request.url.path)
+            if found is not None:
+                return httpx2.Response(200, json=found)
         if (
             request.method != "GET"
             or "as=PartialObjectMetadataList" not in request.headers.get("accept", "")
@@ -268,7 +314,7 @@ class FakeKube:
             pair.split("=", 1) for pair in (request.url.params.get("labelSelector") or "").split(",") if pair
         )
         with self._lock:
-            kinds = {k for (av, k, _, _) in self.objects if av == api_version and k.lower() + "s" == plural}
+            kinds = {k for (av, k, _, _) in self.objects if av == api_version and _plural(av, k) == plural}
             for kind in kinds:
                 err = self.fail_next.pop(("list", kind), None)
                 if err is not None:

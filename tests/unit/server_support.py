@@ -316,14 +316,27 @@ class FakeBackend:
             {"kind": "PersistentVolumeClaim", "name": f"{name}-data", "namespace": "tiny", "kept": False, "data": True},
             {"kind": "PersistentVolumeClaim", "name": f"{name}-cache", "namespace": "tiny", "kept": True, "data": True},
         ]
-        return {"component": name, "release": name, "namespace": "tiny", "requiredBy": required, "objects": objects}
+        kept = [f"PersistentVolumeClaim tiny/{name}-cache"]
+        return {
+            "component": name,
+            "release": name,
+            "namespace": "tiny",
+            "requiredBy": required,
+            "objects": objects,
+            "keptData": kept,
+        }
 
     def uninstall(
-        self, name: str, force: bool, progress: Progress, cancel: threading.Event | None = None
+        self,
+        name: str,
+        force: bool,
+        progress: Progress,
+        cancel: threading.Event | None = None,
+        purge_data: bool = False,
     ) -> dict[str, Any]:
         progress(name, "uninstalling", "")
         self.components = [c for c in self.components if c["component"] != name]
-        self.calls.append(("uninstall", (name, force)))
+        self.calls.append(("uninstall", (name, force, True) if purge_data else (name, force)))
         return {"ok": True, "operation": f"ext uninstall {name}", "components": []}
 
     def component_detail(self, name: str) -> dict[str, Any]:

@@ -210,6 +210,20 @@ def test_uninstall_refused_while_required_unless_forced(setup: Any) -> None:
     assert backend.calls == [("uninstall", ("tiny-base", True))]
 
 
+def test_uninstall_keeps_the_extensions_data_unless_purge_data_is_asked(setup: Any) -> None:
+    client, backend, tokens = setup
+    backend.components += [
+        component_status("tiny-a", extension="tiny-a"),
+        component_status("tiny-b", extension="tiny-b"),
+    ]
+    h = bearer(tokens["operator"])
+    kept = client.delete("/api/v1/extensions/installed/tiny-a", headers=h)
+    assert _wait(client, kept.json()["id"], tokens["operator"])["state"] == "succeeded"
+    purged = client.delete("/api/v1/extensions/installed/tiny-b?purgeData=true", headers=h)
+    assert _wait(client, purged.json()["id"], tokens["operator"])["state"] == "succeeded"
+    assert backend.calls == [("uninstall", ("tiny-a", False)), ("uninstall", ("tiny-b", False, True))]
+
+
 def test_rollback_to_unknown_revision(setup: Any) -> None:
     client, _, tokens = setup
     response = client.post("/api/v1/rollback", json={"revision": 42}, headers=bearer(tokens["operator"]))

@@ -227,6 +227,22 @@ def test_uninstall_and_forced_uninstall_from_the_page(setup: Any) -> None:
     assert backend.calls == [("uninstall", ("tiny-base", True))]
 
 
+def test_an_uninstall_from_the_page_deletes_the_data_only_when_asked(setup: Any) -> None:
+    client, backend, tokens, app = setup
+    backend.components += [component_status("tiny-x", extension="tiny-x")]
+    csrf = login(client, tokens["operator"])
+    review = client.get("/extensions/installed/tiny-x/uninstall").text
+    assert 'data-testid="purge-data"' in review and "PersistentVolumeClaim tiny/tiny-x-cache" in review
+    done = client.post(
+        "/extensions/installed/tiny-x/uninstall",
+        data={"csrf_token": csrf, "purge_data": "true"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    app.state.runner.wait(done.headers["location"].rsplit("/", 1)[1], 5)
+    assert backend.calls == [("uninstall", ("tiny-x", False, True))]
+
+
 def test_admin_upload_form(setup: Any) -> None:
     client, _backend, tokens, _ = setup
 

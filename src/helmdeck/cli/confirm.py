@@ -1,5 +1,6 @@
-"""The confirmation ``undeploy --purge-data`` asks for, before any live display starts (a prompt
-under a live table is hidden and redrawn over), and refused when nobody can answer it."""
+"""The confirmation ``undeploy --purge-data`` and ``ext uninstall --purge-data`` ask for, before any
+live display starts (a prompt under a live table is hidden and redrawn over), and refused when
+nobody can answer it."""
 
 from __future__ import annotations
 
@@ -16,23 +17,35 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def confirm_purge(items: list[str], *, yes: bool) -> Callable[[list[str]], bool]:
-    """Ask about ``items`` now; returns the check the undeploy runs on what it then finds, which
-    refuses anything not confirmed here (data that appeared meanwhile)."""
+def confirm_purge(
+    items: list[str],
+    *,
+    yes: bool,
+    review: str | None = "helmdeck undeploy --purge-data --dry-run",
+    operation: str = "undeploy",
+) -> Callable[[list[str]], bool]:
+    """Ask about ``items`` now; returns the check the operation runs on what it then finds, which
+    refuses anything not confirmed here (data that appeared meanwhile). ``review`` is the command
+    that lists them without changing anything."""
     if not items or yes:
         return lambda _found: True
     if not stdin_is_terminal():
+        if review is None:
+            for item in items:
+                err_console.print(f"  - {item}", highlight=False, markup=False)
         raise ConfigError(
             f"--purge-data would permanently delete {len(items)} item(s) and there is no terminal to confirm it; "
             "nothing was changed",
-            fix="review them with `helmdeck undeploy --purge-data --dry-run`, then pass --yes",
+            fix=f"review them with `{review}`, then pass --yes"
+            if review
+            else "review them (listed above), then pass --yes",
             details={"wouldDelete": items},
         )
     err_console.print("--purge-data will permanently delete:")
     for item in items:
         err_console.print(f"  - {item}", highlight=False, markup=False)
     if not typer.confirm("Delete all of this?", default=False, err=True):
-        raise HelmdeckError("undeploy cancelled: nothing was changed", exit_code=1)
+        raise HelmdeckError(f"{operation} cancelled: nothing was changed", exit_code=1)
     confirmed = set(items)
 
     def check(found: list[str]) -> bool:
@@ -40,7 +53,7 @@ def confirm_purge(items: list[str], *, yes: bool) -> Callable[[list[str]], bool]
         if new:
             raise HelmdeckError(
                 f"data to purge appeared since it was confirmed ({'; '.join(new)}): nothing was changed",
-                fix="run the undeploy again to review and confirm it",
+                fix=f"run the {operation} again to review and confirm it",
             )
         return True
 

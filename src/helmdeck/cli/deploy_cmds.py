@@ -458,7 +458,8 @@ def undeploy_command(
         confirm = confirm_purge(Undeployer(session, purge_data=True).data_to_purge(), yes=yes)
     if not purge_data and output is OutputFormat.human:
         err_console.print(
-            f"undeploying {session.platform_id}: every release is removed; volumes, secrets and history are kept"
+            f"undeploying {session.platform_id}: every release is removed; "
+            "the platform's volume claims (in any namespace), secrets and history are kept"
         )
     with live_progress(f"undeploying {session.platform_id}", output is OutputFormat.human) as progress:
         report = Undeployer(session, purge_data=purge_data, confirm=confirm, progress=progress).run()
@@ -467,12 +468,14 @@ def undeploy_command(
     else:
         for r in report.releases:
             mark = "removed" if r.ok else "[bold red]FAILED[/]"
-            console.print(f"  {r.component}: {mark} ({r.status_before}) {r.note}", highlight=False)
+            console.print(f"  {r.component}: {mark} (was {r.status_before}) {r.note}".rstrip(), highlight=False)
         for item in report.kept:
             console.print(f"  kept: {item}", highlight=False)
         for item in report.deleted:
             console.print(f"  deleted: {item}", highlight=False)
-        for ns in report.namespaces:
-            console.print(f"  namespace {ns['name']}: {'deleted' if ns['deleted'] else 'kept, ' + ns['reason']}")
+        for ns in report.fates:
+            console.print(f"  {ns.sentence(done=True)}", highlight=False, markup=False)
+        for left in report.left:
+            console.print(f"  left: {left}", highlight=False, markup=False)
         console.print(f"undeployed in {report.seconds:.1f}s" if report.ok else "[bold red]undeploy incomplete[/]")
     raise typer.Exit(0 if report.ok else 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 from helmdeck.cli.output import OutputFormat, console, emit_json, print_table
@@ -29,12 +30,13 @@ def undeploy_dry_run(session: PlatformSession, *, purge_data: bool, output: Outp
     else:
         console.print("no releases to uninstall")
     for ns in preview.namespaces:
-        verdict = "[red]deleted[/]" if ns.deleted else "kept"
-        console.print(f"  namespace {ns.name}: {verdict} ({ns.reason})", highlight=False)
+        console.print(f"  {ns.sentence(done=False)}", highlight=False, markup=False)
     for item in preview.kept_data:
         console.print(f"  kept: {item}", highlight=False, markup=False)
     for item in preview.deleted_data:
-        console.print(f"  [bold red]deleted:[/] {item}", highlight=False)
+        console.print(f"  [bold red]would be deleted:[/] {escape(item)}", highlight=False)
+    for left in preview.left:
+        console.print(f"  left: {left}", highlight=False, markup=False)
     if not purge_data:
         console.print("data is kept; --purge-data would delete it", highlight=False)
     console.print("dry run: nothing was changed", highlight=False)

@@ -287,6 +287,10 @@ def install_command(
 def uninstall_command(
     name: Annotated[str, typer.Argument(help="Install (component) name, or extension name if installed once.")],
     force: Annotated[bool, typer.Option("--force", help="Uninstall even if other extensions require it.")] = False,
+    purge_data: Annotated[
+        bool, typer.Option("--purge-data", help="Also delete the extension's volume claims (its data).")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
     file: PlatformFile = Path(DEFAULT_FILE),
     instance: InstanceOpt = None,
     state_dir: StateDir = None,
@@ -294,19 +298,30 @@ def uninstall_command(
     context: Context = None,
     output: Output = OutputFormat.human,
 ) -> None:
-    """Uninstall an extension (its history is kept, so a platform rollback can bring it back)."""
+    """Uninstall an extension. Its history is kept, so a platform rollback can bring it back, and
+    so are its volume claims unless --purge-data."""
+    from helmdeck.cli.confirm import confirm_purge
     from helmdeck.cli.progress import live_progress
     from helmdeck.extensions.manager import ExtensionManager
 
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
     session = _session(platform, None, kubeconfig, context)
+    confirm = None
+    if purge_data:
+        data = ExtensionManager(session, catalog).data_of(name)
+        confirm = confirm_purge(data, yes=yes, review=None, operation=f"uninstall of {name}")
     with live_progress(f"uninstalling {name} from {session.platform_id}", output is OutputFormat.human) as progress:
-        report = ExtensionManager(session, catalog, progress=progress).uninstall(name, force=force)
+        manager = ExtensionManager(session, catalog, progress=progress)
+        report = manager.uninstall(name, force=force, purge_data=purge_data, confirm=confirm)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
         print_report(report)
+        for item in report.kept_data:
+            console.print(f"  kept: {item}", highlight=False, markup=False)
+        for item in report.deleted_data:
+            console.print(f"  deleted: {item}", highlight=False, markup=False)
     raise typer.Exit(0 if report.ok else 1)
 
 

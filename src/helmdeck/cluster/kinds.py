@@ -90,6 +90,12 @@ def kind_info(client: lightkube.Client | None, api_version: str, kind: str) -> K
     return info
 
 
+def remember_kind(info: KindInfo) -> None:
+    """Keep what discovery said of a kind, so listing it asks the API server nothing more."""
+    with _lock:
+        _infos.setdefault((info.api_version, info.kind), info)
+
+
 def resource_class(info: KindInfo) -> GenericResource:
     with _lock:
         cls = _classes.get(info)

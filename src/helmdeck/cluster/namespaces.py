@@ -15,24 +15,11 @@ import lightkube
 from lightkube.generic_resource import GenericGlobalResource
 
 from helmdeck.cluster.client import translate_errors
-from helmdeck.cluster.kinds import KindInfo, list_objects, resource_class
+from helmdeck.cluster.kinds import KindInfo, resource_class
 from helmdeck.errors import ClusterError
 from helmdeck.labels import MANAGED_BY_LABEL, PLATFORM_LABEL
 
 _NAMESPACE = KindInfo("v1", "Namespace", "namespaces", False)
-
-# What keeps a namespace from being "empty": workloads, their pods, claims, and Helm releases.
-_CONTENTS = (
-    ("v1", "Pod", None),
-    ("apps/v1", "Deployment", None),
-    ("apps/v1", "StatefulSet", None),
-    ("apps/v1", "DaemonSet", None),
-    ("apps/v1", "ReplicaSet", None),
-    ("batch/v1", "Job", None),
-    ("batch/v1", "CronJob", None),
-    ("v1", "PersistentVolumeClaim", None),
-    ("v1", "Secret", {"owner": "helm"}),  # Helm's release records
-)
 
 
 @dataclass(frozen=True)
@@ -110,12 +97,18 @@ def ensure_namespaces(client: lightkube.Client, names: Iterable[str], platform: 
 
 
 def namespace_blockers(client: lightkube.Client, name: str) -> list[str]:
-    """What still lives in the namespace that makes it not empty (the first of each kind)."""
-    found = []
-    for api_version, kind, labels in _CONTENTS:
-        for obj in list_objects(client, api_version, kind, namespace=name, labels=labels, limit=1):
-            found.append(f"{kind} {obj['metadata']['name']}")
-    return found
+    """What still lives in the namespace that makes it not empty (the first of each kind): every
+    kind the API server lists, not only workloads (an operator's ConfigMap is data too), except
+    what Kubernetes itself makes in every namespace and what is being deleted already."""
+    from helmdeck.cluster.discovery import made_by_kubernetes, namespace_contents
+
+    found: dict[str, str] = {}
+    for obj in namespace_contents(client, name):
+        meta = obj.get("metadata") or {}
+        if made_by_kubernetes(obj) or meta.get("deletionTimestamp"):
+            continue
+        found.setdefault(str(obj.get("kind")), f"{obj.get('kind')} {meta.get('name')}")
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -131,8 +124,9 @@ class NamespaceRemoval:
 def delete_namespace_if_empty(
     client: lightkube.Client, name: str, platform: str, *, wait: float = 0.0
 ) -> NamespaceRemoval:
-    """Delete a namespace helmdeck created for ``platform`` once no workloads, pods, claims or Helm
-    releases remain in it; with ``wait``, also wait (up to that many seconds) until it is gone."""
+    """Delete a namespace helmdeck created for ``platform`` once nothing is left in it (see
+    :func:`namespace_blockers`); with ``wait``, also wait (up to that many seconds) until it is gone.
+    An undeploy decides by the platform's inventory instead (:mod:`helmdeck.deploy.undeploy_decisions`)."""
     namespace = get_namespace(client, name)
     if namespace is None:
         return NamespaceRemoval(name, False, "does not exist")
@@ -141,6 +135,13 @@ def delete_namespace_if_empty(
     blockers = namespace_blockers(client, name)
     if blockers:
         return NamespaceRemoval(name, False, "not empty: " + ", ".join(blockers))
+    delete_namespace(client, name, wait=wait)
+    return NamespaceRemoval(name, True, "deleted")
+
+
+def delete_namespace(client: lightkube.Client, name: str, *, wait: float = 0.0) -> None:
+    """Delete a namespace (gone already is fine); with ``wait``, wait up to that many seconds until
+    it is gone. Whether it may go is the caller's decision (undeploy asks the platform's inventory)."""
     with translate_errors(client, f"delete namespace {name}", f"Namespace {name}"):
         try:
             client.delete(_res(), name)
@@ -149,7 +150,15 @@ def delete_namespace_if_empty(
                 raise
     if wait > 0:
         _wait_gone(client, name, wait)
-    return NamespaceRemoval(name, True, "deleted")
+
+
+def managed_namespaces(client: lightkube.Client, platform_id: str) -> list[str]:
+    """The namespaces helmdeck created for ``platform_id`` (it labels them at creation)."""
+    with translate_errors(client, "list namespaces"):
+        found = client.list(
+            cast(Any, resource_class(_NAMESPACE)), labels={MANAGED_BY_LABEL: "helmdeck", PLATFORM_LABEL: platform_id}
+        )
+        return sorted(str((ns.get("metadata") or {}).get("name")) for ns in found)
 
 
 def foreign_namespaces(client: lightkube.Client, platform_id: str) -> dict[str, str]:

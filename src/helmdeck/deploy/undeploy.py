@@ -1,11 +1,13 @@
 """``helmdeck undeploy``: releases removed in reverse dependency order, stuck ones recovered, data
 kept unless asked.
 
-PersistentVolumeClaims (even those a chart templates itself, which Helm would delete), the secrets
-store and the platform's revision records stay (and so does the admin namespace holding them)
-unless ``purge_data``; then everything is listed first and removed only after confirmation, and
-only what belongs to this platform (:mod:`helmdeck.deploy.claims`). Namespaces helmdeck created
-are removed once empty, before the platform's lock is released.
+What is the platform's is :class:`PlatformInventory`'s answer, read before anything changes (the
+releases' manifests go with them). Every claim of the inventory, in any namespace, is kept (even
+those a chart templates itself, which Helm would delete), as are the secrets store and the revision
+records (and the admin namespace holding them), unless ``purge_data``: then exactly that data is
+listed first and deleted only after confirmation. A namespace goes only when helmdeck created it
+and nothing foreign is in it (:mod:`helmdeck.deploy.undeploy_decisions`, which the dry run shares),
+before the platform's lock is released; the report says what was left and why.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from helmdeck.cluster import ObjRef, delete_namespace_if_empty, delete_object, get_object, list_objects
+from helmdeck.cluster import ObjRef, delete_object, get_object, list_objects
 from helmdeck.cluster.lease import lease_name
-from helmdeck.cluster.namespaces import get_namespace
+from helmdeck.cluster.namespaces import delete_namespace, get_namespace
+from helmdeck.core.claim_keeping import keep_claims
+from helmdeck.core.inventory import InventoryClaim, LeftObject, PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
-from helmdeck.deploy.claims import Claim, ReleaseClaims, platform_claims, protect, release_claims
 from helmdeck.deploy.dag import reverse_order, run_dag
+from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates
 from helmdeck.engine.releases import Release
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
@@ -59,13 +63,18 @@ class UndeployReport:
     releases: list[RemovedRelease] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
-    namespaces: list[dict[str, Any]] = field(default_factory=list)
+    fates: list[NamespaceFate] = field(default_factory=list)
+    left: list[LeftObject] = field(default_factory=list)
     seconds: float = 0.0
     purged: bool = False
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.releases)
+
+    @property
+    def namespaces(self) -> list[dict[str, Any]]:
+        return [n.as_dict() for n in self.fates]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,27 +85,9 @@ class UndeployReport:
             "keptData": self.kept,
             "deletedData": self.deleted,
             "namespaces": self.namespaces,
+            "left": [item.as_dict() for item in self.left],
             "seconds": round(self.seconds, 2),
         }
-
-
-def data_inventory(session: PlatformSession, owned: Sequence[ReleaseClaims] = ()) -> list[str]:
-    """Everything ``--purge-data`` deletes, as ``Kind namespace/name``: the platform's claims (see
-    :mod:`helmdeck.deploy.claims`), its secrets store, its revision records and the web service's
-    operation records, nothing else."""
-    client = session.client
-    out = [str(c) for c in platform_claims(client, session.platform_id, session.platform.all_namespaces(), owned)]
-    admin = session.admin_namespace
-    if get_namespace(client, admin) is not None:
-        if get_object(client, ObjRef("v1", "Secret", session.platform.secret_store_name, admin)) is not None:
-            out.append(f"Secret {admin}/{session.platform.secret_store_name} (the secrets store)")
-        revisions = RevisionStore(client, admin, session.platform_id).list()
-        if revisions:
-            out.append(f"{len(revisions)} platform revision records in {admin}")
-        operations = OperationJournal(client, admin, session.platform_id, "").records()
-        if operations:
-            out.append(f"{len(operations)} web service operation records in {admin}")
-    return out
 
 
 def teardown_graph(session: PlatformSession, live: dict[str, Release]) -> dict[str, set[str]]:
@@ -143,53 +134,57 @@ class Undeployer:
         usable = admin is not None and (admin.get("status") or {}).get("phase") != "Terminating"
         with platform_operation(s, locked=usable) as op:
             live = s.live_releases()
-            owned = [release_claims(s.engine, name, rel) for name, rel in live.items()]
-            for release in owned:
-                # before anything is removed: Helm deletes every object of a release it uninstalls
-                protect(s.client, s.platform_id, live[release.component].name, release)
+            inventory = PlatformInventory.read(s, live)
+            pods = self._platform_pods(inventory, NamespaceReader(s.client))
+            # before anything is removed: Helm deletes every object of a release it uninstalls
+            keep_claims(s.client, inventory, live)
             op.check()
             report.releases = self._remove_releases(live)
-            self._wait_pods_gone({rel.namespace for rel in live.values()})
+            self._wait_pods_gone(pods)
             if self.purge_data:
-                report.deleted = self._purge()
+                report.deleted = self._purge(inventory)
             else:
-                report.kept = data_inventory(s, owned)
+                report.kept = inventory.data()
             # Namespaces go while the lock is held, and are waited for: a deploy that takes the lock
             # next must not find them half-deleted under its feet.
             op.check()
-            report.namespaces = self._remove_namespaces()
+            after = NamespaceReader(s.client)
+            report.fates = self._remove_namespaces(namespace_fates(inventory, after, purge=self.purge_data))
+            report.left = left_behind(inventory, report.fates, after, purge=self.purge_data)
         report.seconds = time.monotonic() - start
         return report
 
     def data_to_purge(self) -> list[str]:
         """What ``purge_data`` would delete now (read-only): what a confirmation lists."""
-        s = self.session
-        owned = [release_claims(s.engine, name, rel) for name, rel in s.live_releases().items()]
-        return data_inventory(s, owned)
+        return PlatformInventory.read(self.session).data()
 
-    def _remove_namespaces(self) -> list[dict[str, Any]]:
-        s = self.session
+    def _remove_namespaces(self, fates: list[NamespaceFate]) -> list[NamespaceFate]:
         out = []
-        admin = s.admin_namespace
-        for ns in s.platform.all_namespaces():
-            if ns == admin:
-                continue
-            self.progress("*", "removing", f"namespace {ns} if empty")
-            out.append(self._remove_namespace(ns))
-        if self.purge_data:
-            # the lease lives here: deleting the namespace frees the lock with it
-            self._delete_lease()
-            out.insert(0, self._remove_namespace(admin))
-        else:
-            out.insert(0, {"name": admin, "deleted": False, "reason": "keeps the secrets store and history"})
+        for fate in fates:
+            if fate.deleted:
+                if fate.name == self.session.admin_namespace:
+                    self._delete_lease()  # the lease lives here: deleting the namespace frees the lock with it
+                self.progress("*", "removing", f"namespace {fate.name}")
+                try:
+                    delete_namespace(self.session.client, fate.name, wait=self.timeout)
+                except HelmdeckError as exc:
+                    fate = replace(fate, deleted=False, reason=known_redactor().text(exc.message))
+            out.append(fate)
         return out
 
-    def _remove_namespace(self, ns: str) -> dict[str, Any]:
-        client = self.session.client
-        try:
-            return delete_namespace_if_empty(client, ns, self.session.platform_id, wait=self.timeout).as_dict()
-        except HelmdeckError as exc:
-            return {"name": ns, "deleted": False, "reason": known_redactor().text(exc.message)}
+    def _platform_pods(self, inventory: PlatformInventory, contents: NamespaceReader) -> dict[str, set[str]]:
+        """The uids of the inventory's pods, by namespace: an undeploy waits for these and no
+        others (another team's pods in a shared namespace are none of its business)."""
+        out: dict[str, set[str]] = {}
+        for ns in sorted({o.ref.namespace for o in inventory.objects if o.ref.namespace}):
+            try:
+                found = contents(ns)
+            except HelmdeckError:
+                continue  # unreadable: nothing to wait for that could be told apart
+            pods = {_uid(o) for o in found if o.get("kind") == "Pod" and inventory.is_platform_pod(o, found)}
+            if pods:
+                out[ns] = pods
+        return out
 
     def _remove_releases(self, live: dict[str, Release]) -> list[RemovedRelease]:
         names = list(live)
@@ -231,42 +226,44 @@ class Undeployer:
         self.progress(name, "failed", notes[-1])
         return RemovedRelease(name, rel.name, rel.namespace, rel.status.value, False, "; ".join(notes))
 
-    def _wait_pods_gone(self, namespaces: set[str]) -> None:
+    def _wait_pods_gone(self, pods: dict[str, set[str]]) -> None:
         deadline = time.monotonic() + self.timeout
         client = self.session.client
-        for ns in sorted(namespaces):
+        for ns, uids in sorted(pods.items()):
             while time.monotonic() < deadline:
                 try:
-                    pods = list(list_objects(client, "v1", "Pod", namespace=ns))
+                    live = {_uid(p) for p in list_objects(client, "v1", "Pod", namespace=ns)}
                 except ClusterError:
                     break
-                if not pods:
+                left = uids & live
+                if not left:
                     break
-                self.progress("*", "waiting", f"{len(pods)} pods terminating in {ns}")
+                self.progress("*", "waiting", f"{len(left)} of the platform's pods terminating in {ns}")
                 time.sleep(0.5)
 
-    def _purge(self) -> list[str]:
-        """Delete the platform's data (claims it owns, secrets store, revision records) and only that."""
+    def _purge(self, inventory: PlatformInventory) -> list[str]:
+        """Delete the inventory's data (its claims wherever they are, the secrets store, the revision
+        records) and nothing else; the items as the confirmation listed them."""
         s = self.session
         client = s.client
         deleted: list[str] = []
-        claims = platform_claims(client, s.platform_id, s.platform.all_namespaces())
-        for claim in claims:
-            if delete_object(client, ObjRef("v1", "PersistentVolumeClaim", claim.name, claim.namespace)):
+        for claim in inventory.claims:
+            if delete_object(client, claim.ref):
                 deleted.append(str(claim))
-        self._wait_claims_gone(claims)
-        if get_namespace(client, s.admin_namespace) is not None:
-            if delete_object(client, ObjRef("v1", "Secret", s.platform.secret_store_name, s.admin_namespace)):
-                deleted.append(f"Secret {s.admin_namespace}/{s.platform.secret_store_name}")
+        self._wait_claims_gone(inventory.claims)
+        data = inventory.data()
+        if inventory.store is not None and delete_object(client, inventory.store):
+            deleted.extend(item for item in data if item.startswith(f"Secret {inventory.store.namespace}/"))
+        if inventory.namespaces.get(s.admin_namespace) is not None:
             count = RevisionStore(client, s.admin_namespace, s.platform_id).purge()
             if count:
-                deleted.append(f"{count} platform revision records")
+                deleted.append(f"platform revision records in {s.admin_namespace} ({count})")
             count = OperationJournal(client, s.admin_namespace, s.platform_id, "").purge()
             if count:
-                deleted.append(f"{count} web service operation records")
+                deleted.append(f"web service operation records in {s.admin_namespace} ({count})")
         return deleted
 
-    def _wait_claims_gone(self, claims: Sequence[Claim]) -> None:
+    def _wait_claims_gone(self, claims: Sequence[InventoryClaim]) -> None:
         """Deleted claims linger until their protection finalizer goes; their namespaces can only be
         removed after that."""
         client = self.session.client
@@ -276,11 +273,11 @@ class Undeployer:
             still = []
             for claim in left:
                 with contextlib.suppress(ClusterError):  # unreadable counts as gone, as before
-                    if get_object(client, ObjRef("v1", "PersistentVolumeClaim", claim.name, claim.namespace)):
+                    if get_object(client, claim.ref):
                         still.append(claim)
             left = still
             if left:
-                self.progress("*", "waiting", f"{len(left)} volume claims being deleted")
+                self.progress("*", "waiting", f"{len(left)} of {len(claims)} deleted volume claims still terminating")
                 time.sleep(0.3)
 
     def _delete_lease(self) -> None:
@@ -289,3 +286,7 @@ class Undeployer:
             delete_object(
                 s.client, ObjRef("coordination.k8s.io/v1", "Lease", lease_name(s.platform_id), s.admin_namespace)
             )
+
+
+def _uid(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("uid") or "")

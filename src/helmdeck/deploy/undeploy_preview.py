@@ -1,6 +1,7 @@
 """``helmdeck undeploy --dry-run``: what an undeploy would do, read from the cluster without
 changing it (no lock taken, no namespace made, no claim protected): which releases are uninstalled
-in which order, which namespaces go, and which data is kept or, with ``--purge-data``, deleted.
+in which order, which namespaces go and why, which data is kept or, with ``--purge-data``, deleted,
+and what is left. The decisions are the undeploy's own (:mod:`helmdeck.deploy.undeploy_decisions`).
 """
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster.namespaces import get_namespace, is_managed
+from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.session import PlatformSession
-from helmdeck.deploy.claims import platform_claims, release_claims
-from helmdeck.deploy.undeploy import data_inventory, teardown_graph
+from helmdeck.deploy.undeploy import teardown_graph
+from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates
 from helmdeck.engine.releases import Release, ReleaseStatus
 
 
@@ -28,20 +29,14 @@ class PlannedUninstall:
 
 
 @dataclass
-class PlannedNamespace:
-    name: str
-    deleted: bool
-    reason: str
-
-
-@dataclass
 class UndeployPreview:
     platform: str
     purge_data: bool
     releases: list[PlannedUninstall] = field(default_factory=list)
-    namespaces: list[PlannedNamespace] = field(default_factory=list)
+    namespaces: list[NamespaceFate] = field(default_factory=list)
     kept_data: list[str] = field(default_factory=list)
     deleted_data: list[str] = field(default_factory=list)
+    left: list[LeftObject] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         from helmdeck.serialize import to_json_data
@@ -55,6 +50,7 @@ class UndeployPreview:
             "namespaces": to_json_data(self.namespaces),
             "keptData": self.kept_data,
             "deletedData": self.deleted_data,
+            "left": to_json_data(self.left),
         }
 
 
@@ -81,15 +77,14 @@ def preview_undeploy(session: PlatformSession, *, purge_data: bool = False) -> U
     order = steps(teardown_graph(s, live))
     for name in sorted(live, key=lambda n: (order[n], n)):
         preview.releases.append(_planned(name, live[name], order[name]))
-    owned = [release_claims(s.engine, name, rel) for name, rel in live.items()]
-    data = data_inventory(s, owned)
+    inventory = PlatformInventory.read(s, live)
     if purge_data:
-        preview.deleted_data = data
+        preview.deleted_data = inventory.data()
     else:
-        preview.kept_data = data
-    claims = platform_claims(s.client, s.platform_id, s.platform.all_namespaces(), owned)
-    holding = {c.namespace for c in claims} if not purge_data else set()
-    preview.namespaces = _namespaces(s, holding, purge_data)
+        preview.kept_data = inventory.data()
+    contents = NamespaceReader(s.client)
+    preview.namespaces = namespace_fates(inventory, contents, purge=purge_data)
+    preview.left = left_behind(inventory, preview.namespaces, contents, purge=purge_data)
     return preview
 
 
@@ -100,23 +95,3 @@ def _planned(name: str, rel: Release, step: int) -> PlannedUninstall:
     elif rel.status is ReleaseStatus.UNINSTALLED:
         note = "already uninstalled (history kept): its history is removed"
     return PlannedUninstall(step, name, rel.name, rel.namespace, rel.status.value, rel.revision, rel.chart, note)
-
-
-def _namespaces(s: PlatformSession, holding_data: set[str], purge_data: bool) -> list[PlannedNamespace]:
-    out = []
-    admin = s.admin_namespace
-    for ns in dict.fromkeys([admin, *s.platform.all_namespaces()]):
-        found = get_namespace(s.client, ns)
-        if found is None:
-            out.append(PlannedNamespace(ns, False, "does not exist"))
-        elif not is_managed(found, s.platform_id):
-            out.append(PlannedNamespace(ns, False, f"not created by helmdeck for platform {s.platform_id}; kept"))
-        elif ns == admin and not purge_data:
-            out.append(PlannedNamespace(ns, False, "keeps the secrets store and history"))
-        elif ns == admin:
-            out.append(PlannedNamespace(ns, True, "goes with the secrets store, history and the platform's lock"))
-        elif ns in holding_data:
-            out.append(PlannedNamespace(ns, False, "holds the platform's kept volume claims"))
-        else:
-            out.append(PlannedNamespace(ns, True, "once the releases are gone, if nothing else is left in it"))
-    return out

@@ -13,7 +13,8 @@ history, rollback and undeploy treat it like any other component. An install
 
 Extensions marked ``multi-install`` get one release per install (``NAME-<instance name>``); others
 refuse a second install. Uninstalling keeps Helm's history (so a platform rollback can bring the
-extension back) and refuses while another installed extension requires it, unless forced.
+extension back) and the extension's volume claims (the inventory's, in any namespace) unless asked
+to purge them, and refuses while another installed extension requires it, unless forced.
 
 The pieces live in their own modules: which extensions are installed (``installed``), install
 names (``naming``), the install plan (``planning``), GPU needs (``gpu``), the desired component
@@ -25,9 +26,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any
 
+from helmdeck.cluster import delete_object
+from helmdeck.core.claim_keeping import keep_claims
+from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
@@ -198,7 +202,23 @@ class ExtensionManager:
         """Installed extensions that would lose a requirement if ``target`` went."""
         return dependents(self.catalog, target, installed)
 
-    def uninstall(self, name: str, *, force: bool = False) -> ExtensionReport:
+    def data_of(self, name: str) -> list[str]:
+        """The volume claims an uninstall of ``name`` keeps (or, asked to purge, deletes); read-only."""
+        live = self.session.live_releases()
+        target = self.find(name, live)
+        inventory = PlatformInventory.read(self.session, {target.component: live[target.component]})
+        return [str(c) for c in inventory.claims_of([target.component])]
+
+    def uninstall(
+        self,
+        name: str,
+        *,
+        force: bool = False,
+        purge_data: bool = False,
+        confirm: Callable[[list[str]], bool] | None = None,
+    ) -> ExtensionReport:
+        """Uninstall an extension, keeping its history and its volume claims (wherever they are)
+        unless ``purge_data``; ``confirm`` sees the claims to delete before anything changes."""
         start = time.monotonic()
         s = self.session
         operation = f"ext uninstall {name}"
@@ -213,6 +233,10 @@ class ExtensionManager:
                     fix=f"uninstall {', '.join(blocked)} first, or force it (--force) and leave them broken",
                     details={"requiredBy": blocked},
                 )
+            inventory = PlatformInventory.read(s, {target.component: live[target.component]})
+            claims = inventory.claims_of([target.component])
+            if purge_data and claims and confirm is not None and not confirm([str(c) for c in claims]):
+                raise HelmdeckError(f"uninstall of {target.component} cancelled: nothing was changed", exit_code=1)
             self.progress(target.component, "uninstalling", f"{target.status} revision {target.revision}")
             result = ComponentResult(
                 target.component,
@@ -225,6 +249,8 @@ class ExtensionManager:
             t0 = time.monotonic()
             try:
                 op.check()
+                # before Helm's uninstall, which deletes every object of its manifest, claims too
+                keep_claims(s.client, inventory, [target.component])
                 s.engine.uninstall(
                     target.release,
                     namespace=target.namespace,
@@ -233,9 +259,19 @@ class ExtensionManager:
                     timeout=self.timeout,
                     description=f"helmdeck {operation}",
                 )
-                result.message = "removed (history kept for rollback)"
+                notes = ["history kept for rollback"]
+                if purge_data:
+                    report.deleted_data = [str(c) for c in claims if delete_object(s.client, c.ref)]
+                    if report.deleted_data:
+                        notes.append(f"deleted {_count(report.deleted_data, 'volume claim')}")
+                else:
+                    report.kept_data = [str(c) for c in claims]
+                    if claims:
+                        notes.append(f"kept {_count(claims, 'volume claim')}: purging data deletes them")
                 if blocked:
-                    result.message += f"; forced although {', '.join(blocked)} require it"
+                    notes.append(f"forced although {', '.join(blocked)} require it")
+                # the outcome says "removed" already: the message says the rest (not "removed removed")
+                result.message = f"({'; '.join(notes)})"
                 self.progress(target.component, "removed", result.message)
             except HelmdeckError as exc:
                 result.outcome = Outcome.failed
@@ -248,3 +284,7 @@ class ExtensionManager:
             report.platform_revision = self._record(deployer, report)
         report.seconds = time.monotonic() - start
         return report
+
+
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")

@@ -18,6 +18,8 @@ class ExtensionReport:
     components: list[ComponentResult] = field(default_factory=list)
     platform_revision: int | None = None
     seconds: float = 0.0
+    kept_data: list[str] = field(default_factory=list)  # claims an uninstall kept
+    deleted_data: list[str] = field(default_factory=list)  # claims an uninstall asked to purge deleted
 
     @property
     def ok(self) -> bool:
@@ -31,4 +33,6 @@ class ExtensionReport:
             "platformRevision": self.platform_revision,
             "seconds": round(self.seconds, 2),
             "components": [c.as_dict() for c in self.components],
+            "keptData": self.kept_data,
+            "deletedData": self.deleted_data,
         }

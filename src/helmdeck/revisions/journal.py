@@ -20,9 +20,9 @@ from typing import Any
 
 from helmdeck.cluster import KubeClient, NotFound, ObjRef, create_object, delete_object, list_objects, replace_object
 from helmdeck.cluster.lease import LeaseInfo, dead_local_holder, describe
-from helmdeck.labels import KIND_LABEL, MANAGED_BY_LABEL, PLATFORM_LABEL
+from helmdeck.labels import KIND_LABEL, MANAGED_BY_LABEL, OPERATION_RECORD_KIND, PLATFORM_LABEL
 
-JOURNAL_KIND = "operation"
+JOURNAL_KIND = OPERATION_RECORD_KIND
 #: records kept per platform (the oldest finished ones go first)
 KEEP = 50
 #: events kept per record: a Secret holds at most 1 MiB, and the first and last events tell the story

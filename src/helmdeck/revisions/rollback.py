@@ -12,11 +12,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from helmdeck.core.claim_keeping import keep_claims
+from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import UNHEALTHY, platform_status
 from helmdeck.core.targets import release_targets
-from helmdeck.engine.releases import ReleaseStatus
+from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
@@ -127,6 +129,7 @@ def rollback_platform(
                     step = _gated(session, step, want, progress)
                 elif step.action == "uninstall":
                     live = session.live_releases()[step.component]
+                    step = _keep_claims_of_removed(session, step, live)
                     eng.uninstall(live.name, namespace=live.namespace, keep_history=True)
             except HelmdeckError as exc:
                 step = RollbackStep(step.component, "failed", known_redactor().text(exc.message))
@@ -166,6 +169,16 @@ def rollback_platform(
         report.new_revision = op.record(rev).revision
     report.seconds = time.monotonic() - start
     return report
+
+
+def _keep_claims_of_removed(session: PlatformSession, step: RollbackStep, live: Release) -> RollbackStep:
+    """A component the rollback removes keeps its volume claims (an extension installed after the
+    target revision has data of its own), as an extension uninstall does; the step lists them."""
+    inventory = PlatformInventory.read(session, {step.component: live})
+    kept = keep_claims(session.client, inventory, [step.component])
+    if not kept:
+        return step
+    return RollbackStep(step.component, step.action, f"{step.detail}; kept: {', '.join(str(c) for c in kept)}")
 
 
 def _gated(session: PlatformSession, step: RollbackStep, want: ComponentRevision, progress: Progress) -> RollbackStep:

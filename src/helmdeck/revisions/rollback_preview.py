@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.session import PlatformSession
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.revisions.rollback import rollback_target
@@ -68,10 +69,25 @@ def preview_rollback(session: PlatformSession, revision: int | None = None) -> R
         if name not in target.components and rel.status is not ReleaseStatus.UNINSTALLED:
             preview.changes.append(
                 PlannedRollback(
-                    name, "uninstall", rel.name, rel.namespace, rel.revision, rel.chart, rel.status.value, None, ""
+                    name,
+                    "uninstall",
+                    rel.name,
+                    rel.namespace,
+                    rel.revision,
+                    rel.chart,
+                    rel.status.value,
+                    None,
+                    "",
+                    _claims_kept(session, name, rel),
                 )
             )
     return preview
+
+
+def _claims_kept(session: PlatformSession, name: str, rel: Release) -> str:
+    """The rollback keeps the volume claims of a component it removes (``rollback._keep_claims_of_removed``)."""
+    claims = PlatformInventory.read(session, {name: rel}).claims_of([name])
+    return f"kept: {', '.join(str(c) for c in claims)}" if claims else ""
 
 
 def _change(name: str, rel: Release | None, want: ComponentRevision) -> PlannedRollback:

@@ -19,7 +19,7 @@ from typing import Any
 from helmdeck.cluster import KubeClient, NotFound, ObjRef, create_object, delete_object, get_object, list_objects
 from helmdeck.cluster.errors import Conflict
 from helmdeck.errors import ClusterError
-from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL
+from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL, REVISION_RECORD_KIND
 from helmdeck.serialize import to_json_data
 
 
@@ -79,7 +79,7 @@ class RevisionStore:
         return ObjRef("v1", "Secret", _secret_name(self.platform, revision), self.namespace)
 
     def list(self) -> list[PlatformRevision]:
-        labels = {KIND_LABEL: "platform-revision", PLATFORM_LABEL: self.platform}
+        labels = {KIND_LABEL: REVISION_RECORD_KIND, PLATFORM_LABEL: self.platform}
         try:
             out = [
                 self._decode(s)
@@ -116,7 +116,7 @@ class RevisionStore:
                     "name": _secret_name(self.platform, rev.revision),
                     "namespace": self.namespace,
                     "labels": {
-                        KIND_LABEL: "platform-revision",
+                        KIND_LABEL: REVISION_RECORD_KIND,
                         PLATFORM_LABEL: self.platform,
                         REVISION_LABEL: str(rev.revision),
                         "app.kubernetes.io/managed-by": "helmdeck",

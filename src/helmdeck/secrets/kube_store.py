@@ -139,7 +139,12 @@ class KubeSecretStore(SecretStore):
         namespace = {
             "apiVersion": "v1",
             "kind": "Namespace",
-            "metadata": {"name": self.namespace, "labels": MANAGED_BY},
+            # the platform's label too: only a namespace marked as made for this platform is ever
+            # removed by its undeploy (see helmdeck.core.inventory)
+            "metadata": {
+                "name": self.namespace,
+                "labels": {**MANAGED_BY, PLATFORM_LABEL: self.platform.prefixed(self.platform.name)},
+            },
         }
         with contextlib.suppress(Conflict):  # created meanwhile by someone else: fine
             create_object(self.client, namespace)

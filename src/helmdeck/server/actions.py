@@ -105,12 +105,16 @@ class Actions:
 
         return self._start(who, "ext install", name, detail, remote, work, cancel)
 
-    def uninstall(self, who: Principal, name: str, force: bool, remote: str | None = None) -> Operation:
-        detail = {"force": force}
+    def uninstall(
+        self, who: Principal, name: str, force: bool, remote: str | None = None, *, purge_data: bool = False
+    ) -> Operation:
+        detail = {"force": force, "purgeData": purge_data} if purge_data else {"force": force}
         self._checked(who, "ext uninstall", name, detail, remote, lambda: self.backend.check_uninstall(name, force))
         cancel = threading.Event()
 
         def work(progress: Progress) -> dict[str, Any]:
+            if purge_data:
+                return self.backend.uninstall(name, force, progress, cancel=cancel, purge_data=True)
             return self.backend.uninstall(name, force, progress, cancel=cancel)
 
         return self._start(who, "ext uninstall", name, detail, remote, work, cancel)

@@ -157,11 +157,18 @@ def install(request: Request, body: models.InstallRequest, who: Operator) -> dic
     "/extensions/installed/{name}",
     response_model=models.Operation,
     status_code=202,
-    summary="Uninstall an installed extension (refused while others require it, unless force)",
+    summary="Uninstall an installed extension (refused while others require it, unless force); its volume "
+    "claims are kept unless purgeData",
     responses=_CHANGE_ERRORS,
 )
-def uninstall(request: Request, name: str, who: Operator, force: bool = Query(default=False)) -> dict[str, Any]:
-    return actions_of(request).uninstall(who, name, force, _remote(request)).as_dict()
+def uninstall(
+    request: Request,
+    name: str,
+    who: Operator,
+    force: bool = Query(default=False),
+    purge_data: bool = Query(default=False, alias="purgeData", description="Also delete its volume claims (data)."),
+) -> dict[str, Any]:
+    return actions_of(request).uninstall(who, name, force, _remote(request), purge_data=purge_data).as_dict()
 
 
 @router.post(

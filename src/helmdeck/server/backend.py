@@ -82,7 +82,12 @@ class PlatformBackend(Protocol):
     def check_uninstall(self, name: str, force: bool) -> dict[str, Any]: ...
 
     def uninstall(
-        self, name: str, force: bool, progress: Progress, cancel: threading.Event | None = None
+        self,
+        name: str,
+        force: bool,
+        progress: Progress,
+        cancel: threading.Event | None = None,
+        purge_data: bool = False,
     ) -> dict[str, Any]: ...
 
     def preview_uninstall(self, name: str) -> dict[str, Any]: ...
@@ -330,9 +335,16 @@ class ClusterBackend:
         return target.as_dict()
 
     def uninstall(
-        self, name: str, force: bool, progress: Progress, cancel: threading.Event | None = None
+        self,
+        name: str,
+        force: bool,
+        progress: Progress,
+        cancel: threading.Event | None = None,
+        purge_data: bool = False,
     ) -> dict[str, Any]:
-        return self._manager(progress, cancel).uninstall(name, force=force).as_dict()
+        """Its volume claims are kept unless ``purge_data`` (the caller's explicit ask: the API's
+        ``purgeData``, the page's checkbox after its preview listed them)."""
+        return self._manager(progress, cancel).uninstall(name, force=force, purge_data=purge_data).as_dict()
 
     def preview_uninstall(self, name: str) -> dict[str, Any]:
         """What uninstalling ``name`` would delete and keep, and who needs it; nothing changes."""
@@ -340,10 +352,16 @@ class ClusterBackend:
         live = manager.session.live_releases()
         target = manager.find(name, live)
         manifest = manager.session.engine.get_manifest(target.release, namespace=target.namespace)
+        data = manager.data_of(name)
+        objects = release_objects_fate(manifest, target.namespace)
+        for o in objects:  # the uninstall keeps every claim of the extension unless asked to purge
+            if f"{o['kind']} {o['namespace']}/{o['name']}" in data or o["kind"] == "PersistentVolumeClaim":
+                o["kept"] = True
         return {
             **target.as_dict(),
             "requiredBy": manager.dependents(target, installed_extensions(live)),
-            "objects": release_objects_fate(manifest, target.namespace),
+            "objects": objects,
+            "keptData": data,
         }
 
     def upload(self, data: bytes, filename: str) -> dict[str, Any]:

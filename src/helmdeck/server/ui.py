@@ -7,6 +7,7 @@ import asyncio
 import hmac
 import json
 import secrets
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -365,7 +366,11 @@ async def uninstall(request: Request, name: str) -> Response:
     form = await request.form()
     try:
         op = await run_in_threadpool(
-            actions_of(request).uninstall, who, name, form.get("force") == "true", _remote(request)
+            partial(actions_of(request).uninstall, purge_data=form.get("purge_data") == "true"),
+            who,
+            name,
+            form.get("force") == "true",
+            _remote(request),
         )
     except HelmdeckError as exc:
         return await _extensions_page(request, who, 422, error=_error_text(exc))

@@ -1,0 +1,115 @@
+"""Keeping a platform's claims through a Helm uninstall (undeploy, extension uninstall, a rollback
+that removes a component): which claims are the platform's is :class:`PlatformInventory`'s answer.
+
+Helm deletes every object of a release on uninstall, claims included, deciding from the release's
+stored manifest alone. Before uninstalling, each claim the release templates gets Helm's own
+``helm.sh/resource-policy: keep`` in that stored manifest, and every claim of the release, in any
+namespace, is labelled with the platform and component so a later purge finds it once the release
+(and its manifest) is gone. The release ownership annotations stay untouched, so a later install of
+the same release adopts the claim again and the data comes back. StatefulSets that would delete
+their claims with them are switched to ``Retain`` and let go of them first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from helmdeck.cluster import KubeClient, NotFound, get_object, list_objects, merge_patch_object, replace_object
+from helmdeck.core.inventory import CLAIM, InventoryClaim, PlatformInventory
+from helmdeck.engine.storage import decode_release_data, encode_release_data
+from helmdeck.labels import COMPONENT_LABEL, PLATFORM_LABEL
+from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
+from helmdeck.manifests.parse import split_documents
+
+
+def keep_claims(client: KubeClient, inventory: PlatformInventory, components: Iterable[str]) -> list[InventoryClaim]:
+    """Make the claims of ``components`` survive their releases' uninstall; returns those claims."""
+    wanted = set(components)
+    templates = [t for t in inventory.claim_templates if t.component in wanted]
+    for sts in templates:
+        if sts.deletes_claims:
+            retain = {"whenDeleted": "Retain", "whenScaled": "Retain"}
+            with contextlib.suppress(NotFound):  # gone already: nothing of it to keep
+                merge_patch_object(client, sts.ref, {"spec": {"persistentVolumeClaimRetentionPolicy": retain}})
+    statefulsets = {(t.ref.namespace, t.ref.name) for t in templates}
+    claims = inventory.claims_of(wanted)
+    for claim in claims:
+        pvc = get_object(client, claim.ref)
+        if pvc is None:
+            continue
+        meta: dict[str, Any] = {"labels": {PLATFORM_LABEL: inventory.platform_id, COMPONENT_LABEL: claim.component}}
+        refs = (pvc.get("metadata") or {}).get("ownerReferences") or []
+        # a StatefulSet that deleted its claims made itself their owner: the garbage collector
+        # would take them with it, whatever its policy says by then
+        kept_refs = [
+            r for r in refs if not (r.get("kind") == "StatefulSet" and (claim.namespace, r.get("name")) in statefulsets)
+        ]
+        if len(kept_refs) != len(refs):
+            meta["ownerReferences"] = kept_refs
+        merge_patch_object(client, claim.ref, {"metadata": meta})
+    for contents in inventory.releases:
+        if contents.component not in wanted:
+            continue
+        rel = contents.release
+        direct = {
+            (o.ref.namespace or rel.namespace, o.ref.name)
+            for o in contents.objects
+            if (o.ref.group, o.ref.kind) == CLAIM and not o.keep and not o.hook
+        }
+        if direct:
+            keep_in_release_record(client, rel.name, rel.namespace, direct)
+    return claims
+
+
+def keep_in_release_record(client: KubeClient, release: str, namespace: str, claims: set[tuple[str, str]]) -> None:
+    """Give the release's own claims Helm's keep policy in its latest stored revision, the one
+    ``helm uninstall`` reads to decide what to delete (it never looks at the live objects)."""
+    records = list(list_objects(client, "v1", "Secret", namespace=namespace, labels={"owner": "helm", "name": release}))
+    if not records:
+        return
+    latest = max(records, key=lambda r: int(((r.get("metadata") or {}).get("labels") or {}).get("version", "0")))
+    raw = (latest.get("data") or {}).get("release")
+    data = decode_release_data(raw) if raw else None
+    if data is None:
+        return
+    manifest = str(data.get("manifest") or "")
+    rewritten = _with_keep_policy(manifest, namespace, claims)
+    if rewritten == manifest:
+        return
+    data["manifest"] = rewritten
+    latest["data"] = {**(latest.get("data") or {}), "release": encode_release_data(data)}
+    replace_object(client, latest)  # resourceVersion included: a concurrent writer makes this fail, not race
+
+
+def _with_keep_policy(manifest: str, release_namespace: str, claims: set[tuple[str, str]]) -> str:
+    """The manifest with ``claims`` ((namespace, name), in any namespace) annotated keep."""
+    docs = []
+    changed = False
+    leading_separator = manifest.lstrip("\n").startswith("---")
+    for index, (_line, chunk) in enumerate(split_documents(manifest)):
+        # a document's text starts with the rest of its separator line
+        body = chunk.partition("\n")[2] if index > 0 or leading_separator else chunk
+        try:
+            doc = yaml.safe_load(body)
+        except yaml.YAMLError:
+            doc = None
+        meta = doc.get("metadata") if isinstance(doc, dict) else None
+        if (
+            isinstance(doc, dict)
+            and doc.get("kind") == "PersistentVolumeClaim"
+            and isinstance(meta, dict)
+            and (str(meta.get("namespace") or release_namespace), meta.get("name")) in claims
+        ):
+            meta["annotations"] = {**(meta.get("annotations") or {}), RESOURCE_POLICY_ANNOTATION: "keep"}
+            comments = [line for line in body.splitlines() if line.startswith("# Source:")]
+            docs.append("\n".join([*comments, yaml.safe_dump(doc, sort_keys=False).rstrip("\n")]))
+            changed = True
+        else:
+            docs.append(body.strip("\n"))
+    if not changed:
+        return manifest
+    return "".join(f"---\n{doc}\n" for doc in docs)

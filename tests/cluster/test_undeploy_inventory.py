@@ -1,0 +1,343 @@
+"""Undeploy, purge and extension uninstall own exactly the platform's inventory, on the sandbox
+(issue 21, items 1-3 and 11): claims a chart puts in a platform namespace other than its release
+namespace (Kaapana's pattern) survive a plain undeploy and are listed by the dry run; an operator's
+ConfigMap or Secret keeps a namespace helmdeck created, and is reported; purge deletes the claims
+wherever they are and reports what it left (the operator's objects, a chart's CRDs); an extension's
+claim survives its uninstall unless --purge-data --yes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
+from lightkube.resources.core_v1 import ConfigMap, Namespace, PersistentVolumeClaim, Secret
+from typer.testing import CliRunner
+
+from helmdeck.cli import ext_cmds
+from helmdeck.cluster.namespaces import get_namespace
+from helmdeck.core.inventory import PlatformInventory
+from helmdeck.core.session import PlatformSession
+from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.deploy.undeploy_preview import preview_undeploy
+from tests.cluster.conftest import SandboxHandle
+from tests.cluster.ext_support import EXT_CHARTS, Platform, platform_file
+from tests.cluster.platform_files import CHARTS, platform, values_file
+
+pytestmark = pytest.mark.cluster
+
+SPREAD = CHARTS / "inventory" / "spread"
+CRD = "gadgets.inventory.helmdeck.dev"
+
+
+def _claims(session: PlatformSession, namespace: str) -> dict[str, str]:
+    """name -> uid: the same uid after a redeploy means the very same claim (and its data)."""
+    return {
+        str(p.metadata.name): str(p.metadata.uid)  # type: ignore[union-attr]
+        for p in session.client.list(PersistentVolumeClaim, namespace=namespace)
+    }
+
+
+def _alive(session: PlatformSession, namespace: str) -> bool:
+    found = get_namespace(session.client, namespace)
+    return found is not None and (found.get("status") or {}).get("phase") == "Active"
+
+
+@pytest.fixture
+def spread(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> Iterator[tuple[Any, str, str]]:
+    """A platform shaped like Kaapana's: the ``admin-chart`` release lives in the admin namespace
+    and puts its claims in the services namespace; both namespaces are helmdeck's to create."""
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    components: list[dict[str, Any]] = [
+        {
+            "name": "admin-chart",
+            "chart": str(SPREAD),
+            "namespace": "admin",
+            "values": [values_file(tmp_path, "spread", {"dataNamespace": services})],
+        },
+        {"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services"},
+    ]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    yield session, admin, services
+    s = session()
+    client = s.client
+    with contextlib.suppress(Exception):
+        Undeployer(s, purge_data=True, timeout=60).run()
+    for ns in (admin, services):
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)
+    with contextlib.suppress(Exception):
+        client.delete(CustomResourceDefinition, CRD)
+
+
+def _operator_configmap(session: PlatformSession, namespace: str) -> None:
+    session.client.create(ConfigMap(metadata=ObjectMeta(name="operator-notes", namespace=namespace), data={"a": "b"}))
+
+
+def test_plain_undeploy_keeps_claims_in_other_namespaces_and_namespaces_holding_foreign_objects(
+    spread: tuple[Any, str, str],
+) -> None:
+    session, _admin, services = spread
+    s = session()
+    assert Deployer(s, failure_grace=2).run().ok
+    before = _claims(s, services)
+    assert set(before) == {"af-logs-pv-claim", "dags-pv-claim"}
+    _operator_configmap(s, services)
+    inventory = PlatformInventory.read(session())
+    roles = [o.ref for o in inventory.objects if o.ref.kind == "ClusterRole"]
+    assert [r.namespace for r in roles] == [None]  # cluster-scoped: discovery says so, no namespace made up
+    assert {(c.namespace, c.component) for c in inventory.claims} == {(services, "admin-chart")}
+
+    preview = preview_undeploy(session())
+    mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
+    assert mine <= set(preview.kept_data)  # the dry run lists the claims outside the release namespace
+    planned = {n.name: n for n in preview.namespaces}
+    assert not planned[services].deleted and "kept volume claims (2)" in planned[services].reason
+
+    report = Undeployer(session(), timeout=60).run()
+    assert report.ok
+    assert session().live_releases() == {}
+    assert _claims(s, services) == before  # the very same claims: nothing deleted
+    assert mine <= set(report.kept)
+    assert report.as_dict()["keptData"] == report.kept
+    done = {n["name"]: n for n in report.as_dict()["namespaces"]}
+    assert done[services]["deleted"] is False and "kept volume claims (2)" in done[services]["reason"]
+    # the dry run said what the undeploy did
+    assert {n: (f.deleted, f.reason) for n, f in planned.items()} == {
+        n: (d["deleted"], d["reason"]) for n, d in done.items()
+    }
+    assert _alive(s, services) and s.client.get(ConfigMap, "operator-notes", namespace=services)
+    left = {item["object"]: item["reason"] for item in report.as_dict()["left"]}
+    assert "crds/" in left[f"CustomResourceDefinition {CRD}"]
+
+    again = Deployer(session(), failure_grace=2).run()
+    assert again.ok, again.as_dict()
+    assert _claims(s, services) == before  # adopted by the new release, not replaced
+
+
+def test_purge_deletes_claims_anywhere_and_reports_what_it_left(spread: tuple[Any, str, str]) -> None:
+    session, admin, services = spread
+    s = session()
+    assert Deployer(s, failure_grace=2).run().ok
+    _operator_configmap(s, services)
+    # OpenNeuro's README has you create this one by hand in the platform's namespace
+    s.client.create(Secret(metadata=ObjectMeta(name="openneuro-dev-ssh-key", namespace=admin), stringData={"key": "x"}))
+
+    preview = preview_undeploy(session(), purge_data=True)
+    asked: list[list[str]] = []
+
+    def confirm(items: list[str]) -> bool:
+        asked.append(items)
+        return True
+
+    report = Undeployer(session(), purge_data=True, timeout=60, confirm=confirm).run()
+    assert report.ok
+    mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
+    assert mine <= set(asked[0]) and mine <= set(report.deleted) and mine <= set(preview.deleted_data)
+    assert _claims(s, services) == {}
+    # both namespaces stay, each for the operator's object, and the report says so
+    done = {n["name"]: n for n in report.as_dict()["namespaces"]}
+    assert (
+        done[services]["deleted"] is False
+        and "ConfigMap operator-notes (not the platform's)" in (done[services]["reason"])
+    )
+    assert done[admin]["deleted"] is False and "Secret openneuro-dev-ssh-key" in done[admin]["reason"]
+    assert _alive(s, services) and s.client.get(ConfigMap, "operator-notes", namespace=services)
+    assert s.client.get(Secret, "openneuro-dev-ssh-key", namespace=admin)
+    left = {item["object"]: item["reason"] for item in report.as_dict()["left"]}
+    assert f"ConfigMap operator-notes in namespace {services}" in left
+    assert f"Secret openneuro-dev-ssh-key in namespace {admin}" in left
+    assert f"CustomResourceDefinition {CRD}" in left
+    # the dry run said the same
+    assert {n.name: n.deleted for n in preview.namespaces} == {n: d["deleted"] for n, d in done.items()}
+    assert {item.what for item in preview.left} == set(left), [f.reason for f in preview.namespaces]
+
+
+def test_purge_removes_namespaces_helmdeck_made_once_nothing_foreign_is_in_them(
+    spread: tuple[Any, str, str],
+) -> None:
+    session, admin, services = spread
+    assert Deployer(session(), failure_grace=2).run().ok
+    report = Undeployer(session(), purge_data=True, timeout=60).run()
+    assert report.ok
+    assert {n["name"]: n["deleted"] for n in report.as_dict()["namespaces"]} == {admin: True, services: True}
+    assert get_namespace(session().client, services) is None and get_namespace(session().client, admin) is None
+
+
+# --- extensions ------------------------------------------------------------------------------------------
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        return None
+
+    ext_cmds.register(app)
+    return app
+
+
+@pytest.fixture
+def notebook_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[Platform]:
+    import secrets
+
+    path = platform_file(tmp_path, f"n{secrets.token_hex(3)}", [EXT_CHARTS, CHARTS / "inventory" / "extensions"])
+    handle = Platform(sandbox, path)
+    assert Deployer(handle.session()).run().ok
+    yield handle
+    client = sandbox.client()
+    for ns in handle.session().platform.all_namespaces():
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)
+
+
+def test_ext_uninstall_keeps_the_extensions_claim_unless_purge_data_yes(notebook_platform: Platform) -> None:
+    plat = notebook_platform
+    common = ["-f", str(plat.path), "--kubeconfig", plat.sandbox.kubeconfig, "--state-dir", str(plat.path.parent)]
+    runner = CliRunner()
+    installed = runner.invoke(_app(), ["ext", "install", "tiny-notebook", *common, "-o", "json"])
+    assert installed.exit_code == 0, installed.output
+    s = plat.session()
+    ns = s.platform.logical_namespace("extensions")
+    claim = f"PersistentVolumeClaim {ns}/tiny-notebook-home"
+    uid = _claims(s, ns)["tiny-notebook-home"]
+
+    removed = runner.invoke(_app(), ["ext", "uninstall", "tiny-notebook", *common, "-o", "json"])
+    assert removed.exit_code == 0, removed.output
+    report = json.loads(removed.stdout)
+    assert report["keptData"] == [claim] and report["deletedData"] == []
+    assert "removed removed" not in removed.output
+    assert _claims(s, ns).get("tiny-notebook-home") == uid
+
+    again = runner.invoke(_app(), ["ext", "install", "tiny-notebook", *common])
+    assert again.exit_code == 0, again.output
+    assert _claims(s, ns).get("tiny-notebook-home") == uid  # the same data back
+
+    # purge without a terminal to ask on, and without --yes: refused, nothing changed
+    refused = runner.invoke(_app(), ["ext", "uninstall", "tiny-notebook", "--purge-data", *common])
+    assert refused.exit_code != 0 and "--yes" in str(refused.exception)
+    assert "tiny-notebook" in plat.session().live_releases()
+
+    purged = runner.invoke(
+        _app(), ["ext", "uninstall", "tiny-notebook", "--purge-data", "--yes", *common, "-o", "json"]
+    )
+    assert purged.exit_code == 0, purged.output
+    assert json.loads(purged.stdout)["deletedData"] == [claim]
+    pvc = {n for n in _claims(s, ns)}
+    assert "tiny-notebook-home" not in pvc or _terminating(s, ns, "tiny-notebook-home")
+
+
+def _terminating(session: PlatformSession, namespace: str, name: str) -> bool:
+    pvc = session.client.get(PersistentVolumeClaim, name, namespace=namespace)
+    return pvc.metadata is not None and pvc.metadata.deletionTimestamp is not None
+
+
+def test_a_rollback_that_removes_an_extension_keeps_its_claim(notebook_platform: Platform) -> None:
+    from helmdeck.revisions.rollback import rollback_platform
+    from helmdeck.revisions.rollback_preview import preview_rollback
+
+    plat = notebook_platform
+    assert plat.manager().install("tiny-notebook").ok
+    s = plat.session()
+    ns = s.platform.logical_namespace("extensions")
+    uid = _claims(s, ns)["tiny-notebook-home"]
+    planned = {c.component: c for c in preview_rollback(plat.session(), 1).changes}
+    assert planned["tiny-notebook"].action == "uninstall"
+    assert f"kept: PersistentVolumeClaim {ns}/tiny-notebook-home" in planned["tiny-notebook"].note
+
+    report = rollback_platform(plat.session(), 1)
+    step = next(st for st in report.steps if st.component == "tiny-notebook")
+    assert step.action == "uninstall" and f"kept: PersistentVolumeClaim {ns}/tiny-notebook-home" in step.detail
+    assert "tiny-notebook" not in {n for n, r in plat.session().live_releases().items() if r.status.value == "deployed"}
+    assert _claims(s, ns).get("tiny-notebook-home") == uid
+
+
+def test_undeploy_waits_only_for_its_own_pods_in_a_shared_namespace(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    from lightkube.models.core_v1 import Container, PodSpec
+    from lightkube.resources.core_v1 import Pod
+
+    admin = f"{namespace}-adm"
+    components = [{"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services"}]
+    session = platform(sandbox, tmp_path, namespace, {"services": namespace, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        client = session().client
+        # another team's pod in the namespace the platform shares: it never goes away by itself
+        client.create(
+            Pod(
+                metadata=ObjectMeta(name="another-team", namespace=namespace),
+                spec=PodSpec(containers=[Container(name="c", image="docker.io/library/busybox:1.36")]),
+            )
+        )
+        report = Undeployer(session(), timeout=30).run()
+        assert report.ok
+        assert report.seconds < 20, report.seconds  # waited for web's pods, not for the other team's
+        assert client.get(Pod, "another-team", namespace=namespace)
+        assert not [p for p in client.list(Pod, namespace=namespace) if str(p.metadata.name).startswith("web")]  # type: ignore[union-attr]
+    finally:
+        with contextlib.suppress(Exception):
+            Undeployer(session(), purge_data=True, timeout=60).run()
+
+
+def test_a_namespace_holding_only_an_operators_configmap_is_not_empty(sandbox: SandboxHandle, namespace: str) -> None:
+    from helmdeck.cluster import delete_namespace_if_empty, ensure_namespaces
+
+    client = sandbox.client()
+    ns = f"{namespace}-plain"
+    ensure_namespaces(client, [ns], "dash")
+    try:
+        client.create(ConfigMap(metadata=ObjectMeta(name="operator-notes", namespace=ns), data={"a": "b"}))
+        kept = delete_namespace_if_empty(client, ns, "dash")
+        # kube-root-ca.crt and the default ServiceAccount are Kubernetes' own, and hold nothing
+        assert not kept.deleted and kept.reason == "not empty: ConfigMap operator-notes"
+    finally:
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)
+
+
+def test_a_hook_job_helm_leaves_is_the_platforms_and_does_not_keep_its_namespace(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    values = values_file(tmp_path, "hooked", {"hookJob": {"enabled": True}})
+    components = [{"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services", "values": [values]}]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        inventory = PlatformInventory.read(session())
+        assert [o.ref.name for o in inventory.objects if o.hook] == ["web-pre-install"]
+        # Helm's uninstall leaves the hook Job (and its pod); they are the platform's all the same
+        report = Undeployer(session(), timeout=60).run()
+        assert report.ok
+        assert report.seconds < 30, report.seconds  # nobody waits for the hook's pod, which Helm leaves
+        fates = {n["name"]: n for n in report.as_dict()["namespaces"]}
+        assert fates[services]["deleted"] is True, fates[services]
+        assert get_namespace(session().client, services) is None
+    finally:
+        with contextlib.suppress(Exception):
+            Undeployer(session(), purge_data=True, timeout=60).run()
+        for ns in (admin, services):
+            with contextlib.suppress(Exception):
+                sandbox.client().delete(Namespace, ns)
+
+
+def test_purge_after_a_plain_undeploy_finds_the_kept_claims_by_their_label(spread: tuple[Any, str, str]) -> None:
+    session, admin, services = spread
+    assert Deployer(session(), failure_grace=2).run().ok
+    assert Undeployer(session(), timeout=60).run().ok
+    # the releases and their manifests are gone: the label the undeploy put on the claims is what is left
+    purge = Undeployer(session(), purge_data=True, timeout=60).run()
+    assert purge.ok
+    mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
+    assert mine <= set(purge.deleted)
+    assert {n["name"]: n["deleted"] for n in purge.as_dict()["namespaces"]} == {admin: True, services: True}
