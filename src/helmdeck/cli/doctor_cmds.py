@@ -9,7 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Context, Env, Kubeconfig, Output, PlatformFile, SetOpt, ValuesOpt
+from helmdeck.cli.options import (
+    Context,
+    Env,
+    Kubeconfig,
+    Output,
+    PlatformFile,
+    SetFileOpt,
+    SetJsonOpt,
+    SetOpt,
+    SetStringOpt,
+    ValuesOpt,
+    set_flags,
+)
 from helmdeck.cli.output import OutputFormat, console, emit_json
 from helmdeck.spec import DEFAULT_FILE
 
@@ -67,6 +79,9 @@ def doctor_command(
     ] = False,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    set_string: SetStringOpt = None,
+    set_json: SetJsonOpt = None,
+    set_file: SetFileOpt = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     output: Output = OutputFormat.human,
@@ -78,7 +93,12 @@ def doctor_command(
     from helmdeck.doctor.preflight import run_preflight
 
     session = PlatformSession(
-        file, environment=env, kubeconfig=kubeconfig, context=context, cli_files=values or (), cli_sets=set_ or ()
+        file,
+        environment=env,
+        kubeconfig=kubeconfig,
+        context=context,
+        cli_files=values or (),
+        cli_sets=set_flags(set_, set_string, set_json, set_file),
     )
     report = diagnose_platform(session) if live else run_preflight(session, offline=offline)
     if output is OutputFormat.json:

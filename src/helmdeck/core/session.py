@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from helmdeck.engine import LoadedChart, RenderedRelease
     from helmdeck.engine.port import HelmEngine
     from helmdeck.engine.releases import Release
+    from helmdeck.values.set_expressions import SetFlag
 
 
 @dataclass
@@ -79,7 +80,7 @@ class PlatformSession:
         kubeconfig: str | None = None,
         context: str | None = None,
         cli_files: Sequence[Path] = (),
-        cli_sets: Sequence[str] = (),
+        cli_sets: Sequence[str | SetFlag] = (),
         platform: Platform | None = None,
         instance: str | None = None,
         client: KubeClient | None = None,
