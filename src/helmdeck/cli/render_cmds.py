@@ -62,7 +62,8 @@ def validate_command(
         file, env, kubeconfig, None, values, set_flags(set_, set_string, set_json, set_file), instance=instance
     )
     foreign = foreign_namespaces(session.client, session.platform_id) if kubeconfig else None
-    report = validate_platform(session, foreign_namespaces=foreign)
+    stored = session.stored_secret_names() if kubeconfig else None
+    report = validate_platform(session, foreign_namespaces=foreign, stored_secrets=stored)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:

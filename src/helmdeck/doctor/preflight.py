@@ -36,6 +36,7 @@ from helmdeck.doctor.preflight_run import PreflightRun, by_name
 from helmdeck.doctor.registry import check_offline_images, check_pull_secret
 from helmdeck.doctor.storage import check_storage
 from helmdeck.manifests.inventory import inventory
+from helmdeck.validation import secret_source_findings
 
 
 def run_preflight(session: PlatformSession, *, offline: bool = False) -> DoctorReport:
@@ -46,6 +47,10 @@ def run_preflight(session: PlatformSession, *, offline: bool = False) -> DoctorR
     if connect(run):
         check_identity(run)
     view = render(run)
+    if session.platform.spec.secrets:
+        report.checks.append("secrets")
+        stored = session.stored_secret_names() if run.client is not None else None
+        report.extend(secret_source_findings(session.platform, stored))
     if offline:
         report.checks.append("offline-images")
         images = inventory({c.name: (c.namespace, c.objects) for c in view.components.values()}).images
