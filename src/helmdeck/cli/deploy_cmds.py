@@ -418,12 +418,16 @@ def rollback_command(
         report = rollback_platform(session, revision, progress=progress)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
+    elif report.nothing_to_do:
+        console.print(report.summary(), highlight=False)
     else:
         for step in report.steps:
             console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
         print_unhealthy(report.unhealthy())
-        verdict = "rolled back" if report.ok else "[bold red]rollback incomplete[/]"
-        console.print(f"{verdict} to platform revision {report.target}; recorded as revision {report.new_revision}")
+        for restored in report.restored_secrets:
+            err_console.print(f"[yellow]warning:[/] {restored.message()}", highlight=False)
+        summary = report.summary()
+        console.print(summary if report.ok else f"[bold red]{summary}[/]", highlight=False)
     raise typer.Exit(0 if report.ok else 1)
 
 
