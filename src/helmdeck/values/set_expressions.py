@@ -39,9 +39,6 @@ class SetFlag:
         if self.flag not in SET_FLAGS:
             raise ValueError(f"unknown set flag {self.flag!r}")
 
-    def __str__(self) -> str:
-        return f"{self.flag} {self.expression}"
-
 
 def as_set_flag(entry: str | SetFlag) -> SetFlag:
     return entry if isinstance(entry, SetFlag) else SetFlag("--set", entry)
