@@ -272,3 +272,20 @@ def test_a_dependency_without_repository_gets_that_hint_not_credentials(tmp_path
         build_dependencies(chart)
     assert "redis 1.2.3 has no `repository:`" in caught.value.message
     assert "repository:" in (caught.value.fix or "") and "credentials" not in (caught.value.fix or "")
+
+
+def test_a_stale_lock_asks_for_deps_update_not_credentials(tmp_path: Path) -> None:
+    chart = tmp_path / "parent"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n"
+        "  - name: redis\n    version: 1.2.3\n    repository: http://127.0.0.1:9/stable\n"
+    )
+    (chart / "Chart.lock").write_text(
+        "dependencies:\n- name: redis\n  repository: http://127.0.0.1:9/stable\n  version: 1.2.2\n"
+        'digest: sha256:0000\ngenerated: "2026-01-01T00:00:00Z"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_dependencies(chart)
+    assert "Chart.lock no longer matches" in caught.value.message
+    assert "deps --update" in (caught.value.fix or "") and "credentials" not in (caught.value.fix or "")

@@ -82,6 +82,12 @@ def dependency_error(exc: helm_python.HelmError, chart_dir: Path) -> ConfigError
             "dependencies where there is one (helmdeck deps) and bring the chart's charts/ along, or deploy "
             "from a bundle",
         )
+    if "out of sync with the dependencies file" in detail:
+        return ConfigError(
+            f"chart {chart_dir}: Chart.lock no longer matches the dependencies in Chart.yaml",
+            where=str(chart_dir / "Chart.lock"),
+            fix="run 'helmdeck deps --update' to resolve the dependencies again and rewrite Chart.lock",
+        )
     missing = _NOT_IN_CHARTS.search(detail)
     unsourced = [d for d in declared if not d.repository]
     if missing and unsourced:
