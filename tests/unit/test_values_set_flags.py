@@ -227,3 +227,25 @@ def test_a_saved_plan_pins_set_string_and_set_file(platform_file: Path, tmp_path
     edited, _kube, _engine = fake_session(platform_file, cli_sets=sets)
     with pytest.raises(ConfigError, match="changed since the plan"):
         verify_plan(edited, planned, "plan.json")  # the file --set-file read has changed
+
+
+def test_a_port_compared_as_a_string_renders_with_set_string(tmp_path: Path) -> None:
+    # the case: a chart compares the port with a string; --set makes it a number
+    chart = tmp_path / "pacs"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: pacs\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text('global:\n  dicom_port: "11112"\n')
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: pacs}\n"
+        'data:\n  custom: {{ ne .Values.global.dicom_port "11112" | quote }}\n'
+    )
+    (tmp_path / "platform.yaml").write_text(
+        "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: pf}\nspec:\n"
+        "  components:\n    - {name: pacs, chart: ./pacs, namespace: pf-pacs}\n"
+    )
+    args = ["render", "-f", str(tmp_path / "platform.yaml")]
+    as_number = _run(*args, "--set", "global.dicom_port=31112")
+    assert as_number.returncode != 0 and "incompatible types" in as_number.stderr
+    as_string = _run(*args, "--set-string", "global.dicom_port=31112")
+    assert as_string.returncode == 0, as_string.stderr
+    assert 'custom: "true"' in as_string.stdout
