@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from helmdeck.core.session import DesiredComponent, PlatformSession
@@ -60,6 +61,30 @@ def secret_source_findings(platform: Platform, stored: Collection[str] | None) -
     return out
 
 
+def catalog_findings(platform: Platform) -> list[Finding]:
+    """Local extension catalog entries that do not exist, when a deploy reads the catalog (it
+    installs ``spec.extensions.preinstall`` after the components, so this would fail only then)."""
+    if not platform.spec.extensions.preinstall:
+        return []
+    out = []
+    for j, entry in enumerate(platform.spec.extensions.catalog):
+        if "://" in entry or Path(entry).exists():
+            continue
+        key = ("spec", "extensions", "catalog", j)
+        out.append(
+            Finding(
+                "error",
+                "catalog",
+                None,
+                platform.where(key),
+                f"extension catalog entry {entry} (spec.extensions.catalog[{j}]) does not exist, and deploy "
+                f"reads the catalog to preinstall {', '.join(platform.spec.extensions.preinstall)}",
+                "create it, or fix the path (relative paths start at the platform file's directory)",
+            )
+        )
+    return out
+
+
 def validate_platform(
     session: PlatformSession,
     *,
@@ -72,6 +97,7 @@ def validate_platform(
     platform = session.platform
     report = ValidationReport(session.platform_id, session.environment)
     report.findings += [f.as_dict() for f in secret_source_findings(platform, stored_secrets)]
+    report.findings += [f.as_dict() for f in catalog_findings(platform)]
     secrets = placeholder_secrets(platform)
     for name in components or platform.component_names:
         try:

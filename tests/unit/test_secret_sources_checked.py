@@ -105,3 +105,34 @@ def test_a_value_stored_by_an_earlier_deploy_still_serves(platform_file: Path, m
     assert set(KubeSecretStore(session.platform, kube).stored()) == {"api-key", "db-pass"}  # type: ignore[arg-type]
     session.refuse_unavailable_secrets()  # both stored: nothing to refuse
     assert secret_source_findings(session.platform, session.stored_secret_names()) == []
+
+
+def test_a_missing_catalog_entry_is_refused_when_deploy_would_read_it(tmp_path: Path) -> None:
+    from helmdeck.extensions.preinstall import deploy_platform
+    from helmdeck.validation import catalog_findings
+
+    path = tmp_path / "platform.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            apiVersion: helmdeck.dev/v1
+            kind: Platform
+            metadata: {{name: cat}}
+            spec:
+              extensions: {{catalog: [extensions/], preinstall: [jupyterlab]}}
+              components:
+                - {{name: api, chart: {HELLO}, namespace: cat-app}}
+            """
+        )
+    )
+    [finding] = catalog_findings(load_platform(path))
+    assert finding.severity == "error" and "spec.extensions.catalog[0]" in finding.reason
+    assert "preinstall jupyterlab" in finding.reason and finding.object.startswith(f"{path}:")
+
+    session, kube, engine = fake_session(path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        deploy_platform(session, preflight=False)
+    assert kube.writes == [] and engine.calls == []  # refused before the components, not after
+
+    (tmp_path / "extensions").mkdir()
+    assert catalog_findings(load_platform(path)) == []

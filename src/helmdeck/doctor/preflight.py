@@ -38,7 +38,7 @@ from helmdeck.doctor.preflight_run import PreflightRun, by_name
 from helmdeck.doctor.registry import check_offline_images, check_pull_secret
 from helmdeck.doctor.storage import check_storage, provisioner_evidence
 from helmdeck.manifests.inventory import inventory
-from helmdeck.validation import secret_source_findings
+from helmdeck.validation import catalog_findings, secret_source_findings
 
 
 def run_preflight(session: PlatformSession, *, offline: bool = False) -> DoctorReport:
@@ -53,6 +53,7 @@ def run_preflight(session: PlatformSession, *, offline: bool = False) -> DoctorR
         report.checks.append("secrets")
         stored = session.stored_secret_names() if run.client is not None else None
         report.extend(secret_source_findings(session.platform, stored))
+    report.extend(catalog_findings(session.platform))
     if offline:
         report.checks.append("offline-images")
         images = inventory({c.name: (c.namespace, c.objects) for c in view.components.values()}).images
