@@ -146,6 +146,49 @@ def test_storage_classes() -> None:
     assert nodefault.check == "default-storage-class" and "is-default-class" in nodefault.fix
 
 
+def test_a_claim_bound_to_a_volume_the_chart_ships_needs_no_class() -> None:
+    # Kaapana's pattern: PersistentVolumes with a class nobody provisions, claims naming them
+    bound = claim("dags", "kaapana-hostdir")
+    bound["spec"] = {**bound["spec"], "volumeName": "dags-pv"}
+    volume = {"spec": {"storageClassName": "kaapana-hostdir", "hostPath": {"path": "/data/dags"}}}
+    findings = check_storage(
+        inventory({"db": ("svc", (obj(bound),))}), CLASSES, platform_default="standard", volumes={"dags-pv": volume}
+    )
+    assert findings == []
+    # without the volume, the class is missing as before
+    [missing] = storage_findings(bound)
+    assert missing.check == "storage-class"
+    # a volume of another class: the claim never binds
+    other = {"spec": {"storageClassName": "slow"}}
+    [mismatch] = check_storage(inventory({"db": ("svc", (obj(bound),))}), CLASSES, volumes={"dags-pv": other})
+    assert mismatch.check == "volume-binding" and "storageClassName is slow, not the claim's kaapana-hostdir" in (
+        mismatch.reason
+    )
+
+
+def test_fixes_name_only_classes_whose_provisioner_runs() -> None:
+    from helmdeck.doctor.storage import provisioner_evidence
+
+    lease = {"metadata": {"name": "rancher.io-local-path", "namespace": "local-path-storage"}}
+    evidence = provisioner_evidence([], [lease], [])
+    inv = inventory({"db": ("svc", (obj(claim("a", "fast")),))})
+    [missing] = check_storage(inv, CLASSES, provisioners=evidence)
+    assert "one of: standard;" in missing.fix and "shared" not in missing.fix  # no NFS CSI driver here
+
+    csi = {"metadata": {"name": "nfs.csi.k8s.io"}}
+    made = {"metadata": {"annotations": {"pv.kubernetes.io/provisioned-by": "rancher.io/local-path"}}}
+    [missing] = check_storage(inv, CLASSES, provisioners=provisioner_evidence([csi], [], [made]))
+    assert "one of: shared, standard;" in missing.fix
+
+    [missing] = check_storage(inv, CLASSES, provisioners=set())
+    assert "no StorageClass here has a provisioner running in this cluster" in missing.fix
+    assert "standard (rancher.io/local-path)" in missing.fix and "volumeName" in missing.fix
+    [nodefault] = check_storage(
+        inventory({"db": ("svc", (obj(claim("a")),))}), {"shared": CLASSES["shared"]}, provisioners=set()
+    )
+    assert "no StorageClass here has a provisioner running" in nodefault.fix
+
+
 # -- capacity and GPUs ---------------------------------------------------------------------
 
 

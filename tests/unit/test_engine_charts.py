@@ -254,3 +254,52 @@ def test_a_chart_whose_values_hold_infinity_gets_a_fix_about_its_values(tmp_path
         load_chart(str(chart))
     assert "holds .inf, which Helm cannot read" in caught.value.message
     assert "values.yaml" in (caught.value.fix or "") and "unsupported value" not in caught.value.message
+
+
+def test_an_unreachable_repository_is_named_by_its_url_not_a_temp_file(tmp_path: Path) -> None:
+    sibling = tmp_path / "sibling"
+    sibling.mkdir()
+    (sibling / "Chart.yaml").write_text("apiVersion: v2\nname: sibling\nversion: 0.1.0\n")
+    chart = tmp_path / "parent"
+    chart.mkdir()
+    # the second dependency: the SDK's private name for its repository counts from the first
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n"
+        "  - name: sibling\n    version: 0.1.0\n    repository: file://../sibling\n"
+        "  - name: redis\n    version: 1.2.3\n    repository: http://127.0.0.1:9/stable\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_dependencies(chart)
+    text = f"{caught.value.message} {caught.value.fix}"
+    assert "http://127.0.0.1:9/stable" in text and "redis 1.2.3" in caught.value.message
+    assert "helm-c-dep" not in text and "index.yaml" not in text
+    assert caught.value.where == str(chart / "Chart.yaml")
+
+
+def test_a_dependency_without_repository_gets_that_hint_not_credentials(tmp_path: Path) -> None:
+    chart = tmp_path / "parent"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.2.3\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_dependencies(chart)
+    assert "redis 1.2.3 has no `repository:`" in caught.value.message
+    assert "repository:" in (caught.value.fix or "") and "credentials" not in (caught.value.fix or "")
+
+
+def test_a_stale_lock_asks_for_deps_update_not_credentials(tmp_path: Path) -> None:
+    chart = tmp_path / "parent"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n"
+        "  - name: redis\n    version: 1.2.3\n    repository: http://127.0.0.1:9/stable\n"
+    )
+    (chart / "Chart.lock").write_text(
+        "dependencies:\n- name: redis\n  repository: http://127.0.0.1:9/stable\n  version: 1.2.2\n"
+        'digest: sha256:0000\ngenerated: "2026-01-01T00:00:00Z"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_dependencies(chart)
+    assert "Chart.lock no longer matches" in caught.value.message
+    assert "deps --update" in (caught.value.fix or "") and "credentials" not in (caught.value.fix or "")

@@ -15,7 +15,7 @@ import posixpath
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helmdeck.bundle.checksums import sha256_hex
 from helmdeck.bundle.errors import BundleError, BundleProblem
@@ -26,6 +26,9 @@ from helmdeck.bundle.verify import verify_bundle
 from helmdeck.core.session import PlatformSession
 from helmdeck.errors import ConfigError
 from helmdeck.spec import Platform, load_platform
+
+if TYPE_CHECKING:
+    from helmdeck.values.set_expressions import SetFlag
 
 
 def open_bundle(file: Path, workdir: Path) -> Path:
@@ -170,7 +173,7 @@ def session_from_bundle(
     kubeconfig: str | None = None,
     context: str | None = None,
     cli_files: Sequence[Path] = (),
-    cli_sets: Sequence[str] = (),
+    cli_sets: Sequence[str | SetFlag] = (),
     instance: str | None = None,
 ) -> PlatformSession:
     """A session for the platform inside ``bundle``, extracted below ``workdir`` (keep it until done).
@@ -224,7 +227,7 @@ def session_for_deploy(
     kubeconfig: str | None = None,
     context: str | None = None,
     cli_files: Sequence[Path] = (),
-    cli_sets: Sequence[str] = (),
+    cli_sets: Sequence[str | SetFlag] = (),
     instance: str | None = None,
 ) -> Iterator[PlatformSession]:
     """The session ``deploy``/``plan`` work with: from ``bundle`` when given (else the platform ``file``),

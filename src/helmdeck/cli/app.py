@@ -71,6 +71,7 @@ def root(
 ) -> None:
     import logging
 
+    from helmdeck.cli.library_noise import OwnRecordsOnly
     from helmdeck.secrets.redact import RedactingFilter
 
     if allow_outside:
@@ -79,6 +80,7 @@ def root(
         os.environ[ALLOW_OUTSIDE_ENV] = "1"
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:
+        handler.addFilter(OwnRecordsOnly())
         handler.addFilter(RedactingFilter())
 
 

@@ -22,9 +22,13 @@ from helmdeck.cli.options import (
     Output,
     PlatformFile,
     ProvideOpt,
+    SetFileOpt,
+    SetJsonOpt,
     SetOpt,
+    SetStringOpt,
     ValuesOpt,
     open_session,
+    set_flags,
 )
 from helmdeck.cli.output import OutputFormat, chosen, console, emit_json, err_console, print_table
 from helmdeck.spec import DEFAULT_FILE
@@ -65,6 +69,9 @@ def plan_command(
     context: Context = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    set_string: SetStringOpt = None,
+    set_json: SetJsonOpt = None,
+    set_file: SetFileOpt = None,
     no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
     out: Annotated[
         Path | None,
@@ -94,7 +101,7 @@ def plan_command(
         kubeconfig=kubeconfig,
         context=context,
         cli_files=values or (),
-        cli_sets=set_ or (),
+        cli_sets=set_flags(set_, set_string, set_json, set_file),
         instance=instance,
     ) as session:
         note_environment(session)
@@ -223,6 +230,9 @@ def deploy_command(
     context: Context = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    set_string: SetStringOpt = None,
+    set_json: SetJsonOpt = None,
+    set_file: SetFileOpt = None,
     bundle: BundleOpt = None,
     offline: OfflineOpt = False,
     provide: ProvideOpt = None,
@@ -254,7 +264,7 @@ def deploy_command(
         kubeconfig=kubeconfig,
         context=context,
         cli_files=values or (),
-        cli_sets=set_ or (),
+        cli_sets=set_flags(set_, set_string, set_json, set_file),
         instance=instance,
     ) as session:
         human = output is OutputFormat.human
@@ -418,12 +428,16 @@ def rollback_command(
         report = rollback_platform(session, revision, progress=progress)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
+    elif report.nothing_to_do:
+        console.print(report.summary(), highlight=False)
     else:
         for step in report.steps:
             console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
         print_unhealthy(report.unhealthy())
-        verdict = "rolled back" if report.ok else "[bold red]rollback incomplete[/]"
-        console.print(f"{verdict} to platform revision {report.target}; recorded as revision {report.new_revision}")
+        for restored in report.restored_secrets:
+            err_console.print(f"[yellow]warning:[/] {restored.message()}", highlight=False)
+        summary = report.summary()
+        console.print(summary if report.ok else f"[bold red]{summary}[/]", highlight=False)
     raise typer.Exit(0 if report.ok else 1)
 
 

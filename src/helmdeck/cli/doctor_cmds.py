@@ -9,11 +9,26 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Context, Env, Kubeconfig, Output, PlatformFile, SetOpt, ValuesOpt
+from helmdeck.cli.options import (
+    Context,
+    Env,
+    InstanceOpt,
+    Kubeconfig,
+    Output,
+    PlatformFile,
+    SetFileOpt,
+    SetJsonOpt,
+    SetOpt,
+    SetStringOpt,
+    ValuesOpt,
+    set_flags,
+)
 from helmdeck.cli.output import OutputFormat, console, emit_json
+from helmdeck.errors import HelmdeckError
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
+    from helmdeck.core.session import PlatformSession
     from helmdeck.doctor.findings import DoctorReport
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -69,22 +84,52 @@ def doctor_command(
     ] = False,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    set_string: SetStringOpt = None,
+    set_json: SetJsonOpt = None,
+    set_file: SetFileOpt = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
+    instance: InstanceOpt = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Check the platform against the cluster before a deploy (the deploy runs these checks too),
-    or with --live explain what is wrong with the deployed one. Exit code 1 when there are errors."""
+    or with --live explain what is wrong with the deployed one. Exit code 1 when there are errors.
+
+    Without -e a deployed platform is checked with the environment it was last deployed with, as
+    deploy's own preflight checks it."""
+    from helmdeck.cli.deploy_cmds import note_environment
     from helmdeck.core.session import PlatformSession
     from helmdeck.doctor.live import diagnose_platform
     from helmdeck.doctor.preflight import run_preflight
 
     session = PlatformSession(
-        file, environment=env, kubeconfig=kubeconfig, context=context, cli_files=values or (), cli_sets=set_ or ()
+        file,
+        environment=env,
+        kubeconfig=kubeconfig,
+        context=context,
+        cli_files=values or (),
+        cli_sets=set_flags(set_, set_string, set_json, set_file),
+        instance=instance,
     )
+    _adopt_deployed_environment(session)
+    note_environment(session)
     report = diagnose_platform(session) if live else run_preflight(session, offline=offline)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
         print_doctor_report(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _adopt_deployed_environment(session: PlatformSession) -> None:
+    """The environment deploy would use; a kubeconfig that cannot be loaded is left to the
+    preflight's cluster check to report, as a finding."""
+    from helmdeck.revisions.environment import adopt_deployed_environment
+
+    if session.environment is not None:
+        return
+    try:
+        session.client  # noqa: B018 (loads the kubeconfig)
+    except HelmdeckError:
+        return
+    adopt_deployed_environment(session)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
-from helmdeck.cli.output import OutputFormat, console, emit_json, print_table
+from helmdeck.cli.output import OutputFormat, console, emit_json, err_console, print_table
 
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
@@ -59,5 +59,7 @@ def rollback_dry_run(session: PlatformSession, revision: int | None, *, output: 
         after = f"rev {c.to_revision} {c.to_chart}" if c.to_revision else "uninstalled (history kept)"
         table.add_row(c.component, f"[{colors[c.action]}]{c.action}[/]", c.namespace, now, after, c.note)
     print_table(table)
+    for restored in preview.restored_secrets:
+        err_console.print(f"[yellow]warning:[/] {restored.message()}", highlight=False)
     counts = ", ".join(f"{n} {action}" for action, n in preview.counts().items())
     console.print(f"{counts}; dry run: nothing was changed", highlight=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt
+from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetJsonOpt, SetOpt, SetStringOpt, ValuesOpt, set_flags
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console, print_table
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
@@ -29,6 +29,8 @@ def export_command(
     env: Env = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    set_string: SetStringOpt = None,
+    set_json: SetJsonOpt = None,
     namespace: Annotated[
         str | None,
         typer.Option(
@@ -80,7 +82,10 @@ def export_command(
     platform = load_platform(file)
     if instance is not None:
         platform = with_instance(platform, instance)
-    check_umbrella_input(platform, set_ or (), values or ())
+    # no --set-file: the export is committed to Git, and a file's text would be copied into it
+    # in the clear (a values file marked --secret becomes a Secret reference instead)
+    sets = set_flags(set_, set_string, set_json)
+    check_umbrella_input(platform, sets, values or ())
     result = export_platform(
         platform,
         env,
@@ -92,7 +97,7 @@ def export_command(
         project=project,
         auto_sync=auto_sync,
         cli_files=values or (),
-        cli_sets=set_ or (),
+        cli_sets=sets,
         secret_files=secret or (),
     )
     if output is OutputFormat.json:

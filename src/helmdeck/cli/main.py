@@ -57,6 +57,9 @@ def _run(argv: list[str]) -> None:
 
     argv, flags = _global_flags(argv)
     debug = "--debug" in flags
+    from helmdeck.cli.library_noise import quiet_libraries
+
+    quiet_libraries(debug=debug)
     if "--no-color" in flags:
         os.environ["NO_COLOR"] = "1"  # Rich reads it when the consoles are made, on first import
     if debug:

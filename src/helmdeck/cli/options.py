@@ -10,7 +10,10 @@ import typer
 from helmdeck.cli.output import Output as Output
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from helmdeck.core.session import PlatformSession
+    from helmdeck.values.set_expressions import SetFlag
 
 PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
 Env = Annotated[
@@ -38,6 +41,20 @@ InstanceOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="COMPONENT.key=value (or global.key=value), as helm --set.")
 ]
+SetStringOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set-string", help="COMPONENT.key=value, the value always a string (as helm --set-string)."),
+]
+SetJsonOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set-json", help="COMPONENT.key=JSON, or a JSON object {COMPONENT: {...}} (as helm --set-json)."),
+]
+SetFileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set-file", help="COMPONENT.key=PATH: the file's text as the value (as helm --set-file; relative to cwd)."
+    ),
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what would be done; change nothing.")]
 
 
@@ -50,13 +67,26 @@ ProvideOpt = Annotated[
 ]
 
 
+def set_flags(
+    set_: list[str] | None,
+    set_string: list[str] | None = None,
+    set_json: list[str] | None = None,
+    set_file: list[str] | None = None,
+) -> list[SetFlag]:
+    """Every ``--set*`` expression of the command line, in the order Helm applies the flags."""
+    from helmdeck.values.set_expressions import SetFlag, in_helm_order
+
+    given = [("--set", set_), ("--set-string", set_string), ("--set-json", set_json), ("--set-file", set_file)]
+    return in_helm_order(SetFlag(flag, e) for flag, expressions in given for e in expressions or ())
+
+
 def open_session(
     file: Path,
     env: str | None,
     kubeconfig: str | None,
     context: str | None,
     values: list[Path] | None = None,
-    sets: list[str] | None = None,
+    sets: Sequence[str | SetFlag] | None = None,
     *,
     instance: str | None = None,
 ) -> PlatformSession:

@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetOpt, ValuesOpt, open_session
+from helmdeck.cli.options import (
+    Env,
+    InstanceOpt,
+    PlatformFile,
+    SetFileOpt,
+    SetJsonOpt,
+    SetOpt,
+    SetStringOpt,
+    ValuesOpt,
+    open_session,
+    set_flags,
+)
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
@@ -30,6 +41,9 @@ def validate_command(
     env: Env = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    set_string: SetStringOpt = None,
+    set_json: SetJsonOpt = None,
+    set_file: SetFileOpt = None,
     kubeconfig: Annotated[
         str | None,
         typer.Option("--kubeconfig", help="Also check against this cluster: namespaces of other platforms."),
@@ -44,9 +58,12 @@ def validate_command(
     from helmdeck.cluster.namespaces import foreign_namespaces
     from helmdeck.validation import validate_platform
 
-    session = open_session(file, env, kubeconfig, None, values, set_, instance=instance)
+    session = open_session(
+        file, env, kubeconfig, None, values, set_flags(set_, set_string, set_json, set_file), instance=instance
+    )
     foreign = foreign_namespaces(session.client, session.platform_id) if kubeconfig else None
-    report = validate_platform(session, foreign_namespaces=foreign)
+    stored = session.stored_secret_names() if kubeconfig else None
+    report = validate_platform(session, foreign_namespaces=foreign, stored_secrets=stored)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
@@ -79,6 +96,9 @@ def render_command(
     env: Env = None,
     values: ValuesOpt = None,
     set_: SetOpt = None,
+    set_string: SetStringOpt = None,
+    set_json: SetJsonOpt = None,
+    set_file: SetFileOpt = None,
     output_dir: Annotated[
         Path | None,
         typer.Option("--output-dir", help="Write one file per component here (else stdout), as helm template."),
@@ -90,7 +110,9 @@ def render_command(
     """
     from helmdeck.secrets.store import placeholder_secrets
 
-    session = open_session(file, env, None, None, values, set_, instance=instance)
+    session = open_session(
+        file, env, None, None, values, set_flags(set_, set_string, set_json, set_file), instance=instance
+    )
     names = [component] if component else session.platform.component_names
     if component is not None:
         session.platform.component(component)  # an unknown name fails with the closest one

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from helmdeck.cli.options import set_flags
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.spec import DEFAULT_FILE
@@ -80,6 +81,15 @@ def values_command(
     sets: Annotated[
         list[str] | None, typer.Option("--set", help="Extra value, key=value (like helm --set); repeatable.")
     ] = None,
+    set_string: Annotated[
+        list[str] | None, typer.Option("--set-string", help="Extra string value, key=value (like helm --set-string).")
+    ] = None,
+    set_json: Annotated[
+        list[str] | None, typer.Option("--set-json", help="Extra value, key=JSON (like helm --set-json).")
+    ] = None,
+    set_file: Annotated[
+        list[str] | None, typer.Option("--set-file", help="Extra value from a file, key=PATH (like helm --set-file).")
+    ] = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Show a component's merged values, or with --explain KEY which layer set that key."""
@@ -99,7 +109,7 @@ def values_command(
             env,
             chart_defaults=load_chart_defaults(comp),
             cli_files=values_files or [],
-            cli_sets=sets or [],
+            cli_sets=set_flags(sets, set_string, set_json, set_file),
             secret_values=secret_values,
         )
     except HelmdeckError as exc:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from helmdeck.cluster import KubeClient, make_client
 from helmdeck.cluster.client import resolve_kubeconfig
-from helmdeck.errors import ConfigError
+from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.labels import COMPONENT_LABEL, DIGEST_LABEL, ENV_LABEL, PLATFORM_LABEL
 from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.names import INSTANCE
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from helmdeck.engine.port import HelmEngine
     from helmdeck.engine.releases import Release
     from helmdeck.values.layers import LayeredValues
+    from helmdeck.values.set_expressions import SetFlag
 
 
 @dataclass
@@ -83,7 +84,7 @@ class PlatformSession:
         kubeconfig: str | None = None,
         context: str | None = None,
         cli_files: Sequence[Path] = (),
-        cli_sets: Sequence[str] = (),
+        cli_sets: Sequence[str | SetFlag] = (),
         platform: Platform | None = None,
         instance: str | None = None,
         client: KubeClient | None = None,
@@ -188,6 +189,35 @@ class PlatformSession:
         return self._secrets
 
     _secrets_are_placeholders = False
+
+    def stored_secret_names(self) -> frozenset[str] | None:
+        """Names of the secrets earlier deploys stored, or None when the store cannot be read."""
+        from helmdeck.secrets.kube_store import KubeSecretStore
+
+        try:
+            return frozenset(KubeSecretStore(self.platform, self.client).stored())
+        except HelmdeckError:
+            return None
+
+    def refuse_unavailable_secrets(self) -> None:
+        """Stop before anything is written when an external secret has no value (its file missing,
+        its variable unset, nothing stored): the deploy would fail only after making namespaces.
+
+        Raises:
+            ConfigError: naming every such secret, its file (or variable) and its key.
+        """
+        from helmdeck.secrets.sources import unavailable_external
+
+        if not any(d.generate is None for d in self.platform.spec.secrets.values()):
+            return
+        problems = unavailable_external(self.platform, self.stored_secret_names())
+        if problems:
+            first = problems[0][1]
+            raise ConfigError(
+                "; ".join(p.message for _, p in problems),
+                where=first.where,
+                fix=first.fix if len(problems) == 1 else "; ".join(p.fix or "" for _, p in problems),
+            )
 
     # -- desired state ----------------------------------------------------------------------------
     def desired(

@@ -89,6 +89,8 @@ class Deployer:
             # read-only checks: an error stops the deploy before any namespace or release exists
             self.progress("*", "preflight", "checking the platform against the cluster")
             check_before_deploy(s).raise_for_errors()
+        else:
+            s.refuse_unavailable_secrets()
         if self.interrupt.is_set():
             return self._interrupted_before_start(report, start)
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")

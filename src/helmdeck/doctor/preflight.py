@@ -14,6 +14,8 @@ The connection and credentials (:mod:`~helmdeck.doctor.preflight_connect`), the 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from helmdeck.cluster import ObjRef, get_object, list_objects
 from helmdeck.core.session import PlatformSession
@@ -36,8 +38,9 @@ from helmdeck.doctor.preflight_quota import check_namespace_quotas
 from helmdeck.doctor.preflight_render import render
 from helmdeck.doctor.preflight_run import PreflightRun, by_name
 from helmdeck.doctor.registry import check_offline_images, check_pull_secret
-from helmdeck.doctor.storage import check_storage
+from helmdeck.doctor.storage import check_storage, provisioner_evidence
 from helmdeck.manifests.inventory import inventory
+from helmdeck.validation import catalog_findings, secret_source_findings
 
 
 def run_preflight(session: PlatformSession, *, offline: bool = False) -> DoctorReport:
@@ -48,6 +51,11 @@ def run_preflight(session: PlatformSession, *, offline: bool = False) -> DoctorR
     if connect(run):
         check_identity(run)
     view = render(run)
+    if session.platform.spec.secrets:
+        report.checks.append("secrets")
+        stored = session.stored_secret_names() if run.client is not None else None
+        report.extend(secret_source_findings(session.platform, stored))
+    report.extend(catalog_findings(session.platform))
     if offline:
         report.checks.append("offline-images")
         images = inventory({c.name: (c.namespace, c.objects) for c in view.components.values()}).images
@@ -115,13 +123,29 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
         "storage class checks",
     )
     if classes is not None:
+        shipped_volumes: dict[str, Mapping[str, Any]] = {}
         for placed in view:
             if placed.key.group == "storage.k8s.io" and placed.key.kind == "StorageClass":
                 classes.setdefault(placed.key.name, placed.obj.body)
+            elif placed.key.group == "" and placed.key.kind == "PersistentVolume":
+                shipped_volumes[placed.key.name] = placed.obj.body
         entries = {c.name: (c.namespace, (*c.chart_crds, *c.objects)) for c in view.components.values()}
         report.extend(
             check_storage(
-                inventory(entries), classes, platform_default=platform.spec.storage.storage_class.get("default")
+                inventory(entries),
+                classes,
+                platform_default=platform.spec.storage.storage_class.get("default"),
+                volumes=shipped_volumes,
+                provisioners=run.fact(
+                    "find the cluster's volume provisioners (CSI drivers, Leases, PersistentVolumes)",
+                    lambda: provisioner_evidence(
+                        list_objects(client, "storage.k8s.io/v1", "CSIDriver"),
+                        list_objects(client, "coordination.k8s.io/v1", "Lease"),
+                        list_objects(client, "v1", "PersistentVolume"),
+                    ),
+                    None,
+                    "naming only working StorageClasses in fixes",
+                ),
             )
         )
 

@@ -26,10 +26,20 @@ def values_from_yaml(text: str) -> Any:
         raise HelmParseError(exc.detail) from None
 
 
-def parse_set_string(expression: str) -> Any:
-    """One ``--set`` expression parsed by Helm's strvals (UnicodeEncodeError for unpaired surrogates)."""
+_STRVALS = {
+    "--set": helm_python.parse_set_string,
+    "--set-string": helm_python.parse_set_string_values,
+    "--set-json": helm_python.parse_set_json,
+    "--set-file": helm_python.parse_set_file,
+}
+
+
+def parse_set_string(expression: str, flag: str = "--set") -> Any:
+    """One expression of a ``--set`` flag (``--set``, ``--set-string``, ``--set-json``, ``--set-file``)
+    parsed by Helm's strvals, as that flag reads it (UnicodeEncodeError for unpaired surrogates).
+    ``--set-file`` reads its files, relative to the working directory as Helm does."""
     try:
-        return helm_python.parse_set_string(expression)
+        return _STRVALS[flag](expression)
     except helm_python.HelmError as exc:
         raise HelmParseError(exc.detail) from None
 

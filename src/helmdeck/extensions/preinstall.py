@@ -11,10 +11,12 @@ from helmdeck.core.progress import Progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import DeployReport
+from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.extensions.report import ExtensionReport
 from helmdeck.extensions.state import default_state_dir, upload_dir
+from helmdeck.validation import catalog_findings
 
 
 def preinstall_extensions(session: PlatformSession, *, progress: Progress | None = None) -> list[ExtensionReport]:
@@ -50,6 +52,10 @@ def deploy_platform(
         interrupt=interrupt,
         before_changes=before_changes,
     )
+    if not only and not preflight:  # preflight reports it, with the rest
+        missing = catalog_findings(session.platform)
+        if missing:
+            raise ConfigError(missing[0].reason, where=missing[0].object, fix=missing[0].fix)
     report = deployer.run()
     if report.ok and not only and not report.interrupted:
         for ext in preinstall_extensions(session, progress=progress):

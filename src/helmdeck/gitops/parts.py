@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helmdeck.bundle.secret_files import secret_reason
 from helmdeck.secrets.store import placeholder_secrets
@@ -22,6 +22,9 @@ from helmdeck.spec.platform import Platform
 from helmdeck.spec.yaml_document import display_path
 from helmdeck.values.layers import compute_values
 from helmdeck.values.merge import merge_maps
+
+if TYPE_CHECKING:
+    from helmdeck.values.set_expressions import SetFlag
 
 
 @dataclass
@@ -99,7 +102,7 @@ def value_parts(
     env: str | None,
     *,
     cli_files: Sequence[Path] = (),
-    cli_sets: Sequence[str] = (),
+    cli_sets: Sequence[str | SetFlag] = (),
     secret_files: Sequence[Path] = (),
 ) -> list[Part]:
     """The component's values above the chart defaults as ordered parts; empty plain parts dropped."""

@@ -45,6 +45,8 @@ class VolumeClaimUse:
     access_modes: tuple[str, ...]
     owner: ObjRef | None
     template: str
+    #: the PersistentVolume the claim names (``spec.volumeName``): bound statically, not provisioned
+    volume_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def _claim(
     requests = resources.get("requests") if isinstance(resources, Mapping) else None
     size = requests.get("storage") if isinstance(requests, Mapping) else None
     modes = spec.get("accessModes")
+    volume = spec.get("volumeName")
     return VolumeClaimUse(
         placed.component,
         namespace,
@@ -123,6 +126,7 @@ def _claim(
         tuple(str(m) for m in modes) if isinstance(modes, list) else (),
         owner,
         placed.obj.source,
+        str(volume) if volume else None,
     )
 
 

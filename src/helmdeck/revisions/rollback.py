@@ -21,6 +21,7 @@ from helmdeck.core.targets import release_targets
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.revisions.operation import platform_operation
+from helmdeck.revisions.rotated_secrets import RestoredSecret, secrets_restored
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
 
@@ -44,6 +45,19 @@ class RollbackReport:
     seconds: float = 0.0
     # every component of the platform afterwards, by name: {"health": ..., "reason": ...}
     health: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: secrets rotated since the target: the rollback gave components their old value
+    restored_secrets: list[RestoredSecret] = field(default_factory=list)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """Every component already at the target's revision: nothing was changed or recorded."""
+        return all(s.action == "unchanged" for s in self.steps)
+
+    def summary(self) -> str:
+        if self.nothing_to_do:
+            return f"platform {self.platform} is already at revision {self.target}, nothing to do"
+        verdict = "rolled back" if self.ok else "rollback incomplete"
+        return f"{verdict} to platform revision {self.target}; recorded as revision {self.new_revision}"
 
     def unhealthy(self) -> dict[str, dict[str, str]]:
         return {n: h for n, h in self.health.items() if h["health"] in UNHEALTHY}
@@ -60,6 +74,9 @@ class RollbackReport:
             "ok": self.ok,
             "steps": [s.as_dict() for s in self.steps],
             "health": self.health,
+            "nothingToDo": self.nothing_to_do,
+            "restoredSecrets": [r.as_dict() for r in self.restored_secrets],
+            "summary": self.summary(),
             "seconds": round(self.seconds, 2),
         }
 
@@ -113,6 +130,13 @@ def rollback_platform(
     start = time.monotonic()
     target = rollback_target(session, revision)
     report = RollbackReport(session.platform_id, target.revision)
+    steps = rollback_plan(session, target)
+    if all(step.action == "unchanged" for step in steps):
+        # no lock taken, no revision recorded: a rollback to where the platform is changes nothing
+        report.steps = steps
+        report.seconds = time.monotonic() - start
+        return report
+    report.restored_secrets = secrets_restored(session, target, (s.component for s in steps if s.action == "rollback"))
     namespaces = {c.namespace for c in target.components.values()}
     with platform_operation(session, namespaces=namespaces) as op:
         eng = session.engine

@@ -11,6 +11,7 @@ from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.session import PlatformSession
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.revisions.rollback import rollback_target
+from helmdeck.revisions.rotated_secrets import RestoredSecret, secrets_restored
 from helmdeck.revisions.store import ComponentRevision
 
 
@@ -37,6 +38,7 @@ class RollbackPreview:
     target_created: str
     target_operation: str
     changes: list[PlannedRollback] = field(default_factory=list)
+    restored_secrets: list[RestoredSecret] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {"rollback": 0, "install": 0, "uninstall": 0, "unchanged": 0}
@@ -56,6 +58,8 @@ class RollbackPreview:
             "targetOperation": self.target_operation,
             "components": to_json_data(self.changes),
             "counts": self.counts(),
+            "nothingToDo": all(c.action == "unchanged" for c in self.changes),
+            "restoredSecrets": [r.as_dict() for r in self.restored_secrets],
         }
 
 
@@ -81,6 +85,8 @@ def preview_rollback(session: PlatformSession, revision: int | None = None) -> R
                     _claims_kept(session, name, rel),
                 )
             )
+    rolled_back = (c.component for c in preview.changes if c.action in ("rollback", "install"))
+    preview.restored_secrets = secrets_restored(session, target, rolled_back)
     return preview
 
 

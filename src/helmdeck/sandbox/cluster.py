@@ -190,6 +190,7 @@ class Sandbox:
                 # the cluster's state is in etcd's data directory: start what died, keep everything
                 self._restart(restarted, timeout)
             self._wait_api(timeout)
+            self._apply_storage()  # a sandbox made by an older helmdeck gets today's storage objects
             names = self._ensure_nodes(nodes, gpu_node)
             if restarted:
                 self._take_over_leases(restarted, since, timeout)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from helmdeck.errors import ConfigError
 from helmdeck.spec.models import SecretDecl
+from helmdeck.spec.platform import Platform
 from helmdeck.spec.yaml_document import display_path
 
 
@@ -69,3 +70,33 @@ def missing_external(name: str, decl: SecretDecl) -> ConfigError:
         where=shown,
         fix=f"create {shown} holding the secret (it is stored for later runs)",
     )
+
+
+def unavailable_external(
+    platform: Platform, stored: Collection[str] | None, environ: Mapping[str, str] | None = None
+) -> list[tuple[str, ConfigError]]:
+    """Each external secret a deploy could not resolve, with the error naming its file (or variable)
+    and the platform file's key: its source gives no value now and none is ``stored`` (None: the
+    store could not be asked, so only the source counts). An unreadable or empty file is an error
+    even when a value is stored, as the deploy reads the file whenever it exists."""
+    out: list[tuple[str, ConfigError]] = []
+    for name, decl in platform.spec.secrets.items():
+        if decl.generate is not None:
+            continue
+        key = ("spec", "secrets", name, "fromFile" if decl.from_file is not None else "fromEnv")
+        try:
+            value = read_external(name, decl, environ)
+        except ConfigError as exc:
+            out.append((name, ConfigError(exc.message, where=platform.where(key), fix=exc.fix)))
+            continue
+        if value is not None or (stored is not None and name in stored):
+            continue
+        missing = missing_external(name, decl)
+        source = f"file {display_path(decl.from_file)}" if decl.from_file else f"variable {decl.from_env}"
+        message = f"secret '{name}' ({'.'.join(map(str, key))}) is read from the {source}, which " + (
+            "does not exist" if decl.from_file else "is not set"
+        )
+        if stored is not None:
+            message += ", and no value was stored by an earlier deploy"
+        out.append((name, ConfigError(message, where=platform.where(key), fix=missing.fix)))
+    return out

@@ -2,8 +2,9 @@
 
 Lowest first: chart defaults < the component's values files < its ``set`` < the
 environment (each platform-wide file's ``global`` section, then its section for this
-component; then the component's own files for that environment) < secrets < ``-f``
-files from the command line < ``--set``. Layers above the chart's defaults are folded the
+component; then the component's own files for that environment) < secrets < ``--values``
+files from the command line < ``--set-json`` < ``--set`` < ``--set-string`` < ``--set-file``
+(Helm's order of its flags). Layers above the chart's defaults are folded the
 way Helm folds user values (:func:`merge_maps`) and then laid over the defaults the way
 Helm does (:func:`coalesce`), so ``merged`` is what the chart's templates see.
 """
@@ -23,7 +24,15 @@ from helmdeck.spec.yaml_document import PathKey, display_path
 from helmdeck.values.files import ValuesFile, load_values_file
 from helmdeck.values.merge import coalesce, merge_maps
 from helmdeck.values.paths import join_key, lookup, nest, split_key
-from helmdeck.values.set_expressions import parse_set, set_keys
+from helmdeck.values.set_expressions import (
+    SET_FLAGS,
+    SetFlag,
+    as_set_flag,
+    in_helm_order,
+    parse_set,
+    set_keys,
+    split_pairs,
+)
 
 
 class _Nothing:
@@ -45,7 +54,7 @@ class _Nothing:
 
 NOTHING: Any = _Nothing()
 
-LAYER_KINDS = ("chart", "values", "set", "environment", "environment-values", "secret", "file", "--set")
+LAYER_KINDS = ("chart", "values", "set", "environment", "environment-values", "secret", "file", *SET_FLAGS)
 
 
 @dataclass
@@ -313,7 +322,24 @@ def _first_segment(key: str) -> tuple[str, bool]:
     return "".join(out), False
 
 
-def check_umbrella_input(platform: Platform, cli_sets: Sequence[str] = (), cli_files: Sequence[Path] = ()) -> None:
+def _set_source(entry: SetFlag) -> str:
+    """The flag, and for ``--set-file`` the files it read (the values themselves may be secret)."""
+    if entry.flag != "--set-file":
+        return entry.flag
+    return "--set-file " + ", ".join(pair.partition("=")[2] for pair in split_pairs(entry.expression))
+
+
+def _umbrella_keys(entry: SetFlag) -> list[tuple[str, str, bool]]:
+    """(the key as written, its first segment, whether a nested key follows) of each key an expression sets."""
+    if entry.flag == "--set-json":
+        # JSON values may hold commas and brackets: the keys are read from what Helm parsed
+        return [(k, k, isinstance(v, dict)) for k, v in parse_set(entry.expression, entry.flag).items()]
+    return [(key, *_first_segment(key)) for key in set_keys(entry.expression, entry.flag)]
+
+
+def check_umbrella_input(
+    platform: Platform, cli_sets: Sequence[str | SetFlag] = (), cli_files: Sequence[Path] = ()
+) -> None:
     """Platform-wide ``--set``/``--values`` address components: a key naming no component (a typo)
     would be dropped without a word, so it is an error naming the closest component.
 
@@ -321,19 +347,25 @@ def check_umbrella_input(platform: Platform, cli_sets: Sequence[str] = (), cli_f
         ConfigError: for the first such key.
     """
     names = ["global", *platform.component_names]
-    for expression in cli_sets:
-        for key in set_keys(expression):
-            head, nested = _first_segment(key)
+    for entry in map(as_set_flag, cli_sets):
+        flag, expression = entry.flag, entry.expression
+        for key, head, nested in _umbrella_keys(entry):
+            if not nested and head in names:
+                raise ConfigError(
+                    f"{flag} {expression!r}: {key!r} sets a whole component (or `global`) to a single value",
+                    where=flag,
+                    fix=f"set a key below it: {head}.KEY=..." + (" (or a JSON object)" if flag == "--set-json" else ""),
+                )
             if not nested:
                 raise ConfigError(
-                    f"--set {expression!r}: {key!r} names no component",
-                    where="--set",
+                    f"{flag} {expression!r}: {key!r} names no component",
+                    where=flag,
                     fix=f"write COMPONENT.{key}=... or global.{key}=... (components: {', '.join(names[1:])})",
                 )
             if head not in names:
                 raise ConfigError(
-                    f"--set {expression!r}: {head!r} is neither `global` nor a component of platform {platform.name}",
-                    where="--set",
+                    f"{flag} {expression!r}: {head!r} is neither `global` nor a component of platform {platform.name}",
+                    where=flag,
                     fix=did_you_mean(head, names, "component"),
                 )
     for path in cli_files:
@@ -354,7 +386,7 @@ def compute_values(
     env: str | None = None,
     chart_defaults: Mapping[str, Any] | ValuesFile | None = None,
     cli_files: Sequence[Path] = (),
-    cli_sets: Sequence[str] = (),
+    cli_sets: Sequence[str | SetFlag] = (),
     secret_values: Mapping[str, str] | None = None,
     *,
     umbrella: bool = False,
@@ -386,7 +418,10 @@ def compute_values(
         layers += _environment_layers(platform, component.name, env)
     layers += _secret_layers(platform, component.name, secret_values)
     cli_layers = [_file_layer("file", load_values_file(Path(p))) for p in cli_files]
-    cli_layers += [Layer(kind="--set", source="--set", data=parse_set(expr)) for expr in cli_sets]
+    cli_layers += [
+        Layer(kind=entry.flag, source=_set_source(entry), data=parse_set(entry.expression, entry.flag))
+        for entry in in_helm_order(cli_sets)
+    ]
     if umbrella:
         check_umbrella_input(platform, cli_sets, cli_files)
         # platform-wide commands take umbrella-style values: `global` plus one section per component
