@@ -29,6 +29,7 @@ from typing import Any
 
 import helm_python
 
+from helmdeck.engine import contained
 from helmdeck.engine.refs import ChartRef, RepositoryCredentials
 from helmdeck.engine.remote import fetch_chart
 from helmdeck.engine.sdk_errors import chart_error
@@ -63,6 +64,10 @@ class _Snapshot:
         self._shareable = shareable
         self._shared: helm_python.Chart | None = None
         self._lock = threading.Lock()
+
+    @property
+    def archive(self) -> bytes:
+        return self._archive
 
     @contextlib.contextmanager
     def handle(self, *, exclusive: bool = False) -> Iterator[helm_python.Chart]:
@@ -131,6 +136,11 @@ class LoadedChart:
     def annotations(self) -> dict[str, str]:
         raw = self.metadata.get("annotations")
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
+
+    @property
+    def archive(self) -> bytes:
+        """The chart as a ``.tgz``: what every render and install of it is made from."""
+        return self._snapshot.archive
 
     def handle(self, *, exclusive: bool = False) -> contextlib.AbstractContextManager[helm_python.Chart]:
         """A native handle for one operation; ``exclusive`` for operations that may change it."""
@@ -327,6 +337,7 @@ def load_chart(
                 where=chart_ref.location,
                 fix="check the component's chart path (relative paths are resolved from the platform file's directory)",
             )
+    contained.prestart()  # a render follows most loads; its worker starts while the chart loads
     return (cache or _default_cache).load(chart_ref, path)
 
 
