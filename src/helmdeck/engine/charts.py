@@ -35,6 +35,10 @@ from helmdeck.engine.remote import fetch_chart
 from helmdeck.engine.sdk_errors import chart_error
 from helmdeck.errors import ConfigError
 from helmdeck.spec.user_files import check_yaml_limits
+from helmdeck.yaml_limits import check_yaml_size, check_yaml_structure
+
+#: a chart archive, or a subchart's inside it (the largest public charts are a few MiB)
+MAX_CHART_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -207,22 +211,105 @@ def _archive_values_text(archive: tarfile.TarFile) -> str:
     return ""
 
 
-def _check_values_depth(archive: bytes, path: Path) -> None:
-    """Helm hands a chart's values back through a recursive decoder: values.yaml nested thousands
-    of levels deep would end in a RecursionError instead of an error naming the file."""
+#: files Helm parses as YAML when it loads a chart, in the chart and in every subchart
+_HELM_YAML = frozenset({"Chart.yaml", "values.yaml", "requirements.yaml", "requirements.lock", "Chart.lock"})
+_YAML_SUFFIXES = (".yaml", ".yml", ".json")
+#: subcharts inside subcharts inside ... the chart
+_MAX_CHART_NESTING = 10
+
+
+def _read_by_helm(parts: tuple[str, ...]) -> bool:
+    """Whether Helm (at load or install) or helmdeck parses this chart file as YAML: the metadata and
+    values of the chart and its subcharts, and CRDs (which Helm applies without templating)."""
+    if not parts:
+        return False
+    return parts[-1] in _HELM_YAML or (len(parts) >= 2 and parts[-2] == "crds" and parts[-1].endswith(_YAML_SUFFIXES))
+
+
+def _check_text(data: bytes, shown: str, *, top_values: bool) -> None:
+    check_yaml_size(len(data), shown)
     try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-            text = _archive_values_text(tar)
-    except (OSError, tarfile.TarError, UnicodeDecodeError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # Helm's loader reports it, naming the file
+    if top_values:
+        check_yaml_limits(text, shown)  # the chart's own defaults are read by helmdeck too: no duplicate keys
+    else:
+        check_yaml_structure(text, shown)
+
+
+def _check_archive_yaml(archive: bytes, shown: str, nesting: int = 0) -> None:
+    if nesting > _MAX_CHART_NESTING:
+        raise ConfigError(f"{shown}: subcharts nested more than {_MAX_CHART_NESTING} deep", where=shown)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
+            for member in tar:
+                parts = tuple(p for p in member.name.split("/") if p not in ("", "."))[1:]
+                if not member.isfile() or not parts:
+                    continue
+                nested = len(parts) >= 2 and parts[-2] == "charts" and parts[-1].endswith(".tgz")
+                if not (nested or _read_by_helm(parts)):
+                    continue
+                if nested:
+                    check_chart_size(member.size, f"{shown}:{member.name}")
+                else:
+                    check_yaml_size(member.size, f"{shown}:{member.name}")
+                handle = tar.extractfile(member)
+                data = handle.read() if handle is not None else b""
+                if nested:
+                    _check_archive_yaml(data, f"{shown}:{member.name}", nesting + 1)
+                else:
+                    _check_text(data, f"{shown}:{member.name}", top_values=parts == ("values.yaml",) and nesting == 0)
+    except (OSError, tarfile.TarError, EOFError):
+        return  # not an archive: Helm's loader says so, naming the file
+
+
+def check_chart_size(size: int, shown: str) -> None:
+    if size > MAX_CHART_BYTES:
+        raise ConfigError(
+            f"{shown} is {size // (1024 * 1024)} MiB; a chart archive may be at most "
+            f"{MAX_CHART_BYTES // (1024 * 1024)} MiB",
+            where=shown,
+            fix="check that this is the chart you meant",
+        )
+
+
+def check_chart_yaml(path: Path) -> None:
+    """Apply the YAML limits (:mod:`helmdeck.yaml_limits`) to every file of a chart directory or
+    archive that Helm or helmdeck parses as YAML, subcharts' included, before Helm loads the chart:
+    Helm reads them in Go, where nothing of helmdeck's would stop an expansion or a deep nesting."""
+    if not path.is_dir():
+        with contextlib.suppress(OSError):
+            check_chart_size(path.stat().st_size, str(path))
+            _check_archive_yaml(path.read_bytes(), str(path))
         return
-    check_yaml_limits(text, f"{path}/values.yaml" if path.is_dir() else f"{path}:values.yaml")
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        relative = Path(root).relative_to(path).parts
+        for name in sorted(files):
+            parts = (*relative, name)
+            file = Path(root, name)
+            shown = str(file)
+            nested = len(parts) >= 2 and parts[-2] == "charts" and name.endswith(".tgz")
+            if not (nested or _read_by_helm(parts)) or not file.is_file():
+                continue
+            try:
+                size = file.stat().st_size
+                if nested:
+                    check_chart_size(size, shown)
+                    _check_archive_yaml(file.read_bytes(), shown)
+                else:
+                    check_yaml_size(size, shown)
+                    _check_text(file.read_bytes(), shown, top_values=parts == ("values.yaml",))
+            except OSError:
+                continue  # Helm's loader reports unreadable files
 
 
 def _load_local(ref: ChartRef, path: Path) -> LoadedChart:
+    check_chart_yaml(path)
     try:
         with helm_python.Chart.load(path) as chart, tempfile.TemporaryDirectory(prefix="helmdeck-") as tmp:
             archive = Path(chart.save(tmp)).read_bytes()
-            _check_values_depth(archive, path)
             metadata = chart.metadata
             loaded_deps = chart.dependencies
             values = chart.values

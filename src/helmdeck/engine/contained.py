@@ -368,4 +368,3 @@ def dry_run_request(
         "options": dict(options),
         "cluster": {"kubeconfig": kubeconfig, "context": kube_context, "namespace": namespace},
     }
-
