@@ -22,6 +22,8 @@ from helmdeck.errors import ConfigError
 MAX_YAML_BYTES = 16 * 1024 * 1024
 #: values after aliases are expanded; real values files have thousands
 MAX_EXPANDED_NODES = 500_000
+#: characters of the scalars after aliases are expanded (an alias of a long string repeats it)
+MAX_EXPANDED_CHARS = 4 * MAX_YAML_BYTES
 #: nesting of mappings and sequences
 MAX_DEPTH = 100
 
@@ -30,6 +32,7 @@ MAX_DEPTH = 100
 class _Open:
     anchor: str | None
     size: int = 1
+    chars: int = 0
 
 
 def check_yaml_size(size: int, shown: str) -> None:
@@ -49,9 +52,9 @@ def check_yaml_structure(text: str, shown: str) -> None:
     """
     if len(text) > MAX_YAML_BYTES // 4:  # a character is at most 4 bytes: shorter texts need no encoding
         check_yaml_size(len(text.encode("utf-8", "surrogatepass")), shown)
-    anchors: dict[str, int] = {}
+    anchors: dict[str, tuple[int, int]] = {}
     stack: list[_Open] = []
-    total = 0
+    top = _Open(None, size=0)
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
             if isinstance(event, yaml.CollectionStartEvent):
@@ -63,9 +66,9 @@ def check_yaml_structure(text: str, shown: str) -> None:
                 anchors.clear()
                 continue
             if isinstance(event, yaml.ScalarEvent):
-                size = 1
+                size, chars = 1, len(event.value)
                 if event.anchor:
-                    anchors[event.anchor] = 1
+                    anchors[event.anchor] = (size, chars)
             elif isinstance(event, yaml.AliasEvent):
                 if any(frame.anchor == event.anchor for frame in stack):
                     raise ConfigError(
@@ -73,25 +76,28 @@ def check_yaml_structure(text: str, shown: str) -> None:
                         where=_where(shown, event),
                         fix="remove the recursive alias",
                     )
-                size = anchors.get(str(event.anchor), 1)
+                size, chars = anchors.get(str(event.anchor), (1, 0))
             elif isinstance(event, yaml.CollectionEndEvent):
                 done = stack.pop()
-                size = done.size
+                size, chars = done.size, done.chars
                 if done.anchor:
-                    anchors[done.anchor] = size
+                    anchors[done.anchor] = (size, chars)
             else:
                 continue
-            if stack:
-                stack[-1].size += size
-                reached = stack[-1].size
-            else:
-                total += size
-                reached = total
-            if reached > MAX_EXPANDED_NODES:
+            parent = stack[-1] if stack else top
+            parent.size += size
+            parent.chars += chars
+            if parent.size > MAX_EXPANDED_NODES or top.size > MAX_EXPANDED_NODES:
                 raise ConfigError(
                     f"{shown}: its aliases expand to more than {MAX_EXPANDED_NODES:,} values",
                     where=_where(shown, event),
                     fix="write the values out instead of nesting aliases (*name) of aliases",
+                )
+            if parent.chars > MAX_EXPANDED_CHARS or top.chars > MAX_EXPANDED_CHARS:
+                raise ConfigError(
+                    f"{shown}: its aliases expand to more than {MAX_EXPANDED_CHARS // (1024 * 1024)} MiB of text",
+                    where=_where(shown, event),
+                    fix="write the values out instead of repeating long values through aliases (*name)",
                 )
     except yaml.YAMLError:
         return

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import json
 import os
 import re
 import select
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -86,9 +88,10 @@ class Limits:
 
 
 class _WorkerDied(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, function: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.function = function
 
 
 class _Worker:
@@ -129,7 +132,7 @@ class _Worker:
             self.process.stdin.write(frame(request, blob))
             self.process.stdin.flush()
         except OSError:
-            raise _WorkerDied(self._death(stderr_from)) from None
+            raise self._death(stderr_from) from None
         fd = self.process.stdout.fileno()
         header = self._read(fd, HEADER.size, deadline, stderr_from)
         json_len, _ = HEADER.unpack(header)
@@ -149,18 +152,19 @@ class _Worker:
                 continue
             chunk = os.read(fd, min(left, 1 << 20))
             if not chunk:
-                raise _WorkerDied(self._death(stderr_from))
+                raise self._death(stderr_from)
             chunks.append(chunk)
             left -= len(chunk)
         return b"".join(chunks)
 
-    def _death(self, stderr_from: int) -> str:
+    def _death(self, stderr_from: int) -> _WorkerDied:
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.kill()
         self._stderr.seek(stderr_from)
-        return crash_reason(self._stderr.read(_STDERR_SHOWN).decode("utf-8", "replace"), self.limits)
+        report = self._stderr.read(_STDERR_SHOWN).decode("utf-8", "replace")
+        return _WorkerDied(crash_reason(report, self.limits), crashed_in(report))
 
     def resident_bytes(self) -> int:
         try:
@@ -192,16 +196,26 @@ _FUNCTION_FRAME = re.compile(
 )
 
 
+#: Go functions in a crash report -> the template function a chart calls
+_TEMPLATE_FUNCTION = {"untilStep": "until"}
+
+
+def crashed_in(stderr: str) -> str:
+    """The template function (tpl, include, until, ...) innermost in Go's crash report, if any."""
+    match = _FUNCTION_FRAME.search(stderr)
+    if match is None:
+        return ""
+    name = match.group("helm") or match.group("sprig") or ""
+    return _TEMPLATE_FUNCTION.get(name, name)
+
+
 def crash_reason(stderr: str, limits: Limits) -> str:
     """Why a worker died, in a user's words, from Go's crash report on its stderr."""
-    function = ""
-    for match in _FUNCTION_FRAME.finditer(stderr):
-        function = match.group("helm") or match.group("sprig") or ""
-        break
+    function = crashed_in(stderr)
     where = f" in {function}" if function else ""
     if "stack overflow" in stderr or ("out of memory" in stderr and "runtime.morestack" in stderr):
         return f"crashed: stack overflow{where} (a template calls itself without end)"
-    if "out of memory" in stderr or "cannot allocate memory" in stderr or "MemoryError" in stderr:
+    if any(sign in stderr for sign in ("out of memory", "cannot allocate", "malloc failed", "MemoryError")):
         return f"exceeded {_size(limits.memory_bytes)}{where}"
     fatal = re.search(r"^(?:fatal error|panic): .*$", stderr, re.MULTILINE)
     return f"crashed: {fatal.group(0)}{where}" if fatal else "crashed without a message"
@@ -307,12 +321,14 @@ def evaluate(request: dict[str, Any], archive: bytes, *, chart: str) -> dict[str
         with _pool.worker() as worker:
             reply = worker.call(request, archive)
     except _WorkerDied as died:
+        calling = templates_calling(archive, died.function) if died.function else []
         raise ConfigError(
-            f"template evaluation {died.reason}",
+            f"template evaluation {died.reason}"
+            + (f"; {died.function} is called in {', '.join(calling)}" if calling else ""),
             where=f"chart {chart}",
             fix="this chart's templates cannot be evaluated within helmdeck's limits; fix the chart, or raise "
             "HELMDECK_RENDER_MEMORY_MIB / HELMDECK_RENDER_TIMEOUT_SECONDS if it is legitimately this big",
-            details={"chart": chart, "reason": died.reason},
+            details={"chart": chart, "reason": died.reason, "templates": calling},
         ) from None
     except OSError as exc:
         raise HelmdeckError(f"cannot start a template worker process: {exc.strerror or exc}") from None
@@ -326,6 +342,23 @@ def evaluate(request: dict[str, Any], archive: bytes, *, chart: str) -> dict[str
             details={"chart": chart, "template": reply.get("template")},
         )
     return reply
+
+
+def templates_calling(archive: bytes, function: str, *, at_most: int = 3) -> list[str]:
+    """Templates of the chart archive whose actions call ``function``: where a crash in it comes from
+    (Go's crash report names functions, not templates)."""
+    call = re.compile(r"\{\{(?:(?!\}\}).)*?\b" + re.escape(function) + r"\b", re.DOTALL)
+    found: list[str] = []
+    with contextlib.suppress(OSError, tarfile.TarError, EOFError), tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar:
+            if not member.isfile() or not ("/templates/" in member.name or member.name.endswith(".tpl")):
+                continue
+            handle = tar.extractfile(member)
+            if handle is not None and call.search(handle.read(4 * _MIB).decode("utf-8", "replace")):
+                found.append(member.name)
+                if len(found) >= at_most:
+                    break
+    return found
 
 
 def helm_error(reply: Mapping[str, Any]) -> Exception | None:

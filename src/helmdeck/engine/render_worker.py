@@ -63,6 +63,9 @@ def _die_with_parent() -> None:
 
 def _limit_memory() -> None:
     limit = int(os.environ.get("HELMDECK_WORKER_AS_BYTES", "0"))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard) if limit > 0 else hard  # a parent's own cap, inherited, cannot be raised
     if limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
