@@ -209,13 +209,25 @@ def crashed_in(stderr: str) -> str:
     return _TEMPLATE_FUNCTION.get(name, name)
 
 
+_MEMORY = re.compile(r"out of memory|cannot allocate|malloc failed|MemoryError")
+_ELIDED = re.compile(r"\.\.\.(\d+) frames elided\.\.\.")
+
+
+def _deep_recursion(stderr: str) -> bool:
+    """Whether memory ran out while a goroutine's stack grew, or with a stack of thousands of frames
+    (Go prints the first and last hundred): a template calling itself, whichever ran out first."""
+    if "runtime.newstack" in stderr or "runtime.morestack" in stderr:
+        return True
+    return any(int(count) > 10_000 for count in _ELIDED.findall(stderr))
+
+
 def crash_reason(stderr: str, limits: Limits) -> str:
     """Why a worker died, in a user's words, from Go's crash report on its stderr."""
     function = crashed_in(stderr)
     where = f" in {function}" if function else ""
-    if "stack overflow" in stderr or ("out of memory" in stderr and "runtime.morestack" in stderr):
+    if "stack overflow" in stderr or (_MEMORY.search(stderr) and _deep_recursion(stderr)):
         return f"crashed: stack overflow{where} (a template calls itself without end)"
-    if any(sign in stderr for sign in ("out of memory", "cannot allocate", "malloc failed", "MemoryError")):
+    if _MEMORY.search(stderr):
         return f"exceeded {_size(limits.memory_bytes)}{where}"
     fatal = re.search(r"^(?:fatal error|panic): .*$", stderr, re.MULTILINE)
     return f"crashed: {fatal.group(0)}{where}" if fatal else "crashed without a message"

@@ -1,0 +1,131 @@
+"""The hostile-chart corpus against ``helmdeck validate`` and ``helmdeck render`` as processes, and
+against the contained engine in this process: a clear error naming the chart, no traceback, in
+bounded time and memory, and the next render works."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helmdeck.engine import contained
+from helmdeck.engine.charts import ChartCache, load_chart
+from helmdeck.engine.render import render
+from helmdeck.errors import ConfigError
+from tests.unit.hostile_support import EXPECTED, GOOD, HOSTILE, LOW_LIMITS
+
+#: address space of the CLI process itself: it would die, not blow up, if Helm ran inside it
+CLI_AS = 3 << 30
+SECONDS = 45
+
+
+def _platform(tmp_path: Path, chart: str) -> Path:
+    path = tmp_path / "platform.yaml"
+    path.write_text(
+        "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: hostile}\nspec:\n  components:\n"
+        f"    - name: victim\n      chart: {HOSTILE / chart}\n"
+    )
+    return path
+
+
+def _cli(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (CLI_AS, CLI_AS))
+
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "helmdeck.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS + 15,
+        preexec_fn=limit,
+        env={**os.environ, **LOW_LIMITS, "HELMDECK_ALLOW_OUTSIDE": "1"},
+    )
+    return run, time.monotonic() - started
+
+
+@pytest.mark.parametrize("command", ["validate", "render"])
+@pytest.mark.parametrize("chart", sorted(EXPECTED))
+def test_the_cli_refuses_a_hostile_chart_cleanly(tmp_path: Path, command: str, chart: str) -> None:
+    run, seconds = _cli(command, "-f", str(_platform(tmp_path, chart)), "-o", "json")
+    text = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode == 1, (run.returncode, text[-2000:])  # an error of the input, not a crash (134) or 70
+    assert EXPECTED[chart] in text, text[-2000:]
+    assert "Traceback" not in text and "fatal error" not in text and "goroutine" not in text
+    assert seconds < SECONDS
+
+
+@pytest.fixture
+def low_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in LOW_LIMITS.items():
+        monkeypatch.setenv(name, value)
+
+
+def _rss() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+
+@pytest.mark.usefixtures("low_limits")
+def test_the_engine_survives_each_hostile_render_and_reuses_its_worker() -> None:
+    good = load_chart(GOOD, cache=ChartCache())
+    render(good, None, "good", "default")
+    render(good, None, "good", "default")
+    reused = contained.worker_pids()
+    assert reused, "a worker is kept for the next render"
+    before = _rss()
+    for chart in ("recursive-tpl", "render-loop", "huge-output"):
+        with pytest.raises(ConfigError) as caught:
+            render(load_chart(HOSTILE / chart, cache=ChartCache()), None, "victim", "default")
+        assert f"chart {chart}: {EXPECTED[chart]}" in " ".join(str(caught.value).split())
+        assert render(good, None, "good", "default").manifests  # the next render works
+    # what the loops took stayed in the workers, which are gone
+    assert _rss() - before < 64 << 20
+    render(good, None, "good", "default")
+    render(good, None, "good", "default")
+    assert len(contained.worker_pids()) == 1  # renders in turn share one worker, not one each
+
+
+def test_a_render_over_its_time_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELMDECK_RENDER_TIMEOUT_SECONDS", "0.5")
+    monkeypatch.setenv("HELMDECK_RENDER_MEMORY_MIB", str(64 * 1024))  # the clock, not memory, ends it
+    chart = load_chart(HOSTILE / "slow-loop", cache=ChartCache())
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=r"chart slow-loop: template evaluation took longer than 0.5 s"):
+        render(chart, None, "victim", "default")
+    assert time.monotonic() - started < 10
+
+
+def test_limits_from_the_environment_are_checked() -> None:
+    assert contained.Limits.from_env({}) == contained.Limits()
+    limits = contained.Limits.from_env({"HELMDECK_RENDER_MEMORY_MIB": "4096", "HELMDECK_RENDER_WORKERS": "2"})
+    assert limits.memory_bytes == 4 << 30 and limits.workers == 2
+    for bad in ("lots", "100", "nan"):
+        with pytest.raises(ConfigError, match="HELMDECK_RENDER_MEMORY_MIB"):
+            contained.Limits.from_env({"HELMDECK_RENDER_MEMORY_MIB": bad})
+
+
+@pytest.mark.parametrize(
+    ("report", "reason"),
+    [
+        (
+            "runtime: goroutine stack exceeds 1000000000-byte limit\nfatal error: stack overflow\n"
+            "helm.sh/helm/v4/pkg/engine.tplFun.func1(...)",
+            "crashed: stack overflow in tpl (a template calls itself without end)",
+        ),
+        (
+            "fatal error: out of memory\ngithub.com/Masterminds/sprig/v3.untilStep(0x0)",
+            "exceeded 3 GiB in until",
+        ),
+        ("fatal error: runtime: C malloc failed\n", "exceeded 3 GiB"),
+        ("panic: something else\n", "crashed: panic: something else"),
+        ("", "crashed without a message"),
+    ],
+)
+def test_a_crash_report_in_a_users_words(report: str, reason: str) -> None:
+    assert contained.crash_reason(report, contained.Limits()) == reason
