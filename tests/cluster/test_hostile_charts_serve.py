@@ -66,11 +66,12 @@ def test_an_install_is_gated_on_a_contained_evaluation(sandbox: SandboxHandle, n
 def test_a_recursion_behind_lookup_is_caught_by_the_dry_run(sandbox: SandboxHandle, namespace: str) -> None:
     """An offline render answers ``lookup`` with nothing and passes; the install's own evaluation,
     against the cluster, would recurse. The contained server dry run sees what the install sees."""
-    sandbox.client.create(ConfigMap(metadata=ObjectMeta(name="trigger", namespace=namespace), data={"a": "b"}))
+    client = sandbox.client()
+    client.create(ConfigMap(metadata=ObjectMeta(name="trigger", namespace=namespace), data={"a": "b"}))
     run, said = _install(sandbox, HOSTILE / "lookup-recursion", namespace)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "chart lookup-recursion: template evaluation crashed: stack overflow in tpl" in str(said[0]["error"])
-    listed = sandbox.client.list(ConfigMap, namespace=namespace)
+    listed = client.list(ConfigMap, namespace=namespace)
     assert [c.metadata.name for c in listed if c.metadata and c.metadata.name == "victim"] == []
 
 
