@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -34,6 +35,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
@@ -354,6 +356,32 @@ def evaluate(request: dict[str, Any], archive: bytes, *, chart: str) -> dict[str
             details={"chart": chart, "template": reply.get("template")},
         )
     return reply
+
+
+_PROVEN_KEPT = 4096
+_proven: OrderedDict[str, None] = OrderedDict()
+_proven_lock = threading.Lock()
+
+
+def evaluation_key(digest: str, values: Mapping[str, Any] | None, release: str, namespace: str) -> str:
+    """What a render's evaluation depends on when the chart reads neither the cluster, the action nor
+    chance (:func:`helmdeck.engine.charts.varies_at_install`)."""
+    text = json.dumps([digest, values, release, namespace], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remember_evaluated(key: str) -> None:
+    """A contained evaluation of ``key`` ended within the limits."""
+    with _proven_lock:
+        _proven[key] = None
+        _proven.move_to_end(key)
+        while len(_proven) > _PROVEN_KEPT:
+            _proven.popitem(last=False)
+
+
+def was_evaluated(key: str) -> bool:
+    with _proven_lock:
+        return key in _proven
 
 
 def templates_calling(archive: bytes, function: str, *, at_most: int = 3) -> list[str]:

@@ -33,8 +33,15 @@ ahead only if that evaluation ended within the limits. The dry run renders exact
 will: the same ``.Capabilities`` from the same cluster, ``lookup`` answered by the same API server
 (an offline render would answer ``lookup`` with nothing, and a chart could hide a loop behind it).
 What is left is a chart whose output depends on objects that change between the dry run and the
-action, which needs someone able to change those objects in that moment. A dry run that ends in
-an ordinary Helm error lets the action run and report that error in its own words.
+action, which needs someone able to change those objects in that moment, and a chart whose
+templates branch on chance (``randInt``): a dry run is one draw. A dry run that ends in an ordinary
+Helm error lets the action run and report that error in its own words.
+
+The dry run costs about 120 ms of a worker (Helm's discovery of the cluster's API). It is skipped
+for a chart whose templates read neither the cluster, the action, the revision nor chance
+(:func:`~helmdeck.engine.charts.varies_at_install`) when a contained render of the same chart,
+values, release and namespace has ended within the limits in this process, as a deploy's preflight
+render has: such a chart evaluates at install exactly as it rendered.
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ from typing import Any
 import helm_python
 
 from helmdeck.engine import _abi, contained
-from helmdeck.engine.charts import LoadedChart
+from helmdeck.engine.charts import LoadedChart, varies_at_install
 from helmdeck.engine.port import CancelToken, HelmEngine
 from helmdeck.engine.releases import Release
 from helmdeck.engine.render import RenderedRelease, render
@@ -164,7 +171,16 @@ class HelmSdkEngine:
         *,
         upgrade: bool,
     ) -> None:
-        """Evaluate the action's templates in a contained worker first (see the module docstring)."""
+        """Evaluate the action's templates in a contained worker first (see the module docstring).
+
+        A chart that reads neither the cluster, the action nor chance evaluates at install exactly
+        as it rendered: a contained render of the same values, release and namespace (a deploy's
+        preflight) is proof enough, and the dry run is skipped."""
+        plain = dict(values) if values is not None else None
+        if not varies_at_install(chart) and contained.was_evaluated(
+            contained.evaluation_key(chart.digest, plain, release_name, namespace)
+        ):
+            return
         options: dict[str, Any] = {"namespace": namespace}
         if upgrade:
             options["reset_values"] = True
