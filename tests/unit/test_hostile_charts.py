@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -169,3 +170,16 @@ def test_a_chart_that_can_see_more_at_install_is_always_dry_run(tmp_path: Path, 
     (chart_dir / "templates" / "cm.yaml").write_text(template + "\n")
     assert varies_at_install(load_chart(chart_dir, cache=ChartCache()))
     assert not varies_at_install(load_chart(GOOD, cache=ChartCache()))
+
+
+@pytest.mark.usefixtures("low_limits")
+def test_ctrl_c_leaves_the_workers_to_finish_what_runs() -> None:
+    """Ctrl-C reaches the process group; a deploy lets running installs (and their contained
+    evaluations) finish, so the workers must not die of it."""
+    good = load_chart(GOOD, cache=ChartCache())
+    render(good, None, "good", "default")
+    (pid,) = contained.worker_pids()
+    os.kill(pid, signal.SIGINT)
+    time.sleep(0.3)
+    render(good, None, "good", "default")
+    assert contained.worker_pids() == [pid]

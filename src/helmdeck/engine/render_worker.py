@@ -134,6 +134,9 @@ class _Worker:
 
 
 def main() -> None:
+    # Ctrl-C reaches the whole process group: a deploy lets its running components finish their
+    # install (and the install's contained evaluation); the worker ends with its parent instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     _limit_memory()
     worker = _Worker()
