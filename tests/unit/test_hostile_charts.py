@@ -127,6 +127,7 @@ def test_limits_from_the_environment_are_checked() -> None:
         ),
         ("fatal error: runtime: C malloc failed\n", "exceeded 3 GiB"),
         ("panic: something else\n", "crashed: panic: something else"),
+        ("Traceback (most recent call last):\n  ...\nKeyError: 'op'\n", "crashed: KeyError: 'op'"),
         ("", "crashed without a message"),
     ],
 )

@@ -232,7 +232,11 @@ def crash_reason(stderr: str, limits: Limits) -> str:
     if _MEMORY.search(stderr):
         return f"exceeded {_size(limits.memory_bytes)}{where}"
     fatal = re.search(r"^(?:fatal error|panic): .*$", stderr, re.MULTILINE)
-    return f"crashed: {fatal.group(0)}{where}" if fatal else "crashed without a message"
+    if fatal:
+        return f"crashed: {fatal.group(0)}{where}"
+    # the worker's own Python failing: its exception's last line says what (a helmdeck bug)
+    python = re.findall(r"^[A-Za-z_.]*(?:Error|Exception): .*$", stderr, re.MULTILINE)
+    return f"crashed: {python[-1]}" if python else "crashed without a message"
 
 
 def _size(size: int) -> str:
