@@ -29,11 +29,16 @@ from typing import Any
 
 import helm_python
 
+from helmdeck.engine import contained
 from helmdeck.engine.refs import ChartRef, RepositoryCredentials
 from helmdeck.engine.remote import fetch_chart
 from helmdeck.engine.sdk_errors import chart_error
 from helmdeck.errors import ConfigError
 from helmdeck.spec.user_files import check_yaml_limits
+from helmdeck.yaml_limits import check_yaml_size, check_yaml_structure
+
+#: a chart archive, or a subchart's inside it (the largest public charts are a few MiB)
+MAX_CHART_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class _Snapshot:
         self._shareable = shareable
         self._shared: helm_python.Chart | None = None
         self._lock = threading.Lock()
+
+    @property
+    def archive(self) -> bytes:
+        return self._archive
 
     @contextlib.contextmanager
     def handle(self, *, exclusive: bool = False) -> Iterator[helm_python.Chart]:
@@ -132,6 +141,11 @@ class LoadedChart:
         raw = self.metadata.get("annotations")
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
 
+    @property
+    def archive(self) -> bytes:
+        """The chart as a ``.tgz``: what every render and install of it is made from."""
+        return self._snapshot.archive
+
     def handle(self, *, exclusive: bool = False) -> contextlib.AbstractContextManager[helm_python.Chart]:
         """A native handle for one operation; ``exclusive`` for operations that may change it."""
         return self._snapshot.handle(exclusive=exclusive)
@@ -197,22 +211,105 @@ def _archive_values_text(archive: tarfile.TarFile) -> str:
     return ""
 
 
-def _check_values_depth(archive: bytes, path: Path) -> None:
-    """Helm hands a chart's values back through a recursive decoder: values.yaml nested thousands
-    of levels deep would end in a RecursionError instead of an error naming the file."""
+#: files Helm parses as YAML when it loads a chart, in the chart and in every subchart
+_HELM_YAML = frozenset({"Chart.yaml", "values.yaml", "requirements.yaml", "requirements.lock", "Chart.lock"})
+_YAML_SUFFIXES = (".yaml", ".yml", ".json")
+#: subcharts inside subcharts inside ... the chart
+_MAX_CHART_NESTING = 10
+
+
+def _read_by_helm(parts: tuple[str, ...]) -> bool:
+    """Whether Helm (at load or install) or helmdeck parses this chart file as YAML: the metadata and
+    values of the chart and its subcharts, and CRDs (which Helm applies without templating)."""
+    if not parts:
+        return False
+    return parts[-1] in _HELM_YAML or (len(parts) >= 2 and parts[-2] == "crds" and parts[-1].endswith(_YAML_SUFFIXES))
+
+
+def _check_text(data: bytes, shown: str, *, top_values: bool) -> None:
+    check_yaml_size(len(data), shown)
     try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-            text = _archive_values_text(tar)
-    except (OSError, tarfile.TarError, UnicodeDecodeError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # Helm's loader reports it, naming the file
+    if top_values:
+        check_yaml_limits(text, shown)  # the chart's own defaults are read by helmdeck too: no duplicate keys
+    else:
+        check_yaml_structure(text, shown)
+
+
+def _check_archive_yaml(archive: bytes, shown: str, nesting: int = 0) -> None:
+    if nesting > _MAX_CHART_NESTING:
+        raise ConfigError(f"{shown}: subcharts nested more than {_MAX_CHART_NESTING} deep", where=shown)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
+            for member in tar:
+                parts = tuple(p for p in member.name.split("/") if p not in ("", "."))[1:]
+                if not member.isfile() or not parts:
+                    continue
+                nested = len(parts) >= 2 and parts[-2] == "charts" and parts[-1].endswith(".tgz")
+                if not (nested or _read_by_helm(parts)):
+                    continue
+                if nested:
+                    check_chart_size(member.size, f"{shown}:{member.name}")
+                else:
+                    check_yaml_size(member.size, f"{shown}:{member.name}")
+                handle = tar.extractfile(member)
+                data = handle.read() if handle is not None else b""
+                if nested:
+                    _check_archive_yaml(data, f"{shown}:{member.name}", nesting + 1)
+                else:
+                    _check_text(data, f"{shown}:{member.name}", top_values=parts == ("values.yaml",) and nesting == 0)
+    except (OSError, tarfile.TarError, EOFError):
+        return  # not an archive: Helm's loader says so, naming the file
+
+
+def check_chart_size(size: int, shown: str) -> None:
+    if size > MAX_CHART_BYTES:
+        raise ConfigError(
+            f"{shown} is {size // (1024 * 1024)} MiB; a chart archive may be at most "
+            f"{MAX_CHART_BYTES // (1024 * 1024)} MiB",
+            where=shown,
+            fix="check that this is the chart you meant",
+        )
+
+
+def check_chart_yaml(path: Path) -> None:
+    """Apply the YAML limits (:mod:`helmdeck.yaml_limits`) to every file of a chart directory or
+    archive that Helm or helmdeck parses as YAML, subcharts' included, before Helm loads the chart:
+    Helm reads them in Go, where nothing of helmdeck's would stop an expansion or a deep nesting."""
+    if not path.is_dir():
+        with contextlib.suppress(OSError):
+            check_chart_size(path.stat().st_size, str(path))
+            _check_archive_yaml(path.read_bytes(), str(path))
         return
-    check_yaml_limits(text, f"{path}/values.yaml" if path.is_dir() else f"{path}:values.yaml")
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        relative = Path(root).relative_to(path).parts
+        for name in sorted(files):
+            parts = (*relative, name)
+            file = Path(root, name)
+            shown = str(file)
+            nested = len(parts) >= 2 and parts[-2] == "charts" and name.endswith(".tgz")
+            if not (nested or _read_by_helm(parts)) or not file.is_file():
+                continue
+            try:
+                size = file.stat().st_size
+                if nested:
+                    check_chart_size(size, shown)
+                    _check_archive_yaml(file.read_bytes(), shown)
+                else:
+                    check_yaml_size(size, shown)
+                    _check_text(file.read_bytes(), shown, top_values=parts == ("values.yaml",))
+            except OSError:
+                continue  # Helm's loader reports unreadable files
 
 
 def _load_local(ref: ChartRef, path: Path) -> LoadedChart:
+    check_chart_yaml(path)
     try:
         with helm_python.Chart.load(path) as chart, tempfile.TemporaryDirectory(prefix="helmdeck-") as tmp:
             archive = Path(chart.save(tmp)).read_bytes()
-            _check_values_depth(archive, path)
             metadata = chart.metadata
             loaded_deps = chart.dependencies
             values = chart.values
@@ -327,6 +424,7 @@ def load_chart(
                 where=chart_ref.location,
                 fix="check the component's chart path (relative paths are resolved from the platform file's directory)",
             )
+    contained.prestart()  # a render follows most loads; its worker starts while the chart loads
     return (cache or _default_cache).load(chart_ref, path)
 
 
@@ -334,15 +432,39 @@ def load_chart(
 LOOKUP_CALL = re.compile(r"\{\{(?:(?!\}\}).)*?\blookup\b", re.DOTALL)
 
 
-def calls_lookup(chart: LoadedChart) -> bool:
-    """Whether a template of the chart (or a bundled subchart) calls ``lookup``: then what it renders
-    without a cluster (plan, validate) can differ from what it installs (bitnami charts keep an
-    existing password that way)."""
+def _templates_match(chart: LoadedChart, pattern: re.Pattern[str]) -> bool:
     with tarfile.open(fileobj=io.BytesIO(chart._snapshot._archive), mode="r:gz") as tar:
         for member in tar.getmembers():
             if not member.isfile() or not ("/templates/" in member.name or member.name.endswith(".tpl")):
                 continue
             handle = tar.extractfile(member)
-            if handle is not None and LOOKUP_CALL.search(handle.read().decode("utf-8", errors="replace")):
+            if handle is not None and pattern.search(handle.read().decode("utf-8", errors="replace")):
                 return True
     return False
+
+
+def calls_lookup(chart: LoadedChart) -> bool:
+    """Whether a template of the chart (or a bundled subchart) calls ``lookup``: then what it renders
+    without a cluster (plan, validate) can differ from what it installs (bitnami charts keep an
+    existing password that way)."""
+    return _templates_match(chart, LOOKUP_CALL)
+
+
+#: what an install's evaluation can see that an offline render of the same values did not: the
+#: cluster (``lookup``, ``.Capabilities``, ``getHostByName``), the action and revision, and chance
+#: and time (sprig's ``rand*``, ``now``, ``uuidv4``, ``gen*`` keys and certificates, ``shuffle``)
+_VARIES_AT_INSTALL = re.compile(
+    r"\{\{(?:(?!\}\}).)*?(?:\blookup\b|\.Capabilities\b|\.Release\.(?:IsUpgrade|IsInstall|Revision)\b"
+    r"|\bgetHostByName\b|\brand\w*|\bnow\b|\bdate\w*|\buuidv4\b|\bgen\w+|\bshuffle\b|\bhtpasswd\b)",
+    re.DOTALL,
+)
+_varies: dict[str, bool] = {}
+
+
+def varies_at_install(chart: LoadedChart) -> bool:
+    """Whether the chart's templates may evaluate differently at install than in an offline render
+    of the same values, release and namespace (see :data:`_VARIES_AT_INSTALL`)."""
+    known = _varies.get(chart.digest)
+    if known is None:
+        known = _varies[chart.digest] = _templates_match(chart, _VARIES_AT_INSTALL)
+    return known

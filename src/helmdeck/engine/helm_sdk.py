@@ -24,7 +24,24 @@ Thread safety (what was checked, and the rules this module follows):
   tests/unit/test_engine_threads.py (renders) and tests/cluster/test_engine_concurrency.py
   (installs, upgrades) keep these properties checked.
 * Do not ``fork`` a process after helm_python is imported (the Go runtime's threads do not survive
-  a fork); if processes are ever needed, use the ``spawn`` start method.
+  a fork); the template workers of :mod:`helmdeck.engine.contained` are started by exec.
+
+Containment of installs and upgrades: Helm evaluates a chart's templates again when it installs or
+upgrades, in this process. Each install and upgrade is therefore preceded by a server dry run of
+the same action (same chart archive, values, release and namespace) in a contained worker, and goes
+ahead only if that evaluation ended within the limits. The dry run renders exactly as the action
+will: the same ``.Capabilities`` from the same cluster, ``lookup`` answered by the same API server
+(an offline render would answer ``lookup`` with nothing, and a chart could hide a loop behind it).
+What is left is a chart whose output depends on objects that change between the dry run and the
+action, which needs someone able to change those objects in that moment, and a chart whose
+templates branch on chance (``randInt``): a dry run is one draw. A dry run that ends in an ordinary
+Helm error lets the action run and report that error in its own words.
+
+The dry run costs about 120 ms of a worker (Helm's discovery of the cluster's API). It is skipped
+for a chart whose templates read neither the cluster, the action, the revision nor chance
+(:func:`~helmdeck.engine.charts.varies_at_install`) when a contained render of the same chart,
+values, release and namespace has ended within the limits in this process, as a deploy's preflight
+render has: such a chart evaluates at install exactly as it rendered.
 """
 
 from __future__ import annotations
@@ -39,8 +56,8 @@ from typing import Any
 
 import helm_python
 
-from helmdeck.engine import _abi
-from helmdeck.engine.charts import LoadedChart
+from helmdeck.engine import _abi, contained
+from helmdeck.engine.charts import LoadedChart, varies_at_install
 from helmdeck.engine.port import CancelToken, HelmEngine
 from helmdeck.engine.releases import Release
 from helmdeck.engine.render import RenderedRelease, render, values_for_helm
@@ -145,6 +162,40 @@ class HelmSdkEngine:
         except helm_python.HelmError:
             return True
 
+    def _contained_dry_run(
+        self,
+        chart: LoadedChart,
+        release_name: str,
+        values: Mapping[str, Any] | None,
+        namespace: str,
+        *,
+        upgrade: bool,
+    ) -> None:
+        """Evaluate the action's templates in a contained worker first (see the module docstring).
+
+        A chart that reads neither the cluster, the action nor chance evaluates at install exactly
+        as it rendered: a contained render of the same values, release and namespace (a deploy's
+        preflight) is proof enough, and the dry run is skipped."""
+        plain = dict(values) if values is not None else None
+        if not varies_at_install(chart) and contained.was_evaluated(
+            contained.evaluation_key(chart.digest, plain, release_name, namespace)
+        ):
+            return
+        options: dict[str, Any] = {"namespace": namespace}
+        if upgrade:
+            options["reset_values"] = True
+        request = contained.dry_run_request(
+            digest=chart.digest,
+            upgrade=upgrade,
+            release=release_name,
+            values=dict(values) if values is not None else ({} if upgrade else None),
+            options=options,
+            kubeconfig=self.kubeconfig,
+            kube_context=self.kube_context,
+            namespace=namespace,
+        )
+        contained.evaluate(request, chart.archive, chart=chart.name)
+
     # --- offline ----------------------------------------------------------------------------
 
     def render(
@@ -198,6 +249,7 @@ class HelmSdkEngine:
             self._config(ns) as config,
             self._cancellable(cancel, where) as context,
         ):
+            self._contained_dry_run(chart, release_name, values, ns, upgrade=False)
             try:
                 summary = _abi.install(
                     config,
@@ -257,6 +309,7 @@ class HelmSdkEngine:
             self._config(ns) as config,
             self._cancellable(cancel, where) as context,
         ):
+            self._contained_dry_run(chart, release_name, values, ns, upgrade=True)
             try:
                 summary = _abi.upgrade(
                     config,

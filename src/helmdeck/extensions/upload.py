@@ -44,9 +44,9 @@ from typing import Any
 import yaml
 
 from helmdeck.engine import load_chart
-from helmdeck.engine.charts import LOOKUP_CALL, ChartCache
+from helmdeck.engine.charts import LOOKUP_CALL, ChartCache, check_chart_yaml
 from helmdeck.engine.render import RenderedRelease, render
-from helmdeck.errors import HelmdeckError
+from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import Extension, extension_from_chart
 from helmdeck.extensions.requirements import is_version
 from helmdeck.manifests.scopes import ScopeResolver
@@ -185,6 +185,11 @@ def _check_chart_yaml(chart_dir: Path, top: str) -> tuple[str, str]:
     chart_file = chart_dir / "Chart.yaml"
     if not chart_file.is_file():
         raise _reject(f"the archive has no {top}/Chart.yaml", fix="upload a Helm chart packaged with 'helm package'")
+    try:
+        check_chart_yaml(chart_dir)  # before anything, ours or Helm's, parses a file of it
+    except ConfigError as exc:
+        shown = exc.message.replace(f"{chart_dir.parent}/", "")  # the server's directory is not the user's business
+        raise _reject(shown, fix=exc.fix) from None
     try:
         meta = yaml.safe_load(chart_file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

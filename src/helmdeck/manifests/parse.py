@@ -14,6 +14,7 @@ import yaml
 
 from helmdeck.errors import ConfigError
 from helmdeck.manifests.objects import ManifestObject
+from helmdeck.yaml_limits import check_rendered_structure
 
 
 class ManifestError(ConfigError):
@@ -90,6 +91,9 @@ def _owner(component: str | None) -> str:
 
 
 def _load(chunk: str, *, source: str, first_line: int, component: str | None) -> Iterator[Any]:
+    check_rendered_structure(
+        chunk, f"{_owner(component)}template {source} (rendered output, document at line {first_line})"
+    )
     try:
         yield from yaml.load_all(chunk, Loader=_ManifestLoader)
     except yaml.YAMLError as exc:

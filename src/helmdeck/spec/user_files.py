@@ -14,11 +14,9 @@ from pathlib import Path
 import yaml
 
 from helmdeck.errors import ConfigError
+from helmdeck.yaml_limits import MAX_YAML_BYTES, check_yaml_structure
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
-#: nodes after aliases are expanded; real values files have thousands
-MAX_EXPANDED_NODES = 500_000
-MAX_DEPTH = 100
+MAX_FILE_BYTES = MAX_YAML_BYTES
 
 
 def read_user_text(path: Path, shown: str, what: str, *, max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -73,87 +71,32 @@ def long_number_error(text: str, shown: str) -> ConfigError | None:
 
 
 def check_yaml_limits(text: str, shown: str) -> None:
-    """Refuse YAML that would be too deep, expand too far through aliases, or repeat a key.
+    """Refuse YAML that is too big, too deep, expands too far through aliases (the limits every YAML
+    meets, :mod:`helmdeck.yaml_limits`), or repeats a key.
 
-    Uses the node graph only (libyaml's composer, no objects built), walked without recursion.
-    The depth is measured on the event stream first: libyaml's composer recurses once per level
-    and crashes the process on tens of thousands of nested brackets.
+    Duplicate keys are found on libyaml's node graph (no objects built), walked without recursion,
+    once the event pass has shown the graph to be small and shallow.
     """
     too_long = long_number_error(text, shown)
     if too_long is not None:
         raise too_long
-    _check_depth(text, shown)
+    check_yaml_structure(text, shown)
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return  # the real parser reports syntax errors with its own wording and position
-    if root is None:
-        return
-    expanded: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    active: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    seen: set[int] = set()
+    stack: list[yaml.Node] = [root] if root is not None else []
     while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            active.discard(key)
-            kids = _children(node)
-            expanded[key] = 1 + sum(expanded[id(k)] for k in kids)
-            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
-            if expanded[key] > MAX_EXPANDED_NODES:
-                raise ConfigError(
-                    f"{shown}: its aliases expand to more than {MAX_EXPANDED_NODES:,} values",
-                    where=f"{shown}:{node.start_mark.line + 1}",
-                    fix="write the values out instead of nesting aliases (*name) of aliases",
-                )
-            if depth[key] > MAX_DEPTH:
-                raise ConfigError(
-                    f"{shown}: values nested more than {MAX_DEPTH} levels deep",
-                    where=f"{shown}:{node.start_mark.line + 1}",
-                    fix="flatten the structure",
-                )
+        node = stack.pop()
+        if id(node) in seen:
             continue
-        if key in expanded:
-            continue
-        if key in active:
-            raise ConfigError(
-                f"{shown}: an alias refers to a value that contains it",
-                where=f"{shown}:{node.start_mark.line + 1}",
-                fix="remove the recursive alias",
-            )
-        active.add(key)
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             _check_duplicates(node, shown)
         elif isinstance(node, yaml.ScalarNode):
             _check_finite(node, shown)
-        stack.append((node, True))
-        stack.extend((k, False) for k in _children(node) if id(k) not in expanded)
-        if len(active) > MAX_DEPTH * 2:
-            raise ConfigError(
-                f"{shown}: values nested more than {MAX_DEPTH} levels deep",
-                where=f"{shown}:{node.start_mark.line + 1}",
-                fix="flatten the structure",
-            )
-
-
-def _check_depth(text: str, shown: str) -> None:
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark else 1
-                    raise ConfigError(
-                        f"{shown}: values nested more than {MAX_DEPTH} levels deep",
-                        where=f"{shown}:{line}",
-                        fix="flatten the structure",
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return  # syntax errors are reported by the real parser, with its own wording and position
+        stack.extend(_children(node))
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
