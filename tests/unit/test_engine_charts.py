@@ -252,8 +252,10 @@ def test_a_chart_whose_values_hold_infinity_gets_a_fix_about_its_values(tmp_path
     (chart / "values.yaml").write_text("ratio: .inf\n")
     with pytest.raises(ConfigError) as caught:
         load_chart(str(chart))
-    assert "holds .inf, which Helm cannot read" in caught.value.message
-    assert "values.yaml" in (caught.value.fix or "") and "unsupported value" not in caught.value.message
+    # the YAML gate meets it first, at its file and line, before Helm reads the chart
+    assert ".inf (infinity) cannot be a value" in caught.value.message
+    assert (caught.value.where or "").endswith("values.yaml:1:8") and "quote it" in (caught.value.fix or "")
+    assert "unsupported value" not in caught.value.message
 
 
 def test_an_unreachable_repository_is_named_by_its_url_not_a_temp_file(tmp_path: Path) -> None:
