@@ -77,6 +77,8 @@ class GateResult:
     failed: ObjectStatus | None = None
     # what explains the failure, or (on timeout) what is still waiting
     reports: tuple[FailureReport, ...] = ()
+    # seconds until the first object was ready (None: none was), for the deploy timeline
+    first_ready: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -400,6 +402,7 @@ class _Gate:
         self._class_tasks: dict[str, asyncio.Task[None]] = {}
         self._job_tasks: dict[ObjRef, asyncio.Task[None]] = {}
         self.since = since
+        self.first_ready: float | None = None
 
     async def run(self) -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
         start = time.monotonic()
@@ -410,6 +413,8 @@ class _Gate:
                 now = time.monotonic()
                 self._fetch_storage_classes()
                 statuses = self.evaluator.evaluate(self.store, now)
+                if self.first_ready is None and any(s.health.ready for s in statuses):
+                    self.first_ready = now - start
                 signature = _signature(statuses)
                 if self.on_update is not None and signature != last:
                     self.on_update(statuses)
@@ -688,21 +693,22 @@ def wait_healthy(
     )
     started = time.time() if since is None else since
 
-    async def main() -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
+    async def main() -> tuple[tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float], float | None]:
         aclient = make_async_client(client)
         try:
-            return await _Gate(aclient, evaluator, timeout, on_update, cancel, tick, started).run()
+            gate = _Gate(aclient, evaluator, timeout, on_update, cancel, tick, started)
+            return await gate.run(), gate.first_ready
         finally:
             await aclient.close()
 
-    outcome, statuses, failed_one, elapsed = asyncio.run(main())
+    (outcome, statuses, failed_one, elapsed), first_ready = asyncio.run(main())
     reports: list[FailureReport] = []
     if explain and outcome != "ready":
         chosen = [failed_one] if failed_one is not None else [s for s in statuses if not s.health.ready]
         chosen.sort(key=lambda s: not is_workload(s.ref.api_version, s.ref.kind))
         for status in chosen[:max_reports]:
             reports.append(_explain(client, status))
-    return GateResult(outcome, tuple(statuses), elapsed, failed_one, tuple(reports))
+    return GateResult(outcome, tuple(statuses), elapsed, failed_one, tuple(reports), first_ready)
 
 
 def _explain(client: lightkube.Client, status: ObjectStatus) -> FailureReport:

@@ -78,6 +78,11 @@ class PlatformRevision(_Out):
     result: str
     message: str = ""
     components: dict[str, ComponentRevision]
+    timeline: dict[str, Any] | None = Field(
+        default=None,
+        description="A deploy's timeline in the record's compact form (null for other operations); "
+        "GET /history/{revision}/timeline gives it readable, with the critical chain and the floor.",
+    )
 
 
 class Requirement(_Out):
