@@ -110,28 +110,9 @@ def show_command(
 
 
 def timeline_data(rev: PlatformRevision) -> dict[str, Any]:
-    """The revision's timeline as JSON, with the critical chain and the floor; an error saying why
-    when it has none."""
-    from helmdeck.errors import ConfigError
-    from helmdeck.revisions.timeline import Timeline
+    from helmdeck.revisions.timeline import revision_timeline
 
-    if rev.timeline is None:
-        why = (
-            "it was recorded by a helmdeck without deploy timelines"
-            if rev.operation == "deploy"
-            else f"it records a {rev.operation}, and only deploys record a timeline"
-        )
-        raise ConfigError(
-            f"platform revision {rev.revision} of {rev.platform} has no timeline: {why}",
-            fix="pick a revision recorded by a deploy (see `helmdeck history`)",
-        )
-    return {
-        "platform": rev.platform,
-        "revision": rev.revision,
-        "operation": rev.operation,
-        "created": rev.created,
-        "timeline": Timeline.from_compact(rev.timeline).as_dict(),
-    }
+    return revision_timeline(rev.to_json())
 
 
 def _write_chart(out: Path, data: dict[str, Any], title: str) -> None:

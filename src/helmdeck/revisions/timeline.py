@@ -257,3 +257,28 @@ def _r(seconds: float) -> float:
 
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
+
+
+def revision_timeline(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A platform revision's timeline (the record as JSON, ``PlatformRevision.to_json``) readable,
+    with the critical chain and the floor: what ``history show REV --timeline -o json`` and the web
+    service give. An error saying why when the revision has none."""
+    compact = record.get("timeline")
+    revision, platform, operation = record.get("revision"), record.get("platform"), record.get("operation")
+    if not compact:
+        why = (
+            "it was recorded by a helmdeck without deploy timelines"
+            if operation == "deploy"
+            else f"it records a {operation}, and only deploys record a timeline"
+        )
+        raise ConfigError(
+            f"platform revision {revision} of {platform} has no timeline: {why}",
+            fix="pick a revision recorded by a deploy (see `helmdeck history`)",
+        )
+    return {
+        "platform": platform,
+        "revision": revision,
+        "operation": operation,
+        "created": record.get("created"),
+        "timeline": Timeline.from_compact(compact).as_dict(),
+    }
