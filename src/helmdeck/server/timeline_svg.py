@@ -33,7 +33,7 @@ TOP = 64  # title, legend and the time axis
 
 def timeline_svg(data: Mapping[str, Any], title: str = "") -> str:
     """The chart: a row for the platform's own phases, then one per component by start, each row's
-    phases in their colours over its whole span (grey); the critical chain outlined in red with its
+    phases in their colours over the span of its work (grey); the critical chain outlined in red with its
     names in bold, and the floor (readiness waits along the chain) as a dashed line."""
     rows = _rows(data)
     total = max([float(data.get("seconds") or 0.0), *(end for _, _, _, end in rows), 1.0])
@@ -110,8 +110,9 @@ def _rows(data: Mapping[str, Any]) -> list[Row]:
     comps = [c for c in data.get("components") or [] if c.get("start") is not None]
     for c in sorted(comps, key=lambda c: (float(c["start"]), str(c["component"]))):
         phases = [(str(p["phase"]), float(p["start"]), float(p["end"])) for p in c.get("phases") or []]
-        start = min([float(c["start"]), *(p[1] for p in phases)])
-        rows.append((str(c["component"]), phases, start, float(c["end"])))
+        # the grey span is the component's own work; its rendering (in the preflight) stands apart,
+        # so the blank before the span is the time it waited for its needs
+        rows.append((str(c["component"]), phases, float(c["start"]), float(c["end"])))
     return rows
 
 
