@@ -194,6 +194,13 @@ def print_deploy_report(report: DeployReport) -> None:
     if report.interrupted:
         verdict = "[yellow]deploy interrupted[/]"
     console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
+    if report.timeline is not None and report.platform_revision is not None:
+        floor = report.timeline.floor()
+        console.print(
+            f"[dim]readiness waits along the critical chain (the floor): {floor:.1f}s; "
+            f"helmdeck history show {report.platform_revision} --timeline draws where the time went[/]",
+            highlight=False,
+        )
 
 
 def deploy_command(
