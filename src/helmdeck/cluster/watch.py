@@ -77,7 +77,7 @@ class GateResult:
     failed: ObjectStatus | None = None
     # what explains the failure, or (on timeout) what is still waiting
     reports: tuple[FailureReport, ...] = ()
-    # seconds until the first object was ready (None: none was), for the deploy timeline
+    # seconds from the call until the first object was ready (None: none was), for the deploy timeline
     first_ready: float | None = None
 
     @property
@@ -402,7 +402,7 @@ class _Gate:
         self._class_tasks: dict[str, asyncio.Task[None]] = {}
         self._job_tasks: dict[ObjRef, asyncio.Task[None]] = {}
         self.since = since
-        self.first_ready: float | None = None
+        self.first_ready_at: float | None = None  # monotonic
 
     async def run(self) -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
         start = time.monotonic()
@@ -413,8 +413,8 @@ class _Gate:
                 now = time.monotonic()
                 self._fetch_storage_classes()
                 statuses = self.evaluator.evaluate(self.store, now)
-                if self.first_ready is None and any(s.health.ready for s in statuses):
-                    self.first_ready = now - start
+                if self.first_ready_at is None and any(s.health.ready for s in statuses):
+                    self.first_ready_at = now
                 signature = _signature(statuses)
                 if self.on_update is not None and signature != last:
                     self.on_update(statuses)
@@ -687,6 +687,7 @@ def wait_healthy(
 
     Not for use inside a running event loop: call it from a worker thread there.
     """
+    called = time.monotonic()
     targets = resolve_targets(client, objects)
     evaluator = GateEvaluator(
         targets, failure_grace=failure_grace, require_lb_address=require_lb_address, finished_jobs=finished_jobs
@@ -697,11 +698,12 @@ def wait_healthy(
         aclient = make_async_client(client)
         try:
             gate = _Gate(aclient, evaluator, timeout, on_update, cancel, tick, started)
-            return await gate.run(), gate.first_ready
+            return await gate.run(), gate.first_ready_at
         finally:
             await aclient.close()
 
-    (outcome, statuses, failed_one, elapsed), first_ready = asyncio.run(main())
+    (outcome, statuses, failed_one, elapsed), first_ready_at = asyncio.run(main())
+    first_ready = None if first_ready_at is None else first_ready_at - called
     reports: list[FailureReport] = []
     if explain and outcome != "ready":
         chosen = [failed_one] if failed_one is not None else [s for s in statuses if not s.health.ready]
