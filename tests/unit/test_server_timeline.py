@@ -82,4 +82,8 @@ def test_the_api_gives_the_timeline_with_its_chain_and_floor(setup: Any) -> None
     assert client.get("/api/v1/history/1/timeline", headers=bearer(tokens["viewer"])).status_code == 422
     assert client.get("/api/v1/history/2/timeline").status_code == 401
     listed = client.get("/api/v1/history", headers=bearer(tokens["viewer"]))
-    assert listed.status_code == 200 and listed.json()[1]["timeline"]["v"] == 1
+    assert listed.status_code == 200
+    assert listed.json()[1]["timelineSummary"]["criticalChain"] == ["db", "web"]
+    assert listed.json()[1]["timeline"] is None  # the list carries the summary only
+    one = client.get("/api/v1/history/2", headers=bearer(tokens["viewer"])).json()
+    assert one["timeline"]["v"] == 1  # the compact form, as recorded

@@ -50,17 +50,21 @@ def history_command(
                 f"e.g. helmdeck history {ctx.invoked_subcommand} REV -f platform.yaml -o json"
             )
         return
+    from helmdeck.revisions.timeline import listed_revision
+
     store = _store(file, instance, kubeconfig, context)
     revisions = store.list()
     if output is OutputFormat.json:
-        emit_json({"platform": store.platform, "revisions": [r.to_json() for r in revisions]})
+        emit_json({"platform": store.platform, "revisions": [listed_revision(r.to_json()) for r in revisions]})
         return
     table = Table(title=f"history of platform {store.platform}")
-    for col in ("rev", "created", "operation", "env", "result", "user", "components"):
+    for col in ("rev", "created", "operation", "env", "result", "user", "took (floor)", "components"):
         table.add_column(col, overflow="fold")
     for r in revisions:
         comps = ", ".join(f"{n}@{c.revision}" for n, c in sorted(r.components.items()))
-        table.add_row(str(r.revision), r.created, r.operation, r.environment or "-", r.result, r.user, comps)
+        summary = listed_revision(r.to_json())["timelineSummary"]
+        took = f"{summary['seconds']:.1f}s ({summary['floor']:.1f}s)" if summary else "-"
+        table.add_row(str(r.revision), r.created, r.operation, r.environment or "-", r.result, r.user, took, comps)
     console.print(table)
 
 

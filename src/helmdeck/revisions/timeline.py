@@ -282,3 +282,16 @@ def revision_timeline(record: Mapping[str, Any]) -> dict[str, Any]:
         "created": record.get("created"),
         "timeline": Timeline.from_compact(compact).as_dict(),
     }
+
+
+def listed_revision(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A revision's JSON for a list of revisions: the timeline (tens of kilobytes at a thousand
+    components) as ``timelineSummary``, its length, floor and critical chain."""
+    out = {k: v for k, v in record.items() if k != "timeline"}
+    compact = record.get("timeline")
+    summary = None
+    if compact:
+        full = Timeline.from_compact(compact).as_dict()
+        summary = {k: full[k] for k in ("seconds", "floor", "chainSeconds", "criticalChain")}
+    out["timelineSummary"] = summary
+    return out

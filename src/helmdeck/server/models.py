@@ -80,9 +80,19 @@ class PlatformRevision(_Out):
     components: dict[str, ComponentRevision]
     timeline: dict[str, Any] | None = Field(
         default=None,
-        description="A deploy's timeline in the record's compact form (null for other operations); "
-        "GET /history/{revision}/timeline gives it readable, with the critical chain and the floor.",
+        description="One revision (GET /history/{revision}): a deploy's timeline in the record's compact form "
+        "(null for other operations); GET /history/{revision}/timeline gives it readable.",
     )
+    timeline_summary: TimelineSummary | None = Field(
+        default=None, description="In the list of revisions: a deploy's time, floor and critical chain."
+    )
+
+
+class TimelineSummary(_Out):
+    seconds: float
+    floor: float
+    chain_seconds: float
+    critical_chain: list[str]
 
 
 class TimelinePhase(_Out):
