@@ -110,7 +110,10 @@ def show_command(
     from helmdeck.cli.timeline_view import timeline_view
 
     title = f"platform {rev.platform} revision {rev.revision}: {rev.operation} ({rev.result}, {rev.created})"
-    console.print(timeline_view(data["timeline"], title))
+    # the bars take what the names and numbers leave of the terminal's width
+    longest = max((len(c["component"]) for c in data["timeline"]["components"]), default=10)
+    width = max(20, min(100, console.width - longest - 20))
+    console.print(timeline_view(data["timeline"], title, width=width))
 
 
 def timeline_data(rev: PlatformRevision) -> dict[str, Any]:
