@@ -147,3 +147,30 @@ def test_a_deploy_records_each_components_phases_in_its_report_and_its_revision(
     assert again.timeline is not None
     phases = {p for c in again.timeline.components.values() for p in c.phases}
     assert INSTALL not in phases and FIRST_READY in phases
+
+
+def test_a_failed_component_shows_its_undo_and_a_skipped_one_no_span(tmp_path: Path) -> None:
+    path = tmp_path / "platform.yaml"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            apiVersion: helmdeck.dev/v1
+            kind: Platform
+            metadata: {{name: fk}}
+            spec:
+              components:
+                - {{name: db, chart: {HELLO}, namespace: fk-data}}
+                - {{name: api, chart: {HELLO}, namespace: fk-app, needs: [db]}}
+            """
+        )
+    )
+    session, _, engine = fake_session(path)
+    engine.broken.add("db")
+    report = Deployer(session, preflight=False).run()
+    assert report.timeline is not None
+    db, api = report.timeline.components["db"], report.timeline.components["api"]
+    assert db.outcome == "failed" and {INSTALL, FIRST_READY, LAST_READY, "undo"} <= set(db.phases)
+    assert api.span is None and api.needs == ("db",) and api.outcome == "skipped"
+    assert report.timeline.critical_chain() == ["db"]
+    stored = RevisionStore(session.client, session.admin_namespace, session.platform_id).latest()
+    assert stored is not None and stored.result == "failed" and stored.timeline is not None

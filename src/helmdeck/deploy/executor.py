@@ -168,7 +168,7 @@ class Deployer:
             with self.timeline.phase(None, FINAL_CHECK):
                 self.check_platform_health(report)
             self.timeline.renders(s.render_times)
-            report.timeline = self.timeline.done()
+            report.timeline = self.timeline.done({c.name: c.outcome.value for c in report.components})
             report.platform_revision = self.record_revision(report).revision
         report.seconds = time.monotonic() - start
         return report

@@ -233,9 +233,15 @@ class TimelineRecorder:
             c.span = Span(start - self.origin, time.monotonic() - self.origin)
             c.outcome = outcome
 
-    def done(self) -> Timeline:
-        self.timeline.seconds = self.now()
-        return self.timeline
+    def done(self, outcomes: Mapping[str, str] | None = None) -> Timeline:
+        """The timeline so far; ``outcomes`` name what became of components that never ran (skipped)."""
+        with self._lock:
+            self.timeline.seconds = self.now()
+            for name, outcome in (outcomes or {}).items():
+                c = self.timeline.components.get(name)
+                if c is not None and not c.outcome:
+                    c.outcome = outcome
+            return self.timeline
 
 
 def _end(c: ComponentTimeline) -> float:
