@@ -204,7 +204,9 @@ class FakeBackend:
         return {"platform": "tinyplat", "healthy": all(c["health"] == "healthy" for c in comps), "components": comps}
 
     def history(self) -> list[dict[str, Any]]:
-        return copy.deepcopy(self.revisions)
+        from helmdeck.revisions.timeline import listed_revision
+
+        return [listed_revision(r) for r in copy.deepcopy(self.revisions)]
 
     def revision(self, number: int) -> dict[str, Any]:
         for r in self.revisions:

@@ -22,6 +22,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/components/web/detail", None, "viewer"),
     ("GET", "/api/v1/history", None, "viewer"),
     ("GET", "/api/v1/history/1", None, "viewer"),
+    ("GET", "/api/v1/history/1/timeline", None, "viewer"),
     ("POST", "/api/v1/rollback", {"revision": 1}, "operator"),
     ("GET", "/api/v1/extensions/catalog", None, "viewer"),
     ("GET", "/api/v1/extensions/catalog/tiny-app", None, "viewer"),

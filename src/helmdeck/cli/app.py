@@ -16,6 +16,7 @@ from helmdeck.cli import (
     doctor_cmds,
     export_cmd,
     ext_cmds,
+    history_cmds,
     render_cmds,
     serve_cmd,
     spec_cmds,
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 spec_cmds.register(app)
 deploy_cmds.register(app)
+history_cmds.register(app)
 render_cmds.register(app)
 doctor_cmds.register(app)
 ext_cmds.register(app)

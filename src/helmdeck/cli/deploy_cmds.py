@@ -1,4 +1,4 @@
-"""``plan``, ``deploy``, ``status``, ``history``, ``rollback`` and ``undeploy``."""
+"""``plan``, ``deploy``, ``status``, ``rollback`` and ``undeploy`` (``history`` is in history_cmds)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,6 @@ def register(app: typer.Typer) -> None:
         ("plan", plan_command),
         ("deploy", deploy_command),
         ("status", status_command),
-        ("history", history_command),
         ("rollback", rollback_command),
         ("undeploy", undeploy_command),
     ):
@@ -208,6 +207,13 @@ def print_deploy_report(report: DeployReport) -> None:
     if report.interrupted:
         verdict = "[yellow]deploy interrupted[/]"
     console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
+    if report.timeline is not None and report.platform_revision is not None:
+        floor = report.timeline.floor()
+        console.print(
+            f"[dim]readiness waits along the critical chain (the floor): {floor:.1f}s; "
+            f"helmdeck history show {report.platform_revision} --timeline draws where the time went[/]",
+            highlight=False,
+        )
 
 
 def deploy_command(
@@ -377,30 +383,6 @@ def status_command(
 
 
 # --- history and rollback -------------------------------------------------------------------
-
-
-def history_command(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
-    output: Output = OutputFormat.human,
-) -> None:
-    """The platform revisions: every deploy and rollback, with each component's release revision."""
-    from helmdeck.revisions.store import RevisionStore
-
-    session = open_session(file, None, kubeconfig, context, instance=instance)
-    revisions = RevisionStore(session.client, session.admin_namespace, session.platform_id).list()
-    if output is OutputFormat.json:
-        emit_json({"platform": session.platform_id, "revisions": [r.to_json() for r in revisions]})
-        return
-    table = Table(title=f"history of platform {session.platform_id}")
-    for col in ("rev", "created", "operation", "env", "result", "user", "components"):
-        table.add_column(col, overflow="fold")
-    for r in revisions:
-        comps = ", ".join(f"{n}@{c.revision}" for n, c in sorted(r.components.items()))
-        table.add_row(str(r.revision), r.created, r.operation, r.environment or "-", r.result, r.user, comps)
-    console.print(table)
 
 
 def rollback_command(

@@ -91,6 +91,8 @@ class GateResult:
     failed: ObjectStatus | None = None
     # what explains the failure, or (on timeout) what is still waiting
     reports: tuple[FailureReport, ...] = ()
+    # seconds from the call until the first object was ready (None: none was), for the deploy timeline
+    first_ready: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -423,6 +425,7 @@ class _Gate:
         self._class_tasks: dict[str, asyncio.Task[None]] = {}
         self._job_tasks: dict[ObjRef, asyncio.Task[None]] = {}
         self.since = since
+        self.first_ready_at: float | None = None  # monotonic
 
     async def run(self) -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
         start = time.monotonic()
@@ -433,6 +436,8 @@ class _Gate:
                 now = time.monotonic()
                 self._fetch_storage_classes()
                 statuses = self.evaluator.evaluate(self.store, now)
+                if self.first_ready_at is None and any(s.health.ready for s in statuses):
+                    self.first_ready_at = now
                 signature = _signature(statuses)
                 if self.on_update is not None and signature != last:
                     self.on_update(statuses)
@@ -737,6 +742,7 @@ def wait_healthy(
 
     Not for use inside a running event loop: call it from a worker thread there.
     """
+    called = time.monotonic()
     targets = resolve_targets(client, objects)
     evaluator = GateEvaluator(
         targets,
@@ -747,21 +753,23 @@ def wait_healthy(
     )
     started = time.time() if since is None else since
 
-    async def main() -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
+    async def main() -> tuple[tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float], float | None]:
         aclient = make_async_client(client)
         try:
-            return await _Gate(aclient, evaluator, timeout, on_update, cancel, tick, started).run()
+            gate = _Gate(aclient, evaluator, timeout, on_update, cancel, tick, started)
+            return await gate.run(), gate.first_ready_at
         finally:
             await aclient.close()
 
-    outcome, statuses, failed_one, elapsed = asyncio.run(main())
+    (outcome, statuses, failed_one, elapsed), first_ready_at = asyncio.run(main())
+    first_ready = None if first_ready_at is None else first_ready_at - called
     reports: list[FailureReport] = []
     if explain and outcome != "ready":
         chosen = [failed_one] if failed_one is not None else [s for s in statuses if not s.health.ready]
         chosen.sort(key=lambda s: not is_workload(s.ref.api_version, s.ref.kind))
         for status in chosen[:max_reports]:
             reports.append(_explain(client, status))
-    return GateResult(outcome, tuple(statuses), elapsed, failed_one, tuple(reports))
+    return GateResult(outcome, tuple(statuses), elapsed, failed_one, tuple(reports), first_ready)
 
 
 def _explain(client: lightkube.Client, status: ObjectStatus) -> FailureReport:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -113,6 +114,8 @@ class PlatformSession:
         self._secrets: dict[str, str] | None = None
         #: renders kept while :meth:`renders_remembered` is in effect, by component
         self._renders: dict[str, tuple[str | None, dict[str, str], DesiredComponent]] | None = None
+        #: when each component was last rendered (monotonic start, end), for the deploy timeline
+        self.render_times: dict[str, tuple[float, float]] = {}
         if client is not None:
             self.client = client
         if engine is not None:
@@ -263,6 +266,12 @@ class PlatformSession:
         return desired
 
     def _render_one(self, name: str, secrets: dict[str, str]) -> DesiredComponent:
+        start = time.monotonic()
+        desired = self._render_uncounted(name, secrets)
+        self.render_times[name] = (start, time.monotonic())
+        return desired
+
+    def _render_uncounted(self, name: str, secrets: dict[str, str]) -> DesiredComponent:
         from helmdeck.engine import load_chart
         from helmdeck.engine.render import render
         from helmdeck.values import compute_values

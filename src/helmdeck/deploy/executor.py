@@ -31,6 +31,7 @@ from helmdeck.plan.planner import component_destructive_changes, removal_destruc
 from helmdeck.plan.state import Action, ReleaseDecision, ReleaseState, classify, release_states
 from helmdeck.revisions.operation import PlatformOperation, platform_operation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
+from helmdeck.revisions.timeline import FINAL_CHECK, INSTALL, PREFLIGHT, PREPARE, UNDO, TimelineRecorder
 from helmdeck.secrets.redact import known_redactor
 
 
@@ -69,6 +70,8 @@ class Deployer:
         self.states: dict[str, ReleaseDecision] = {}
         #: the operation run() holds; extensions drive deploy_component inside their own
         self.op: PlatformOperation | None = None
+        #: where the time goes (run() starts a new one)
+        self.timeline = TimelineRecorder()
         unknown = [n for n in self.only if n not in session.platform.component_names]
         if unknown:
             raise ConfigError(
@@ -83,14 +86,17 @@ class Deployer:
 
     def _run(self) -> DeployReport:
         start = time.monotonic()
+        self.timeline = TimelineRecorder(start)
         s = self.session
         report = DeployReport(s.platform_id, s.environment)
         if self.preflight:
             # read-only checks: an error stops the deploy before any namespace or release exists
             self.progress("*", "preflight", "checking the platform against the cluster")
-            check_before_deploy(s).raise_for_errors()
+            with self.timeline.phase(None, PREFLIGHT):
+                check_before_deploy(s).raise_for_errors()
         else:
             s.refuse_unavailable_secrets()
+        prepared_from = time.monotonic()
         if self.interrupt.is_set():
             return self._interrupted_before_start(report, start)
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
@@ -113,12 +119,21 @@ class Deployer:
             needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
 
             def work(name: str) -> ComponentResult:
-                return self.deploy_component(desired[name], live.get(name))
+                began, outcome = time.monotonic(), "failed"
+                try:
+                    result = self.deploy_component(desired[name], live.get(name))
+                    outcome = result.outcome.value
+                    return result
+                finally:
+                    self.timeline.finish(name, began, outcome)
 
             def on_state(name: str, state: TaskState) -> None:
                 if state is TaskState.skipped:
                     self.progress(name, "skipped", "")
 
+            for name in targets:
+                self.timeline.component(name, needs[name])
+            self.timeline.mark(None, PREPARE, prepared_from)
             outcomes = run_dag(
                 needs,
                 work,
@@ -151,7 +166,10 @@ class Deployer:
                     )
             if not self.only and not report.interrupted:
                 report.components.extend(self._remove_dropped(live, desired))
-            self.check_platform_health(report)
+            with self.timeline.phase(None, FINAL_CHECK):
+                self.check_platform_health(report)
+            self.timeline.renders(s.render_times)
+            report.timeline = self.timeline.done({c.name: c.outcome.value for c in report.components})
             report.platform_revision = self.record_revision(report).revision
         report.seconds = time.monotonic() - start
         return report
@@ -195,6 +213,7 @@ class Deployer:
             return self._check_in_sync(d, live, result, start)
 
         previous = self._last_good_revision(d, live)
+        writes = time.monotonic()
         if decision.state is ReleaseState.locked:
             assert live is not None
             self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
@@ -227,7 +246,9 @@ class Deployer:
                 kwargs["force_conflicts"] = True  # the fields kubectl took over are the drift to repair
             rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
             result.revision = rel.revision
+            self.timeline.mark(d.name, INSTALL, writes)
         except HelmdeckError as exc:
+            self.timeline.mark(d.name, INSTALL, writes)
             result.outcome = Outcome.failed
             result.message = known_redactor().text(str(exc))
             result.rollback = self._undo(d, previous)
@@ -291,7 +312,8 @@ class Deployer:
         since: float | None = None,
         finished_jobs: frozenset[ObjRef] = frozenset(),
     ) -> GateResult:
-        return self.session.wait_healthy(
+        began = time.monotonic()
+        gate = self.session.wait_healthy(
             self.session.client,
             list(targets.objects),
             d.timeout,
@@ -302,6 +324,8 @@ class Deployer:
             since=since,
             rules=self.session.health_rules,
         )
+        self.timeline.gate(d.name, began, time.monotonic() - began, gate.first_ready)
+        return gate
 
     @staticmethod
     def _fail(result: ComponentResult, gate: GateResult, prefix: str = "") -> None:
@@ -322,6 +346,10 @@ class Deployer:
         return max(good) if good else None
 
     def _undo(self, d: DesiredComponent, previous: int | None) -> str:
+        with self.timeline.phase(d.name, UNDO):
+            return self._undo_untimed(d, previous)
+
+    def _undo_untimed(self, d: DesiredComponent, previous: int | None) -> str:
         eng = self.session.engine
         try:
             if previous is None:
@@ -485,6 +513,7 @@ class Deployer:
                 [f"{c.name}: {c.outcome.value}" for c in report.components if not c.ok]
                 + [f"{name}: {h['health']} ({h['reason']})" for name, h in report.unhealthy().items()]
             ),
+            timeline=report.timeline.compact() if report.timeline is not None else None,
         )
         if self.op is not None:
             return self.op.record(rev)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.core.status import UNHEALTHY
+from helmdeck.revisions.timeline import Timeline
 
 
 class Outcome(enum.StrEnum):
@@ -70,6 +71,7 @@ class DeployReport:
     interrupted: bool = False  # by the user: components not started yet were left alone
     # every component of the platform at the end, by name: {"health": ..., "reason": ...}
     health: dict[str, dict[str, str]] = field(default_factory=dict)
+    timeline: Timeline | None = None  # where the time went (a deploy that changed nothing has one too)
 
     def unhealthy(self) -> dict[str, dict[str, str]]:
         """Installed components that are not healthy at the end (unknown is not counted as broken)."""
@@ -95,4 +97,5 @@ class DeployReport:
             "tookOverFrom": self.took_over_from,
             "components": [c.as_dict() for c in self.components],
             "health": self.health,
+            "timeline": self.timeline.as_dict() if self.timeline is not None else None,
         }

@@ -47,6 +47,9 @@ class PlatformRevision:
     result: str = "succeeded"
     components: dict[str, ComponentRevision] = field(default_factory=dict)
     message: str = ""
+    # the deploy's timeline in its compact form (revisions.timeline.Timeline.compact); None for other
+    # operations and older records
+    timeline: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON, in Kubernetes' casing (camelCase), for output and for storage."""

@@ -110,6 +110,21 @@ def revision(request: Request, revision: int, _: Viewer) -> dict[str, Any]:
     return backend_of(request).revision(revision)
 
 
+@router.get(
+    "/history/{revision}/timeline",
+    response_model=models.RevisionTimeline,
+    summary="Where a deploy's time went: each component's phases, the critical chain and the floor",
+    responses={
+        404: {"model": models.ErrorBody},
+        422: {"model": models.ErrorBody, "description": "The revision records no deploy timeline."},
+    },
+)
+def revision_timeline(request: Request, revision: int, _: Viewer) -> dict[str, Any]:
+    from helmdeck.revisions.timeline import revision_timeline
+
+    return revision_timeline(backend_of(request).revision(revision))
+
+
 @router.post(
     "/rollback",
     response_model=models.Operation,

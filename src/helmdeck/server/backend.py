@@ -217,7 +217,9 @@ class ClusterBackend:
         return RevisionStore(s.client, s.admin_namespace, s.platform_id)
 
     def history(self) -> list[dict[str, Any]]:
-        return [r.to_json() for r in self._store().list()]
+        from helmdeck.revisions.timeline import listed_revision
+
+        return [listed_revision(r.to_json()) for r in self._store().list()]
 
     def revision(self, number: int) -> dict[str, Any]:
         return self._store().get(number).to_json()

@@ -86,6 +86,59 @@ class PlatformRevision(_Out):
     result: str
     message: str = ""
     components: dict[str, ComponentRevision]
+    timeline: dict[str, Any] | None = Field(
+        default=None,
+        description="One revision (GET /history/{revision}): a deploy's timeline in the record's compact form "
+        "(null for other operations); GET /history/{revision}/timeline gives it readable.",
+    )
+    timeline_summary: TimelineSummary | None = Field(
+        default=None, description="In the list of revisions: a deploy's time, floor and critical chain."
+    )
+
+
+class TimelineSummary(_Out):
+    seconds: float
+    floor: float
+    chain_seconds: float
+    critical_chain: list[str]
+
+
+class TimelinePhase(_Out):
+    phase: str = Field(
+        description="render, install, first-ready, last-ready, undo; the platform's preflight, prepare, final-check"
+    )
+    start: float = Field(description="Seconds from the deploy's start.")
+    end: float
+
+
+class TimelineComponent(_Out):
+    component: str
+    needs: list[str]
+    outcome: str
+    start: float | None = Field(description="When its work began (null: it never ran).")
+    end: float | None
+    critical: bool = Field(description="On the critical chain.")
+    phases: list[TimelinePhase]
+
+
+class Timeline(_Out):
+    seconds: float
+    platform_phases: list[TimelinePhase]
+    components: list[TimelineComponent]
+    critical_chain: list[str] = Field(
+        description="The components the deploy's end waited on, first to last: each waited for the last need to end."
+    )
+    floor: float = Field(description="The readiness waits along the critical chain: the lower bound with these pods.")
+    chain_seconds: float = Field(description="When the critical chain ended.")
+    overhead: float = Field(description="The chain's time beyond its readiness waits.")
+
+
+class RevisionTimeline(_Out):
+    platform: str
+    revision: int
+    operation: str
+    created: str
+    timeline: Timeline
 
 
 class Requirement(_Out):

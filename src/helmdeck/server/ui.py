@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -37,6 +38,7 @@ from helmdeck.server.security import (
     identify,
 )
 from helmdeck.server.state import actions_of, backend_of, runner_of
+from helmdeck.server.timeline_svg import timeline_svg
 
 router = APIRouter(include_in_schema=False)
 
@@ -440,6 +442,36 @@ async def history(request: Request) -> HTMLResponse:
     who = await user(request)
     revisions = await run_in_threadpool(backend_of(request).history)
     return page(request, "history.html", who, revisions=list(reversed(revisions)))
+
+
+@router.get("/history/{revision}/timeline")
+async def timeline(request: Request, revision: int) -> HTMLResponse:
+    """A deploy's timeline: the same chart as ``history show REV --timeline --out FILE.svg``, inline."""
+    who = await user(request)
+    try:
+        data = await run_in_threadpool(_timeline_of, request, revision)
+    except HelmdeckError as exc:
+        revisions = await run_in_threadpool(backend_of(request).history)
+        status = 404 if isinstance(exc, ClusterError) else 422
+        return page(request, "history.html", who, status, revisions=list(reversed(revisions)), error=_error_text(exc))
+    svg = timeline_svg(data["timeline"], f"revision {revision}: {data['operation']}")
+    # timeline_svg escapes every name and text it draws
+    return page(request, "timeline.html", who, data=data, svg=Markup(svg))  # noqa: S704
+
+
+@router.get("/history/{revision}/timeline.svg")
+async def timeline_image(request: Request, revision: int) -> Response:
+    """The chart alone, to save or to open as an image."""
+    await user(request)
+    data = await run_in_threadpool(_timeline_of, request, revision)  # errors: the app's error page
+    svg = timeline_svg(data["timeline"], f"platform {data['platform']}, revision {revision}: {data['operation']}")
+    return Response(svg, media_type="image/svg+xml")
+
+
+def _timeline_of(request: Request, revision: int) -> dict[str, Any]:
+    from helmdeck.revisions.timeline import revision_timeline
+
+    return revision_timeline(backend_of(request).revision(revision))
 
 
 @router.get("/history/{revision}/rollback")
