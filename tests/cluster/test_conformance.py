@@ -10,8 +10,10 @@ releases made and says what it left and why (the operator's objects, CRDs, names
 
 Each chart is one case with its own platform and namespaces. A case goes on after a failed step
 (only a failed first deploy ends it), so one run shows every step a chart breaks; the failure
-message names the chart and each failed step. With ``HELMDECK_CONFORMANCE_REPORT=FILE`` every case
-appends its step results to FILE as one JSON line (the matrix of chart x step).
+message names the chart and each failed step. The cases run several at once
+(``HELMDECK_CONFORMANCE_PARALLEL``, default 4) before the first test reports. With
+``HELMDECK_CONFORMANCE_REPORT=FILE`` every case appends its step results to FILE as one JSON line
+(the matrix of chart x step).
 
 Some charts need the world around them, declared in their ``Chart.yaml`` annotations:
 ``conformance.helmdeck.dev/pre-existing-namespaces`` (logical namespaces an operator made before
@@ -31,7 +33,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -363,18 +366,10 @@ def _run_steps(case: Case, steps: list[tuple[str, Callable[[], None], bool]]) ->
         except _Stop as exc:
             case.results[name] = f"fail: {exc}"
             stopped = True
+        except Exception as exc:  # an error of the cluster or the test: this step's failure too
+            case.results[name] = f"error: {type(exc).__name__}: {exc}"
+            stopped = fatal
         case.seconds[name] = round(time.monotonic() - start, 1)
-
-
-@pytest.fixture
-def case(sandbox: SandboxHandle, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Case]:
-    made = Case(sandbox, request.param, tmp_path)
-    made.write_platform()
-    yield made
-    report = os.environ.get("HELMDECK_CONFORMANCE_REPORT")
-    if report:
-        with open(report, "a") as out:
-            out.write(json.dumps({"chart": made.name, "steps": made.results, "seconds": made.seconds}) + "\n")
 
 
 def test_the_corpus_is_documented() -> None:
@@ -385,8 +380,10 @@ def test_the_corpus_is_documented() -> None:
     assert not missing, f"charts without a line in {CORPUS / 'README.md'}: {missing}"
 
 
-@pytest.mark.parametrize("case", CHARTS, ids=[c.name for c in CHARTS], indirect=True)
-def test_chart_life_cycle(case: Case) -> None:
+def _life_cycle(case: Case) -> None:
+    """Runs the case's steps, recording each step's result in ``case.results`` (never raises: an
+    unexpected error is the result of the step it happened in)."""
+    case.write_platform()
     inventory: list[Obj] = []
     claims: dict[str, tuple[str, str]] = {}
     operator = case.operator_objects()
@@ -516,9 +513,9 @@ def test_chart_life_cycle(case: Case) -> None:
                 problems.append(f"the CRD {crd} is left (purge keeps CRDs) but the output does not say so")
         _require(not problems, "; ".join(problems))
 
-    case.prepare()
     cluster_scoped: list[Obj] = []
     try:
+        case.prepare()
         with Controllers(case):
             steps: list[tuple[str, Callable[[], None], bool]] = [
                 ("deploy", deploy, True),
@@ -531,7 +528,39 @@ def test_chart_life_cycle(case: Case) -> None:
             ]
             _run_steps(case, steps)
             cluster_scoped = [obj for obj in inventory if obj.namespace is None]
+    except Exception as exc:  # the test reports it as the case's failure, the other cases go on
+        case.results["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         case.cleanup(cluster_scoped)
+
+
+PARALLEL = int(os.environ.get("HELMDECK_CONFORMANCE_PARALLEL", "4"))
+
+
+@pytest.fixture(scope="module")
+def life_cycles(
+    sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> dict[str, Case]:
+    """Every chart this session selected, run through its life cycle, several at once: a case
+    spends most of its time waiting on the API server and health gates, not on the machine."""
+    selected = [
+        item.callspec.params["chart"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_chart_life_cycle" and hasattr(item, "callspec")
+    ]
+    cases = {chart.name: Case(sandbox, chart, tmp_path_factory.mktemp(chart.name)) for chart in selected}
+    with ThreadPoolExecutor(max_workers=max(1, PARALLEL), thread_name_prefix="conformance") as pool:
+        list(pool.map(_life_cycle, cases.values()))
+    report = os.environ.get("HELMDECK_CONFORMANCE_REPORT")
+    if report:
+        with open(report, "a") as out:
+            for made in cases.values():
+                out.write(json.dumps({"chart": made.name, "steps": made.results, "seconds": made.seconds}) + "\n")
+    return cases
+
+
+@pytest.mark.parametrize("chart", CHARTS, ids=[c.name for c in CHARTS])
+def test_chart_life_cycle(chart: Path, life_cycles: dict[str, Case]) -> None:
+    case = life_cycles[chart.name]
     failed = {step: result for step, result in case.results.items() if result != "pass"}
     assert not failed, f"chart {case.name}:\n" + "\n".join(f"  step {s}: {r}" for s, r in failed.items())
