@@ -509,8 +509,8 @@ def _life_cycle(case: Case) -> None:
             entry = _namespace_entry(report, admin)
             problems.append(f"admin namespace {admin} (helmdeck's, nothing foreign in it) left: {entry}")
         for crd in _crds(case.chart):
-            if crd not in shown:
-                problems.append(f"the CRD {crd} is left (purge keeps CRDs) but the output does not say so")
+            if not _mentions(report.get("left"), crd):
+                problems.append(f"the CRD {crd} is left (purge keeps CRDs) but not listed in `left`")
         _require(not problems, "; ".join(problems))
 
     cluster_scoped: list[Obj] = []
