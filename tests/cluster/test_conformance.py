@@ -8,6 +8,9 @@ namespaces -> ``undeploy --yes`` keeps every claim wherever it is -> deploy agai
 claims back (same uid, same volume) -> ``undeploy --purge-data --yes`` deletes exactly what the
 releases made and says what it left and why (the operator's objects, CRDs, namespaces not its own).
 
+Undeploy and purge are each run with ``--dry-run`` first: the dry run must say what the run does
+(the claims it keeps or deletes, the namespaces it keeps or deletes).
+
 Each chart is one case with its own platform and namespaces. A case goes on after a failed step
 (only a failed first deploy ends it), so one run shows every step a chart breaks; the failure
 message names the chart and each failed step. The cases run several at once
@@ -342,6 +345,24 @@ def _mentions(entries: Any, text: str) -> bool:
     return any(text in json.dumps(entry) for entry in entries or [])
 
 
+def _dry_run_differs(preview: dict[str, Any], report: dict[str, Any], data: str, claims: Any) -> list[str]:
+    """Where ``--dry-run`` said something else than the run did: a claim the run lists under
+    ``data`` (keptData / deletedData) that the dry run did not, a namespace kept by one and deleted
+    by the other."""
+    problems = [
+        f"--dry-run does not list claim {claim} in {data}"
+        for claim in claims
+        if _mentions(report.get(data), claim) and not _mentions(preview.get(data), claim)
+    ]
+    said = {e.get("name"): e.get("deleted") for e in preview.get("namespaces") or [] if isinstance(e, dict)}
+    for entry in report.get("namespaces") or []:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name in said and said[name] != entry.get("deleted"):
+            done = "deleted" if entry.get("deleted") else "kept"
+            problems.append(f"namespace {name} {done}, but --dry-run said {'deleted' if said[name] else 'kept'}")
+    return problems
+
+
 def _crds(chart: Path) -> list[str]:
     names = []
     for path in sorted((chart / "crds").glob("*.yaml")) if (chart / "crds").is_dir() else []:
@@ -433,8 +454,9 @@ def _life_cycle(case: Case) -> None:
 
     def undeploy() -> None:
         case.add_operator_objects()
+        _, preview, _ = case.cli("undeploy", "--dry-run")
         code, report, shown = case.cli("undeploy", "--yes")
-        problems = []
+        problems = _dry_run_differs(preview, report, "keptData", claims)
         if code != 0:
             problems.append(f"exited {code}: {_cut(shown)}")
         now = case.claims()
@@ -486,8 +508,9 @@ def _life_cycle(case: Case) -> None:
     def purge() -> None:
         case.add_operator_objects()
         current = case.claims()
+        _, preview, _ = case.cli("undeploy", "--purge-data", "--dry-run")
         code, report, shown = case.cli("undeploy", "--purge-data", "--yes")
-        problems = []
+        problems = _dry_run_differs(preview, report, "deletedData", current)
         if code != 0:
             problems.append(f"exited {code}: {_cut(shown)}")
         if report.get("purged") is not True:
