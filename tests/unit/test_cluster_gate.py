@@ -213,3 +213,17 @@ def test_pvc_uses_the_storage_class_binding_mode() -> None:
     assert evaluator.evaluate(store, 1)[0].health.state == "progressing"
     late = evaluator.evaluate(store, 6)[0].health
     assert (late.state, late.reason) == ("failed", "StorageClass fast does not exist")
+
+
+def test_a_claim_naming_its_volume_waits_to_bind_whatever_its_class() -> None:
+    """Kaapana's claims name hostPath volumes its chart ships, with a class no provisioner serves:
+    the volume binds them statically, so a missing StorageClass is no failure."""
+    ref = ObjRef("v1", "PersistentVolumeClaim", "data", "services")
+    evaluator = GateEvaluator([(ref, PVC_KIND)], failure_grace=5)
+    store = Store()
+    claim = pvc("host-dir")
+    claim["spec"]["volumeName"] = "services-data-pv"
+    store.replace(evaluator.streams[ref], [claim])
+    store.storage_classes["host-dir"] = None
+    late = evaluator.evaluate(store, 60)[0].health
+    assert (late.state, late.reason) == ("progressing", "waiting for claim to bind")

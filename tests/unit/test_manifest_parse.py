@@ -155,3 +155,14 @@ def test_install_order_puts_kinds_in_helm_order() -> None:
     )
     ordered = in_install_order(parse_documents(text, source="t.yaml"))
     assert [o.name for o in ordered] == ["n", "c1", "c2", "d", "g", "w"]
+
+
+def test_numbers_read_as_go_reads_them() -> None:
+    """Go templates print a large number as ``1e+06``; Helm and the API server read it as a number,
+    YAML 1.1 (a float needs a dot) as a string, which the API server's dry run then refused."""
+    text = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\n"
+    text += "value: 1e+06\ndescription: 1e+06x\nratio: 2.5e3\nplain: e5\n"
+    (obj,) = parse_manifest_stream(text, component="c")
+    assert obj.body["value"] == 1_000_000 and isinstance(obj.body["value"], float)
+    assert obj.body["ratio"] == 2500
+    assert obj.body["description"] == "1e+06x" and obj.body["plain"] == "e5"

@@ -303,7 +303,9 @@ class GateEvaluator:
         if ref.kind == "PersistentVolumeClaim" and ref.group == "":
             cls = obj.get("spec", {}).get("storageClassName")
             missing = cls and cls in store.storage_classes and store.storage_classes[cls] is None
-            if missing and obj.get("status", {}).get("phase") != "Bound":
+            # a claim naming its volume binds to it statically: its class is only a name to match
+            static = bool(obj.get("spec", {}).get("volumeName"))
+            if missing and not static and obj.get("status", {}).get("phase") != "Bound":
                 return failed(f"StorageClass {cls} does not exist")
             mode = store.storage_classes.get(cls) if cls else None
             return health(obj, wait_for_first_consumer=mode == "WaitForFirstConsumer", contracts=self.contracts)

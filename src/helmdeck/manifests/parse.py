@@ -33,6 +33,14 @@ _ManifestLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
 }
+# Go's YAML (what Helm and the API server read) takes ``1e+06`` as a number, where YAML 1.1 wants a
+# dot in a float; Go templates print large numbers that way (``{{ 1000000 }}`` renders ``1e+06``),
+# so read as a string here it would be refused by the API server's dry run and seen as drift.
+_ManifestLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
 
 # A document starts after a line beginning with "---" (followed by nothing, a space or a comment);
 # within a document a column-0 "---" can only be a separator, since block scalars are indented.
