@@ -312,6 +312,7 @@ def translate_errors(
             f"could not {action}: HTTP {err.response.status_code} {err.response.text[:200]}",
             where=where or describe_target(client),
             fix="see the message from the API server",
+            details={"status": err.response.status_code},
         ) from err
     except (httpx2.TransportError, OSError) as err:
         raise unreachable(client, err, action) from err

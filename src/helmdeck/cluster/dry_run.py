@@ -141,6 +141,10 @@ def _ask(client: lightkube.Client, info: KindInfo, ref: ObjRef, body: dict[str, 
                     return DryRun(ref, unchecked="an admission webhook does not take dry runs")
                 return DryRun(ref, error=api_error(client, err, action, str(ref)), causes=_causes(err))
     except ClusterError as err:
+        if err.details.get("status") == 404:
+            # no Status in the answer ("404 page not found"): the path itself is not served, as
+            # for a CRD created a moment ago that the API server has not started serving yet
+            return DryRun(ref, unchecked="the cluster does not serve this kind yet")
         return DryRun(ref, error=err)
     return DryRun(ref, stored={"apiVersion": info.api_version, "kind": info.kind, **dict(out)})
 
