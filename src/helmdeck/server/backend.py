@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from helmdeck.cluster import default_holder
 from helmdeck.core.component_detail import component_detail, component_live
+from helmdeck.core.open_links import component_links
 from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.core.status import platform_status
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -144,6 +145,7 @@ class ClusterBackend:
         self._lock = threading.Lock()
         # component name -> (monotonic time, live part): shared by the pages open on one component
         self._live: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._links_cache: tuple[float, tuple[Any, ...], dict[str, list[dict[str, str]]]] | None = None
 
     @property
     def platform_id(self) -> str:
@@ -210,7 +212,26 @@ class ClusterBackend:
             c for c in data["components"] if c["component"] in declared or c["status"] != "not installed"
         ]
         data["healthy"] = all(c["health"] == "healthy" for c in data["components"])
+        needs = self.platform.needs_map()
+        links = self._links(data["components"])
+        for c in data["components"]:
+            c["needs"] = needs.get(c["component"], [])
+            c["links"] = links.get(c["component"], [])
         return data
+
+    def _links(self, components: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+        """Each component's "open" links. They change with a release's revision (its objects), so
+        they are read again when a revision changes, and otherwise once a minute (a node's address, a
+        NodePort assigned later), not with every status reading."""
+        key = tuple((c["component"], c["revision"]) for c in components)
+        with self._lock:
+            cached = self._links_cache
+        if cached is not None and cached[1] == key and time.monotonic() - cached[0] < 60:
+            return cached[2]
+        links = component_links(self._read(), components)
+        with self._lock:
+            self._links_cache = (time.monotonic(), key, links)
+        return links
 
     def _store(self) -> RevisionStore:
         s = self._read()
@@ -242,6 +263,7 @@ class ClusterBackend:
             st = by_name.get(inst.component, {})
             row["health"] = st.get("health", "unknown")
             row["reason"] = st.get("reason", "")
+            row["links"] = st.get("links", [])
             out.append(row)
         return out
 

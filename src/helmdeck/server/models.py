@@ -35,6 +35,18 @@ class PlatformInfo(_Out):
     components: list[str]
 
 
+class OpenLink(_Out):
+    url: str = Field(description="Where a browser opens the application.")
+    kind: Literal["Ingress", "HTTPRoute", "Service"] = Field(description="The kind of object it comes from.")
+    object: str = Field(description="That object, as namespace/name.")
+
+
+_LINKS = (
+    "Where the application opens: from the release's Ingress hosts and paths (https for a TLS host), Gateway "
+    "HTTPRoutes and NodePort Services (a node's address and the port)."
+)
+
+
 class ComponentStatus(_Out):
     component: str
     release: str
@@ -55,6 +67,8 @@ class ComponentStatus(_Out):
             "'platform rule: traefik.io/Middleware')."
         ),
     )
+    needs: list[str] = Field(default_factory=list, description="The components it needs (the platform file's needs).")
+    links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
 
 
 class PlatformStatus(_Out):
@@ -211,6 +225,7 @@ class InstalledExtension(_Out):
     updated: str | None
     health: str
     reason: str
+    links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
 
 
 class InstallRequest(BaseModel):
