@@ -114,6 +114,9 @@ def test_nodeport_service_on_the_node_address() -> None:
         }
     ]
     assert node_address(external) == "203.0.113.5"
+    named = [{"status": {"addresses": [{"type": "Hostname", "address": "node-0.lan"}]}}]
+    assert node_address(named) == "node-0.lan"  # no IP reported: the name is all there is
+    assert node_address([]) is None
 
 
 def test_links_of_orders_by_kind_and_drops_duplicates() -> None:

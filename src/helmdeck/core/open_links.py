@@ -114,13 +114,14 @@ def links_of(
 
 
 def node_address(nodes: Sequence[Mapping[str, Any]]) -> str | None:
-    """The address a browser reaches a node port on: a ready node's ExternalIP, else its InternalIP."""
+    """The address a browser reaches a node port on: a ready node's ExternalIP, else its InternalIP,
+    else its Hostname (nodes that report no IP, as the sandbox's simulated ones)."""
 
     def ready(node: Mapping[str, Any]) -> bool:
         conditions = (node.get("status") or {}).get("conditions") or []
         return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
-    for wanted in ("ExternalIP", "InternalIP"):
+    for wanted in ("ExternalIP", "InternalIP", "Hostname"):
         for node in sorted(nodes, key=lambda n: not ready(n)):
             for address in (node.get("status") or {}).get("addresses") or []:
                 if address.get("type") == wanted and address.get("address"):
