@@ -2,7 +2,7 @@
 the graph is drawn inline (no Content-Security-Policy violation), fits a window 800 px wide, shows
 the needs between components and opens a component's page on a click; the links come from the
 release's Ingress (TLS: https, its path) and its NodePort Service (a node's address and the port the
-API server assigned)."""
+API server assigned); a component that fails turns red live."""
 
 from __future__ import annotations
 
@@ -73,6 +73,13 @@ def test_the_overview_graph_and_open_links(linked_platform: WebPlatform, page: A
         for p in svc.spec.ports or []
     ]
     assert (links[1] or "").endswith(f":{assigned[-1]}/"), (links, assigned)  # the port the API server chose
-    viewer.click()
+    # someone deletes the Ingress: the graph turns the node red without a reload (the overview's stream)
+    from lightkube.resources.networking_v1 import Ingress
+
+    ingress = next(i for i in sandbox.client().list(Ingress, namespace="*") if "viewer" in (i.metadata.name or ""))
+    sandbox.client().delete(Ingress, ingress.metadata.name, namespace=ingress.metadata.namespace)
+    page.wait_for_selector('[data-testid="graph-node-viewer"][data-health="failed"]')
+    assert page.locator('[data-testid="graph-node-base-config"]').get_attribute("data-health") == "healthy"
+    page.locator('[data-testid="graph-node-viewer"]').click()
     page.wait_for_url(f"{url}/components/viewer")
     assert refused == []
