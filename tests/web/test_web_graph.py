@@ -2,7 +2,8 @@
 the graph is drawn inline (no Content-Security-Policy violation), fits a window 800 px wide, shows
 the needs between components and opens a component's page on a click; the links come from the
 release's Ingress (TLS: https, its path) and its NodePort Service (a node's address and the port the
-API server assigned); a component that fails turns red live."""
+API server assigned); drift is marked and a
+component that fails turns red, live."""
 
 from __future__ import annotations
 
@@ -73,7 +74,12 @@ def test_the_overview_graph_and_open_links(linked_platform: WebPlatform, page: A
         for p in svc.spec.ports or []
     ]
     assert (links[1] or "").endswith(f":{assigned[-1]}/"), (links, assigned)  # the port the API server chose
-    # someone deletes the Ingress: the graph turns the node red without a reload (the overview's stream)
+    # someone edits the Service by hand: drift, marked without a reload (the overview's stream)
+    svc = next(s for s in sandbox.client().list(Service, namespace="*") if "viewer" in (s.metadata.name or ""))
+    patch = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 9090}]}}
+    sandbox.client().patch(Service, svc.metadata.name, patch, namespace=svc.metadata.namespace)
+    page.wait_for_selector('[data-testid="graph-node-viewer"][data-marks="drift"][data-health="healthy"]')
+    # and deletes the Ingress: the node turns red
     from lightkube.resources.networking_v1 import Ingress
 
     ingress = next(i for i in sandbox.client().list(Ingress, namespace="*") if "viewer" in (i.metadata.name or ""))

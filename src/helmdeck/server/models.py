@@ -69,6 +69,13 @@ class ComponentStatus(_Out):
     )
     needs: list[str] = Field(default_factory=list, description="The components it needs (the platform file's needs).")
     links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
+    drift: str | None = Field(
+        default=None,
+        description=(
+            "Live objects edited or deleted outside helmdeck since the release (as `helmdeck plan` shows it), "
+            "looked for every few status readings; null when none was found."
+        ),
+    )
 
 
 class PlatformStatus(_Out):

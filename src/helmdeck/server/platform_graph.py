@@ -133,7 +133,8 @@ def layout(
                     health=str(c.get("health") or "unknown"),
                     href=f"/components/{quote(name, safe='')}",
                     title=f"{name} ({ns}): {c.get('health')}, release {c.get('status')}"
-                    + (f"; {reason}" if reason else ""),
+                    + (f"; {reason}" if reason else "")
+                    + (f"; {c['drift']}" if isinstance(c.get("drift"), str) else ""),
                     marks=marks_of(c),
                 )
             )
