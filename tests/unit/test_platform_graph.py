@@ -3,6 +3,7 @@ for pending, failed and drifted releases, collapsed namespaces at scale; an SVG 
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -117,3 +118,34 @@ def test_a_wide_level_spreads_over_the_spare_columns_instead_of_one_tall_stack()
     plan = layout([comp(f"c{i}") for i in range(40)])
     assert len({n.x for n in plan.nodes}) == 4 and plan.width <= 800
     assert len({n.y for n in plan.nodes}) == 10
+
+
+def _segments(d: str) -> list[tuple[float, float, float, float]]:
+    points = [tuple(float(v) for v in p.split(",")) for p in re.findall(r"-?\d+(?:\.\d+)?,-?\d+(?:\.\d+)?", d)]
+    if "C" in d:  # a curve into the next column: only the gap between columns is crossed
+        points = [points[0], points[-1]]
+    return [(a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(points)]
+
+
+def test_arrows_never_pass_behind_a_node_they_do_not_connect() -> None:
+    # a wide first level spread over several columns, with needs that cross them
+    comps = [comp(f"s{i}", needs=((f"s{i - 6}",) if i >= 6 and i % 4 == 0 else ())) for i in range(40)]
+    plan = layout(comps)
+    svg = platform_graph_svg({"components": comps})
+    root = ET.fromstring(svg)
+    boxes = {n.id: (n.x, n.y, n.x + 150, n.y + 36) for n in plan.nodes}
+    for path in root.iter(f"{SVG}path"):
+        if not path.get("data-edge"):
+            continue
+        src, dst = (path.get("data-edge") or "").split(">")
+        for x1, y1, x2, y2 in _segments(path.get("d") or ""):
+            for name, (left, top, right, bottom) in boxes.items():
+                if name in (src, dst):
+                    continue
+                crosses_x = min(x1, x2) < right and max(x1, x2) > left
+                crosses_y = min(y1, y2) < bottom and max(y1, y2) > top
+                if x1 == x2:
+                    crosses_x = left < x1 < right
+                if y1 == y2:
+                    crosses_y = top < y1 < bottom
+                assert not (crosses_x and crosses_y), (path.get("data-edge"), name, (x1, y1, x2, y2))

@@ -231,12 +231,20 @@ def platform_graph_svg(
 
 
 def _edge(src: Node, dst: Node) -> str:
-    x1, y1 = src.x + NODE_W, src.y + NODE_H / 2
-    x2, y2 = dst.x, dst.y + NODE_H / 2
-    bend = max(30.0, abs(x2 - x1) / 2)
+    """A curve into the next column; an arrow that has columns to cross runs in the gaps between
+    rows and columns instead, so it never passes behind a node it does not connect."""
+    x1, y1 = src.x + NODE_W, src.y + NODE_H // 2
+    x2, y2 = dst.x, dst.y + NODE_H // 2
+    if x2 - x1 == COL - NODE_W:
+        mid = (x1 + x2) // 2
+        d = f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"
+    else:
+        gap = src.y + NODE_H + (ROW - NODE_H) // 2  # between this row and the next
+        out, into = x1 + (COL - NODE_W) // 2, x2 - (COL - NODE_W) // 2
+        d = f"M{x1},{y1} L{out},{y1} L{out},{gap} L{into},{gap} L{into},{y2} L{x2},{y2}"
     return (
-        f'<path d="M{x1},{y1:.0f} C{x1 + bend:.0f},{y1:.0f} {x2 - bend:.0f},{y2:.0f} {x2},{y2:.0f}" fill="none" '
-        f'stroke="#98a2b3" stroke-width="1.2" marker-end="url(#arrow)" data-edge="{_a(src.id)}>{_a(dst.id)}"/>'
+        f'<path d="{d}" fill="none" stroke="#98a2b3" stroke-width="1.2" marker-end="url(#arrow)" '
+        f'data-edge="{_a(src.id)}>{_a(dst.id)}"/>'
     )
 
 
