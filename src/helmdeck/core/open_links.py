@@ -15,7 +15,7 @@ from helmdeck.cluster import ListQuery, list_each, list_objects
 from helmdeck.core.session import PlatformSession
 from helmdeck.errors import HelmdeckError
 
-#: the kinds a link can come from, with the API version they are listed in
+#: the kinds a link can come from, with the API (group/version) that serves them
 LINK_KINDS: dict[str, str] = {
     "Ingress": "networking.k8s.io/v1",
     "HTTPRoute": "gateway.networking.k8s.io/v1",
@@ -146,19 +146,20 @@ def component_links(
     """The links of each component of a status (``components``: its rows, whose ``objects`` name
     every object of the release): one list per (kind, namespace) that holds such objects, plus the
     nodes when a NodePort may be among them. A kind the cluster does not serve gives no links."""
-    wanted: dict[tuple[str, str], dict[str, str]] = {}  # (kind, namespace) -> object name -> component
+    # (apiVersion, kind, namespace) -> object name -> component; the version the release wrote, so
+    # a cluster serving only gateway.networking.k8s.io/v1beta1 routes is listed in that one
+    wanted: dict[tuple[str, str, str], dict[str, str]] = {}
     for c in components:
         for row in c.get("objects") or []:
             ref = row.get("object") or {}
             kind = str(ref.get("kind", ""))
-            if kind in LINK_KINDS:
-                wanted.setdefault((kind, str(ref.get("namespace", ""))), {})[str(ref.get("name", ""))] = str(
-                    c["component"]
-                )
+            if kind in LINK_KINDS and str(ref.get("apiVersion", "")).split("/")[0] == LINK_KINDS[kind].split("/")[0]:
+                key = (str(ref["apiVersion"]), kind, str(ref.get("namespace", "")))
+                wanted.setdefault(key, {})[str(ref.get("name", ""))] = str(c["component"])
     if not wanted:
         return {}
     keys = sorted(wanted)
-    queries = [ListQuery(LINK_KINDS[kind], kind, namespace or None) for kind, namespace in keys]
+    queries = [ListQuery(api_version, kind, namespace or None) for api_version, kind, namespace in keys]
     listed = list_each(session.client, queries)
     objects: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for key, result in zip(keys, listed, strict=True):
@@ -167,7 +168,7 @@ def component_links(
         for obj in result:
             owner = wanted[key].get(str((obj.get("metadata") or {}).get("name", "")))
             if owner is not None:
-                objects[owner].append({**obj, "kind": key[0]})
+                objects[owner].append({**obj, "kind": key[1]})
     address = None
     if any(
         o["kind"] == "Service" and (o.get("spec") or {}).get("type") in ("NodePort", "LoadBalancer")
