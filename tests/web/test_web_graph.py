@@ -3,7 +3,7 @@ the graph is drawn inline (no Content-Security-Policy violation), fits a window 
 the needs between components and opens a component's page on a click; the links come from the
 release's Ingress (TLS: https, its path) and its NodePort Service (a node's address and the port the
 API server assigned); drift is marked and a
-component that fails turns red, live."""
+component whose pods crash turns red, live."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ def test_the_overview_graph_and_open_links(linked_platform: WebPlatform, page: A
     assert graph.is_visible()
     viewer = page.locator('[data-testid="graph-node-viewer"]')
     assert viewer.get_attribute("data-health") == "healthy"
+    assert page.locator('[data-testid="graph-node-viewer"] rect').first.get_attribute("fill") == "#dcfae6"
     assert page.locator('[data-edge="base-config>viewer"]').count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
     links = [page.locator('[data-testid="open-viewer"]').nth(i).get_attribute("href") for i in range(2)]
@@ -79,12 +80,13 @@ def test_the_overview_graph_and_open_links(linked_platform: WebPlatform, page: A
     patch = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 9090}]}}
     sandbox.client().patch(Service, svc.metadata.name, patch, namespace=svc.metadata.namespace)
     page.wait_for_selector('[data-testid="graph-node-viewer"][data-marks="drift"][data-health="healthy"]')
-    # and deletes the Ingress: the node turns red
-    from lightkube.resources.networking_v1 import Ingress
+    # and its pods start crashing: the node turns red
+    from lightkube.resources.apps_v1 import Deployment
 
-    ingress = next(i for i in sandbox.client().list(Ingress, namespace="*") if "viewer" in (i.metadata.name or ""))
-    sandbox.client().delete(Ingress, ingress.metadata.name, namespace=ingress.metadata.namespace)
+    crash = {"spec": {"template": {"metadata": {"annotations": {"sandbox.helmdeck.dev/fail": "crash-loop"}}}}}
+    sandbox.client().patch(Deployment, svc.metadata.name, crash, namespace=svc.metadata.namespace)
     page.wait_for_selector('[data-testid="graph-node-viewer"][data-health="failed"]')
+    assert page.locator('[data-testid="graph-node-viewer"] rect').first.get_attribute("fill") == "#fee4e2"
     assert page.locator('[data-testid="graph-node-base-config"]').get_attribute("data-health") == "healthy"
     page.locator('[data-testid="graph-node-viewer"]').click()
     page.wait_for_url(f"{url}/components/viewer")
