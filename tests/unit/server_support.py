@@ -265,6 +265,7 @@ class FakeBackend:
                 "updated": None,
                 "health": c["health"],
                 "reason": c["reason"],
+                "links": c.get("links", []),
             }
             for c in self.components
             if c["extension"]

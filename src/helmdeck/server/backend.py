@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from helmdeck.cluster import default_holder
 from helmdeck.core.component_detail import component_detail, component_live
+from helmdeck.core.open_links import component_links
 from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.core.status import platform_status
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -144,6 +145,8 @@ class ClusterBackend:
         self._lock = threading.Lock()
         # component name -> (monotonic time, live part): shared by the pages open on one component
         self._live: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._links_cache: tuple[float, tuple[Any, ...], dict[str, list[dict[str, str]]]] | None = None
+        self._drift_cache: tuple[float, dict[str, str]] | None = None
 
     @property
     def platform_id(self) -> str:
@@ -210,7 +213,49 @@ class ClusterBackend:
             c for c in data["components"] if c["component"] in declared or c["status"] != "not installed"
         ]
         data["healthy"] = all(c["health"] == "healthy" for c in data["components"])
+        needs = self.platform.needs_map()
+        links = self._links(data["components"])
+        drift = self._drift([c["component"] for c in data["components"] if c["status"] == "deployed"])
+        for c in data["components"]:
+            c["needs"] = needs.get(c["component"], [])
+            c["links"] = links.get(c["component"], [])
+            c["drift"] = drift.get(c["component"])
         return data
+
+    #: drift is looked for every this many status intervals: each look lists every kind of object
+    #: the releases hold (and asks the API server about the suspects), a status lists far fewer
+    DRIFT_EVERY = 10
+
+    def _drift(self, deployed: list[str]) -> dict[str, str]:
+        """What drifted, by component (the plan's drift summary), read again every
+        ``DRIFT_EVERY`` status intervals; a look that fails keeps the last one."""
+        with self._lock:
+            cached = self._drift_cache
+        if cached is not None and time.monotonic() - cached[0] < self.DRIFT_EVERY * self.settings.status_poll_seconds:
+            return cached[1]
+        from helmdeck.plan.drift import platform_drift
+
+        try:
+            found = {name: d.summary() for name, d in platform_drift(self._read(), deployed).items()}
+        except HelmdeckError:
+            found = cached[1] if cached is not None else {}
+        with self._lock:
+            self._drift_cache = (time.monotonic(), found)
+        return found
+
+    def _links(self, components: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+        """Each component's "open" links. They change with a release's revision (its objects), so
+        they are read again when a revision changes, and otherwise once a minute (a node's address, a
+        NodePort assigned later), not with every status reading."""
+        key = tuple((c["component"], c["revision"]) for c in components)
+        with self._lock:
+            cached = self._links_cache
+        if cached is not None and cached[1] == key and time.monotonic() - cached[0] < 60:
+            return cached[2]
+        links = component_links(self._read(), components)
+        with self._lock:
+            self._links_cache = (time.monotonic(), key, links)
+        return links
 
     def _store(self) -> RevisionStore:
         s = self._read()
@@ -242,6 +287,7 @@ class ClusterBackend:
             st = by_name.get(inst.component, {})
             row["health"] = st.get("health", "unknown")
             row["reason"] = st.get("reason", "")
+            row["links"] = st.get("links", [])
             out.append(row)
         return out
 

@@ -35,6 +35,18 @@ class PlatformInfo(_Out):
     components: list[str]
 
 
+class OpenLink(_Out):
+    url: str = Field(description="Where a browser opens the application.")
+    kind: Literal["Ingress", "HTTPRoute", "Service"] = Field(description="The kind of object it comes from.")
+    object: str = Field(description="That object, as namespace/name.")
+
+
+_LINKS = (
+    "Where the application opens: from the release's Ingress hosts and paths (https for a TLS host), Gateway "
+    "HTTPRoutes and NodePort Services (a node's address and the port)."
+)
+
+
 class ComponentStatus(_Out):
     component: str
     release: str
@@ -53,6 +65,15 @@ class ComponentStatus(_Out):
             "Every object of the release with its health: state, reason and the rule that judged it "
             "('kstatus: Deployment', 'no status by design (CRD has no status subresource)', "
             "'platform rule: traefik.io/Middleware')."
+        ),
+    )
+    needs: list[str] = Field(default_factory=list, description="The components it needs (the platform file's needs).")
+    links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
+    drift: str | None = Field(
+        default=None,
+        description=(
+            "Live objects edited or deleted outside helmdeck since the release (as `helmdeck plan` shows it), "
+            "looked for every few status readings; null when none was found."
         ),
     )
 
@@ -211,6 +232,7 @@ class InstalledExtension(_Out):
     updated: str | None
     health: str
     reason: str
+    links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
 
 
 class InstallRequest(BaseModel):

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from html import escape
 from typing import Any
+
+from helmdeck.server.svg_text import attr as _a
+from helmdeck.server.svg_text import clip as _clip
+from helmdeck.server.svg_text import text as _t
 
 #: phase -> (fill, what the legend calls it); readiness waits warm, helmdeck's own work cool
 PHASE_STYLE: dict[str, tuple[str, str]] = {
@@ -159,15 +162,3 @@ def _tick(total: float) -> float:
 
 def _outline(critical: bool) -> str:
     return f' stroke="{CRITICAL}" stroke-width="1.5"' if critical else ""
-
-
-def _clip(label: str, width: int = 28) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
-
-
-def _t(text: str) -> str:
-    return escape(text, quote=False)
-
-
-def _a(text: str) -> str:
-    return escape(text, quote=True)

@@ -8,10 +8,10 @@ import hmac
 import json
 import secrets
 from functools import partial
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -28,6 +28,7 @@ from helmdeck.server.guard import (
     credential_key,
     refused_unchecked,
 )
+from helmdeck.server.platform_graph import platform_graph_svg
 from helmdeck.server.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -178,14 +179,25 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/")
-async def overview(request: Request) -> HTMLResponse:
+async def overview(request: Request, expand: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+    """The platform graph and the components' table; ``expand``: namespaces the graph shows node by
+    node although they hold more components than it collapses."""
     who = await user(request)
+    expanded = expand or []
+    stream = "/ui/events/status" + (f"?{urlencode([('expand', ns) for ns in expanded])}" if expanded else "")
     try:
         status = await run_in_threadpool(request.app.state.status_cache.get)
     except HelmdeckError as exc:
         # the page and its navigation stay; the live stream below keeps asking and replaces the banner
-        return page(request, "overview.html", who, 503, status=None, stream_error=_stream_error(request, exc))
-    return page(request, "overview.html", who, status=status)
+        return page(
+            request, "overview.html", who, 503, status=None, stream_error=_stream_error(request, exc), stream=stream
+        )
+    return page(request, "overview.html", who, status=status, graph=_graph(status, expanded), stream=stream)
+
+
+def _graph(status: dict[str, Any], expanded: list[str]) -> Markup:
+    # the SVG is built from escaped text only (svg_text), so it goes into the page as it is
+    return Markup(platform_graph_svg(status, expanded))  # noqa: S704
 
 
 def _stream_error(request: Request, exc: HelmdeckError) -> str:
@@ -194,8 +206,9 @@ def _stream_error(request: Request, exc: HelmdeckError) -> str:
 
 
 @router.get("/ui/events/status")
-async def status_events(request: Request) -> EventSourceResponse:
+async def status_events(request: Request, expand: Annotated[list[str] | None, Query()] = None) -> EventSourceResponse:
     await user(request)
+    expanded = expand or []
     cache = request.app.state.status_cache
     templates = _templates(request)
     poll: float = request.app.state.settings.status_poll_seconds
@@ -205,7 +218,7 @@ async def status_events(request: Request) -> EventSourceResponse:
         while True:
             try:
                 status = await run_in_threadpool(cache.get)
-                html = templates.get_template("_components.html").render(status=status)
+                html = templates.get_template("_components.html").render(status=status, graph=_graph(status, expanded))
             except HelmdeckError as exc:
                 html = templates.get_template("_components.html").render(
                     status=None, stream_error=_stream_error(request, exc)
