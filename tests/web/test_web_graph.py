@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.cluster.conftest import SandboxHandle
 from tests.web.conftest import EXT_CHARTS, WEB_CHARTS, WebPlatform, serving, sign_in
@@ -68,15 +69,22 @@ def test_the_overview_graph_and_open_links(linked_platform: WebPlatform, page: A
     assert re.fullmatch(r"http://[^/:]+:3[0-9]{4}/", links[1] or ""), links
     from lightkube.resources.core_v1 import Service
 
+    # this platform's namespaces only: the sandbox may still hold an earlier run's viewer
+    instance = yaml.safe_load(linked_platform.path.read_text())["spec"]["instance"]
+    ours = [
+        svc
+        for svc in sandbox.client().list(Service, namespace="*")
+        if svc.metadata and (svc.metadata.namespace or "").startswith(f"{instance}-")
+    ]
     assigned = [
         p.nodePort
-        for svc in sandbox.client().list(Service, namespace="*")
+        for svc in ours
         if svc.spec and svc.spec.type == "NodePort" and "viewer" in (svc.metadata.name if svc.metadata else "")
         for p in svc.spec.ports or []
     ]
     assert (links[1] or "").endswith(f":{assigned[-1]}/"), (links, assigned)  # the port the API server chose
     # someone edits the Service by hand: drift, marked without a reload (the overview's stream)
-    svc = next(s for s in sandbox.client().list(Service, namespace="*") if "viewer" in (s.metadata.name or ""))
+    svc = next(s for s in ours if "viewer" in (s.metadata.name if s.metadata else ""))
     patch = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 9090}]}}
     sandbox.client().patch(Service, svc.metadata.name, patch, namespace=svc.metadata.namespace)
     page.wait_for_selector('[data-testid="graph-node-viewer"][data-marks="drift"][data-health="healthy"]')
