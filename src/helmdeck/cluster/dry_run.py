@@ -30,12 +30,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import lightkube
-from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource
-from lightkube.types import PatchType
 
 from helmdeck.cluster.client import api_error, translate_errors
 from helmdeck.cluster.decoding import prepare_decoding
-from helmdeck.cluster.kinds import KindInfo, get_object, kind_info, normalize, resource_class
+from helmdeck.cluster.kinds import KindInfo, get_object, kind_info, normalize, resource_class, server_side_apply
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.errors import ClusterError
 
@@ -100,34 +98,18 @@ def _one(
 
 
 def _ask(client: lightkube.Client, info: KindInfo, ref: ObjRef, body: dict[str, Any], *, create: bool) -> DryRun:
-    res = resource_class(info)
     out: Mapping[str, Any]
     action = f"check {ref} with the API server (server-side apply dry run)"
     try:
         with translate_errors(client, action, str(ref)):
             try:
                 if create:
-                    out = client.create(cast(Any, res)(body), field_manager=DRY_RUN_MANAGER, dry_run=True)
-                elif info.namespaced:
-                    out = client.patch(
-                        cast(type[GenericNamespacedResource], res),
-                        ref.name,
-                        body,
-                        namespace=ref.namespace,
-                        patch_type=PatchType.APPLY,
-                        field_manager=DRY_RUN_MANAGER,
-                        force=True,
-                        dry_run=True,
+                    out = client.create(
+                        cast(Any, resource_class(info))(body), field_manager=DRY_RUN_MANAGER, dry_run=True
                     )
                 else:
-                    out = client.patch(
-                        cast(type[GenericGlobalResource], res),
-                        ref.name,
-                        body,
-                        patch_type=PatchType.APPLY,
-                        field_manager=DRY_RUN_MANAGER,
-                        force=True,
-                        dry_run=True,
+                    out = server_side_apply(
+                        client, info, ref, body, field_manager=DRY_RUN_MANAGER, force=True, dry_run=True
                     )
             except lightkube.ApiError as err:
                 missing = _missing(err)

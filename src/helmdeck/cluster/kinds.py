@@ -337,30 +337,44 @@ def apply_object(
     body = dict(doc)
     if info.namespaced:
         body["metadata"] = {**(doc.get("metadata") or {}), "namespace": ref.namespace}
-    res = resource_class(info)
-    manager = field_manager or FIELD_MANAGER
-    out: Mapping[str, Any]
     with translate_errors(client, f"apply {ref}", str(ref)):
-        if info.namespaced:
-            out = client.patch(
-                cast(type[GenericNamespacedResource], res),
-                ref.name,
-                body,
-                namespace=ref.namespace,
-                patch_type=PatchType.APPLY,
-                field_manager=manager,
-                force=force,
-            )
-        else:
-            out = client.patch(
-                cast(type[GenericGlobalResource], res),
-                ref.name,
-                body,
-                patch_type=PatchType.APPLY,
-                field_manager=manager,
-                force=force,
-            )
+        out = server_side_apply(client, info, ref, body, field_manager=field_manager or FIELD_MANAGER, force=force)
     return dict(out)
+
+
+def server_side_apply(
+    client: lightkube.Client,
+    info: KindInfo,
+    ref: ObjRef,
+    body: dict[str, Any],
+    *,
+    field_manager: str,
+    force: bool,
+    dry_run: bool = False,
+) -> Mapping[str, Any]:
+    """One server-side apply PATCH of ``body`` as ``ref`` (raw: the caller translates API errors);
+    lightkube types the namespaced and the cluster-scoped call apart, hence the two branches."""
+    res = resource_class(info)
+    if info.namespaced:
+        return client.patch(
+            cast(type[GenericNamespacedResource], res),
+            ref.name,
+            body,
+            namespace=ref.namespace,
+            patch_type=PatchType.APPLY,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+        )
+    return client.patch(
+        cast(type[GenericGlobalResource], res),
+        ref.name,
+        body,
+        patch_type=PatchType.APPLY,
+        field_manager=field_manager,
+        force=force,
+        dry_run=dry_run,
+    )
 
 
 def delete_object(client: lightkube.Client, ref: ObjRef) -> bool:
