@@ -11,14 +11,13 @@ read whole only when it changed since the last reading through the same client.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.cluster.kinds import KindInfo, ListQuery, get_object, list_metadata
 from helmdeck.cluster.objects import ObjRef
+from helmdeck.cluster.per_client import PerClient
 from helmdeck.cluster.readiness import is_builtin_group
 from helmdeck.errors import ClusterError
 from helmdeck.manifests.crds import crd_versions
@@ -35,16 +34,7 @@ class _Memory:
     crds: dict[str, tuple[str, dict[str, bool]]] = field(default_factory=dict)
 
 
-_MEMORY: weakref.WeakKeyDictionary[Any, _Memory] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
-def _memory(client: Any) -> _Memory:
-    with _LOCK:
-        memory = _MEMORY.get(client)
-        if memory is None:
-            memory = _MEMORY[client] = _Memory()
-        return memory
+_memory = PerClient(_Memory)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -95,7 +85,7 @@ def status_subresources(
             if crd is None:
                 continue
             known = (version, crd_versions(crd))
-            with _LOCK:
+            with _memory.lock:
                 memory.crds[name] = known
         served = info.api_version.rpartition("/")[2]
         if served in known[1]:

@@ -8,8 +8,6 @@ release, object or pod.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
 from helmdeck.cluster.kinds import normalize
+from helmdeck.cluster.per_client import PerClient
 from helmdeck.cluster.readiness import not_created_yet
 from helmdeck.cluster.watch import ObjectStatus
 from helmdeck.core.session import PlatformSession
@@ -217,16 +216,7 @@ class _Memory:
     lists: dict[str, list[ListQuery]] = field(default_factory=dict)
 
 
-_MEMORY: weakref.WeakKeyDictionary[Any, _Memory] = weakref.WeakKeyDictionary()
-_MEMORY_LOCK = threading.Lock()
-
-
-def _memory(client: Any) -> _Memory:
-    with _MEMORY_LOCK:
-        memory = _MEMORY.get(client)
-        if memory is None:
-            memory = _MEMORY[client] = _Memory()
-        return memory
+_memory = PerClient(_Memory)
 
 
 def _version_key(secret: Mapping[str, Any]) -> tuple[str, str] | None:
