@@ -21,6 +21,7 @@ from helmdeck.cli.options import (
     SetOpt,
     SetStringOpt,
     ValuesOpt,
+    open_session,
     set_flags,
 )
 from helmdeck.cli.output import OutputFormat, console, emit_json
@@ -98,18 +99,11 @@ def doctor_command(
     Without -e a deployed platform is checked with the environment it was last deployed with, as
     deploy's own preflight checks it."""
     from helmdeck.cli.deploy_cmds import note_environment
-    from helmdeck.core.session import PlatformSession
     from helmdeck.doctor.live import diagnose_platform
     from helmdeck.doctor.preflight import run_preflight
 
-    session = PlatformSession(
-        file,
-        environment=env,
-        kubeconfig=kubeconfig,
-        context=context,
-        cli_files=values or (),
-        cli_sets=set_flags(set_, set_string, set_json, set_file),
-        instance=instance,
+    session = open_session(
+        file, env, kubeconfig, context, values, set_flags(set_, set_string, set_json, set_file), instance=instance
     )
     _adopt_deployed_environment(session)
     note_environment(session)
