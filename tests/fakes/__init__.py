@@ -12,8 +12,18 @@ from helmdeck.cluster.watch import GateResult, Outcome, UpdateCallback, observe
 from helmdeck.core.session import PlatformSession
 from tests.fakes.engine import FakeEngine, settle
 from tests.fakes.kube import FakeKube, api_error
+from tests.fakes.platform_file import write_platform_file
 
-__all__ = ["FakeEngine", "FakeKube", "api_error", "fake_gate", "fake_session", "session_on", "settle"]
+__all__ = [
+    "FakeEngine",
+    "FakeKube",
+    "api_error",
+    "fake_gate",
+    "fake_session",
+    "session_on",
+    "settle",
+    "write_platform_file",
+]
 
 
 def fake_gate(

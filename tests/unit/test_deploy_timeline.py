@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from helmdeck.revisions.timeline import (
     Span,
     Timeline,
 )
-from tests.fakes import fake_session, session_on
+from tests.fakes import fake_session, session_on, write_platform_file
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "charts" / "hello"
 
@@ -104,20 +103,15 @@ def test_an_unknown_compact_version_is_refused_with_a_fix() -> None:
 
 
 def test_a_deploy_records_each_components_phases_in_its_report_and_its_revision(tmp_path: Path) -> None:
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            apiVersion: helmdeck.dev/v1
-            kind: Platform
-            metadata: {{name: fk}}
-            spec:
-              components:
-                - {{name: db, chart: {HELLO}, namespace: fk-data}}
-                - {{name: api, chart: {HELLO}, namespace: fk-app, needs: [db]}}
-                - {{name: web, chart: {HELLO}, namespace: fk-app}}
-            """
-        )
+    path = write_platform_file(
+        tmp_path,
+        "fk",
+        f"""
+        components:
+          - {{name: db, chart: {HELLO}, namespace: fk-data}}
+          - {{name: api, chart: {HELLO}, namespace: fk-app, needs: [db]}}
+          - {{name: web, chart: {HELLO}, namespace: fk-app}}
+        """,
     )
     session, kube, engine = fake_session(path)
     report = Deployer(session, preflight=False, parallel=2).run()  # preflight needs a real API server
@@ -150,19 +144,14 @@ def test_a_deploy_records_each_components_phases_in_its_report_and_its_revision(
 
 
 def test_a_failed_component_shows_its_undo_and_a_skipped_one_no_span(tmp_path: Path) -> None:
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            apiVersion: helmdeck.dev/v1
-            kind: Platform
-            metadata: {{name: fk}}
-            spec:
-              components:
-                - {{name: db, chart: {HELLO}, namespace: fk-data}}
-                - {{name: api, chart: {HELLO}, namespace: fk-app, needs: [db]}}
-            """
-        )
+    path = write_platform_file(
+        tmp_path,
+        "fk",
+        f"""
+        components:
+          - {{name: db, chart: {HELLO}, namespace: fk-data}}
+          - {{name: api, chart: {HELLO}, namespace: fk-app, needs: [db]}}
+        """,
     )
     session, _, engine = fake_session(path)
     engine.broken.add("db")

@@ -3,7 +3,6 @@ a ``secrets rotate`` it warns (and its dry run too) that components get the old 
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,29 +13,24 @@ from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.rollback_preview import preview_rollback
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.secrets.kube_store import KubeSecretStore
-from tests.fakes import FakeEngine, FakeKube, fake_session, session_on
+from tests.fakes import FakeEngine, FakeKube, fake_session, session_on, write_platform_file
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "charts" / "hello"
 
 
 @pytest.fixture
 def platform_file(tmp_path: Path) -> Path:
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            apiVersion: helmdeck.dev/v1
-            kind: Platform
-            metadata: {{name: rb}}
-            spec:
-              secrets:
-                api-token: {{generate: {{length: 24}}, into: [api.token, worker.apiToken]}}
-              components:
-                - {{name: api, chart: {HELLO}, namespace: rb-app}}
-                - {{name: worker, chart: {HELLO}, namespace: rb-app}}
-                - {{name: web, chart: {HELLO}, namespace: rb-app}}
-            """
-        )
+    path = write_platform_file(
+        tmp_path,
+        "rb",
+        f"""
+        secrets:
+          api-token: {{generate: {{length: 24}}, into: [api.token, worker.apiToken]}}
+        components:
+          - {{name: api, chart: {HELLO}, namespace: rb-app}}
+          - {{name: worker, chart: {HELLO}, namespace: rb-app}}
+          - {{name: web, chart: {HELLO}, namespace: rb-app}}
+        """,
     )
     return path
 

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,28 +16,23 @@ from helmdeck.errors import ConfigError
 from helmdeck.secrets.kube_store import KubeSecretStore
 from helmdeck.spec import load_platform
 from helmdeck.validation import secret_source_findings
-from tests.fakes import fake_session
+from tests.fakes import fake_session, write_platform_file
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "charts" / "hello"
 
 
 @pytest.fixture
 def platform_file(tmp_path: Path) -> Path:
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            apiVersion: helmdeck.dev/v1
-            kind: Platform
-            metadata: {{name: sf}}
-            spec:
-              secrets:
-                api-key: {{fromFile: secrets/api-key.txt, into: [api.token]}}
-                db-pass: {{fromEnv: SF_DB_PASS_FOR_TEST, into: [api.dbPassword]}}
-              components:
-                - {{name: api, chart: {HELLO}, namespace: sf-app}}
-            """
-        )
+    path = write_platform_file(
+        tmp_path,
+        "sf",
+        f"""
+        secrets:
+          api-key: {{fromFile: secrets/api-key.txt, into: [api.token]}}
+          db-pass: {{fromEnv: SF_DB_PASS_FOR_TEST, into: [api.dbPassword]}}
+        components:
+          - {{name: api, chart: {HELLO}, namespace: sf-app}}
+        """,
     )
     return path
 
@@ -111,19 +105,14 @@ def test_a_missing_catalog_entry_is_refused_when_deploy_would_read_it(tmp_path: 
     from helmdeck.extensions.preinstall import deploy_platform
     from helmdeck.validation import catalog_findings
 
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            apiVersion: helmdeck.dev/v1
-            kind: Platform
-            metadata: {{name: cat}}
-            spec:
-              extensions: {{catalog: [extensions/], preinstall: [jupyterlab]}}
-              components:
-                - {{name: api, chart: {HELLO}, namespace: cat-app}}
-            """
-        )
+    path = write_platform_file(
+        tmp_path,
+        "cat",
+        f"""
+        extensions: {{catalog: [extensions/], preinstall: [jupyterlab]}}
+        components:
+          - {{name: api, chart: {HELLO}, namespace: cat-app}}
+        """,
     )
     [finding] = catalog_findings(load_platform(path))
     assert finding.severity == "error" and "spec.extensions.catalog[0]" in finding.reason

@@ -4,7 +4,6 @@ marked), the terminal Gantt chart, and ``history show REV --timeline`` on the in
 from __future__ import annotations
 
 import json
-import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from helmdeck.cli.timeline_view import timeline_view
 from helmdeck.deploy.executor import Deployer
 from helmdeck.revisions.timeline import FIRST_READY, INSTALL, LAST_READY, ComponentTimeline, Span, Timeline
 from helmdeck.server.timeline_svg import timeline_html, timeline_svg
-from tests.fakes import fake_session, session_on
+from tests.fakes import fake_session, session_on, write_platform_file
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "charts" / "hello"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -92,19 +91,14 @@ def test_the_terminal_chart_marks_the_chain_and_the_floor() -> None:
 
 @pytest.fixture
 def deployed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            apiVersion: helmdeck.dev/v1
-            kind: Platform
-            metadata: {{name: fk}}
-            spec:
-              components:
-                - {{name: db, chart: {HELLO}, namespace: fk-data}}
-                - {{name: api, chart: {HELLO}, namespace: fk-app, needs: [db]}}
-            """
-        )
+    path = write_platform_file(
+        tmp_path,
+        "fk",
+        f"""
+        components:
+          - {{name: db, chart: {HELLO}, namespace: fk-data}}
+          - {{name: api, chart: {HELLO}, namespace: fk-app, needs: [db]}}
+        """,
     )
     session, kube, engine = fake_session(path)
     assert Deployer(session, preflight=False).run().ok

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from helmdeck.spec import Platform, load_platform
 from helmdeck.values import compute_values, load_chart_defaults, parse_set
 from helmdeck.values.layers import check_umbrella_input
 from helmdeck.values.set_expressions import SetFlag, in_helm_order
-from tests.fakes import fake_session
+from tests.fakes import fake_session, write_platform_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dashboards"
 SECRETS = {"minio-root-password": "m1n10-R00t-pa55w0rd-0123456789ab", "oauth-secret": "goog-0auth-s3cret"}
@@ -195,18 +194,13 @@ def test_values_command_takes_component_keys(tmp_path: Path) -> None:
 
 @pytest.fixture
 def platform_file(tmp_path: Path) -> Path:
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            apiVersion: helmdeck.dev/v1
-            kind: Platform
-            metadata: {{name: pf}}
-            spec:
-              components:
-                - {{name: api, chart: {HELLO}, namespace: pf-app}}
-            """
-        )
+    path = write_platform_file(
+        tmp_path,
+        "pf",
+        f"""
+        components:
+          - {{name: api, chart: {HELLO}, namespace: pf-app}}
+        """,
     )
     return path
 
