@@ -152,15 +152,22 @@ def test_an_object_gone_from_a_deployed_release_is_missing_not_starting() -> Non
 HEADER = "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: demo}\nspec:\n  components: []\n"
 
 
-def test_the_platform_file_takes_health_rules(tmp_path: Path) -> None:
+def _middleware_rule(tmp_path: Path, *keys: str) -> Path:
+    """A platform file with one health rule, for Traefik's Middleware: ``keys`` are its lines
+    after apiVersion and kind (line 9 of the file is the first)."""
     path = tmp_path / "platform.yaml"
     path.write_text(
         HEADER
         + "  healthCheckExprs:\n"
         + "    - apiVersion: traefik.io/v1alpha1\n"
         + "      kind: Middleware\n"
-        + '      current: "has(metadata.name)"\n'
+        + "".join(f"      {key}\n" for key in keys)
     )
+    return path
+
+
+def test_the_platform_file_takes_health_rules(tmp_path: Path) -> None:
+    path = _middleware_rule(tmp_path, 'current: "has(metadata.name)"')
     platform = load_platform(path)
     (rule,) = platform.spec.health_check_exprs
     assert (rule.api_version, rule.kind, rule.group_kind) == (*KEY, "traefik.io/Middleware")
@@ -179,16 +186,7 @@ def test_the_platform_file_takes_health_rules(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_health_rule_is_refused_at_load_with_where_and_fix(tmp_path: Path, expr: str, says: str) -> None:
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        HEADER
-        + "  healthCheckExprs:\n"
-        + "    - apiVersion: traefik.io/v1alpha1\n"
-        + "      kind: Middleware\n"
-        + '      current: "true"\n'
-        + "      failed: |-\n"
-        + f"        {expr}\n"
-    )
+    path = _middleware_rule(tmp_path, 'current: "true"', "failed: |-", f"  {expr}")
     with pytest.raises(PlatformFileError) as caught:
         load_platform(path)
     (problem,) = caught.value.problems
@@ -224,14 +222,7 @@ def test_component_health_is_an_enum_whose_json_is_unchanged() -> None:
 def test_validate_refuses_a_bad_health_rule_naming_the_file_the_rule_and_the_fix(tmp_path: Path) -> None:
     from tests.unit.cli_support import run_helmdeck
 
-    path = tmp_path / "platform.yaml"
-    path.write_text(
-        HEADER
-        + "  healthCheckExprs:\n"
-        + "    - apiVersion: traefik.io/v1alpha1\n"
-        + "      kind: Middleware\n"
-        + "      current: \"status.conditions.filter(e, e.type == 'Ready'\"\n"
-    )
+    path = _middleware_rule(tmp_path, "current: \"status.conditions.filter(e, e.type == 'Ready'\"")
     result = run_helmdeck("validate", "-f", str(path), "-o", "json")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
