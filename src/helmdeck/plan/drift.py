@@ -107,6 +107,11 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _value_changed(path: str, live: Any, release: Any, *, secret: bool) -> str:
+    """The drift line for one value; a Secret's values are never shown."""
+    return f"{path}: changed" if secret else f"{path}: {_show(live)} (the release has {_show(release)})"
+
+
 def compare(want: Any, have: Any, path: str, out: list[str], *, secret: bool = False) -> None:
     """Differences on the fields ``want`` sets, as ``path: live (the release has X)`` lines: the
     look that picks which objects to ask the API server about (it cannot know the defaults)."""
@@ -137,10 +142,7 @@ def compare(want: Any, have: Any, path: str, out: list[str], *, secret: bool = F
             compare(a, b, f"{path}[{i}]", out, secret=secret)
         return
     if not _same_scalar(want, have):
-        if secret:
-            out.append(f"{path}: changed")
-        else:
-            out.append(f"{path}: {_show(have)} (the release has {_show(want)})")
+        out.append(_value_changed(path, have, want, secret=secret))
 
 
 def _object_drift(ref: ObjRef, want: Mapping[str, Any], have: Mapping[str, Any]) -> list[str]:
@@ -196,10 +198,7 @@ def differences(live: Any, stored: Any, path: str, out: list[str], *, secret: bo
             differences(a, b, f"{path}[{i}]", out, secret=secret)
         return
     if live != stored:
-        if secret:
-            out.append(f"{path}: changed")
-        else:
-            out.append(f"{path}: {_show(live)} (the release has {_show(stored)})")
+        out.append(_value_changed(path, live, stored, secret=secret))
 
 
 def _verdict(ref: ObjRef, live: Mapping[str, Any], stored: Mapping[str, Any]) -> list[str]:
