@@ -452,3 +452,30 @@ def test_purge_after_a_plain_undeploy_finds_the_kept_volume_by_its_label(
     volume = f"PersistentVolume {pv_name} (the volume of claim {services}/minio-pv-claim)"
     assert volume in purge.deleted and volume in planned.deleted_data
     assert _volume(session(), pv_name) is None
+
+
+def test_purge_deletes_a_hook_job_helm_left_and_lists_it(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    from helmdeck.cluster import ObjRef, get_object
+
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    # before-hook-creation only: Helm's uninstall leaves the Job, it is the platform's all the same
+    values = values_file(tmp_path, "hooked", {"hookJob": {"enabled": True}})
+    components = [{"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services", "values": [values]}]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        job = ObjRef("batch/v1", "Job", "web-pre-install", services)
+        assert get_object(session().client, job) is not None
+        planned = preview_undeploy(session(), purge_data=True)
+        assert str(job) in planned.deleted_data
+        report = Undeployer(session(), purge_data=True, timeout=60).run()
+        assert report.ok
+        assert str(job) in report.deleted and str(job) not in json.dumps(report.as_dict()["left"])
+        found = get_object(session().client, job)
+        assert found is None or (found.get("metadata") or {}).get("deletionTimestamp")
+    finally:
+        for ns in (admin, services):
+            with contextlib.suppress(Exception):
+                sandbox.client().delete(Namespace, ns)
