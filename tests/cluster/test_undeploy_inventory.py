@@ -479,3 +479,44 @@ def test_purge_deletes_a_hook_job_helm_left_and_lists_it(
         for ns in (admin, services):
             with contextlib.suppress(Exception):
                 sandbox.client().delete(Namespace, ns)
+
+
+def test_ext_uninstall_keeps_the_volume_its_chart_ships_and_purge_deletes_it(notebook_platform: Platform) -> None:
+    from lightkube.resources.core_v1 import PersistentVolume
+    from lightkube.resources.storage_v1 import StorageClass
+
+    plat = notebook_platform
+    client = plat.sandbox.client()
+    with contextlib.suppress(Exception):  # shared by every test that needs it; made once
+        client.create(
+            StorageClass(metadata=ObjectMeta(name="helmdeck-test-static"), provisioner="kubernetes.io/no-provisioner")
+        )
+    s = plat.session()
+    ns = s.platform.logical_namespace("extensions")
+    pv_name = f"{ns}-tiny-store-pv"
+    try:
+        _ext_volume_life_cycle(plat, s, ns, pv_name)
+    finally:
+        with contextlib.suppress(Exception):
+            client.delete(PersistentVolume, pv_name)
+
+
+def _ext_volume_life_cycle(plat: Platform, s: PlatformSession, ns: str, pv_name: str) -> None:
+    assert plat.manager().install("tiny-store").ok
+    volume = f"PersistentVolume {pv_name} (the volume of claim {ns}/tiny-store-data)"
+    uid = str((_volume(s, pv_name) or {}).get("metadata", {}).get("uid"))
+    assert plat.manager().data_of("tiny-store") == [f"PersistentVolumeClaim {ns}/tiny-store-data", volume]
+
+    removed = plat.manager().uninstall("tiny-store")
+    assert volume in removed.kept_data
+    kept = _volume(s, pv_name)
+    assert kept is not None and not kept["metadata"].get("deletionTimestamp") and kept["metadata"]["uid"] == uid
+
+    assert plat.manager().install("tiny-store").ok
+    back = _volume(s, pv_name)
+    assert back is not None and back["metadata"]["uid"] == uid  # the same volume adopted again
+
+    purged = plat.manager().uninstall("tiny-store", purge_data=True)
+    assert volume in purged.deleted_data
+    gone = _volume(s, pv_name)
+    assert gone is None or gone["metadata"].get("deletionTimestamp")
