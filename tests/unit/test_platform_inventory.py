@@ -183,6 +183,8 @@ def test_a_volume_holding_a_kept_claim_is_data_kept_by_undeploy_and_not_listed_a
     ]
     assert inventory.owns("v1", "PersistentVolume", None, "svc-minio-pv")
     assert [v.name for v in inventory.volumes_of(["web"])] == ["svc-minio-pv"]
+    # what an extension uninstall or a rollback removing the component keeps and lists
+    assert inventory.data_of(["web"]) == inventory.data() and inventory.data_of(["other"]) == []
 
     def contents(namespace: str) -> list[dict[str, Any]]:
         return []

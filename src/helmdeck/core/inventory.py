@@ -260,6 +260,12 @@ class PlatformInventory:
         wanted = set(components)
         return [v for v in self.volumes if v.component in wanted]
 
+    def data_of(self, components: Iterable[str]) -> list[str]:
+        """The data of ``components`` (claims, then the volumes their charts ship for them): what
+        removing them keeps, or purging deletes."""
+        wanted = set(components)
+        return [str(c) for c in self.claims_of(wanted)] + [str(v) for v in self.volumes_of(wanted)]
+
     def data(self) -> list[str]:
         """The platform's data, as ``Kind namespace/name``: what undeploy keeps and purge deletes."""
         out = [str(c) for c in self.claims]

@@ -208,8 +208,7 @@ class ExtensionManager:
         live = self.session.live_releases()
         target = self.find(name, live)
         inventory = PlatformInventory.read(self.session, {target.component: live[target.component]})
-        wanted = [target.component]
-        return [str(c) for c in inventory.claims_of(wanted)] + [str(v) for v in inventory.volumes_of(wanted)]
+        return inventory.data_of([target.component])
 
     def uninstall(
         self,
@@ -239,7 +238,7 @@ class ExtensionManager:
             claims = inventory.claims_of([target.component])
             # the volumes its chart ships for those claims: kept with them, purged after them
             volumes = inventory.volumes_of([target.component])
-            data = [str(c) for c in claims] + [str(v) for v in volumes]
+            data = inventory.data_of([target.component])
             if purge_data and data and confirm is not None and not confirm(data):
                 raise HelmdeckError(f"uninstall of {target.component} cancelled: nothing was changed", exit_code=1)
             self.progress(target.component, "uninstalling", f"{target.status} revision {target.revision}")
