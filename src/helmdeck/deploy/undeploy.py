@@ -143,8 +143,9 @@ class Undeployer:
             op.check()
             report.releases = self._remove_releases(live)
             self._wait_pods_gone(pods)
+            not_deleted: list[tuple[ObjRef, str]] = []
             if self.purge_data:
-                report.deleted = self._purge(inventory)
+                report.deleted, not_deleted = self._purge(inventory)
             else:
                 report.kept = inventory.data()
             # Namespaces go while the lock is held, and are waited for: a deploy that takes the lock
@@ -153,6 +154,8 @@ class Undeployer:
             after = NamespaceReader(s.client)
             report.fates = self._remove_namespaces(namespace_fates(inventory, after, purge=self.purge_data))
             report.left = left_behind(inventory, report.fates, after, purge=self.purge_data)
+            gone = {f.name for f in report.fates if f.deleted}
+            report.left += [LeftObject(str(ref), why) for ref, why in not_deleted if ref.namespace not in gone]
         report.seconds = time.monotonic() - start
         return report
 
@@ -243,16 +246,21 @@ class Undeployer:
                 self.progress("*", "waiting", f"{len(left)} of the platform's pods terminating in {ns}")
                 time.sleep(0.5)
 
-    def _purge(self, inventory: PlatformInventory) -> list[str]:
+    def _purge(self, inventory: PlatformInventory) -> tuple[list[str], list[tuple[ObjRef, str]]]:
         """Delete what is left of the inventory after the uninstall (what Helm leaves, the claims
         wherever they are, their volumes, the secrets store, the revision records) and nothing
-        else; the items as the confirmation listed them (:func:`purge_list`)."""
+        else; the items as the confirmation listed them (:func:`purge_list`), and what of Helm's
+        leftovers could not be deleted (the purge goes on with the data: it is said, not hidden)."""
         s = self.session
         client = s.client
         deleted: list[str] = []
+        failed: list[tuple[ObjRef, str]] = []
         for obj in inventory.helm_leaves():
-            if delete_object(client, obj.ref):
-                deleted.append(str(obj.ref))
+            try:
+                if delete_object(client, obj.ref):
+                    deleted.append(str(obj.ref))
+            except ClusterError as exc:
+                failed.append((obj.ref, f"could not be deleted: {known_redactor().text(exc.message)}"))
         for claim in inventory.claims:
             if delete_object(client, claim.ref):
                 deleted.append(str(claim))
@@ -272,7 +280,7 @@ class Undeployer:
             count = OperationJournal(client, s.admin_namespace, s.platform_id, "").purge()
             if count:
                 deleted.append(f"web service operation records in {s.admin_namespace} ({count})")
-        return deleted
+        return deleted, failed
 
     def _wait_gone(self, refs: Sequence[ObjRef], what: str) -> None:
         """Deleted claims and volumes linger until their protection finalizer goes; a claim's
