@@ -341,3 +341,182 @@ def test_purge_after_a_plain_undeploy_finds_the_kept_claims_by_their_label(sprea
     mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
     assert mine <= set(purge.deleted)
     assert {n["name"]: n["deleted"] for n in purge.as_dict()["namespaces"]} == {admin: True, services: True}
+
+
+# --- what Helm's uninstall would delete or leave: a chart's own volumes, objects it keeps ---------------
+
+VOLUMES = CHARTS / "inventory" / "volumes"
+
+
+@pytest.fixture
+def shipped_volumes(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> Iterator[tuple[Any, str, str]]:
+    """Kaapana's pattern: the release ships a hostPath PersistentVolume and a claim bound to it by
+    ``volumeName``, and keeps a ConfigMap by ``helm.sh/resource-policy: keep``. The class is one of
+    statically provisioned volumes (no provisioner), as for local volumes: nobody deletes a
+    released volume of it but whoever made it."""
+    from lightkube.resources.core_v1 import PersistentVolume
+    from lightkube.resources.storage_v1 import StorageClass
+
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    client = sandbox.client()
+    static = f"{namespace}-static"
+    client.create(StorageClass(metadata=ObjectMeta(name=static), provisioner="kubernetes.io/no-provisioner"))
+    values = values_file(tmp_path, "volumes", {"storageClassName": static})
+    components = [{"name": "store", "chart": str(VOLUMES), "namespace": "services", "values": [values]}]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    yield session, admin, services
+    with contextlib.suppress(Exception):
+        Undeployer(session(), purge_data=True, timeout=60).run()
+    for ns in (admin, services):
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)
+    with contextlib.suppress(Exception):
+        client.delete(PersistentVolume, f"{services}-minio-pv")
+    with contextlib.suppress(Exception):
+        client.delete(StorageClass, static)
+
+
+def _volume(session: PlatformSession, name: str) -> dict[str, Any] | None:
+    from helmdeck.cluster import ObjRef, get_object
+
+    return get_object(session.client, ObjRef("v1", "PersistentVolume", name))
+
+
+def test_a_charts_own_volume_of_a_kept_claim_survives_a_plain_undeploy_and_purge_deletes_it(
+    shipped_volumes: tuple[Any, str, str],
+) -> None:
+    session, _admin, services = shipped_volumes
+    s = session()
+    assert Deployer(s, failure_grace=2).run().ok
+    pv_name = f"{services}-minio-pv"
+    claim = f"PersistentVolumeClaim {services}/minio-pv-claim"
+    volume = f"PersistentVolume {pv_name} (the volume of claim {services}/minio-pv-claim)"
+    bootstrap = f"ConfigMap {services}/store-bootstrap"
+    pv = _volume(s, pv_name)
+    assert pv is not None and pv["spec"]["claimRef"]["name"] == "minio-pv-claim"
+    before = _claims(s, services)
+
+    preview = preview_undeploy(session())
+    assert {claim, volume} <= set(preview.kept_data)
+    report = Undeployer(session(), timeout=60).run()
+    assert report.ok
+    assert {claim, volume} <= set(report.kept) and report.kept == preview.kept_data
+    kept = _volume(s, pv_name)
+    # Helm would have deleted it: the kept claim would sit on a volume stuck terminating
+    assert kept is not None and not kept["metadata"].get("deletionTimestamp")
+    assert kept["metadata"]["uid"] == pv["metadata"]["uid"]
+    assert kept["metadata"]["labels"]["helmdeck.dev/platform"] == s.platform_id
+    left = {item["object"]: item["reason"] for item in report.as_dict()["left"]}
+    assert "resource-policy" in left[bootstrap] and pv_name not in json.dumps(left)
+    assert s.client.get(ConfigMap, "store-bootstrap", namespace=services)
+
+    again = Deployer(session(), failure_grace=2).run()
+    assert again.ok, again.as_dict()
+    assert _claims(s, services) == before  # the very same claim, on the very same volume
+    back = _volume(s, pv_name)
+    assert back is not None and back["metadata"]["uid"] == pv["metadata"]["uid"]
+
+    planned = preview_undeploy(session(), purge_data=True)
+    asked: list[list[str]] = []
+
+    def confirm(items: list[str]) -> bool:
+        asked.append(items)
+        return True
+
+    purged = Undeployer(session(), purge_data=True, timeout=60, confirm=confirm).run()
+    assert purged.ok
+    # purge deletes exactly the inventory: what Helm left (the kept ConfigMap), the claim, its volume
+    assert {bootstrap, claim, volume} <= set(purged.deleted)
+    assert {bootstrap, claim, volume} <= set(planned.deleted_data) and {bootstrap, claim, volume} <= set(asked[0])
+    assert purged.deleted.index(volume) > purged.deleted.index(claim)  # the volume after the claim holding it
+    assert _volume(s, pv_name) is None
+    assert not any(item.what == bootstrap for item in planned.left)
+    assert bootstrap not in {item["object"] for item in purged.as_dict()["left"]}
+    from helmdeck.cluster import ObjRef, get_object
+
+    assert get_object(s.client, ObjRef("v1", "ConfigMap", "store-bootstrap", services)) is None
+
+
+def test_purge_after_a_plain_undeploy_finds_the_kept_volume_by_its_label(
+    shipped_volumes: tuple[Any, str, str],
+) -> None:
+    session, _admin, services = shipped_volumes
+    assert Deployer(session(), failure_grace=2).run().ok
+    assert Undeployer(session(), timeout=60).run().ok
+    pv_name = f"{services}-minio-pv"
+    assert _volume(session(), pv_name) is not None
+    # the release and its manifest are gone: the label the undeploy put on the volume is what is left
+    planned = preview_undeploy(session(), purge_data=True)
+    purge = Undeployer(session(), purge_data=True, timeout=60).run()
+    assert purge.ok
+    volume = f"PersistentVolume {pv_name} (the volume of claim {services}/minio-pv-claim)"
+    assert volume in purge.deleted and volume in planned.deleted_data
+    assert _volume(session(), pv_name) is None
+
+
+def test_purge_deletes_a_hook_job_helm_left_and_lists_it(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    from helmdeck.cluster import ObjRef, get_object
+
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    # before-hook-creation only: Helm's uninstall leaves the Job, it is the platform's all the same
+    values = values_file(tmp_path, "hooked", {"hookJob": {"enabled": True}})
+    components = [{"name": "web", "chart": str(CHARTS / "doctor" / "app"), "namespace": "services", "values": [values]}]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        job = ObjRef("batch/v1", "Job", "web-pre-install", services)
+        assert get_object(session().client, job) is not None
+        planned = preview_undeploy(session(), purge_data=True)
+        assert str(job) in planned.deleted_data
+        report = Undeployer(session(), purge_data=True, timeout=60).run()
+        assert report.ok
+        assert str(job) in report.deleted and str(job) not in json.dumps(report.as_dict()["left"])
+        found = get_object(session().client, job)
+        assert found is None or (found.get("metadata") or {}).get("deletionTimestamp")
+    finally:
+        for ns in (admin, services):
+            with contextlib.suppress(Exception):
+                sandbox.client().delete(Namespace, ns)
+
+
+def test_ext_uninstall_keeps_the_volume_its_chart_ships_and_purge_deletes_it(notebook_platform: Platform) -> None:
+    from lightkube.resources.core_v1 import PersistentVolume
+    from lightkube.resources.storage_v1 import StorageClass
+
+    plat = notebook_platform
+    client = plat.sandbox.client()
+    with contextlib.suppress(Exception):  # shared by every test that needs it; made once
+        client.create(
+            StorageClass(metadata=ObjectMeta(name="helmdeck-test-static"), provisioner="kubernetes.io/no-provisioner")
+        )
+    s = plat.session()
+    ns = s.platform.logical_namespace("extensions")
+    pv_name = f"{ns}-tiny-store-pv"
+    try:
+        _ext_volume_life_cycle(plat, s, ns, pv_name)
+    finally:
+        with contextlib.suppress(Exception):
+            client.delete(PersistentVolume, pv_name)
+
+
+def _ext_volume_life_cycle(plat: Platform, s: PlatformSession, ns: str, pv_name: str) -> None:
+    assert plat.manager().install("tiny-store").ok
+    volume = f"PersistentVolume {pv_name} (the volume of claim {ns}/tiny-store-data)"
+    uid = str((_volume(s, pv_name) or {}).get("metadata", {}).get("uid"))
+    assert plat.manager().data_of("tiny-store") == [f"PersistentVolumeClaim {ns}/tiny-store-data", volume]
+
+    removed = plat.manager().uninstall("tiny-store")
+    assert volume in removed.kept_data
+    kept = _volume(s, pv_name)
+    assert kept is not None and not kept["metadata"].get("deletionTimestamp") and kept["metadata"]["uid"] == uid
+
+    assert plat.manager().install("tiny-store").ok
+    back = _volume(s, pv_name)
+    assert back is not None and back["metadata"]["uid"] == uid  # the same volume adopted again
+
+    purged = plat.manager().uninstall("tiny-store", purge_data=True)
+    assert volume in purged.deleted_data
+    gone = _volume(s, pv_name)
+    assert gone is None or gone["metadata"].get("deletionTimestamp")

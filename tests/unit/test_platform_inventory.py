@@ -157,3 +157,62 @@ def test_a_namespace_is_read_again_while_a_new_kind_initializes_and_never_judged
     kube.fail_next[("list", "ConfigMap")] = api_error(403, "Forbidden", "configmaps is forbidden")
     with pytest.raises(ClusterError, match="cannot list ConfigMap"):
         namespace_contents(kube, NS)  # type: ignore[arg-type]
+
+
+def test_a_volume_holding_a_kept_claim_is_data_kept_by_undeploy_and_not_listed_as_left() -> None:
+    from helmdeck.core.inventory import InventoryVolume
+    from helmdeck.deploy.undeploy_decisions import left_behind
+
+    rel = Release("web", NS, 1, ReleaseStatus.DEPLOYED, "web", "1.0", None, None)
+    objects = [
+        OwnedObject(ObjRef("v1", "PersistentVolume", "svc-minio-pv"), "web", "web"),
+        OwnedObject(ObjRef("v1", "PersistentVolumeClaim", "minio-pv-claim", NS), "web", "web"),
+        OwnedObject(ObjRef("v1", "ConfigMap", "web-bootstrap", NS), "web", "web", keep=True),
+    ]
+    inventory = PlatformInventory(
+        None,  # type: ignore[arg-type]  # nothing here reads the cluster
+        "dash",
+        "adm",
+        releases=[ReleaseContents("web", rel, objects, [])],
+        claims=[InventoryClaim(NS, "minio-pv-claim", "web")],
+        volumes=[InventoryVolume("svc-minio-pv", (NS, "minio-pv-claim"), "web")],
+    )
+    assert inventory.data() == [
+        f"PersistentVolumeClaim {NS}/minio-pv-claim",
+        f"PersistentVolume svc-minio-pv (the volume of claim {NS}/minio-pv-claim)",
+    ]
+    assert inventory.owns("v1", "PersistentVolume", None, "svc-minio-pv")
+    assert [v.name for v in inventory.volumes_of(["web"])] == ["svc-minio-pv"]
+    # what an extension uninstall or a rollback removing the component keeps and lists
+    assert inventory.data_of(["web"]) == inventory.data() and inventory.data_of(["other"]) == []
+
+    def contents(namespace: str) -> list[dict[str, Any]]:
+        return []
+
+    # a plain undeploy leaves the chart's kept ConfigMap and says why; the volume is data, not "left"
+    left = {item.what: item.reason for item in left_behind(inventory, [], contents, purge=False)}
+    assert left == {f"ConfigMap {NS}/web-bootstrap": "helm.sh/resource-policy: keep in web's chart"}
+    # a purge deletes what Helm leaves: nothing of the chart's is left
+    assert left_behind(inventory, [], contents, purge=True) == []
+
+
+def test_the_keep_policy_goes_on_the_kept_claims_and_their_volumes_in_the_stored_manifest() -> None:
+    import yaml
+
+    from helmdeck.core.claim_keeping import _with_keep_policy
+
+    manifest = (
+        "---\n# Source: c/templates/volumes.yaml\napiVersion: v1\nkind: PersistentVolume\n"
+        "metadata:\n  name: svc-minio-pv\nspec:\n  capacity: {storage: 1Gi}\n"
+        "---\n# Source: c/templates/volumes.yaml\napiVersion: v1\nkind: PersistentVolumeClaim\n"
+        "metadata:\n  name: minio-pv-claim\nspec:\n  volumeName: svc-minio-pv\n"
+        "---\n# Source: c/templates/other.yaml\napiVersion: v1\nkind: PersistentVolume\n"
+        "metadata:\n  name: scratch-pv\n"
+    )
+    out = _with_keep_policy(manifest, NS, {(NS, "minio-pv-claim")}, {"svc-minio-pv"})
+    docs = {d["metadata"]["name"]: d for d in yaml.safe_load_all(out) if d}
+    keep = "helm.sh/resource-policy"
+    assert docs["svc-minio-pv"]["metadata"]["annotations"] == {keep: "keep"}
+    assert docs["minio-pv-claim"]["metadata"]["annotations"] == {keep: "keep"}
+    assert "annotations" not in docs["scratch-pv"]["metadata"]  # no claim of the platform's holds it
+    assert out.count("# Source: c/templates/volumes.yaml") == 2

@@ -7,19 +7,22 @@ stored manifest alone. Before uninstalling, each claim the release templates get
 namespace, is labelled with the platform and component so a later purge finds it once the release
 (and its manifest) is gone. The release ownership annotations stay untouched, so a later install of
 the same release adopts the claim again and the data comes back. StatefulSets that would delete
-their claims with them are switched to ``Retain`` and let go of them first.
+their claims with them are switched to ``Retain`` and let go of them first. A PersistentVolume the
+release ships that holds a kept claim (:class:`InventoryVolume`) is kept the same way: deleted, it
+would stay terminating under its claim and the next install could not create it again.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import yaml
 
 from helmdeck.cluster import KubeClient, NotFound, get_object, list_objects, merge_patch_object, replace_object
-from helmdeck.core.inventory import CLAIM, InventoryClaim, PlatformInventory
+from helmdeck.core.inventory import CLAIM, VOLUME, InventoryClaim, PlatformInventory
 from helmdeck.engine.storage import decode_release_data, encode_release_data
 from helmdeck.labels import COMPONENT_LABEL, PLATFORM_LABEL
 from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
@@ -51,23 +54,35 @@ def keep_claims(client: KubeClient, inventory: PlatformInventory, components: It
         if len(kept_refs) != len(refs):
             meta["ownerReferences"] = kept_refs
         merge_patch_object(client, claim.ref, {"metadata": meta})
+    volumes = inventory.volumes_of(wanted)
+    for volume in volumes:
+        labels = {PLATFORM_LABEL: inventory.platform_id, COMPONENT_LABEL: volume.component}
+        with contextlib.suppress(NotFound):  # gone already: nothing of it to keep
+            merge_patch_object(client, volume.ref, {"metadata": {"labels": labels}})
+    data_volumes = {v.name for v in volumes}
     for contents in inventory.releases:
         if contents.component not in wanted:
             continue
         rel = contents.release
-        direct = {
-            (o.ref.namespace or rel.namespace, o.ref.name)
-            for o in contents.objects
-            if (o.ref.group, o.ref.kind) == CLAIM and not o.keep and not o.hook
-        }
-        if direct:
-            keep_in_release_record(client, rel.name, rel.namespace, direct)
+        mine = [o for o in contents.objects if not o.keep and not o.hook]
+        direct = {(o.ref.namespace or rel.namespace, o.ref.name) for o in mine if (o.ref.group, o.ref.kind) == CLAIM}
+        shipped = {o.ref.name for o in mine if (o.ref.group, o.ref.kind) == VOLUME and o.ref.name in data_volumes}
+        if direct or shipped:
+            keep_in_release_record(client, rel.name, rel.namespace, direct, volumes=shipped)
     return claims
 
 
-def keep_in_release_record(client: KubeClient, release: str, namespace: str, claims: set[tuple[str, str]]) -> None:
-    """Give the release's own claims Helm's keep policy in its latest stored revision, the one
-    ``helm uninstall`` reads to decide what to delete (it never looks at the live objects)."""
+def keep_in_release_record(
+    client: KubeClient,
+    release: str,
+    namespace: str,
+    claims: set[tuple[str, str]],
+    *,
+    volumes: Iterable[str] = (),
+) -> None:
+    """Give the release's own claims (and the PersistentVolumes named in ``volumes``) Helm's keep
+    policy in its latest stored revision, the one ``helm uninstall`` reads to decide what to delete
+    (it never looks at the live objects)."""
     records = list(list_objects(client, "v1", "Secret", namespace=namespace, labels={"owner": "helm", "name": release}))
     if not records:
         return
@@ -77,7 +92,7 @@ def keep_in_release_record(client: KubeClient, release: str, namespace: str, cla
     if data is None:
         return
     manifest = str(data.get("manifest") or "")
-    rewritten = _with_keep_policy(manifest, namespace, claims)
+    rewritten = _with_keep_policy(manifest, namespace, claims, set(volumes))
     if rewritten == manifest:
         return
     data["manifest"] = rewritten
@@ -85,8 +100,11 @@ def keep_in_release_record(client: KubeClient, release: str, namespace: str, cla
     replace_object(client, latest)  # resourceVersion included: a concurrent writer makes this fail, not race
 
 
-def _with_keep_policy(manifest: str, release_namespace: str, claims: set[tuple[str, str]]) -> str:
-    """The manifest with ``claims`` ((namespace, name), in any namespace) annotated keep."""
+def _with_keep_policy(
+    manifest: str, release_namespace: str, claims: set[tuple[str, str]], volumes: AbstractSet[str] = frozenset()
+) -> str:
+    """The manifest with ``claims`` ((namespace, name), in any namespace) and the PersistentVolumes
+    named in ``volumes`` (cluster-scoped) annotated keep."""
     docs = []
     changed = False
     leading_separator = manifest.lstrip("\n").startswith("---")
@@ -98,11 +116,17 @@ def _with_keep_policy(manifest: str, release_namespace: str, claims: set[tuple[s
         except yaml.YAMLError:
             doc = None
         meta = doc.get("metadata") if isinstance(doc, dict) else None
+        kind = doc.get("kind") if isinstance(doc, dict) else None
         if (
             isinstance(doc, dict)
-            and doc.get("kind") == "PersistentVolumeClaim"
             and isinstance(meta, dict)
-            and (str(meta.get("namespace") or release_namespace), meta.get("name")) in claims
+            and (
+                (
+                    kind == "PersistentVolumeClaim"
+                    and (str(meta.get("namespace") or release_namespace), meta.get("name")) in claims
+                )
+                or (kind == "PersistentVolume" and meta.get("name") in volumes)
+            )
         ):
             meta["annotations"] = {**(meta.get("annotations") or {}), RESOURCE_POLICY_ANNOTATION: "keep"}
             comments = [line for line in body.splitlines() if line.startswith("# Source:")]

@@ -8,6 +8,9 @@ A platform owns exactly:
 * the claims its StatefulSets' ``volumeClaimTemplates`` create (``<template>-<statefulset>-<n>``,
   in the StatefulSet's namespace), and claims an earlier undeploy or uninstall kept and labelled
   with the platform (their release is gone, so the label is all that still says whose they are);
+* of the PersistentVolumes its releases ship (Kaapana's hostPath volumes), those bound to (``claimRef``)
+  or named by (``volumeName``) one of its claims are its data as the claims are
+  (:class:`InventoryVolume`), and so are volumes an earlier undeploy kept and labelled;
 * what helmdeck made itself: namespaces it created (labelled so at creation,
   :mod:`helmdeck.cluster.namespaces`), its secrets store, its revision records, its Lease, and
   Helm's release records of its releases.
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
 
 _RECORD_KINDS = (REVISION_RECORD_KIND, OPERATION_RECORD_KIND)
 CLAIM = ("", "PersistentVolumeClaim")
+VOLUME = ("", "PersistentVolume")
 
 
 @dataclass(frozen=True, order=True)
@@ -73,6 +77,24 @@ class InventoryClaim:
 
     def __str__(self) -> str:
         return f"PersistentVolumeClaim {self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, order=True)
+class InventoryVolume:
+    """A live PersistentVolume a release ships that holds a claim's data (``claim`` is
+    (namespace, name), empty when a kept volume no longer names one)."""
+
+    name: str
+    claim: tuple[str, str] = field(default=("", ""), compare=False)
+    component: str = field(default="", compare=False)
+
+    @property
+    def ref(self) -> ObjRef:
+        return ObjRef("v1", "PersistentVolume", self.name)
+
+    def __str__(self) -> str:
+        bound = f" (the volume of claim {self.claim[0]}/{self.claim[1]})" if self.claim[1] else ""
+        return f"PersistentVolume {self.name}{bound}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +142,8 @@ class ReleaseContents:
     objects: list[OwnedObject]
     crds: list[str]  # names of the CustomResourceDefinitions in the chart's crds/
     claim_templates: list[ClaimTemplates] = field(default_factory=list)
+    #: PersistentVolume name -> the claim (namespace, name) that names it in ``volumeName``
+    claim_volumes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _key(group: str, kind: str, namespace: str | None, name: str) -> tuple[str, str, str, str]:
@@ -142,6 +166,7 @@ class PlatformInventory:
         *,
         releases: Sequence[ReleaseContents] = (),
         claims: Sequence[InventoryClaim] = (),
+        volumes: Sequence[InventoryVolume] = (),
         claim_templates: Sequence[ClaimTemplates] = (),
         namespaces: Mapping[str, dict[str, Any] | None] = {},
         store: ObjRef | None = None,
@@ -156,6 +181,7 @@ class PlatformInventory:
         self.releases = list(releases)
         self.objects = [o for r in self.releases for o in r.objects]
         self.claims = sorted(set(claims))
+        self.volumes = sorted(set(volumes))
         self.claim_templates = list(claim_templates)
         #: every namespace the platform names or has objects in -> the live Namespace (None: absent)
         self.namespaces = dict(namespaces)
@@ -168,6 +194,7 @@ class PlatformInventory:
         self.crds_left = list(crds_left)
         self._keys = {_key(o.ref.group, o.ref.kind, o.ref.namespace, o.ref.name) for o in self.objects}
         self._keys.update(_key(*CLAIM, c.namespace, c.name) for c in self.claims)
+        self._keys.update(_key(*VOLUME, None, v.name) for v in self.volumes)
         #: the objects Helm's uninstall deletes (hooks and objects kept by policy stay)
         self._uninstalled = {
             _key(o.ref.group, o.ref.kind, o.ref.namespace, o.ref.name) for o in self.objects if not (o.hook or o.keep)
@@ -192,6 +219,7 @@ class PlatformInventory:
             names += managed_namespaces(client, session.platform_id)
         namespaces = {ns: get_namespace(client, ns) for ns in dict.fromkeys(names)}
         claims = _claims(client, session.platform_id, objects, templates, [n for n, v in namespaces.items() if v])
+        volumes = _volumes(client, session.platform_id, contents, claims)
         admin = session.admin_namespace
         store = lease = None
         records: dict[str, list[ObjRef]] = {}
@@ -205,6 +233,7 @@ class PlatformInventory:
             admin,
             releases=contents,
             claims=claims,
+            volumes=volumes,
             claim_templates=templates,
             namespaces=namespaces,
             store=store,
@@ -227,9 +256,20 @@ class PlatformInventory:
         wanted = set(components)
         return [c for c in self.claims if c.component in wanted]
 
+    def volumes_of(self, components: Iterable[str]) -> list[InventoryVolume]:
+        wanted = set(components)
+        return [v for v in self.volumes if v.component in wanted]
+
+    def data_of(self, components: Iterable[str]) -> list[str]:
+        """The data of ``components`` (claims, then the volumes their charts ship for them): what
+        removing them keeps, or purging deletes."""
+        wanted = set(components)
+        return [str(c) for c in self.claims_of(wanted)] + [str(v) for v in self.volumes_of(wanted)]
+
     def data(self) -> list[str]:
         """The platform's data, as ``Kind namespace/name``: what undeploy keeps and purge deletes."""
         out = [str(c) for c in self.claims]
+        out += [str(v) for v in self.volumes]
         if self.store is not None:
             out.append(f"Secret {self.store.namespace}/{self.store.name} (the secrets store)")
         if self.revision_records:
@@ -238,6 +278,26 @@ class PlatformInventory:
         if self.operation_records:
             count = len(self.operation_records)
             out.append(f"web service operation records in {self.admin_namespace} ({count})")
+        return out
+
+    def helm_leaves(self) -> list[OwnedObject]:
+        """The objects of the releases Helm's uninstall leaves in the cluster (kept by
+        ``helm.sh/resource-policy: keep``, hooks its delete policy did not delete) that are there
+        now, claims and data volumes aside (they are :meth:`data`): what a plain undeploy leaves and
+        purge deletes."""
+        data = {_key(*CLAIM, c.namespace, c.name) for c in self.claims}
+        data.update(_key(*VOLUME, None, v.name) for v in self.volumes)
+        out = []
+        for obj in self.objects:
+            ref = obj.ref
+            key = _key(ref.group, ref.kind, ref.namespace, ref.name)
+            if (
+                (obj.keep or obj.hook)
+                and key not in data
+                and (ref.group, ref.kind) != CLAIM
+                and _exists(self.client, ref)
+            ):
+                out.append(obj)
         return out
 
     def crds(self) -> list[LeftObject]:
@@ -395,6 +455,7 @@ def _release_contents(client: KubeClient, engine: HelmEngine, component: str, re
             scopes.learn_crd(dict(obj.body))
     objects: list[OwnedObject] = []
     templates: list[ClaimTemplates] = []
+    claim_volumes: dict[str, tuple[str, str]] = {}
     for obj, hook in parsed:
         try:
             ref = ObjRef.from_manifest(obj.body, rel.namespace)
@@ -409,7 +470,10 @@ def _release_contents(client: KubeClient, engine: HelmEngine, component: str, re
         made = _claim_templates(ref, component, obj.body) if ref.kind == "StatefulSet" and not hook else None
         if made is not None:
             templates.append(made)
-    return ReleaseContents(component, rel, objects, _chart_crds(record or {}), templates)
+        spec = obj.body.get("spec")
+        if (ref.group, ref.kind) == CLAIM and not hook and isinstance(spec, Mapping) and spec.get("volumeName"):
+            claim_volumes[str(spec["volumeName"])] = (ref.namespace or rel.namespace, ref.name)
+    return ReleaseContents(component, rel, objects, _chart_crds(record or {}), templates, claim_volumes)
 
 
 def _claim_templates(ref: ObjRef, component: str, body: Mapping[str, Any]) -> ClaimTemplates | None:
@@ -465,6 +529,44 @@ def _claims(
             if component is not None:
                 found[InventoryClaim(ns, name, component)] = component
     return sorted(found)
+
+
+def _volumes(
+    client: KubeClient, platform_id: str, contents: Sequence[ReleaseContents], claims: Sequence[InventoryClaim]
+) -> list[InventoryVolume]:
+    """The PersistentVolumes the releases ship that hold one of ``claims`` (Helm would delete
+    them with the release, leaving the kept claim on a volume stuck terminating), and volumes an
+    earlier undeploy kept and labelled with the platform."""
+    from helmdeck.cluster import get_object, list_objects
+
+    kept = {(c.namespace, c.name) for c in claims}
+    found: dict[str, InventoryVolume] = {}
+    for release in contents:
+        for obj in release.objects:
+            if (obj.ref.group, obj.ref.kind) != VOLUME or obj.hook or obj.ref.name in found:
+                continue
+            live = get_object(client, ObjRef("v1", "PersistentVolume", obj.ref.name))
+            if live is None:
+                continue
+            claim = _claim_ref(live) or release.claim_volumes.get(obj.ref.name)
+            if claim in kept:
+                found[obj.ref.name] = InventoryVolume(obj.ref.name, claim, obj.component)
+    label = {PLATFORM_LABEL: platform_id}
+    with contextlib.suppress(ClusterError):  # listing volumes may be forbidden: the shipped ones stay
+        for live in list_objects(client, "v1", "PersistentVolume", labels=label):
+            meta = live.get("metadata") or {}
+            name = str(meta.get("name"))
+            if name not in found:
+                component = str((meta.get("labels") or {}).get(COMPONENT_LABEL) or "")
+                found[name] = InventoryVolume(name, _claim_ref(live) or ("", ""), component)
+    return sorted(found.values())
+
+
+def _claim_ref(volume: Mapping[str, Any]) -> tuple[str, str] | None:
+    ref = (volume.get("spec") or {}).get("claimRef") or {}
+    if not ref.get("name"):
+        return None
+    return str(ref.get("namespace") or ""), str(ref["name"])
 
 
 def _helmdeck_made(

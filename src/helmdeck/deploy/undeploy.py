@@ -4,8 +4,10 @@ kept unless asked.
 What is the platform's is :class:`PlatformInventory`'s answer, read before anything changes (the
 releases' manifests go with them). Every claim of the inventory, in any namespace, is kept (even
 those a chart templates itself, which Helm would delete), as are the secrets store and the revision
-records (and the admin namespace holding them), unless ``purge_data``: then exactly that data is
-listed first and deleted only after confirmation. A namespace goes only when helmdeck created it
+records (and the admin namespace holding them), and the PersistentVolumes a chart ships for those
+claims, unless ``purge_data``: then exactly the inventory still there after the uninstall (that data,
+and what Helm leaves: objects kept by ``helm.sh/resource-policy``, hooks) is listed first and
+deleted only after confirmation. A namespace goes only when helmdeck created it
 and nothing foreign is in it (:mod:`helmdeck.deploy.undeploy_decisions`, which the dry run shares),
 before the platform's lock is released; the report says what was left and why.
 """
@@ -23,11 +25,11 @@ from helmdeck.cluster import ObjRef, delete_object, get_object, list_objects
 from helmdeck.cluster.lease import lease_name
 from helmdeck.cluster.namespaces import delete_namespace, get_namespace
 from helmdeck.core.claim_keeping import keep_claims
-from helmdeck.core.inventory import InventoryClaim, LeftObject, PlatformInventory
+from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.dag import reverse_order, run_dag
-from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates
+from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates, purge_list
 from helmdeck.engine.releases import Release
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
@@ -141,8 +143,9 @@ class Undeployer:
             op.check()
             report.releases = self._remove_releases(live)
             self._wait_pods_gone(pods)
+            not_deleted: list[tuple[ObjRef, str]] = []
             if self.purge_data:
-                report.deleted = self._purge(inventory)
+                report.deleted, not_deleted = self._purge(inventory)
             else:
                 report.kept = inventory.data()
             # Namespaces go while the lock is held, and are waited for: a deploy that takes the lock
@@ -151,12 +154,14 @@ class Undeployer:
             after = NamespaceReader(s.client)
             report.fates = self._remove_namespaces(namespace_fates(inventory, after, purge=self.purge_data))
             report.left = left_behind(inventory, report.fates, after, purge=self.purge_data)
+            gone = {f.name for f in report.fates if f.deleted}
+            report.left += [LeftObject(str(ref), why) for ref, why in not_deleted if ref.namespace not in gone]
         report.seconds = time.monotonic() - start
         return report
 
     def data_to_purge(self) -> list[str]:
         """What ``purge_data`` would delete now (read-only): what a confirmation lists."""
-        return PlatformInventory.read(self.session).data()
+        return purge_list(PlatformInventory.read(self.session))
 
     def _remove_namespaces(self, fates: list[NamespaceFate]) -> list[NamespaceFate]:
         out = []
@@ -241,16 +246,30 @@ class Undeployer:
                 self.progress("*", "waiting", f"{len(left)} of the platform's pods terminating in {ns}")
                 time.sleep(0.5)
 
-    def _purge(self, inventory: PlatformInventory) -> list[str]:
-        """Delete the inventory's data (its claims wherever they are, the secrets store, the revision
-        records) and nothing else; the items as the confirmation listed them."""
+    def _purge(self, inventory: PlatformInventory) -> tuple[list[str], list[tuple[ObjRef, str]]]:
+        """Delete what is left of the inventory after the uninstall (what Helm leaves, the claims
+        wherever they are, their volumes, the secrets store, the revision records) and nothing
+        else; the items as the confirmation listed them (:func:`purge_list`), and what of Helm's
+        leftovers could not be deleted (the purge goes on with the data: it is said, not hidden)."""
         s = self.session
         client = s.client
         deleted: list[str] = []
+        failed: list[tuple[ObjRef, str]] = []
+        for obj in inventory.helm_leaves():
+            try:
+                if delete_object(client, obj.ref):
+                    deleted.append(str(obj.ref))
+            except ClusterError as exc:
+                failed.append((obj.ref, f"could not be deleted: {known_redactor().text(exc.message)}"))
         for claim in inventory.claims:
             if delete_object(client, claim.ref):
                 deleted.append(str(claim))
-        self._wait_claims_gone(inventory.claims)
+        self._wait_gone([c.ref for c in inventory.claims], "deleted volume claims")
+        # after their claims: a volume still bound stays terminating under its protection finalizer
+        for volume in inventory.volumes:
+            if delete_object(client, volume.ref):
+                deleted.append(str(volume))
+        self._wait_gone([v.ref for v in inventory.volumes], "deleted volumes")
         data = inventory.data()
         if inventory.store is not None and delete_object(client, inventory.store):
             deleted.extend(item for item in data if item.startswith(f"Secret {inventory.store.namespace}/"))
@@ -261,23 +280,23 @@ class Undeployer:
             count = OperationJournal(client, s.admin_namespace, s.platform_id, "").purge()
             if count:
                 deleted.append(f"web service operation records in {s.admin_namespace} ({count})")
-        return deleted
+        return deleted, failed
 
-    def _wait_claims_gone(self, claims: Sequence[InventoryClaim]) -> None:
-        """Deleted claims linger until their protection finalizer goes; their namespaces can only be
-        removed after that."""
+    def _wait_gone(self, refs: Sequence[ObjRef], what: str) -> None:
+        """Deleted claims and volumes linger until their protection finalizer goes; a claim's
+        namespace can only be removed, and its volume let go, after that."""
         client = self.session.client
         deadline = time.monotonic() + self.timeout
-        left = list(claims)
+        left = list(refs)
         while left and time.monotonic() < deadline:
             still = []
-            for claim in left:
+            for ref in left:
                 with contextlib.suppress(ClusterError):  # unreadable counts as gone, as before
-                    if get_object(client, claim.ref):
-                        still.append(claim)
+                    if get_object(client, ref):
+                        still.append(ref)
             left = still
             if left:
-                self.progress("*", "waiting", f"{len(left)} of {len(claims)} deleted volume claims still terminating")
+                self.progress("*", "waiting", f"{len(left)} of {len(refs)} {what} still terminating")
                 time.sleep(0.3)
 
     def _delete_lease(self) -> None:

@@ -5,7 +5,8 @@ the same thing.
 A namespace goes only when helmdeck created it for this platform and nothing in it is foreign (see
 :meth:`PlatformInventory.foreign_objects`). Without ``--purge-data`` it also stays while it holds
 the platform's kept claims (or objects its chart keeps), and the admin namespace keeps the secrets
-store and history.
+store and history. What purge deletes is :func:`purge_list`: exactly the inventory that is still
+there once Helm has uninstalled the releases.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from helmdeck.cluster import KindInfo, KubeClient
 from helmdeck.cluster.discovery import listable_kinds, namespace_contents
-from helmdeck.core.inventory import CLAIM, LeftObject, PlatformInventory
+from helmdeck.core.inventory import CLAIM, VOLUME, LeftObject, PlatformInventory
 from helmdeck.errors import HelmdeckError
 
 #: how many objects a reason names before "and N more"
@@ -117,11 +118,18 @@ def _fate(inventory: PlatformInventory, name: str, contents: Contents, *, purge:
     return NamespaceFate(name, True, "created by helmdeck; nothing in it but the platform's", created=True)
 
 
+def purge_list(inventory: PlatformInventory) -> list[str]:
+    """What a purge deletes, in its order: the objects Helm's uninstall leaves (kept by policy,
+    hooks), then the data (claims, their volumes, the secrets store, the records)."""
+    return [str(o.ref) for o in inventory.helm_leaves()] + inventory.data()
+
+
 def left_behind(
     inventory: PlatformInventory, fates: Sequence[NamespaceFate], contents: Contents, *, purge: bool
 ) -> list[LeftObject]:
     """What stays in the cluster after the undeploy that is not kept data: foreign objects keeping
-    a namespace, namespaces helmdeck did not create, CRDs of charts' crds/, objects Helm keeps."""
+    a namespace, namespaces helmdeck did not create, CRDs of charts' crds/, and without ``purge``
+    the objects Helm's uninstall leaves (a purge deletes those)."""
     out: list[LeftObject] = []
     deleted = {f.name for f in fates if f.deleted}
     for fate in fates:
@@ -132,10 +140,15 @@ def left_behind(
         for item in fate.foreign:
             out.append(LeftObject(f"{item} in namespace {fate.name}", "not the platform's: kept, with its namespace"))
     out.extend(inventory.crds())
+    if purge:
+        return out
+    volumes = {v.name for v in inventory.volumes}
     for obj in inventory.objects:
         ns = obj.ref.namespace
         if ns is not None and ns in deleted:
             continue  # goes with its namespace
+        if obj.ref.namespace is None and (obj.ref.group, obj.ref.kind) == VOLUME and obj.ref.name in volumes:
+            continue  # kept data, listed as such
         if obj.keep and (obj.ref.group, obj.ref.kind) != CLAIM:
             out.append(LeftObject(str(obj.ref), f"helm.sh/resource-policy: keep in {obj.component}'s chart"))
         elif obj.hook and ns and _present(contents, ns, obj.ref.kind, obj.ref.name):

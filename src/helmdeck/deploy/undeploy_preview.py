@@ -12,7 +12,7 @@ from typing import Any
 from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.undeploy import teardown_graph
-from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates
+from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates, purge_list
 from helmdeck.engine.releases import Release, ReleaseStatus
 
 
@@ -79,7 +79,7 @@ def preview_undeploy(session: PlatformSession, *, purge_data: bool = False) -> U
         preview.releases.append(_planned(name, live[name], order[name]))
     inventory = PlatformInventory.read(s, live)
     if purge_data:
-        preview.deleted_data = inventory.data()
+        preview.deleted_data = purge_list(inventory)
     else:
         preview.kept_data = inventory.data()
     contents = NamespaceReader(s.client)

@@ -203,11 +203,12 @@ class ExtensionManager:
         return dependents(self.catalog, target, installed)
 
     def data_of(self, name: str) -> list[str]:
-        """The volume claims an uninstall of ``name`` keeps (or, asked to purge, deletes); read-only."""
+        """The volume claims (and the volumes its chart ships for them) an uninstall of ``name``
+        keeps (or, asked to purge, deletes); read-only."""
         live = self.session.live_releases()
         target = self.find(name, live)
         inventory = PlatformInventory.read(self.session, {target.component: live[target.component]})
-        return [str(c) for c in inventory.claims_of([target.component])]
+        return inventory.data_of([target.component])
 
     def uninstall(
         self,
@@ -235,7 +236,10 @@ class ExtensionManager:
                 )
             inventory = PlatformInventory.read(s, {target.component: live[target.component]})
             claims = inventory.claims_of([target.component])
-            if purge_data and claims and confirm is not None and not confirm([str(c) for c in claims]):
+            # the volumes its chart ships for those claims: kept with them, purged after them
+            volumes = inventory.volumes_of([target.component])
+            data = inventory.data_of([target.component])
+            if purge_data and data and confirm is not None and not confirm(data):
                 raise HelmdeckError(f"uninstall of {target.component} cancelled: nothing was changed", exit_code=1)
             self.progress(target.component, "uninstalling", f"{target.status} revision {target.revision}")
             result = ComponentResult(
@@ -261,11 +265,13 @@ class ExtensionManager:
                 )
                 notes = ["history kept for rollback"]
                 if purge_data:
-                    report.deleted_data = [str(c) for c in claims if delete_object(s.client, c.ref)]
-                    if report.deleted_data:
-                        notes.append(f"deleted {_count(report.deleted_data, 'volume claim')}")
+                    gone = [str(c) for c in claims if delete_object(s.client, c.ref)]
+                    # a volume still bound to a claim being deleted goes once the claim has
+                    report.deleted_data = gone + [str(v) for v in volumes if delete_object(s.client, v.ref)]
+                    if gone:
+                        notes.append(f"deleted {_count(gone, 'volume claim')}")
                 else:
-                    report.kept_data = [str(c) for c in claims]
+                    report.kept_data = data
                     if claims:
                         notes.append(f"kept {_count(claims, 'volume claim')}: purging data deletes them")
                 if blocked:

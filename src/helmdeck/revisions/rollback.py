@@ -199,10 +199,11 @@ def _keep_claims_of_removed(session: PlatformSession, step: RollbackStep, live: 
     """A component the rollback removes keeps its volume claims (an extension installed after the
     target revision has data of its own), as an extension uninstall does; the step lists them."""
     inventory = PlatformInventory.read(session, {step.component: live})
-    kept = keep_claims(session.client, inventory, [step.component])
+    keep_claims(session.client, inventory, [step.component])
+    kept = inventory.data_of([step.component])
     if not kept:
         return step
-    return RollbackStep(step.component, step.action, f"{step.detail}; kept: {', '.join(str(c) for c in kept)}")
+    return RollbackStep(step.component, step.action, f"{step.detail}; kept: {', '.join(kept)}")
 
 
 def _gated(session: PlatformSession, step: RollbackStep, want: ComponentRevision, progress: Progress) -> RollbackStep:

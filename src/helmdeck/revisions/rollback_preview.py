@@ -91,9 +91,10 @@ def preview_rollback(session: PlatformSession, revision: int | None = None) -> R
 
 
 def _claims_kept(session: PlatformSession, name: str, rel: Release) -> str:
-    """The rollback keeps the volume claims of a component it removes (``rollback._keep_claims_of_removed``)."""
-    claims = PlatformInventory.read(session, {name: rel}).claims_of([name])
-    return f"kept: {', '.join(str(c) for c in claims)}" if claims else ""
+    """The rollback keeps the volume claims (and the volumes its chart ships for them) of a
+    component it removes (``rollback._keep_claims_of_removed``)."""
+    kept = PlatformInventory.read(session, {name: rel}).data_of([name])
+    return f"kept: {', '.join(kept)}" if kept else ""
 
 
 def _change(name: str, rel: Release | None, want: ComponentRevision) -> PlannedRollback:
