@@ -81,6 +81,17 @@ def _operator_configmap(session: PlatformSession, namespace: str) -> None:
     session.client.create(ConfigMap(metadata=ObjectMeta(name="operator-notes", namespace=namespace), data={"a": "b"}))
 
 
+def purge_confirmed(session: Any) -> tuple[Any, list[list[str]]]:
+    """Purge as an operator who says yes: the report, and what each confirmation listed."""
+    asked: list[list[str]] = []
+
+    def confirm(items: list[str]) -> bool:
+        asked.append(items)
+        return True
+
+    return Undeployer(session, purge_data=True, timeout=60, confirm=confirm).run(), asked
+
+
 def test_plain_undeploy_keeps_claims_in_other_namespaces_and_namespaces_holding_foreign_objects(
     spread: tuple[Any, str, str],
 ) -> None:
@@ -131,13 +142,7 @@ def test_purge_deletes_claims_anywhere_and_reports_what_it_left(spread: tuple[An
     s.client.create(Secret(metadata=ObjectMeta(name="openneuro-dev-ssh-key", namespace=admin), stringData={"key": "x"}))
 
     preview = preview_undeploy(session(), purge_data=True)
-    asked: list[list[str]] = []
-
-    def confirm(items: list[str]) -> bool:
-        asked.append(items)
-        return True
-
-    report = Undeployer(session(), purge_data=True, timeout=60, confirm=confirm).run()
+    report, asked = purge_confirmed(session())
     assert report.ok
     mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
     assert mine <= set(asked[0]) and mine <= set(report.deleted) and mine <= set(preview.deleted_data)
@@ -417,13 +422,7 @@ def test_a_charts_own_volume_of_a_kept_claim_survives_a_plain_undeploy_and_purge
     assert back is not None and back["metadata"]["uid"] == pv["metadata"]["uid"]
 
     planned = preview_undeploy(session(), purge_data=True)
-    asked: list[list[str]] = []
-
-    def confirm(items: list[str]) -> bool:
-        asked.append(items)
-        return True
-
-    purged = Undeployer(session(), purge_data=True, timeout=60, confirm=confirm).run()
+    purged, asked = purge_confirmed(session())
     assert purged.ok
     # purge deletes exactly the inventory: what Helm left (the kept ConfigMap), the claim, its volume
     assert {bootstrap, claim, volume} <= set(purged.deleted)
