@@ -294,7 +294,7 @@ def _deploy(
 ) -> DeployReport:
     from helmdeck.cli.interrupt import graceful_interrupt
     from helmdeck.cli.progress import live_progress
-    from helmdeck.doctor import PreflightFailed
+    from helmdeck.doctor.findings import PreflightFailed
     from helmdeck.extensions.preinstall import deploy_platform
 
     note_environment(session)

@@ -2,13 +2,13 @@
 cluster offers and allows, with every problem reported as a finding (never a traceback).
 
 This module holds the entry points and the order of the checks. Cluster facts are read once (a
-list per kind, a get per namespace) by :class:`~helmdeck.doctor.preflight_run.PreflightRun` and
+list per kind, a get per namespace) by :class:`~helmdeck.doctor.preflight.run.PreflightRun` and
 handed to the checks, which are pure functions in their own modules; a fact that cannot be read
 (no permission to list nodes, say) skips the checks that need it, with an info finding saying so.
-The connection and credentials (:mod:`~helmdeck.doctor.preflight_connect`), the rendering
-(:mod:`~helmdeck.doctor.preflight_render`) and the checks that read more than one fact
-(``preflight_custom_kinds``, ``preflight_namespaces``, ``permission_needs``, ``preflight_ingress``,
-``preflight_quota``) have modules of their own.
+The connection and credentials (:mod:`~helmdeck.doctor.preflight.connection`), the rendering
+(:mod:`~helmdeck.doctor.preflight.rendering`) and the checks that read more than one fact
+(``custom_kinds``, ``namespaces``, ``permission_needs``, ``ingress``, ``quota``) have modules of their
+own in this package; the pure checks live in :mod:`helmdeck.doctor.rules`.
 """
 
 from __future__ import annotations
@@ -19,26 +19,26 @@ from typing import Any
 
 from helmdeck.cluster import ObjRef, get_object, list_objects
 from helmdeck.core.session import PlatformSession
-from helmdeck.doctor.capacity import check_capacity
-from helmdeck.doctor.capacity_total import check_total_capacity
-from helmdeck.doctor.chart_kube_versions import check_kube_versions
-from helmdeck.doctor.control_plane import check_control_plane
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import DoctorReport
-from helmdeck.doctor.image_presence import RegistryClient, check_images_present, credentials_from_pull_secret
-from helmdeck.doctor.permission_needs import permission_needs
-from helmdeck.doctor.permissions import check_permissions, review_with
-from helmdeck.doctor.preflight_connect import check_identity, connect
-from helmdeck.doctor.preflight_custom_kinds import check_served_kinds
-from helmdeck.doctor.preflight_dry_run import check_dry_run
-from helmdeck.doctor.preflight_ingress import check_ingress
-from helmdeck.doctor.preflight_namespaces import check_namespace_owners, read_namespaces
-from helmdeck.doctor.preflight_node_ports import check_node_ports
-from helmdeck.doctor.preflight_quota import check_namespace_quotas
-from helmdeck.doctor.preflight_render import render
-from helmdeck.doctor.preflight_run import PreflightRun, by_name
-from helmdeck.doctor.registry import check_offline_images, check_pull_secret
-from helmdeck.doctor.storage import check_storage, provisioner_evidence
+from helmdeck.doctor.preflight.chart_kube_versions import check_kube_versions
+from helmdeck.doctor.preflight.connection import check_identity, connect
+from helmdeck.doctor.preflight.custom_kinds import check_served_kinds
+from helmdeck.doctor.preflight.dry_run import check_dry_run
+from helmdeck.doctor.preflight.image_presence import RegistryClient, check_images_present, credentials_from_pull_secret
+from helmdeck.doctor.preflight.ingress import check_ingress
+from helmdeck.doctor.preflight.namespaces import check_namespace_owners, read_namespaces
+from helmdeck.doctor.preflight.node_ports import check_node_ports
+from helmdeck.doctor.preflight.permission_needs import permission_needs
+from helmdeck.doctor.preflight.permissions import check_permissions, review_with
+from helmdeck.doctor.preflight.quota import check_namespace_quotas
+from helmdeck.doctor.preflight.rendering import render
+from helmdeck.doctor.preflight.run import PreflightRun, by_name
+from helmdeck.doctor.rules.capacity import check_capacity
+from helmdeck.doctor.rules.capacity_total import check_total_capacity
+from helmdeck.doctor.rules.control_plane import check_control_plane
+from helmdeck.doctor.rules.desired import PlatformView
+from helmdeck.doctor.rules.registry import check_offline_images, check_pull_secret
+from helmdeck.doctor.rules.storage import check_storage, provisioner_evidence
 from helmdeck.manifests.inventory import inventory
 from helmdeck.validation import catalog_findings, secret_source_findings
 

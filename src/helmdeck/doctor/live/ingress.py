@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from helmdeck.cluster import ObjRef, list_objects
-from helmdeck.doctor.ingress import default_ingress_class, route_conflicts, routes_of
-from helmdeck.doctor.live_context import LiveDiagnosis
+from helmdeck.doctor.live.context import LiveDiagnosis
+from helmdeck.doctor.rules.ingress import default_ingress_class, route_conflicts, routes_of
 from helmdeck.errors import HelmdeckError
 
 

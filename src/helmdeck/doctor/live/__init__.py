@@ -3,12 +3,12 @@
 Health comes from :func:`helmdeck.cluster.observe` (one list per kind and namespace) and the
 evidence (pods, container states, events, log lines) from :func:`helmdeck.cluster.diagnose`; this
 module walks the platform's releases and hands each unhealthy object to the module that explains
-its kind of failure: release records and hooks (:mod:`~helmdeck.doctor.release_records`), failed
-Jobs (:mod:`~helmdeck.doctor.job_failures`), rejected pod creation
-(:mod:`~helmdeck.doctor.creation_failures`), failing containers
-(:mod:`~helmdeck.doctor.pod_failures`), Pending pods (:mod:`~helmdeck.doctor.pending_pods`),
-unbound claims (:mod:`~helmdeck.doctor.pending_claims`) and Ingress host conflicts
-(:mod:`~helmdeck.doctor.live_ingress`).
+its kind of failure: release records and hooks (:mod:`~helmdeck.doctor.live.release_records`), failed
+Jobs (:mod:`~helmdeck.doctor.live.job_failures`), rejected pod creation
+(:mod:`~helmdeck.doctor.live.creation`), failing containers
+(:mod:`~helmdeck.doctor.live.pod_failures`), Pending pods (:mod:`~helmdeck.doctor.live.pending_pods`),
+unbound claims (:mod:`~helmdeck.doctor.live.pending_claims`) and Ingress host conflicts
+(:mod:`~helmdeck.doctor.live.ingress`).
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from helmdeck.cluster.kinds import normalize
 from helmdeck.cluster.readiness import is_workload
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import latest_releases, release_objects
-from helmdeck.doctor.creation_failures import creation_failures
 from helmdeck.doctor.findings import DoctorReport, Finding, Severity
-from helmdeck.doctor.ingress import is_ingress
-from helmdeck.doctor.job_failures import job_failure
-from helmdeck.doctor.live_context import LiveDiagnosis
-from helmdeck.doctor.live_ingress import ingress_conflicts
-from helmdeck.doctor.pending_claims import claim_problem
-from helmdeck.doctor.pod_failures import explain_pods
-from helmdeck.doctor.release_records import check_release
+from helmdeck.doctor.live.context import LiveDiagnosis
+from helmdeck.doctor.live.creation import creation_failures
+from helmdeck.doctor.live.ingress import ingress_conflicts
+from helmdeck.doctor.live.job_failures import job_failure
+from helmdeck.doctor.live.pending_claims import claim_problem
+from helmdeck.doctor.live.pod_failures import explain_pods
+from helmdeck.doctor.live.release_records import check_release
+from helmdeck.doctor.rules.ingress import is_ingress
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import parse_manifest_stream
 

@@ -7,7 +7,7 @@ from helmdeck.cluster import server_version
 from helmdeck.cluster.access import who_am_i
 from helmdeck.cluster.errors import Forbidden, Unauthorized
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.preflight_run import PreflightRun
+from helmdeck.doctor.preflight.run import PreflightRun
 from helmdeck.errors import ClusterError, HelmdeckError
 
 

@@ -5,10 +5,10 @@ platform records (Secrets), and holding the platform lock (a Lease)."""
 from __future__ import annotations
 
 from helmdeck.cluster.access import Access
-from helmdeck.doctor.custom_kinds import platform_crds
-from helmdeck.doctor.desired import PlatformView
-from helmdeck.doctor.permissions import MANIFEST_VERBS, Need
-from helmdeck.doctor.preflight_run import PreflightRun
+from helmdeck.doctor.preflight.permissions import MANIFEST_VERBS, Need
+from helmdeck.doctor.preflight.run import PreflightRun
+from helmdeck.doctor.rules.custom_kinds import platform_crds
+from helmdeck.doctor.rules.desired import PlatformView
 
 
 def permission_needs(run: PreflightRun, view: PlatformView) -> list[Need]:

@@ -9,10 +9,10 @@ from typing import Any
 
 from helmdeck.cluster import FailureReport, ObjRef, get_object
 from helmdeck.cluster.pods import ContainerSummary, LogTail, PodSummary
-from helmdeck.doctor.live_context import LiveDiagnosis
-from helmdeck.doctor.pending_pods import explain_unschedulable
-from helmdeck.doctor.registry import registry_host
-from helmdeck.doctor.scheduling import parse_scheduling_message
+from helmdeck.doctor.live.context import LiveDiagnosis
+from helmdeck.doctor.live.pending_pods import explain_unschedulable
+from helmdeck.doctor.rules.registry import registry_host
+from helmdeck.doctor.rules.scheduling import parse_scheduling_message
 
 IMAGE_PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 CONFIG_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError", "RunContainerError"})

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from helmdeck.cluster import KubeClient, ObjRef, list_objects
 from helmdeck.core.session import PlatformSession
 from helmdeck.doctor.findings import DoctorReport, Finding, Severity
-from helmdeck.doctor.scheduling import allocatable
+from helmdeck.doctor.rules.scheduling import allocatable
 from helmdeck.errors import HelmdeckError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from helmdeck.doctor.pending_claims import ClaimProblem
+    from helmdeck.doctor.live.pending_claims import ClaimProblem
 
 
 @dataclass

@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from helmdeck.cluster import KubeClient, ObjRef, get_object, list_objects
-from helmdeck.doctor.desired import PlatformView
-from helmdeck.doctor.preflight_run import PreflightRun
-from helmdeck.doctor.quota import check_quotas
-from helmdeck.doctor.resources import LimitRangeItem, Quota, limit_range_items
+from helmdeck.doctor.preflight.run import PreflightRun
+from helmdeck.doctor.rules.desired import PlatformView
+from helmdeck.doctor.rules.quota import check_quotas
+from helmdeck.doctor.rules.resources import LimitRangeItem, Quota, limit_range_items
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import PlacedObject
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from helmdeck.cluster import EventSummary, KubeClient, ObjRef, get_object, recent_events
 from helmdeck.doctor.findings import Severity
-from helmdeck.doctor.live_context import LiveDiagnosis
-from helmdeck.doctor.storage import default_class
+from helmdeck.doctor.live.context import LiveDiagnosis
+from helmdeck.doctor.rules.storage import default_class
 from helmdeck.errors import HelmdeckError
 
 NO_PROVISIONER = "kubernetes.io/no-provisioner"

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from helmdeck.cluster import ObjRef
 from helmdeck.cluster.pods import PodSummary
-from helmdeck.doctor.capacity import GPU_RESOURCES
-from helmdeck.doctor.live_context import LiveDiagnosis
-from helmdeck.doctor.pending_claims import claim_problem
-from helmdeck.doctor.scheduling import parse_scheduling_message
+from helmdeck.doctor.live.context import LiveDiagnosis
+from helmdeck.doctor.live.pending_claims import claim_problem
+from helmdeck.doctor.rules.capacity import GPU_RESOURCES
+from helmdeck.doctor.rules.scheduling import parse_scheduling_message
 
 
 def explain_unschedulable(d: LiveDiagnosis, component: str, ref: ObjRef, pod: PodSummary) -> None:

@@ -4,9 +4,15 @@ hosts and paths other Ingresses of the cluster already route."""
 from __future__ import annotations
 
 from helmdeck.cluster import list_objects
-from helmdeck.doctor.desired import PlatformView
-from helmdeck.doctor.ingress import check_ingress_classes, default_ingress_class, is_ingress, route_conflicts, routes_of
-from helmdeck.doctor.preflight_run import PreflightRun, by_name
+from helmdeck.doctor.preflight.run import PreflightRun, by_name
+from helmdeck.doctor.rules.desired import PlatformView
+from helmdeck.doctor.rules.ingress import (
+    check_ingress_classes,
+    default_ingress_class,
+    is_ingress,
+    route_conflicts,
+    routes_of,
+)
 
 
 def check_ingress(run: PreflightRun, view: PlatformView) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from helmdeck.cluster import FailureReport, get_object, tail_logs
-from helmdeck.doctor.live_context import LiveDiagnosis
-from helmdeck.doctor.pod_failures import log_text
+from helmdeck.doctor.live.context import LiveDiagnosis
+from helmdeck.doctor.live.pod_failures import log_text
 
 
 def _map(value: Any) -> Mapping[str, Any]:

@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding, Severity
-from helmdeck.doctor.resources import format_quantity, pod_template, pod_totals
-from helmdeck.doctor.scheduling import allocatable, unplaceable
+from helmdeck.doctor.rules.desired import PlatformView
+from helmdeck.doctor.rules.resources import format_quantity, pod_template, pod_totals
+from helmdeck.doctor.rules.scheduling import allocatable, unplaceable
 
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915")
 GpuPolicy = Literal["auto", "required", "off"]

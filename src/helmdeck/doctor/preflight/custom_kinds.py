@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from helmdeck.cluster import list_objects
-from helmdeck.doctor.custom_kinds import check_custom_kinds, crd_served_versions
-from helmdeck.doctor.desired import PlatformView
-from helmdeck.doctor.preflight_render import custom_kinds_used
-from helmdeck.doctor.preflight_run import PreflightRun
+from helmdeck.doctor.preflight.rendering import custom_kinds_used
+from helmdeck.doctor.preflight.run import PreflightRun
+from helmdeck.doctor.rules.custom_kinds import check_custom_kinds, crd_served_versions
+from helmdeck.doctor.rules.desired import PlatformView
 
 
 def check_served_kinds(run: PreflightRun, view: PlatformView) -> None:

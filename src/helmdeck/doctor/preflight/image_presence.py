@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.registry import pull_secret_auths, registry_host
+from helmdeck.doctor.rules.registry import pull_secret_auths, registry_host
 from helmdeck.manifests import ImageUse
 
 _MANIFEST_TYPES = ", ".join(

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from helmdeck.cluster import list_objects
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.preflight_dry_run import value_origin
-from helmdeck.doctor.preflight_run import PreflightRun
+from helmdeck.doctor.preflight.dry_run import value_origin
+from helmdeck.doctor.preflight.run import PreflightRun
+from helmdeck.doctor.rules.desired import PlatformView
 from helmdeck.errors import HelmdeckError
 
 CHECK = "node-ports"

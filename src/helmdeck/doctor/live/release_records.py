@@ -10,8 +10,8 @@ from typing import Any
 
 from helmdeck.cluster import ObjRef, diagnose, get_object
 from helmdeck.core.status import StoredRelease
-from helmdeck.doctor.job_failures import job_failure
-from helmdeck.doctor.live_context import LiveDiagnosis
+from helmdeck.doctor.live.context import LiveDiagnosis
+from helmdeck.doctor.live.job_failures import job_failure
 from helmdeck.engine.storage import decode_release_data, release_secret_name
 from helmdeck.errors import HelmdeckError
 

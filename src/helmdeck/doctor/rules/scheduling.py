@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from helmdeck.doctor.resources import format_quantity, quantities
+from helmdeck.doctor.rules.resources import format_quantity, quantities
 
 
 def _map(value: Any) -> Mapping[str, Any]:

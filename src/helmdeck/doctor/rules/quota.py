@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.resources import (
+from helmdeck.doctor.rules.desired import PlatformView
+from helmdeck.doctor.rules.resources import (
     LimitRangeItem,
     Quantities,
     Quota,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from helmdeck.cluster import ObjRef, get_object
 from helmdeck.cluster.namespaces import foreign_namespaces
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.preflight_run import PreflightRun
+from helmdeck.doctor.preflight.run import PreflightRun
 from helmdeck.errors import HelmdeckError
 
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from helmdeck.cluster import DryRun, dry_run_apply, dry_run_create
 from helmdeck.core.session import DesiredComponent
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.preflight_run import PreflightRun
+from helmdeck.doctor.preflight.run import PreflightRun
+from helmdeck.doctor.rules.desired import PlatformView
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.labels import DIGEST_LABEL
 from helmdeck.manifests import ManifestObject

@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from helmdeck.core.session import DesiredComponent
-from helmdeck.engine import LoadedChart
 from helmdeck.manifests import ManifestObject, ObjectIndex, PlacedObject
+
+if TYPE_CHECKING:  # types only: the rules never load the session (and with it the cluster port)
+    from helmdeck.core.session import DesiredComponent
+    from helmdeck.engine import LoadedChart
 
 #: Chart.yaml annotation by which a chart (an extension, typically) says it needs a GPU.
 REQUIRES_GPU_ANNOTATION = "helmdeck.dev/requires-gpu"

@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.providers import install_hint
+from helmdeck.doctor.rules.desired import PlatformView
+from helmdeck.doctor.rules.providers import install_hint
 from helmdeck.manifests import PlacedObject, is_builtin
 from helmdeck.manifests.crds import crd_versions
 

@@ -17,11 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from helmdeck.cluster.readiness import condition_true
-from helmdeck.doctor.capacity import is_gpu
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.resources import Quantities, add, containers_of, format_quantity, pod_template, pod_totals
-from helmdeck.doctor.scheduling import allocatable, node_name, unplaceable, why_excluded
+from helmdeck.doctor.rules.capacity import is_gpu
+from helmdeck.doctor.rules.desired import PlatformView
+from helmdeck.doctor.rules.resources import Quantities, add, containers_of, format_quantity, pod_template, pod_totals
+from helmdeck.doctor.rules.scheduling import allocatable, node_name, unplaceable, why_excluded
 
 _DONE_PHASES = ("Succeeded", "Failed")
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from helmdeck.core.session import DesiredComponent
-from helmdeck.doctor.desired import REQUIRES_GPU_ANNOTATION, ComponentView, PlatformView
 from helmdeck.doctor.findings import Finding
-from helmdeck.doctor.preflight_run import PreflightRun
+from helmdeck.doctor.preflight.run import PreflightRun
+from helmdeck.doctor.rules.desired import REQUIRES_GPU_ANNOTATION, ComponentView, PlatformView
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import is_builtin
 from helmdeck.secrets.store import placeholder_secrets

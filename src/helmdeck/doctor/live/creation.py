@@ -4,7 +4,7 @@ them, or something else did (an admission webhook, a missing ServiceAccount...).
 from __future__ import annotations
 
 from helmdeck.cluster import FailureReport, ObjRef
-from helmdeck.doctor.live_context import LiveDiagnosis
+from helmdeck.doctor.live.context import LiveDiagnosis
 
 
 def creation_failures(d: LiveDiagnosis, component: str, ref: ObjRef, report: FailureReport) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from helmdeck.cluster import ServerVersion
 from helmdeck.core.chart_kube_version import kube_version_refusal
-from helmdeck.doctor.desired import PlatformView
 from helmdeck.doctor.findings import Finding
+from helmdeck.doctor.rules.desired import PlatformView
 
 
 def check_kube_versions(view: PlatformView, version: ServerVersion) -> list[Finding]:
