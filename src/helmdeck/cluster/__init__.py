@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from helmdeck.cluster.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthorized
     from helmdeck.cluster.events import EventSummary, recent_events, summarize_events
     from helmdeck.cluster.failures import FailureReport, diagnose
+    from helmdeck.cluster.gate_state import ObjectStatus
     from helmdeck.cluster.kinds import (
         KindInfo,
         ListQuery,
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
     from helmdeck.cluster.objects import ObjRef
     from helmdeck.cluster.pods import LogTail, PodSummary, summarize_pod, tail_logs
     from helmdeck.cluster.readiness import Health, health
-    from helmdeck.cluster.watch import GateResult, ObjectStatus, Snapshot, observe, observe_snapshot, wait_healthy
+    from helmdeck.cluster.snapshot import Snapshot, observe, observe_snapshot
+    from helmdeck.cluster.watch import GateResult, wait_healthy
 
 _EXPORTS: dict[str, tuple[str, str]] = {
     "KubeClient": ("helmdeck.cluster.client", "KubeClient"),
@@ -92,10 +94,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Health": ("helmdeck.cluster.readiness", "Health"),
     "health": ("helmdeck.cluster.readiness", "health"),
     "GateResult": ("helmdeck.cluster.watch", "GateResult"),
-    "ObjectStatus": ("helmdeck.cluster.watch", "ObjectStatus"),
-    "observe": ("helmdeck.cluster.watch", "observe"),
-    "observe_snapshot": ("helmdeck.cluster.watch", "observe_snapshot"),
-    "Snapshot": ("helmdeck.cluster.watch", "Snapshot"),
+    "ObjectStatus": ("helmdeck.cluster.gate_state", "ObjectStatus"),
+    "observe": ("helmdeck.cluster.snapshot", "observe"),
+    "observe_snapshot": ("helmdeck.cluster.snapshot", "observe_snapshot"),
+    "Snapshot": ("helmdeck.cluster.snapshot", "Snapshot"),
     "wait_healthy": ("helmdeck.cluster.watch", "wait_healthy"),
 }
 
