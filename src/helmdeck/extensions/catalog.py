@@ -30,14 +30,9 @@ from typing import Any, Literal
 from helmdeck.engine import LoadedChart, load_chart
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.kaapana import kaapana_marks, kaapana_parameters
-from helmdeck.extensions.parameters import (
-    Parameter,
-    ParameterRules,
-    check_parameters,
-    declares_parameters,
-    parameter_rules,
-    parameters_from_schema,
-)
+from helmdeck.extensions.parameter_rules import ParameterRules, parameter_rules
+from helmdeck.extensions.parameter_values import check_parameters
+from helmdeck.extensions.parameters import Parameter, declares_parameters, parameters_from_schema
 from helmdeck.extensions.requirements import Requirement, parse_requirements, parse_version
 from helmdeck.spec.platform import Platform, did_you_mean
 
