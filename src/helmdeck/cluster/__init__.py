@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from helmdeck.cluster.events import EventSummary, recent_events, summarize_events
     from helmdeck.cluster.failures import FailureReport, diagnose
     from helmdeck.cluster.gate_state import ObjectStatus
+    from helmdeck.cluster.health_state import Health
     from helmdeck.cluster.kinds import (
         KindInfo,
         ListQuery,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     )
     from helmdeck.cluster.objects import ObjRef
     from helmdeck.cluster.pods import LogTail, PodSummary, summarize_pod, tail_logs
-    from helmdeck.cluster.readiness import Health, health
+    from helmdeck.cluster.readiness import health
     from helmdeck.cluster.snapshot import Snapshot, observe, observe_snapshot
     from helmdeck.cluster.watch import GateResult, wait_healthy
 
@@ -91,7 +92,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "PodSummary": ("helmdeck.cluster.pods", "PodSummary"),
     "summarize_pod": ("helmdeck.cluster.pods", "summarize_pod"),
     "tail_logs": ("helmdeck.cluster.pods", "tail_logs"),
-    "Health": ("helmdeck.cluster.readiness", "Health"),
+    "Health": ("helmdeck.cluster.health_state", "Health"),
     "health": ("helmdeck.cluster.readiness", "health"),
     "GateResult": ("helmdeck.cluster.watch", "GateResult"),
     "ObjectStatus": ("helmdeck.cluster.gate_state", "ObjectStatus"),

@@ -9,6 +9,7 @@ from typing import Any
 import lightkube
 
 from helmdeck.cluster.events import EventSummary, recent_events, summarize_events
+from helmdeck.cluster.health_state import Health, progressing
 from helmdeck.cluster.kinds import get_object, list_objects, normalize
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.pods import (
@@ -19,7 +20,7 @@ from helmdeck.cluster.pods import (
     summarize_pod,
     tail_logs,
 )
-from helmdeck.cluster.readiness import Health, health, is_workload, progressing
+from helmdeck.cluster.readiness import health, is_workload
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from helmdeck.cluster.health_state import Health, derived, failed, missing, not_created_yet, progressing
 from helmdeck.cluster.kinds import KindInfo
 from helmdeck.cluster.objects import ObjRef
+from helmdeck.cluster.pod_readiness import pod_health
 from helmdeck.cluster.pods import OwnerIndex, PodSummary, current_pods, index_by_owner, pod_is_failing, summarize_pod
-from helmdeck.cluster.readiness import (
-    NO_CONTRACTS,
-    Health,
-    KindContracts,
-    derived,
-    failed,
-    health,
-    is_workload,
-    missing,
-    not_created_yet,
-    pod_health,
-    progressing,
-)
+from helmdeck.cluster.readiness import NO_CONTRACTS, KindContracts, health, is_workload
 
 POD = KindInfo("v1", "Pod", "pods", True)
 REPLICASET = KindInfo("apps/v1", "ReplicaSet", "replicasets", True)

@@ -16,9 +16,9 @@ from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
 from helmdeck.cluster.gate_state import ObjectStatus
+from helmdeck.cluster.health_state import not_created_yet
 from helmdeck.cluster.kinds import normalize
 from helmdeck.cluster.per_client import PerClient
-from helmdeck.cluster.readiness import not_created_yet
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.engine.storage import decode_release_data

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from helmdeck.cluster.readiness import condition_true
+from helmdeck.cluster.health_state import condition_true
 from helmdeck.errors import ClusterError, SandboxError
 from helmdeck.sandbox import DEFAULT_NAME
 from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from helmdeck.cluster.readiness import condition_true
+from helmdeck.cluster.health_state import condition_true
 from helmdeck.doctor.findings import Finding
 from helmdeck.doctor.rules.capacity import is_gpu
 from helmdeck.doctor.rules.desired import PlatformView
