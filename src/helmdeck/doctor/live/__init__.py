@@ -118,11 +118,19 @@ def explain(d: LiveDiagnosis, component: str, status: ObjectStatus) -> None:
             component,
             str(ref),
             f"{state.state}: {state.reason}",
-            "see the object's status and events: kubectl describe "
-            + f"{ref.kind.lower()} {ref.name}"
-            + (f" -n {ref.namespace}" if ref.namespace else ""),
+            "see the object's status and events: " + _describe(ref),
         )
         return
+    _explain_workload(d, component, status)
+
+
+def _describe(ref: ObjRef) -> str:
+    return f"kubectl describe {ref.kind.lower()} {ref.name}" + (f" -n {ref.namespace}" if ref.namespace else "")
+
+
+def _explain_workload(d: LiveDiagnosis, component: str, status: ObjectStatus) -> None:
+    """A workload (or pod): its Job's failure, or its pods' (failing containers, rejected creation)."""
+    ref, state = status.ref, status.health
     try:
         report = diagnose(d.client, ref, observed=state, log_lines=d.log_lines)
     except HelmdeckError as err:
@@ -158,9 +166,7 @@ def explain(d: LiveDiagnosis, component: str, status: ObjectStatus) -> None:
             component,
             str(ref),
             f"{state.state}: {state.reason}",
-            "wait if it is still starting; otherwise see kubectl describe "
-            + f"{ref.kind.lower()} {ref.name}"
-            + (f" -n {ref.namespace}" if ref.namespace else ""),
+            "wait if it is still starting; otherwise see " + _describe(ref),
         )
 
 

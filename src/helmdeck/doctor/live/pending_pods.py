@@ -11,6 +11,25 @@ from helmdeck.doctor.live.pending_claims import claim_problem
 from helmdeck.doctor.rules.capacity import GPU_RESOURCES
 from helmdeck.doctor.rules.scheduling import parse_scheduling_message
 
+#: scheduler phrases that need no more than the message: (any of the phrases, what it means, the fix)
+_PLAIN_CAUSES = (
+    (
+        ("node affinity/selector",),
+        "its nodeSelector or node affinity matches no node",
+        "compare the nodeSelector/affinity in values with the nodes' labels (kubectl get nodes --show-labels)",
+    ),
+    (
+        ("untolerated taint",),
+        "the nodes carry taints it does not tolerate",
+        "add the matching tolerations in values, or remove the taint from the nodes",
+    ),
+    (
+        ("volume node affinity conflict", "didn't find available persistent"),
+        "its volumes are on nodes it cannot use",
+        "check the PersistentVolumes' node affinity against the pod's node selection",
+    ),
+)
+
 
 def explain_unschedulable(d: LiveDiagnosis, component: str, ref: ObjRef, pod: PodSummary) -> None:
     message = pod.health.reason.removeprefix("not scheduled:").strip()
@@ -37,56 +56,11 @@ def explain_unschedulable(d: LiveDiagnosis, component: str, ref: ObjRef, pod: Po
             **details,
         )
     if failure.mentions("unbound immediate PersistentVolumeClaims") or failure.mentions("persistentvolumeclaim"):
-        for claim in pod.claims:
-            problem = claim_problem(d, pod.namespace, claim, has_pod=True)
-            if problem is None:
-                continue
-            if ObjRef("v1", "PersistentVolumeClaim", claim, pod.namespace) in d.release_objects:
-                # the claim has a finding of its own; the pod's says what it waits for
-                reason = f"pod {pod.name} is Pending until claim {claim} binds: {problem.reason}"
-                d.add("error", "unschedulable", component, obj, reason, problem.fix, **details)
-            else:  # a StatefulSet's volumeClaimTemplate, or a claim from elsewhere
-                reason = f"pod {pod.name} is Pending: {problem.reason}"
-                d.add(
-                    problem.severity,
-                    "claim-unbound",
-                    component,
-                    obj,
-                    reason,
-                    problem.fix,
-                    **problem.details,
-                    **details,
-                )
-    if failure.mentions("node affinity/selector"):
-        d.add(
-            "error",
-            "unschedulable",
-            component,
-            obj,
-            f"pod {pod.name} is Pending: its nodeSelector or node affinity matches no node ({short})",
-            "compare the nodeSelector/affinity in values with the nodes' labels (kubectl get nodes --show-labels)",
-            **details,
-        )
-    if failure.mentions("untolerated taint"):
-        d.add(
-            "error",
-            "unschedulable",
-            component,
-            obj,
-            f"pod {pod.name} is Pending: the nodes carry taints it does not tolerate ({short})",
-            "add the matching tolerations in values, or remove the taint from the nodes",
-            **details,
-        )
-    if failure.mentions("volume node affinity conflict") or failure.mentions("didn't find available persistent"):
-        d.add(
-            "error",
-            "unschedulable",
-            component,
-            obj,
-            f"pod {pod.name} is Pending: its volumes are on nodes it cannot use ({short})",
-            "check the PersistentVolumes' node affinity against the pod's node selection",
-            **details,
-        )
+        _explain_claims(d, component, obj, pod, details)
+    for phrases, meaning, fix in _PLAIN_CAUSES:
+        if any(failure.mentions(phrase) for phrase in phrases):
+            reason = f"pod {pod.name} is Pending: {meaning} ({short})"
+            d.add("error", "unschedulable", component, obj, reason, fix, **details)
     if len(d.report.findings) == before:
         d.add(
             "error",
@@ -97,3 +71,27 @@ def explain_unschedulable(d: LiveDiagnosis, component: str, ref: ObjRef, pod: Po
             "see kubectl describe pod " + f"{pod.name} -n {pod.namespace}",
             **details,
         )
+
+
+def _explain_claims(d: LiveDiagnosis, component: str, obj: str, pod: PodSummary, details: dict[str, str]) -> None:
+    """The pod waits for its claims: why each that is not bound is not."""
+    for claim in pod.claims:
+        problem = claim_problem(d, pod.namespace, claim, has_pod=True)
+        if problem is None:
+            continue
+        if ObjRef("v1", "PersistentVolumeClaim", claim, pod.namespace) in d.release_objects:
+            # the claim has a finding of its own; the pod's says what it waits for
+            reason = f"pod {pod.name} is Pending until claim {claim} binds: {problem.reason}"
+            d.add("error", "unschedulable", component, obj, reason, problem.fix, **details)
+        else:  # a StatefulSet's volumeClaimTemplate, or a claim from elsewhere
+            reason = f"pod {pod.name} is Pending: {problem.reason}"
+            d.add(
+                problem.severity,
+                "claim-unbound",
+                component,
+                obj,
+                reason,
+                problem.fix,
+                **problem.details,
+                **details,
+            )

@@ -90,21 +90,14 @@ def check_before_deploy(session: PlatformSession, *, offline: bool = False) -> D
 
 def check_cluster(run: PreflightRun, view: PlatformView) -> None:
     """Every check against the cluster, in order; each says in ``report.checks`` that it ran."""
-    client, report, platform = run.client, run.report, run.session.platform
+    client, report = run.client, run.report
     assert client is not None
     assert run.version is not None
     report.checks.append("kube-version")
     report.extend(check_kube_versions(view, run.version))
 
     report.checks.append("control-plane")
-    leases = run.fact(
-        "read the control plane's leader leases",
-        lambda: list(list_objects(client, "coordination.k8s.io/v1", "Lease", namespace="kube-system")),
-        None,
-        "control-plane checks",
-    )
-    if leases is not None:
-        report.extend(check_control_plane(leases))
+    _check_control_plane(run)
 
     report.checks.append("custom-kinds")
     check_served_kinds(run, view)
@@ -116,53 +109,10 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
     report.extend(check_permissions(permission_needs(run, view), review_with(client)))
 
     report.checks.append("storage")
-    classes = run.fact(
-        "list StorageClasses",
-        lambda: by_name(list_objects(client, "storage.k8s.io/v1", "StorageClass")),
-        None,
-        "storage class checks",
-    )
-    if classes is not None:
-        shipped_volumes: dict[str, Mapping[str, Any]] = {}
-        for placed in view:
-            if placed.key.group == "storage.k8s.io" and placed.key.kind == "StorageClass":
-                classes.setdefault(placed.key.name, placed.obj.body)
-            elif placed.key.group == "" and placed.key.kind == "PersistentVolume":
-                shipped_volumes[placed.key.name] = placed.obj.body
-        entries = {c.name: (c.namespace, (*c.chart_crds, *c.objects)) for c in view.components.values()}
-        report.extend(
-            check_storage(
-                inventory(entries),
-                classes,
-                platform_default=platform.spec.storage.storage_class.get("default"),
-                volumes=shipped_volumes,
-                provisioners=run.fact(
-                    "find the cluster's volume provisioners (CSI drivers, Leases, PersistentVolumes)",
-                    lambda: provisioner_evidence(
-                        list_objects(client, "storage.k8s.io/v1", "CSIDriver"),
-                        list_objects(client, "coordination.k8s.io/v1", "Lease"),
-                        list_objects(client, "v1", "PersistentVolume"),
-                    ),
-                    None,
-                    "naming only working StorageClasses in fixes",
-                ),
-            )
-        )
+    _check_storage(run, view)
 
     report.checks.append("capacity")
-    nodes = run.fact(
-        "list nodes", lambda: list(list_objects(client, "v1", "Node")), None, "GPU and node capacity checks"
-    )
-    if nodes is not None:
-        report.extend(check_capacity(view, nodes, gpu_policy=platform.spec.gpu))
-        pods = run.fact(
-            "list pods in every namespace",
-            lambda: list(list_objects(client, "v1", "Pod")),
-            None,
-            "the platform-wide capacity check",
-        )
-        if pods is not None:
-            report.extend(check_total_capacity(view, nodes, pods))
+    nodes = _check_capacity(run, view)
 
     report.checks.append("ingress")
     check_ingress(run, view)
@@ -174,12 +124,89 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
     # last: every other check is cheaper, and this one asks the API server once per changed object
     check_dry_run(run, view)
 
-    registry = platform.spec.registry
+    _check_pull_secret(run)
+
+
+def _check_control_plane(run: PreflightRun) -> None:
+    client = run.client
+    assert client is not None
+    leases = run.fact(
+        "read the control plane's leader leases",
+        lambda: list(list_objects(client, "coordination.k8s.io/v1", "Lease", namespace="kube-system")),
+        None,
+        "control-plane checks",
+    )
+    if leases is not None:
+        run.report.extend(check_control_plane(leases))
+
+
+def _check_storage(run: PreflightRun, view: PlatformView) -> None:
+    client = run.client
+    assert client is not None
+    classes = run.fact(
+        "list StorageClasses",
+        lambda: by_name(list_objects(client, "storage.k8s.io/v1", "StorageClass")),
+        None,
+        "storage class checks",
+    )
+    if classes is None:
+        return
+    shipped_volumes: dict[str, Mapping[str, Any]] = {}
+    for placed in view:
+        if placed.key.group == "storage.k8s.io" and placed.key.kind == "StorageClass":
+            classes.setdefault(placed.key.name, placed.obj.body)
+        elif placed.key.group == "" and placed.key.kind == "PersistentVolume":
+            shipped_volumes[placed.key.name] = placed.obj.body
+    entries = {c.name: (c.namespace, (*c.chart_crds, *c.objects)) for c in view.components.values()}
+    run.report.extend(
+        check_storage(
+            inventory(entries),
+            classes,
+            platform_default=run.session.platform.spec.storage.storage_class.get("default"),
+            volumes=shipped_volumes,
+            provisioners=run.fact(
+                "find the cluster's volume provisioners (CSI drivers, Leases, PersistentVolumes)",
+                lambda: provisioner_evidence(
+                    list_objects(client, "storage.k8s.io/v1", "CSIDriver"),
+                    list_objects(client, "coordination.k8s.io/v1", "Lease"),
+                    list_objects(client, "v1", "PersistentVolume"),
+                ),
+                None,
+                "naming only working StorageClasses in fixes",
+            ),
+        )
+    )
+
+
+def _check_capacity(run: PreflightRun, view: PlatformView) -> list[Any] | None:
+    """GPU and node capacity, then the platform-wide capacity; the nodes (None: not listed)."""
+    client = run.client
+    assert client is not None
+    nodes = run.fact(
+        "list nodes", lambda: list(list_objects(client, "v1", "Node")), None, "GPU and node capacity checks"
+    )
+    if nodes is not None:
+        run.report.extend(check_capacity(view, nodes, gpu_policy=run.session.platform.spec.gpu))
+        pods = run.fact(
+            "list pods in every namespace",
+            lambda: list(list_objects(client, "v1", "Pod")),
+            None,
+            "the platform-wide capacity check",
+        )
+        if pods is not None:
+            run.report.extend(check_total_capacity(view, nodes, pods))
+    return nodes
+
+
+def _check_pull_secret(run: PreflightRun) -> None:
+    client = run.client
+    assert client is not None
+    registry = run.session.platform.spec.registry
     if registry is not None and registry.credentials is not None:
-        report.checks.append("pull-secret")
+        run.report.checks.append("pull-secret")
         admin, name = run.session.admin_namespace, registry.credentials.secret
         exists = run.namespaces.get(admin) is not False
         ref = ObjRef("v1", "Secret", name, admin)
         secret = run.fact(f"read Secret {admin}/{name}", lambda: get_object(client, ref), None, "the pull secret check")
         run.pull_secret = secret if exists else None
-        report.extend(check_pull_secret(name, admin, registry.url, run.pull_secret, namespace_exists=exists))
+        run.report.extend(check_pull_secret(name, admin, registry.url, run.pull_secret, namespace_exists=exists))

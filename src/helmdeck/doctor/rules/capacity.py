@@ -10,7 +10,7 @@ from typing import Any, Literal
 from helmdeck.doctor.findings import Finding, Severity
 from helmdeck.doctor.rules.desired import PlatformView
 from helmdeck.doctor.rules.resources import format_quantity, pod_template, pod_totals
-from helmdeck.doctor.rules.scheduling import allocatable, unplaceable
+from helmdeck.doctor.rules.scheduling import Unplaceable, allocatable, unplaceable
 
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915")
 GpuPolicy = Literal["auto", "required", "off"]
@@ -60,31 +60,40 @@ def check_capacity(
         problem = unplaceable(template.spec, checked, nodes) if checked and nodes else None
         if problem is None:
             continue
-        gpu = is_gpu(problem.resource)
-        if gpu and problem.largest_anywhere <= 0:
-            fix = (
-                f"add a node with {problem.resource} (and its device plugin), or remove the GPU request from "
-                "the component's values"
-            )
-        elif problem.largest_anywhere < problem.requested:
-            fix = (
-                f"lower the component's {problem.resource} request to at most "
-                f"{format_quantity(problem.resource, problem.largest_anywhere)} (the largest node's), "
-                "or add a bigger node"
-            )
-        else:
-            fix = "relax the pod's nodeSelector, affinity or tolerations in values so it may use those nodes"
-        findings.append(
-            Finding(
-                "error",
-                "gpu" if gpu else "node-capacity",
-                placed.component,
-                str(placed.ref),
-                f"no node can run its pods: {problem.reason()}",
-                fix,
-                {"resource": problem.resource, "requested": str(problem.requested), "excluded": list(problem.excluded)},
-            )
+        findings.append(_unplaceable_finding(placed.component, str(placed.ref), problem))
+    findings += _gpu_policy_findings(view, has_gpu, gpu_policy)
+    return findings
+
+
+def _unplaceable_finding(component: str, obj: str, problem: Unplaceable) -> Finding:
+    gpu = is_gpu(problem.resource)
+    if gpu and problem.largest_anywhere <= 0:
+        fix = (
+            f"add a node with {problem.resource} (and its device plugin), or remove the GPU request from "
+            "the component's values"
         )
+    elif problem.largest_anywhere < problem.requested:
+        fix = (
+            f"lower the component's {problem.resource} request to at most "
+            f"{format_quantity(problem.resource, problem.largest_anywhere)} (the largest node's), "
+            "or add a bigger node"
+        )
+    else:
+        fix = "relax the pod's nodeSelector, affinity or tolerations in values so it may use those nodes"
+    return Finding(
+        "error",
+        "gpu" if gpu else "node-capacity",
+        component,
+        obj,
+        f"no node can run its pods: {problem.reason()}",
+        fix,
+        {"resource": problem.resource, "requested": str(problem.requested), "excluded": list(problem.excluded)},
+    )
+
+
+def _gpu_policy_findings(view: PlatformView, has_gpu: bool, gpu_policy: GpuPolicy) -> list[Finding]:
+    """Components that want a GPU on a cluster without one, and a platform that requires GPUs."""
+    out: list[Finding] = []
     for component in view.components.values():
         if not component.gpu or has_gpu:
             continue
@@ -95,7 +104,7 @@ def check_capacity(
             "auto": "so it runs without one (gpu: auto)",
             "off": "which is fine since the platform has gpu: off",
         }[gpu_policy]
-        findings.append(
+        out.append(
             Finding(
                 severity,
                 "gpu",
@@ -107,7 +116,7 @@ def check_capacity(
             )
         )
     if gpu_policy == "required" and not has_gpu and not any(c.gpu for c in view.components.values()):
-        findings.append(
+        out.append(
             Finding(
                 "error",
                 "gpu",
@@ -117,4 +126,4 @@ def check_capacity(
                 "add a GPU node with the NVIDIA device plugin (or GPU Operator), or set spec.gpu to auto",
             )
         )
-    return findings
+    return out

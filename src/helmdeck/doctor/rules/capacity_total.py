@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from helmdeck.cluster.health_state import condition_true
+from helmdeck.cluster.health_state import as_map, condition_true
 from helmdeck.doctor.findings import Finding
 from helmdeck.doctor.rules.capacity import is_gpu
 from helmdeck.doctor.rules.desired import PlatformView
@@ -26,21 +26,17 @@ from helmdeck.doctor.rules.scheduling import allocatable, node_name, unplaceable
 _DONE_PHASES = ("Succeeded", "Failed")
 
 
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 def free_capacity(
     nodes: Sequence[Mapping[str, Any]], pods: Iterable[Mapping[str, Any]], skip_namespaces: set[str]
 ) -> dict[str, Quantities]:
     """Allocatable minus the requests of the running pods bound to each Ready node."""
     free = {node_name(n): dict(allocatable(n)) for n in nodes if condition_true(n, "Ready")}
     for pod in pods:
-        meta, spec = _map(pod.get("metadata")), _map(pod.get("spec"))
+        meta, spec = as_map(pod.get("metadata")), as_map(pod.get("spec"))
         node = spec.get("nodeName")
         if node not in free or meta.get("namespace") in skip_namespaces or meta.get("deletionTimestamp"):
             continue  # the deploy replaces its own pods; terminating ones are on their way out
-        if _map(pod.get("status")).get("phase") in _DONE_PHASES:
+        if as_map(pod.get("status")).get("phase") in _DONE_PHASES:
             continue
         requests, _ = pod_totals(containers_of(spec))
         free[str(node)] = add(free[str(node)], requests, -1)
@@ -64,6 +60,12 @@ def check_total_capacity(
     reported = {r for n in usable for r in allocatable(n)}
     namespaces = {c.namespace for c in view.components.values()} | {p.ref.namespace for p in view if p.ref.namespace}
     free = free_capacity(usable, pods, namespaces)
+    return _shortfalls(_pools(view, usable, reported), free)
+
+
+def _pools(view: PlatformView, usable: Sequence[Mapping[str, Any]], reported: set[str]) -> list[_Pool]:
+    """The platform's pods grouped by the nodes they may use, and all of them together where the
+    groups overlap."""
     pools: dict[tuple[str, ...], _Pool] = {}
     for placed in view:
         if placed.key.kind == "DaemonSet":
@@ -90,6 +92,11 @@ def check_total_capacity(
         for p in groups:
             combined.demand = add(combined.demand, p.demand)
         groups.append(combined)
+    return groups
+
+
+def _shortfalls(groups: Sequence[_Pool], free: Mapping[str, Quantities]) -> list[Finding]:
+    """An error per resource a pool wants more of than its nodes have free (once per resource)."""
     findings: list[Finding] = []
     reported_short: set[str] = set()
     for pool in groups:

@@ -4,7 +4,7 @@ CRD in the chart's ``crds/`` directory (applied first), or by a component deploy
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,38 +82,52 @@ def check_custom_kinds(
         first = objects[0]
         what = str(first.ref) + (f" (and {len(objects) - 1} more)" if len(objects) > 1 else "")
         details = {"group": group, "kind": kind, "apiVersion": api_version}
-        own = [s for s in sources if s.component == component]
-        others = sorted({s.component for s in sources if s.component != component})
-        if own:
-            reason = (
-                f"{kind} ({api_version}) is defined by a CRD in component {component}'s own templates; "
-                "Helm cannot create a resource whose CRD it installs in the same step"
-            )
-            fix = (
-                "move the CustomResourceDefinition into the chart's crds/ directory, or into a component "
-                f"that {component} needs"
-            )
-        elif others:
-            reason = (
-                f"{kind} ({api_version}) comes from a CRD installed by component {', '.join(others)}, "
-                f"which {component} does not need, so it may not exist yet when {component} installs"
-            )
-            fix = f"add `needs: [{others[0]}]` to component {component} in the platform file"
-        elif cluster_versions.get((group, kind)):
-            have = ", ".join(cluster_versions[(group, kind)])
-            reason = f"the cluster serves {kind}.{group} in version {have}, not {version}"
-            fix = (
-                f"upgrade the operator that owns {kind} to one serving {version} ({install_hint(group, kind)}), "
-                f"or set the chart's values to render apiVersion {group}/{have.split(', ')[0]}"
-            )
-        else:
-            reason = (
-                f"the cluster does not serve {kind} ({api_version}) and no component of the platform "
-                "installs its CustomResourceDefinition"
-            )
-            fix = (
-                f"install the operator first: {install_hint(group, kind)}; or add it as a component and list "
-                f"it in {component}'s needs"
-            )
+        reason, fix = _why_not_served(component, group, kind, api_version, sources, cluster_versions)
         findings.append(Finding("error", "custom-kind", component, what, reason, fix, details))
     return findings
+
+
+def _why_not_served(
+    component: str,
+    group: str,
+    kind: str,
+    api_version: str,
+    sources: Sequence[CrdSource],
+    cluster_versions: Mapping[tuple[str, str], tuple[str, ...]],
+) -> tuple[str, str]:
+    """Why the kind will not be served when the component installs, and the fix."""
+    version = api_version.rpartition("/")[2]
+    own = [s for s in sources if s.component == component]
+    others = sorted({s.component for s in sources if s.component != component})
+    if own:
+        reason = (
+            f"{kind} ({api_version}) is defined by a CRD in component {component}'s own templates; "
+            "Helm cannot create a resource whose CRD it installs in the same step"
+        )
+        fix = (
+            "move the CustomResourceDefinition into the chart's crds/ directory, or into a component "
+            f"that {component} needs"
+        )
+    elif others:
+        reason = (
+            f"{kind} ({api_version}) comes from a CRD installed by component {', '.join(others)}, "
+            f"which {component} does not need, so it may not exist yet when {component} installs"
+        )
+        fix = f"add `needs: [{others[0]}]` to component {component} in the platform file"
+    elif cluster_versions.get((group, kind)):
+        have = ", ".join(cluster_versions[(group, kind)])
+        reason = f"the cluster serves {kind}.{group} in version {have}, not {version}"
+        fix = (
+            f"upgrade the operator that owns {kind} to one serving {version} ({install_hint(group, kind)}), "
+            f"or set the chart's values to render apiVersion {group}/{have.split(', ')[0]}"
+        )
+    else:
+        reason = (
+            f"the cluster does not serve {kind} ({api_version}) and no component of the platform "
+            "installs its CustomResourceDefinition"
+        )
+        fix = (
+            f"install the operator first: {install_hint(group, kind)}; or add it as a component and list "
+            f"it in {component}'s needs"
+        )
+    return reason, fix

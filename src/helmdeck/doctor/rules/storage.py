@@ -136,9 +136,7 @@ def check_storage(
     findings: list[Finding] = []
     default = default_class(classes)
     usable = _usable(classes, provisioners)
-    names = ", ".join(usable)
     for claim in inventory.volume_claims:
-        label = claim_label(claim)
         wanted = claim.storage_class
         if wanted == "":
             continue  # binds to a pre-created PersistentVolume; no class involved
@@ -148,57 +146,72 @@ def check_storage(
             continue
         if wanted is None:
             if default is None:
-                patch = (
-                    "mark one class default: kubectl patch storageclass "
-                    + (usable[0] if len(usable) == 1 else "NAME")
-                    + ' -p \'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}\''
-                )
-                findings.append(
-                    Finding(
-                        "error",
-                        "default-storage-class",
-                        claim.component,
-                        label,
-                        "the claim names no StorageClass and the cluster has no default one, so it would stay "
-                        "Pending (unless a PersistentVolume without a class is created for it)",
-                        f"set the claim's storageClassName in values (classes here: {names}), or {patch}"
-                        if usable
-                        else _no_provisioner(classes, "mark its class default"),
-                    )
-                )
+                findings.append(_no_default_class(claim, classes, usable))
                 continue
             wanted = default
         elif wanted not in classes:
-            hint = f" (the platform file's default is {platform_default})" if platform_default else ""
-            findings.append(
-                Finding(
-                    "error",
-                    "storage-class",
-                    claim.component,
-                    label,
-                    f"the claim names StorageClass {wanted}, which does not exist in the cluster",
-                    f"set the claim's storageClassName in values to one of: {names}{hint}; or create "
-                    f"StorageClass {wanted} (with a provisioner that runs in this cluster)"
-                    if usable
-                    else _no_provisioner(classes, f"a StorageClass {wanted} for it"),
-                    {"storageClass": wanted},
-                )
-            )
+            findings.append(_missing_class(claim, wanted, classes, usable, platform_default))
             continue
         if "ReadWriteMany" in claim.access_modes:
-            provisioner = str(classes[wanted].get("provisioner", ""))
-            why = SINGLE_NODE_PROVISIONERS.get(provisioner)
-            if why is not None:
-                findings.append(
-                    Finding(
-                        "warning",
-                        "read-write-many",
-                        claim.component,
-                        label,
-                        f"the claim asks for ReadWriteMany from StorageClass {wanted} (provisioner {provisioner}), "
-                        f"which likely cannot provide it: {why}",
-                        "use a class backed by shared storage (NFS, CephFS, EFS, Azure Files...), or ReadWriteOnce "
-                        "if only one pod (or pods on one node) mounts it",
-                    )
-                )
+            findings += _read_write_many(claim, wanted, classes)
     return findings
+
+
+def _no_default_class(claim: VolumeClaimUse, classes: Mapping[str, Mapping[str, Any]], usable: list[str]) -> Finding:
+    patch = (
+        "mark one class default: kubectl patch storageclass "
+        + (usable[0] if len(usable) == 1 else "NAME")
+        + ' -p \'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}\''
+    )
+    return Finding(
+        "error",
+        "default-storage-class",
+        claim.component,
+        claim_label(claim),
+        "the claim names no StorageClass and the cluster has no default one, so it would stay "
+        "Pending (unless a PersistentVolume without a class is created for it)",
+        f"set the claim's storageClassName in values (classes here: {', '.join(usable)}), or {patch}"
+        if usable
+        else _no_provisioner(classes, "mark its class default"),
+    )
+
+
+def _missing_class(
+    claim: VolumeClaimUse,
+    wanted: str,
+    classes: Mapping[str, Mapping[str, Any]],
+    usable: list[str],
+    platform_default: str | None,
+) -> Finding:
+    hint = f" (the platform file's default is {platform_default})" if platform_default else ""
+    return Finding(
+        "error",
+        "storage-class",
+        claim.component,
+        claim_label(claim),
+        f"the claim names StorageClass {wanted}, which does not exist in the cluster",
+        f"set the claim's storageClassName in values to one of: {', '.join(usable)}{hint}; or create "
+        f"StorageClass {wanted} (with a provisioner that runs in this cluster)"
+        if usable
+        else _no_provisioner(classes, f"a StorageClass {wanted} for it"),
+        {"storageClass": wanted},
+    )
+
+
+def _read_write_many(claim: VolumeClaimUse, wanted: str, classes: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
+    provisioner = str(classes[wanted].get("provisioner", ""))
+    why = SINGLE_NODE_PROVISIONERS.get(provisioner)
+    if why is None:
+        return []
+    return [
+        Finding(
+            "warning",
+            "read-write-many",
+            claim.component,
+            claim_label(claim),
+            f"the claim asks for ReadWriteMany from StorageClass {wanted} (provisioner {provisioner}), "
+            f"which likely cannot provide it: {why}",
+            "use a class backed by shared storage (NFS, CephFS, EFS, Azure Files...), or ReadWriteOnce "
+            "if only one pod (or pods on one node) mounts it",
+        )
+    ]
