@@ -77,15 +77,12 @@ NOT_CONVERTED_YET = (
     "deploy/report.py:ComponentResult",
     "deploy/report.py:DeployReport",
     "doctor/findings.py:DoctorReport",
-    "errors.py:HelmdeckError",
     "extensions/catalog.py:Extension",
     "extensions/catalog.py:CatalogProblem",
     "extensions/installed.py:InstalledExtension",
     "extensions/report.py:ExtensionReport",
     "extensions/upload.py:UploadResult",
-    "findings.py:Finding",
     "gitops/export.py:ExportResult",
-    "manifests/objects.py:ObjRef",
     "plan/destructive.py:DestructiveChange",
     "plan/planner.py:ComponentPlan",
     "plan/planner.py:Plan",
@@ -94,9 +91,6 @@ NOT_CONVERTED_YET = (
     "revisions/rollback_preview.py:RollbackPreview",
     "revisions/rotated_secrets.py:RestoredSecret",
     "sandbox/cluster.py:SandboxStatus",
-    "secrets/store.py:SecretInfo",
-    "validation.py:ValidationReport",
-    "values/layers.py:Provenance",
 )
 
 # Classes that keep a hand-written ``as_dict``: the shape is not a dataclass's fields (a flattened
