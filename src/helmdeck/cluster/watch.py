@@ -57,6 +57,7 @@ from helmdeck.cluster.readiness import (
     progressing,
 )
 from helmdeck.errors import ClusterError, HelmdeckError
+from helmdeck.serialize import JsonObject, json_field
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
 _POD = KindInfo("v1", "Pod", "pods", True)
@@ -70,29 +71,25 @@ _JOB_ENDINGS = frozenset(
 
 
 @dataclass(frozen=True)
-class ObjectStatus:
-    ref: ObjRef
+class ObjectStatus(JsonObject):
+    ref: ObjRef = field(metadata=json_field(name="object"))
     health: Health
     pods: tuple[PodSummary, ...] = ()  # the current pods of a workload
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "object": self.ref.as_dict(),
-            "health": self.health.as_dict(),
-            "pods": [p.as_dict() for p in self.pods],
-        }
-
 
 @dataclass(frozen=True)
-class GateResult:
+class GateResult(JsonObject):
     outcome: Outcome
     statuses: tuple[ObjectStatus, ...]
-    elapsed: float
+    elapsed: float = field(metadata=json_field(round=3))
     failed: ObjectStatus | None = None
     # what explains the failure, or (on timeout) what is still waiting
     reports: tuple[FailureReport, ...] = ()
     # seconds from the call until the first object was ready (None: none was), for the deploy timeline
-    first_ready: float | None = None
+    first_ready: float | None = field(default=None, metadata=json_field(exclude=True))
+
+    __json_computed__ = ("message",)
+    __json_order__ = ("outcome", "elapsed", "message", "failed", "statuses", "reports")
 
     @property
     def ok(self) -> bool:
@@ -119,16 +116,6 @@ class GateResult:
         more = f" (and {len(self.waiting) - 5} more)" if len(self.waiting) > 5 else ""
         verb = "timed out" if self.outcome == "timeout" else "cancelled"
         return f"{verb} after {self.elapsed:.0f}s waiting for {waiting}{more}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "elapsed": round(self.elapsed, 3),
-            "message": self.message(),
-            "failed": self.failed.as_dict() if self.failed else None,
-            "statuses": [s.as_dict() for s in self.statuses],
-            "reports": [r.as_dict() for r in self.reports],
-        }
 
 
 @dataclass(frozen=True)
