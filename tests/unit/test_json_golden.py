@@ -52,14 +52,6 @@ def test_json_is_the_golden(name: str) -> None:
 
 # converted batch by batch (issue 20); the list only shrinks
 NOT_CONVERTED_YET = (
-    "bundle/create.py:BundleResult",
-    "bundle/errors.py:BundleProblem",
-    "bundle/manifest.py:FileEntry",
-    "bundle/manifest.py:ChartEntry",
-    "bundle/manifest.py:ImageEntry",
-    "bundle/manifest.py:RequiredFile",
-    "bundle/manifest.py:BundleManifest",
-    "bundle/verify.py:Verification",
     "core/status.py:ComponentStatus",
     "core/status.py:PlatformStatus",
     "deploy/report.py:ComponentResult",
