@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import lightkube
@@ -21,26 +21,18 @@ from helmdeck.cluster.pods import (
     tail_logs,
 )
 from helmdeck.cluster.readiness import health, is_workload
+from helmdeck.serialize import JsonObject, json_field
 
 
 @dataclass(frozen=True)
-class FailureReport:
-    ref: ObjRef
+class FailureReport(JsonObject):
+    ref: ObjRef = field(metadata=json_field(name="object"))
     health: Health
     pods: tuple[PodSummary, ...] = ()
     events: tuple[EventSummary, ...] = ()
     logs: tuple[LogTail, ...] = ()
-    error: str | None = None  # why the explanation is incomplete
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "object": self.ref.as_dict(),
-            "health": self.health.as_dict(),
-            "pods": [p.as_dict() for p in self.pods],
-            "events": [e.as_dict() for e in self.events],
-            "logs": [log.as_dict() for log in self.logs],
-            **({"error": self.error} if self.error else {}),
-        }
+    # why the explanation is incomplete
+    error: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
 
     def lines(self) -> list[str]:
         """A plain-text rendering, one finding per line, for reports and logs."""

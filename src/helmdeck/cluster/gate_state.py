@@ -17,6 +17,7 @@ from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.pod_readiness import pod_health
 from helmdeck.cluster.pods import OwnerIndex, PodSummary, current_pods, index_by_owner, pod_is_failing, summarize_pod
 from helmdeck.cluster.readiness import NO_CONTRACTS, KindContracts, health, is_workload
+from helmdeck.serialize import JsonObject, json_field
 
 POD = KindInfo("v1", "Pod", "pods", True)
 REPLICASET = KindInfo("apps/v1", "ReplicaSet", "replicasets", True)
@@ -25,17 +26,10 @@ STORAGE_CLASS = KindInfo("storage.k8s.io/v1", "StorageClass", "storageclasses", 
 
 
 @dataclass(frozen=True)
-class ObjectStatus:
-    ref: ObjRef
+class ObjectStatus(JsonObject):
+    ref: ObjRef = field(metadata=json_field(name="object"))
     health: Health
     pods: tuple[PodSummary, ...] = ()  # the current pods of a workload
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "object": self.ref.as_dict(),
-            "health": self.health.as_dict(),
-            "pods": [p.as_dict() for p in self.pods],
-        }
 
 
 @dataclass(frozen=True)

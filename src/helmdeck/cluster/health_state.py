@@ -5,8 +5,10 @@ absent or of the wrong type). Pure, no client."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from helmdeck.serialize import JsonObject, json_field
 
 State = Literal["ready", "progressing", "failed", "unknown"]
 
@@ -26,14 +28,14 @@ FAILING_WAIT_REASONS = frozenset(
 
 
 @dataclass(frozen=True)
-class Health:
+class Health(JsonObject):
     state: State
     reason: str = ""
     # A failure that waiting cannot heal (Job failed, deadline exceeded): no grace period applies.
-    terminal: bool = False
+    terminal: bool = field(default=False, metadata=json_field(exclude=True))
     # An "unknown" that waiting cannot resolve (a custom resource nobody reports status for): the
     # gate does not wait on it, but it is never counted as healthy either.
-    blocking: bool = True
+    blocking: bool = field(default=True, metadata=json_field(exclude=True))
     # which rule judged the object ("kstatus: Deployment", "platform rule: traefik.io/Middleware"):
     # status names it, so an operator can tell a verdict from the rule that reached it
     rule: str = ""
@@ -55,9 +57,6 @@ class Health:
     def missing(self) -> bool:
         """The object of a release is gone from the cluster (kstatus: NotFound)."""
         return self.rule == MISSING_RULE
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "reason": self.reason, "rule": self.rule}
 
 
 def with_rule(state: Health, rule: str) -> Health:

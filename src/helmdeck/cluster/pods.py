@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
@@ -11,10 +11,11 @@ import lightkube
 
 from helmdeck.cluster.health_state import FAILING_WAIT_REASONS, Health, as_list, as_map, group_of
 from helmdeck.cluster.pod_readiness import pod_failure, pod_health, unschedulable
+from helmdeck.serialize import JsonObject, json_field
 
 
 @dataclass(frozen=True)
-class ContainerSummary:
+class ContainerSummary(JsonObject):
     name: str
     init: bool
     ready: bool
@@ -33,32 +34,18 @@ class ContainerSummary:
             return self.reason in FAILING_WAIT_REASONS
         return self.init and self.state == "terminated" and (self.exit_code or 0) != 0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "init": self.init,
-            "ready": self.ready,
-            "state": self.state,
-            "reason": self.reason,
-            "message": self.message,
-            "exitCode": self.exit_code,
-            "lastExitCode": self.last_exit_code,
-            "lastReason": self.last_reason,
-            "restartCount": self.restart_count,
-            "image": self.image,
-        }
-
 
 @dataclass(frozen=True)
-class PodSummary:
+class PodSummary(JsonObject):
     namespace: str
     name: str
-    uid: str
+    uid: str = field(metadata=json_field(exclude=True))
     phase: str
     node: str | None
     health: Health
     containers: tuple[ContainerSummary, ...] = ()
-    claims: tuple[str, ...] = ()  # PersistentVolumeClaims the pod mounts
+    # PersistentVolumeClaims the pod mounts
+    claims: tuple[str, ...] = field(default=(), metadata=json_field(exclude=True))
 
     @property
     def failing_container(self) -> ContainerSummary | None:
@@ -68,16 +55,6 @@ class PodSummary:
                 return container
         restarted = [c for c in self.containers if c.restart_count and c.last_exit_code]
         return restarted[0] if restarted else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "namespace": self.namespace,
-            "name": self.name,
-            "phase": self.phase,
-            "node": self.node,
-            "health": self.health.as_dict(),
-            "containers": [c.as_dict() for c in self.containers],
-        }
 
 
 def _container_summary(status: Mapping[str, Any], *, init: bool) -> ContainerSummary:
@@ -262,17 +239,12 @@ def pod_is_failing(pod: Mapping[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
-class LogTail:
+class LogTail(JsonObject):
     pod: str
     container: str
     lines: tuple[str, ...] = ()
-    unavailable: str | None = None  # why there are no lines
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"pod": self.pod, "container": self.container, "lines": list(self.lines)}
-        if self.unavailable:
-            out["unavailable"] = self.unavailable
-        return out
+    # why there are no lines
+    unavailable: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
 
 
 def tail_logs(client: lightkube.Client, namespace: str, pod: str, container: str, lines: int = 20) -> LogTail:

@@ -13,7 +13,7 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast
 
 import httpx2
@@ -29,6 +29,7 @@ from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.readiness import KindRule, is_workload
 from helmdeck.cluster.snapshot import kind_contracts, resolve_targets
 from helmdeck.errors import HelmdeckError
+from helmdeck.serialize import JsonObject, json_field
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
 # the Job controller's last word on a Job (Completed, or why it failed)
@@ -38,15 +39,18 @@ _JOB_ENDINGS = frozenset(
 
 
 @dataclass(frozen=True)
-class GateResult:
+class GateResult(JsonObject):
     outcome: Outcome
     statuses: tuple[ObjectStatus, ...]
-    elapsed: float
+    elapsed: float = field(metadata=json_field(round=3))
     failed: ObjectStatus | None = None
     # what explains the failure, or (on timeout) what is still waiting
     reports: tuple[FailureReport, ...] = ()
     # seconds from the call until the first object was ready (None: none was), for the deploy timeline
-    first_ready: float | None = None
+    first_ready: float | None = field(default=None, metadata=json_field(exclude=True))
+
+    __json_computed__ = ("message",)
+    __json_order__ = ("outcome", "elapsed", "message", "failed", "statuses", "reports")
 
     @property
     def ok(self) -> bool:
@@ -73,16 +77,6 @@ class GateResult:
         more = f" (and {len(self.waiting) - 5} more)" if len(self.waiting) > 5 else ""
         verb = "timed out" if self.outcome == "timeout" else "cancelled"
         return f"{verb} after {self.elapsed:.0f}s waiting for {waiting}{more}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "elapsed": round(self.elapsed, 3),
-            "message": self.message(),
-            "failed": self.failed.as_dict() if self.failed else None,
-            "statuses": [s.as_dict() for s in self.statuses],
-            "reports": [r.as_dict() for r in self.reports],
-        }
 
 
 UpdateCallback = Callable[[Sequence[ObjectStatus]], None]

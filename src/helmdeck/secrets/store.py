@@ -15,12 +15,12 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.secrets.generate import generate_secret
 from helmdeck.secrets.redact import Redactor, remember
 from helmdeck.secrets.sources import describe_source, missing_external, read_external
+from helmdeck.serialize import JsonObject
 from helmdeck.spec.models import SecretDecl
 from helmdeck.spec.platform import Platform, did_you_mean
 
@@ -40,7 +40,7 @@ class StoredSecret:
 
 
 @dataclass(frozen=True)
-class SecretInfo:
+class SecretInfo(JsonObject):
     """What may be shown about a secret: never its value."""
 
     name: str
@@ -49,16 +49,6 @@ class SecretInfo:
     stored: bool
     created: datetime.datetime | None
     rotated: datetime.datetime | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "source": self.source,
-            "declared": self.declared,
-            "stored": self.stored,
-            "created": self.created.isoformat() if self.created else None,
-            "rotated": self.rotated.isoformat() if self.rotated else None,
-        }
 
 
 class StoreConflict(Exception):

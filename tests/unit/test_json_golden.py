@@ -1,0 +1,128 @@
+"""The JSON of every result class, byte for byte as recorded in ``golden/json_shapes.json``: moving a
+class from a hand-written ``as_dict`` to the serializer's declarations must not change what programs
+read (keys, their order, rounding, omitted keys). ``HELMDECK_UPDATE_GOLDEN=1`` rewrites the file, for a
+change of shape made on purpose (review its diff)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helmdeck.serialize import to_json_data
+from tests.unit.json_golden_cases import CASES
+
+GOLDEN = Path(__file__).parent / "golden" / "json_shapes.json"
+SRC = Path(__file__).parents[2] / "src" / "helmdeck"
+
+
+def _text(data: Any) -> str:
+    # as ``-o json`` prints it (cli/output.py): key order kept, nothing sorted
+    return json.dumps(data, indent=2, sort_keys=False, default=str)
+
+
+def _golden() -> dict[str, Any]:
+    if os.environ.get("HELMDECK_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        data = {name: to_json_data(make()) for name, make in CASES.items()}
+        GOLDEN.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    loaded: dict[str, Any] = json.loads(GOLDEN.read_text())
+    return loaded
+
+
+GOLDEN_DATA = _golden()
+
+
+def test_every_case_has_a_golden_and_every_golden_a_case() -> None:
+    assert sorted(GOLDEN_DATA) == sorted(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_json_is_the_golden(name: str) -> None:
+    value = CASES[name]()
+    assert _text(to_json_data(value)) == _text(GOLDEN_DATA[name])
+    # the web service hands ``as_dict()`` to FastAPI: the same data
+    if callable(getattr(value, "as_dict", None)):
+        assert _text(value.as_dict()) == _text(GOLDEN_DATA[name])
+
+
+# converted batch by batch (issue 20); the list only shrinks
+NOT_CONVERTED_YET = (
+    "core/status.py:ComponentStatus",
+    "core/status.py:PlatformStatus",
+    "deploy/report.py:ComponentResult",
+    "deploy/report.py:DeployReport",
+    "doctor/findings.py:DoctorReport",
+    "extensions/catalog.py:Extension",
+    "extensions/catalog.py:CatalogProblem",
+    "extensions/installed.py:InstalledExtension",
+    "extensions/report.py:ExtensionReport",
+    "extensions/upload.py:UploadResult",
+    "gitops/export.py:ExportResult",
+    "plan/destructive.py:DestructiveChange",
+    "plan/planner.py:ComponentPlan",
+    "plan/planner.py:Plan",
+    "revisions/rollback.py:RollbackStep",
+    "revisions/rollback.py:RollbackReport",
+    "revisions/rollback_preview.py:RollbackPreview",
+    "revisions/rotated_secrets.py:RestoredSecret",
+    "sandbox/cluster.py:SandboxStatus",
+)
+
+# Classes that keep a hand-written ``as_dict``: the shape is not a dataclass's fields (a flattened
+# optional object, keys spread from a mapping, a computed tree), or the class belongs to work that
+# changes it now. Each entry says why; a new class declares its shape (serialize.json_field) instead.
+HAND_WRITTEN = {
+    # the object's JSON is its conditions as a mapping, not an object of fields
+    "extensions/parameters.py:Condition": "a mapping of conditions, not an object of fields",
+    # selected JSON Schema keywords of ``schema`` are spread into the parameter's own object
+    "extensions/parameters.py:Parameter": "schema keywords spread into the object",
+    # the release's fields are flattened in, with defaults for a component never installed
+    "core/component_detail.py:ComponentDetail": "flattens an optional release with defaults",
+    # a pod is shown in a smaller shape than PodSummary's own (``restarts``), nested in a tree
+    "core/resource_tree.py:TreeNode": "a pod's own smaller shape inside the tree",
+    # the critical chain and the phases are computed together, in a fixed phase order
+    "revisions/timeline.py:Timeline": "the critical chain computed once for several keys",
+    # owned by work in progress elsewhere (the web service, the Helm port, the inventory, undeploy)
+    "server/operations.py:Operation": "server/ is changed by the web work",
+    "engine/releases.py:Release": "engine/ is changed by the engine containment work",
+    "core/inventory.py:LeftObject": "core/inventory.py is changed by the inventory work",
+    "deploy/undeploy.py:RemovedRelease": "undeploy is changed by the inventory work",
+    "deploy/undeploy.py:UndeployReport": "undeploy is changed by the inventory work",
+    "deploy/undeploy_decisions.py:NamespaceFate": "undeploy is changed by the inventory work",
+    "deploy/undeploy_preview.py:UndeployPreview": "undeploy is changed by the inventory work",
+    **{name: "not converted yet" for name in NOT_CONVERTED_YET},
+}
+
+
+def _hand_written() -> set[str]:
+    found = set()
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name in ("as_dict", "to_dict"):
+                    found.add(f"{rel}:{node.name}")
+    # the one shared definition, which hands the declarations to the serializer
+    found.discard("serialize.py:JsonObject")
+    return found
+
+
+def test_no_new_hand_written_as_dict() -> None:
+    new = sorted(_hand_written() - set(HAND_WRITTEN))
+    assert not new, (
+        f"{new}: declare the JSON shape instead (fields with serialize.json_field, __json_computed__, "
+        "__json_order__, and the JsonObject mixin for callers of as_dict), or add the class to "
+        "HAND_WRITTEN here with the reason the declarations cannot say it"
+    )
+
+
+def test_the_hand_written_list_is_not_stale() -> None:
+    gone = sorted(set(HAND_WRITTEN) - _hand_written())
+    assert not gone, f"{gone} no longer write their as_dict by hand: remove them from HAND_WRITTEN"
