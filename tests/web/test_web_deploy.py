@@ -109,6 +109,7 @@ def test_a_moved_plan_is_refused_and_a_fresh_one_deploys_exactly(deploy_platform
     assert "component second: values changed since the plan" in moved.inner_text()
     assert "nothing was deployed" in page.locator('[data-testid="error"]').inner_text()
     assert "second" not in _releases(web)
+    assert page.locator('[data-testid="deploy-plan"]').count() == 0  # the stale plan is not offered again
     # a new plan of what is there now goes through, and the graph lights up as it does
     page.click('[data-testid="make-plan"]')
     page.wait_for_url(f"{web.url}/plan/*")

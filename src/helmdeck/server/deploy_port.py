@@ -60,8 +60,12 @@ class DeployPort(Protocol):
     ) -> dict[str, Any]: ...
 
 
+#: the CLI's fix names its own commands; the web's are a new plan and its deploy
+MOVED_FIX = "make a new plan (Plan again, or POST /api/v1/plan), review it, and deploy that plan"
+
+
 def _moved(exc: ConfigError) -> PlanMoved:
-    return PlanMoved(exc.message, where=exc.where, fix=exc.fix, details=dict(exc.details or {}))
+    return PlanMoved(exc.message, where=exc.where, fix=MOVED_FIX, details=dict(exc.details or {}))
 
 
 class ClusterDeploys:
