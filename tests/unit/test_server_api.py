@@ -38,6 +38,12 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("POST", "/api/v1/tokens", {"name": "new", "role": "viewer"}, "admin"),
     ("DELETE", "/api/v1/tokens/nobody", None, "admin"),
     ("GET", "/api/v1/audit", None, "admin"),
+    ("POST", "/api/v1/plan", None, "operator"),
+    ("GET", "/api/v1/plans/none", None, "viewer"),
+    ("POST", "/api/v1/plans/none/deploy", {}, "operator"),
+    ("POST", "/api/v1/operations/none/cancel", None, "operator"),
+    ("POST", "/api/v1/undeploy/preview", {}, "admin"),
+    ("POST", "/api/v1/undeploy", {"confirmation": "none"}, "admin"),
 ]
 
 
@@ -67,7 +73,8 @@ def test_every_route_is_in_the_matrix(setup: Any) -> None:
             p.replace("catalog/tiny-app", "catalog/{name}")
             .replace("installed/nothing", "installed/{name}")
             .replace("operations/none", "operations/{op_id}")
-            .replace("tokens/nobody", "tokens/{token_id}"),
+            .replace("tokens/nobody", "tokens/{token_id}")
+            .replace("plans/none", "plans/{plan_id}"),
         )
         for m, p in listed
     }

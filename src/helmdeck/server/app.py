@@ -26,15 +26,17 @@ from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.extensions.upload import UploadRejected
 from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
-from helmdeck.server import api, ui
+from helmdeck.server import api, api_deploy, ui, ui_deploy
 from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
 from helmdeck.server.backend import ClusterBackend, NotAvailable, PlatformBackend
+from helmdeck.server.deploy_port import ClusterDeploys, DeployPort
 from helmdeck.server.guard import FailureLimiter, GuardMiddleware
 from helmdeck.server.operations import Busy, OperationRunner, ShuttingDown
 from helmdeck.server.security import Authenticator, SessionStore, identify
 from helmdeck.server.settings import ServerSettings
+from helmdeck.server.web_deploys import WebDeploys
 
 _log = logging.getLogger("helmdeck.serve")
 
@@ -181,6 +183,9 @@ def _recover(runner: OperationRunner) -> None:
 
 
 def _status_for(exc: HelmdeckError) -> int:
+    declared = getattr(exc, "http_status", None)  # an error that says its own status (server/web_deploys.py)
+    if isinstance(declared, int):
+        return declared
     if isinstance(exc, Busy):
         return 409
     if isinstance(exc, ShuttingDown):
@@ -196,7 +201,9 @@ def _status_for(exc: HelmdeckError) -> int:
     return 422
 
 
-def create_app(settings: ServerSettings, backend: PlatformBackend | None = None) -> FastAPI:
+def create_app(
+    settings: ServerSettings, backend: PlatformBackend | None = None, deploys: DeployPort | None = None
+) -> FastAPI:
     backend = backend or ClusterBackend(settings)
     state_dir = backend.state_dir
     status_cache = StatusCache(backend, max_age=settings.status_poll_seconds)
@@ -216,7 +223,8 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
         description=(
             "Platform status, history and rollback, extensions (catalog, install, uninstall, upload) and "
             "doctor findings of one helmdeck platform. Authenticate with `Authorization: Bearer <token>`; "
-            "roles: viewer (reads) < operator (installs, uninstalls, rollbacks) < admin (tokens, uploads, audit)."
+            "roles: viewer (reads) < operator (plans, deploys, installs, uninstalls, rollbacks) < "
+            "admin (undeploy, tokens, uploads, audit)."
         ),
         docs_url=None,  # FastAPI's page loads Swagger UI from a CDN with an inline script: see api_docs
         redoc_url=None,
@@ -234,13 +242,16 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     app.state.limiter = FailureLimiter()
     app.state.actions = Actions(backend, runner, audit, tokens, on_change=status_cache.invalidate)
     app.state.status_cache = status_cache
+    app.state.deploys = WebDeploys(deploys or ClusterDeploys(settings), app.state.actions)
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
     templates.env.globals["htmx_version"] = HTMX_VERSION
     templates.env.filters["ago"] = time_ago
     app.state.templates = templates
 
     app.include_router(api.router)
+    app.include_router(api_deploy.router)
     app.include_router(ui.router)
+    app.include_router(ui_deploy.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_dir())), name="swagger-ui")
 

@@ -271,7 +271,7 @@ class Operation(_Out):
     actor: str
     started: str
     finished: str | None
-    state: Literal["running", "succeeded", "failed", "interrupted"]
+    state: Literal["running", "succeeded", "failed", "interrupted", "stopped"]
     events: list[Event]
     result: dict[str, Any] | None
     error: str | None
