@@ -20,9 +20,13 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/components", None, "viewer"),
     ("GET", "/api/v1/components/web", None, "viewer"),
     ("GET", "/api/v1/components/web/detail", None, "viewer"),
+    ("GET", "/api/v1/components/web/logs", None, "viewer"),
+    ("GET", "/api/v1/components/web/logs/p1/c1", None, "viewer"),
+    ("GET", "/api/v1/components/web/logs/p1/c1/follow", None, "viewer"),
     ("GET", "/api/v1/history", None, "viewer"),
     ("GET", "/api/v1/history/1", None, "viewer"),
     ("GET", "/api/v1/history/1/timeline", None, "viewer"),
+    ("GET", "/api/v1/history/compare?from=1&to=2", None, "viewer"),
     ("POST", "/api/v1/rollback", {"revision": 1}, "operator"),
     ("GET", "/api/v1/extensions/catalog", None, "viewer"),
     ("GET", "/api/v1/extensions/catalog/tiny-app", None, "viewer"),
@@ -67,7 +71,9 @@ def test_every_route_is_in_the_matrix(setup: Any) -> None:
             p.replace("catalog/tiny-app", "catalog/{name}")
             .replace("installed/nothing", "installed/{name}")
             .replace("operations/none", "operations/{op_id}")
-            .replace("tokens/nobody", "tokens/{token_id}"),
+            .replace("tokens/nobody", "tokens/{token_id}")
+            .replace("logs/p1/c1", "logs/{pod}/{container}")
+            .split("?")[0],
         )
         for m, p in listed
     }

@@ -26,7 +26,7 @@ from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.extensions.upload import UploadRejected
 from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
-from helmdeck.server import api, ui
+from helmdeck.server import api, api_logs, ui, ui_views
 from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
@@ -239,7 +239,9 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     templates.env.filters["ago"] = time_ago
     app.state.templates = templates
 
+    app.include_router(api_logs.router)  # first: its /history/compare is not api's /history/{revision}
     app.include_router(api.router)
+    app.include_router(ui_views.router)
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_dir())), name="swagger-ui")
