@@ -411,6 +411,7 @@ class FakeBackend:
         purge_data: bool = False,
     ) -> dict[str, Any]:
         progress(name, "uninstalling", "")
+        self._work()
         self.components = [c for c in self.components if c["component"] != name]
         self.calls.append(("uninstall", (name, force, True) if purge_data else (name, force)))
         return {"ok": True, "operation": f"ext uninstall {name}", "components": []}

@@ -231,6 +231,19 @@ def test_uninstall_keeps_the_extensions_data_unless_purge_data_is_asked(setup: A
     assert backend.calls == [("uninstall", ("tiny-a", False)), ("uninstall", ("tiny-b", False, True))]
 
 
+def test_an_extension_being_uninstalled_is_listed_uninstalling(setup: Any) -> None:
+    client, backend, tokens = setup
+    backend.components += [component_status("tiny-a", extension="tiny-a")]
+    h = bearer(tokens["viewer"])
+    assert [r["state"] for r in client.get("/api/v1/extensions/installed", headers=h).json()] == ["installed"]
+    backend.proceed.clear()  # the uninstall runs until the test lets it finish
+    op = client.delete("/api/v1/extensions/installed/tiny-a", headers=bearer(tokens["operator"])).json()
+    rows = client.get("/api/v1/extensions/installed", headers=h).json()
+    backend.proceed.set()
+    assert [r["state"] for r in rows] == ["uninstalling"]
+    assert _wait(client, op["id"], tokens["operator"])["state"] == "succeeded"
+
+
 def test_rollback_to_unknown_revision(setup: Any) -> None:
     client, _, tokens = setup
     response = client.post("/api/v1/rollback", json={"revision": 42}, headers=bearer(tokens["operator"]))
