@@ -17,7 +17,7 @@ import contextlib
 import difflib
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -296,3 +296,14 @@ def component_detail(session: PlatformSession, component: str) -> dict[str, Any]
     # last, once every secret of both revisions is known: nothing shown escapes it (events and
     # container messages included)
     return redaction.redact(detail.as_dict())
+
+
+def component_redactor(session: PlatformSession, component: str) -> Callable[[str], str]:
+    """What the component page redacts, for text read later (its containers' logs): the platform's
+    secrets (those this process learnt since included) and the values at secret paths of the
+    release's two newest revisions."""
+    redaction = _Redaction(session, component)
+    for rel, label in zip(reversed(latest_revisions(session, component, 2)), ("", " (previous)"), strict=False):
+        redaction.values(rel, label)
+    local = Redactor(redaction.local)
+    return lambda text: local.text(known_redactor().text(text))

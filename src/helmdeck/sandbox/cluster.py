@@ -3,7 +3,7 @@
 etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kwok controller run as local
 processes (no containers). kwok marks pods Running or Succeeded, or fails them as a pod's
 ``sandbox.helmdeck.dev/fail`` annotation asks (``stages.yaml``); the same stages provision volumes
-for the ``standard`` StorageClass (``storage.yaml``).
+for the ``standard`` StorageClass (``storage.yaml``). Container logs come from files (``pod_logs``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from helmdeck.cluster.health_state import condition_true
 from helmdeck.errors import ClusterError, SandboxError
 from helmdeck.sandbox import DEFAULT_NAME
 from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate
+from helmdeck.sandbox.pod_logs import LOG_CRDS, cluster_logs_config
 
 if TYPE_CHECKING:
     from helmdeck.cluster import KubeClient
@@ -169,11 +170,16 @@ class Sandbox:
                 "kubeAuthorization": True,
                 "kubeAdmission": True,
                 "nodeLeaseDurationSeconds": 40,
+                # a pod's log served from a file of its own (helmdeck.sandbox.pod_logs)
+                "enableCRDs": list(LOG_CRDS),
             },
         }
         path = workdir() / f"{self.name}-config.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(options, sort_keys=False) + "---\n" + _stage_text("stages.yaml"))
+        logs = yaml.safe_dump(cluster_logs_config(self.cluster_dir), sort_keys=False)
+        path.write_text(
+            yaml.safe_dump(options, sort_keys=False) + "---\n" + logs + "---\n" + _stage_text("stages.yaml")
+        )
         return path
 
     # -- lifecycle ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.extensions.upload import UploadRejected
 from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
-from helmdeck.server import api, api_deploy, ui, ui_deploy
+from helmdeck.server import api, api_deploy, api_logs, ui, ui_deploy, ui_views
 from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
@@ -248,8 +248,10 @@ def create_app(
     templates.env.filters["ago"] = time_ago
     app.state.templates = templates
 
+    app.include_router(api_logs.router)  # first: its /history/compare is not api's /history/{revision}
     app.include_router(api.router)
     app.include_router(api_deploy.router)
+    app.include_router(ui_views.router)
     app.include_router(ui.router)
     app.include_router(ui_deploy.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")

@@ -23,11 +23,13 @@ from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.installed import installed_extensions
 from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.extensions.state import default_state_dir, upload_dir
+from helmdeck.extensions.states import extension_state
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
 from helmdeck.revisions.environment import deployed_environment
 from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
+from helmdeck.server.backend_views import ViewsMixin
 from helmdeck.server.operations import Journal, Progress
 from helmdeck.server.settings import ServerSettings
 from helmdeck.spec import Platform, load_platform
@@ -131,7 +133,7 @@ def release_objects_fate(manifest: str, namespace: str) -> list[dict[str, Any]]:
     return out
 
 
-class ClusterBackend:
+class ClusterBackend(ViewsMixin):
     """The platform of ``settings.platform_file`` on the cluster of ``settings.kubeconfig``."""
 
     def __init__(self, settings: ServerSettings, platform: Platform | None = None) -> None:
@@ -288,6 +290,7 @@ class ClusterBackend:
             row["health"] = st.get("health", "unknown")
             row["reason"] = st.get("reason", "")
             row["links"] = st.get("links", [])
+            row["state"] = extension_state(row, st.get("objects") or [])
             out.append(row)
         return out
 
