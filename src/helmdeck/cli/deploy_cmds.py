@@ -206,6 +206,11 @@ def print_deploy_report(report: DeployReport) -> None:
     verdict = "[green]deployed[/]" if report.ok else "[bold red]deploy failed[/]"
     if report.interrupted:
         verdict = "[yellow]deploy interrupted[/]"
+    if not report.recorded:
+        console.print(
+            f"{verdict} in {report.seconds:.1f}s; nothing changed, platform revision {report.platform_revision} stays"
+        )
+        return
     console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
     if report.timeline is not None and report.platform_revision is not None:
         floor = report.timeline.floor()

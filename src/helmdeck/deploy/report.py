@@ -72,6 +72,9 @@ class DeployReport:
     # every component of the platform at the end, by name: {"health": ..., "reason": ...}
     health: dict[str, dict[str, str]] = field(default_factory=dict)
     timeline: Timeline | None = None  # where the time went (a deploy that changed nothing has one too)
+    # False when the deploy changed nothing and found the platform healthy: no revision was
+    # recorded, and ``platform_revision`` is the latest one, which still describes the platform
+    recorded: bool = True
 
     def unhealthy(self) -> dict[str, dict[str, str]]:
         """Installed components that are not healthy at the end (unknown is not counted as broken)."""
@@ -93,6 +96,7 @@ class DeployReport:
             "interrupted": self.interrupted,
             "notStarted": self.not_started(),
             "platformRevision": self.platform_revision,
+            "recorded": self.recorded,
             "seconds": round(self.seconds, 2),
             "tookOverFrom": self.took_over_from,
             "components": [c.as_dict() for c in self.components],

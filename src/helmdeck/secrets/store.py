@@ -133,6 +133,20 @@ class SecretStore(abc.ABC):
             self._declaration(name)  # raises with a suggestion
         return self._info(name, entries.get(name))
 
+    def current(self) -> dict[str, str] | None:
+        """The values ``ensure`` would return, when it would write nothing (every secret stored and
+        every external one unchanged); None when it would write. Reads only: a deploy that finds
+        nothing to change needs the values without a write to the store."""
+        entries, _ = self._read()
+        entries = dict(entries)
+        for name, decl in self.platform.spec.secrets.items():
+            entry = entries.get(name)
+            if entry is None or self._fresh(name, decl, entry, rotate=False) is not entry:
+                return None
+        values = {name: entries[name].value for name in self.platform.spec.secrets}
+        remember(values)
+        return values
+
     def stored(self) -> dict[str, str]:
         """The values stored so far, generating nothing (for read-only commands such as plan)."""
         entries, _ = self._read()
