@@ -131,7 +131,7 @@ class WebDeploys:
                     f"the plan has {len(destructive)} destructive change(s) and they were not confirmed: "
                     + "; ".join(destructive),
                     where=stored.source,
-                    fix="review them, then deploy with confirmDestructive: true",
+                    fix="review them, then confirm them (the plan page's checkbox, the API's confirmDestructive)",
                     details={"destructive": stored.view.get("destructive", [])},
                 )
             self.port.verify(stored.record, stored.source)
