@@ -117,10 +117,14 @@ def test_a_moved_plan_is_refused_and_a_fresh_one_deploys_exactly(deploy_platform
     page.wait_for_url(f"{web.url}/deploys/*")
     page.wait_for_selector('[data-testid="graph-node-second"][data-health="progressing"]')
     assert _node(page, "second").locator("rect").first.get_attribute("fill") == "#e0eaff"
+    assert _node(page, "second").get_attribute("data-deploy") in ("installing", "waiting")
     page.wait_for_selector('[data-testid="op-state"][data-state="succeeded"]')
     page.wait_for_selector('[data-testid="graph-node-second"][data-health="healthy"]')
     assert _node(page, "second").locator("rect").first.get_attribute("fill") == "#dcfae6"
     assert {"first", "second"} <= _releases(web)
+    # the overview knows the component the file has now, with its needs
+    page.goto(f"{web.url}/")
+    assert page.locator('[data-edge="first>second"]').count() == 1
     assert refused == []
 
 

@@ -242,7 +242,9 @@ def create_app(
     app.state.limiter = FailureLimiter()
     app.state.actions = Actions(backend, runner, audit, tokens, on_change=status_cache.invalidate)
     app.state.status_cache = status_cache
-    app.state.deploys = WebDeploys(deploys or ClusterDeploys(settings), app.state.actions)
+    app.state.deploys = WebDeploys(
+        deploys or ClusterDeploys(settings), app.state.actions, getattr(backend, "reload_platform", None)
+    )
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
     templates.env.globals["htmx_version"] = HTMX_VERSION
     templates.env.filters["ago"] = time_ago

@@ -154,6 +154,16 @@ class ClusterBackend(ViewsMixin):
     def platform_id(self) -> str:
         return self.platform.prefixed(self.platform.name)
 
+    def reload_platform(self) -> None:
+        """Read the platform file again: a deploy from the web deployed the file as it is now (edited
+        since the service started), and the overview should show what it deployed."""
+        platform = load_platform(self.settings.platform_file)
+        if self.settings.instance:
+            platform = with_instance(platform, self.settings.instance)
+        with self._lock:
+            self.platform, self._reader = platform, None
+            self._links_cache = self._drift_cache = None
+
     @property
     def state_dir(self) -> Path:
         return self.settings.state_dir or default_state_dir(self.platform_id)

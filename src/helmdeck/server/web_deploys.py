@@ -13,9 +13,11 @@ changes of :mod:`helmdeck.server.actions`.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -86,9 +88,11 @@ class _Preview:
 
 
 class WebDeploys:
-    def __init__(self, port: DeployPort, actions: Actions) -> None:
+    def __init__(self, port: DeployPort, actions: Actions, on_deployed: Callable[[], None] | None = None) -> None:
         self.port = port
         self.actions = actions
+        #: after a deploy: the service's own view of the platform follows the file it deployed
+        self.on_deployed = on_deployed
         self._lock = threading.Lock()
         self._plans: dict[str, StoredPlan] = {}
         self._previews: dict[str, _Preview] = {}
@@ -131,7 +135,7 @@ class WebDeploys:
                     f"the plan has {len(destructive)} destructive change(s) and they were not confirmed: "
                     + "; ".join(destructive),
                     where=stored.source,
-                    fix="review them, then deploy with confirmDestructive: true",
+                    fix="review them, then confirm them (the plan page's checkbox, the API's confirmDestructive)",
                     details={"destructive": stored.view.get("destructive", [])},
                 )
             self.port.verify(stored.record, stored.source)
@@ -142,9 +146,13 @@ class WebDeploys:
         cancel = threading.Event()
 
         def work(progress: Progress) -> dict[str, Any]:
-            return self.port.deploy(
+            result = self.port.deploy(
                 stored.record, stored.source, allow_destructive=confirm_destructive, progress=progress, cancel=cancel
             )
+            if self.on_deployed is not None:
+                with contextlib.suppress(HelmdeckError):  # the file changed again: the next deploy reads it
+                    self.on_deployed()
+            return result
 
         op = self.actions._start(who, "deploy", "platform", detail, remote, work, cancel)
         with self._lock:
