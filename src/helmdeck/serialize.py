@@ -70,7 +70,7 @@ class JsonObject:
     """A dataclass whose JSON its declarations say; ``as_dict`` gives that JSON as plain data."""
 
     __slots__ = ()
-    #: properties or methods (called without arguments) the JSON carries after the fields
+    #: properties, methods (called without arguments) or class constants the JSON carries after the fields
     __json_computed__: ClassVar[tuple[str | Computed, ...]] = ()
     #: every key, in the order the JSON has them, when not the fields' order then the computed ones
     __json_order__: ClassVar[tuple[str, ...]] = ()
@@ -116,7 +116,8 @@ def _make_shape(cls: type) -> tuple[_Entry, ...]:
         member = getattr(cls, attr, None)
         if member is None:
             raise TypeError(f"{cls.__qualname__}.__json_computed__ names {attr!r}, which the class lacks")
-        entries.append(_Entry(spec.name or camel(attr), attr, spec, call=not isinstance(member, property)))
+        # a method is called; a property or a class constant is read
+        entries.append(_Entry(spec.name or camel(attr), attr, spec, call=callable(member)))
     order: tuple[str, ...] = getattr(cls, "__json_order__", ())
     if not order:
         return tuple(entries)
