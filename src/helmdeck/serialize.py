@@ -32,6 +32,7 @@ class JsonField:
     round: int | None = None
     exclude: bool = False
     redact: str | None = None
+    spread: tuple[str, ...] = ()
 
 
 def json_field(
@@ -42,15 +43,18 @@ def json_field(
     round: int | None = None,
     exclude: bool = False,
     redact: str | None = None,
+    spread: tuple[str, ...] = (),
 ) -> dict[str, JsonField]:
     """A field's metadata saying how it appears in the JSON: ``dataclasses.field(metadata=json_field(...))``.
 
     ``name``: the key, when not the field's name in camelCase. ``omit_if_empty``: no key when the value
     is falsy (None, "", empty). ``omit_if``: no key when the predicate holds (a sentinel). ``round``:
     digits a float keeps. ``exclude``: internal, never in the JSON. ``redact``: the name of a boolean
-    attribute; when it is true the value is shown as null (a secret parameter's default).
+    attribute; when it is true the value is shown as null (a secret parameter's default). ``spread``:
+    these keys of the field's mapping appear in the object itself, where present, in place of the field
+    (a parameter's schema keywords).
     """
-    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact)}
+    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,6 +144,9 @@ def _object_data(value: Any) -> dict[str, Any]:
         if spec.redact is not None and getattr(value, spec.redact):
             item = None
         if (spec.omit_if_empty and not item) or (spec.omit_if is not None and spec.omit_if(item)):
+            continue
+        if spec.spread:
+            out.update({k: to_json_data(item[k]) for k in spec.spread if k in item})
             continue
         if spec.round is not None and item is not None:
             item = round(item, spec.round)
