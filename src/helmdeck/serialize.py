@@ -52,7 +52,7 @@ def json_field(
     digits a float keeps. ``exclude``: internal, never in the JSON. ``redact``: the name of a boolean
     attribute; when it is true the value is shown as null (a secret parameter's default). ``spread``:
     these keys of the field's mapping appear in the object itself, where present, in place of the field
-    (a parameter's schema keywords).
+    (a parameter's schema keywords; the field's own key in ``__json_order__`` says where they go).
     """
     return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread)}
 
