@@ -74,8 +74,6 @@ HAND_WRITTEN = {
     "UndeployReport": "undeploy is changed by the inventory work",
     "NamespaceFate": "undeploy is changed by the inventory work",
     "UndeployPreview": "undeploy is changed by the inventory work",
-    # doctor/ is being split into subpackages (files move): its report is converted after the move
-    "DoctorReport": "doctor/ files are being moved",
 }
 
 
