@@ -156,8 +156,8 @@ def _object_data(value: Any) -> dict[str, Any]:
 
 def to_json_data(value: Any) -> Any:
     """``value`` as plain JSON data (dicts, lists, strings, numbers, booleans, None)."""
-    if isinstance(value, JsonObject):
-        return _object_data(value)
+    if isinstance(value, JsonObject) and type(value).as_dict is JsonObject.as_dict:
+        return _object_data(value)  # not through as_dict: the data is plain already
     as_dict = getattr(value, "as_dict", None)
     if callable(as_dict) and not isinstance(value, type):
         return to_json_data(as_dict())

@@ -110,6 +110,16 @@ def test_a_wrong_declaration_says_which_class_and_what() -> None:
         to_json_data(BadComputed(1))
 
 
+@dataclass
+class Special(Ordered):
+    def as_dict(self) -> dict[str, Any]:
+        return {"special": True}
+
+
+def test_a_subclass_that_writes_its_as_dict_is_served_by_it() -> None:
+    assert to_json_data(Special(1, 2)) == {"special": True}
+
+
 def test_a_plain_dataclass_is_still_its_fields_in_camel_case() -> None:
     @dataclass
     class Plain:
