@@ -32,6 +32,7 @@ class JsonField:
     round: int | None = None
     exclude: bool = False
     redact: str | None = None
+    spread: tuple[str, ...] = ()
 
 
 def json_field(
@@ -42,15 +43,18 @@ def json_field(
     round: int | None = None,
     exclude: bool = False,
     redact: str | None = None,
+    spread: tuple[str, ...] = (),
 ) -> dict[str, JsonField]:
     """A field's metadata saying how it appears in the JSON: ``dataclasses.field(metadata=json_field(...))``.
 
     ``name``: the key, when not the field's name in camelCase. ``omit_if_empty``: no key when the value
     is falsy (None, "", empty). ``omit_if``: no key when the predicate holds (a sentinel). ``round``:
     digits a float keeps. ``exclude``: internal, never in the JSON. ``redact``: the name of a boolean
-    attribute; when it is true the value is shown as null (a secret parameter's default).
+    attribute; when it is true the value is shown as null (a secret parameter's default). ``spread``:
+    these keys of the field's mapping appear in the object itself, where present, in place of the field
+    (a parameter's schema keywords; the field's own key in ``__json_order__`` says where they go).
     """
-    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact)}
+    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +74,7 @@ class JsonObject:
     """A dataclass whose JSON its declarations say; ``as_dict`` gives that JSON as plain data."""
 
     __slots__ = ()
-    #: properties or methods (called without arguments) the JSON carries after the fields
+    #: properties, methods (called without arguments) or class constants the JSON carries after the fields
     __json_computed__: ClassVar[tuple[str | Computed, ...]] = ()
     #: every key, in the order the JSON has them, when not the fields' order then the computed ones
     __json_order__: ClassVar[tuple[str, ...]] = ()
@@ -116,7 +120,8 @@ def _make_shape(cls: type) -> tuple[_Entry, ...]:
         member = getattr(cls, attr, None)
         if member is None:
             raise TypeError(f"{cls.__qualname__}.__json_computed__ names {attr!r}, which the class lacks")
-        entries.append(_Entry(spec.name or camel(attr), attr, spec, call=not isinstance(member, property)))
+        # a method is called; a property or a class constant is read
+        entries.append(_Entry(spec.name or camel(attr), attr, spec, call=callable(member)))
     order: tuple[str, ...] = getattr(cls, "__json_order__", ())
     if not order:
         return tuple(entries)
@@ -140,6 +145,9 @@ def _object_data(value: Any) -> dict[str, Any]:
             item = None
         if (spec.omit_if_empty and not item) or (spec.omit_if is not None and spec.omit_if(item)):
             continue
+        if spec.spread:
+            out.update({k: to_json_data(item[k]) for k in spec.spread if k in item})
+            continue
         if spec.round is not None and item is not None:
             item = round(item, spec.round)
         out[entry.key] = to_json_data(item)
@@ -148,8 +156,8 @@ def _object_data(value: Any) -> dict[str, Any]:
 
 def to_json_data(value: Any) -> Any:
     """``value`` as plain JSON data (dicts, lists, strings, numbers, booleans, None)."""
-    if isinstance(value, JsonObject):
-        return _object_data(value)
+    if isinstance(value, JsonObject) and type(value).as_dict is JsonObject.as_dict:
+        return _object_data(value)  # not through as_dict: the data is plain already
     as_dict = getattr(value, "as_dict", None)
     if callable(as_dict) and not isinstance(value, type):
         return to_json_data(as_dict())

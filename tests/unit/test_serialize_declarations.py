@@ -26,6 +26,7 @@ class Step(JsonObject):
     internal: dict[str, Any] = field(default_factory=dict, metadata=json_field(exclude=True))
     secret: bool = False
     default: str | None = field(default=None, metadata=json_field(redact="secret"))
+    schema: dict[str, Any] = field(default_factory=dict, metadata=json_field(spread=("minimum", "pattern")))
 
     __json_computed__ = ("ok", computed("summary", name="text"), computed("half", round=1))
 
@@ -43,6 +44,7 @@ class Step(JsonObject):
 
 def test_declarations_shape_the_json() -> None:
     step = Step("api", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), 1.23456, internal={"x": 1}, default="d")
+    step.schema.update({"minimum": 0, "title": "not shown"})
     assert json.dumps(to_json_data(step)) == json.dumps(
         {
             "component": "api",
@@ -50,6 +52,7 @@ def test_declarations_shape_the_json() -> None:
             "tookSeconds": 1.23,
             "secret": False,
             "default": "d",
+            "minimum": 0,
             "ok": True,
             "text": "api took 1s",
             "half": 0.6,
@@ -105,6 +108,16 @@ def test_a_wrong_declaration_says_which_class_and_what() -> None:
         to_json_data(BadOrder(1, 2))
     with pytest.raises(TypeError, match=r"BadComputed.__json_computed__ names 'nowhere'"):
         to_json_data(BadComputed(1))
+
+
+@dataclass
+class Special(Ordered):
+    def as_dict(self) -> dict[str, Any]:
+        return {"special": True}
+
+
+def test_a_subclass_that_writes_its_as_dict_is_served_by_it() -> None:
+    assert to_json_data(Special(1, 2)) == {"special": True}
 
 
 def test_a_plain_dataclass_is_still_its_fields_in_camel_case() -> None:

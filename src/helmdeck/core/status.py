@@ -28,6 +28,7 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
+from helmdeck.serialize import JsonObject, json_field
 
 
 class ComponentHealth(StrEnum):
@@ -47,8 +48,8 @@ UNHEALTHY = frozenset({ComponentHealth.failed, ComponentHealth.progressing})
 
 
 @dataclass
-class ComponentStatus:
-    name: str
+class ComponentStatus(JsonObject):
+    name: str = field(metadata=json_field(name="component"))
     release: str
     namespace: str
     status: str  # the Helm release status, or "not installed"
@@ -57,43 +58,24 @@ class ComponentStatus:
     health: ComponentHealth
     reason: str = ""
     extension: str | None = None
-    objects: list[dict[str, Any]] = field(default_factory=list)  # only the ones not ready
+    # only the ones not ready
+    objects: list[dict[str, Any]] = field(default_factory=list, metadata=json_field(name="unready"))
     failing_pods: list[dict[str, Any]] = field(default_factory=list)
     # every object with its health and the rule that judged it
-    checked: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.name,
-            "release": self.release,
-            "namespace": self.namespace,
-            "status": self.status,
-            "revision": self.revision,
-            "chart": self.chart,
-            "health": str(self.health),  # plain text: YAML's safe dumper refuses str subclasses
-            "reason": self.reason,
-            "extension": self.extension,
-            "unready": self.objects,
-            "failingPods": self.failing_pods,
-            "objects": self.checked,
-        }
+    checked: list[dict[str, Any]] = field(default_factory=list, metadata=json_field(name="objects"))
 
 
 @dataclass
-class PlatformStatus:
+class PlatformStatus(JsonObject):
     platform: str
     components: list[ComponentStatus]
+
+    __json_computed__ = ("healthy",)
+    __json_order__ = ("platform", "healthy", "components")
 
     @property
     def healthy(self) -> bool:
         return all(c.health == ComponentHealth.healthy for c in self.components)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "healthy": self.healthy,
-            "components": [c.as_dict() for c in self.components],
-        }
 
 
 @dataclass

@@ -44,6 +44,8 @@ from typing import Any, Literal
 
 import jsonschema
 
+from helmdeck.serialize import JsonObject, json_field
+
 PARAMETERS_KEY = "parameters"
 
 ParamType = Literal["string", "boolean", "integer", "number", "choice", "multichoice"]
@@ -105,20 +107,38 @@ def _same(value: Any, wanted: Any) -> bool:
     return value == wanted and isinstance(value, bool) == isinstance(wanted, bool)
 
 
+_SHOWN_KEYWORDS = ("minimum", "maximum", "pattern", "minLength", "maxLength", "minItems", "maxItems")
+
+
 @dataclass(frozen=True)
-class Parameter:
+class Parameter(JsonObject):
     name: str
     type: ParamType
     title: str
     description: str = ""
-    default: Any = None
-    has_default: bool = False
+    # a secret's default is never shown
+    default: Any = field(default=None, metadata=json_field(redact="secret"))
+    has_default: bool = field(default=False, metadata=json_field(exclude=True))
     required: bool = False
-    choices: tuple[Any, ...] = ()
+    choices: tuple[Any, ...] = field(default=(), metadata=json_field(omit_if_empty=True))
     secret: bool = False
-    schema: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # the keywords a form needs to check a value, shown with the parameter itself
+    schema: Mapping[str, Any] = field(default_factory=dict, repr=False, metadata=json_field(spread=_SHOWN_KEYWORDS))
     #: required when any of these holds (empty: required or not as ``required`` says)
-    required_when: tuple[Condition, ...] = ()
+    required_when: tuple[Condition, ...] = field(default=(), metadata=json_field(omit_if_empty=True))
+
+    __json_order__ = (
+        "name",
+        "type",
+        "title",
+        "description",
+        "required",
+        "secret",
+        "default",
+        "choices",
+        "requiredWhen",
+        "schema",
+    )
 
     @property
     def expects(self) -> str:
@@ -130,25 +150,6 @@ class Parameter:
         if self.type == "boolean":
             return "true or false"
         return {"integer": "a whole number", "number": "a number", "string": "text"}[self.type]
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "type": self.type,
-            "title": self.title,
-            "description": self.description,
-            "required": self.required,
-            "secret": self.secret,
-            "default": None if self.secret else self.default,
-        }
-        if self.choices:
-            out["choices"] = list(self.choices)
-        if self.required_when:
-            out["requiredWhen"] = [c.as_dict() for c in self.required_when]
-        for key in ("minimum", "maximum", "pattern", "minLength", "maxLength", "minItems", "maxItems"):
-            if key in self.schema:
-                out[key] = self.schema[key]
-        return out
 
 
 def param_type(schema: Mapping[str, Any]) -> ParamType | None:

@@ -28,6 +28,7 @@ from helmdeck.errors import ClusterError, SandboxError
 from helmdeck.sandbox import DEFAULT_NAME
 from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate
 from helmdeck.sandbox.pod_logs import LOG_CRDS, cluster_logs_config
+from helmdeck.serialize import JsonObject
 
 if TYPE_CHECKING:
     from helmdeck.cluster import KubeClient
@@ -48,7 +49,7 @@ class ComponentState:
 
 
 @dataclass
-class SandboxStatus:
+class SandboxStatus(JsonObject):
     name: str
     exists: bool
     running: bool
@@ -58,23 +59,20 @@ class SandboxStatus:
     server: str | None = None
     version: str | None = None
 
+    __json_order__ = (
+        "name",
+        "exists",
+        "running",
+        "kubeconfig",
+        "server",
+        "version",
+        "components",
+        "nodes",
+    )
+
     @property
     def dead(self) -> list[ComponentState]:
         return [c for c in self.components if not c.alive]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "exists": self.exists,
-            "running": self.running,
-            "kubeconfig": str(self.kubeconfig) if self.kubeconfig else None,
-            "server": self.server,
-            "version": self.version,
-            "components": [
-                {"name": c.name, "pid": c.pid, "alive": c.alive, "log": str(c.log)} for c in self.components
-            ],
-            "nodes": self.nodes,
-        }
 
 
 @dataclass
