@@ -20,6 +20,7 @@ from helmdeck.cluster.pods import (
     tail_logs,
 )
 from helmdeck.cluster.readiness import Health, health, is_workload, progressing
+from helmdeck.wording import counted
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class FailureReport:
             if log.unavailable:
                 out.append(f"  logs of {log.pod}/{log.container}: {log.unavailable}")
             else:
-                out.append(f"  last {len(log.lines)} log lines of {log.pod}/{log.container}:")
+                out.append(f"  last {counted(log.lines, 'log line')} of {log.pod}/{log.container}:")
                 out.extend(f"    | {line}" for line in log.lines)
         if self.error:
             out.append(f"  (details unavailable: {self.error})")

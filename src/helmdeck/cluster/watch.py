@@ -57,6 +57,7 @@ from helmdeck.cluster.readiness import (
     progressing,
 )
 from helmdeck.errors import ClusterError, HelmdeckError
+from helmdeck.wording import counted
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
 _POD = KindInfo("v1", "Pod", "pods", True)
@@ -109,10 +110,10 @@ class GateResult:
                 first = unknown[0]
                 more = f" (+{len(unknown) - 1} more)" if len(unknown) > 1 else ""
                 return (
-                    f"{len(self.statuses) - len(unknown)} objects healthy after {self.elapsed:.1f}s; "
+                    f"{counted(len(self.statuses) - len(unknown), 'object')} healthy after {self.elapsed:.1f}s; "
                     f"health unknown: {first.ref}: {first.health.reason}{more}"
                 )
-            return f"{len(self.statuses)} objects healthy after {self.elapsed:.1f}s"
+            return f"{counted(self.statuses, 'object')} healthy after {self.elapsed:.1f}s"
         if self.outcome == "failed" and self.failed is not None:
             return f"{self.failed.ref} failed: {self.failed.health.reason}"
         waiting = "; ".join(f"{s.ref}: {s.health.reason}" for s in self.waiting[:5])

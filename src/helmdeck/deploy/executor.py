@@ -33,6 +33,7 @@ from helmdeck.revisions.operation import PlatformOperation, platform_operation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.revisions.timeline import FINAL_CHECK, INSTALL, PREFLIGHT, PREPARE, UNDO, TimelineRecorder
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.wording import counted
 
 
 class Deployer:
@@ -406,7 +407,7 @@ class Deployer:
         if found:
             listing = "; ".join(str(c) for c in found[:10]) + (f" (+{len(found) - 10} more)" if len(found) > 10 else "")
             raise ConfigError(
-                f"the deploy would make {len(found)} destructive change(s), so nothing was changed: {listing}",
+                f"the deploy would make {counted(found, 'destructive change')}, so nothing was changed: {listing}",
                 where=s.platform_id,
                 fix="review them with `helmdeck plan`; keep the data (e.g. helm.sh/resource-policy: keep) or "
                 "pass --allow-destructive to deploy anyway",

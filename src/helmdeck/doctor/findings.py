@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from helmdeck.errors import HelmdeckError
 from helmdeck.findings import SEVERITIES, Finding, Severity
+from helmdeck.wording import counted
 
 
 @dataclass
@@ -54,7 +55,7 @@ class DoctorReport:
 
     def summary(self) -> str:
         counts = [(len(self.of(s)), s) for s in SEVERITIES]
-        text = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for n, s in counts if n)
+        text = ", ".join(counted(n, s) for n, s in counts if n)
         return text or "no problems found"
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,7 +85,7 @@ class PreflightFailed(HelmdeckError):
         errors = report.errors
         lines = "\n".join(f"  - {f.line().removeprefix('error ')}" for f in errors)
         super().__init__(
-            f"preflight found {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was installed:\n{lines}",
+            f"preflight found {counted(errors, 'error')}; nothing was installed:\n{lines}",
             where=f"platform {report.platform}",
             fix="fix each error as its fix says and run again; `helmdeck doctor` repeats the checks "
             "(--no-preflight skips them, at your own risk)",
