@@ -22,6 +22,7 @@ from helmdeck.cluster.pods import (
 )
 from helmdeck.cluster.readiness import health, is_workload
 from helmdeck.serialize import JsonObject, json_field
+from helmdeck.wording import counted
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class FailureReport(JsonObject):
             if log.unavailable:
                 out.append(f"  logs of {log.pod}/{log.container}: {log.unavailable}")
             else:
-                out.append(f"  last {len(log.lines)} log lines of {log.pod}/{log.container}:")
+                out.append(f"  last {counted(log.lines, 'log line')} of {log.pod}/{log.container}:")
                 out.extend(f"    | {line}" for line in log.lines)
         if self.error:
             out.append(f"  (details unavailable: {self.error})")

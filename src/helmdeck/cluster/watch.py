@@ -30,6 +30,7 @@ from helmdeck.cluster.readiness import KindRule, is_workload
 from helmdeck.cluster.snapshot import kind_contracts, resolve_targets
 from helmdeck.errors import HelmdeckError
 from helmdeck.serialize import JsonObject, json_field
+from helmdeck.wording import counted
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
 # the Job controller's last word on a Job (Completed, or why it failed)
@@ -67,10 +68,10 @@ class GateResult(JsonObject):
                 first = unknown[0]
                 more = f" (+{len(unknown) - 1} more)" if len(unknown) > 1 else ""
                 return (
-                    f"{len(self.statuses) - len(unknown)} objects healthy after {self.elapsed:.1f}s; "
+                    f"{counted(len(self.statuses) - len(unknown), 'object')} healthy after {self.elapsed:.1f}s; "
                     f"health unknown: {first.ref}: {first.health.reason}{more}"
                 )
-            return f"{len(self.statuses)} objects healthy after {self.elapsed:.1f}s"
+            return f"{counted(self.statuses, 'object')} healthy after {self.elapsed:.1f}s"
         if self.outcome == "failed" and self.failed is not None:
             return f"{self.failed.ref} failed: {self.failed.health.reason}"
         waiting = "; ".join(f"{s.ref}: {s.health.reason}" for s in self.waiting[:5])

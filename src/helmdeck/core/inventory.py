@@ -53,6 +53,7 @@ from helmdeck.core.inventory_read import (
     exists,
     helmdeck_made,
     read_claims,
+    read_left_by_helm,
     read_volumes,
     release_contents,
 )
@@ -120,12 +121,16 @@ class PlatformInventory:
         operation_records: Sequence[ObjRef] = (),
         lease: ObjRef | None = None,
         crds_left: Sequence[tuple[str, str]] = (),
+        left: Sequence[OwnedObject] = (),
     ) -> None:
         self.client = client
         self.platform_id = platform_id
         self.admin_namespace = admin_namespace
         self.releases = list(releases)
         self.objects = [o for r in self.releases for o in r.objects]
+        # what an earlier undeploy's uninstalls left, unless a release holds it again
+        held = {_key(o.ref.group, o.ref.kind, o.ref.namespace, o.ref.name) for o in self.objects}
+        self.objects += [o for o in left if _key(o.ref.group, o.ref.kind, o.ref.namespace, o.ref.name) not in held]
         self.claims = sorted(set(claims))
         self.volumes = sorted(set(volumes))
         self.claim_templates = list(claim_templates)
@@ -149,12 +154,17 @@ class PlatformInventory:
 
     # -- reading -----------------------------------------------------------------------------------
     @classmethod
-    def read(cls, session: PlatformSession, releases: Mapping[str, Release] | None = None) -> PlatformInventory:
-        """The platform's inventory now: ``releases`` (component -> release) default to its live ones."""
+    def read(
+        cls, session: PlatformSession, releases: Mapping[str, Release] | None = None, *, leftovers: bool = False
+    ) -> PlatformInventory:
+        """The platform's inventory now: ``releases`` (component -> release) default to its live ones.
+        ``leftovers``: also what earlier undeploys left of releases now gone (marked with
+        :data:`~helmdeck.labels.LEFT_BY_HELM_LABEL`; one list per kind, so only undeploy and purge ask)."""
         client = session.client
         live = session.live_releases() if releases is None else releases
         contents = [release_contents(client, session.engine, component, rel) for component, rel in sorted(live.items())]
-        objects = [o for r in contents for o in r.objects]
+        left = read_left_by_helm(client, session.platform_id) if leftovers else []
+        objects = [o for r in contents for o in r.objects] + left
         templates = [t for r in contents for t in r.claim_templates]
         names = [session.admin_namespace, *session.platform.all_namespaces()]
         names += [o.ref.namespace for o in objects if o.ref.namespace]
@@ -185,6 +195,7 @@ class PlatformInventory:
             operation_records=records.get(OPERATION_RECORD_KIND, []),
             lease=lease,
             crds_left=crds_left,
+            left=left,
         )
 
     # -- questions ---------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ class OwnedObject:
     release: str
     keep: bool = False  # helm.sh/resource-policy: keep, so Helm leaves it on uninstall
     hook: bool = False  # a hook: Helm deletes it only as its delete policy says, never on uninstall
+    #: left by the uninstall of an earlier undeploy (its release is gone), found by
+    #: :data:`~helmdeck.labels.LEFT_BY_HELM_LABEL`
+    left: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,14 @@ from helmdeck.core.inventory_parts import (
 )
 from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
-from helmdeck.labels import COMPONENT_LABEL, KIND_LABEL, OPERATION_RECORD_KIND, PLATFORM_LABEL, REVISION_RECORD_KIND
+from helmdeck.labels import (
+    COMPONENT_LABEL,
+    KIND_LABEL,
+    LEFT_BY_HELM_LABEL,
+    OPERATION_RECORD_KIND,
+    PLATFORM_LABEL,
+    REVISION_RECORD_KIND,
+)
 
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
@@ -194,3 +201,27 @@ def helmdeck_made(
             records[kind].append(ObjRef("v1", "Secret", str(meta["name"]), admin))
     lease_ref = ObjRef("coordination.k8s.io/v1", "Lease", lease_name(session.platform_id), admin)
     return store, records, lease_ref if exists(client, lease_ref) else None
+
+
+def read_left_by_helm(client: KubeClient, platform_id: str) -> list[OwnedObject]:
+    """What the uninstalls of an earlier undeploy left (marked with :data:`LEFT_BY_HELM_LABEL`),
+    any kind, any namespace: one label-selected list of each kind API discovery names (a purge is
+    rare, and a fixed list of kinds would miss a chart's custom resources). A kind that cannot be
+    listed is skipped: what is not found is left, never deleted by mistake."""
+    from helmdeck.cluster.discovery import listable_kinds
+
+    label = {LEFT_BY_HELM_LABEL: platform_id}
+    kinds = [*listable_kinds(client, namespaced=True), *listable_kinds(client, namespaced=False)]
+    queries = [ListQuery(k.api_version, k.kind, labels=label, metadata_only=True) for k in kinds]
+    out: list[OwnedObject] = []
+    for info, found in zip(kinds, list_each(client, queries), strict=True):
+        if isinstance(found, ClusterError) or (info.group, info.kind) in (CLAIM, VOLUME):
+            continue  # claims and volumes are data, found by the platform label
+        for obj in found:
+            meta = obj.get("metadata") or {}
+            ns = str(meta["namespace"]) if info.namespaced and meta.get("namespace") else None
+            ref = ObjRef(info.api_version, info.kind, str(meta.get("name")), ns)
+            component = str((meta.get("labels") or {}).get(COMPONENT_LABEL) or "")
+            release = str((meta.get("annotations") or {}).get("meta.helm.sh/release-name") or "")
+            out.append(OwnedObject(ref, component, release, keep=True, left=True))
+    return out

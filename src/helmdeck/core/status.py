@@ -29,6 +29,7 @@ from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 from helmdeck.serialize import JsonObject, json_field
+from helmdeck.wording import counted
 
 
 class ComponentHealth(StrEnum):
@@ -344,7 +345,7 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
             first = states["unknown"][0]
             health, reason = ComponentHealth.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         else:
-            health, reason = ComponentHealth.healthy, f"{len(comp_statuses)} objects ready"
+            health, reason = ComponentHealth.healthy, f"{counted(comp_statuses, 'object')} ready"
         if rel.status != "deployed" and health is ComponentHealth.healthy:
             pending = rel.status.startswith("pending")
             health = ComponentHealth.progressing if pending else ComponentHealth.failed

@@ -21,6 +21,7 @@ from helmdeck.plan.state import Action, ReleaseDecision, classify
 from helmdeck.revisions.operation import PlatformOperation
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.wording import counted
 
 
 def dropped(live: Mapping[str, Release], desired: Mapping[str, DesiredComponent]) -> list[str]:
@@ -58,7 +59,7 @@ def refuse_destructive(
     if found:
         listing = "; ".join(str(c) for c in found[:10]) + (f" (+{len(found) - 10} more)" if len(found) > 10 else "")
         raise ConfigError(
-            f"the deploy would make {len(found)} destructive change(s), so nothing was changed: {listing}",
+            f"the deploy would make {counted(found, 'destructive change')}, so nothing was changed: {listing}",
             where=s.platform_id,
             fix="review them with `helmdeck plan`; keep the data (e.g. helm.sh/resource-policy: keep) or "
             "pass --allow-destructive to deploy anyway",

@@ -10,6 +10,7 @@ from typing import Literal
 from helmdeck.errors import HelmdeckError
 from helmdeck.findings import SEVERITIES, Finding, Severity
 from helmdeck.serialize import JsonObject, computed, json_field
+from helmdeck.wording import counted
 
 
 @dataclass
@@ -70,7 +71,7 @@ class DoctorReport(JsonObject):
 
     def summary(self) -> str:
         counts = [(len(self.of(s)), s) for s in SEVERITIES]
-        text = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for n, s in counts if n)
+        text = ", ".join(counted(n, s) for n, s in counts if n)
         return text or "no problems found"
 
     def raise_for_errors(self) -> None:
@@ -86,7 +87,7 @@ class PreflightFailed(HelmdeckError):
         errors = report.errors
         lines = "\n".join(f"  - {f.line().removeprefix('error ')}" for f in errors)
         super().__init__(
-            f"preflight found {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was installed:\n{lines}",
+            f"preflight found {counted(errors, 'error')}; nothing was installed:\n{lines}",
             where=f"platform {report.platform}",
             fix="fix each error as its fix says and run again; `helmdeck doctor` repeats the checks "
             "(--no-preflight skips them, at your own risk)",

@@ -9,6 +9,7 @@ from typing import Any
 from helmdeck.cluster import FailureReport, get_object, tail_logs
 from helmdeck.doctor.live.context import LiveDiagnosis
 from helmdeck.doctor.live.pod_failures import log_text
+from helmdeck.wording import counted
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -21,7 +22,7 @@ def job_failure(d: LiveDiagnosis, report: FailureReport) -> tuple[str, dict[str,
     spec, status = _map(job.get("spec")), _map(job.get("status"))
     limit = spec.get("backoffLimit", 6)
     failures = status.get("failed", 0)
-    text = f"{report.health.reason}; {failures} failed pod(s) with backoffLimit {limit}"
+    text = f"{report.health.reason}; {counted(int(failures), 'failed pod')} with backoffLimit {limit}"
     details: dict[str, Any] = {"backoffLimit": limit, "failed": failures}
     for pod in report.pods:
         for c in pod.containers:

@@ -29,6 +29,7 @@ from helmdeck.labels import DIGEST_LABEL
 from helmdeck.manifests import ManifestObject
 from helmdeck.secrets.redact import known_redactor
 from helmdeck.spec.value_paths import join_key
+from helmdeck.wording import counted
 
 CHECK = "dry-run"
 _INVALID_VALUE = re.compile(r"Invalid value: (.+?): ")
@@ -73,7 +74,7 @@ def check_dry_run(run: PreflightRun, view: PlatformView) -> None:
                 CHECK,
                 None,
                 None,
-                f"{len(refs)} object{'s' if len(refs) != 1 else ''} cannot be fully checked by the API server "
+                f"{counted(refs, 'object')} cannot be fully checked by the API server "
                 f"before the install ({why}): {listed}",
                 "nothing to do: the API server checks them when the deploy creates them",
             )
