@@ -128,13 +128,12 @@ def check_cluster(run: PreflightRun, view: PlatformView) -> None:
 
 
 def _check_control_plane(run: PreflightRun) -> None:
-    client = run.client
-    assert client is not None
-    leases = run.fact(
+    leases = run.listed(
         "read the control plane's leader leases",
-        lambda: list(list_objects(client, "coordination.k8s.io/v1", "Lease", namespace="kube-system")),
-        None,
+        "coordination.k8s.io/v1",
+        "Lease",
         "control-plane checks",
+        namespace="kube-system",
     )
     if leases is not None:
         run.report.extend(check_control_plane(leases))
@@ -143,14 +142,10 @@ def _check_control_plane(run: PreflightRun) -> None:
 def _check_storage(run: PreflightRun, view: PlatformView) -> None:
     client = run.client
     assert client is not None
-    classes = run.fact(
-        "list StorageClasses",
-        lambda: by_name(list_objects(client, "storage.k8s.io/v1", "StorageClass")),
-        None,
-        "storage class checks",
-    )
-    if classes is None:
+    listed = run.listed("list StorageClasses", "storage.k8s.io/v1", "StorageClass", "storage class checks")
+    if listed is None:
         return
+    classes = by_name(listed)
     shipped_volumes: dict[str, Mapping[str, Any]] = {}
     for placed in view:
         if placed.key.group == "storage.k8s.io" and placed.key.kind == "StorageClass":
@@ -180,19 +175,10 @@ def _check_storage(run: PreflightRun, view: PlatformView) -> None:
 
 def _check_capacity(run: PreflightRun, view: PlatformView) -> list[Any] | None:
     """GPU and node capacity, then the platform-wide capacity; the nodes (None: not listed)."""
-    client = run.client
-    assert client is not None
-    nodes = run.fact(
-        "list nodes", lambda: list(list_objects(client, "v1", "Node")), None, "GPU and node capacity checks"
-    )
+    nodes = run.listed("list nodes", "v1", "Node", "GPU and node capacity checks")
     if nodes is not None:
         run.report.extend(check_capacity(view, nodes, gpu_policy=run.session.platform.spec.gpu))
-        pods = run.fact(
-            "list pods in every namespace",
-            lambda: list(list_objects(client, "v1", "Pod")),
-            None,
-            "the platform-wide capacity check",
-        )
+        pods = run.listed("list pods in every namespace", "v1", "Pod", "the platform-wide capacity check")
         if pods is not None:
             run.report.extend(check_total_capacity(view, nodes, pods))
     return nodes

@@ -3,9 +3,6 @@ an earlier component; for a kind nobody serves, the versions the cluster's CRDs 
 
 from __future__ import annotations
 
-from typing import Any
-
-from helmdeck.cluster import list_objects
 from helmdeck.doctor.preflight.rendering import custom_kinds_used
 from helmdeck.doctor.preflight.run import PreflightRun
 from helmdeck.doctor.rules.custom_kinds import check_custom_kinds, crd_served_versions
@@ -26,13 +23,14 @@ def check_served_kinds(run: PreflightRun, view: PlatformView) -> None:
 
 
 def _crd_versions(run: PreflightRun) -> dict[tuple[str, str], tuple[str, ...]]:
-    assert run.client is not None
-    client = run.client
-    crds: list[dict[str, Any]] = run.fact(
-        "list CustomResourceDefinitions",
-        lambda: list(list_objects(client, "apiextensions.k8s.io/v1", "CustomResourceDefinition")),
-        [],
-        "version hints for custom kinds",
+    crds = (
+        run.listed(
+            "list CustomResourceDefinitions",
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "version hints for custom kinds",
+        )
+        or []
     )
     out: dict[tuple[str, str], tuple[str, ...]] = {}
     for crd in crds:

@@ -3,7 +3,6 @@ hosts and paths other Ingresses of the cluster already route."""
 
 from __future__ import annotations
 
-from helmdeck.cluster import list_objects
 from helmdeck.doctor.preflight.run import PreflightRun, by_name
 from helmdeck.doctor.rules.desired import PlatformView
 from helmdeck.doctor.rules.ingress import (
@@ -21,20 +20,13 @@ def check_ingress(run: PreflightRun, view: PlatformView) -> None:
     ingresses = [p for p in view if is_ingress(p.key.group, p.key.kind)]
     if not ingresses:
         return
-    classes = run.fact(
-        "list IngressClasses",
-        lambda: by_name(list_objects(client, "networking.k8s.io/v1", "IngressClass")),
-        None,
-        "ingress class checks",
-    )
-    if classes is None:
+    listed = run.listed("list IngressClasses", "networking.k8s.io/v1", "IngressClass", "ingress class checks")
+    if listed is None:
         return
+    classes = by_name(listed)
     run.report.extend(check_ingress_classes(ingresses, classes))
-    live = run.fact(
-        "list the cluster's Ingresses",
-        lambda: list(list_objects(client, "networking.k8s.io/v1", "Ingress")),
-        None,
-        "the ingress host conflict check",
+    live = run.listed(
+        "list the cluster's Ingresses", "networking.k8s.io/v1", "Ingress", "the ingress host conflict check"
     )
     if live is None:
         return

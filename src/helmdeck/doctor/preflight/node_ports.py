@@ -29,7 +29,6 @@ _RANGE_FLAG = re.compile(r"--service-node-port-range[= ](\d+)-(\d+)")
 
 def check_node_ports(run: PreflightRun, view: PlatformView) -> None:
     assert run.client is not None
-    client = run.client
     wanted = [
         (placed, i, port)
         for placed in view
@@ -39,7 +38,7 @@ def check_node_ports(run: PreflightRun, view: PlatformView) -> None:
     if not wanted:
         return
     run.report.checks.append(CHECK)
-    services = run.fact("list Services", lambda: list(list_objects(client, "v1", "Service")), None, "node port checks")
+    services = run.listed("list Services", "v1", "Service", "node port checks")
     if services is None:
         return
     taken: dict[int, str] = {}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from helmdeck.cluster import KindInfo, KubeClient, ServerVersion, kind_info
+from helmdeck.cluster import KindInfo, KubeClient, ServerVersion, kind_info, list_objects
 from helmdeck.core.session import PlatformSession
 from helmdeck.doctor.findings import DoctorReport, Finding
 from helmdeck.errors import HelmdeckError
@@ -43,6 +43,15 @@ class PreflightRun:
                 )
             )
             return default
+
+    def listed(
+        self, what: str, api_version: str, kind: str, skips: str, *, namespace: str | None = None
+    ) -> list[dict[str, Any]] | None:
+        """Every object of a kind (in ``namespace``), or None when they cannot be listed (noted as
+        for :meth:`fact`)."""
+        client = self.client
+        assert client is not None
+        return self.fact(what, lambda: list(list_objects(client, api_version, kind, namespace=namespace)), None, skips)
 
     def kind(self, api_version: str, kind: str) -> KindInfo | None:
         """How the cluster serves a kind, or None when it does not (or cannot be asked)."""
