@@ -11,6 +11,7 @@ so a platform secret a container prints never reaches a browser.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,17 +154,24 @@ def read_log(session: PlatformSession, target: LogTarget, req: LogRequest) -> di
     return out
 
 
-async def follow_log(
+def follow_log(
     session: PlatformSession, target: LogTarget, req: LogRequest, cap_bytes: int = FOLLOW_CAP_BYTES
 ) -> AsyncIterator[str]:
-    """Each line of the log as it is written, redacted, until ``cap_bytes`` were sent."""
+    """Each line of the log as it is written, redacted, until ``cap_bytes`` were sent. The page's
+    secrets are read here, in the caller's thread: the lines then come without blocking a loop."""
     redact = redactor_for(session, target.component)
+    follow = LogRequest(req.namespace, req.pod, req.container, tail_lines=req.tail_lines)
+    return _follow(session, follow, redact, cap_bytes)
+
+
+async def _follow(
+    session: PlatformSession, req: LogRequest, redact: Callable[[str], str], cap_bytes: int
+) -> AsyncIterator[str]:
     sent = 0
-    async for line in follow_pod_log(
-        session.client, LogRequest(req.namespace, req.pod, req.container, tail_lines=req.tail_lines)
-    ):
-        text = _cut(redact(line))
-        sent += len(text) + 1
-        yield text
-        if sent >= cap_bytes:
-            return
+    async with aclosing(follow_pod_log(session.client, req)) as lines:
+        async for line in lines:
+            text = _cut(redact(line))
+            sent += len(text) + 1
+            yield text
+            if sent >= cap_bytes:
+                return
