@@ -10,7 +10,7 @@ so a platform secret a container prints never reaches a browser.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -161,14 +161,16 @@ def follow_log(
     secrets are read here, in the caller's thread: the lines then come without blocking a loop."""
     redact = redactor_for(session, target.component)
     follow = LogRequest(req.namespace, req.pod, req.container, tail_lines=req.tail_lines)
-    return _follow(session, follow, redact, cap_bytes)
+    return capped(follow_pod_log(session.client, follow), redact, cap_bytes)
 
 
-async def _follow(
-    session: PlatformSession, req: LogRequest, redact: Callable[[str], str], cap_bytes: int
+async def capped(
+    lines: AsyncGenerator[str, None], redact: Callable[[str], str], cap_bytes: int = FOLLOW_CAP_BYTES
 ) -> AsyncIterator[str]:
+    """``lines`` redacted, each cut at :data:`MAX_LINE`, until ``cap_bytes`` were given (then
+    ``lines`` is closed: its connection too)."""
     sent = 0
-    async with aclosing(follow_pod_log(session.client, req)) as lines:
+    async with aclosing(lines):
         async for line in lines:
             text = _cut(redact(line))
             sent += len(text) + 1
