@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -99,7 +100,9 @@ def test_a_follow_is_redacted_cut_and_capped() -> None:
         redact = lambda text: text.replace("s3cret-value", "<redacted:pw>")  # noqa: E731
         return [line async for line in capped(lines(), redact, cap_bytes=MAX_LINE + 100)]
 
-    got = asyncio.run(run())
+    # in a thread of its own: a Playwright session of the same run keeps a loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        got = pool.submit(asyncio.run, run()).result()
     assert got[0] == "password <redacted:pw>"
     assert got[1] == "x" * MAX_LINE + " …(line cut)"
     assert len(got) < 50 and got[-1].startswith("line ") and closed == [True]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from helmdeck.cluster.pod_log import LogRequest, LogUnavailable, follow_pod_log, read_pod_log
@@ -145,13 +145,33 @@ def read_log(session: PlatformSession, target: LogTarget, req: LogRequest) -> di
         "unavailable": None,
     }
     try:
-        lines, cut = read_pod_log(session.client, req)
+        lines, cut = newest_within(session, req)
     except LogUnavailable as exc:
         out["unavailable"] = redact(exc.message)
         return out
     out["lines"] = [_cut(redact(line)) for line in lines]
     out["truncated"] = cut
     return out
+
+
+#: reads a tail makes at most to find the newest lines that fit the byte cap
+_TRIES = 4
+
+
+def newest_within(session: PlatformSession, req: LogRequest) -> tuple[list[str], bool]:
+    """The newest lines of the tail that fit ``limit_bytes``, and whether older ones were left out.
+
+    The API server counts ``limitBytes`` from the start of the tail, so a tail over the cap loses
+    its newest lines; it is read again with fewer lines (as many as fitted, less a margin) until
+    what comes back is whole."""
+    tail = req.tail_lines
+    lines, cut = read_pod_log(session.client, req)
+    for _ in range(_TRIES - 1):
+        if not cut:
+            return lines, tail != req.tail_lines
+        tail = max(1, int(len(lines) * 0.8)) if lines else max(1, (tail or DEFAULT_TAIL) // 4)
+        lines, cut = read_pod_log(session.client, replace(req, tail_lines=tail))
+    return lines, True
 
 
 def follow_log(
