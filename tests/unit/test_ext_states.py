@@ -27,6 +27,8 @@ def _objects(*kinds: str) -> list[dict[str, Any]]:
         ("failed", "healthy", ("Deployment",), "failed"),
         ("deployed", "failed", ("Job",), "failed"),
         ("uninstalling", "healthy", ("Deployment",), "uninstalling"),
+        # objects whose health nothing reports (a custom resource without status) are not pending
+        ("deployed", "unknown", ("Deployment",), "installed"),
     ],
 )
 def test_state(status: str, health: str, kinds: tuple[str, ...], state: str) -> None:

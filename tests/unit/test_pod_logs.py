@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -77,3 +78,31 @@ def test_sandbox_log_files_and_rules() -> None:
     rule = pod_logs_rule("svc", "app-1-a", "/tmp/a.log", containers=["web"])  # type: ignore[arg-type]
     assert rule["metadata"] == {"name": "app-1-a", "namespace": "svc"}
     assert rule["spec"]["logs"] == [{"logsFile": "/tmp/a.log", "follow": True, "containers": ["web"]}]
+
+
+def test_a_follow_is_redacted_cut_and_capped() -> None:
+    import asyncio
+
+    from helmdeck.core.pod_logs import MAX_LINE, capped
+
+    closed: list[bool] = []
+
+    async def lines() -> Any:
+        try:
+            yield "password s3cret-value"
+            yield "x" * (MAX_LINE + 100)
+            for i in range(1000):
+                yield f"line {i}"
+        finally:
+            closed.append(True)
+
+    async def run() -> list[str]:
+        redact = lambda text: text.replace("s3cret-value", "<redacted:pw>")  # noqa: E731
+        return [line async for line in capped(lines(), redact, cap_bytes=MAX_LINE + 100)]
+
+    # in a thread of its own: a Playwright session of the same run keeps a loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        got = pool.submit(asyncio.run, run()).result()
+    assert got[0] == "password <redacted:pw>"
+    assert got[1] == "x" * MAX_LINE + " …(line cut)"
+    assert len(got) < 50 and got[-1].startswith("line ") and closed == [True]

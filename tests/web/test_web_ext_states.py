@@ -1,10 +1,11 @@
 """Extension states as Kaapana's extension page shows them, on the sandbox: a Kaapana-internal
 one-shot (a Job only) that finished is completed, an application is pending until its pod is ready,
 then installed, and one whose pod crashes is failed; in the REST list and on the extension page
-(uninstalling: tests/unit/test_server_api.py)."""
+(uninstalling: tests/unit/test_server_api.py), with each application's "open" link."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import textwrap
 import time
@@ -103,11 +104,21 @@ def test_extension_states(states_platform: WebPlatform, page: Any, sandbox: Sand
         time.sleep(0.5)
 
     expected = {"oneshot": "completed", "slowapp-ok": "installed", "slowapp-late": "installed", "slowapp-bad": "failed"}
-    assert _states(web, token) == expected
+    deadline = time.monotonic() + 30
+    while (states := _states(web, token)) != expected:
+        assert time.monotonic() < deadline, states
+        time.sleep(0.5)
 
     sign_in(page, web.url, token)
     page.goto(f"{web.url}/extensions")
     for component, state in expected.items():
-        row = page.locator(f'[data-testid="installed-{component}"]')
-        assert row.get_attribute("data-state") == state
+        # a crash-looping pod runs for a moment between crashes: its health (so its state) flickers
+        deadline = time.monotonic() + 30
+        while page.locator(f'[data-testid="installed-{component}"]').get_attribute("data-state") != state:
+            assert time.monotonic() < deadline, f"{component} never showed {state}"
+            page.reload()
         assert page.locator(f'[data-testid="state-{component}"]').inner_text() == state
+    # the application's "open" link, from its NodePort Service, on the extension list too
+    link = page.locator('[data-testid="installed-slowapp-ok"] [data-testid="open-slowapp-ok"]')
+    assert re.fullmatch(r"http://[^/]+:3\d{4}/", str(link.get_attribute("href")))
+    assert page.locator('[data-testid="installed-oneshot"] [data-testid="open-oneshot"]').count() == 0

@@ -9,7 +9,7 @@ HTTP client lightkube's own adapter builds for the kubeconfig (same TLS and cred
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -97,7 +97,7 @@ def _async_http(client: lightkube.Client) -> httpx2.AsyncClient:
     return http
 
 
-async def follow_pod_log(client: lightkube.Client, req: LogRequest) -> AsyncIterator[str]:
+async def follow_pod_log(client: lightkube.Client, req: LogRequest) -> AsyncGenerator[str, None]:
     """The log's last ``tail_lines`` lines, then each line as it is written, until the container
     stops or the caller stops iterating (its connection is closed then)."""
     http = _async_http(client)

@@ -10,8 +10,9 @@ so a platform secret a container prints never reaches a browser.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass, replace
 from typing import Any
 
 from helmdeck.cluster.pod_log import LogRequest, LogUnavailable, follow_pod_log, read_pod_log
@@ -144,7 +145,7 @@ def read_log(session: PlatformSession, target: LogTarget, req: LogRequest) -> di
         "unavailable": None,
     }
     try:
-        lines, cut = read_pod_log(session.client, req)
+        lines, cut = newest_within(session, req)
     except LogUnavailable as exc:
         out["unavailable"] = redact(exc.message)
         return out
@@ -153,17 +154,46 @@ def read_log(session: PlatformSession, target: LogTarget, req: LogRequest) -> di
     return out
 
 
-async def follow_log(
+#: reads a tail makes at most to find the newest lines that fit the byte cap
+_TRIES = 4
+
+
+def newest_within(session: PlatformSession, req: LogRequest) -> tuple[list[str], bool]:
+    """The newest lines of the tail that fit ``limit_bytes``, and whether older ones were left out.
+
+    The API server counts ``limitBytes`` from the start of the tail, so a tail over the cap loses
+    its newest lines; it is read again with fewer lines (as many as fitted, less a margin) until
+    what comes back is whole."""
+    tail = req.tail_lines
+    lines, cut = read_pod_log(session.client, req)
+    for _ in range(_TRIES - 1):
+        if not cut:
+            return lines, tail != req.tail_lines
+        tail = max(1, int(len(lines) * 0.8)) if lines else max(1, (tail or DEFAULT_TAIL) // 4)
+        lines, cut = read_pod_log(session.client, replace(req, tail_lines=tail))
+    return lines, True
+
+
+def follow_log(
     session: PlatformSession, target: LogTarget, req: LogRequest, cap_bytes: int = FOLLOW_CAP_BYTES
 ) -> AsyncIterator[str]:
-    """Each line of the log as it is written, redacted, until ``cap_bytes`` were sent."""
+    """Each line of the log as it is written, redacted, until ``cap_bytes`` were sent. The page's
+    secrets are read here, in the caller's thread: the lines then come without blocking a loop."""
     redact = redactor_for(session, target.component)
+    follow = LogRequest(req.namespace, req.pod, req.container, tail_lines=req.tail_lines)
+    return capped(follow_pod_log(session.client, follow), redact, cap_bytes)
+
+
+async def capped(
+    lines: AsyncGenerator[str, None], redact: Callable[[str], str], cap_bytes: int = FOLLOW_CAP_BYTES
+) -> AsyncIterator[str]:
+    """``lines`` redacted, each cut at :data:`MAX_LINE`, until ``cap_bytes`` were given (then
+    ``lines`` is closed: its connection too)."""
     sent = 0
-    async for line in follow_pod_log(
-        session.client, LogRequest(req.namespace, req.pod, req.container, tail_lines=req.tail_lines)
-    ):
-        text = _cut(redact(line))
-        sent += len(text) + 1
-        yield text
-        if sent >= cap_bytes:
-            return
+    async with aclosing(lines):
+        async for line in lines:
+            text = _cut(redact(line))
+            sent += len(text) + 1
+            yield text
+            if sent >= cap_bytes:
+                return

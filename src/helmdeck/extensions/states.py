@@ -35,7 +35,7 @@ def extension_state(row: Mapping[str, Any], objects: Iterable[Mapping[str, Any]]
         return "pending"
     if status == "failed" or health == "failed":
         return "failed"
-    if health in ("progressing", "unknown"):
+    if health == "progressing":
         return "pending"
     if status == "deployed" and health == "healthy" and one_shot(objects):
         return "completed"

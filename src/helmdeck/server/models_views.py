@@ -49,7 +49,6 @@ class CompareSide(_Out):
 
 
 class ComparedComponent(_Out):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
     component: str
     change: Literal["added", "removed", "changed", "unchanged"]
     from_: CompareSide | None = Field(alias="from")
