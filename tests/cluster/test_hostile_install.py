@@ -1,0 +1,144 @@
+"""A chart harmless wherever helmdeck renders it but recursive in a real install
+(tests/hostile/install-recursion), and release writes cancelled across the worker boundary.
+
+On code where Helm's release writes ran in helmdeck's process, ``deploy`` died of Go's "fatal error:
+stack overflow" (a dry run before the install evaluated without the chart's CRD and saw nothing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lightkube.core.exceptions import ApiError
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
+
+from helmdeck.cluster import describe
+from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.engine import CancelToken, engine_for, load_chart, release_writes
+from helmdeck.engine.releases import ReleaseStatus
+from helmdeck.engine.sdk_errors import ReleaseTimeoutError
+from tests.cluster.conftest import SandboxHandle
+from tests.cluster.platform_files import CHARTS, platform
+from tests.cluster.wait_support import wait_for
+from tests.unit.hostile_support import HOSTILE, LOW_LIMITS
+
+pytestmark = pytest.mark.cluster
+
+APP = str(CHARTS / "doctor" / "app")
+CRD = "installtriggers.hostile.helmdeck.dev"
+EXPECTED = "chart install-recursion: template evaluation crashed: stack overflow in tpl"
+
+
+@pytest.fixture
+def no_trigger_crd(sandbox: SandboxHandle) -> Any:
+    """The chart's CRD is cluster-wide: while it exists, renders see nothing and every install recurses."""
+
+    def delete() -> None:
+        try:
+            sandbox.client().delete(CustomResourceDefinition, CRD)
+        except ApiError as exc:
+            if exc.status.code != 404:
+                raise
+
+    delete()
+    yield
+    delete()
+
+
+@pytest.mark.usefixtures("no_trigger_crd")
+def test_deploy_of_a_chart_recursing_only_at_install_fails_cleanly(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    svc, admin = f"{namespace}-svc", f"{namespace}-adm"
+    components = [
+        {"name": "victim", "chart": str(HOSTILE / "install-recursion"), "namespace": "services"},
+        {"name": "good", "chart": APP, "namespace": "services"},
+    ]
+    session = platform(sandbox, tmp_path, namespace, {"services": svc, "admin": admin}, components)
+    env = {**os.environ, **LOW_LIMITS, "KUBECONFIG": sandbox.kubeconfig, "HELMDECK_ALLOW_OUTSIDE": "1"}
+    cli = [sys.executable, "-m", "helmdeck.cli.main"]
+    try:
+        # harmless where helmdeck renders: validate and render evaluate before the CRD exists
+        for command in ("validate", "render"):
+            run = subprocess.run([*cli, command, "-f", str(tmp_path / "platform.yaml")], env=env, capture_output=True)
+            assert run.returncode == 0, (command, run.stderr[-2000:])
+        run = subprocess.run(
+            [*cli, "deploy", "-f", str(tmp_path / "platform.yaml"), "-o", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert run.returncode == 1, (run.returncode, run.stderr[-3000:])  # a failed component, not a crash
+        assert "Traceback" not in run.stderr and "fatal error" not in run.stderr, run.stderr[-3000:]
+        report = json.loads(run.stdout)
+        by = {c["component"]: c for c in report["components"]}
+        message = " ".join(by["victim"]["message"].split())
+        assert by["victim"]["outcome"] == "failed"
+        assert EXPECTED in message, message
+        assert "tpl is called in install-recursion/templates/cm.yaml" in message, message
+        assert "install of release" in message and "no release was written" in message, message
+        assert by["good"]["outcome"] == "installed", by["good"]  # the deploy went on with the rest
+        s = session()
+        lease = describe(s.client, s.admin_namespace, s.platform_id)
+        assert lease is None or not lease.holder, lease  # the lock was released
+        assert set(s.live_releases()) == {"good"}
+    finally:
+        Undeployer(session(), purge_data=True, timeout=60).run()
+
+
+def _hook_stuck(tmp_path: Path) -> Any:
+    """The test app with a pre-install hook Job whose pod never completes: Helm waits on it."""
+    return load_chart(APP), {"hookJob": {"enabled": True}}
+
+
+@pytest.mark.parametrize("grace", ["20", "0"])
+def test_a_cancelled_install_ends_within_the_grace_and_says_what_state_it_left(
+    sandbox: SandboxHandle, namespace: str, monkeypatch: pytest.MonkeyPatch, grace: str
+) -> None:
+    """Cancelled while Helm waits on a hook: with a grace period Helm ends the install itself
+    (recorded failed); with none the worker is killed and the release is left pending-install, for
+    the next deploy to recover. Either way the caller gets an error saying so, and helmdeck goes on."""
+    monkeypatch.setenv("HELMDECK_RELEASE_CANCEL_GRACE_SECONDS", grace)
+    engine = engine_for(sandbox.kubeconfig, namespace)
+    chart = load_chart(APP)
+    token = CancelToken()
+    caught: list[BaseException] = []
+
+    def install() -> None:
+        try:
+            engine.install(chart, "stuck", {"hookJob": {"enabled": True}}, timeout=300, cancel=token)
+        except BaseException as exc:
+            caught.append(exc)
+
+    worker = threading.Thread(target=install)
+    worker.start()
+    wait_for(
+        "stuck pending-install",
+        lambda: any(r.status is ReleaseStatus.PENDING_INSTALL for r in engine.list_releases(namespace=namespace)),
+        timeout=60,
+    )
+    cancelled_at = time.monotonic()
+    token.cancel()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    assert time.monotonic() - cancelled_at < float(grace) + 10
+    assert len(caught) == 1 and isinstance(caught[0], ReleaseTimeoutError), caught
+    text = str(caught[0])
+    status = engine.status("stuck", namespace=namespace).status
+    if grace == "0":
+        assert "install of release" in text and "stopped after a grace of 0 s" in text, text
+        assert status is ReleaseStatus.PENDING_INSTALL
+    else:
+        assert "was cancelled" in text, text
+        assert status is ReleaseStatus.FAILED
+    assert f"the release is {status.value}" in text, text
+    assert release_writes.running() == 0
+    engine.uninstall("stuck", namespace=namespace, disable_hooks=True)  # the next write works
