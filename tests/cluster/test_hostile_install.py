@@ -67,7 +67,9 @@ def test_deploy_of_a_chart_recursing_only_at_install_fails_cleanly(
     try:
         # harmless where helmdeck renders: validate and render evaluate before the CRD exists
         for command in ("validate", "render"):
-            run = subprocess.run([*cli, command, "-f", str(tmp_path / "platform.yaml")], env=env, capture_output=True)
+            run = subprocess.run(
+                [*cli, command, "-f", str(tmp_path / "platform.yaml")], env=env, capture_output=True, text=True
+            )
             assert run.returncode == 0, (command, run.stderr[-2000:])
         run = subprocess.run(
             [*cli, "deploy", "-f", str(tmp_path / "platform.yaml"), "-o", "json"],
@@ -92,11 +94,6 @@ def test_deploy_of_a_chart_recursing_only_at_install_fails_cleanly(
         assert set(s.live_releases()) == {"good"}
     finally:
         Undeployer(session(), purge_data=True, timeout=60).run()
-
-
-def _hook_stuck(tmp_path: Path) -> Any:
-    """The test app with a pre-install hook Job whose pod never completes: Helm waits on it."""
-    return load_chart(APP), {"hookJob": {"enabled": True}}
 
 
 @pytest.mark.parametrize("grace", ["20", "0"])
