@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -33,6 +34,9 @@ pytestmark = pytest.mark.cluster
 
 APP = str(CHARTS / "doctor" / "app")
 CRD = "installtriggers.hostile.helmdeck.dev"
+COMPLETE_AFTER = "sandbox.helmdeck.dev/complete-after"
+#: a pre-install hook Job that completes only after ten minutes: Helm waits on it
+STUCK_HOOK = {"hookJob": {"enabled": True, "annotations": {COMPLETE_AFTER: "600s"}}}
 EXPECTED = "chart install-recursion: template evaluation crashed: stack overflow in tpl"
 
 
@@ -111,7 +115,7 @@ def test_a_cancelled_install_ends_within_the_grace_and_says_what_state_it_left(
 
     def install() -> None:
         try:
-            engine.install(chart, "stuck", {"hookJob": {"enabled": True}}, timeout=300, cancel=token)
+            engine.install(chart, "stuck", STUCK_HOOK, timeout=300, cancel=token)
         except BaseException as exc:
             caught.append(exc)
 
@@ -138,4 +142,62 @@ def test_a_cancelled_install_ends_within_the_grace_and_says_what_state_it_left(
         assert status is ReleaseStatus.FAILED
     assert f"the release is {status.value}" in text, text
     assert release_writes.running() == 0
+    time.sleep(3)
+    assert engine.status("stuck", namespace=namespace).status is status  # nothing finished it behind our back
     engine.uninstall("stuck", namespace=namespace, disable_hooks=True)  # the next write works
+
+
+def test_ctrl_c_twice_during_an_install_cancels_it_reports_its_state_and_releases_the_lock(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    """The first Ctrl-C lets the install finish; it cannot (its hook never completes), so the
+    second cancels it in its worker: deploy ends 130 with the release's state in its report and
+    the platform lock released, instead of leaving the process with the lock held."""
+    svc, admin = f"{namespace}-svc", f"{namespace}-adm"
+    components = [
+        {
+            "name": "stuck",
+            "chart": APP,
+            "namespace": "services",
+            "set": {"hookJob": {"enabled": True, "annotations": {COMPLETE_AFTER: "600s"}}},
+            "health": {"timeout": "5m"},
+        }
+    ]
+    session = platform(sandbox, tmp_path, namespace, {"services": svc, "admin": admin}, components)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helmdeck.cli.main", "deploy", "-f", str(tmp_path / "platform.yaml"), "-o", "json"],
+        env={**os.environ, "KUBECONFIG": sandbox.kubeconfig, "HELMDECK_RELEASE_CANCEL_GRACE_SECONDS": "10"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        s = session()
+        wait_for(
+            "stuck pending-install",
+            lambda: (r := s.live_releases().get("stuck")) is not None and r.status is ReleaseStatus.PENDING_INSTALL,
+            timeout=90,
+            every=0.2,
+        )
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1)
+        proc.send_signal(signal.SIGINT)
+        stopped_at = time.monotonic()
+        out, err = proc.communicate(timeout=90)
+        assert proc.returncode == 130, (out, err)
+        assert time.monotonic() - stopped_at < 40
+        assert "stopping: cancelling the running release writes" in err and "Traceback" not in err, err
+        report = json.loads(out)
+        stuck = {c["component"]: c for c in report["components"]}["stuck"]
+        assert stuck["outcome"] == "failed", stuck
+        assert "install of release" in stuck["message"] and "cancelled" in stuck["message"], stuck
+        live = session().live_releases()["stuck"]
+        assert f"the release is {live.status.value}" in stuck["message"], (stuck, live.status)
+        assert not live.status.pending  # Helm ended the install and recorded it
+        lease = describe(s.client, s.admin_namespace, s.platform_id)
+        assert lease is None or not lease.holder, lease  # released, not left to expire
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        Undeployer(session(), purge_data=True, timeout=60).run()

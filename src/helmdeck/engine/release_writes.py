@@ -151,6 +151,9 @@ def run(
     try:
         with _pool.worker(limits) as worker:
             reply = worker.call(request, archive, seconds=seconds, cancel=watch)
+            # Helm answers a cancel at once but leaves the action running in a goroutine, which would
+            # finish it later (a hook completing turns the "failed" release "deployed"): the worker goes.
+            worker.retired = watch.asked_at is not None
     except WorkerDied as died:
         raise _stopped(write, died, archive, limits, seconds, state()) from None
     except OSError as exc:

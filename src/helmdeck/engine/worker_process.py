@@ -105,6 +105,8 @@ class WorkerProcess:
         )
         self.archives: set[str] = set()
         self._ids = itertools.count(1)
+        #: set by a caller that must not hand this worker on (see :mod:`helmdeck.engine.release_writes`)
+        self.retired = False
 
     def call(
         self, request: dict[str, Any], archive: bytes, *, seconds: float, cancel: Cancel | None = None
@@ -253,7 +255,7 @@ class Pool(Generic[L]):
             yield chosen
             healthy = True
         finally:
-            if not healthy or not chosen.alive or chosen.resident_bytes() > RETIRE_RSS:
+            if not healthy or chosen.retired or not chosen.alive or chosen.resident_bytes() > RETIRE_RSS:
                 chosen.kill()
                 self._give_back(None)
             else:
