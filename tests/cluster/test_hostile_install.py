@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from lightkube.core.exceptions import ApiError
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
@@ -25,8 +28,11 @@ from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine import CancelToken, engine_for, load_chart, release_writes
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.engine.sdk_errors import ReleaseTimeoutError
+from helmdeck.revisions.journal import OperationJournal
 from tests.cluster.conftest import SandboxHandle
+from tests.cluster.ext_support import platform_file
 from tests.cluster.platform_files import CHARTS, platform
+from tests.cluster.serve_support import free_port, start_serve, wait_up
 from tests.cluster.wait_support import wait_for
 from tests.unit.hostile_support import HOSTILE, LOW_LIMITS
 
@@ -201,3 +207,117 @@ def test_ctrl_c_twice_during_an_install_cancels_it_reports_its_state_and_release
             proc.kill()
             proc.wait()
         Undeployer(session(), purge_data=True, timeout=60).run()
+
+
+def _catalog(root: Path, *charts: Path) -> Path:
+    catalog = root / "catalog"
+    for chart in charts:
+        shutil.copytree(chart, catalog / chart.name)
+    return catalog
+
+
+def _stuck_hook_chart(root: Path) -> Path:
+    """An extension whose pre-install hook Job completes only after ten minutes."""
+    chart = root / "src" / "stuck-hook"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: stuck-hook\nversion: 0.1.0\nannotations: {helmdeck.dev/kind: application}\n"
+    )
+    (chart / "values.yaml").write_text("parameters: {}\n")
+    (chart / "templates" / "hook.yaml").write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-hook\n"
+        "  annotations: {helm.sh/hook: pre-install}\nspec:\n  backoffLimit: 0\n  template:\n"
+        f"    metadata: {{annotations: {{{COMPLETE_AFTER}: 600s}}}}\n"
+        "    spec:\n      restartPolicy: Never\n      containers:\n"
+        "        - {name: hook, image: docker.io/library/busybox:1.36, resources: {requests: {cpu: 1m}}}\n"
+    )
+    return chart
+
+
+class _Serve:
+    def __init__(self, sandbox: SandboxHandle, tmp_path: Path, catalog: Path, *extra: str) -> None:
+        self.instance = f"h{secrets.token_hex(2)}"
+        path = platform_file(tmp_path, self.instance, [catalog])
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = start_serve(path, tmp_path / "state", sandbox.kubeconfig, self.port, "-e", "demo", *extra)
+        wait_up(self.url)
+        assert self.proc.stdout is not None
+        token = self.proc.stdout.readline().strip()
+        self.api = httpx.Client(base_url=f"{self.url}/api/v1", headers={"Authorization": f"Bearer {token}"})
+
+    def answering(self) -> None:
+        assert self.proc.poll() is None, "serve died"
+        assert self.api.get("/status", timeout=30).status_code == 200
+
+    def operation(self, op_id: str) -> dict[str, Any]:
+        data: dict[str, Any] = self.api.get(f"/operations/{op_id}", timeout=30).json()
+        return data
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.mark.usefixtures("no_trigger_crd")
+def test_serve_survives_an_install_that_recurses_only_at_install(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in LOW_LIMITS.items():
+        monkeypatch.setenv(name, value)
+    serve = _Serve(sandbox, tmp_path, _catalog(tmp_path, HOSTILE / "install-recursion"))
+    try:
+        serve.answering()
+        started = serve.api.post("/extensions/install", json={"name": "install-recursion"}, timeout=60)
+        assert started.status_code == 202, started.text
+        op_id = started.json()["id"]
+        deadline = time.monotonic() + 120
+        while (op := serve.operation(op_id))["state"] == "running":
+            assert time.monotonic() < deadline, op
+            serve.answering()
+            time.sleep(0.5)
+        assert op["state"] == "failed", op
+        text = " ".join(json.dumps(op).split())
+        assert EXPECTED in text and "install-recursion/templates/cm.yaml" in text, op
+        serve.answering()
+        # the service still changes the platform: the next operation starts (and fails the same way)
+        again = serve.api.post("/extensions/install", json={"name": "install-recursion"}, timeout=60)
+        assert again.status_code == 202, again.text
+    finally:
+        serve.stop()
+
+
+def test_serve_past_its_grace_cancels_a_running_install_records_it_and_releases_the_lock(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM while an install waits in its worker on a hook that will not complete in time: after
+    the grace period the write is cancelled across the boundary, the operation records its end
+    (failed, with the release's state) and releases the lock itself, and the service exits 0."""
+    monkeypatch.setenv("HELMDECK_RELEASE_CANCEL_GRACE_SECONDS", "10")
+    serve = _Serve(sandbox, tmp_path, _catalog(tmp_path, _stuck_hook_chart(tmp_path)), "--shutdown-grace", "2")
+    admin, platform_id = f"{serve.instance}-admin", f"{serve.instance}-extplat"
+    engine = engine_for(sandbox.kubeconfig, f"{serve.instance}-extensions")
+    try:
+        started = serve.api.post("/extensions/install", json={"name": "stuck-hook"}, timeout=60)
+        assert started.status_code == 202, started.text
+        op_id = started.json()["id"]
+        wait_for(
+            "stuck-hook pending-install",
+            lambda: any(r.status is ReleaseStatus.PENDING_INSTALL for r in engine.list_releases()),
+            timeout=90,
+        )
+        serve.proc.send_signal(signal.SIGTERM)
+        code = serve.proc.wait(60)
+        _out, err = serve.proc.communicate()
+        assert code == 0, err
+        assert "cancelling the running release writes" in err and "Traceback" not in err, err
+    finally:
+        serve.stop()
+    client = sandbox.client()
+    lease = describe(client, admin, platform_id)
+    assert lease is not None and lease.holder is None  # released, not left to expire
+    [record] = OperationJournal(client, admin, platform_id, "test").records()
+    assert record["id"] == op_id and record["state"] == "failed", record
+    assert "cancelled" in json.dumps(record) and "the release is failed" in json.dumps(record), record
+    assert not [r for r in engine.list_releases() if r.status.pending]
