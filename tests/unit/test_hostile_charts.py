@@ -175,3 +175,22 @@ def test_ctrl_c_leaves_the_workers_to_finish_what_runs() -> None:
     time.sleep(0.3)
     render(good, None, "good", "default")
     assert contained.worker_pids() == [pid]
+
+
+def test_a_catalog_of_yaml_bombs_lists_each_as_a_problem(tmp_path: Path) -> None:
+    """Catalog entries are read with the same YAML limits as every other file: each bomb becomes
+    a catalog problem naming its limit, and the rest of the catalog loads."""
+    import shutil
+
+    from helmdeck.extensions.catalog import Catalog
+
+    yaml_bombs = ("alias-bomb", "alias-strings", "deep-nesting")
+    for name in yaml_bombs:
+        shutil.copytree(HOSTILE / name, tmp_path / name)
+    shutil.copytree(HOSTILE / "switched-recursion", tmp_path / "switched-recursion")
+    catalog = Catalog([str(tmp_path)]).load()
+    assert [e.name for e in catalog.latest()] == ["switched-recursion"]
+    problems = {Path(p.source).name: " ".join(p.message.split()) for p in catalog.problems}
+    assert sorted(problems) == sorted(yaml_bombs), problems
+    for name in yaml_bombs:
+        assert EXPECTED[name] in problems[name], (name, problems[name])
