@@ -194,3 +194,15 @@ def test_a_catalog_of_yaml_bombs_lists_each_as_a_problem(tmp_path: Path) -> None
     assert sorted(problems) == sorted(yaml_bombs), problems
     for name in yaml_bombs:
         assert EXPECTED[name] in problems[name], (name, problems[name])
+
+
+@pytest.mark.parametrize("chart", ["alias-bomb", "deep-nesting"])
+def test_a_bundle_of_a_yaml_bomb_is_refused_naming_the_limit(tmp_path: Path, chart: str) -> None:
+    """Bundles read their charts with the same YAML limits: nothing is written."""
+    from helmdeck.bundle.create import create_bundle
+
+    output = tmp_path / "out" / "b.tgz"
+    with pytest.raises(ConfigError) as caught:
+        create_bundle(_platform(tmp_path, chart), output)
+    assert EXPECTED[chart] in " ".join(str(caught.value).split())
+    assert not output.exists()
