@@ -321,3 +321,27 @@ def test_serve_past_its_grace_cancels_a_running_install_records_it_and_releases_
     assert record["id"] == op_id and record["state"] == "failed", record
     assert "cancelled" in json.dumps(record) and "the release is failed" in json.dumps(record), record
     assert not [r for r in engine.list_releases() if r.status.pending]
+
+
+def test_an_install_over_the_release_write_limit_is_stopped_and_the_next_reuses_a_worker(
+    sandbox: SandboxHandle, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """slow-loop spins (little memory) while the install evaluates it: the release-write time limit
+    kills the worker, the error says which limit and how to raise it, and the writes after it go on,
+    in one reused worker."""
+    monkeypatch.setenv("HELMDECK_RELEASE_TIMEOUT_SECONDS", "3")
+    monkeypatch.setenv("HELMDECK_RELEASE_MEMORY_MIB", str(64 * 1024))  # the clock, not memory, ends it
+    engine = engine_for(sandbox.kubeconfig, namespace)
+    started = time.monotonic()
+    with pytest.raises(ReleaseTimeoutError) as caught:
+        engine.install(load_chart(HOSTILE / "slow-loop"), "victim", None)
+    text = " ".join(str(caught.value).split())
+    assert time.monotonic() - started < 20
+    assert f"chart slow-loop: install of release {namespace}/victim took longer than 3 s" in text, text
+    assert "the limit of a release write" in text and "no release was written" in text, text
+    assert "HELMDECK_RELEASE_TIMEOUT_SECONDS (now 3)" in text, text
+    good = load_chart(APP)
+    engine.install(good, "after-1", None)
+    pids = release_writes.worker_pids()
+    engine.uninstall("after-1")
+    assert release_writes.worker_pids() == pids and len(pids) == 1  # reused, not one per write
