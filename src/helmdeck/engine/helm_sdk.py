@@ -36,7 +36,7 @@ import contextlib
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -52,7 +52,6 @@ from helmdeck.engine.sdk_errors import (
     cluster_unreachable,
     release_error,
 )
-from helmdeck.errors import HelmdeckError
 
 _locks_guard = threading.Lock()
 _release_locks: dict[tuple[str, ...], threading.Lock] = {}
@@ -148,25 +147,11 @@ class HelmSdkEngine:
             "burst": self.burst,
         }
 
-    def _state(self, release_name: str, namespace: str) -> Callable[[], str]:
-        """What state a release is in now, in words, for an error about a write that was stopped."""
-
-        def state() -> str:
-            try:
-                rel = self.status(release_name, namespace=namespace)
-            except ReleaseNotFoundError:
-                return "no release was written"
-            except HelmdeckError as exc:
-                return f"the release's state cannot be read ({exc.message})"
-            return f"the release is {rel.status.value} at revision {rel.revision}"
-
-        return state
-
     def _write(
         self, write: release_writes.Write, archive: bytes = b"", cancel: CancelToken | None = None
     ) -> dict[str, Any]:
         """Run ``write`` in a release worker; its Helm error comes back raised as helm_python's."""
-        state = self._state(write.release, write.namespace)
+        state = release_writes.state_of(lambda: self.status(write.release, namespace=write.namespace))
         return release_writes.result_of(release_writes.run(write, archive, cancel=cancel, state=state))
 
     # --- offline ----------------------------------------------------------------------------

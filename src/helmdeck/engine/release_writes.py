@@ -34,7 +34,8 @@ from typing import Any
 from helmdeck.engine.contained import helm_error
 from helmdeck.engine.crash_report import MIB, size_text, templates_calling
 from helmdeck.engine.port import CancelToken
-from helmdeck.engine.sdk_errors import ReleaseTimeoutError, cluster_unreachable
+from helmdeck.engine.releases import Release
+from helmdeck.engine.sdk_errors import ReleaseNotFoundError, ReleaseTimeoutError, cluster_unreachable
 from helmdeck.engine.worker_process import Cancel, Pool, WorkerDied, env_number
 from helmdeck.errors import ClusterError, ConfigError, HelmdeckError
 
@@ -169,6 +170,22 @@ def run(
             fix="the next helmdeck deploy recovers a release left failed or pending",
         )
     return reply
+
+
+def state_of(read: Callable[[], Release]) -> Callable[[], str]:
+    """What state a release is in now (``read`` reads it), in words, for an error about a write
+    that was stopped."""
+
+    def state() -> str:
+        try:
+            release = read()
+        except ReleaseNotFoundError:
+            return "no release was written"
+        except HelmdeckError as exc:
+            return f"the release's state cannot be read ({exc.message})"
+        return f"the release is {release.status.value} at revision {release.revision}"
+
+    return state
 
 
 def result_of(reply: Mapping[str, Any]) -> dict[str, Any]:
