@@ -17,6 +17,7 @@ from helmdeck.server.operations import Progress
 from helmdeck.server.settings import ServerSettings
 
 from .server_support import ROLES, FakeBackend, bearer
+from .test_server_ui import _csrf, login
 
 DESTRUCTIVE = {
     "component": "db",
@@ -213,3 +214,50 @@ def test_undeploy_needs_a_preview_with_the_same_purge(api: Any) -> None:
         "/api/v1/undeploy", headers=h, json={"confirmation": preview["confirmation"], "purgeData": True}
     )
     assert reused.status_code == 409  # one undeploy per preview
+
+
+def test_a_plan_is_deployed_once_however_often_it_is_sent(api: Any) -> None:
+    """A double click sends two requests: one deploy runs, the other names it, whether the first
+    still runs or is done (the fake port's verify never says the plan moved, so nothing else stops
+    the second)."""
+    client, deploys, tokens = api
+    h = bearer(tokens["operator"])
+    plan = client.post("/api/v1/plan", headers=h).json()
+    answers: list[Any] = []
+    sends = [
+        threading.Thread(target=lambda: answers.append(client.post(f"/api/v1/plans/{plan['id']}/deploy", headers=h)))
+        for _ in range(2)
+    ]
+    for t in sends:
+        t.start()
+    for t in sends:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [202, 409], [a.text for a in answers]
+    op_id = next(a for a in answers if a.status_code == 202).json()["id"]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    assert refused["details"]["operation"] == op_id and "deployed once" in refused["error"]
+    assert _done(client, op_id, tokens["operator"])["state"] == "succeeded"
+    # deployed: sent again, it is refused too; one deploy ran
+    again = client.post(f"/api/v1/plans/{plan['id']}/deploy", headers=h)
+    assert again.status_code == 409 and again.json()["details"]["operation"] == op_id
+    assert len(deploys.deployed) == 1
+
+
+def test_a_second_click_on_deploy_opens_the_running_deploy(api: Any) -> None:
+    client, deploys, tokens = api
+    login(client, tokens["operator"])
+    made = client.post("/plan", data={"csrf_token": _csrf_of(client)}, follow_redirects=False)
+    plan_url = made.headers["location"]
+    form = {"csrf_token": _csrf_of(client)}
+    first = client.post(f"{plan_url}/deploy", data=form, follow_redirects=False)
+    second = client.post(f"{plan_url}/deploy", data=form, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert 'data-testid="deploy-plan"' not in client.get(plan_url).text  # not offered again
+    op_id = first.headers["location"].rsplit("/", 1)[1]
+    _done(client, op_id, tokens["operator"])
+    assert len(deploys.deployed) == 1
+
+
+def _csrf_of(client: TestClient) -> str:
+    return _csrf(client.get("/plan").text)

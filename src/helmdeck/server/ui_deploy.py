@@ -21,7 +21,7 @@ from helmdeck.server.deploy_graph import overlay
 from helmdeck.server.platform_graph import platform_graph_svg
 from helmdeck.server.state import runner_of
 from helmdeck.server.ui import page, user
-from helmdeck.server.web_deploys import StoredPlan
+from helmdeck.server.web_deploys import AlreadyDeployed, StoredPlan
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,7 +71,17 @@ async def make_plan(request: Request) -> Response:
 
 async def _plan_view(request: Request, who: Any, stored: StoredPlan, status_code: int = 200, **extra: Any) -> Response:
     status = await run_in_threadpool(_status_or_none, request)
-    return page(request, "plan.html", who, status_code, plan=stored.public(), graph=_graph(status, stored, []), **extra)
+    deployed = deploys_of(request).deployed_by(stored)  # then it is not offered again
+    return page(
+        request,
+        "plan.html",
+        who,
+        status_code,
+        plan=stored.public(),
+        graph=_graph(status, stored, []),
+        deployed=deployed is not None,
+        **extra,
+    )
 
 
 @router.get("/plan/{plan_id}")
@@ -92,6 +102,9 @@ async def deploy_plan(request: Request, plan_id: str) -> Response:
     deploys = deploys_of(request)
     try:
         op = await run_in_threadpool(deploys.deploy, who, plan_id, confirm, _remote(request))
+    except AlreadyDeployed as exc:
+        # a second click (or a reload of the form's answer): the page of the deploy already made
+        return RedirectResponse(f"/deploys/{(exc.details or {})['operation']}", status_code=303)
     except HelmdeckError as exc:
         try:
             stored = deploys.get(plan_id)

@@ -38,6 +38,13 @@ class NoSuchPlan(HelmdeckError):
     http_status = 404
 
 
+class AlreadyDeployed(HelmdeckError):
+    """A plan whose deploy runs or succeeded: deploying it again (a double click, a resent request)
+    would be a second deploy of one review. ``details.operation`` names the deploy."""
+
+    http_status = 409
+
+
 class NeedsConfirmation(HelmdeckError):
     """A destructive deploy without ``confirmDestructive``, or an undeploy without a valid preview
     token: nothing was changed."""
@@ -59,6 +66,9 @@ class StoredPlan:
     needs: dict[str, list[str]] = field(default_factory=dict)
     #: the operations that deployed it (a plan deployed once may be refused the next time: it moved)
     operations: list[str] = field(default_factory=list)
+    #: held from a deploy request's checks until its operation is listed: requests for one plan
+    #: take turns, so the second sees the first's operation
+    turn: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def source(self) -> str:
@@ -126,10 +136,31 @@ class WebDeploys:
 
     def deploy(self, who: Principal, plan_id: str, confirm_destructive: bool, remote: str | None = None) -> Operation:
         stored = self.get(plan_id)
+        with stored.turn:
+            return self._deploy(who, stored, confirm_destructive, remote)
+
+    def deployed_by(self, stored: StoredPlan) -> AlreadyDeployed | None:
+        for op_id in stored.operations:
+            op = self.actions.runner.get(op_id)
+            if op is not None and (not op.done or op.state == "succeeded"):
+                doing = "is deploying it" if not op.done else "deployed it"
+                return AlreadyDeployed(
+                    f"plan {stored.id}: operation {op.id} {doing}; a plan is deployed once",
+                    where=stored.source,
+                    fix=f"follow it at /deploys/{op.id}; to deploy again, make a new plan and review it",
+                    details={"operation": op.id},
+                )
+        return None
+
+    def _deploy(self, who: Principal, stored: StoredPlan, confirm_destructive: bool, remote: str | None) -> Operation:
+        plan_id = stored.id
         detail: dict[str, Any] = {"plan": plan_id, "summary": stored.view.get("summary")}
         destructive = [f"{d['component']}: {d['object']}: {d['detail']}" for d in stored.view.get("destructive", [])]
 
         def check() -> None:
+            deployed = self.deployed_by(stored)
+            if deployed is not None:
+                raise deployed
             if destructive and not confirm_destructive:
                 raise NeedsConfirmation(
                     f"the plan has {len(destructive)} destructive change(s) and they were not confirmed: "
