@@ -16,7 +16,7 @@ from helmdeck.server.deploy_port import MadePlan, PlanMoved
 from helmdeck.server.operations import Progress
 from helmdeck.server.settings import ServerSettings
 
-from .server_support import ROLES, FakeBackend, bearer
+from .server_support import ROLES, FakeBackend, bearer, component_status
 from .test_server_ui import _csrf, login
 
 DESTRUCTIVE = {
@@ -261,3 +261,29 @@ def test_a_second_click_on_deploy_opens_the_running_deploy(api: Any) -> None:
 
 def _csrf_of(client: TestClient) -> str:
     return _csrf(client.get("/plan").text)
+
+
+def test_a_namespace_expands_on_the_plan_and_deploy_pages_not_the_overview(api: Any) -> None:
+    """At 200 components the graph collapses namespaces; expanding one keeps the plan under review
+    (and a deploy's page) open."""
+    client, _deploys, tokens = api
+    backend = client.app.state.backend
+    rows = []
+    for i in range(70):
+        row = component_status(f"c{i:03d}")
+        row["namespace"] = f"ns{i % 2}"
+        rows.append(row)
+    backend.components = rows
+    client.app.state.status_cache.invalidate()
+    login(client, tokens["operator"])
+    plan_url = client.post("/plan", data={"csrf_token": _csrf_of(client)}, follow_redirects=False).headers["location"]
+    html = client.get(plan_url).text
+    assert f'href="{plan_url}?expand=ns1" data-testid="graph-group-ns1"' in html
+    expanded = client.get(f"{plan_url}?expand=ns1").text
+    assert 'data-testid="graph-node-c001"' in expanded and 'data-testid="graph-group-ns0"' in expanded
+    assert f'href="{plan_url}" data-testid="graph-collapse-ns1"' in expanded
+    form = {"csrf_token": _csrf_of(client)}
+    deploy_url = client.post(f"{plan_url}/deploy", data=form, follow_redirects=False).headers["location"]
+    page = client.get(f"{deploy_url}?expand=ns0").text
+    assert 'data-testid="graph-node-c000"' in page
+    assert f'href="{deploy_url}?expand=ns0&amp;expand=ns1" data-testid="graph-group-ns1"' in page
