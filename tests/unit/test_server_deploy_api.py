@@ -287,3 +287,24 @@ def test_a_namespace_expands_on_the_plan_and_deploy_pages_not_the_overview(api: 
     page = client.get(f"{deploy_url}?expand=ns0").text
     assert 'data-testid="graph-node-c000"' in page
     assert f'href="{deploy_url}?expand=ns0&amp;expand=ns1" data-testid="graph-group-ns1"' in page
+
+
+def test_the_plan_page_shows_what_changes_first_and_folds_the_unchanged(api: Any) -> None:
+    """200 components, 2 changing: their rows and the Deploy button are not 12,000 px down the page."""
+    client, deploys, tokens = api
+    made = deploys.make_plan
+
+    def big_plan() -> MadePlan:
+        plan = made()
+        same = [{**_component(f"c{i:03d}", "unchanged"), "state": "in-sync"} for i in range(198)]
+        plan.view["components"] = same + plan.view["components"]
+        return plan
+
+    deploys.make_plan = big_plan
+    login(client, tokens["operator"])
+    plan_url = client.post("/plan", data={"csrf_token": _csrf_of(client)}, follow_redirects=False).headers["location"]
+    page = client.get(plan_url).text
+    assert page.index('data-testid="plan-web"') < page.index('data-testid="plan-unchanged"')
+    assert page.index('data-testid="plan-db"') < page.index('data-testid="plan-unchanged"')
+    assert page.index('data-testid="plan-unchanged"') < page.index('data-testid="plan-c000"')
+    assert "<summary>198 unchanged</summary>" in page
