@@ -3,6 +3,7 @@ refuses (409 with the list), what it needs confirmed, and the operation it start
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -308,3 +309,24 @@ def test_the_plan_page_shows_what_changes_first_and_folds_the_unchanged(api: Any
     assert page.index('data-testid="plan-db"') < page.index('data-testid="plan-unchanged"')
     assert page.index('data-testid="plan-unchanged"') < page.index('data-testid="plan-c000"')
     assert "<summary>198 unchanged</summary>" in page
+
+
+def test_a_second_click_on_undeploy_opens_the_undeploy_it_started(api: Any) -> None:
+    """Not "the confirmation is expired or unknown: nothing was changed" while the undeploy runs."""
+    client, deploys, tokens = api
+    login(client, tokens["admin"])
+    page = client.get("/undeploy").text
+    confirmation = re.search(r'name="confirmation" value="([^"]+)"', page)
+    assert confirmation
+    form = {"csrf_token": _csrf(page), "confirmation": confirmation.group(1)}
+    first = client.post("/undeploy", data=form, follow_redirects=False)
+    second = client.post("/undeploy", data=form, follow_redirects=False)
+    assert first.status_code == second.status_code == 303, second.text
+    assert first.headers["location"] == second.headers["location"]
+    assert first.headers["location"].startswith("/operations/")
+    api_again = client.post(
+        "/api/v1/undeploy", headers=bearer(tokens["admin"]), json={"confirmation": confirmation.group(1)}
+    )
+    assert api_again.status_code == 409 and api_again.json()["details"]["operation"] in first.headers["location"]
+    _done(client, first.headers["location"].rsplit("/", 1)[1], tokens["admin"])
+    assert len(deploys.undeployed) == 1

@@ -242,6 +242,8 @@ async def undeploy(request: Request) -> Response:
         op = await run_in_threadpool(
             deploys_of(request).undeploy, who, str(form.get("confirmation") or ""), purge, _remote(request)
         )
+    except AlreadyDeployed as exc:  # a second click: the undeploy the first one started
+        return RedirectResponse(f"/operations/{(exc.details or {})['operation']}", status_code=303)
     except HelmdeckError as exc:
         return page(
             request, "undeploy.html", who, getattr(exc, "http_status", 422), preview=None, error=_error_text(exc)

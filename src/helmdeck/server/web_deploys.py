@@ -106,6 +106,8 @@ class WebDeploys:
         self._lock = threading.Lock()
         self._plans: dict[str, StoredPlan] = {}
         self._previews: dict[str, _Preview] = {}
+        #: a used confirmation -> the undeploy it started: sent again (a double click), it names it
+        self._used: dict[str, str] = {}
 
     # -- plans -------------------------------------------------------------------------------------
     def plan(self, who: Principal, remote: str | None = None) -> StoredPlan:
@@ -211,6 +213,13 @@ class WebDeploys:
 
         def check() -> _Preview:
             with self._lock:
+                started = self._used.get(confirmation)
+                if started is not None:
+                    raise AlreadyDeployed(
+                        f"this confirmation started undeploy {started} already; one undeploy per preview",
+                        fix=f"follow it at /operations/{started}",
+                        details={"operation": started},
+                    )
                 preview = self._previews.get(confirmation)
                 fresh = preview is not None and time.time() - preview.created < PREVIEW_TTL
                 if preview is not None and fresh and preview.purge_data == purge_data:
@@ -230,4 +239,13 @@ class WebDeploys:
         def work(progress: Progress) -> dict[str, Any]:
             return self.port.undeploy(purge_data, preview.deleted, progress, cancel)
 
-        return self.actions._start(who, "undeploy", "platform", detail, remote, work, cancel)
+        try:
+            op = self.actions._start(who, "undeploy", "platform", detail, remote, work, cancel)
+        except HelmdeckError:
+            with self._lock:  # not started (another change runs): the preview may be confirmed again
+                self._previews[confirmation] = preview
+            raise
+        with self._lock:
+            self._used = {k: v for k, v in list(self._used.items())[-KEEP_PLANS:]}
+            self._used[confirmation] = op.id
+        return op
