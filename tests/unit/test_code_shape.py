@@ -21,7 +21,6 @@ LONG_FUNCTION_BUDGET = 23
 #: the deploy executor): each may not grow past the lines it has now; drop an entry once it is split
 OVERSIZE_ALLOWED = {
     "core/inventory.py": 587,
-    "server/ui.py": 560,
     "engine/helm_sdk.py": 526,
     "deploy/executor.py": 526,
 }
