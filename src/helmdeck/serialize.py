@@ -33,6 +33,7 @@ class JsonField:
     exclude: bool = False
     redact: str | None = None
     spread: tuple[str, ...] = ()
+    convert: Callable[[Any], Any] | None = None
 
 
 def json_field(
@@ -44,6 +45,7 @@ def json_field(
     exclude: bool = False,
     redact: str | None = None,
     spread: tuple[str, ...] = (),
+    convert: Callable[[Any], Any] | None = None,
 ) -> dict[str, JsonField]:
     """A field's metadata saying how it appears in the JSON: ``dataclasses.field(metadata=json_field(...))``.
 
@@ -53,8 +55,10 @@ def json_field(
     attribute; when it is true the value is shown as null (a secret parameter's default). ``spread``:
     these keys of the field's mapping appear in the object itself, where present, in place of the field
     (a parameter's schema keywords; the field's own key in ``__json_order__`` says where they go).
+    ``convert``: a function a value that is not None goes through first, for a nested object shown in
+    another shape than its own JSON (a pod inside a resource tree, as a smaller view).
     """
-    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread)}
+    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread, convert)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,6 +145,8 @@ def _object_data(value: Any) -> dict[str, Any]:
         item = getattr(value, entry.attr)
         if entry.call:
             item = item()
+        if spec.convert is not None and item is not None:
+            item = spec.convert(item)
         if spec.redact is not None and getattr(value, spec.redact):
             item = None
         if (spec.omit_if_empty and not item) or (spec.omit_if is not None and spec.omit_if(item)):

@@ -127,3 +127,19 @@ def test_a_plain_dataclass_is_still_its_fields_in_camel_case() -> None:
         extra: tuple[int, ...] = ()
 
     assert to_json_data(Plain("1.0", (1, 2))) == {"chartVersion": "1.0", "extra": [1, 2]}
+
+
+@dataclass(frozen=True)
+class _Small(JsonObject):
+    size: int
+
+
+@dataclass
+class _Holder(JsonObject):
+    # shown as a smaller view than its own JSON; None stays None (the converter never sees it)
+    item: Step | None = field(default=None, metadata=json_field(convert=lambda s: _Small(len(s.name))))
+
+
+def test_a_converted_field_is_shown_in_the_converters_shape() -> None:
+    assert _Holder(Step("api")).as_dict() == {"item": {"size": 3}}
+    assert _Holder().as_dict() == {"item": None}
