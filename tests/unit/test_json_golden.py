@@ -60,8 +60,6 @@ def test_json_is_the_golden(name: str) -> None:
 HAND_WRITTEN = {
     # the object's JSON is its conditions as a mapping, not an object of fields
     "Condition": "a mapping of conditions, not an object of fields",
-    # the release's fields are flattened in, with defaults for a component never installed
-    "ComponentDetail": "flattens an optional release with defaults",
     # the critical chain and the phases are computed together, in a fixed phase order
     "Timeline": "the critical chain computed once for several keys",
     # owned by work in progress elsewhere (the web service, the Helm port)
