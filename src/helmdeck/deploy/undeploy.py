@@ -39,11 +39,12 @@ from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.serialize import JsonObject, json_field
 from helmdeck.wording import counted
 
 
 @dataclass
-class RemovedRelease:
+class RemovedRelease(JsonObject):
     component: str
     release: str
     namespace: str
@@ -51,27 +52,30 @@ class RemovedRelease:
     ok: bool
     note: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.component,
-            "release": self.release,
-            "namespace": self.namespace,
-            "statusBefore": self.status_before,
-            "ok": self.ok,
-            "note": self.note,
-        }
-
 
 @dataclass
-class UndeployReport:
+class UndeployReport(JsonObject):
     platform: str
     releases: list[RemovedRelease] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    fates: list[NamespaceFate] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list, metadata=json_field(name="keptData"))
+    deleted: list[str] = field(default_factory=list, metadata=json_field(name="deletedData"))
+    fates: list[NamespaceFate] = field(default_factory=list, metadata=json_field(name="namespaces"))
     left: list[LeftObject] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=json_field(round=2))
     purged: bool = False
+
+    __json_computed__ = ("ok",)
+    __json_order__ = (
+        "platform",
+        "ok",
+        "purged",
+        "releases",
+        "keptData",
+        "deletedData",
+        "namespaces",
+        "left",
+        "seconds",
+    )
 
     @property
     def ok(self) -> bool:
@@ -80,19 +84,6 @@ class UndeployReport:
     @property
     def namespaces(self) -> list[dict[str, Any]]:
         return [n.as_dict() for n in self.fates]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "ok": self.ok,
-            "purged": self.purged,
-            "releases": [r.as_dict() for r in self.releases],
-            "keptData": self.kept,
-            "deletedData": self.deleted,
-            "namespaces": self.namespaces,
-            "left": [item.as_dict() for item in self.left],
-            "seconds": round(self.seconds, 2),
-        }
 
 
 def teardown_graph(session: PlatformSession, live: dict[str, Release]) -> dict[str, set[str]]:
