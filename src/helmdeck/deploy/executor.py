@@ -18,12 +18,13 @@ from helmdeck.cluster import ObjRef
 from helmdeck.cluster.watch import GateResult
 from helmdeck.core.progress import Progress, describe_waiting, no_progress
 from helmdeck.core.session import DesiredComponent, PlatformSession
+from helmdeck.core.status import ComponentHealth, PlatformStatus, platform_status
 from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.deploy import platform_steps
 from helmdeck.deploy.dag import AnyFlag, TaskOutcome, TaskState, run_dag
 from helmdeck.deploy.platform_steps import copy_pull_secret, refuse_destructive, remove_dropped
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
-from helmdeck.deploy.unchanged import nothing_to_change
+from helmdeck.deploy.unchanged import Unchanged, nothing_to_change
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -69,6 +70,8 @@ class Deployer:
         self.states: dict[str, ReleaseDecision] = {}
         #: the operation run() holds; extensions drive deploy_component inside their own
         self.op: PlatformOperation | None = None
+        #: components healthy when a deploy that changes nothing began (their gate is skipped)
+        self._healthy_before: frozenset[str] = frozenset()
         #: where the time goes (run() starts a new one)
         self.timeline = TimelineRecorder()
         unknown = [n for n in self.only if n not in session.platform.component_names]
@@ -88,6 +91,13 @@ class Deployer:
         self.timeline = TimelineRecorder(start)
         s = self.session
         report = DeployReport(s.platform_id, s.environment)
+        targets = self.only or s.platform.component_names
+        self._healthy_before = frozenset()
+        if not self.interrupt.is_set():
+            self.progress("*", "preparing", "looking for changes")
+            unchanged = self._nothing_to_change(targets)
+            if unchanged is not None:
+                return self._run_unchanged(report, start, targets, unchanged)
         if self.preflight:
             # read-only checks: an error stops the deploy before any namespace or release exists
             self.progress("*", "preflight", "checking the platform against the cluster")
@@ -98,22 +108,6 @@ class Deployer:
         prepared_from = time.monotonic()
         if self.interrupt.is_set():
             return self._interrupted_before_start(report, start)
-        targets = self.only or s.platform.component_names
-        self.progress("*", "preparing", "looking for changes")
-        unchanged = nothing_to_change(s, targets, whole_platform=not self.only)
-        if unchanged is not None:
-            # nothing to change: no lock, no writes; the components' health is still checked
-            if self.before_changes is not None:
-                self.before_changes()
-            self.states = unchanged.states
-            self._deploy(report, unchanged.desired, unchanged.live, targets, prepared_from)
-            # a failure is history worth keeping (the one write); a healthy platform that did not
-            # change is described by the latest revision already
-            recorded = None if report.ok else self.record_revision(report)
-            report.recorded = recorded is not None
-            report.platform_revision = recorded.revision if recorded is not None else self._latest_revision()
-            report.seconds = time.monotonic() - start
-            return report
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
         with platform_operation(s, namespaces=s.platform.all_namespaces(), cancel=self.cancel) as op:
             self.op = op
@@ -134,6 +128,35 @@ class Deployer:
         report.seconds = time.monotonic() - start
         return report
 
+    def _nothing_to_change(self, targets: Sequence[str]) -> Unchanged | None:
+        """What the platform looks like when this deploy would change nothing (read only), else
+        None; a failure to tell is left to preflight, which explains it better."""
+        try:
+            return nothing_to_change(self.session, targets, whole_platform=not self.only)
+        except HelmdeckError:
+            return None
+
+    def _run_unchanged(
+        self, report: DeployReport, start: float, targets: Sequence[str], unchanged: Unchanged
+    ) -> DeployReport:
+        """Nothing to change: no lock, no preflight (it checks what a deploy would write), no
+        writes. Health is still checked: one status of the whole platform, and a health gate only
+        for components that are not healthy in it."""
+        if self.before_changes is not None:
+            self.before_changes()
+        self.states = unchanged.states
+        before = platform_status(self.session)
+        self._healthy_before = frozenset(c.name for c in before.components if c.health is ComponentHealth.healthy)
+        final = before if set(targets) <= self._healthy_before else None
+        self._deploy(report, unchanged.desired, unchanged.live, targets, start, final=final)
+        # a failure is history worth keeping (the one write); a healthy platform that did not
+        # change is described by the latest revision already
+        recorded = None if report.ok else self.record_revision(report)
+        report.recorded = recorded is not None
+        report.platform_revision = recorded.revision if recorded is not None else self._latest_revision()
+        report.seconds = time.monotonic() - start
+        return report
+
     def _deploy(
         self,
         report: DeployReport,
@@ -141,9 +164,12 @@ class Deployer:
         live: dict[str, Release],
         targets: Sequence[str],
         prepared_from: float,
+        *,
+        final: PlatformStatus | None = None,
     ) -> None:
         """The components in dependency order, dropped ones removed, then the whole platform's
-        health: the report gets each result and the timeline."""
+        health (``final``: a status already taken, when nothing could have changed since): the
+        report gets each result and the timeline."""
         s = self.session
         needs_map = s.platform.needs_map()
         needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
@@ -178,7 +204,7 @@ class Deployer:
         if not self.only and not report.interrupted:
             report.components.extend(remove_dropped(s, live, desired, self.progress))
         with self.timeline.phase(None, FINAL_CHECK):
-            self.check_platform_health(report)
+            platform_steps.check_platform_health(s, report, self.progress, final)
         self.timeline.renders(s.render_times)
         report.timeline = self.timeline.done({c.name: c.outcome.value for c in report.components})
 
@@ -316,6 +342,11 @@ class Deployer:
         """An in-sync release gets no new revision; nothing to change is no proof of health, though:
         the installed objects pass the same gate."""
         result.revision = live.revision
+        if d.name in self._healthy_before:  # healthy in the status taken a moment ago
+            result.message = "up to date; healthy"
+            result.seconds = time.monotonic() - start
+            self.progress(d.name, "unchanged", result.message)
+            return result
         targets = self._installed(d, live.manifest)
         self.progress(d.name, "checking", "up to date; checking health")
         gate = self._gate(d, targets, finished_jobs=targets.ttl_jobs)
