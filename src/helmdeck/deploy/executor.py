@@ -34,6 +34,10 @@ from helmdeck.revisions.store import PlatformRevision, RevisionStore
 from helmdeck.revisions.timeline import FINAL_CHECK, INSTALL, PREFLIGHT, PREPARE, UNDO, TimelineRecorder
 from helmdeck.secrets.redact import known_redactor
 
+#: components waiting on health gates per Helm write slot, and the most tasks at once in all
+GATES_PER_SLOT = 4
+MAX_TASKS = 128
+
 
 class Deployer:
     def __init__(
@@ -66,6 +70,8 @@ class Deployer:
         self.preflight = preflight
         self.allow_destructive = allow_destructive
         self.before_changes = before_changes
+        #: Helm writes at once (``parallel``); more components than that may wait on their gates
+        self._write_slots = threading.BoundedSemaphore(max(1, parallel))
         #: each target's release state, decided once before anything changes (as plan decides it)
         self.states: dict[str, ReleaseDecision] = {}
         #: the operation run() holds; extensions drive deploy_component inside their own
@@ -193,7 +199,9 @@ class Deployer:
         outcomes = run_dag(
             needs,
             work,
-            parallel=self.parallel,
+            # the writes are bounded by the slots; up to GATES_PER_SLOT times as many components
+            # may be waiting on their health gates (each holds a thread and a few watches)
+            parallel=min(max(1, self.parallel) * GATES_PER_SLOT, MAX_TASKS),
             failed=lambda r: not r.ok,
             on_state=on_state,
             cancel=AnyFlag((self.cancel, self.interrupt)),
@@ -256,7 +264,6 @@ class Deployer:
         caller holds the platform lock)."""
         if self.op is not None:
             self.op.check()  # a lost lease: another operator may be changing this platform now
-        eng = self.session.engine
         start = time.monotonic()
         started_at = time.time()  # the gate trusts only Job events from this deploy on
         decision = self.states.get(d.name) or classify(d, live)
@@ -270,44 +277,19 @@ class Deployer:
             return self._check_in_sync(d, live, result, start)
 
         previous = self._last_good_revision(d, live)
-        writes = time.monotonic()
-        if decision.state is ReleaseState.locked:
-            assert live is not None
-            self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
-            result.recovered = self._recover(d, live, previous)
-            live = None if result.recovered.startswith("uninstalled") else live
-        labels = d.labels(self.session.platform_id, self.session.environment)
-        description = f"helmdeck {self.operation} of platform {self.session.platform_id}"
-        fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
-        try:
-            if live is not None and (
-                live.status is ReleaseStatus.UNINSTALLED or (live.status is ReleaseStatus.FAILED and previous is None)
-            ):
-                # a failed first install has nothing to upgrade from, and Helm will not install over
-                # the kept history of a removed component: start over
-                eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
-                live = None
-                fresh = True
-            fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
-            self.progress(d.name, "installing" if fresh else "upgrading", chart)
-            kwargs: dict[str, Any] = dict(
-                namespace=d.namespace,
-                description=description,
-                labels=labels,
-                timeout=d.timeout,
-                wait=False,
-                component=d.name,
-                values_files=d.values_files,
-            )
-            if drift is not None and not fresh:
-                kwargs["force_conflicts"] = True  # the fields kubectl took over are the drift to repair
-            rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
-            result.revision = rel.revision
+        failure: HelmdeckError | None = None
+        # a slot for the Helm writes only: waiting on the health gate below holds none, so a
+        # component whose pods are still starting does not keep the next one from being written
+        with self._write_slots:
+            writes = time.monotonic()
+            try:
+                rel, fresh = self._write(d, live, previous, decision, result)
+            except HelmdeckError as exc:
+                failure = exc
             self.timeline.mark(d.name, INSTALL, writes)
-        except HelmdeckError as exc:
-            self.timeline.mark(d.name, INSTALL, writes)
+        if failure is not None:
             result.outcome = Outcome.failed
-            result.message = known_redactor().text(str(exc))
+            result.message = known_redactor().text(str(failure))
             result.rollback = self._undo(d, previous)
             result.seconds = time.monotonic() - start
             self.progress(d.name, "failed", result.message.splitlines()[0])
@@ -335,6 +317,46 @@ class Deployer:
         result.rollback = self._undo(d, previous)
         self.progress(d.name, "failed", result.message)
         return result
+
+    def _write(
+        self,
+        d: DesiredComponent,
+        live: Release | None,
+        previous: int | None,
+        decision: ReleaseDecision,
+        result: ComponentResult,
+    ) -> tuple[Release, bool]:
+        """The Helm writes of one component: recover a release a dead operator left pending, then
+        install or upgrade it. Returns the release and whether it was a fresh install."""
+        eng = self.session.engine
+        if decision.state is ReleaseState.locked:
+            assert live is not None
+            self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
+            result.recovered = self._recover(d, live, previous)
+            live = None if result.recovered.startswith("uninstalled") else live
+        if live is not None and (
+            live.status is ReleaseStatus.UNINSTALLED or (live.status is ReleaseStatus.FAILED and previous is None)
+        ):
+            # a failed first install has nothing to upgrade from, and Helm will not install over
+            # the kept history of a removed component: start over
+            eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
+            live = None
+        fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
+        self.progress(d.name, "installing" if fresh else "upgrading", result.chart)
+        kwargs: dict[str, Any] = dict(
+            namespace=d.namespace,
+            description=f"helmdeck {self.operation} of platform {self.session.platform_id}",
+            labels=d.labels(self.session.platform_id, self.session.environment),
+            timeout=d.timeout,
+            wait=False,
+            component=d.name,
+            values_files=d.values_files,
+        )
+        if decision.drift is not None and not fresh:
+            kwargs["force_conflicts"] = True  # the fields kubectl took over are the drift to repair
+        rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
+        result.revision = rel.revision
+        return rel, fresh
 
     def _check_in_sync(
         self, d: DesiredComponent, live: Release, result: ComponentResult, start: float
@@ -408,7 +430,7 @@ class Deployer:
         return max(good) if good else None
 
     def _undo(self, d: DesiredComponent, previous: int | None) -> str:
-        with self.timeline.phase(d.name, UNDO):
+        with self.timeline.phase(d.name, UNDO), self._write_slots:
             return self._undo_untimed(d, previous)
 
     def _undo_untimed(self, d: DesiredComponent, previous: int | None) -> str:
