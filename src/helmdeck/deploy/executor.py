@@ -281,6 +281,12 @@ class Deployer:
         # a slot for the Helm writes only: waiting on the health gate below holds none, so a
         # component whose pods are still starting does not keep the next one from being written
         with self._write_slots:
+            if self.op is not None:
+                self.op.check()  # the lease may have been lost while this waited for its slot
+            if self.interrupt.is_set() or self.cancel.is_set():  # while it waited: start nothing new
+                result.outcome, result.skipped_because = Outcome.skipped, ["cancelled"]
+                result.message = _skip_message(["cancelled"], self.interrupt.is_set())
+                return result
             writes = time.monotonic()
             try:
                 rel, fresh = self._write(d, live, previous, decision, result)
