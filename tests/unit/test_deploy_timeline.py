@@ -140,8 +140,8 @@ def test_a_deploy_records_each_components_phases_in_its_report_and_its_revision(
     # platform told their health, recorded as the final check)
     again = Deployer(session_on(path, kube, engine), preflight=False).run()
     assert again.timeline is not None and not again.recorded
-    phases = {p for c in again.timeline.components.values() for p in c.phases}
-    assert INSTALL not in phases and FIRST_READY not in phases
+    spans = {p for c in again.timeline.components.values() for p in c.phases}
+    assert INSTALL not in spans and FIRST_READY not in spans
     assert {p["phase"] for p in again.as_dict()["timeline"]["platformPhases"]} == {"prepare", "final-check"}
     assert {c.health for c in again.components} == {"healthy"}
 
