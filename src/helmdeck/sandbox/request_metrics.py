@@ -73,10 +73,10 @@ def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROU
         verb, resource = labels.get("verb", ""), labels.get("resource", "")
         if verb not in WRITE_VERBS or labels.get("dry_run") or resource in QUESTIONS:
             continue
-        if (verb, resource) in background:
-            continue
         if labels.get("subresource"):
             resource = f"{resource}/{labels['subresource']}"
+        if (verb, resource) in background:
+            continue
         out[(verb, resource)] += int(float(m["value"]))
     return out
 
