@@ -23,6 +23,7 @@ from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.deploy import platform_steps
 from helmdeck.deploy.dag import AnyFlag, TaskOutcome, TaskState, run_dag
 from helmdeck.deploy.platform_steps import copy_pull_secret, refuse_destructive, remove_dropped
+from helmdeck.deploy.recovery import last_good_revision, recover, undo
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.deploy.unchanged import Unchanged, nothing_to_change
 from helmdeck.doctor.preflight import check_before_deploy
@@ -276,7 +277,7 @@ class Deployer:
             assert live is not None
             return self._check_in_sync(d, live, result, start)
 
-        previous = self._last_good_revision(d, live)
+        previous = last_good_revision(self.session.engine, d, live)
         failure: HelmdeckError | None = None
         # a slot for the Helm writes only: waiting on the health gate below holds none, so a
         # component whose pods are still starting does not keep the next one from being written
@@ -338,7 +339,7 @@ class Deployer:
         if decision.state is ReleaseState.locked:
             assert live is not None
             self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
-            result.recovered = self._recover(d, live, previous)
+            result.recovered = recover(self.session.engine, d, live, previous)
             live = None if result.recovered.startswith("uninstalled") else live
         if live is not None and (
             live.status is ReleaseStatus.UNINSTALLED or (live.status is ReleaseStatus.FAILED and previous is None)
@@ -425,52 +426,9 @@ class Deployer:
         result.failure = [redact.redact(r.as_dict()) for r in gate.reports]
         result.failure_text = [redact.text(line) for r in gate.reports for line in r.lines()]
 
-    def _last_good_revision(self, d: DesiredComponent, live: Release | None) -> int | None:
-        """The revision to roll back to if this change fails: the last one that was deployed."""
-        if live is None:
-            return None
-        if live.status is ReleaseStatus.DEPLOYED:
-            return live.revision
-        history = self.session.engine.history(d.release, namespace=d.namespace)
-        good = [r.revision for r in history if r.status in (ReleaseStatus.DEPLOYED, ReleaseStatus.SUPERSEDED)]
-        return max(good) if good else None
-
     def _undo(self, d: DesiredComponent, previous: int | None) -> str:
         with self.timeline.phase(d.name, UNDO), self._write_slots:
-            return self._undo_untimed(d, previous)
-
-    def _undo_untimed(self, d: DesiredComponent, previous: int | None) -> str:
-        eng = self.session.engine
-        try:
-            if previous is None:
-                eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True, timeout=d.timeout)
-                return "uninstalled (it was a first install)"
-            rel = eng.rollback(d.release, previous, namespace=d.namespace, timeout=d.timeout)
-            return f"rolled back to revision {previous} (now revision {rel.revision})"
-        except HelmdeckError as exc:
-            return f"could not undo: {known_redactor().text(str(exc))}"
-
-    def _recover(self, d: DesiredComponent, live: Release, previous: int | None) -> str:
-        """Bring a release a dead operator left pending back to a state Helm can work from."""
-        eng = self.session.engine
-        for disable_hooks in (False, True):
-            how = " with hooks disabled" if disable_hooks else ""
-            try:
-                if previous is None or live.status is ReleaseStatus.UNINSTALLING:
-                    eng.uninstall(
-                        d.release,
-                        namespace=d.namespace,
-                        ignore_not_found=True,
-                        disable_hooks=disable_hooks,
-                        timeout=d.timeout,
-                    )
-                    return f"uninstalled the {live.status.value} revision {live.revision}{how}"
-                eng.rollback(d.release, previous, namespace=d.namespace, disable_hooks=disable_hooks, timeout=d.timeout)
-                return f"rolled the {live.status.value} revision {live.revision} back to {previous}{how}"
-            except HelmdeckError:
-                if disable_hooks:
-                    raise
-        return ""
+            return undo(self.session.engine, d, previous)
 
     # -- around the components ------------------------------------------------------------------
     def check_platform_health(self, report: DeployReport) -> None:
