@@ -25,7 +25,7 @@ from typing import Any
 
 from helmdeck.cluster import ObjRef, delete_object, get_object, list_objects
 from helmdeck.cluster.lease import lease_name
-from helmdeck.cluster.namespaces import delete_namespace, get_namespace
+from helmdeck.cluster.namespaces import delete_namespaces, get_namespace
 from helmdeck.core.claim_keeping import keep_claims, mark_left_by_helm
 from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
@@ -160,18 +160,19 @@ class Undeployer:
         return purge_list(PlatformInventory.read(self.session, leftovers=True))
 
     def _remove_namespaces(self, fates: list[NamespaceFate]) -> list[NamespaceFate]:
-        out = []
-        for fate in fates:
-            if fate.deleted:
-                if fate.name == self.session.admin_namespace:
-                    self._delete_lease()  # the lease lives here: deleting the namespace frees the lock with it
-                self.progress("*", "removing", f"namespace {fate.name}")
-                try:
-                    delete_namespace(self.session.client, fate.name, wait=self.timeout)
-                except HelmdeckError as exc:
-                    fate = replace(fate, deleted=False, reason=known_redactor().text(exc.message))
-            out.append(fate)
-        return out
+        """Delete the namespaces that go together and wait for them together (the namespace
+        controller empties them in parallel)."""
+        going = [fate.name for fate in fates if fate.deleted]
+        if self.session.admin_namespace in going:
+            self._delete_lease()  # the lease lives there: deleting the namespace frees the lock with it
+        if going:
+            self.progress("*", "removing", f"namespaces {', '.join(going)}")
+        errors = delete_namespaces(self.session.client, going, wait=self.timeout)
+        redact = known_redactor()
+        return [
+            replace(fate, deleted=False, reason=redact.text(errors[fate.name].message)) if fate.name in errors else fate
+            for fate in fates
+        ]
 
     def _platform_pods(self, inventory: PlatformInventory, contents: NamespaceReader) -> dict[str, set[str]]:
         """The uids of the inventory's pods, by namespace: an undeploy waits for these and no
