@@ -330,3 +330,12 @@ def test_a_second_click_on_undeploy_opens_the_undeploy_it_started(api: Any) -> N
     assert api_again.status_code == 409 and api_again.json()["details"]["operation"] in first.headers["location"]
     _done(client, first.headers["location"].rsplit("/", 1)[1], tokens["admin"])
     assert len(deploys.undeployed) == 1
+
+
+def test_a_body_too_deeply_nested_to_parse_says_what_to_send(api: Any) -> None:
+    client, _deploys, tokens = api
+    headers = {**bearer(tokens["admin"]), "content-type": "application/json"}
+    deep = b"[" * 100_000 + b"]" * 100_000  # under the size cap; json's recursion limit refuses it
+    answer = client.post("/api/v1/undeploy/preview", headers=headers, content=deep)
+    assert answer.status_code == 400
+    assert "openapi.json" in answer.json()["fix"]

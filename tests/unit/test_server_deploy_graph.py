@@ -65,3 +65,20 @@ def test_without_a_status_the_plan_alone_is_drawn() -> None:
         ("second", "healthy"),
         ("third", "absent"),
     ]
+
+
+def test_what_the_plan_changes_is_marked_and_so_is_its_collapsed_namespace() -> None:
+    status = {
+        "components": [
+            {"component": f"c{i:03d}", "namespace": f"ns{i % 2}", "status": "deployed", "health": "healthy"}
+            for i in range(70)
+        ]
+    }
+    plan = [{"component": "c001", "namespace": "ns1", "action": "upgrade"}]
+    plan += [{"component": "c000", "namespace": "ns0", "action": "unchanged"}]
+    collapsed = platform_graph_svg(overlay(status, plan, {}))
+    assert 'data-testid="graph-group-ns1" data-health="healthy" data-marks="change"' in collapsed
+    assert 'data-testid="graph-group-ns0" data-health="healthy" data-marks=""' in collapsed
+    shown = platform_graph_svg(overlay(status, plan, {}), ["ns1"])
+    assert 'data-testid="graph-node-c001" data-health="healthy" data-marks="change"' in shown
+    assert 'data-testid="graph-node-c003" data-health="healthy" data-marks=""' in shown

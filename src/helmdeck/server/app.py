@@ -314,7 +314,10 @@ def create_app(
                 )
             )
         if _is_api(request) or exc.status_code not in (401, 403, 404):
-            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+            body = {"error": str(exc.detail)}
+            if exc.status_code == 400:  # a body FastAPI could not parse (nested too deep, not UTF-8...)
+                body["fix"] = "send the JSON the OpenAPI document at /api/v1/openapi.json describes"
+            return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return ui.page(request, "error.html", None, exc.status_code, message=str(exc.detail))
 
     @app.exception_handler(RequestValidationError)

@@ -52,6 +52,11 @@ def overlay(
                 "health": "absent",
                 "reason": p.get("reason") or "",
             }
+    for p in plan_components:
+        # what the plan does to it, marked on its node (and on its namespace's when collapsed, so
+        # at 200 components the namespaces that change show before they are expanded)
+        if str(p.get("action") or "unchanged") != "unchanged":
+            rows[str(p["component"])]["planned"] = str(p["action"])
     for name, row in rows.items():
         if name in needs:
             row["needs"] = [n for n in needs[name] if n in rows]
@@ -61,4 +66,5 @@ def overlay(
         if name in rows and health is not None:
             rows[name]["health"] = health
             rows[name]["deploy"] = state
+            rows[name].pop("planned", None)  # reached: its node says what the deploy does now
     return {**(status or {}), "components": list(rows.values())}

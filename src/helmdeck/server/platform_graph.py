@@ -32,6 +32,8 @@ HEALTH_COLOURS: dict[str, tuple[str, str]] = {
     "absent": ("#ffffff", "#98a2b3"),
 }
 DRIFT = "#a15c00"
+CHANGE = "#5925dc"
+MARKS = ["pending", "failed", "drift", "change"]
 COLLAPSE_OVER = 12
 #: a platform this small shows every component, however they spread over namespaces
 SHOW_ALL_UP_TO = 60
@@ -51,7 +53,7 @@ class Node:
     health: str
     href: str
     title: str
-    marks: list[str] = field(default_factory=list)  # "pending", "failed", "drift"
+    marks: list[str] = field(default_factory=list)  # MARKS
     members: int = 0  # a collapsed namespace: how many components
     counts: dict[str, int] = field(default_factory=dict)
     #: during a web deploy, what the deploy is doing to it (installing, waiting, ...: deploy_graph.py)
@@ -80,6 +82,8 @@ def marks_of(c: Mapping[str, Any]) -> list[str]:
         marks.append("failed")
     if c.get("drift"):
         marks.append("drift")
+    if c.get("planned"):  # the plan page: the plan installs, upgrades or removes it
+        marks.append("change")
     return marks
 
 
@@ -109,7 +113,7 @@ def layout(
             for c in members:
                 counts[str(c.get("health"))] = counts.get(str(c.get("health")), 0) + 1
             worst = next((h for h in ("failed", "progressing", "unknown", "absent") if counts.get(h)), "healthy")
-            marks = sorted({m for c in members for m in marks_of(c)}, key=["pending", "failed", "drift"].index)
+            marks = sorted({m for c in members for m in marks_of(c)}, key=MARKS.index)
             group = Node(
                 id=f"ns:{ns}",
                 label=f"{ns or '(no namespace)'}: {len(members)}",
@@ -139,7 +143,8 @@ def layout(
                     href=f"/components/{quote(name, safe='')}",
                     title=f"{name} ({ns}): {c.get('health')}, release {c.get('status')}"
                     + (f"; {reason}" if reason else "")
-                    + (f"; {c['drift']}" if isinstance(c.get("drift"), str) else ""),
+                    + (f"; {c['drift']}" if isinstance(c.get("drift"), str) else "")
+                    + (f"; the plan: {c['planned']}" if c.get("planned") else ""),
                     marks=marks_of(c),
                     deploy=str(c.get("deploy") or ""),
                 )
@@ -204,6 +209,8 @@ def platform_graph_svg(
 ) -> str:
     """The overview's graph of ``status`` (the status JSON, each component with its ``needs``)."""
     plan = layout(status.get("components") or [], expanded, collapse_over, show_all_up_to, base)
+    planned = any("change" in n.marks for n in plan.nodes)
+    plan.width = max(plan.width, 700 if planned else 0)  # the legend's last entry fits (700 < 800 px)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{plan.width}" height="{plan.height}" '
         f'viewBox="0 0 {plan.width} {plan.height}" font-family="sans-serif" font-size="11" role="img" '
@@ -213,7 +220,7 @@ def platform_graph_svg(
         'orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#98a2b3"/></marker></defs>',
         f'<rect x="0" y="0" width="{plan.width}" height="{plan.height}" fill="#ffffff"/>',
     ]
-    out += _legend()
+    out += _legend(planned)
     for ns, top, height, collapsible in plan.bands:
         out.append(
             f'<g data-namespace="{_a(ns)}"><rect x="2" y="{top}" width="{plan.width - 4}" height="{height}" '
@@ -273,7 +280,9 @@ def _node(n: Node) -> str:
     ]
     x = n.x + NODE_W
     for mark in reversed(n.marks):  # small tags on the node's top right corner
-        colour = DRIFT if mark == "drift" else HEALTH_COLOURS["failed" if mark == "failed" else "progressing"][1]
+        colour = {"drift": DRIFT, "change": CHANGE}.get(mark) or HEALTH_COLOURS[
+            "failed" if mark == "failed" else "progressing"
+        ][1]
         w = 6 * len(mark) + 8
         x -= w + 2
         parts.append(
@@ -284,7 +293,7 @@ def _node(n: Node) -> str:
     return "".join(parts)
 
 
-def _legend() -> list[str]:
+def _legend(planned: bool = False) -> list[str]:
     out, x = [], LEFT
     for health in ("healthy", "progressing", "failed", "unknown", "absent"):
         fill, stroke = HEALTH_COLOURS[health]
@@ -298,6 +307,10 @@ def _legend() -> list[str]:
     x += 28 + 6 * len("release pending")
     out.append(f'<rect x="{x}" y="8" width="24" height="12" rx="6" fill="{DRIFT}"/>')
     out.append(f'<text x="{x + 28}" y="18">drift</text>')
+    if planned:  # a plan's graph: what it changes
+        x += 28 + 6 * len("drift") + 8
+        out.append(f'<rect x="{x}" y="8" width="24" height="12" rx="6" fill="{CHANGE}"/>')
+        out.append(f'<text x="{x + 28}" y="18">planned change</text>')
     return out
 
 
