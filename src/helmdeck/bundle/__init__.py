@@ -3,9 +3,8 @@
 * :func:`create_bundle` writes one (``helmdeck bundle --out-file FILE``);
 * :func:`verify_bundle` checks every file against its checksum (``helmdeck bundle verify``);
 * :func:`read_images` lists the images to preload (``helmdeck bundle images``);
-* :func:`session_from_bundle` deploys from one (``helmdeck deploy --bundle FILE [--offline]``),
-  through :func:`open_bundle` and :func:`offline_guard`; :func:`session_for_deploy` is what the
-  ``deploy`` and ``plan`` commands call (bundle or platform file, offline or not).
+* :func:`open_bundle` and :func:`offline_guard` are how one is deployed
+  (``helmdeck deploy --bundle FILE [--offline]``, through :func:`helmdeck.app.opening.open_platform`).
 
 Names are imported on first use (PEP 562), so importing one module of the package does not load
 the others: the CLI starts without loading what its command does not need.
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
         check_contained,
         open_bundle,
         provide_files,
-        session_for_deploy,
-        session_from_bundle,
     )
     from helmdeck.bundle.verify import Verification, read_images, verify_bundle
 
@@ -50,8 +47,6 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "check_contained": ("helmdeck.bundle.open", "check_contained"),
     "open_bundle": ("helmdeck.bundle.open", "open_bundle"),
     "provide_files": ("helmdeck.bundle.open", "provide_files"),
-    "session_for_deploy": ("helmdeck.bundle.open", "session_for_deploy"),
-    "session_from_bundle": ("helmdeck.bundle.open", "session_from_bundle"),
     "Verification": ("helmdeck.bundle.verify", "Verification"),
     "read_images": ("helmdeck.bundle.verify", "read_images"),
     "verify_bundle": ("helmdeck.bundle.verify", "verify_bundle"),
@@ -79,8 +74,6 @@ __all__ = [
     "open_bundle",
     "provide_files",
     "read_images",
-    "session_for_deploy",
-    "session_from_bundle",
     "verify_bundle",
     "write_offline_values",
 ]
