@@ -14,13 +14,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from helmdeck.cluster import KubeClient, NotFound, ObjRef, create_object, delete_object, get_object, list_objects
 from helmdeck.cluster.errors import Conflict
 from helmdeck.errors import ClusterError
 from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL, REVISION_RECORD_KIND
 from helmdeck.serialize import to_json_data
+
+
+class RevisionNotFound(ClusterError):
+    """The platform has no revision of that number (never recorded, or pruned)."""
+
+    http_status: ClassVar[int] = 404
 
 
 @dataclass
@@ -96,7 +102,7 @@ class RevisionStore:
         found = get_object(self.client, self._ref(revision))
         if found is None:
             known = ", ".join(str(r.revision) for r in self.list()) or "none"
-            raise ClusterError(
+            raise RevisionNotFound(
                 f"platform {self.platform} has no revision {revision}",
                 fix=f"pick one of the recorded revisions ({known}); see 'helmdeck history'",
             )

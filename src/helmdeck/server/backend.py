@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from helmdeck.app.extensions import check_uninstall, extension_manager, platform_catalog, preview_uninstall
 from helmdeck.app.opening import LastDeployed, open_platform
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 class NotAvailable(HelmdeckError):
     """A feature this installation does not have (yet)."""
+
+    http_status: ClassVar[int] = 501
 
 
 class PlatformBackend(Protocol):
