@@ -35,9 +35,12 @@ from helmdeck.cli.output import OutputFormat, chosen, console, emit_json, err_co
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from helmdeck.core.session import PlatformSession
     from helmdeck.core.status import PlatformStatus
     from helmdeck.deploy.report import DeployReport
+    from helmdeck.health import FinalHealth
 
 
 def register(app: typer.Typer) -> None:
@@ -147,7 +150,7 @@ def plan_command(
 # --- deploy ---------------------------------------------------------------------------------
 
 
-def print_unhealthy(unhealthy: dict[str, dict[str, str]]) -> None:
+def print_unhealthy(unhealthy: Mapping[str, FinalHealth]) -> None:
     """Components that are not healthy at the end of an operation, touched by it or not."""
     for name, h in unhealthy.items():
         console.print(f"[bold red]{name} is {h['health']}[/] after the operation: {h['reason']}", highlight=False)

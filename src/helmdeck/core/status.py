@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
@@ -23,23 +22,11 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
+from helmdeck.health import Health
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 
-
-class ComponentHealth(StrEnum):
-    """A component's health as status reports it (the values are the JSON's)."""
-
-    healthy = "healthy"
-    progressing = "progressing"
-    failed = "failed"
-    #: some objects report nothing helmdeck can read, the rest are healthy
-    unknown = "unknown"
-    #: not installed
-    absent = "absent"
-
-
-#: health states that mean a component is not (yet) what it should be
-UNHEALTHY = frozenset({ComponentHealth.failed, ComponentHealth.progressing})
+#: the component health of status, by the name it had before every output shared one enum
+ComponentHealth = Health
 
 
 @dataclass
@@ -50,7 +37,7 @@ class ComponentStatus:
     status: str  # the Helm release status, or "not installed"
     revision: int | None
     chart: str
-    health: ComponentHealth
+    health: Health
     reason: str = ""
     extension: str | None = None
     objects: list[dict[str, Any]] = field(default_factory=list)  # only the ones not ready
@@ -82,7 +69,7 @@ class PlatformStatus:
 
     @property
     def healthy(self) -> bool:
-        return all(c.health == ComponentHealth.healthy for c in self.components)
+        return all(c.health == Health.healthy for c in self.components)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -321,7 +308,7 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
                     "not installed",
                     None,
                     "",
-                    ComponentHealth.absent,
+                    Health.absent,
                     "not deployed",
                 )
             )
@@ -335,22 +322,22 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
         states = defaultdict(list)
         for st in comp_statuses:
             states[st.health.state].append(st)
-        health: ComponentHealth
+        health: Health
         if states["failed"]:
-            health, first = ComponentHealth.failed, states["failed"][0]
+            health, first = Health.failed, states["failed"][0]
             reason = f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         elif states["progressing"] or [st for st in states["unknown"] if st.health.blocking]:
             first = (states["progressing"] + states["unknown"])[0]
-            health, reason = ComponentHealth.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+            health, reason = Health.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         elif states["unknown"]:
             # never "healthy": nothing reports whether these objects work
             first = states["unknown"][0]
-            health, reason = ComponentHealth.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+            health, reason = Health.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         else:
-            health, reason = ComponentHealth.healthy, f"{len(comp_statuses)} objects ready"
-        if rel.status != "deployed" and health is ComponentHealth.healthy:
+            health, reason = Health.healthy, f"{len(comp_statuses)} objects ready"
+        if rel.status != "deployed" and health is Health.healthy:
             pending = rel.status.startswith("pending")
-            health = ComponentHealth.progressing if pending else ComponentHealth.failed
+            health = Health.progressing if pending else Health.failed
             reason = f"release {rel.status}"
         failing_pods = [
             p.as_dict() for st in states["failed"] + states["progressing"] for p in st.pods if p.health.state != "ready"

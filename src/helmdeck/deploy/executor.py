@@ -25,6 +25,7 @@ from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.health import final_health
 from helmdeck.labels import EXTENSION_LABEL
 from helmdeck.plan.destructive import DestructiveChange
 from helmdeck.plan.planner import component_destructive_changes, removal_destructive_changes
@@ -490,7 +491,7 @@ class Deployer:
                 revision=rel.revision,
                 status=rel.status.value,
                 extension=rel.labels.get("helmdeck.dev/extension"),
-                health=report.health.get(name, {}).get("health", ""),
+                health=final_health(report.health, name),
             )
             for name, rel in live.items()
             if rel.status is not ReleaseStatus.UNINSTALLED
