@@ -76,9 +76,10 @@ class Component:
         return f"layer-{self.layer}"
 
 
-def layered(count: int) -> list[Component]:
-    """``count`` components in layers; each needs two components of the layer below."""
-    layers = LAYERS.get(count) or max(1, round(count**0.4))
+def layered(count: int, layers: int | None = None) -> list[Component]:
+    """``count`` components in layers (``layers`` of them, or as the size's default); each needs two
+    components of the layer below."""
+    layers = layers or LAYERS.get(count) or max(1, round(count**0.4))
     width = math.ceil(count / layers)
     out: list[Component] = []
     below: list[str] = []
@@ -147,7 +148,7 @@ def write_helmfile(directory: Path, components: list[Component], charts: dict[st
         return f"{prefix}-{c.namespace}"
 
     by_name = {c.name: c for c in components}
-    environments = {"environments": {ENV: {}}}  # helmfile wants them in a YAML document of their own
+    environments: dict[str, Any] = {"environments": {ENV: {}}}  # helmfile wants them in a YAML document of their own
     doc = {
         "helmDefaults": {"createNamespace": True, "wait": True, "timeout": TIMEOUT},
         "releases": [

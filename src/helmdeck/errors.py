@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from helmdeck.serialize import JsonObject, json_field
+
 
 @dataclass
-class HelmdeckError(Exception):
+class HelmdeckError(JsonObject, Exception):
     """An error meant for the user; the CLI prints it without a traceback.
 
     ``where`` names the file (with line and column when known), object or component at
@@ -18,11 +20,11 @@ class HelmdeckError(Exception):
     #: unprocessable: the request (or the platform file it acts on) is wrong
     http_status: ClassVar[int] = 422
 
-    message: str
-    where: str | None = None
-    fix: str | None = None
-    exit_code: int = 1
-    details: dict[str, Any] = field(default_factory=dict)
+    message: str = field(metadata=json_field(name="error"))
+    where: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
+    fix: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
+    exit_code: int = field(default=1, metadata=json_field(exclude=True))
+    details: dict[str, Any] = field(default_factory=dict, metadata=json_field(omit_if_empty=True))
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -32,16 +34,6 @@ class HelmdeckError(Exception):
         if self.fix:
             text += f"\n  fix: {self.fix}"
         return text
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"error": self.message}
-        if self.where:
-            out["where"] = self.where
-        if self.fix:
-            out["fix"] = self.fix
-        if self.details:
-            out["details"] = self.details
-        return out
 
 
 class ConfigError(HelmdeckError):

@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from helmdeck.serialize import JsonObject, json_field
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(JsonObject):
     """One thing wrong (or worth knowing), where it is and what to do about it.
 
     ``component`` is None for platform- or cluster-wide findings; ``object`` names the Kubernetes
@@ -25,24 +27,11 @@ class Finding:
     object: str | None
     reason: str
     fix: str
-    details: dict[str, Any] = field(default_factory=dict, compare=False)
+    details: dict[str, Any] = field(default_factory=dict, compare=False, metadata=json_field(omit_if_empty=True))
     #: the template that produced the object, for findings about rendered manifests
-    template: str | None = None
+    template: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "severity": self.severity,
-            "check": self.check,
-            "component": self.component,
-            "object": self.object,
-            "reason": self.reason,
-            "fix": self.fix,
-        }
-        if self.template:
-            out["template"] = self.template
-        if self.details:
-            out["details"] = self.details
-        return out
+    __json_order__ = ("severity", "check", "component", "object", "reason", "fix", "template", "details")
 
     def line(self) -> str:
         """``error [storage-class] component db, PersistentVolumeClaim s/data: reason (fix: ...)``."""

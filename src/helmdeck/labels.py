@@ -9,6 +9,10 @@ EXTENSION_LABEL = "helmdeck.dev/extension"
 KIND_LABEL = "helmdeck.dev/kind"
 REVISION_LABEL = "helmdeck.dev/revision"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+#: on what Helm's uninstall left of a platform's release (kept by ``helm.sh/resource-policy: keep``,
+#: hooks its delete policy did not delete), valued with the platform id: once the release is gone,
+#: it is all that still says the object is the platform's, so a later purge deletes it
+LEFT_BY_HELM_LABEL = "helmdeck.dev/left-by-helm"
 
 # values of KIND_LABEL on helmdeck's own records in the admin namespace
 REVISION_RECORD_KIND = "platform-revision"

@@ -1,15 +1,86 @@
-"""One serializer for every result helmdeck prints or serves as JSON: objects that know their JSON
-(``as_dict``) give it, other dataclasses become objects with camelCase keys (Kubernetes' casing),
-enums their value, times ISO 8601, paths strings; mappings and sequences are walked."""
+"""One serializer for every result helmdeck prints or serves as JSON: dataclasses become objects with
+camelCase keys (Kubernetes' casing), enums their value, times ISO 8601, paths strings; mappings and
+sequences are walked.
+
+A result class says how it differs from its plain fields by declarations, not by a hand-written
+``as_dict``: ``json_field(...)`` in a field's metadata (another key, omitted when empty, rounded, left
+out), ``__json_computed__`` for properties and methods the JSON carries too, ``__json_order__`` when the
+keys come in another order than the fields. The :class:`JsonObject` mixin gives such a class the
+``as_dict`` its callers use. A few classes whose JSON is no object of fields still write ``as_dict``
+themselves (tests/unit/test_json_golden.py lists them); the serializer uses it."""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import PurePath
-from typing import Any
+from typing import Any, ClassVar
+
+# the key of a field's metadata that holds its JSON declaration
+_META = "helmdeck.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class JsonField:
+    """How one field (or computed attribute) appears in the JSON; see :func:`json_field`."""
+
+    name: str | None = None
+    omit_if_empty: bool = False
+    omit_if: Callable[[Any], bool] | None = None
+    round: int | None = None
+    exclude: bool = False
+    redact: str | None = None
+    spread: tuple[str, ...] = ()
+
+
+def json_field(
+    *,
+    name: str | None = None,
+    omit_if_empty: bool = False,
+    omit_if: Callable[[Any], bool] | None = None,
+    round: int | None = None,
+    exclude: bool = False,
+    redact: str | None = None,
+    spread: tuple[str, ...] = (),
+) -> dict[str, JsonField]:
+    """A field's metadata saying how it appears in the JSON: ``dataclasses.field(metadata=json_field(...))``.
+
+    ``name``: the key, when not the field's name in camelCase. ``omit_if_empty``: no key when the value
+    is falsy (None, "", empty). ``omit_if``: no key when the predicate holds (a sentinel). ``round``:
+    digits a float keeps. ``exclude``: internal, never in the JSON. ``redact``: the name of a boolean
+    attribute; when it is true the value is shown as null (a secret parameter's default). ``spread``:
+    these keys of the field's mapping appear in the object itself, where present, in place of the field
+    (a parameter's schema keywords; the field's own key in ``__json_order__`` says where they go).
+    """
+    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Computed:
+    """A property or method (called without arguments) whose value the JSON carries too."""
+
+    attr: str
+    spec: JsonField
+
+
+def computed(attr: str, *, name: str | None = None, round: int | None = None) -> Computed:
+    """An entry of ``__json_computed__`` needing more than the attribute's name: its key, its rounding."""
+    return Computed(attr, JsonField(name=name, round=round))
+
+
+class JsonObject:
+    """A dataclass whose JSON its declarations say; ``as_dict`` gives that JSON as plain data."""
+
+    __slots__ = ()
+    #: properties, methods (called without arguments) or class constants the JSON carries after the fields
+    __json_computed__: ClassVar[tuple[str | Computed, ...]] = ()
+    #: every key, in the order the JSON has them, when not the fields' order then the computed ones
+    __json_order__: ClassVar[tuple[str, ...]] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return _object_data(self)
 
 
 def camel(name: str) -> str:
@@ -18,13 +89,80 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    key: str
+    attr: str
+    spec: JsonField
+    call: bool  # a computed method, called for its value
+
+
+# a class's shape, worked out (and checked) on its first serialization
+_SHAPES: dict[type, tuple[_Entry, ...]] = {}
+
+
+def _shape(cls: type) -> tuple[_Entry, ...]:
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        shape = _SHAPES[cls] = _make_shape(cls)
+    return shape
+
+
+def _make_shape(cls: type) -> tuple[_Entry, ...]:
+    """The keys of ``cls``'s JSON, in order, from its fields and declarations."""
+    entries = []
+    for f in dataclasses.fields(cls):
+        spec = f.metadata.get(_META) or JsonField()
+        if not spec.exclude:
+            entries.append(_Entry(spec.name or camel(f.name), f.name, spec, call=False))
+    for item in getattr(cls, "__json_computed__", ()):
+        attr, spec = (item, JsonField()) if isinstance(item, str) else (item.attr, item.spec)
+        member = getattr(cls, attr, None)
+        if member is None:
+            raise TypeError(f"{cls.__qualname__}.__json_computed__ names {attr!r}, which the class lacks")
+        # a method is called; a property or a class constant is read
+        entries.append(_Entry(spec.name or camel(attr), attr, spec, call=callable(member)))
+    order: tuple[str, ...] = getattr(cls, "__json_order__", ())
+    if not order:
+        return tuple(entries)
+    by_key = {e.key: e for e in entries}
+    if sorted(order) != sorted(by_key):
+        raise TypeError(
+            f"{cls.__qualname__}.__json_order__ must name every key once: it has {sorted(order)}, "
+            f"the class makes {sorted(by_key)}"
+        )
+    return tuple(by_key[k] for k in order)
+
+
+def _object_data(value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in _shape(type(value)):
+        spec = entry.spec
+        item = getattr(value, entry.attr)
+        if entry.call:
+            item = item()
+        if spec.redact is not None and getattr(value, spec.redact):
+            item = None
+        if (spec.omit_if_empty and not item) or (spec.omit_if is not None and spec.omit_if(item)):
+            continue
+        if spec.spread:
+            out.update({k: to_json_data(item[k]) for k in spec.spread if k in item})
+            continue
+        if spec.round is not None and item is not None:
+            item = round(item, spec.round)
+        out[entry.key] = to_json_data(item)
+    return out
+
+
 def to_json_data(value: Any) -> Any:
     """``value`` as plain JSON data (dicts, lists, strings, numbers, booleans, None)."""
+    if isinstance(value, JsonObject) and type(value).as_dict is JsonObject.as_dict:
+        return _object_data(value)  # not through as_dict: the data is plain already
     as_dict = getattr(value, "as_dict", None)
     if callable(as_dict) and not isinstance(value, type):
         return to_json_data(as_dict())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {camel(f.name): to_json_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return _object_data(value)
     if isinstance(value, enum.Enum):
         return to_json_data(value.value)
     if isinstance(value, datetime | date):

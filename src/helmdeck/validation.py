@@ -17,15 +17,19 @@ from helmdeck.findings import Finding, Severity
 from helmdeck.manifests import check_platform
 from helmdeck.secrets.sources import unavailable_external
 from helmdeck.secrets.store import placeholder_secrets
+from helmdeck.serialize import JsonObject, computed, json_field
 from helmdeck.spec.platform import Platform
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(JsonObject):
     platform: str
     environment: str | None
     findings: list[dict[str, Any]] = field(default_factory=list)
-    rendered: dict[str, DesiredComponent] = field(default_factory=dict, repr=False)
+    rendered: dict[str, DesiredComponent] = field(default_factory=dict, repr=False, metadata=json_field(exclude=True))
+
+    __json_computed__ = ("ok", computed("component_names", name="components"))
+    __json_order__ = ("platform", "environment", "ok", "components", "findings")
 
     @property
     def errors(self) -> list[dict[str, Any]]:
@@ -35,14 +39,9 @@ class ValidationReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "environment": self.environment,
-            "ok": self.ok,
-            "components": sorted(self.rendered),
-            "findings": self.findings,
-        }
+    @property
+    def component_names(self) -> list[str]:
+        return sorted(self.rendered)
 
 
 def _error_finding(component: str, exc: HelmdeckError) -> dict[str, Any]:

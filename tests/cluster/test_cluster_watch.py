@@ -12,9 +12,11 @@ import lightkube
 import pytest
 
 from helmdeck.cluster.client import make_client
+from helmdeck.cluster.gate_state import ObjectStatus
 from helmdeck.cluster.kinds import apply_object, get_object, list_objects
 from helmdeck.cluster.objects import ObjRef
-from helmdeck.cluster.watch import GateResult, ObjectStatus, observe, wait_healthy
+from helmdeck.cluster.snapshot import observe
+from helmdeck.cluster.watch import GateResult, wait_healthy
 
 pytestmark = pytest.mark.cluster
 

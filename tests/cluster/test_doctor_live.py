@@ -114,7 +114,7 @@ def test_failed_job(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> N
     finding, _ = diagnosed(session, "job-failed")
     assert finding.object == f"Job {namespace}/web-migrate"
     assert "BackoffLimitExceeded" in finding.reason
-    assert "1 failed pod(s) with backoffLimit 0" in finding.reason
+    assert "1 failed pod with backoffLimit 0" in finding.reason
     assert "container app exited with code 1" in finding.reason
     assert finding.details["backoffLimit"] == 0
     assert "re-run the Job" in finding.fix

@@ -19,7 +19,7 @@ from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.batch_v1 import Job
 from lightkube.types import PatchType
 
-from helmdeck.cluster.readiness import NO_STATUS_BY_DESIGN
+from helmdeck.cluster.health_state import NO_STATUS_BY_DESIGN
 from helmdeck.core.status import platform_status
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.undeploy import Undeployer

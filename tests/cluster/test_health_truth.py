@@ -68,7 +68,7 @@ def test_a_chart_with_random_object_names_passes_its_gate(make: Any) -> None:
     assert report.ok, report.as_dict()
     (admin,) = report.components
     assert admin.outcome is Outcome.installed
-    assert "1 objects healthy" in admin.message
+    assert "1 object healthy" in admin.message
     # and a deploy with nothing changed checks what is installed, not a fresh random render
     again = Deployer(session(), failure_grace=2).run()
     assert again.ok and again.components[0].outcome is Outcome.unchanged, again.as_dict()

@@ -519,3 +519,64 @@ def _ext_volume_life_cycle(plat: Platform, s: PlatformSession, ns: str, pv_name:
     assert volume in purged.deleted_data
     gone = _volume(s, pv_name)
     assert gone is None or gone["metadata"].get("deletionTimestamp")
+
+
+@pytest.fixture
+def leaving(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> Iterator[tuple[Any, str]]:
+    """Charts whose uninstall leaves objects behind: a ConfigMap kept by ``helm.sh/resource-policy:
+    keep`` (and its claim), and a hook Job whose delete policy keeps it (before-hook-creation)."""
+    services = f"{namespace}-svc"
+    components: list[dict[str, Any]] = [
+        {
+            "name": "keeper",
+            "chart": str(Path(__file__).resolve().parent / "conformance" / "charts" / "resource-policy-keep"),
+            "namespace": "services",
+        },
+        {
+            "name": "hooked",
+            "chart": str(CHARTS / "doctor" / "app"),
+            "namespace": "services",
+            "values": [values_file(tmp_path, "hooked", {"hookJob": {"enabled": True}})],
+        },
+    ]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": f"{namespace}-adm"}, components)
+    yield session, services
+    s = session()
+    with contextlib.suppress(Exception):
+        Undeployer(s, purge_data=True, timeout=60).run()
+    with contextlib.suppress(Exception):
+        s.client.delete(Namespace, services)
+
+
+def test_what_helm_leaves_is_marked_by_undeploy_and_deleted_by_a_later_purge(leaving: tuple[Any, str]) -> None:
+    from lightkube.resources.batch_v1 import Job
+
+    from helmdeck.labels import LEFT_BY_HELM_LABEL
+
+    session, services = leaving
+    s = session()
+    assert Deployer(s, failure_grace=2).run().ok
+    left_there = {f"ConfigMap {services}/keeper-bootstrap", f"Job {services}/hooked-pre-install"}
+
+    report = Undeployer(session(), timeout=60).run()
+    assert report.ok and session().live_releases() == {}
+    left = {item["object"]: item["reason"] for item in report.as_dict()["left"]}
+    assert left_there <= set(left)  # listed, and why
+    assert all(f"{LEFT_BY_HELM_LABEL}={s.platform_id}" in left[o] for o in left_there)
+    cm = s.client.get(ConfigMap, "keeper-bootstrap", namespace=services)
+    job = s.client.get(Job, "hooked-pre-install", namespace=services)
+    for obj, component in ((cm, "keeper"), (job, "hooked")):
+        labels = obj.metadata.labels or {}  # type: ignore[union-attr]
+        assert labels.get(LEFT_BY_HELM_LABEL) == s.platform_id
+        assert labels.get("helmdeck.dev/component") == component
+
+    # with the releases gone, the marks are all that says these are the platform's
+    preview = preview_undeploy(session(), purge_data=True)
+    assert left_there <= set(preview.deleted_data)
+    report, asked = purge_confirmed(session())
+    assert report.ok
+    assert left_there <= set(asked[0]) and left_there <= set(report.deleted)
+    assert not [o for o in report.as_dict()["left"] if o["object"].startswith(("ConfigMap keeper", "Job hooked"))]
+    done = {n["name"]: n for n in report.as_dict()["namespaces"]}
+    assert done[services]["deleted"], done[services]["reason"]  # nothing foreign held it
+    assert get_namespace(s.client, services) is None

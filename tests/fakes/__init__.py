@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from helmdeck.cluster import ObjRef
-from helmdeck.cluster.watch import GateResult, Outcome, UpdateCallback, observe
+from helmdeck.cluster.snapshot import observe
+from helmdeck.cluster.watch import GateResult, Outcome, UpdateCallback
 from helmdeck.core.session import PlatformSession
 from tests.fakes.engine import FakeEngine, settle
 from tests.fakes.kube import FakeKube, api_error

@@ -253,6 +253,79 @@ class FakeBackend:
     def extension(self, name: str) -> dict[str, Any]:
         return self.catalog_.get(name).as_dict()
 
+    def pod_log_sources(self, name: str) -> list[dict[str, Any]]:
+        self.component_detail(name)
+        return [
+            {
+                "pod": "p1",
+                "namespace": "tiny",
+                "containers": [{"name": "c1", "init": False, "restarts": 1, "state": "running"}],
+            }
+        ]
+
+    def _log_target(self, name: str, pod: str, container: str) -> None:
+        from helmdeck.core.pod_logs import NoSuchContainer
+
+        if (pod, container) != ("p1", "c1"):
+            raise NoSuchContainer(f"component {name} has no pod {pod!r}", fix="pick one the page lists")
+
+    def pod_log(
+        self, name: str, pod: str, container: str, previous: bool, tail_lines: int | None, limit_bytes: int | None
+    ) -> dict[str, Any]:
+        self.component_detail(name)
+        self._log_target(name, pod, container)
+        lines = ["previous run"] if previous else ["started", "password <redacted:db-password>"]
+        return {
+            "component": name,
+            "namespace": "tiny",
+            "pod": pod,
+            "container": container,
+            "previous": previous,
+            "restarts": 1,
+            "tailLines": tail_lines or 500,
+            "limitBytes": limit_bytes or 262144,
+            "lines": lines[-(tail_lines or 500) :] if tail_lines != 0 else [],
+            "truncated": False,
+            "unavailable": None,
+        }
+
+    def follow_pod_log(self, name: str, pod: str, container: str, tail_lines: int | None) -> Any:
+        self.component_detail(name)
+        self._log_target(name, pod, container)
+
+        async def lines() -> Any:
+            for line in ("started", "ready"):
+                yield line
+
+        return lines()
+
+    def compare_revisions(self, old: int, new: int) -> dict[str, Any]:
+        a, b = self.revision(old), self.revision(new)
+        side = {
+            "chart": "web",
+            "chartVersion": "0.1.0",
+            "revision": 1,
+            "status": "deployed",
+            "release": "web",
+            "namespace": "tiny",
+        }
+        return {
+            "from": {"revision": a["revision"], "operation": a["operation"], "created": a["created"]},
+            "to": {"revision": b["revision"], "operation": b["operation"], "created": b["created"]},
+            "components": [
+                {
+                    "component": "web",
+                    "change": "unchanged",
+                    "from": side,
+                    "to": side,
+                    "valuesDiff": "",
+                    "manifestDiff": "",
+                    "missing": [],
+                }
+            ],
+            "counts": {"added": 0, "removed": 0, "changed": 0, "unchanged": 1},
+        }
+
     def installed(self) -> list[dict[str, Any]]:
         return [
             {
@@ -339,6 +412,7 @@ class FakeBackend:
         purge_data: bool = False,
     ) -> dict[str, Any]:
         progress(name, "uninstalling", "")
+        self._work()
         self.components = [c for c in self.components if c["component"] != name]
         self.calls.append(("uninstall", (name, force, True) if purge_data else (name, force)))
         return {"ok": True, "operation": f"ext uninstall {name}", "components": []}

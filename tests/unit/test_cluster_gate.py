@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helmdeck.cluster.gate_state import GateEvaluator, Store, Stream, plan_streams
 from helmdeck.cluster.kinds import KindInfo
 from helmdeck.cluster.objects import ObjRef
-from helmdeck.cluster.watch import GateEvaluator, Store, Stream, plan_streams
 
 DEPLOYMENT_KIND = KindInfo("apps/v1", "Deployment", "deployments", True)
 CONFIGMAP_KIND = KindInfo("v1", "ConfigMap", "configmaps", True)

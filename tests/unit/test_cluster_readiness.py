@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from helmdeck.cluster.pod_readiness import pod_health
 from helmdeck.cluster.readiness import (
     crd_health,
     daemonset_health,
@@ -13,7 +14,6 @@ from helmdeck.cluster.readiness import (
     generic_health,
     health,
     job_health,
-    pod_health,
     pvc_health,
     service_health,
     statefulset_health,
@@ -621,8 +621,8 @@ def test_an_object_being_deleted_is_not_healthy_whatever_its_status() -> None:
 
 
 def test_a_pod_no_node_can_take_is_failing_with_the_schedulers_reason() -> None:
+    from helmdeck.cluster.pod_readiness import unschedulable
     from helmdeck.cluster.pods import pod_is_failing
-    from helmdeck.cluster.readiness import unschedulable
 
     def pending(message: str) -> dict[str, object]:
         cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from helmdeck.cluster import Health, ObjRef, Snapshot
-from helmdeck.cluster.watch import ObjectStatus
+from helmdeck.cluster.gate_state import ObjectStatus
 from helmdeck.core.resource_tree import build_tree
 
 NS = "apps"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from helmdeck.doctor.capacity_total import check_total_capacity, free_capacity
-from helmdeck.doctor.desired import ComponentView, PlatformView
+from helmdeck.doctor.rules.capacity_total import check_total_capacity, free_capacity
+from helmdeck.doctor.rules.desired import ComponentView, PlatformView
 from helmdeck.manifests import ManifestObject
 
 

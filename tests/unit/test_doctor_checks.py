@@ -9,17 +9,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from helmdeck.cluster.access import Access, Verdict
-from helmdeck.doctor.capacity import check_capacity
-from helmdeck.doctor.custom_kinds import check_custom_kinds
-from helmdeck.doctor.desired import ComponentView, PlatformView
-from helmdeck.doctor.ingress import Route, check_ingress_classes, is_ingress, route_conflicts, routes_of
-from helmdeck.doctor.permissions import Need, check_permissions
-from helmdeck.doctor.quota import check_quotas
-from helmdeck.doctor.registry import check_offline_images, check_pull_secret, registry_host
-from helmdeck.doctor.release_records import decode_release_record
-from helmdeck.doctor.resources import Quota
-from helmdeck.doctor.scheduling import parse_scheduling_message, why_excluded
-from helmdeck.doctor.storage import check_storage
+from helmdeck.doctor.live.release_records import decode_release_record
+from helmdeck.doctor.preflight.permissions import Need, check_permissions
+from helmdeck.doctor.rules.capacity import check_capacity
+from helmdeck.doctor.rules.custom_kinds import check_custom_kinds
+from helmdeck.doctor.rules.desired import ComponentView, PlatformView
+from helmdeck.doctor.rules.ingress import Route, check_ingress_classes, is_ingress, route_conflicts, routes_of
+from helmdeck.doctor.rules.quota import check_quotas
+from helmdeck.doctor.rules.registry import check_offline_images, check_pull_secret, registry_host
+from helmdeck.doctor.rules.resources import Quota
+from helmdeck.doctor.rules.scheduling import parse_scheduling_message, why_excluded
+from helmdeck.doctor.rules.storage import check_storage
 from helmdeck.manifests import ManifestObject, PlacedObject
 from helmdeck.manifests.inventory import inventory
 
@@ -167,7 +167,7 @@ def test_a_claim_bound_to_a_volume_the_chart_ships_needs_no_class() -> None:
 
 
 def test_fixes_name_only_classes_whose_provisioner_runs() -> None:
-    from helmdeck.doctor.storage import provisioner_evidence
+    from helmdeck.doctor.rules.storage import provisioner_evidence
 
     lease = {"metadata": {"name": "rancher.io-local-path", "namespace": "local-path-storage"}}
     evidence = provisioner_evidence([], [lease], [])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helmdeck.core.session import PlatformSession
-from helmdeck.doctor.preflight_dry_run import value_origin
+from helmdeck.doctor.preflight.dry_run import value_origin
 from helmdeck.secrets.store import placeholder_secrets
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "examples" / "dashboards" / "platform.yaml"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from helmdeck.cluster import ObjRef
-from helmdeck.doctor.image_presence import (
+from helmdeck.doctor.preflight.image_presence import (
     ImageRef,
     RegistryClient,
     check_images_present,

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from helmdeck.cli import doctor_cmds
 from helmdeck.core.session import PlatformSession
-from helmdeck.doctor import diagnose_platform, run_preflight
+from helmdeck.doctor.live import diagnose_platform
+from helmdeck.doctor.preflight import run_preflight
 
 CHART = Path(__file__).resolve().parents[1] / "cluster" / "charts" / "doctor" / "app"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from helmdeck.doctor.resources import (
+from helmdeck.doctor.rules.resources import (
     Quota,
     QuotaDemand,
     containers_of,

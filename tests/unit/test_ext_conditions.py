@@ -10,13 +10,9 @@ import pytest
 from helmdeck.engine import load_chart
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog, Extension, extension_from_chart
-from helmdeck.extensions.parameters import (
-    Condition,
-    Parameter,
-    check_parameters,
-    parameter_rules,
-    parameters_from_schema,
-)
+from helmdeck.extensions.parameter_rules import parameter_rules
+from helmdeck.extensions.parameter_values import check_parameters
+from helmdeck.extensions.parameters import Condition, Parameter, parameters_from_schema
 
 from .ext_support import EXT_CHARTS
 

@@ -7,13 +7,9 @@ import pytest
 
 from helmdeck.engine import load_chart
 from helmdeck.errors import ConfigError
-from helmdeck.extensions.parameters import (
-    Parameter,
-    check_parameters,
-    parameters_from_schema,
-    parse_param_args,
-    secret_values,
-)
+from helmdeck.extensions.parameter_input import parse_param_args
+from helmdeck.extensions.parameter_values import check_parameters, secret_values
+from helmdeck.extensions.parameters import Parameter, parameters_from_schema
 
 from .ext_support import EXT_CHARTS
 
@@ -141,7 +137,7 @@ def test_parse_param_args() -> None:
 
 def test_a_parameter_file_with_a_number_too_long_for_python_names_the_line(tmp_path: Path) -> None:
     """Issue 17: "use sys.set_int_max_str_digits()" reached the user from a --param-file."""
-    from helmdeck.extensions.parameters import load_param_file
+    from helmdeck.extensions.parameter_input import load_param_file
 
     path = tmp_path / "p.yaml"
     path.write_text("profile: minimal\nreplicas: " + "1" * 5000 + "\n")

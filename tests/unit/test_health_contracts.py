@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from helmdeck.cluster.gate_state import GateEvaluator, Store
 from helmdeck.cluster.health_rules import HealthRules
+from helmdeck.cluster.health_state import NO_STATUS_BY_DESIGN
 from helmdeck.cluster.kinds import KindInfo
 from helmdeck.cluster.objects import ObjRef
-from helmdeck.cluster.readiness import NO_STATUS_BY_DESIGN, KindContracts, generic_health, health
-from helmdeck.cluster.watch import GateEvaluator, Store
+from helmdeck.cluster.readiness import KindContracts, generic_health, health
 from helmdeck.manifests.crds import crd_versions
 from helmdeck.spec import PlatformFileError, json_schema, load_platform
 

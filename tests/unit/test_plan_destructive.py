@@ -122,7 +122,7 @@ def test_deploy_refuses_a_shrinking_claim_until_allowed(tmp_path: Path) -> None:
     engine.calls.clear()
     with pytest.raises(ConfigError) as refused:
         Deployer(session(path, kube, engine, "store.size=1Gi"), preflight=False).run()
-    assert "1 destructive change(s), so nothing was changed" in refused.value.message
+    assert "1 destructive change, so nothing was changed" in refused.value.message
     assert "storage shrinks from 2Gi to 1Gi" in refused.value.message
     assert "--allow-destructive" in (refused.value.fix or "")
     assert engine.calls == []

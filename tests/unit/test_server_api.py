@@ -20,9 +20,13 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/components", None, "viewer"),
     ("GET", "/api/v1/components/web", None, "viewer"),
     ("GET", "/api/v1/components/web/detail", None, "viewer"),
+    ("GET", "/api/v1/components/web/logs", None, "viewer"),
+    ("GET", "/api/v1/components/web/logs/p1/c1", None, "viewer"),
+    ("GET", "/api/v1/components/web/logs/p1/c1/follow", None, "viewer"),
     ("GET", "/api/v1/history", None, "viewer"),
     ("GET", "/api/v1/history/1", None, "viewer"),
     ("GET", "/api/v1/history/1/timeline", None, "viewer"),
+    ("GET", "/api/v1/history/compare?from=1&to=2", None, "viewer"),
     ("POST", "/api/v1/rollback", {"revision": 1}, "operator"),
     ("GET", "/api/v1/extensions/catalog", None, "viewer"),
     ("GET", "/api/v1/extensions/catalog/tiny-app", None, "viewer"),
@@ -38,6 +42,12 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("POST", "/api/v1/tokens", {"name": "new", "role": "viewer"}, "admin"),
     ("DELETE", "/api/v1/tokens/nobody", None, "admin"),
     ("GET", "/api/v1/audit", None, "admin"),
+    ("POST", "/api/v1/plan", None, "operator"),
+    ("GET", "/api/v1/plans/none", None, "viewer"),
+    ("POST", "/api/v1/plans/none/deploy", {}, "operator"),
+    ("POST", "/api/v1/operations/none/cancel", None, "operator"),
+    ("POST", "/api/v1/undeploy/preview", {}, "admin"),
+    ("POST", "/api/v1/undeploy", {"confirmation": "none"}, "admin"),
 ]
 
 
@@ -67,7 +77,10 @@ def test_every_route_is_in_the_matrix(setup: Any) -> None:
             p.replace("catalog/tiny-app", "catalog/{name}")
             .replace("installed/nothing", "installed/{name}")
             .replace("operations/none", "operations/{op_id}")
-            .replace("tokens/nobody", "tokens/{token_id}"),
+            .replace("tokens/nobody", "tokens/{token_id}")
+            .replace("plans/none", "plans/{plan_id}")
+            .replace("logs/p1/c1", "logs/{pod}/{container}")
+            .split("?")[0],
         )
         for m, p in listed
     }
@@ -223,6 +236,19 @@ def test_uninstall_keeps_the_extensions_data_unless_purge_data_is_asked(setup: A
     purged = client.delete("/api/v1/extensions/installed/tiny-b?purgeData=true", headers=h)
     assert _wait(client, purged.json()["id"], tokens["operator"])["state"] == "succeeded"
     assert backend.calls == [("uninstall", ("tiny-a", False)), ("uninstall", ("tiny-b", False, True))]
+
+
+def test_an_extension_being_uninstalled_is_listed_uninstalling(setup: Any) -> None:
+    client, backend, tokens = setup
+    backend.components += [component_status("tiny-a", extension="tiny-a")]
+    h = bearer(tokens["viewer"])
+    assert [r["state"] for r in client.get("/api/v1/extensions/installed", headers=h).json()] == ["installed"]
+    backend.proceed.clear()  # the uninstall runs until the test lets it finish
+    op = client.delete("/api/v1/extensions/installed/tiny-a", headers=bearer(tokens["operator"])).json()
+    rows = client.get("/api/v1/extensions/installed", headers=h).json()
+    backend.proceed.set()
+    assert [r["state"] for r in rows] == ["uninstalling"]
+    assert _wait(client, op["id"], tokens["operator"])["state"] == "succeeded"
 
 
 def test_rollback_to_unknown_revision(setup: Any) -> None:

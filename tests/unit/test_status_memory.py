@@ -27,9 +27,9 @@ def test_a_release_installed_again_at_revision_one_is_parsed_anew() -> None:
     first = release_objects(stored(_manifest("old")), "app")
     # uninstalled, then installed again with other objects: revision 1 once more
     again = release_objects(stored(_manifest("new", "newer")), "app")
-    assert [r.name for r in first.objects] == ["old"]
-    assert sorted(r.name for r in again.objects) == ["new", "newer"]
-    assert ObjRef("v1", "ConfigMap", "old", "ns") not in again.objects
+    assert [r.name for r in first.refs()] == ["old"]
+    assert sorted(r.name for r in again.refs()) == ["new", "newer"]
+    assert ObjRef("v1", "ConfigMap", "old", "ns") not in again.refs()
 
 
 def _platform(tmp_path: Path) -> Path:

@@ -57,7 +57,7 @@ def install_parameters(
     Raises:
         ConfigError: a parameter is missing or bad (before any cluster is asked).
     """
-    from helmdeck.extensions.parameters import params_from_env
+    from helmdeck.extensions.parameter_input import params_from_env
 
     params: dict[str, Any] = {}
     for values in files:

@@ -8,72 +8,36 @@
 
 Names are imported on first use (PEP 562), so importing one module of the package does not load
 the others: the CLI starts without loading what its command does not need.
+Its names are listed once, as the imports under ``TYPE_CHECKING`` (see :mod:`helmdeck.lazy`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from helmdeck.lazy import lazy_getattr
+from helmdeck.lazy import lazy_getattr, listed_in
 
 if TYPE_CHECKING:
-    from helmdeck.bundle.create import BundleResult, create_bundle
-    from helmdeck.bundle.errors import BundleError, BundleProblem
-    from helmdeck.bundle.manifest import BundleManifest, ChartEntry, FileEntry, ImageEntry, RequiredFile
-    from helmdeck.bundle.offline import OfflineRefused, network_references, offline_guard, write_offline_values
-    from helmdeck.bundle.open import (
-        bundle_manifest,
-        check_contained,
-        open_bundle,
-        provide_files,
-    )
-    from helmdeck.bundle.verify import Verification, read_images, verify_bundle
-
-_EXPORTS: dict[str, tuple[str, str]] = {
-    "BundleResult": ("helmdeck.bundle.create", "BundleResult"),
-    "create_bundle": ("helmdeck.bundle.create", "create_bundle"),
-    "BundleError": ("helmdeck.bundle.errors", "BundleError"),
-    "BundleProblem": ("helmdeck.bundle.errors", "BundleProblem"),
-    "BundleManifest": ("helmdeck.bundle.manifest", "BundleManifest"),
-    "ChartEntry": ("helmdeck.bundle.manifest", "ChartEntry"),
-    "FileEntry": ("helmdeck.bundle.manifest", "FileEntry"),
-    "ImageEntry": ("helmdeck.bundle.manifest", "ImageEntry"),
-    "RequiredFile": ("helmdeck.bundle.manifest", "RequiredFile"),
-    "OfflineRefused": ("helmdeck.bundle.offline", "OfflineRefused"),
-    "network_references": ("helmdeck.bundle.offline", "network_references"),
-    "offline_guard": ("helmdeck.bundle.offline", "offline_guard"),
-    "write_offline_values": ("helmdeck.bundle.offline", "write_offline_values"),
-    "bundle_manifest": ("helmdeck.bundle.open", "bundle_manifest"),
-    "check_contained": ("helmdeck.bundle.open", "check_contained"),
-    "open_bundle": ("helmdeck.bundle.open", "open_bundle"),
-    "provide_files": ("helmdeck.bundle.open", "provide_files"),
-    "Verification": ("helmdeck.bundle.verify", "Verification"),
-    "read_images": ("helmdeck.bundle.verify", "read_images"),
-    "verify_bundle": ("helmdeck.bundle.verify", "verify_bundle"),
-}
-
-__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
+    from helmdeck.bundle.create import BundleResult as BundleResult
+    from helmdeck.bundle.create import create_bundle as create_bundle
+    from helmdeck.bundle.errors import BundleError as BundleError
+    from helmdeck.bundle.errors import BundleProblem as BundleProblem
+    from helmdeck.bundle.manifest import BundleManifest as BundleManifest
+    from helmdeck.bundle.manifest import ChartEntry as ChartEntry
+    from helmdeck.bundle.manifest import FileEntry as FileEntry
+    from helmdeck.bundle.manifest import ImageEntry as ImageEntry
+    from helmdeck.bundle.manifest import RequiredFile as RequiredFile
+    from helmdeck.bundle.offline import OfflineRefused as OfflineRefused
+    from helmdeck.bundle.offline import network_references as network_references
+    from helmdeck.bundle.offline import offline_guard as offline_guard
+    from helmdeck.bundle.offline import write_offline_values as write_offline_values
+    from helmdeck.bundle.open import bundle_manifest as bundle_manifest
+    from helmdeck.bundle.open import check_contained as check_contained
+    from helmdeck.bundle.open import open_bundle as open_bundle
+    from helmdeck.bundle.open import provide_files as provide_files
+    from helmdeck.bundle.verify import Verification as Verification
+    from helmdeck.bundle.verify import read_images as read_images
+    from helmdeck.bundle.verify import verify_bundle as verify_bundle
 
 
-__all__ = [
-    "BundleError",
-    "BundleManifest",
-    "BundleProblem",
-    "BundleResult",
-    "ChartEntry",
-    "FileEntry",
-    "ImageEntry",
-    "OfflineRefused",
-    "RequiredFile",
-    "Verification",
-    "bundle_manifest",
-    "check_contained",
-    "create_bundle",
-    "network_references",
-    "offline_guard",
-    "open_bundle",
-    "provide_files",
-    "read_images",
-    "verify_bundle",
-    "write_offline_values",
-]
+__getattr__ = lazy_getattr(__name__, listed_in(__file__), globals())

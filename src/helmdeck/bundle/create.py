@@ -31,7 +31,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from helmdeck import __version__
 from helmdeck.bundle.charts import PackedChart, archive_name, describe_source, pack_chart, package_directory
@@ -54,28 +53,20 @@ from helmdeck.engine import ChartSource
 from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.manifests import ImageRef
+from helmdeck.serialize import JsonObject, json_field
 from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.yaml_document import display_path
 
 
 @dataclass
-class BundleResult:
+class BundleResult(JsonObject):
     """A bundle written: where, how big, its own SHA-256 (to compare over a trusted channel)."""
 
     path: Path
     size: int
     sha256: str
-    seconds: float
+    seconds: float = field(metadata=json_field(round=3))
     manifest: BundleManifest
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "size": self.size,
-            "sha256": self.sha256,
-            "seconds": round(self.seconds, 3),
-            "manifest": self.manifest.as_dict(),
-        }
 
 
 def creation_time(created: datetime.datetime | None = None) -> datetime.datetime:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helmdeck.errors import ConfigError
+from helmdeck.serialize import JsonObject
 
 
 @dataclass(frozen=True)
-class BundleProblem:
+class BundleProblem(JsonObject):
     """One thing wrong with a bundle: the file (path inside the bundle) and what is wrong with it."""
 
     path: str
@@ -16,9 +17,6 @@ class BundleProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "reason": self.reason}
 
 
 class BundleError(ConfigError):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from helmdeck.bundle.errors import BundleError, BundleProblem
+from helmdeck.serialize import JsonObject
 
 MANIFEST_FILE = "bundle.json"
 PLATFORM_FILE = "platform.yaml"
@@ -22,18 +22,15 @@ FORMAT = "helmdeck.dev/bundle/v1"
 
 
 @dataclass(frozen=True)
-class FileEntry:
+class FileEntry(JsonObject):
     path: str
     sha256: str
     size: int
     kind: str  # platform | chart | extension | values | images
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "sha256": self.sha256, "size": self.size, "kind": self.kind}
-
 
 @dataclass(frozen=True)
-class ChartEntry:
+class ChartEntry(JsonObject):
     """A chart archive in the bundle and who uses it (components, or a catalog entry for extensions)."""
 
     name: str
@@ -43,19 +40,9 @@ class ChartEntry:
     source: str
     used_by: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "digest": self.digest,
-            "path": self.path,
-            "source": self.source,
-            "usedBy": list(self.used_by),
-        }
-
 
 @dataclass(frozen=True)
-class ImageEntry:
+class ImageEntry(JsonObject):
     """A container image the platform runs: tag and digest as the reference carries them."""
 
     image: str
@@ -65,19 +52,9 @@ class ImageEntry:
     components: tuple[str, ...]
     environments: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "image": self.image,
-            "repository": self.repository,
-            "tag": self.tag,
-            "digest": self.digest,
-            "components": list(self.components),
-            "environments": list(self.environments),
-        }
-
 
 @dataclass(frozen=True)
-class RequiredFile:
+class RequiredFile(JsonObject):
     """A file the platform references that the bundle does not carry; the deployer provides it.
 
     ``kind`` is ``values`` (a values file: the platform cannot load without it) or ``secret`` (a
@@ -90,18 +67,9 @@ class RequiredFile:
     reason: str
     used_by: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "source": self.source,
-            "kind": self.kind,
-            "reason": self.reason,
-            "usedBy": list(self.used_by),
-        }
-
 
 @dataclass(frozen=True)
-class BundleManifest:
+class BundleManifest(JsonObject):
     helmdeck_version: str
     platform: str
     instance: str
@@ -115,24 +83,23 @@ class BundleManifest:
     platform_file: str = PLATFORM_FILE
     format: str = FORMAT
 
+    __json_order__ = (
+        "format",
+        "helmdeckVersion",
+        "platform",
+        "instance",
+        "created",
+        "environments",
+        "platformFile",
+        "files",
+        "charts",
+        "images",
+        "required",
+        "warnings",
+    )
+
     def image_names(self) -> list[str]:
         return [i.image for i in self.images]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "format": self.format,
-            "helmdeckVersion": self.helmdeck_version,
-            "platform": self.platform,
-            "instance": self.instance,
-            "created": self.created,
-            "environments": list(self.environments),
-            "platformFile": self.platform_file,
-            "files": [f.as_dict() for f in self.files],
-            "charts": [c.as_dict() for c in self.charts],
-            "images": [i.as_dict() for i in self.images],
-            "required": [r.as_dict() for r in self.required],
-            "warnings": list(self.warnings),
-        }
 
     def to_json(self) -> bytes:
         return (json.dumps(self.as_dict(), indent=2, sort_keys=False) + "\n").encode()

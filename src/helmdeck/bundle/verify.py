@@ -14,38 +14,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from helmdeck.bundle.checksums import SUMS_FILE, parse_sums
 from helmdeck.bundle.errors import BundleError, BundleProblem
 from helmdeck.bundle.manifest import MANIFEST_FILE, PROVIDED_DIR, BundleManifest, ImageEntry
 from helmdeck.bundle.tarball import ArchiveUnreadable, Member, read_member, scan, unsafe_name
 from helmdeck.errors import ConfigError
+from helmdeck.serialize import JsonObject, computed, json_field
 
 
 @dataclass
-class Verification:
+class Verification(JsonObject):
     """The outcome of checking one bundle file."""
 
     bundle: str
     root: str | None
-    files: dict[str, Member] = field(default_factory=dict)
+    files: dict[str, Member] = field(default_factory=dict, metadata=json_field(exclude=True))
     problems: list[BundleProblem] = field(default_factory=list)
-    manifest: BundleManifest | None = None
+    manifest: BundleManifest | None = field(default=None, metadata=json_field(exclude=True))
+
+    __json_computed__ = ("ok", "platform", computed("file_count", name="files"))
+    __json_order__ = ("bundle", "ok", "root", "platform", "files", "problems")
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "bundle": self.bundle,
-            "ok": self.ok,
-            "root": self.root,
-            "platform": self.manifest.platform if self.manifest else None,
-            "files": len(self.files),
-            "problems": [p.as_dict() for p in self.problems],
-        }
+    @property
+    def platform(self) -> str | None:
+        return self.manifest.platform if self.manifest else None
+
+    @property
+    def file_count(self) -> int:
+        return len(self.files)
 
     def raise_for_problems(self) -> None:
         if self.problems:

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.spec import DEFAULT_FILE
+from helmdeck.wording import counted
 
 if TYPE_CHECKING:
     from helmdeck.bundle import BundleResult
@@ -71,7 +72,10 @@ def print_result(result: BundleResult) -> None:
         table.add_row(c.name, c.version, ", ".join(c.used_by), c.path)
     console.print(table)
     values = sum(1 for f in m.files if f.kind == "values")
-    console.print(f"{len(m.files)} files ({values} values files), {len(m.images)} images to preload", highlight=False)
+    console.print(
+        f"{counted(m.files, 'file')} ({counted(values, 'values file')}), {counted(m.images, 'image')} to preload",
+        highlight=False,
+    )
     for r in m.required:
         err_console.print(
             f"[yellow]left out[/] {r.source} ({r.reason}): provide it at deploy time with "
@@ -155,7 +159,7 @@ def verify_command(bundle_file: BundleFile, output: Output = OutputFormat.human)
     elif result.ok:
         m = result.manifest
         platform = f" (platform {m.platform}, made {m.created} by helmdeck {m.helmdeck_version})" if m else ""
-        console.print(f"[green]ok[/]: {bundle_file}: {len(result.files)} files match their checksums{platform}")
+        console.print(f"[green]ok[/]: {bundle_file}: {counted(result.files, 'file')} match their checksums{platform}")
     else:
         table = Table(title=f"bundle {bundle_file} failed verification")
         table.add_column("file", overflow="fold")
@@ -163,7 +167,7 @@ def verify_command(bundle_file: BundleFile, output: Output = OutputFormat.human)
         for p in result.problems:
             table.add_row(p.path, p.reason)
         console.print(table)
-        console.print(f"[bold red]{len(result.problems)} problem(s)[/]: do not deploy this bundle")
+        console.print(f"[bold red]{counted(result.problems, 'problem')}[/]: do not deploy this bundle")
     raise typer.Exit(0 if result.ok else 1)
 
 

@@ -11,6 +11,7 @@ import typer
 
 from helmdeck.cli.output import err_console
 from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.wording import counted
 
 
 def stdin_is_terminal() -> bool:
@@ -34,7 +35,7 @@ def confirm_purge(
             for item in items:
                 err_console.print(f"  - {item}", highlight=False, markup=False)
         raise ConfigError(
-            f"--purge-data would permanently delete {len(items)} item(s) and there is no terminal to confirm it; "
+            f"--purge-data would permanently delete {counted(items, 'item')} and there is no terminal to confirm it; "
             "nothing was changed",
             fix=f"review them with `{review}`, then pass --yes"
             if review

@@ -203,6 +203,11 @@ def print_deploy_report(report: DeployReport) -> None:
     verdict = "[green]deployed[/]" if report.ok else "[bold red]deploy failed[/]"
     if report.interrupted:
         verdict = "[yellow]deploy interrupted[/]"
+    if not report.recorded:
+        console.print(
+            f"{verdict} in {report.seconds:.1f}s; nothing changed, platform revision {report.platform_revision} stays"
+        )
+        return
     console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
     if report.timeline is not None and report.platform_revision is not None:
         floor = report.timeline.floor()
@@ -285,7 +290,7 @@ def _deploy(
     from helmdeck.app.deploy import deploy_platform
     from helmdeck.cli.interrupt import graceful_interrupt
     from helmdeck.cli.progress import live_progress
-    from helmdeck.doctor import PreflightFailed
+    from helmdeck.doctor.findings import PreflightFailed
 
     note_environment(session)
     order = [n for level in session.platform.topological_order() for n in level if not only or n in only]

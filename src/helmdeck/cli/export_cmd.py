@@ -12,6 +12,7 @@ from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetJsonOpt, Set
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console, print_table
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
+from helmdeck.wording import counted
 
 
 def register(app: typer.Typer) -> None:
@@ -116,7 +117,8 @@ def export_command(
             highlight=False,
         )
     console.print(
-        f"[green]wrote[/] {len(result.files)} files to {result.directory} (objects in namespace {result.namespace}); "
+        f"[green]wrote[/] {counted(result.files, 'file')} to {result.directory} "
+        f"(objects in namespace {result.namespace}); "
         f"see {result.directory / 'README.md'}",
         highlight=False,
     )

@@ -239,7 +239,7 @@ def install_command(
     in a file or a variable: a command line can be read by every user of the machine."""
     from helmdeck.app.extensions import extension_manager, install_parameters
     from helmdeck.cli.progress import live_progress
-    from helmdeck.extensions.parameters import env_name, load_param_file, parse_param_args
+    from helmdeck.extensions.parameter_input import env_name, load_param_file, parse_param_args
 
     from_argv = parse_param_args(param or [])
     platform = _platform(file, instance)

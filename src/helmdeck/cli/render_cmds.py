@@ -24,6 +24,7 @@ from helmdeck.cli.options import (
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
+from helmdeck.wording import counted
 
 if TYPE_CHECKING:
     pass
@@ -85,7 +86,10 @@ def validate_command(
             console.print(table)
         errors, warnings = len(report.errors), sum(1 for f in report.findings if f["severity"] == "warning")
         verdict = "[green]valid[/]" if report.ok else "[bold red]invalid[/]"
-        console.print(f"{verdict}: {len(report.rendered)} components rendered, {errors} errors, {warnings} warnings")
+        console.print(
+            f"{verdict}: {counted(report.rendered, 'component')} rendered, {counted(errors, 'error')}, "
+            f"{counted(warnings, 'warning')}"
+        )
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -123,7 +127,7 @@ def render_command(
         for name, d in rendered.items():
             path = output_dir / f"{name}.yaml"
             path.write_text(d.rendered.template_text())
-            err_console.print(f"wrote {path} ({len(d.rendered.objects)} objects)", highlight=False)
+            err_console.print(f"wrote {path} ({counted(d.rendered.objects, 'object')})", highlight=False)
         return
     for name, d in rendered.items():
         sys.stdout.write(f"# component: {name} (release {d.release} in {d.namespace})\n")

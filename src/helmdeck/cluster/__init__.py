@@ -4,155 +4,68 @@ Objects are handled as dicts (the API's shape), so any kind, custom ones include
 
 Names are imported on first use (PEP 562), so importing one module of the package does not load
 the others: the CLI starts without loading what its command does not need.
+Its names are listed once, as the imports under ``TYPE_CHECKING`` (see :mod:`helmdeck.lazy`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from helmdeck.lazy import lazy_getattr
+from helmdeck.lazy import lazy_getattr, listed_in
 
 if TYPE_CHECKING:
-    from helmdeck.cluster.client import KubeClient, ServerVersion, make_async_client, make_client, server_version
-    from helmdeck.cluster.dry_run import DryRun, dry_run_apply, dry_run_create
-    from helmdeck.cluster.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthorized
-    from helmdeck.cluster.events import EventSummary, recent_events, summarize_events
-    from helmdeck.cluster.failures import FailureReport, diagnose
-    from helmdeck.cluster.kinds import (
-        KindInfo,
-        ListQuery,
-        apply_object,
-        create_object,
-        delete_object,
-        get_object,
-        kind_info,
-        list_each,
-        list_objects,
-        merge_patch_object,
-        replace_object,
-        resource_for,
-    )
-    from helmdeck.cluster.lease import LeaseInfo, PlatformLock, default_holder, describe
-    from helmdeck.cluster.namespaces import (
-        NamespaceRemoval,
-        NamespaceState,
-        delete_namespace_if_empty,
-        ensure_namespaces,
-    )
-    from helmdeck.cluster.objects import ObjRef
-    from helmdeck.cluster.pods import LogTail, PodSummary, summarize_pod, tail_logs
-    from helmdeck.cluster.readiness import Health, health
-    from helmdeck.cluster.watch import GateResult, ObjectStatus, Snapshot, observe, observe_snapshot, wait_healthy
-
-_EXPORTS: dict[str, tuple[str, str]] = {
-    "KubeClient": ("helmdeck.cluster.client", "KubeClient"),
-    "ServerVersion": ("helmdeck.cluster.client", "ServerVersion"),
-    "make_async_client": ("helmdeck.cluster.client", "make_async_client"),
-    "make_client": ("helmdeck.cluster.client", "make_client"),
-    "server_version": ("helmdeck.cluster.client", "server_version"),
-    "DryRun": ("helmdeck.cluster.dry_run", "DryRun"),
-    "dry_run_apply": ("helmdeck.cluster.dry_run", "dry_run_apply"),
-    "dry_run_create": ("helmdeck.cluster.dry_run", "dry_run_create"),
-    "Conflict": ("helmdeck.cluster.errors", "Conflict"),
-    "Forbidden": ("helmdeck.cluster.errors", "Forbidden"),
-    "Gone": ("helmdeck.cluster.errors", "Gone"),
-    "Invalid": ("helmdeck.cluster.errors", "Invalid"),
-    "NotFound": ("helmdeck.cluster.errors", "NotFound"),
-    "Unauthorized": ("helmdeck.cluster.errors", "Unauthorized"),
-    "EventSummary": ("helmdeck.cluster.events", "EventSummary"),
-    "recent_events": ("helmdeck.cluster.events", "recent_events"),
-    "summarize_events": ("helmdeck.cluster.events", "summarize_events"),
-    "FailureReport": ("helmdeck.cluster.failures", "FailureReport"),
-    "diagnose": ("helmdeck.cluster.failures", "diagnose"),
-    "KindInfo": ("helmdeck.cluster.kinds", "KindInfo"),
-    "apply_object": ("helmdeck.cluster.kinds", "apply_object"),
-    "create_object": ("helmdeck.cluster.kinds", "create_object"),
-    "replace_object": ("helmdeck.cluster.kinds", "replace_object"),
-    "merge_patch_object": ("helmdeck.cluster.kinds", "merge_patch_object"),
-    "delete_object": ("helmdeck.cluster.kinds", "delete_object"),
-    "get_object": ("helmdeck.cluster.kinds", "get_object"),
-    "kind_info": ("helmdeck.cluster.kinds", "kind_info"),
-    "list_objects": ("helmdeck.cluster.kinds", "list_objects"),
-    "list_each": ("helmdeck.cluster.kinds", "list_each"),
-    "ListQuery": ("helmdeck.cluster.kinds", "ListQuery"),
-    "resource_for": ("helmdeck.cluster.kinds", "resource_for"),
-    "LeaseInfo": ("helmdeck.cluster.lease", "LeaseInfo"),
-    "PlatformLock": ("helmdeck.cluster.lease", "PlatformLock"),
-    "default_holder": ("helmdeck.cluster.lease", "default_holder"),
-    "describe": ("helmdeck.cluster.lease", "describe"),
-    "NamespaceRemoval": ("helmdeck.cluster.namespaces", "NamespaceRemoval"),
-    "NamespaceState": ("helmdeck.cluster.namespaces", "NamespaceState"),
-    "delete_namespace_if_empty": ("helmdeck.cluster.namespaces", "delete_namespace_if_empty"),
-    "ensure_namespaces": ("helmdeck.cluster.namespaces", "ensure_namespaces"),
-    "ObjRef": ("helmdeck.cluster.objects", "ObjRef"),
-    "LogTail": ("helmdeck.cluster.pods", "LogTail"),
-    "PodSummary": ("helmdeck.cluster.pods", "PodSummary"),
-    "summarize_pod": ("helmdeck.cluster.pods", "summarize_pod"),
-    "tail_logs": ("helmdeck.cluster.pods", "tail_logs"),
-    "Health": ("helmdeck.cluster.readiness", "Health"),
-    "health": ("helmdeck.cluster.readiness", "health"),
-    "GateResult": ("helmdeck.cluster.watch", "GateResult"),
-    "ObjectStatus": ("helmdeck.cluster.watch", "ObjectStatus"),
-    "observe": ("helmdeck.cluster.watch", "observe"),
-    "observe_snapshot": ("helmdeck.cluster.watch", "observe_snapshot"),
-    "Snapshot": ("helmdeck.cluster.watch", "Snapshot"),
-    "wait_healthy": ("helmdeck.cluster.watch", "wait_healthy"),
-}
-
-__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
+    from helmdeck.cluster.client import KubeClient as KubeClient
+    from helmdeck.cluster.client import ServerVersion as ServerVersion
+    from helmdeck.cluster.client import make_async_client as make_async_client
+    from helmdeck.cluster.client import make_client as make_client
+    from helmdeck.cluster.client import server_version as server_version
+    from helmdeck.cluster.dry_run import DryRun as DryRun
+    from helmdeck.cluster.dry_run import dry_run_apply as dry_run_apply
+    from helmdeck.cluster.dry_run import dry_run_create as dry_run_create
+    from helmdeck.cluster.errors import Conflict as Conflict
+    from helmdeck.cluster.errors import Forbidden as Forbidden
+    from helmdeck.cluster.errors import Gone as Gone
+    from helmdeck.cluster.errors import Invalid as Invalid
+    from helmdeck.cluster.errors import NotFound as NotFound
+    from helmdeck.cluster.errors import Unauthorized as Unauthorized
+    from helmdeck.cluster.events import EventSummary as EventSummary
+    from helmdeck.cluster.events import recent_events as recent_events
+    from helmdeck.cluster.events import summarize_events as summarize_events
+    from helmdeck.cluster.failures import FailureReport as FailureReport
+    from helmdeck.cluster.failures import diagnose as diagnose
+    from helmdeck.cluster.gate_state import ObjectStatus as ObjectStatus
+    from helmdeck.cluster.health_state import Health as Health
+    from helmdeck.cluster.kinds import KindInfo as KindInfo
+    from helmdeck.cluster.kinds import ListQuery as ListQuery
+    from helmdeck.cluster.kinds import apply_object as apply_object
+    from helmdeck.cluster.kinds import create_object as create_object
+    from helmdeck.cluster.kinds import delete_object as delete_object
+    from helmdeck.cluster.kinds import get_object as get_object
+    from helmdeck.cluster.kinds import kind_info as kind_info
+    from helmdeck.cluster.kinds import list_each as list_each
+    from helmdeck.cluster.kinds import list_objects as list_objects
+    from helmdeck.cluster.kinds import merge_patch_object as merge_patch_object
+    from helmdeck.cluster.kinds import replace_object as replace_object
+    from helmdeck.cluster.kinds import resource_for as resource_for
+    from helmdeck.cluster.lease import LeaseInfo as LeaseInfo
+    from helmdeck.cluster.lease import PlatformLock as PlatformLock
+    from helmdeck.cluster.lease import default_holder as default_holder
+    from helmdeck.cluster.lease import describe as describe
+    from helmdeck.cluster.namespaces import NamespaceRemoval as NamespaceRemoval
+    from helmdeck.cluster.namespaces import NamespaceState as NamespaceState
+    from helmdeck.cluster.namespaces import delete_namespace_if_empty as delete_namespace_if_empty
+    from helmdeck.cluster.namespaces import ensure_namespaces as ensure_namespaces
+    from helmdeck.cluster.objects import ObjRef as ObjRef
+    from helmdeck.cluster.pods import LogTail as LogTail
+    from helmdeck.cluster.pods import PodSummary as PodSummary
+    from helmdeck.cluster.pods import summarize_pod as summarize_pod
+    from helmdeck.cluster.pods import tail_logs as tail_logs
+    from helmdeck.cluster.readiness import health as health
+    from helmdeck.cluster.snapshot import Snapshot as Snapshot
+    from helmdeck.cluster.snapshot import observe as observe
+    from helmdeck.cluster.snapshot import observe_snapshot as observe_snapshot
+    from helmdeck.cluster.watch import GateResult as GateResult
+    from helmdeck.cluster.watch import wait_healthy as wait_healthy
 
 
-__all__ = [
-    "Conflict",
-    "DryRun",
-    "EventSummary",
-    "FailureReport",
-    "Forbidden",
-    "GateResult",
-    "Gone",
-    "Health",
-    "Invalid",
-    "KindInfo",
-    "KubeClient",
-    "LeaseInfo",
-    "ListQuery",
-    "LogTail",
-    "NamespaceRemoval",
-    "NamespaceState",
-    "NotFound",
-    "ObjRef",
-    "ObjectStatus",
-    "PlatformLock",
-    "PodSummary",
-    "ServerVersion",
-    "Snapshot",
-    "Unauthorized",
-    "apply_object",
-    "create_object",
-    "default_holder",
-    "delete_namespace_if_empty",
-    "delete_object",
-    "describe",
-    "diagnose",
-    "dry_run_apply",
-    "dry_run_create",
-    "ensure_namespaces",
-    "get_object",
-    "health",
-    "kind_info",
-    "list_each",
-    "list_objects",
-    "make_async_client",
-    "make_client",
-    "merge_patch_object",
-    "observe",
-    "observe_snapshot",
-    "recent_events",
-    "replace_object",
-    "resource_for",
-    "server_version",
-    "summarize_events",
-    "summarize_pod",
-    "tail_logs",
-    "wait_healthy",
-]
+__getattr__ = lazy_getattr(__name__, listed_in(__file__), globals())

@@ -20,6 +20,7 @@ from lightkube.config.kubeconfig import SingleConfig
 from helmdeck.cluster.decoding import prepare_decoding
 from helmdeck.cluster.errors import BY_STATUS, Forbidden, Unauthorized
 from helmdeck.errors import ClusterError
+from helmdeck.serialize import JsonObject
 
 FIELD_MANAGER = "helmdeck"
 _IN_CLUSTER_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
@@ -30,7 +31,7 @@ _KUBECONFIG_FIX = (
 
 
 @dataclass(frozen=True)
-class ServerVersion:
+class ServerVersion(JsonObject):
     major: int
     minor: int
     git_version: str
@@ -41,14 +42,6 @@ class ServerVersion:
         """``1.33.1`` from ``v1.33.1+k3s1``: what chart ``kubeVersion`` constraints compare with."""
         core = self.git_version.lstrip("v").split("+", 1)[0].split("-", 1)[0]
         return core or f"{self.major}.{self.minor}.0"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "major": self.major,
-            "minor": self.minor,
-            "gitVersion": self.git_version,
-            "platform": self.platform,
-        }
 
 
 def resolve_kubeconfig(kubeconfig: str | None) -> Path | None:

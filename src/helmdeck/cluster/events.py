@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import lightkube
 
 from helmdeck.cluster.kinds import list_objects
+from helmdeck.serialize import JsonObject, computed, json_field
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class EventSummary:
-    kind: str
-    name: str
+class EventSummary(JsonObject):
+    kind: str = field(metadata=json_field(exclude=True))
+    name: str = field(metadata=json_field(exclude=True))
     namespace: str | None
     type: str  # Normal | Warning
     reason: str
@@ -28,24 +29,18 @@ class EventSummary:
     last_seen: datetime | None
     source: str
     # the API's resourceVersion, compared only to order events recorded within the same second
-    sequence: int = 0
+    sequence: int = field(default=0, metadata=json_field(exclude=True))
+
+    __json_computed__ = (computed("object_name", name="object"),)
+    __json_order__ = ("object", "namespace", "type", "reason", "message", "count", "firstSeen", "lastSeen", "source")
 
     @property
     def warning(self) -> bool:
         return self.type == "Warning"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "object": f"{self.kind}/{self.name}",
-            "namespace": self.namespace,
-            "type": self.type,
-            "reason": self.reason,
-            "message": self.message,
-            "count": self.count,
-            "firstSeen": self.first_seen.isoformat() if self.first_seen else None,
-            "lastSeen": self.last_seen.isoformat() if self.last_seen else None,
-            "source": self.source,
-        }
+    @property
+    def object_name(self) -> str:
+        return f"{self.kind}/{self.name}"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import lightkube
 
 from helmdeck.cluster.events import EventSummary, recent_events, summarize_events
+from helmdeck.cluster.health_state import Health, progressing
 from helmdeck.cluster.kinds import get_object, list_objects, normalize
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.pods import (
@@ -19,27 +20,20 @@ from helmdeck.cluster.pods import (
     summarize_pod,
     tail_logs,
 )
-from helmdeck.cluster.readiness import Health, health, is_workload, progressing
+from helmdeck.cluster.readiness import health, is_workload
+from helmdeck.serialize import JsonObject, json_field
+from helmdeck.wording import counted
 
 
 @dataclass(frozen=True)
-class FailureReport:
-    ref: ObjRef
+class FailureReport(JsonObject):
+    ref: ObjRef = field(metadata=json_field(name="object"))
     health: Health
     pods: tuple[PodSummary, ...] = ()
     events: tuple[EventSummary, ...] = ()
     logs: tuple[LogTail, ...] = ()
-    error: str | None = None  # why the explanation is incomplete
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "object": self.ref.as_dict(),
-            "health": self.health.as_dict(),
-            "pods": [p.as_dict() for p in self.pods],
-            "events": [e.as_dict() for e in self.events],
-            "logs": [log.as_dict() for log in self.logs],
-            **({"error": self.error} if self.error else {}),
-        }
+    # why the explanation is incomplete
+    error: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
 
     def lines(self) -> list[str]:
         """A plain-text rendering, one finding per line, for reports and logs."""
@@ -69,7 +63,7 @@ class FailureReport:
             if log.unavailable:
                 out.append(f"  logs of {log.pod}/{log.container}: {log.unavailable}")
             else:
-                out.append(f"  last {len(log.lines)} log lines of {log.pod}/{log.container}:")
+                out.append(f"  last {counted(log.lines, 'log line')} of {log.pod}/{log.container}:")
                 out.extend(f"    | {line}" for line in log.lines)
         if self.error:
             out.append(f"  (details unavailable: {self.error})")

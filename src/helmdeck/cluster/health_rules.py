@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from helmdeck.cluster.readiness import Health, State
+from helmdeck.cluster.health_state import Health, State
 from helmdeck.spec.health_checks import compile_expression
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from lightkube.core import resource as lk_resource
 from lightkube.core.exceptions import LoadResourceError
 from lightkube.core.resource_registry import resource_registry
 from lightkube.generic_resource import GenericGlobalResource, GenericNamespacedResource, create_api_info
-from lightkube.types import PatchType
+from lightkube.types import CascadeType, PatchType
 
 from helmdeck.cluster.client import FIELD_MANAGER, get_json, raw_http, single_threaded, translate_errors
 from helmdeck.cluster.decoding import prepare_list_model
@@ -378,17 +378,20 @@ def server_side_apply(
 
 
 def delete_object(client: lightkube.Client, ref: ObjRef) -> bool:
-    """Delete an object (background cascade); False when it was not there."""
+    """Delete an object (background cascade); False when it was not there. The cascade is asked
+    for: a Job's default (kept for old clients) orphans its pods, which then hold its namespace."""
     ref, info = normalize(client, ref)
     if info is None:
         return False
     res = resource_class(info)
+    cascade = CascadeType.BACKGROUND
     with translate_errors(client, f"delete {ref}", str(ref)):
         try:
             if info.namespaced:
-                client.delete(cast(type[GenericNamespacedResource], res), ref.name, namespace=ref.namespace)
+                namespaced = cast(type[GenericNamespacedResource], res)
+                client.delete(namespaced, ref.name, namespace=ref.namespace, cascade=cascade)
             else:
-                client.delete(cast(type[GenericGlobalResource], res), ref.name)
+                client.delete(cast(type[GenericGlobalResource], res), ref.name, cascade=cascade)
         except lightkube.ApiError as err:
             if err.status.code == 404:
                 return False

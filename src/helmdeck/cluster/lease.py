@@ -28,6 +28,7 @@ from helmdeck.cluster.errors import PlatformBusy
 from helmdeck.cluster.events import parse_time
 from helmdeck.cluster.kinds import KindInfo, resource_class
 from helmdeck.errors import ClusterError
+from helmdeck.serialize import JsonObject
 
 _LEASE = KindInfo("coordination.k8s.io/v1", "Lease", "leases", True)
 _ATTEMPTS = 5
@@ -74,7 +75,7 @@ def _show(moment: datetime | None) -> str:
 
 
 @dataclass(frozen=True)
-class LeaseInfo:
+class LeaseInfo(JsonObject):
     namespace: str
     name: str
     holder: str | None  # None: free (released, or never held)
@@ -92,18 +93,6 @@ class LeaseInfo:
     def expires(self) -> datetime | None:
         last = self.renew_time or self.since
         return last + timedelta(seconds=self.duration_seconds) if last else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "namespace": self.namespace,
-            "name": self.name,
-            "holder": self.holder,
-            "since": self.since.isoformat() if self.since else None,
-            "renewTime": self.renew_time.isoformat() if self.renew_time else None,
-            "durationSeconds": self.duration_seconds,
-            "transitions": self.transitions,
-            "expired": self.expired,
-        }
 
 
 def lease_info(obj: Mapping[str, Any], now: datetime) -> LeaseInfo:

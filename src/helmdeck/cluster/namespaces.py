@@ -18,18 +18,16 @@ from helmdeck.cluster.client import translate_errors
 from helmdeck.cluster.kinds import KindInfo, resource_class
 from helmdeck.errors import ClusterError
 from helmdeck.labels import MANAGED_BY_LABEL, PLATFORM_LABEL
+from helmdeck.serialize import JsonObject
 
 _NAMESPACE = KindInfo("v1", "Namespace", "namespaces", False)
 
 
 @dataclass(frozen=True)
-class NamespaceState:
+class NamespaceState(JsonObject):
     name: str
     created: bool  # created by this call
     managed: bool  # carries helmdeck's labels for this platform
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "created": self.created, "managed": self.managed}
 
 
 def _res() -> type[GenericGlobalResource]:
@@ -112,13 +110,10 @@ def namespace_blockers(client: lightkube.Client, name: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class NamespaceRemoval:
+class NamespaceRemoval(JsonObject):
     name: str
     deleted: bool
     reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "deleted": self.deleted, "reason": self.reason}
 
 
 def delete_namespace_if_empty(

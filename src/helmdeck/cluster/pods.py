@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 import lightkube
 
-from helmdeck.cluster.readiness import (
-    FAILING_WAIT_REASONS,
-    Health,
-    group_of,
-    pod_failure,
-    pod_health,
-    unschedulable,
-)
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list) else []
+from helmdeck.cluster.health_state import FAILING_WAIT_REASONS, Health, as_list, as_map, group_of
+from helmdeck.cluster.pod_readiness import pod_failure, pod_health, unschedulable
+from helmdeck.serialize import JsonObject, json_field
 
 
 @dataclass(frozen=True)
-class ContainerSummary:
+class ContainerSummary(JsonObject):
     name: str
     init: bool
     ready: bool
@@ -47,32 +34,18 @@ class ContainerSummary:
             return self.reason in FAILING_WAIT_REASONS
         return self.init and self.state == "terminated" and (self.exit_code or 0) != 0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "init": self.init,
-            "ready": self.ready,
-            "state": self.state,
-            "reason": self.reason,
-            "message": self.message,
-            "exitCode": self.exit_code,
-            "lastExitCode": self.last_exit_code,
-            "lastReason": self.last_reason,
-            "restartCount": self.restart_count,
-            "image": self.image,
-        }
-
 
 @dataclass(frozen=True)
-class PodSummary:
+class PodSummary(JsonObject):
     namespace: str
     name: str
-    uid: str
+    uid: str = field(metadata=json_field(exclude=True))
     phase: str
     node: str | None
     health: Health
     containers: tuple[ContainerSummary, ...] = ()
-    claims: tuple[str, ...] = ()  # PersistentVolumeClaims the pod mounts
+    # PersistentVolumeClaims the pod mounts
+    claims: tuple[str, ...] = field(default=(), metadata=json_field(exclude=True))
 
     @property
     def failing_container(self) -> ContainerSummary | None:
@@ -83,25 +56,15 @@ class PodSummary:
         restarted = [c for c in self.containers if c.restart_count and c.last_exit_code]
         return restarted[0] if restarted else None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "namespace": self.namespace,
-            "name": self.name,
-            "phase": self.phase,
-            "node": self.node,
-            "health": self.health.as_dict(),
-            "containers": [c.as_dict() for c in self.containers],
-        }
-
 
 def _container_summary(status: Mapping[str, Any], *, init: bool) -> ContainerSummary:
-    state = _map(status.get("state"))
-    kind, detail = "unknown", _map(None)
+    state = as_map(status.get("state"))
+    kind, detail = "unknown", as_map(None)
     for key in ("waiting", "running", "terminated"):
         if key in state:
-            kind, detail = key, _map(state.get(key))
+            kind, detail = key, as_map(state.get(key))
             break
-    last = _map(_map(status.get("lastState")).get("terminated"))
+    last = as_map(as_map(status.get("lastState")).get("terminated"))
     exit_code = detail.get("exitCode") if kind == "terminated" else None
     return ContainerSummary(
         name=str(status.get("name", "")),
@@ -119,17 +82,17 @@ def _container_summary(status: Mapping[str, Any], *, init: bool) -> ContainerSum
 
 
 def summarize_pod(pod: Mapping[str, Any]) -> PodSummary:
-    meta, spec, status = _map(pod.get("metadata")), _map(pod.get("spec")), _map(pod.get("status"))
+    meta, spec, status = as_map(pod.get("metadata")), as_map(pod.get("spec")), as_map(pod.get("status"))
     containers = tuple(
         _container_summary(s, init=key == "initContainerStatuses")
         for key in ("initContainerStatuses", "containerStatuses")
-        for s in _list(status.get(key))
+        for s in as_list(status.get(key))
         if isinstance(s, Mapping)
     )
     claims = tuple(
-        str(_map(v.get("persistentVolumeClaim")).get("claimName"))
-        for v in _list(spec.get("volumes"))
-        if isinstance(v, Mapping) and _map(v.get("persistentVolumeClaim")).get("claimName")
+        str(as_map(v.get("persistentVolumeClaim")).get("claimName"))
+        for v in as_list(spec.get("volumes"))
+        if isinstance(v, Mapping) and as_map(v.get("persistentVolumeClaim")).get("claimName")
     )
     return PodSummary(
         namespace=str(meta.get("namespace", "")),
@@ -151,11 +114,11 @@ def matches_selector(selector: Mapping[str, Any] | None, labels: Mapping[str, An
     if selector is None:
         return False
     labels = labels or {}
-    for key, value in _map(selector.get("matchLabels")).items():
+    for key, value in as_map(selector.get("matchLabels")).items():
         if labels.get(key) != value:
             return False
-    for expr in _list(selector.get("matchExpressions")):
-        key, op, values = expr.get("key"), expr.get("operator"), _list(expr.get("values"))
+    for expr in as_list(selector.get("matchExpressions")):
+        key, op, values = expr.get("key"), expr.get("operator"), as_list(expr.get("values"))
         present = key in labels
         if op == "In" and not (present and labels[key] in values):
             return False
@@ -186,7 +149,7 @@ def index_by_owner(objs: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[
     its namespace is quadratic (a 100-component status spent most of its own time there)."""
     index: dict[str, list[Mapping[str, Any]]] = {}
     for obj in objs:
-        refs = _map(obj.get("metadata")).get("ownerReferences")
+        refs = as_map(obj.get("metadata")).get("ownerReferences")
         for ref in refs if isinstance(refs, list) else ():
             uid = ref.get("uid") if isinstance(ref, Mapping) else None
             if uid:
@@ -203,7 +166,7 @@ def _owned(uid: str, objs: Iterable[Mapping[str, Any]], index: OwnerIndex | None
 
 
 def _revision(obj: Mapping[str, Any]) -> int:
-    value = _map(_map(obj.get("metadata")).get("annotations")).get("deployment.kubernetes.io/revision")
+    value = as_map(as_map(obj.get("metadata")).get("annotations")).get("deployment.kubernetes.io/revision")
     try:
         return int(value) if value is not None else -1
     except ValueError:
@@ -215,7 +178,7 @@ def current_replicaset(
 ) -> Mapping[str, Any] | None:
     """The ReplicaSet of the Deployment's current revision (the newest when the revisions disagree).
     ``index``: the ReplicaSets by owner (:func:`index_by_owner`), when already built."""
-    owned = _owned(str(_map(deployment.get("metadata")).get("uid", "")), replicasets, index)
+    owned = _owned(str(as_map(deployment.get("metadata")).get("uid", "")), replicasets, index)
     if not owned:
         return None
     want = _revision(deployment)
@@ -238,20 +201,20 @@ def current_pods(
     ``pods`` and ``replicasets`` by owner (:func:`index_by_owner`)."""
     kind = workload.get("kind")
     group = group_of(str(workload.get("apiVersion", "")))
-    meta, spec = _map(workload.get("metadata")), _map(workload.get("spec"))
-    status = _map(workload.get("status"))
+    meta, spec = as_map(workload.get("metadata")), as_map(workload.get("spec"))
+    status = as_map(workload.get("status"))
     uid = str(meta.get("uid", ""))
     pods = list(pods)
     if group == "" and kind == "Pod":
         return [workload]
     if not uid:  # not a live object: fall back to the selector
-        selector = _map(spec.get("selector"))
+        selector = as_map(spec.get("selector"))
         return [p for p in pods if matches_selector(selector, _labels(p))]
     if group == "apps" and kind == "Deployment":
         rs = current_replicaset(workload, replicasets, index=replicaset_index)
         if rs is None:
             return []
-        uid = str(_map(rs.get("metadata")).get("uid", ""))
+        uid = str(as_map(rs.get("metadata")).get("uid", ""))
     owned = _owned(uid, pods, pod_index)
     if group == "apps" and kind == "StatefulSet" and status.get("updateRevision"):
         return [p for p in owned if _labels(p).get("controller-revision-hash") == status["updateRevision"]]
@@ -262,31 +225,26 @@ def current_pods(
 
 
 def _labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _map(_map(obj.get("metadata")).get("labels"))
+    return as_map(as_map(obj.get("metadata")).get("labels"))
 
 
 def pod_is_failing(pod: Mapping[str, Any]) -> str | None:
     """Why a controller-owned pod is failing, by its container states only: a pod in phase Failed is
     replaced by its controller (or counted by its Job), so it does not fail the workload by itself."""
-    if _map(pod.get("metadata")).get("deletionTimestamp"):
+    if as_map(pod.get("metadata")).get("deletionTimestamp"):
         return None
-    if _map(pod.get("status")).get("phase") in ("Failed", "Succeeded"):
+    if as_map(pod.get("status")).get("phase") in ("Failed", "Succeeded"):
         return None
     return pod_failure(pod) or unschedulable(pod)
 
 
 @dataclass(frozen=True)
-class LogTail:
+class LogTail(JsonObject):
     pod: str
     container: str
     lines: tuple[str, ...] = ()
-    unavailable: str | None = None  # why there are no lines
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"pod": self.pod, "container": self.container, "lines": list(self.lines)}
-        if self.unavailable:
-            out["unavailable"] = self.unavailable
-        return out
+    # why there are no lines
+    unavailable: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
 
 
 def tail_logs(client: lightkube.Client, namespace: str, pod: str, container: str, lines: int = 20) -> LogTail:

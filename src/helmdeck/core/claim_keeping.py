@@ -22,9 +22,10 @@ from typing import Any
 import yaml
 
 from helmdeck.cluster import KubeClient, NotFound, get_object, list_objects, merge_patch_object, replace_object
-from helmdeck.core.inventory import CLAIM, VOLUME, InventoryClaim, PlatformInventory
+from helmdeck.core.inventory import CLAIM, VOLUME, InventoryClaim, OwnedObject, PlatformInventory
 from helmdeck.engine.storage import decode_release_data, encode_release_data
-from helmdeck.labels import COMPONENT_LABEL, PLATFORM_LABEL
+from helmdeck.errors import ClusterError
+from helmdeck.labels import COMPONENT_LABEL, LEFT_BY_HELM_LABEL, PLATFORM_LABEL
 from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
 from helmdeck.manifests.parse import split_documents
 
@@ -70,6 +71,21 @@ def keep_claims(client: KubeClient, inventory: PlatformInventory, components: It
         if direct or shipped:
             keep_in_release_record(client, rel.name, rel.namespace, direct, volumes=shipped)
     return claims
+
+
+def mark_left_by_helm(client: KubeClient, inventory: PlatformInventory) -> list[OwnedObject]:
+    """Label what Helm's uninstall left of the platform's releases (objects kept by
+    ``helm.sh/resource-policy: keep``, hooks its delete policy did not delete) with
+    :data:`LEFT_BY_HELM_LABEL` and their component: with the release gone, the label is all that
+    still says they are the platform's, so a later purge deletes them and nothing else. Returns
+    the objects marked; one that cannot be patched stays unmarked (and a purge leaves it)."""
+    marked = []
+    for obj in inventory.helm_leaves():
+        labels = {LEFT_BY_HELM_LABEL: inventory.platform_id, COMPONENT_LABEL: obj.component}
+        with contextlib.suppress(ClusterError):  # NotFound among them: gone since, nothing to mark
+            merge_patch_object(client, obj.ref, {"metadata": {"labels": labels}})
+            marked.append(obj)
+    return marked
 
 
 def keep_in_release_record(

@@ -17,7 +17,7 @@ import contextlib
 import difflib
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -25,10 +25,10 @@ from typing import Any, ClassVar
 import yaml
 
 from helmdeck.cluster import ObjRef, observe_snapshot, recent_events
+from helmdeck.core.inventory_parts import ReleaseParts, release_parts
 from helmdeck.core.release_history import ReleaseRecord, component_revisions, latest_revisions
 from helmdeck.core.resource_tree import TreeNode, build_tree
 from helmdeck.core.session import PlatformSession
-from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import parse_manifest_stream
 from helmdeck.secrets.redact import Redactor, known_redactor, remember
@@ -196,9 +196,11 @@ def _not_found(session: PlatformSession, component: str) -> ComponentNotFound:
 
 
 @functools.lru_cache(maxsize=64)
-def _targets(manifest: str, namespace: str, component: str) -> ReleaseTargets:
-    # a revision's manifest never changes: the live stream parses it once, not at every reading
-    return release_targets(manifest, namespace, component)
+def _parts(manifest: str, namespace: str, component: str) -> ReleaseParts:
+    """What the inventory counts as the release's (its objects in any namespace, the claims of its
+    claim templates). A revision's manifest never changes: the live stream parses it once, not at
+    every reading; without a client, the snapshot takes each object's scope from the cluster."""
+    return release_parts(None, manifest, namespace, component)
 
 
 @functools.lru_cache(maxsize=64)
@@ -220,12 +222,13 @@ def _hooks(release: ReleaseRecord, component: str) -> tuple[tuple[ObjRef, str], 
 
 
 def _observe(session: PlatformSession, detail: ComponentDetail, current: ReleaseRecord, component: str) -> None:
-    """The tree of the release's objects as they are now, hooks that still exist included (a hook
-    Job's pods tell why an install or upgrade failed), and their events."""
-    targets = _targets(current.manifest, current.namespace, component)
+    """The tree of the release's objects as they are now (the inventory's: in any namespace, and the
+    claims of its claim templates), hooks that still exist included (a hook Job's pods tell why an
+    install or upgrade failed), and their events."""
+    parts = _parts(current.manifest, current.namespace, component)
     hooks = _hooks(current, component)
-    finished = targets.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
-    objects = list(dict.fromkeys([*targets.objects, *(ref for ref, _ in hooks)]))
+    finished = parts.ttl_jobs if current.status == "deployed" else frozenset[ObjRef]()
+    objects = list(dict.fromkeys([*parts.refs(), *(ref for ref, _ in hooks)]))
     snapshot = observe_snapshot(
         session.client, objects, finished_jobs=finished, cronjob_jobs=True, rules=session.health_rules
     )
@@ -295,3 +298,14 @@ def component_detail(session: PlatformSession, component: str) -> dict[str, Any]
     # last, once every secret of both revisions is known: nothing shown escapes it (events and
     # container messages included)
     return redaction.redact(detail.as_dict())
+
+
+def component_redactor(session: PlatformSession, component: str) -> Callable[[str], str]:
+    """What the component page redacts, for text read later (its containers' logs): the platform's
+    secrets (those this process learnt since included) and the values at secret paths of the
+    release's two newest revisions."""
+    redaction = _Redaction(session, component)
+    for rel, label in zip(reversed(latest_revisions(session, component, 2)), ("", " (previous)"), strict=False):
+        redaction.values(rel, label)
+    local = Redactor(redaction.local)
+    return lambda text: local.text(known_redactor().text(text))

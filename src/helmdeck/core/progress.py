@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from helmdeck.cluster.watch import ObjectStatus
+from helmdeck.cluster.gate_state import ObjectStatus
 
 #: (component, state, detail) for live progress
 Progress = Callable[[str, str, str], None]

@@ -1,6 +1,10 @@
 """``helmdeck status``: every component's release (status, revision, chart) and health, with the
 failing pods and why.
 
+What a release holds is what the inventory counts
+(:func:`~helmdeck.core.inventory_parts.release_parts`): its objects in any namespace, cluster-scoped
+ones, and the claims of its StatefulSets' claim templates, so health covers the data undeploy keeps.
+
 It stays cheap at scale: one list of Helm's release Secrets per namespace gives every release with
 its manifest, and one list per (kind, namespace) gives the health of all objects: no request per
 release, object or pod.
@@ -14,24 +18,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
+from helmdeck.cluster.gate_state import ObjectStatus
+from helmdeck.cluster.health_state import MISSING_RULE, not_created_yet
+from helmdeck.cluster.health_state import Health as ObjectHealth
 from helmdeck.cluster.kinds import normalize
 from helmdeck.cluster.per_client import PerClient
-from helmdeck.cluster.readiness import not_created_yet
-from helmdeck.cluster.watch import ObjectStatus
+from helmdeck.core.inventory_parts import ReleaseParts, release_parts
 from helmdeck.core.session import PlatformSession
-from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
 from helmdeck.health import Health
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
+from helmdeck.serialize import JsonObject, json_field
+from helmdeck.wording import counted
 
 #: the component health of status, by the name it had before every output shared one enum
 ComponentHealth = Health
 
 
 @dataclass
-class ComponentStatus:
-    name: str
+class ComponentStatus(JsonObject):
+    name: str = field(metadata=json_field(name="component"))
     release: str
     namespace: str
     status: str  # the Helm release status, or "not installed"
@@ -40,43 +47,24 @@ class ComponentStatus:
     health: Health
     reason: str = ""
     extension: str | None = None
-    objects: list[dict[str, Any]] = field(default_factory=list)  # only the ones not ready
+    # only the ones not ready
+    objects: list[dict[str, Any]] = field(default_factory=list, metadata=json_field(name="unready"))
     failing_pods: list[dict[str, Any]] = field(default_factory=list)
     # every object with its health and the rule that judged it
-    checked: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.name,
-            "release": self.release,
-            "namespace": self.namespace,
-            "status": self.status,
-            "revision": self.revision,
-            "chart": self.chart,
-            "health": str(self.health),  # plain text: YAML's safe dumper refuses str subclasses
-            "reason": self.reason,
-            "extension": self.extension,
-            "unready": self.objects,
-            "failingPods": self.failing_pods,
-            "objects": self.checked,
-        }
+    checked: list[dict[str, Any]] = field(default_factory=list, metadata=json_field(name="objects"))
 
 
 @dataclass
-class PlatformStatus:
+class PlatformStatus(JsonObject):
     platform: str
     components: list[ComponentStatus]
+
+    __json_computed__ = ("healthy",)
+    __json_order__ = ("platform", "healthy", "components")
 
     @property
     def healthy(self) -> bool:
         return all(c.health == Health.healthy for c in self.components)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "healthy": self.healthy,
-            "components": [c.as_dict() for c in self.components],
-        }
 
 
 @dataclass
@@ -226,22 +214,28 @@ def _decoded(session: PlatformSession, secret: Mapping[str, Any]) -> StoredRelea
     return decoded[key]
 
 
-_TARGETS_CACHE: dict[tuple[str, str, int, str], ReleaseTargets] = {}
+_PARTS_CACHE: dict[tuple[str, str, int, str], ReleaseParts] = {}
 
 
-def release_objects(stored: StoredRelease, component: str) -> ReleaseTargets:
-    """The objects of one release revision. A revision's manifest never changes, so its parse is
-    kept: a status refresh (the web UI asks every few seconds) then parses only what changed. The
-    manifest is part of the key: a release uninstalled and installed again starts at revision 1
-    again, with other objects."""
+def release_objects(stored: StoredRelease, component: str) -> ReleaseParts:
+    """The parts of one release revision, as the inventory counts them (its objects in any
+    namespace, and the claims of its claim templates). A revision's manifest never changes, so its
+    parse is kept: a status refresh (the web UI asks every few seconds) then parses only what
+    changed. The manifest is part of the key: a release uninstalled and installed again starts at
+    revision 1 again, with other objects. Parsed without a client (so it answers for any cluster):
+    each object's scope is the cluster's, taken when the status looks it up."""
     key = (stored.namespace, stored.name, stored.revision, stored.manifest)
-    targets = _TARGETS_CACHE.get(key)
-    if targets is None:
-        if len(_TARGETS_CACHE) > 4096:
-            _TARGETS_CACHE.clear()
-        targets = release_targets(stored.manifest, stored.namespace, component)
-        _TARGETS_CACHE[key] = targets
-    return targets
+    parts = _PARTS_CACHE.get(key)
+    if parts is None:
+        if len(_PARTS_CACHE) > 4096:
+            _PARTS_CACHE.clear()
+        parts = release_parts(None, stored.manifest, stored.namespace, component, release=stored.name)
+        _PARTS_CACHE[key] = parts
+    return parts
+
+
+#: a claim of a claim template not there (yet): the StatefulSet makes it before its pod
+_NOT_MADE_YET = ObjectHealth("progressing", "its StatefulSet has not made it yet", rule=MISSING_RULE)
 
 
 def platform_status(session: PlatformSession) -> PlatformStatus:
@@ -266,16 +260,18 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     prelisted = {q.key: result for q, result in zip(guessed, listed[len(secret_queries) :], strict=True)}
     refs_of: dict[str, list[ObjRef]] = {}
     finished_jobs: set[ObjRef] = set()
+    template_claims: set[ObjRef] = set()
     for name, stored in releases.items():
         if stored.status == "uninstalled":
             continue
-        targets = release_objects(stored, name)
+        parts = release_objects(stored, name)
         # as the snapshot names them: a cluster-scoped object (a CRD, a PriorityClass) without the
         # release's namespace, else its health would never be found
-        refs_of[name] = [normalize(session.client, ref)[0] for ref in targets.objects]
+        refs_of[name] = list(dict.fromkeys(normalize(session.client, ref)[0] for ref in parts.refs()))
+        template_claims.update(parts.template_claims())
         if stored.status == "deployed":
             # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
-            finished_jobs |= targets.ttl_jobs
+            finished_jobs |= parts.ttl_jobs
     all_refs = [r for refs in refs_of.values() for r in refs]
     statuses: list[ObjectStatus] = []
     lists: list[ListQuery] = []
@@ -313,7 +309,10 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
                 )
             )
             continue
-        comp_statuses = [by_ref[r] for r in refs_of.get(name, []) if r in by_ref]
+        comp_statuses = [
+            ObjectStatus(st.ref, _NOT_MADE_YET, st.pods) if st.ref in template_claims and st.health.missing else st
+            for st in (by_ref[r] for r in refs_of.get(name, []) if r in by_ref)
+        ]
         if rel.status.startswith("pending"):
             # Helm is still creating this release's objects: one not there yet is not missing
             comp_statuses = [
@@ -334,7 +333,7 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
             first = states["unknown"][0]
             health, reason = Health.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
         else:
-            health, reason = Health.healthy, f"{len(comp_statuses)} objects ready"
+            health, reason = Health.healthy, f"{counted(comp_statuses, 'object')} ready"
         if rel.status != "deployed" and health is Health.healthy:
             pending = rel.status.startswith("pending")
             health = Health.progressing if pending else Health.failed

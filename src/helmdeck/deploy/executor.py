@@ -14,24 +14,22 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from helmdeck.cluster import ObjRef, apply_object, get_object
+from helmdeck.cluster import ObjRef
 from helmdeck.cluster.watch import GateResult
-from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
+from helmdeck.core.progress import Progress, describe_waiting, no_progress
 from helmdeck.core.session import DesiredComponent, PlatformSession
-from helmdeck.core.status import platform_status
 from helmdeck.core.targets import ReleaseTargets, release_targets
-from helmdeck.deploy.dag import AnyFlag, TaskState, run_dag
+from helmdeck.deploy import platform_steps
+from helmdeck.deploy.dag import AnyFlag, TaskOutcome, TaskState, run_dag
+from helmdeck.deploy.platform_steps import copy_pull_secret, refuse_destructive, remove_dropped
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
+from helmdeck.deploy.unchanged import nothing_to_change
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
-from helmdeck.health import final_health
-from helmdeck.labels import EXTENSION_LABEL
-from helmdeck.plan.destructive import DestructiveChange
-from helmdeck.plan.planner import component_destructive_changes, removal_destructive_changes
-from helmdeck.plan.state import Action, ReleaseDecision, ReleaseState, classify, release_states
+from helmdeck.plan.state import ReleaseDecision, ReleaseState, classify, release_states
 from helmdeck.revisions.operation import PlatformOperation, platform_operation
-from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
+from helmdeck.revisions.store import PlatformRevision, RevisionStore
 from helmdeck.revisions.timeline import FINAL_CHECK, INSTALL, PREFLIGHT, PREPARE, UNDO, TimelineRecorder
 from helmdeck.secrets.redact import known_redactor
 
@@ -100,6 +98,22 @@ class Deployer:
         prepared_from = time.monotonic()
         if self.interrupt.is_set():
             return self._interrupted_before_start(report, start)
+        targets = self.only or s.platform.component_names
+        self.progress("*", "preparing", "looking for changes")
+        unchanged = nothing_to_change(s, targets, whole_platform=not self.only)
+        if unchanged is not None:
+            # nothing to change: no lock, no writes; the components' health is still checked
+            if self.before_changes is not None:
+                self.before_changes()
+            self.states = unchanged.states
+            self._deploy(report, unchanged.desired, unchanged.live, targets, prepared_from)
+            # a failure is history worth keeping (the one write); a healthy platform that did not
+            # change is described by the latest revision already
+            recorded = None if report.ok else self.record_revision(report)
+            report.recorded = recorded is not None
+            report.platform_revision = recorded.revision if recorded is not None else self._latest_revision()
+            report.seconds = time.monotonic() - start
+            return report
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
         with platform_operation(s, namespaces=s.platform.all_namespaces(), cancel=self.cancel) as op:
             self.op = op
@@ -107,73 +121,89 @@ class Deployer:
                 self.before_changes()
             if op.took_over_from is not None:
                 report.took_over_from = op.took_over_from.holder
-            self._copy_pull_secret()
+            copy_pull_secret(s)
             self.progress("*", "preparing", "secrets and rendering")
             desired = s.desired(create_secrets=True)
             live = s.live_releases()
-            targets = self.only or s.platform.component_names
             # the same decision plan makes: each component's action follows from its state
             self.states = release_states(s, desired, live, targets)
             if not self.allow_destructive:
-                self._refuse_destructive(targets, desired, live)
-            needs_map = s.platform.needs_map()
-            needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
-
-            def work(name: str) -> ComponentResult:
-                began, outcome = time.monotonic(), "failed"
-                try:
-                    result = self.deploy_component(desired[name], live.get(name))
-                    outcome = result.outcome.value
-                    return result
-                finally:
-                    self.timeline.finish(name, began, outcome)
-
-            def on_state(name: str, state: TaskState) -> None:
-                if state is TaskState.skipped:
-                    self.progress(name, "skipped", "")
-
-            for name in targets:
-                self.timeline.component(name, needs[name])
-            self.timeline.mark(None, PREPARE, prepared_from)
-            outcomes = run_dag(
-                needs,
-                work,
-                parallel=self.parallel,
-                failed=lambda r: not r.ok,
-                on_state=on_state,
-                cancel=AnyFlag((self.cancel, self.interrupt)),
-            )
-            report.interrupted = self.interrupt.is_set()
-            for name in targets:
-                outcome, d = outcomes[name], desired[name]
-                if outcome.result is not None:
-                    report.components.append(outcome.result)
-                elif outcome.state is TaskState.skipped:
-                    why = outcome.skipped_because
-                    report.components.append(
-                        ComponentResult(
-                            name,
-                            d.release,
-                            d.namespace,
-                            Outcome.skipped,
-                            skipped_because=why,
-                            message=_skip_message(why, report.interrupted),
-                        )
-                    )
-                else:  # deploy_component raised: an error it did not expect
-                    message = known_redactor().text(str(outcome.error))
-                    report.components.append(
-                        ComponentResult(name, d.release, d.namespace, Outcome.failed, message=message)
-                    )
-            if not self.only and not report.interrupted:
-                report.components.extend(self._remove_dropped(live, desired))
-            with self.timeline.phase(None, FINAL_CHECK):
-                self.check_platform_health(report)
-            self.timeline.renders(s.render_times)
-            report.timeline = self.timeline.done({c.name: c.outcome.value for c in report.components})
+                refuse_destructive(s, targets, desired, live, self.states, whole_platform=not self.only)
+            self._deploy(report, desired, live, targets, prepared_from)
             report.platform_revision = self.record_revision(report).revision
         report.seconds = time.monotonic() - start
         return report
+
+    def _deploy(
+        self,
+        report: DeployReport,
+        desired: dict[str, DesiredComponent],
+        live: dict[str, Release],
+        targets: Sequence[str],
+        prepared_from: float,
+    ) -> None:
+        """The components in dependency order, dropped ones removed, then the whole platform's
+        health: the report gets each result and the timeline."""
+        s = self.session
+        needs_map = s.platform.needs_map()
+        needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
+
+        def work(name: str) -> ComponentResult:
+            began, outcome = time.monotonic(), "failed"
+            try:
+                result = self.deploy_component(desired[name], live.get(name))
+                outcome = result.outcome.value
+                return result
+            finally:
+                self.timeline.finish(name, began, outcome)
+
+        def on_state(name: str, state: TaskState) -> None:
+            if state is TaskState.skipped:
+                self.progress(name, "skipped", "")
+
+        for name in targets:
+            self.timeline.component(name, needs[name])
+        self.timeline.mark(None, PREPARE, prepared_from)
+        outcomes = run_dag(
+            needs,
+            work,
+            parallel=self.parallel,
+            failed=lambda r: not r.ok,
+            on_state=on_state,
+            cancel=AnyFlag((self.cancel, self.interrupt)),
+        )
+        report.interrupted = self.interrupt.is_set()
+        for name in targets:
+            report.components.append(self._result_of(outcomes[name], desired[name], report.interrupted))
+        if not self.only and not report.interrupted:
+            report.components.extend(remove_dropped(s, live, desired, self.progress))
+        with self.timeline.phase(None, FINAL_CHECK):
+            self.check_platform_health(report)
+        self.timeline.renders(s.render_times)
+        report.timeline = self.timeline.done({c.name: c.outcome.value for c in report.components})
+
+    @staticmethod
+    def _result_of(outcome: TaskOutcome[ComponentResult], d: DesiredComponent, interrupted: bool) -> ComponentResult:
+        if outcome.result is not None:
+            return outcome.result
+        if outcome.state is TaskState.skipped:
+            why = outcome.skipped_because
+            return ComponentResult(
+                d.name,
+                d.release,
+                d.namespace,
+                Outcome.skipped,
+                skipped_because=why,
+                message=_skip_message(why, interrupted),
+            )
+        # deploy_component raised: an error it did not expect
+        message = known_redactor().text(str(outcome.error))
+        return ComponentResult(d.name, d.release, d.namespace, Outcome.failed, message=message)
+
+    def _latest_revision(self) -> int | None:
+        s = self.session
+        latest = RevisionStore(s.client, s.admin_namespace, s.platform_id).latest()
+        return latest.revision if latest is not None else None
 
     def _interrupted_before_start(self, report: DeployReport, start: float) -> DeployReport:
         """Interrupted during the read-only preflight: nothing was changed, nothing is locked."""
@@ -384,141 +414,11 @@ class Deployer:
         return ""
 
     # -- around the components ------------------------------------------------------------------
-    def _refuse_destructive(
-        self, targets: Sequence[str], desired: dict[str, DesiredComponent], live: dict[str, Release]
-    ) -> None:
-        """Before anything changes: refuse upgrades and removals that would destroy data or that the
-        API server refuses in place, listing each, unless the user allowed them."""
-        s = self.session
-        found: list[DestructiveChange] = []
-        for name in targets:
-            rel = live.get(name)
-            if rel is None or rel.status is ReleaseStatus.UNINSTALLED:
-                continue
-            decision = self.states.get(name) or classify(desired[name], rel)
-            if decision.action is Action.upgrade:
-                manifest = s.engine.get_manifest(rel.name, namespace=rel.namespace)
-                found += component_destructive_changes(s, desired[name], manifest)
-        if not self.only:
-            for name, rel in sorted(live.items()):
-                dropped = name not in desired and rel.status is not ReleaseStatus.UNINSTALLED
-                if dropped and not rel.labels.get(EXTENSION_LABEL):
-                    found += removal_destructive_changes(s, name, rel)
-        if found:
-            listing = "; ".join(str(c) for c in found[:10]) + (f" (+{len(found) - 10} more)" if len(found) > 10 else "")
-            raise ConfigError(
-                f"the deploy would make {len(found)} destructive change(s), so nothing was changed: {listing}",
-                where=s.platform_id,
-                fix="review them with `helmdeck plan`; keep the data (e.g. helm.sh/resource-policy: keep) or "
-                "pass --allow-destructive to deploy anyway",
-                details={"destructive": [c.as_dict() for c in found]},
-            )
-
-    def _remove_dropped(self, live: dict[str, Release], desired: dict[str, DesiredComponent]) -> list[ComponentResult]:
-        """Uninstall releases of components no longer in the file, keeping their history so a
-        platform rollback can bring them back."""
-        out = []
-        for name, rel in sorted(live.items()):
-            if name in desired or rel.status is ReleaseStatus.UNINSTALLED or rel.labels.get("helmdeck.dev/extension"):
-                continue
-            self.progress(name, "removing", "no longer in the platform file")
-            try:
-                self.session.engine.uninstall(rel.name, namespace=rel.namespace, keep_history=True)
-                out.append(
-                    ComponentResult(
-                        name,
-                        rel.name,
-                        rel.namespace,
-                        Outcome.removed,
-                        action="remove",
-                        message="removed (history kept for rollback)",
-                    )
-                )
-            except HelmdeckError as exc:
-                out.append(
-                    ComponentResult(name, rel.name, rel.namespace, Outcome.failed, action="remove", message=str(exc))
-                )
-        return out
-
-    def _copy_pull_secret(self) -> None:
-        """The registry pull Secret, kept in the admin namespace, is copied into every namespace."""
-        registry = self.session.platform.spec.registry
-        if registry is None or registry.credentials is None:
-            return
-        client = self.session.client
-        name = registry.credentials.secret
-        admin = self.session.admin_namespace
-        source = get_object(client, ObjRef("v1", "Secret", name, admin))
-        if source is None:
-            raise ConfigError(
-                f"the registry pull secret {name} is missing from namespace {admin}",
-                where=self.session.platform.where(("spec", "registry", "credentials", "secret")),
-                fix=f"create it: kubectl -n {admin} create secret docker-registry {name} "
-                "--docker-server=... --docker-username=... --docker-password-stdin",
-            )
-        for ns in self.session.platform.all_namespaces():
-            if ns == admin:
-                continue
-            copy = {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": name, "namespace": ns, "labels": {"app.kubernetes.io/managed-by": "helmdeck"}},
-                "type": source.get("type"),
-                "data": source.get("data"),
-            }
-            apply_object(client, copy, force=True)
-
     def check_platform_health(self, report: DeployReport) -> None:
-        """Every component of the platform, touched by this deploy or not, checked once more at the
-        end: a deploy is only a success if the whole platform is healthy afterwards."""
-        self.progress("*", "checking", "health of every component")
-        final = platform_status(self.session)
-        redact = known_redactor()
-        report.health = {c.name: {"health": c.health, "reason": redact.text(c.reason)} for c in final.components}
-        for result in report.components:
-            if result.name in report.health:
-                result.health = report.health[result.name]["health"]
+        platform_steps.check_platform_health(self.session, report, self.progress)
 
     def record_revision(self, report: DeployReport) -> PlatformRevision:
-        s = self.session
-        live = s.live_releases()
-        comps = {
-            name: ComponentRevision(
-                release=rel.name,
-                namespace=rel.namespace,
-                chart=rel.chart_name,
-                chart_version=rel.chart_version,
-                revision=rel.revision,
-                status=rel.status.value,
-                extension=rel.labels.get("helmdeck.dev/extension"),
-                health=final_health(report.health, name),
-            )
-            for name, rel in live.items()
-            if rel.status is not ReleaseStatus.UNINSTALLED
-        }
-        digest = ""
-        if s.platform.source_path is not None:
-            import hashlib
-
-            digest = hashlib.sha256(s.platform.source_path.read_bytes()).hexdigest()[:16]
-        rev = PlatformRevision(
-            revision=0,
-            platform=s.platform_id,
-            environment=s.environment,
-            spec_digest=digest,
-            operation=self.operation,
-            user=current_user(),
-            components=comps,
-            result="succeeded" if report.ok else "failed",
-            message="; ".join(
-                [f"{c.name}: {c.outcome.value}" for c in report.components if not c.ok]
-                + [f"{name}: {h['health']} ({h['reason']})" for name, h in report.unhealthy().items()]
-            ),
-            timeline=report.timeline.compact() if report.timeline is not None else None,
-        )
-        if self.op is not None:
-            return self.op.record(rev)
-        return RevisionStore(s.client, s.admin_namespace, s.platform_id).record(rev)
+        return platform_steps.record_revision(self.session, report, self.operation, self.op)
 
 
 def _skip_message(why: list[str], interrupted: bool) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from helmdeck.health import UNHEALTHY, FinalHealth, Health
 from helmdeck.revisions.timeline import Timeline
+from helmdeck.serialize import JsonObject, json_field
 
 
 class Outcome(enum.StrEnum):
@@ -20,20 +21,20 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass
-class ComponentResult:
-    name: str
+class ComponentResult(JsonObject):
+    name: str = field(metadata=json_field(name="component"))
     release: str
     namespace: str
     outcome: Outcome
     action: str = ""
     revision: int | None = None
     chart: str = ""
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=json_field(round=2))
     message: str = ""
     recovered: str = ""  # what was done about a release a dead operator left pending
     rollback: str = ""  # what was done after a failed health gate
     failure: list[dict[str, Any]] = field(default_factory=list)  # failing objects, pods, events, logs
-    failure_text: list[str] = field(default_factory=list)
+    failure_text: list[str] = field(default_factory=list, metadata=json_field(exclude=True))
     skipped_because: list[str] = field(default_factory=list)
     health: Health | Literal[""] = ""  # at the end of the operation ("": not checked)
 
@@ -41,37 +42,38 @@ class ComponentResult:
     def ok(self) -> bool:
         return self.outcome not in (Outcome.failed, Outcome.skipped)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.name,
-            "release": self.release,
-            "namespace": self.namespace,
-            "outcome": self.outcome.value,
-            "action": self.action,
-            "revision": self.revision,
-            "chart": self.chart,
-            "seconds": round(self.seconds, 2),
-            "message": self.message,
-            "recovered": self.recovered,
-            "rollback": self.rollback,
-            "failure": self.failure,
-            "skippedBecause": self.skipped_because,
-            "health": self.health,
-        }
-
 
 @dataclass
-class DeployReport:
+class DeployReport(JsonObject):
     platform: str
     environment: str | None
     components: list[ComponentResult] = field(default_factory=list)
     platform_revision: int | None = None
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=json_field(round=2))
     took_over_from: str | None = None
     interrupted: bool = False  # by the user: components not started yet were left alone
     # every component of the platform at the end, by name: {"health": ..., "reason": ...}
     health: dict[str, FinalHealth] = field(default_factory=dict)
     timeline: Timeline | None = None  # where the time went (a deploy that changed nothing has one too)
+    # False when the deploy changed nothing and found the platform healthy: no revision was
+    # recorded, and ``platform_revision`` is the latest one, which still describes the platform
+    recorded: bool = True
+
+    __json_computed__ = ("ok", "not_started")
+    __json_order__ = (
+        "platform",
+        "environment",
+        "ok",
+        "interrupted",
+        "notStarted",
+        "platformRevision",
+        "recorded",
+        "seconds",
+        "tookOverFrom",
+        "components",
+        "health",
+        "timeline",
+    )
 
     def unhealthy(self) -> dict[str, FinalHealth]:
         """Installed components that are not healthy at the end (unknown is not counted as broken)."""
@@ -84,18 +86,3 @@ class DeployReport:
     def not_started(self) -> list[str]:
         """Components an interrupt (or a lost lease) kept from starting."""
         return [c.name for c in self.components if c.skipped_because == ["cancelled"]]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "environment": self.environment,
-            "ok": self.ok,
-            "interrupted": self.interrupted,
-            "notStarted": self.not_started(),
-            "platformRevision": self.platform_revision,
-            "seconds": round(self.seconds, 2),
-            "tookOverFrom": self.took_over_from,
-            "components": [c.as_dict() for c in self.components],
-            "health": self.health,
-            "timeline": self.timeline.as_dict() if self.timeline is not None else None,
-        }

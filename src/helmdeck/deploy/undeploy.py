@@ -7,9 +7,11 @@ those a chart templates itself, which Helm would delete), as are the secrets sto
 records (and the admin namespace holding them), and the PersistentVolumes a chart ships for those
 claims, unless ``purge_data``: then exactly the inventory still there after the uninstall (that data,
 and what Helm leaves: objects kept by ``helm.sh/resource-policy``, hooks) is listed first and
-deleted only after confirmation. A namespace goes only when helmdeck created it
-and nothing foreign is in it (:mod:`helmdeck.deploy.undeploy_decisions`, which the dry run shares),
-before the platform's lock is released; the report says what was left and why.
+deleted only after confirmation. Without it, what Helm leaves is marked with
+:data:`~helmdeck.labels.LEFT_BY_HELM_LABEL` and listed, so a later purge still knows it is the
+platform's. A namespace goes only when helmdeck created it and nothing foreign is in it
+(:mod:`helmdeck.deploy.undeploy_decisions`, which the dry run shares), before the platform's lock
+is released; the report says what was left and why.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from helmdeck.cluster import ObjRef, delete_object, get_object, list_objects
 from helmdeck.cluster.lease import lease_name
 from helmdeck.cluster.namespaces import delete_namespace, get_namespace
-from helmdeck.core.claim_keeping import keep_claims
+from helmdeck.core.claim_keeping import keep_claims, mark_left_by_helm
 from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
@@ -37,6 +39,7 @@ from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.wording import counted
 
 
 @dataclass
@@ -136,7 +139,7 @@ class Undeployer:
         usable = admin is not None and (admin.get("status") or {}).get("phase") != "Terminating"
         with platform_operation(s, locked=usable) as op:
             live = s.live_releases()
-            inventory = PlatformInventory.read(s, live)
+            inventory = PlatformInventory.read(s, live, leftovers=True)
             pods = self._platform_pods(inventory, NamespaceReader(s.client))
             # before anything is removed: Helm deletes every object of a release it uninstalls
             keep_claims(s.client, inventory, live)
@@ -148,6 +151,8 @@ class Undeployer:
                 report.deleted, not_deleted = self._purge(inventory)
             else:
                 report.kept = inventory.data()
+                # what Helm left stays, marked: the label says whose it is once the release is gone
+                mark_left_by_helm(s.client, inventory)
             # Namespaces go while the lock is held, and are waited for: a deploy that takes the lock
             # next must not find them half-deleted under its feet.
             op.check()
@@ -161,7 +166,7 @@ class Undeployer:
 
     def data_to_purge(self) -> list[str]:
         """What ``purge_data`` would delete now (read-only): what a confirmation lists."""
-        return purge_list(PlatformInventory.read(self.session))
+        return purge_list(PlatformInventory.read(self.session, leftovers=True))
 
     def _remove_namespaces(self, fates: list[NamespaceFate]) -> list[NamespaceFate]:
         out = []
@@ -243,7 +248,7 @@ class Undeployer:
                 left = uids & live
                 if not left:
                     break
-                self.progress("*", "waiting", f"{len(left)} of the platform's pods terminating in {ns}")
+                self.progress("*", "waiting", f"{counted(left, 'pod')} of the platform's terminating in {ns}")
                 time.sleep(0.5)
 
     def _purge(self, inventory: PlatformInventory) -> tuple[list[str], list[tuple[ObjRef, str]]]:
@@ -264,12 +269,12 @@ class Undeployer:
         for claim in inventory.claims:
             if delete_object(client, claim.ref):
                 deleted.append(str(claim))
-        self._wait_gone([c.ref for c in inventory.claims], "deleted volume claims")
+        self._wait_gone([c.ref for c in inventory.claims], "deleted volume claim")
         # after their claims: a volume still bound stays terminating under its protection finalizer
         for volume in inventory.volumes:
             if delete_object(client, volume.ref):
                 deleted.append(str(volume))
-        self._wait_gone([v.ref for v in inventory.volumes], "deleted volumes")
+        self._wait_gone([v.ref for v in inventory.volumes], "deleted volume")
         data = inventory.data()
         if inventory.store is not None and delete_object(client, inventory.store):
             deleted.extend(item for item in data if item.startswith(f"Secret {inventory.store.namespace}/"))
@@ -296,7 +301,8 @@ class Undeployer:
                         still.append(ref)
             left = still
             if left:
-                self.progress("*", "waiting", f"{len(left)} of {len(refs)} {what} still terminating")
+                # "7 of 8 deleted volume claims": the count of what is left, of all that was deleted
+                self.progress("*", "waiting", f"{len(left)} of {counted(refs, what)} still terminating")
                 time.sleep(0.3)
 
     def _delete_lease(self) -> None:

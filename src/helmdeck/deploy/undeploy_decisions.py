@@ -19,6 +19,7 @@ from helmdeck.cluster import KindInfo, KubeClient
 from helmdeck.cluster.discovery import listable_kinds, namespace_contents
 from helmdeck.core.inventory import CLAIM, VOLUME, LeftObject, PlatformInventory
 from helmdeck.errors import HelmdeckError
+from helmdeck.labels import LEFT_BY_HELM_LABEL
 
 #: how many objects a reason names before "and N more"
 _NAMED = 3
@@ -102,8 +103,12 @@ def _fate(inventory: PlatformInventory, name: str, contents: Contents, *, purge:
         kept = [
             o for o in inventory.objects if o.keep and o.ref.namespace == name and (o.ref.group, o.ref.kind) != CLAIM
         ]
-        if kept:
-            holds.append(f"{_names([f'{o.ref.kind} {o.ref.name}' for o in kept])} (kept by helm.sh/resource-policy)")
+        for objs, why in (
+            ([o for o in kept if not o.left], "kept by helm.sh/resource-policy"),
+            ([o for o in kept if o.left], "left by an earlier uninstall"),
+        ):
+            if objs:
+                holds.append(f"{_names([f'{o.ref.kind} {o.ref.name}' for o in objs])} ({why})")
     foreign: list[str] = []
     try:
         foreign = inventory.foreign_objects(name, contents(name))
@@ -149,10 +154,18 @@ def left_behind(
             continue  # goes with its namespace
         if obj.ref.namespace is None and (obj.ref.group, obj.ref.kind) == VOLUME and obj.ref.name in volumes:
             continue  # kept data, listed as such
-        if obj.keep and (obj.ref.group, obj.ref.kind) != CLAIM:
-            out.append(LeftObject(str(obj.ref), f"helm.sh/resource-policy: keep in {obj.component}'s chart"))
+        marked = f"; marked {LEFT_BY_HELM_LABEL}={inventory.platform_id}: a purge deletes it"
+        if (obj.ref.group, obj.ref.kind) == CLAIM:
+            continue  # kept data, listed as such
+        if obj.left:
+            why = f"left by an earlier uninstall of {obj.component or 'a release'}{marked}"
+        elif obj.keep:
+            why = f"helm.sh/resource-policy: keep in {obj.component}'s chart{marked}"
         elif obj.hook and ns and _present(contents, ns, obj.ref.kind, obj.ref.name):
-            out.append(LeftObject(str(obj.ref), f"a hook of {obj.component}'s chart: Helm's uninstall leaves hooks"))
+            why = f"a hook of {obj.component}'s chart: Helm's uninstall leaves hooks{marked}"
+        else:
+            continue
+        out.append(LeftObject(str(obj.ref), why))
     return out
 
 

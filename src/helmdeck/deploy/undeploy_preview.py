@@ -77,7 +77,7 @@ def preview_undeploy(session: PlatformSession, *, purge_data: bool = False) -> U
     order = steps(teardown_graph(s, live))
     for name in sorted(live, key=lambda n: (order[n], n)):
         preview.releases.append(_planned(name, live[name], order[name]))
-    inventory = PlatformInventory.read(s, live)
+    inventory = PlatformInventory.read(s, live, leftovers=True)
     if purge_data:
         preview.deleted_data = purge_list(inventory)
     else:

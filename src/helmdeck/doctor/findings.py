@@ -5,24 +5,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from helmdeck.errors import HelmdeckError
 from helmdeck.findings import SEVERITIES, Finding, Severity
+from helmdeck.serialize import JsonObject, computed, json_field
+from helmdeck.wording import counted
 
 
 @dataclass
-class DoctorReport:
+class DoctorReport(JsonObject):
     """The findings of one doctor run (``mode`` preflight or live) and which checks ran."""
 
     platform: str
     environment: str | None
     mode: Literal["preflight", "live"]
-    findings: list[Finding] = field(default_factory=list)
+    # shown errors first (``sorted``)
+    findings: list[Finding] = field(default_factory=list, metadata=json_field(exclude=True))
     checks: list[str] = field(default_factory=list)
     cluster: str | None = None  # the server version, once reached
     user: str | None = None  # who the cluster says we are
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=json_field(round=3))
+
+    __json_computed__ = ("ok", "summary", computed("sorted", name="findings"))
+    __json_order__ = (
+        "platform",
+        "environment",
+        "mode",
+        "ok",
+        "cluster",
+        "user",
+        "summary",
+        "checks",
+        "findings",
+        "seconds",
+    )
 
     def add(self, finding: Finding) -> None:
         if finding not in self.findings:
@@ -54,22 +71,8 @@ class DoctorReport:
 
     def summary(self) -> str:
         counts = [(len(self.of(s)), s) for s in SEVERITIES]
-        text = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for n, s in counts if n)
+        text = ", ".join(counted(n, s) for n, s in counts if n)
         return text or "no problems found"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "environment": self.environment,
-            "mode": self.mode,
-            "ok": self.ok,
-            "cluster": self.cluster,
-            "user": self.user,
-            "summary": self.summary(),
-            "checks": list(self.checks),
-            "findings": [f.as_dict() for f in self.sorted()],
-            "seconds": round(self.seconds, 3),
-        }
 
     def raise_for_errors(self) -> None:
         """Raise :class:`PreflightFailed` when there are errors."""
@@ -84,7 +87,7 @@ class PreflightFailed(HelmdeckError):
         errors = report.errors
         lines = "\n".join(f"  - {f.line().removeprefix('error ')}" for f in errors)
         super().__init__(
-            f"preflight found {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was installed:\n{lines}",
+            f"preflight found {counted(errors, 'error')}; nothing was installed:\n{lines}",
             where=f"platform {report.platform}",
             fix="fix each error as its fix says and run again; `helmdeck doctor` repeats the checks "
             "(--no-preflight skips them, at your own risk)",

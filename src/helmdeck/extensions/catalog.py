@@ -30,15 +30,11 @@ from typing import Any, Literal
 from helmdeck.engine import LoadedChart, load_chart
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.kaapana import kaapana_marks, kaapana_parameters
-from helmdeck.extensions.parameters import (
-    Parameter,
-    ParameterRules,
-    check_parameters,
-    declares_parameters,
-    parameter_rules,
-    parameters_from_schema,
-)
+from helmdeck.extensions.parameter_rules import ParameterRules, parameter_rules
+from helmdeck.extensions.parameter_values import check_parameters
+from helmdeck.extensions.parameters import Parameter, declares_parameters, parameters_from_schema
 from helmdeck.extensions.requirements import Requirement, parse_requirements, parse_version
+from helmdeck.serialize import JsonObject, json_field
 from helmdeck.spec.platform import Platform, did_you_mean
 
 ANNOTATION_PREFIX = "helmdeck.dev/"
@@ -66,7 +62,7 @@ def _flag(annotations: Mapping[str, str], key: str, where: str) -> bool | None:
 
 
 @dataclass(frozen=True)
-class Extension:
+class Extension(JsonObject):
     """One extension chart of the catalog."""
 
     name: str
@@ -81,11 +77,30 @@ class Extension:
     requires: tuple[Requirement, ...]
     parameters: tuple[Parameter, ...]
     source: str
-    chart: LoadedChart = field(repr=False, compare=False)
+    chart: LoadedChart = field(repr=False, compare=False, metadata=json_field(exclude=True))
     flags: tuple[str, ...] = ()
     parameter_style: ParameterStyle = "helmdeck"
     #: what the schema says of the parameters together (conditions): checked with them
-    parameter_rules: ParameterRules | None = field(default=None, repr=False, compare=False)
+    parameter_rules: ParameterRules | None = field(
+        default=None, repr=False, compare=False, metadata=json_field(exclude=True)
+    )
+
+    __json_order__ = (
+        "name",
+        "version",
+        "appVersion",
+        "kind",
+        "displayName",
+        "description",
+        "docs",
+        "multiInstall",
+        "requiresGpu",
+        "requires",
+        "parameters",
+        "parameterStyle",
+        "flags",
+        "source",
+    )
 
     def check_parameters(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """``given`` typed and checked, defaults filled in (see :func:`check_parameters`)."""
@@ -99,24 +114,6 @@ class Extension:
             f"extension {self.name} has no parameter {name!r}",
             fix=did_you_mean(name, [p.name for p in self.parameters], "parameter"),
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "appVersion": self.app_version,
-            "kind": self.kind,
-            "displayName": self.display_name,
-            "description": self.description,
-            "docs": self.docs,
-            "multiInstall": self.multi_install,
-            "requiresGpu": self.requires_gpu,
-            "requires": [{"name": r.name, "constraint": r.constraint} for r in self.requires],
-            "parameters": [p.as_dict() for p in self.parameters],
-            "parameterStyle": self.parameter_style,
-            "flags": list(self.flags),
-            "source": self.source,
-        }
 
 
 def _parameters(chart: LoadedChart) -> tuple[tuple[Parameter, ...], ParameterStyle, ParameterRules | None]:
@@ -167,13 +164,10 @@ def extension_from_chart(chart: LoadedChart, source: str) -> Extension:
 
 
 @dataclass(frozen=True)
-class CatalogProblem:
+class CatalogProblem(JsonObject):
     source: str
     message: str
     fix: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "message": self.message, "fix": self.fix}
 
 
 def _chart_locations(entry: str) -> list[str]:

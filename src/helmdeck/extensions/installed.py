@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError
 from helmdeck.labels import EXTENSION_LABEL
+from helmdeck.serialize import JsonObject
 
 
 @dataclass
-class InstalledExtension:
+class InstalledExtension(JsonObject):
     component: str
     extension: str
     release: str
@@ -22,18 +22,6 @@ class InstalledExtension:
     revision: int
     status: str
     updated: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.component,
-            "extension": self.extension,
-            "release": self.release,
-            "namespace": self.namespace,
-            "version": self.version,
-            "revision": self.revision,
-            "status": self.status,
-            "updated": self.updated,
-        }
 
 
 def installed_extensions(live: Mapping[str, Release]) -> list[InstalledExtension]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence, Sized
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from helmdeck.cluster import delete_object
@@ -50,6 +50,7 @@ from helmdeck.extensions.upload import UploadPolicy
 from helmdeck.extensions.uploaded import check_uploads, is_uploaded
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.wording import counted
 
 
 class ExtensionManager:
@@ -269,11 +270,11 @@ class ExtensionManager:
                     # a volume still bound to a claim being deleted goes once the claim has
                     report.deleted_data = gone + [str(v) for v in volumes if delete_object(s.client, v.ref)]
                     if gone:
-                        notes.append(f"deleted {_count(gone, 'volume claim')}")
+                        notes.append(f"deleted {counted(gone, 'volume claim')}")
                 else:
                     report.kept_data = data
                     if claims:
-                        notes.append(f"kept {_count(claims, 'volume claim')}: purging data deletes them")
+                        notes.append(f"kept {counted(claims, 'volume claim')}: purging data deletes them")
                 if blocked:
                     notes.append(f"forced although {', '.join(blocked)} require it")
                 # the outcome says "removed" already: the message says the rest (not "removed removed")
@@ -290,7 +291,3 @@ class ExtensionManager:
             report.platform_revision = self._record(deployer, report)
         report.seconds = time.monotonic() - start
         return report
-
-
-def _count(items: Sized, noun: str) -> str:
-    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")

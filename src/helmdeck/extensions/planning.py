@@ -16,7 +16,7 @@ from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.gpu import check_gpu_policy
 from helmdeck.extensions.installed import InstalledExtension, installed_extensions
 from helmdeck.extensions.naming import component_name
-from helmdeck.extensions.parameters import secret_values
+from helmdeck.extensions.parameter_values import secret_values
 from helmdeck.secrets.redact import remember
 from helmdeck.spec import Platform
 

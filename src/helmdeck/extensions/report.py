@@ -4,35 +4,35 @@ first) and the platform revision it recorded."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from helmdeck.deploy.report import ComponentResult
+from helmdeck.serialize import JsonObject, json_field
 
 
 @dataclass
-class ExtensionReport:
+class ExtensionReport(JsonObject):
     """What an install or uninstall did, per component (required extensions first)."""
 
     platform: str
     operation: str
     components: list[ComponentResult] = field(default_factory=list)
     platform_revision: int | None = None
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=json_field(round=2))
     kept_data: list[str] = field(default_factory=list)  # claims an uninstall kept
     deleted_data: list[str] = field(default_factory=list)  # claims an uninstall asked to purge deleted
+
+    __json_computed__ = ("ok",)
+    __json_order__ = (
+        "platform",
+        "operation",
+        "ok",
+        "platformRevision",
+        "seconds",
+        "components",
+        "keptData",
+        "deletedData",
+    )
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.components)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "operation": self.operation,
-            "ok": self.ok,
-            "platformRevision": self.platform_revision,
-            "seconds": round(self.seconds, 2),
-            "components": [c.as_dict() for c in self.components],
-            "keptData": self.kept_data,
-            "deletedData": self.deleted_data,
-        }

@@ -12,11 +12,12 @@ below 1.0.0) and ``~`` (same minor). A version may be shortened (``0.1`` is ``0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import semver
 
 from helmdeck.errors import ConfigError
+from helmdeck.serialize import JsonObject, json_field
 
 _NAME = re.compile(r"\s*([a-z0-9]([-a-z0-9]*[a-z0-9])?)\s*(.*)$")
 _CLAUSE = re.compile(r"(>=|<=|==|!=|=|>|<|\^|~)?\s*v?(\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)")
@@ -71,11 +72,14 @@ class Clause:
 
 
 @dataclass(frozen=True)
-class Requirement:
+class Requirement(JsonObject):
     """One required extension: its chart name and the versions that satisfy it (all clauses)."""
 
     name: str
-    clauses: tuple[Clause, ...] = ()
+    clauses: tuple[Clause, ...] = field(default=(), metadata=json_field(exclude=True))
+
+    # what the catalog shows: the versions allowed as one text
+    __json_computed__ = ("constraint",)
 
     @property
     def constraint(self) -> str:

@@ -39,7 +39,6 @@ import tempfile
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import yaml
 
@@ -50,6 +49,7 @@ from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import Extension, extension_from_chart
 from helmdeck.extensions.requirements import is_version
 from helmdeck.manifests.scopes import ScopeResolver
+from helmdeck.serialize import JsonObject
 
 MiB = 1024 * 1024
 _CHART_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -72,12 +72,11 @@ class UploadPolicy:
 
 
 @dataclass(frozen=True)
-class UploadResult:
+class UploadResult(JsonObject):
     extension: Extension
     path: Path
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "extension": self.extension.as_dict()}
+    __json_order__ = ("path", "extension")
 
 
 def _reject(message: str, fix: str | None = None) -> UploadRejected:

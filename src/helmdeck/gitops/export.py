@@ -24,6 +24,7 @@ from helmdeck.gitops.parts import value_parts
 from helmdeck.gitops.sources import chart_location, git_source, needs_git
 from helmdeck.labels import ENV_LABEL, MANAGED_BY_LABEL, PLATFORM_LABEL
 from helmdeck.secrets.store import placeholder_secrets
+from helmdeck.serialize import JsonObject
 from helmdeck.spec.platform import Platform
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class GitopsTool(enum.StrEnum):
 
 
 @dataclass
-class ExportResult:
+class ExportResult(JsonObject):
     tool: GitopsTool
     platform: str
     environment: str | None
@@ -48,18 +49,6 @@ class ExportResult:
     files: list[str]
     components: list[dict[str, Any]]
     secrets_to_create: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "tool": self.tool.value,
-            "platform": self.platform,
-            "environment": self.environment,
-            "directory": str(self.directory),
-            "namespace": self.namespace,
-            "files": self.files,
-            "components": self.components,
-            "secretsToCreate": self.secrets_to_create,
-        }
 
 
 def build_plan(

@@ -2,89 +2,41 @@
 
 Names are imported on first use (PEP 562), so importing one module of the package does not load
 the others: the CLI starts without loading what its command does not need.
+Its names are listed once, as the imports under ``TYPE_CHECKING`` (see :mod:`helmdeck.lazy`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from helmdeck.lazy import lazy_getattr
+from helmdeck.lazy import lazy_getattr, listed_in
 
 if TYPE_CHECKING:
-    from helmdeck.findings import Finding, Severity
-    from helmdeck.manifests.checks import (
-        BUILTIN_NAMESPACES,
-        check_platform,
-    )
-    from helmdeck.manifests.images import ImageRef
-    from helmdeck.manifests.index import ObjectIndex, PlacedObject, PlatformObjects
-    from helmdeck.manifests.inventory import (
-        CustomKindUse,
-        ImageUse,
-        Inventory,
-        StorageClassUse,
-        VolumeClaimUse,
-        list_images,
-    )
-    from helmdeck.manifests.objects import ManifestObject, ObjectKey, ObjRef
-    from helmdeck.manifests.order import in_install_order, manifest_text
-    from helmdeck.manifests.parse import ManifestError, parse_documents, parse_manifest_stream
-    from helmdeck.manifests.scopes import ScopeResolver, is_builtin
+    from helmdeck.findings import Finding as Finding
+    from helmdeck.findings import Severity as Severity
+    from helmdeck.manifests.checks import BUILTIN_NAMESPACES as BUILTIN_NAMESPACES
+    from helmdeck.manifests.checks import check_platform as check_platform
+    from helmdeck.manifests.images import ImageRef as ImageRef
+    from helmdeck.manifests.index import ObjectIndex as ObjectIndex
+    from helmdeck.manifests.index import PlacedObject as PlacedObject
+    from helmdeck.manifests.index import PlatformObjects as PlatformObjects
+    from helmdeck.manifests.inventory import CustomKindUse as CustomKindUse
+    from helmdeck.manifests.inventory import ImageUse as ImageUse
+    from helmdeck.manifests.inventory import Inventory as Inventory
+    from helmdeck.manifests.inventory import StorageClassUse as StorageClassUse
+    from helmdeck.manifests.inventory import VolumeClaimUse as VolumeClaimUse
+    from helmdeck.manifests.inventory import list_images as list_images
+    from helmdeck.manifests.objects import ManifestObject as ManifestObject
+    from helmdeck.manifests.objects import ObjectKey as ObjectKey
+    from helmdeck.manifests.objects import ObjRef as ObjRef
+    from helmdeck.manifests.order import in_install_order as in_install_order
+    from helmdeck.manifests.order import manifest_text as manifest_text
+    from helmdeck.manifests.parse import ManifestError as ManifestError
+    from helmdeck.manifests.parse import parse_documents as parse_documents
+    from helmdeck.manifests.parse import parse_manifest_stream as parse_manifest_stream
+    from helmdeck.manifests.scopes import ScopeResolver as ScopeResolver
+    from helmdeck.manifests.scopes import is_builtin as is_builtin
 
-_EXPORTS: dict[str, tuple[str, str]] = {
-    "BUILTIN_NAMESPACES": ("helmdeck.manifests.checks", "BUILTIN_NAMESPACES"),
-    "Finding": ("helmdeck.findings", "Finding"),
-    "Severity": ("helmdeck.findings", "Severity"),
-    "check_platform": ("helmdeck.manifests.checks", "check_platform"),
-    "ImageRef": ("helmdeck.manifests.images", "ImageRef"),
-    "ObjectIndex": ("helmdeck.manifests.index", "ObjectIndex"),
-    "PlacedObject": ("helmdeck.manifests.index", "PlacedObject"),
-    "PlatformObjects": ("helmdeck.manifests.index", "PlatformObjects"),
-    "CustomKindUse": ("helmdeck.manifests.inventory", "CustomKindUse"),
-    "ImageUse": ("helmdeck.manifests.inventory", "ImageUse"),
-    "Inventory": ("helmdeck.manifests.inventory", "Inventory"),
-    "StorageClassUse": ("helmdeck.manifests.inventory", "StorageClassUse"),
-    "VolumeClaimUse": ("helmdeck.manifests.inventory", "VolumeClaimUse"),
-    "list_images": ("helmdeck.manifests.inventory", "list_images"),
-    "ManifestObject": ("helmdeck.manifests.objects", "ManifestObject"),
-    "ObjectKey": ("helmdeck.manifests.objects", "ObjectKey"),
-    "ObjRef": ("helmdeck.manifests.objects", "ObjRef"),
-    "in_install_order": ("helmdeck.manifests.order", "in_install_order"),
-    "manifest_text": ("helmdeck.manifests.order", "manifest_text"),
-    "ManifestError": ("helmdeck.manifests.parse", "ManifestError"),
-    "parse_documents": ("helmdeck.manifests.parse", "parse_documents"),
-    "parse_manifest_stream": ("helmdeck.manifests.parse", "parse_manifest_stream"),
-    "ScopeResolver": ("helmdeck.manifests.scopes", "ScopeResolver"),
-    "is_builtin": ("helmdeck.manifests.scopes", "is_builtin"),
-}
 
 # `inventory` is imported from helmdeck.manifests.inventory: a lazy name cannot share its submodule's name
-__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
-
-
-__all__ = [
-    "BUILTIN_NAMESPACES",
-    "CustomKindUse",
-    "Finding",
-    "ImageRef",
-    "ImageUse",
-    "Inventory",
-    "ManifestError",
-    "ManifestObject",
-    "ObjRef",
-    "ObjectIndex",
-    "ObjectKey",
-    "PlacedObject",
-    "PlatformObjects",
-    "ScopeResolver",
-    "Severity",
-    "StorageClassUse",
-    "VolumeClaimUse",
-    "check_platform",
-    "in_install_order",
-    "is_builtin",
-    "list_images",
-    "manifest_text",
-    "parse_documents",
-    "parse_manifest_stream",
-]
+__getattr__ = lazy_getattr(__name__, listed_in(__file__), globals())

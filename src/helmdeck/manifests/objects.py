@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.errors import ClusterError
 from helmdeck.manifests.scopes import split_api_version
+from helmdeck.serialize import JsonObject, json_field
 
 HOOK_ANNOTATION = "helm.sh/hook"
 HOOK_WEIGHT_ANNOTATION = "helm.sh/hook-weight"
@@ -39,13 +40,13 @@ class ObjectKey:
 
 
 @dataclass(frozen=True, order=True)
-class ObjRef:
+class ObjRef(JsonObject):
     """One object by apiVersion, kind, name and (for namespaced kinds) namespace."""
 
     api_version: str
     kind: str
     name: str
-    namespace: str | None = None
+    namespace: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
 
     @property
     def group(self) -> str:
@@ -82,12 +83,6 @@ class ObjRef:
 
     def __str__(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
-
-    def as_dict(self) -> dict[str, str]:
-        out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
-        if self.namespace:
-            out["namespace"] = self.namespace
-        return out
 
 
 def _str_map(value: object) -> dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from helmdeck.cluster.quantities import parse_quantity
 from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
+from helmdeck.serialize import JsonObject
 
 #: (kind, path) of fields the API server never lets change in place
 IMMUTABLE_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -35,7 +36,7 @@ IMMUTABLE_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 @dataclass(frozen=True)
-class DestructiveChange:
+class DestructiveChange(JsonObject):
     component: str
     object: str  # "PersistentVolumeClaim data/db-data"
     change: str  # deletes-data | immutable | secret-regenerated
@@ -43,9 +44,6 @@ class DestructiveChange:
 
     def __str__(self) -> str:
         return f"{self.component}: {self.object}: {self.detail}"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"component": self.component, "object": self.object, "change": self.change, "detail": self.detail}
 
 
 def _name(body: Mapping[str, Any], namespace: str) -> str:

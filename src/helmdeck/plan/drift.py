@@ -32,6 +32,7 @@ from helmdeck.core.status import latest_releases
 from helmdeck.errors import HelmdeckError
 from helmdeck.manifests import parse_manifest_stream
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.wording import counted
 
 _SUFFIXES = {
     "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
@@ -64,7 +65,7 @@ class ComponentDrift:
     def summary(self) -> str:
         edited = sum(1 for o in self.objects if not o.missing)
         deleted = sum(1 for o in self.objects if o.missing)
-        parts = [f"{edited} object{'s' if edited != 1 else ''} edited"] if edited else []
+        parts = [f"{counted(edited, 'object')} edited"] if edited else []
         parts += [f"{deleted} deleted"] if deleted else []
         return "live objects drifted from the release: " + ", ".join(parts) + " outside helmdeck"
 
@@ -136,7 +137,7 @@ def compare(want: Any, have: Any, path: str, out: list[str], *, secret: bool = F
     if isinstance(want, list):
         have_list = have if isinstance(have, list) else []
         if len(have_list) != len(want):
-            out.append(f"{path}: {len(have_list)} entries (the release has {len(want)})")
+            out.append(f"{path}: {counted(have_list, 'entry')} (the release has {len(want)})")
             return
         for i, (a, b) in enumerate(zip(want, have_list, strict=True)):
             compare(a, b, f"{path}[{i}]", out, secret=secret)
@@ -192,7 +193,7 @@ def differences(live: Any, stored: Any, path: str, out: list[str], *, secret: bo
         return
     if isinstance(live, list) and isinstance(stored, list):
         if len(live) != len(stored):
-            out.append(f"{path}: {len(live)} entries (the release has {len(stored)})")
+            out.append(f"{path}: {counted(live, 'entry')} (the release has {len(stored)})")
             return
         for i, (a, b) in enumerate(zip(live, stored, strict=True)):
             differences(a, b, f"{path}[{i}]", out, secret=secret)

@@ -32,12 +32,13 @@ from helmdeck.plan.destructive import DestructiveChange, destructive_changes, re
 from helmdeck.plan.state import Action as Action  # where callers have always found it
 from helmdeck.plan.state import ReleaseState, classify, release_states
 from helmdeck.secrets.redact import known_redactor, remember
+from helmdeck.serialize import JsonObject, computed, json_field
 from helmdeck.spec.value_paths import lookup, split_key
 
 
 @dataclass
-class ComponentPlan:
-    name: str
+class ComponentPlan(JsonObject):
+    name: str = field(metadata=json_field(name="component"))
     release: str
     namespace: str
     action: Action
@@ -52,34 +53,43 @@ class ComponentPlan:
     drift: list[str] = field(default_factory=list)  # live objects edited or deleted outside helmdeck
     destructive: list[DestructiveChange] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.name,
-            "release": self.release,
-            "namespace": self.namespace,
-            "action": self.action.value,
-            "state": self.state.value if self.state is not None else None,
-            "reason": self.reason,
-            "chart": self.chart,
-            "liveRevision": self.live_revision,
-            "liveStatus": self.live_status,
-            "liveChart": self.live_chart,
-            "diff": self.diff,
-            "drift": self.drift,
-            "destructive": [d.as_dict() for d in self.destructive],
-        }
+    __json_order__ = (
+        "component",
+        "release",
+        "namespace",
+        "action",
+        "state",
+        "reason",
+        "chart",
+        "liveRevision",
+        "liveStatus",
+        "liveChart",
+        "diff",
+        "drift",
+        "destructive",
+    )
 
 
 @dataclass
-class Plan:
+class Plan(JsonObject):
     platform: str
     environment: str | None
     components: list[ComponentPlan] = field(default_factory=list)
-    placeholder_secrets: bool = False
+    placeholder_secrets: bool = field(default=False, metadata=json_field(exclude=True))
     #: what each component was planned to become, so a saved plan can pin it (never serialized)
-    desired: dict[str, DesiredComponent] = field(default_factory=dict, repr=False)
+    desired: dict[str, DesiredComponent] = field(default_factory=dict, repr=False, metadata=json_field(exclude=True))
     #: every release of the platform the plan was made against, extensions too (never serialized)
-    live: dict[str, Release] = field(default_factory=dict, repr=False)
+    live: dict[str, Release] = field(default_factory=dict, repr=False, metadata=json_field(exclude=True))
+
+    __json_computed__ = (computed("has_changes", name="changes"), "summary", "destructive")
+    __json_order__ = (
+        "platform",
+        "environment",
+        "changes",
+        "summary",
+        "destructive",
+        "components",
+    )
 
     @property
     def has_changes(self) -> bool:
@@ -103,16 +113,6 @@ class Plan:
 
     def by_name(self) -> dict[str, ComponentPlan]:
         return {c.name: c for c in self.components}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "environment": self.environment,
-            "changes": self.has_changes,
-            "summary": self.summary(),
-            "destructive": [d.as_dict() for d in self.destructive],
-            "components": [c.as_dict() for c in self.components],
-        }
 
 
 def decide(desired: DesiredComponent, live: Release | None) -> tuple[Action, str]:

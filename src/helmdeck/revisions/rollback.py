@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from helmdeck.core.claim_keeping import keep_claims
 from helmdeck.core.inventory import PlatformInventory
@@ -25,29 +24,41 @@ from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.rotated_secrets import RestoredSecret, secrets_restored
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.serialize import JsonObject, json_field
 
 
 @dataclass
-class RollbackStep:
+class RollbackStep(JsonObject):
     component: str
     action: str  # rollback | uninstall | unchanged | failed
     detail: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"component": self.component, "action": self.action, "detail": self.detail}
-
 
 @dataclass
-class RollbackReport:
+class RollbackReport(JsonObject):
     platform: str
     target: int
     new_revision: int | None = None
     steps: list[RollbackStep] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=json_field(round=2))
     # every component of the platform afterwards, by name: {"health": ..., "reason": ...}
     health: dict[str, FinalHealth] = field(default_factory=dict)
     #: secrets rotated since the target: the rollback gave components their old value
     restored_secrets: list[RestoredSecret] = field(default_factory=list)
+
+    __json_computed__ = ("ok", "nothing_to_do", "summary")
+    __json_order__ = (
+        "platform",
+        "target",
+        "newRevision",
+        "ok",
+        "steps",
+        "health",
+        "nothingToDo",
+        "restoredSecrets",
+        "summary",
+        "seconds",
+    )
 
     @property
     def nothing_to_do(self) -> bool:
@@ -66,20 +77,6 @@ class RollbackReport:
     @property
     def ok(self) -> bool:
         return all(s.action != "failed" for s in self.steps) and not self.unhealthy()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "target": self.target,
-            "newRevision": self.new_revision,
-            "ok": self.ok,
-            "steps": [s.as_dict() for s in self.steps],
-            "health": self.health,
-            "nothingToDo": self.nothing_to_do,
-            "restoredSecrets": [r.as_dict() for r in self.restored_secrets],
-            "summary": self.summary(),
-            "seconds": round(self.seconds, 2),
-        }
 
 
 def rollback_plan(session: PlatformSession, target: PlatformRevision) -> list[RollbackStep]:

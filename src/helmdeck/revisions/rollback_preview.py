@@ -5,7 +5,7 @@ taken, no namespace made, no revision recorded)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
 from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.session import PlatformSession
@@ -13,6 +13,7 @@ from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.revisions.rollback import rollback_target
 from helmdeck.revisions.rotated_secrets import RestoredSecret, secrets_restored
 from helmdeck.revisions.store import ComponentRevision
+from helmdeck.serialize import JsonObject, json_field
 
 
 @dataclass
@@ -32,35 +33,40 @@ class PlannedRollback:
 
 
 @dataclass
-class RollbackPreview:
+class RollbackPreview(JsonObject):
     platform: str
     target: int
     target_created: str
     target_operation: str
-    changes: list[PlannedRollback] = field(default_factory=list)
+    changes: list[PlannedRollback] = field(default_factory=list, metadata=json_field(name="components"))
     restored_secrets: list[RestoredSecret] = field(default_factory=list)
+
+    # a preview says so, for programs that read a rollback's JSON and its preview's alike
+    dry_run: ClassVar[bool] = True
+    operation: ClassVar[str] = "rollback"
+    __json_computed__ = ("dry_run", "operation", "counts", "nothing_to_do")
+    __json_order__ = (
+        "dryRun",
+        "operation",
+        "platform",
+        "target",
+        "targetCreated",
+        "targetOperation",
+        "components",
+        "counts",
+        "nothingToDo",
+        "restoredSecrets",
+    )
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return all(c.action == "unchanged" for c in self.changes)
 
     def counts(self) -> dict[str, int]:
         out = {"rollback": 0, "install": 0, "uninstall": 0, "unchanged": 0}
         for change in self.changes:
             out[change.action] += 1
         return out
-
-    def as_dict(self) -> dict[str, Any]:
-        from helmdeck.serialize import to_json_data
-
-        return {
-            "dryRun": True,
-            "operation": "rollback",
-            "platform": self.platform,
-            "target": self.target,
-            "targetCreated": self.target_created,
-            "targetOperation": self.target_operation,
-            "components": to_json_data(self.changes),
-            "counts": self.counts(),
-            "nothingToDo": all(c.action == "unchanged" for c in self.changes),
-            "restoredSecrets": [r.as_dict() for r in self.restored_secrets],
-        }
 
 
 def preview_rollback(session: PlatformSession, revision: int | None = None) -> RollbackPreview:

@@ -6,22 +6,24 @@ secret and the components."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from helmdeck.core.session import PlatformSession
 from helmdeck.errors import HelmdeckError
 from helmdeck.revisions.store import PlatformRevision
 from helmdeck.secrets.kube_store import KubeSecretStore
+from helmdeck.serialize import JsonObject, json_field
 from helmdeck.values.paths import lookup, split_key
 
 
 @dataclass(frozen=True)
-class RestoredSecret:
+class RestoredSecret(JsonObject):
     secret: str
     rotated: str | None
     components: tuple[str, ...]
-    target: int
+    target: int = field(metadata=json_field(exclude=True))
+
+    __json_computed__ = ("message",)
 
     def message(self) -> str:
         when = f"was rotated at {self.rotated}" if self.rotated else "has changed"
@@ -30,14 +32,6 @@ class RestoredSecret:
             f"{', '.join(self.components)} its old value again, while the secrets store keeps the new one "
             "(a deploy afterwards hands them the new value; `helmdeck secrets rotate` makes another)"
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "secret": self.secret,
-            "rotated": self.rotated,
-            "components": list(self.components),
-            "message": self.message(),
-        }
 
 
 def secrets_restored(

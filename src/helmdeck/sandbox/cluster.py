@@ -3,7 +3,7 @@
 etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kwok controller run as local
 processes (no containers). kwok marks pods Running or Succeeded, or fails them as a pod's
 ``sandbox.helmdeck.dev/fail`` annotation asks (``stages.yaml``); the same stages provision volumes
-for the ``standard`` StorageClass (``storage.yaml``).
+for the ``standard`` StorageClass (``storage.yaml``). Container logs come from files (``pod_logs``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from helmdeck.cluster.readiness import condition_true
+from helmdeck.cluster.health_state import condition_true
 from helmdeck.errors import ClusterError, SandboxError
 from helmdeck.sandbox import DEFAULT_NAME
 from helmdeck.sandbox.binaries import SandboxBinaries, cache_root, locate
+from helmdeck.sandbox.pod_logs import LOG_CRDS, cluster_logs_config
+from helmdeck.serialize import JsonObject
 
 if TYPE_CHECKING:
     from helmdeck.cluster import KubeClient
@@ -47,7 +49,7 @@ class ComponentState:
 
 
 @dataclass
-class SandboxStatus:
+class SandboxStatus(JsonObject):
     name: str
     exists: bool
     running: bool
@@ -57,23 +59,20 @@ class SandboxStatus:
     server: str | None = None
     version: str | None = None
 
+    __json_order__ = (
+        "name",
+        "exists",
+        "running",
+        "kubeconfig",
+        "server",
+        "version",
+        "components",
+        "nodes",
+    )
+
     @property
     def dead(self) -> list[ComponentState]:
         return [c for c in self.components if not c.alive]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "exists": self.exists,
-            "running": self.running,
-            "kubeconfig": str(self.kubeconfig) if self.kubeconfig else None,
-            "server": self.server,
-            "version": self.version,
-            "components": [
-                {"name": c.name, "pid": c.pid, "alive": c.alive, "log": str(c.log)} for c in self.components
-            ],
-            "nodes": self.nodes,
-        }
 
 
 @dataclass
@@ -169,11 +168,16 @@ class Sandbox:
                 "kubeAuthorization": True,
                 "kubeAdmission": True,
                 "nodeLeaseDurationSeconds": 40,
+                # a pod's log served from a file of its own (helmdeck.sandbox.pod_logs)
+                "enableCRDs": list(LOG_CRDS),
             },
         }
         path = workdir() / f"{self.name}-config.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(options, sort_keys=False) + "---\n" + _stage_text("stages.yaml"))
+        logs = yaml.safe_dump(cluster_logs_config(self.cluster_dir), sort_keys=False)
+        path.write_text(
+            yaml.safe_dump(options, sort_keys=False) + "---\n" + logs + "---\n" + _stage_text("stages.yaml")
+        )
         return path
 
     # -- lifecycle ------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.secrets.generate import generate_secret
 from helmdeck.secrets.redact import Redactor, remember
 from helmdeck.secrets.sources import describe_source, missing_external, read_external
+from helmdeck.serialize import JsonObject
 from helmdeck.spec.models import SecretDecl
 from helmdeck.spec.platform import Platform, did_you_mean
 
@@ -40,7 +40,7 @@ class StoredSecret:
 
 
 @dataclass(frozen=True)
-class SecretInfo:
+class SecretInfo(JsonObject):
     """What may be shown about a secret: never its value."""
 
     name: str
@@ -49,16 +49,6 @@ class SecretInfo:
     stored: bool
     created: datetime.datetime | None
     rotated: datetime.datetime | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "source": self.source,
-            "declared": self.declared,
-            "stored": self.stored,
-            "created": self.created.isoformat() if self.created else None,
-            "rotated": self.rotated.isoformat() if self.rotated else None,
-        }
 
 
 class StoreConflict(Exception):
@@ -142,6 +132,20 @@ class SecretStore(abc.ABC):
         if name not in self.platform.spec.secrets and name not in entries:
             self._declaration(name)  # raises with a suggestion
         return self._info(name, entries.get(name))
+
+    def current(self) -> dict[str, str] | None:
+        """The values ``ensure`` would return, when it would write nothing (every secret stored and
+        every external one unchanged); None when it would write. Reads only: a deploy that finds
+        nothing to change needs the values without a write to the store."""
+        entries, _ = self._read()
+        entries = dict(entries)
+        for name, decl in self.platform.spec.secrets.items():
+            entry = entries.get(name)
+            if entry is None or self._fresh(name, decl, entry, rotate=False) is not entry:
+                return None
+        values = {name: entries[name].value for name in self.platform.spec.secrets}
+        remember(values)
+        return values
 
     def stored(self) -> dict[str, str]:
         """The values stored so far, generating nothing (for read-only commands such as plan)."""

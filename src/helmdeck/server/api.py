@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from sse_starlette.sse import EventSourceResponse
 
+from helmdeck.extensions.states import with_operations
 from helmdeck.server import models
 from helmdeck.server.security import Principal, admin, operator, viewer
 from helmdeck.server.state import actions_of, backend_of, runner_of
@@ -153,7 +154,8 @@ def extension(request: Request, name: str, _: Viewer) -> dict[str, Any]:
 
 @router.get("/extensions/installed", response_model=list[models.InstalledExtension], summary="Installed extensions")
 def installed(request: Request, _: Viewer) -> list[dict[str, Any]]:
-    return backend_of(request).installed()
+    running = [op.as_dict() for op in runner_of(request).list() if not op.done]
+    return with_operations(backend_of(request).installed(), running)
 
 
 @router.post(

@@ -24,15 +24,17 @@ from helmdeck import __version__
 from helmdeck.errors import HelmdeckError
 from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
-from helmdeck.server import api, ui
+from helmdeck.server import api, api_deploy, api_logs, ui, ui_deploy, ui_views
 from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
 from helmdeck.server.backend import ClusterBackend, PlatformBackend
+from helmdeck.server.deploy_port import ClusterDeploys, DeployPort
 from helmdeck.server.guard import FailureLimiter, GuardMiddleware
 from helmdeck.server.operations import OperationRunner
 from helmdeck.server.security import Authenticator, SessionStore, identify
 from helmdeck.server.settings import ServerSettings
+from helmdeck.server.web_deploys import WebDeploys
 
 _log = logging.getLogger("helmdeck.serve")
 
@@ -178,7 +180,9 @@ def _recover(runner: OperationRunner) -> None:
         _log.warning("operation %s (%s %s) was %s", op.id, op.kind, op.target, op.error)
 
 
-def create_app(settings: ServerSettings, backend: PlatformBackend | None = None) -> FastAPI:
+def create_app(
+    settings: ServerSettings, backend: PlatformBackend | None = None, deploys: DeployPort | None = None
+) -> FastAPI:
     backend = backend or ClusterBackend(settings)
     state_dir = backend.state_dir
     status_cache = StatusCache(backend, max_age=settings.status_poll_seconds)
@@ -198,7 +202,8 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
         description=(
             "Platform status, history and rollback, extensions (catalog, install, uninstall, upload) and "
             "doctor findings of one helmdeck platform. Authenticate with `Authorization: Bearer <token>`; "
-            "roles: viewer (reads) < operator (installs, uninstalls, rollbacks) < admin (tokens, uploads, audit)."
+            "roles: viewer (reads) < operator (plans, deploys, installs, uninstalls, rollbacks) < "
+            "admin (undeploy, tokens, uploads, audit)."
         ),
         docs_url=None,  # FastAPI's page loads Swagger UI from a CDN with an inline script: see api_docs
         redoc_url=None,
@@ -216,13 +221,20 @@ def create_app(settings: ServerSettings, backend: PlatformBackend | None = None)
     app.state.limiter = FailureLimiter()
     app.state.actions = Actions(backend, runner, audit, tokens, on_change=status_cache.invalidate)
     app.state.status_cache = status_cache
+    app.state.deploys = WebDeploys(
+        deploys or ClusterDeploys(settings), app.state.actions, getattr(backend, "reload_platform", None)
+    )
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
     templates.env.globals["htmx_version"] = HTMX_VERSION
     templates.env.filters["ago"] = time_ago
     app.state.templates = templates
 
+    app.include_router(api_logs.router)  # first: its /history/compare is not api's /history/{revision}
     app.include_router(api.router)
+    app.include_router(api_deploy.router)
+    app.include_router(ui_views.router)
     app.include_router(ui.router)
+    app.include_router(ui_deploy.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_dir())), name="swagger-ui")
 

@@ -24,10 +24,12 @@ from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.extensions.state import default_state_dir, upload_dir
+from helmdeck.extensions.states import extension_state
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
 from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
+from helmdeck.server.backend_views import ViewsMixin
 from helmdeck.server.operations import Journal, Progress
 from helmdeck.server.settings import ServerSettings
 from helmdeck.spec import Platform
@@ -111,7 +113,7 @@ class PlatformBackend(Protocol):
     def journal(self) -> Journal | None: ...
 
 
-class ClusterBackend:
+class ClusterBackend(ViewsMixin):
     """The platform of ``settings.platform_file`` on the cluster of ``settings.kubeconfig``."""
 
     def __init__(self, settings: ServerSettings, platform: Platform | None = None) -> None:
@@ -127,6 +129,14 @@ class ClusterBackend:
     @property
     def platform_id(self) -> str:
         return self.platform.prefixed(self.platform.name)
+
+    def reload_platform(self) -> None:
+        """Read the platform file again: a deploy from the web deployed the file as it is now (edited
+        since the service started), and the overview should show what it deployed."""
+        platform = target_platform(self.settings.target())
+        with self._lock:
+            self.platform, self._reader = platform, None
+            self._links_cache = self._drift_cache = None
 
     @property
     def state_dir(self) -> Path:
@@ -263,6 +273,7 @@ class ClusterBackend:
             row["health"] = st.get("health", "unknown")
             row["reason"] = st.get("reason", "")
             row["links"] = st.get("links", [])
+            row["state"] = extension_state(row, st.get("objects") or [])
             out.append(row)
         return out
 

@@ -233,6 +233,11 @@ class InstalledExtension(_Out):
     health: str
     reason: str
     links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
+    state: Literal["installed", "pending", "failed", "uninstalling", "completed"] = Field(
+        default="installed",
+        description="As Kaapana's extension page names it: installed; pending (installing, upgrading or not yet "
+        "ready); failed; uninstalling; completed (a chart of Jobs only whose Jobs all finished).",
+    )
 
 
 class InstallRequest(BaseModel):
@@ -271,7 +276,7 @@ class Operation(_Out):
     actor: str
     started: str
     finished: str | None
-    state: Literal["running", "succeeded", "failed", "interrupted"]
+    state: Literal["running", "succeeded", "failed", "interrupted", "stopped"]
     events: list[Event]
     result: dict[str, Any] | None
     error: str | None

@@ -44,12 +44,14 @@ class Operation:
     actor: str
     started: str = field(default_factory=_now)
     finished: str | None = None
-    state: str = "running"  # running | succeeded | failed | interrupted
+    state: str = "running"  # running | succeeded | failed | interrupted | stopped
     events: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None
     error: str | None = None
-    #: set to ask the work to start no new component (the service is stopping)
+    #: set to ask the work to start no new component (the service is stopping, or someone asked to stop)
     cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    #: who asked to stop it (``stop``): an operation that then ends interrupted is ``stopped``
+    stopped_by: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
@@ -93,6 +95,18 @@ class ShuttingDown(HelmdeckError):
     """The service is stopping: it starts no new operation."""
 
     http_status: ClassVar[int] = 503
+
+
+class NotRunning(HelmdeckError):
+    """The operation asked to stop has already ended."""
+
+    http_status: ClassVar[int] = 409
+
+
+class NoSuchOperation(HelmdeckError):
+    """No operation by that id in this service's journal."""
+
+    http_status: ClassVar[int] = 404
 
 
 class Journal(Protocol):
@@ -252,6 +266,8 @@ class OperationRunner:
                 with acting_as(f"{actor} (web)"):
                     result = known_redactor().redact(work(progress))
                 state = "succeeded" if result.get("ok", True) else "failed"
+                if op.stopped_by is not None and result.get("interrupted"):
+                    state = "stopped"  # as asked: what was running finished, the rest never started
             except HelmdeckError as exc:
                 error = str(known_redactor().error(exc))
             except Exception as exc:  # a bug must still end the operation, visibly
@@ -280,6 +296,35 @@ class OperationRunner:
     def get(self, op_id: str) -> Operation | None:
         with self._lock:
             return self._ops.get(op_id)
+
+    def stop(self, op_id: str, actor: str) -> Operation:
+        """Ask a running operation to start nothing new, as a first Ctrl-C asks the CLI: the
+        components being changed finish (no release is left pending), the report says what was done
+        and what never started, and the operation ends ``stopped``."""
+        with self._lock:
+            op = self._ops.get(op_id)
+            if op is None:
+                raise NoSuchOperation(f"no operation {op_id}", fix="GET /api/v1/operations lists the operations")
+            if op.done:
+                raise NotRunning(
+                    f"operation {op_id} is not running (it {op.state})",
+                    fix="GET /api/v1/operations lists the operations and their states",
+                )
+            first = op.stopped_by is None
+            if first:
+                op.stopped_by = actor
+                op.events.append(
+                    {
+                        "time": _now(),
+                        "component": "*",
+                        "state": "stopping",
+                        "detail": f"stop asked by {actor}: finishing the components being changed, starting no new one",
+                    }
+                )
+        op.cancel.set()
+        if first:
+            self._write(op)
+        return op
 
     def list(self) -> list[Operation]:
         with self._lock:

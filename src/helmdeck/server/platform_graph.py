@@ -54,6 +54,8 @@ class Node:
     marks: list[str] = field(default_factory=list)  # "pending", "failed", "drift"
     members: int = 0  # a collapsed namespace: how many components
     counts: dict[str, int] = field(default_factory=dict)
+    #: during a web deploy, what the deploy is doing to it (installing, waiting, ...: deploy_graph.py)
+    deploy: str = ""
     x: int = 0
     y: int = 0
 
@@ -136,6 +138,7 @@ def layout(
                     + (f"; {reason}" if reason else "")
                     + (f"; {c['drift']}" if isinstance(c.get("drift"), str) else ""),
                     marks=marks_of(c),
+                    deploy=str(c.get("deploy") or ""),
                 )
             )
             node_of[name] = name
@@ -253,10 +256,11 @@ def _node(n: Node) -> str:
     dash = ' stroke-dasharray="5 3"' if "pending" in n.marks else ""
     width = "2.5" if "failed" in n.marks or n.health == "failed" else "1.5"
     testid = f"graph-group-{n.namespace}" if n.members else f"graph-node-{n.id}"
-    second = _counts_text(n.counts, short=True) if n.members else n.health
+    second = _counts_text(n.counts, short=True) if n.members else n.deploy or n.health
+    deploy = f' data-deploy="{_a(n.deploy)}"' if n.deploy else ""
     parts = [
         f'<a href="{_a(n.href)}" data-testid="{_a(testid)}" data-health="{_a(n.health)}" '
-        f'data-marks="{_a(" ".join(n.marks))}">',
+        f'data-marks="{_a(" ".join(n.marks))}"{deploy}>',
         f"<title>{_t(n.title)}</title>",
         f'<rect x="{n.x}" y="{n.y}" width="{NODE_W}" height="{NODE_H}" rx="5" fill="{fill}" stroke="{stroke}" '
         f'stroke-width="{width}"{dash}/>',

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from helmdeck.core.component_detail import ComponentNotFound
 from helmdeck.errors import ClusterError, HelmdeckError
+from helmdeck.extensions.states import with_operations
 from helmdeck.secrets.redact import known_redactor
 from helmdeck.server.auth import Role
 from helmdeck.server.guard import (
@@ -295,6 +296,7 @@ async def _extensions_page(request: Request, who: Principal, status_code: int = 
     backend = backend_of(request)
     catalog = await run_in_threadpool(backend.catalog)
     installed = await run_in_threadpool(backend.installed)
+    with_operations(installed, [op.as_dict() for op in runner_of(request).list() if not op.done])
     gpu = any(e.get("requiresGpu") for e in catalog["extensions"]) and await run_in_threadpool(backend.gpu_available)
     counts: dict[str, int] = {}
     for row in installed:

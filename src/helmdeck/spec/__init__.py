@@ -2,73 +2,35 @@
 
 Names are imported on first use (PEP 562), so importing one module of the package does not load
 the others: the CLI starts without loading what its command does not need.
+Its names are listed once, as the imports under ``TYPE_CHECKING`` (see :mod:`helmdeck.lazy`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from helmdeck.lazy import lazy_getattr
+from helmdeck.lazy import lazy_getattr, listed_in
 
 if TYPE_CHECKING:
-    from helmdeck.spec.loader import PlatformFileError, load_platform, parse_platform
-    from helmdeck.spec.models import (
-        ALPHABETS,
-        ChartRef,
-        Component,
-        ComponentEnvironment,
-        Environment,
-        Generate,
-        SecretDecl,
-        parse_duration,
-    )
-    from helmdeck.spec.platform import Platform
-    from helmdeck.spec.schema import json_schema
-    from helmdeck.spec.yaml_document import YamlDocument, display_path, parse_yaml, read_yaml_file
+    from helmdeck.spec.loader import PlatformFileError as PlatformFileError
+    from helmdeck.spec.loader import load_platform as load_platform
+    from helmdeck.spec.loader import parse_platform as parse_platform
+    from helmdeck.spec.models import ALPHABETS as ALPHABETS
+    from helmdeck.spec.models import ChartRef as ChartRef
+    from helmdeck.spec.models import Component as Component
+    from helmdeck.spec.models import ComponentEnvironment as ComponentEnvironment
+    from helmdeck.spec.models import Environment as Environment
+    from helmdeck.spec.models import Generate as Generate
+    from helmdeck.spec.models import SecretDecl as SecretDecl
+    from helmdeck.spec.models import parse_duration as parse_duration
+    from helmdeck.spec.platform import Platform as Platform
+    from helmdeck.spec.schema import json_schema as json_schema
+    from helmdeck.spec.yaml_document import YamlDocument as YamlDocument
+    from helmdeck.spec.yaml_document import display_path as display_path
+    from helmdeck.spec.yaml_document import parse_yaml as parse_yaml
+    from helmdeck.spec.yaml_document import read_yaml_file as read_yaml_file
 
 #: the platform file commands read when no -f is given
 DEFAULT_FILE = "platform.yaml"
 
-_EXPORTS: dict[str, tuple[str, str]] = {
-    "PlatformFileError": ("helmdeck.spec.loader", "PlatformFileError"),
-    "load_platform": ("helmdeck.spec.loader", "load_platform"),
-    "parse_platform": ("helmdeck.spec.loader", "parse_platform"),
-    "ALPHABETS": ("helmdeck.spec.models", "ALPHABETS"),
-    "ChartRef": ("helmdeck.spec.models", "ChartRef"),
-    "Component": ("helmdeck.spec.models", "Component"),
-    "ComponentEnvironment": ("helmdeck.spec.models", "ComponentEnvironment"),
-    "Environment": ("helmdeck.spec.models", "Environment"),
-    "Generate": ("helmdeck.spec.models", "Generate"),
-    "SecretDecl": ("helmdeck.spec.models", "SecretDecl"),
-    "parse_duration": ("helmdeck.spec.models", "parse_duration"),
-    "Platform": ("helmdeck.spec.platform", "Platform"),
-    "json_schema": ("helmdeck.spec.schema", "json_schema"),
-    "YamlDocument": ("helmdeck.spec.yaml_document", "YamlDocument"),
-    "display_path": ("helmdeck.spec.yaml_document", "display_path"),
-    "parse_yaml": ("helmdeck.spec.yaml_document", "parse_yaml"),
-    "read_yaml_file": ("helmdeck.spec.yaml_document", "read_yaml_file"),
-}
-
-__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
-
-
-__all__ = [
-    "ALPHABETS",
-    "DEFAULT_FILE",
-    "ChartRef",
-    "Component",
-    "ComponentEnvironment",
-    "Environment",
-    "Generate",
-    "Platform",
-    "PlatformFileError",
-    "SecretDecl",
-    "YamlDocument",
-    "display_path",
-    "json_schema",
-    "load_platform",
-    "parse_duration",
-    "parse_platform",
-    "parse_yaml",
-    "read_yaml_file",
-]
+__getattr__ = lazy_getattr(__name__, listed_in(__file__), globals())

@@ -19,6 +19,7 @@ from typing import Any
 
 from helmdeck.errors import ConfigError
 from helmdeck.secrets.redact import Redactor, remember
+from helmdeck.serialize import JsonObject, json_field
 from helmdeck.spec.platform import Platform, did_you_mean
 from helmdeck.spec.yaml_document import PathKey, display_path
 from helmdeck.values.files import ValuesFile, load_values_file
@@ -72,7 +73,7 @@ class Layer:
 
 
 @dataclass(frozen=True)
-class Provenance:
+class Provenance(JsonObject):
     """One layer setting one key: what it set and what it replaced."""
 
     key: str
@@ -81,7 +82,7 @@ class Provenance:
     file: str | None
     line: int | None
     value: Any
-    overrode: Any = NOTHING
+    overrode: Any = field(default=NOTHING, metadata=json_field(omit_if=lambda v: v is NOTHING))
 
     @property
     def location(self) -> str:
@@ -93,19 +94,6 @@ class Provenance:
     @property
     def deletes(self) -> bool:
         return self.value is None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "key": self.key,
-            "layer": self.layer,
-            "source": self.source,
-            "file": self.file,
-            "line": self.line,
-            "value": self.value,
-        }
-        if self.overrode is not NOTHING:
-            out["overrode"] = self.overrode
-        return out
 
 
 @dataclass(frozen=True)

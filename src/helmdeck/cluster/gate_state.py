@@ -1,0 +1,277 @@
+"""What a health gate knows and concludes, without I/O: the streams it follows (one list+watch per
+kind and namespace), the :class:`Store` of what they have seen, and the :class:`GateEvaluator` that
+turns the store into one :class:`ObjectStatus` per object, applying the failure grace period. The
+watching gate (:mod:`helmdeck.cluster.watch`) and a one-off reading
+(:mod:`helmdeck.cluster.snapshot`) share it; unit tests drive it with stores made by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from helmdeck.cluster.health_state import Health, derived, failed, missing, not_created_yet, progressing
+from helmdeck.cluster.kinds import KindInfo
+from helmdeck.cluster.objects import ObjRef
+from helmdeck.cluster.pod_readiness import pod_health
+from helmdeck.cluster.pods import OwnerIndex, PodSummary, current_pods, index_by_owner, pod_is_failing, summarize_pod
+from helmdeck.cluster.readiness import NO_CONTRACTS, KindContracts, health, is_workload
+from helmdeck.serialize import JsonObject, json_field
+
+POD = KindInfo("v1", "Pod", "pods", True)
+REPLICASET = KindInfo("apps/v1", "ReplicaSet", "replicasets", True)
+JOB = KindInfo("batch/v1", "Job", "jobs", True)
+STORAGE_CLASS = KindInfo("storage.k8s.io/v1", "StorageClass", "storageclasses", False)
+
+
+@dataclass(frozen=True)
+class ObjectStatus(JsonObject):
+    ref: ObjRef = field(metadata=json_field(name="object"))
+    health: Health
+    pods: tuple[PodSummary, ...] = ()  # the current pods of a workload
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One list+watch: a kind in a namespace (None for cluster-scoped), optionally a single name."""
+
+    info: KindInfo
+    namespace: str | None
+    name: str | None = None
+
+
+@dataclass
+class Store:
+    """What the watches have seen. Only touched from the gate's event loop (or a test)."""
+
+    objects: dict[Stream, dict[str, dict[str, Any]]] = field(default_factory=dict)  # listed streams only
+    errors: dict[Stream, str] = field(default_factory=dict)
+    storage_classes: dict[str, str | None] = field(default_factory=dict)  # name -> binding mode; None: missing
+    # a Job that is gone: what its last event said ("Completed", "BackoffLimitExceeded", ...)
+    job_endings: dict[ObjRef, str] = field(default_factory=dict)
+
+    # built when first asked, dropped whenever the stream changes
+    _owner_indexes: dict[Stream, OwnerIndex] = field(default_factory=dict)
+
+    def replace(self, stream: Stream, items: Iterable[dict[str, Any]]) -> None:
+        self.objects[stream] = {str(o["metadata"]["name"]): o for o in items}
+        self.errors.pop(stream, None)
+        self._owner_indexes.pop(stream, None)
+
+    def owner_index(self, stream: Stream) -> OwnerIndex:
+        """The stream's objects by the uid of their owners."""
+        index = self._owner_indexes.get(stream)
+        if index is None:
+            index = self._owner_indexes[stream] = index_by_owner((self.objects.get(stream) or {}).values())
+        return index
+
+    def apply(self, stream: Stream, event: str, obj: dict[str, Any]) -> None:
+        self._owner_indexes.pop(stream, None)
+        bucket = self.objects.setdefault(stream, {})
+        name = str(obj["metadata"]["name"])
+        if event == "DELETED":
+            bucket.pop(name, None)
+        else:
+            bucket[name] = obj
+
+    def listed(self, stream: Stream) -> dict[str, dict[str, Any]] | None:
+        return self.objects.get(stream)
+
+
+def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]]) -> dict[ObjRef, Stream]:
+    """The stream that carries each target: one per (kind, namespace), narrowed to the name when it
+    is the only object of its kind there."""
+    names: dict[tuple[KindInfo, str | None], set[str]] = {}
+    for ref, info in targets:
+        if info is not None:
+            names.setdefault((info, ref.namespace), set()).add(ref.name)
+    out: dict[ObjRef, Stream] = {}
+    for ref, info in targets:
+        if info is None:
+            continue
+        group = names[(info, ref.namespace)]
+        out[ref] = Stream(info, ref.namespace, ref.name if len(group) == 1 else None)
+    return out
+
+
+class GateEvaluator:
+    """Turns the Store into per-object statuses, applying the failure grace period. No I/O."""
+
+    def __init__(
+        self,
+        targets: Sequence[tuple[ObjRef, KindInfo | None]],
+        *,
+        failure_grace: float = 10.0,
+        require_lb_address: bool = False,
+        finished_jobs: Iterable[ObjRef] = (),
+        contracts: KindContracts = NO_CONTRACTS,
+        absent_is_missing: bool = False,
+    ) -> None:
+        self.targets = list(targets)
+        self.contracts = contracts
+        # a snapshot of deployed releases: an object that is gone was deleted; during a deploy's
+        # gate it may not have been created yet
+        self.absent_is_missing = absent_is_missing
+        # Jobs known to have finished before (a deployed release's Jobs with ttlSecondsAfterFinished):
+        # their absence is their success. Any other Job that vanished needs proof (seen complete, or
+        # its Completed event).
+        self.finished_jobs = set(finished_jobs)
+        self._seen_complete: set[ObjRef] = set()
+        self.streams = plan_streams(self.targets)
+        self.failure_grace = failure_grace
+        self.require_lb_address = require_lb_address
+        refs = [r for r, _ in self.targets if r.namespace]
+        self.pod_namespaces = sorted({str(r.namespace) for r in refs if is_workload(r.api_version, r.kind)})
+        self.rs_namespaces = sorted({str(r.namespace) for r in refs if r.kind == "Deployment" and r.group == "apps"})
+        # failure grace: when a pod (by uid) or an object was first seen failing; cleared once ready.
+        # Kept while a crash-looping container briefly runs between back-offs, so the loop is caught.
+        self._pod_failing_since: dict[str, float] = {}
+        self._obj_failing_since: dict[ObjRef, float] = {}
+
+    def all_streams(self) -> list[Stream]:
+        out = list(dict.fromkeys(self.streams.values()))
+        out += [Stream(POD, ns) for ns in self.pod_namespaces]
+        out += [Stream(REPLICASET, ns) for ns in self.rs_namespaces]
+        return out
+
+    def storage_class_names(self, store: Store) -> set[str]:
+        names = set()
+        for ref, stream in self.streams.items():
+            if ref.kind == "PersistentVolumeClaim" and ref.group == "":
+                obj = (store.listed(stream) or {}).get(ref.name)
+                cls = (obj or {}).get("spec", {}).get("storageClassName")
+                if cls:
+                    names.add(str(cls))
+        return names
+
+    def evaluate(self, store: Store, now: float) -> list[ObjectStatus]:
+        seen_pods: set[str] = set()
+        out = [self._evaluate_one(ref, info, store, now, seen_pods) for ref, info in self.targets]
+        for uid in set(self._pod_failing_since) - seen_pods:
+            del self._pod_failing_since[uid]
+        return out
+
+    def _evaluate_one(
+        self, ref: ObjRef, info: KindInfo | None, store: Store, now: float, seen_pods: set[str]
+    ) -> ObjectStatus:
+        if info is None:
+            text = f"the cluster does not serve {ref.kind} ({ref.api_version})"
+            return ObjectStatus(ref, Health("failed", text, terminal=True, rule="kstatus: kind not served"))
+        stream = self.streams[ref]
+        listed = store.listed(stream)
+        if listed is None:
+            error = store.errors.get(stream)
+            text = f"cannot watch: {error}" if error else "not listed yet"
+            return ObjectStatus(ref, Health("unknown", text))
+        obj = listed.get(ref.name)
+        if obj is None:
+            self._obj_failing_since.pop(ref, None)
+            return ObjectStatus(ref, self._missing(ref, store))
+        base = self._object_health(ref, obj, store)
+        if ref.kind == "Job" and base.ready:
+            self._seen_complete.add(ref)
+        pods: tuple[PodSummary, ...] = ()
+        if ref.namespace and is_workload(ref.api_version, ref.kind):
+            base, pods = self._with_pods(ref, obj, base, store, now, seen_pods)
+        return ObjectStatus(ref, self._graced(ref, base, now), pods)
+
+    def missing_jobs(self, store: Store) -> list[ObjRef]:
+        """Jobs that are gone and whose ending is not known yet: their events may tell."""
+        out = []
+        for ref, stream in self.streams.items():
+            listed = store.listed(stream)
+            if ref.kind != "Job" or ref.group != "batch" or listed is None or ref.name in listed:
+                continue
+            if ref not in self._seen_complete and ref not in self.finished_jobs:
+                out.append(ref)
+        return out
+
+    def _missing(self, ref: ObjRef, store: Store) -> Health:
+        if ref.kind == "Job" and ref.group == "batch":
+            rule = "kstatus: Job (removed after it finished)"
+            if ref in self._seen_complete or ref in self.finished_jobs:
+                return Health("ready", "completed, then removed (ttlSecondsAfterFinished)", rule=rule)
+            ending = store.job_endings.get(ref)
+            if ending == "Completed":
+                text = "completed, then removed (ttlSecondsAfterFinished); its Completed event says so"
+                return Health("ready", text, rule=rule)
+            if ending:
+                return Health("failed", f"job failed ({ending}), then was removed", terminal=True, rule=rule)
+        return missing() if self.absent_is_missing else not_created_yet()
+
+    def _object_health(self, ref: ObjRef, obj: Mapping[str, Any], store: Store) -> Health:
+        if ref.kind == "PersistentVolumeClaim" and ref.group == "":
+            cls = obj.get("spec", {}).get("storageClassName")
+            missing = cls and cls in store.storage_classes and store.storage_classes[cls] is None
+            # a claim naming its volume binds to it statically: its class is only a name to match
+            static = bool(obj.get("spec", {}).get("volumeName"))
+            if missing and not static and obj.get("status", {}).get("phase") != "Bound":
+                return failed(f"StorageClass {cls} does not exist")
+            mode = store.storage_classes.get(cls) if cls else None
+            return health(obj, wait_for_first_consumer=mode == "WaitForFirstConsumer", contracts=self.contracts)
+        return health(obj, require_lb_address=self.require_lb_address, contracts=self.contracts)
+
+    def _with_pods(
+        self,
+        ref: ObjRef,
+        obj: Mapping[str, Any],
+        base: Health,
+        store: Store,
+        now: float,
+        seen_pods: set[str],
+    ) -> tuple[Health, tuple[PodSummary, ...]]:
+        pods_by_name = store.listed(Stream(POD, ref.namespace))
+        if pods_by_name is None:
+            return base, ()
+        rs_stream = Stream(REPLICASET, ref.namespace)
+        current = current_pods(
+            obj,
+            pods_by_name.values(),
+            (store.listed(rs_stream) or {}).values(),
+            pod_index=store.owner_index(Stream(POD, ref.namespace)),
+            replicaset_index=store.owner_index(rs_stream),
+        )
+        summaries = tuple(summarize_pod(p) for p in current)
+        if base.ready or base.terminal:
+            for pod in current:
+                self._pod_failing_since.pop(str(pod["metadata"].get("uid", "")), None)
+            return base, summaries
+        worst_failed: tuple[float, str] | None = None
+        first_waiting: str | None = None
+        for pod in current:
+            uid = str(pod["metadata"].get("uid", ""))
+            name = pod["metadata"]["name"]
+            seen_pods.add(uid)
+            why = pod_is_failing(pod)
+            if why:
+                since = self._pod_failing_since.setdefault(uid, now)
+                if worst_failed is None or since < worst_failed[0]:
+                    worst_failed = (since, f"pod {name}: {why}")
+                continue
+            pod_state = pod_health(pod)
+            if pod_state.ready:
+                self._pod_failing_since.pop(uid, None)
+            elif first_waiting is None:
+                first_waiting = f"pod {name}: {pod_state.reason}"
+        if worst_failed is not None:
+            since, text = worst_failed
+            if now - since >= self.failure_grace:
+                # the grace period is spent: marked terminal so _graced does not start another
+                return derived(base, failed(f"{text} (for {now - since:.0f}s)", terminal=True)), summaries
+            return derived(base, progressing(f"{base.reason}; {text}")), summaries
+        if first_waiting is not None and not base.failed:
+            return derived(base, progressing(f"{base.reason}; {first_waiting}")), summaries
+        return base, summaries
+
+    def _graced(self, ref: ObjRef, state: Health, now: float) -> Health:
+        """A non-terminal failure counts once it has lasted the grace period."""
+        if state.ready:
+            self._obj_failing_since.pop(ref, None)
+            return state
+        if not state.failed or state.terminal:
+            return state
+        since = self._obj_failing_since.setdefault(ref, now)
+        if now - since >= self.failure_grace:
+            return state
+        return derived(state, progressing(f"{state.reason} (failing for {now - since:.0f}s)"))

@@ -1,0 +1,124 @@
+"""The REST API's plan, deploy, stop and undeploy (under ``/api/v1``): a reviewed plan deployed
+exactly, as ``helmdeck plan --out`` and ``deploy --plan`` do, and undeploy after its dry run."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from helmdeck.server import models, models_deploy
+from helmdeck.server.api import _CHANGE_ERRORS, _ERRORS
+from helmdeck.server.security import Principal, admin, operator, viewer
+from helmdeck.server.web_deploys import WebDeploys
+
+router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+
+Viewer = Annotated[Principal, Depends(viewer)]
+Operator = Annotated[Principal, Depends(operator)]
+Admin = Annotated[Principal, Depends(admin)]
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": models.ErrorBody, "description": "No such plan (or it expired)."}
+}
+
+
+def deploys_of(request: Request) -> WebDeploys:
+    deploys: WebDeploys = request.app.state.deploys
+    return deploys
+
+
+def _remote(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.post(
+    "/plan",
+    response_model=models_deploy.StoredPlan,
+    status_code=201,
+    summary="Plan a deploy as `helmdeck plan` does (actions, redacted diffs, drift, destructive changes) and keep it",
+    responses=_CHANGE_ERRORS,
+)
+def plan(request: Request, who: Operator) -> dict[str, Any]:
+    return deploys_of(request).plan(who, _remote(request)).public()
+
+
+@router.get(
+    "/plans/{plan_id}",
+    response_model=models_deploy.StoredPlan,
+    summary="A plan made before, with the operations that deployed it",
+    responses=_NOT_FOUND,
+)
+def get_plan(request: Request, plan_id: str, _: Viewer) -> dict[str, Any]:
+    return deploys_of(request).get(plan_id).public()
+
+
+@router.post(
+    "/plans/{plan_id}/deploy",
+    response_model=models.Operation,
+    status_code=202,
+    summary="Deploy exactly this plan (as `deploy --plan`); runs in the background",
+    description=(
+        "Refused (409, nothing changed) when anything moved since the plan was made, listing what "
+        "(`details.differences`), or when the plan has destructive changes and `confirmDestructive` is not true "
+        "(`details.destructive`). The plan is checked again under the platform's lock before the first change. "
+        "Follow the operation at /api/v1/operations/{id}/events; stop it with /api/v1/operations/{id}/cancel."
+    ),
+    responses={
+        **_CHANGE_ERRORS,
+        **_NOT_FOUND,
+        409: {
+            "model": models.ErrorBody,
+            "description": "The plan moved, destructive changes were not confirmed, or another change is running.",
+        },
+    },
+)
+def deploy_plan(
+    request: Request, plan_id: str, who: Operator, body: models_deploy.DeployPlanRequest | None = None
+) -> dict[str, Any]:
+    confirm = body.confirm_destructive if body is not None else False
+    return deploys_of(request).deploy(who, plan_id, confirm, _remote(request)).as_dict()
+
+
+@router.post(
+    "/operations/{op_id}/cancel",
+    response_model=models.Operation,
+    summary="Stop an operation as Ctrl-C stops the CLI: the components being changed finish, nothing new starts",
+    description="The operation then ends `stopped`, its result listing what was done and what never started.",
+    responses={
+        **_CHANGE_ERRORS,
+        404: {"model": models.ErrorBody, "description": "No such operation."},
+        409: {"model": models.ErrorBody, "description": "The operation is not running."},
+    },
+)
+def cancel_operation(request: Request, op_id: str, who: Operator) -> dict[str, Any]:
+    return deploys_of(request).stop(who, op_id, _remote(request)).as_dict()
+
+
+@router.post(
+    "/undeploy/preview",
+    response_model=models_deploy.UndeployPreview,
+    summary="What an undeploy would do (as `undeploy --dry-run`), with the confirmation the undeploy needs",
+    responses=_ERRORS,
+)
+def undeploy_preview(
+    request: Request, who: Admin, body: models_deploy.UndeployPreviewRequest | None = None
+) -> dict[str, Any]:
+    return deploys_of(request).preview_undeploy(who, body.purge_data if body is not None else False)
+
+
+@router.post(
+    "/undeploy",
+    response_model=models.Operation,
+    status_code=202,
+    summary="Remove every release (reverse dependency order), after a preview; data is kept unless purgeData",
+    responses={
+        **_CHANGE_ERRORS,
+        409: {
+            "model": models.ErrorBody,
+            "description": "No valid confirmation of a preview, or another change is running.",
+        },
+    },
+)
+def undeploy(request: Request, body: models_deploy.UndeployRequest, who: Admin) -> dict[str, Any]:
+    return deploys_of(request).undeploy(who, body.confirmation, body.purge_data, _remote(request)).as_dict()

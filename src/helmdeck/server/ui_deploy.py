@@ -1,0 +1,208 @@
+"""The pages of plan, deploy and undeploy: ``/plan`` (make a plan, review it, deploy exactly it,
+confirming destructive changes a second time), ``/deploys/{op}`` (the graph lighting up component
+by component, the progress, Stop) and ``/undeploy`` (admins: the dry run, then confirm)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from helmdeck.errors import HelmdeckError
+from helmdeck.secrets.redact import known_redactor
+from helmdeck.server.api_deploy import deploys_of
+from helmdeck.server.auth import Role
+from helmdeck.server.deploy_graph import overlay
+from helmdeck.server.platform_graph import platform_graph_svg
+from helmdeck.server.state import runner_of
+from helmdeck.server.ui import page, user
+from helmdeck.server.web_deploys import StoredPlan
+
+router = APIRouter(include_in_schema=False)
+
+
+def _remote(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _error_text(exc: HelmdeckError) -> str:
+    exc = known_redactor().error(exc)
+    return exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
+
+
+def _status_or_none(request: Request) -> dict[str, Any] | None:
+    try:
+        status: dict[str, Any] = request.app.state.status_cache.get()
+    except HelmdeckError:
+        return None  # the graph then shows the plan's components alone
+    return status
+
+
+def _graph(status: dict[str, Any] | None, plan: StoredPlan | None, events: list[dict[str, Any]]) -> Markup:
+    components = plan.view.get("components", []) if plan is not None else []
+    needs = plan.needs if plan is not None else {}
+    # the SVG is built from escaped text only (svg_text), so it goes into the page as it is
+    return Markup(platform_graph_svg(overlay(status, components, needs, events)))  # noqa: S704
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+@router.get("/plan")
+async def plan_page(request: Request) -> HTMLResponse:
+    who = await user(request, Role.operator)
+    return page(request, "plan.html", who, plan=None)
+
+
+@router.post("/plan")
+async def make_plan(request: Request) -> Response:
+    who = await user(request, Role.operator)
+    try:
+        stored = await run_in_threadpool(deploys_of(request).plan, who, _remote(request))
+    except HelmdeckError as exc:
+        return page(request, "plan.html", who, 422, plan=None, error=_error_text(exc))
+    return RedirectResponse(f"/plan/{stored.id}", status_code=303)
+
+
+async def _plan_view(request: Request, who: Any, stored: StoredPlan, status_code: int = 200, **extra: Any) -> Response:
+    status = await run_in_threadpool(_status_or_none, request)
+    return page(request, "plan.html", who, status_code, plan=stored.public(), graph=_graph(status, stored, []), **extra)
+
+
+@router.get("/plan/{plan_id}")
+async def show_plan(request: Request, plan_id: str) -> Response:
+    who = await user(request, Role.operator)
+    try:
+        stored = deploys_of(request).get(plan_id)
+    except HelmdeckError as exc:
+        return page(request, "plan.html", who, 404, plan=None, error=_error_text(exc))
+    return await _plan_view(request, who, stored)
+
+
+@router.post("/plan/{plan_id}/deploy")
+async def deploy_plan(request: Request, plan_id: str) -> Response:
+    who = await user(request, Role.operator)
+    form = await request.form()
+    confirm = form.get("confirm_destructive") == "true"
+    deploys = deploys_of(request)
+    try:
+        op = await run_in_threadpool(deploys.deploy, who, plan_id, confirm, _remote(request))
+    except HelmdeckError as exc:
+        try:
+            stored = deploys.get(plan_id)
+        except HelmdeckError:
+            return page(request, "plan.html", who, 404, plan=None, error=_error_text(exc))
+        moved = list((exc.details or {}).get("differences") or [])
+        code = getattr(exc, "http_status", 422)
+        return await _plan_view(request, who, stored, code, error=_error_text(exc), moved=moved)
+    return RedirectResponse(f"/deploys/{op.id}", status_code=303)
+
+
+# --- a deploy in progress --------------------------------------------------------------------
+
+
+@router.get("/deploys/{op_id}")
+async def deploy_progress(request: Request, op_id: str) -> HTMLResponse:
+    who = await user(request)
+    op = runner_of(request).get(op_id)
+    if op is None:
+        return page(request, "error.html", who, 404, message=f"No operation {op_id}.")
+    stored = deploys_of(request).plan_of(op_id)
+    data = op.as_dict()
+    status = await run_in_threadpool(_status_or_none, request)
+    return page(
+        request,
+        "deploy.html",
+        who,
+        op=data,
+        plan=stored.public() if stored else None,
+        graph=_graph(status, stored, data["events"]),
+    )
+
+
+@router.get("/ui/deploys/{op_id}/graph")
+async def deploy_graph_events(request: Request, op_id: str) -> EventSourceResponse:
+    """The graph whenever it changes while the deploy runs, then once more at its end ("done")."""
+    await user(request)
+    runner = runner_of(request)
+    stored = deploys_of(request).plan_of(op_id)
+    templates = request.app.state.templates
+    poll: float = request.app.state.settings.status_poll_seconds
+
+    async def stream() -> Any:
+        last = ""
+        while True:
+            op = runner.get(op_id)
+            if op is None:
+                return
+            data = op.as_dict()
+            status = await run_in_threadpool(_status_or_none, request)
+            html = templates.get_template("_deploy_graph.html").render(graph=_graph(status, stored, data["events"]))
+            if html != last:
+                last = html
+                yield {"event": "graph", "data": html}
+            if op.done:
+                yield {"event": "done", "data": ""}
+                return
+            await asyncio.sleep(min(poll, 0.5))
+
+    return EventSourceResponse(stream(), ping=15)
+
+
+@router.post("/deploys/{op_id}/stop")
+async def stop_deploy(request: Request, op_id: str) -> Response:
+    who = await user(request, Role.operator)
+    try:
+        await run_in_threadpool(deploys_of(request).stop, who, op_id, _remote(request))
+    except HelmdeckError as exc:
+        op = runner_of(request).get(op_id)
+        if op is None:
+            return page(request, "error.html", who, 404, message=_error_text(exc))
+        stored = deploys_of(request).plan_of(op_id)
+        data = op.as_dict()
+        status = await run_in_threadpool(_status_or_none, request)
+        return page(
+            request,
+            "deploy.html",
+            who,
+            409,
+            op=data,
+            plan=stored.public() if stored else None,
+            graph=_graph(status, stored, data["events"]),
+            error=_error_text(exc),
+        )
+    return RedirectResponse(f"/deploys/{op_id}", status_code=303)
+
+
+# --- undeploy (admins) -----------------------------------------------------------------------
+
+
+@router.get("/undeploy")
+async def undeploy_page(request: Request, purge: bool = False) -> HTMLResponse:
+    who = await user(request, Role.admin)
+    try:
+        preview = await run_in_threadpool(deploys_of(request).preview_undeploy, who, purge)
+    except HelmdeckError as exc:
+        return page(request, "undeploy.html", who, 422, preview=None, error=_error_text(exc))
+    return page(request, "undeploy.html", who, preview=preview)
+
+
+@router.post("/undeploy")
+async def undeploy(request: Request) -> Response:
+    who = await user(request, Role.admin)
+    form = await request.form()
+    purge = form.get("purge_data") == "true"
+    try:
+        op = await run_in_threadpool(
+            deploys_of(request).undeploy, who, str(form.get("confirmation") or ""), purge, _remote(request)
+        )
+    except HelmdeckError as exc:
+        return page(
+            request, "undeploy.html", who, getattr(exc, "http_status", 422), preview=None, error=_error_text(exc)
+        )
+    return RedirectResponse(f"/operations/{op.id}", status_code=303)
