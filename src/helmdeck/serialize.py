@@ -33,6 +33,7 @@ class JsonField:
     exclude: bool = False
     redact: str | None = None
     spread: tuple[str, ...] = ()
+    convert: Callable[[Any], Any] | None = None
 
 
 def json_field(
@@ -44,6 +45,7 @@ def json_field(
     exclude: bool = False,
     redact: str | None = None,
     spread: tuple[str, ...] = (),
+    convert: Callable[[Any], Any] | None = None,
 ) -> dict[str, JsonField]:
     """A field's metadata saying how it appears in the JSON: ``dataclasses.field(metadata=json_field(...))``.
 
@@ -52,9 +54,12 @@ def json_field(
     digits a float keeps. ``exclude``: internal, never in the JSON. ``redact``: the name of a boolean
     attribute; when it is true the value is shown as null (a secret parameter's default). ``spread``:
     these keys of the field's mapping appear in the object itself, where present, in place of the field
-    (a parameter's schema keywords; the field's own key in ``__json_order__`` says where they go).
+    (a parameter's schema keywords; the field's own key in ``__json_order__`` says where they go, or
+    the spread keys themselves, each in its place among the others).
+    ``convert``: a function a value that is not None goes through first, for a nested object shown in
+    another shape than its own JSON (a pod inside a resource tree, as a smaller view).
     """
-    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread)}
+    return {_META: JsonField(name, omit_if_empty, omit_if, round, exclude, redact, spread, convert)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,9 +70,10 @@ class Computed:
     spec: JsonField
 
 
-def computed(attr: str, *, name: str | None = None, round: int | None = None) -> Computed:
-    """An entry of ``__json_computed__`` needing more than the attribute's name: its key, its rounding."""
-    return Computed(attr, JsonField(name=name, round=round))
+def computed(attr: str, *, name: str | None = None, round: int | None = None, spread: tuple[str, ...] = ()) -> Computed:
+    """An entry of ``__json_computed__`` needing more than the attribute's name: its key, its rounding,
+    or the keys of its mapping that appear in the object itself (see :func:`json_field`)."""
+    return Computed(attr, JsonField(name=name, round=round, spread=spread))
 
 
 class JsonObject:
@@ -125,7 +131,14 @@ def _make_shape(cls: type) -> tuple[_Entry, ...]:
     order: tuple[str, ...] = getattr(cls, "__json_order__", ())
     if not order:
         return tuple(entries)
-    by_key = {e.key: e for e in entries}
+    by_key: dict[str, _Entry] = {}
+    for e in entries:
+        if e.spec.spread and e.key not in order and all(k in order for k in e.spec.spread):
+            # the spread keys ordered one by one among the others
+            for k in e.spec.spread:
+                by_key[k] = _Entry(k, e.attr, dataclasses.replace(e.spec, spread=(k,)), e.call)
+        else:
+            by_key[e.key] = e
     if sorted(order) != sorted(by_key):
         raise TypeError(
             f"{cls.__qualname__}.__json_order__ must name every key once: it has {sorted(order)}, "
@@ -136,11 +149,17 @@ def _make_shape(cls: type) -> tuple[_Entry, ...]:
 
 def _object_data(value: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    called: dict[str, Any] = {}  # a method's value, once for the keys it spreads into
     for entry in _shape(type(value)):
         spec = entry.spec
-        item = getattr(value, entry.attr)
-        if entry.call:
-            item = item()
+        if entry.attr in called:
+            item = called[entry.attr]
+        else:
+            item = getattr(value, entry.attr)
+            if entry.call:
+                item = called[entry.attr] = item()
+        if spec.convert is not None and item is not None:
+            item = spec.convert(item)
         if spec.redact is not None and getattr(value, spec.redact):
             item = None
         if (spec.omit_if_empty and not item) or (spec.omit_if is not None and spec.omit_if(item)):

@@ -56,16 +56,16 @@ def _install(
     return run, [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
 
 
-def test_an_install_is_gated_on_a_contained_evaluation(sandbox: SandboxHandle, namespace: str) -> None:
+def test_an_install_evaluates_in_a_contained_worker(sandbox: SandboxHandle, namespace: str) -> None:
     run, said = _install(sandbox, HOSTILE / "recursive-tpl", namespace)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "chart recursive-tpl: template evaluation crashed: stack overflow in tpl" in str(said[0]["error"])
     assert said[1] == {"after": 2}  # the process goes on rendering
 
 
-def test_a_recursion_behind_lookup_is_caught_by_the_dry_run(sandbox: SandboxHandle, namespace: str) -> None:
+def test_a_recursion_behind_lookup_ends_in_the_install_worker(sandbox: SandboxHandle, namespace: str) -> None:
     """An offline render answers ``lookup`` with nothing and passes; the install's own evaluation,
-    against the cluster, would recurse. The contained server dry run sees what the install sees."""
+    against the cluster, recurses, in the install's worker: nothing is written."""
     client = sandbox.client()
     client.create(ConfigMap(metadata=ObjectMeta(name="trigger", namespace=namespace), data={"a": "b"}))
     run, said = _install(sandbox, HOSTILE / "lookup-recursion", namespace)

@@ -14,6 +14,8 @@ LOW_LIMITS = {
     "HELMDECK_RENDER_MEMORY_MIB": "2304",
     "HELMDECK_RENDER_TIMEOUT_SECONDS": "20",
     "HELMDECK_RENDER_MAX_OUTPUT_MIB": "8",
+    "HELMDECK_RELEASE_MEMORY_MIB": "2304",
+    "HELMDECK_RELEASE_TIMEOUT_SECONDS": "40",
 }
 
 #: chart -> what the error says (templates evaluated: a crash, an overrun; YAML: refused before Helm)

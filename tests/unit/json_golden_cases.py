@@ -23,10 +23,14 @@ from helmdeck.cluster.pods import ContainerSummary, LogTail, PodSummary
 from helmdeck.cluster.readiness import Health
 from helmdeck.cluster.watch import GateResult, ObjectStatus
 from helmdeck.core.component_detail import ComponentDetail
+from helmdeck.core.inventory import LeftObject
 from helmdeck.core.release_history import ReleaseRecord
 from helmdeck.core.resource_tree import TreeNode
 from helmdeck.core.status import ComponentHealth, ComponentStatus, PlatformStatus
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
+from helmdeck.deploy.undeploy import RemovedRelease, UndeployReport
+from helmdeck.deploy.undeploy_decisions import NamespaceFate
+from helmdeck.deploy.undeploy_preview import PlannedUninstall, UndeployPreview
 from helmdeck.doctor.findings import DoctorReport
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import CatalogProblem, Extension
@@ -181,6 +185,11 @@ PLAN_COMPONENT = ComponentPlan(
 )
 PLAN_NEW = ComponentPlan("db", "db", "services", Action.install, "not installed")
 
+LEFT = LeftObject("PersistentVolumeClaim services/data-db", "data is kept (--purge-data deletes it)")
+FATE = NamespaceFate("services", False, "holds foreign objects", True, ("ConfigMap other",), True)
+FATE_GONE = NamespaceFate("old", False, "absent", exists=False)
+REMOVED = RemovedRelease("api", "api", "services", "deployed", True)
+REMOVED_FAILED = RemovedRelease("db", "db", "services", "failed", False, "uninstall timed out")
 RESTORED = RestoredSecret("db-password", "2026-03-04T05:06:07Z", ("db", "api"), 3)
 RESTORED_UNKNOWN = RestoredSecret("token", None, ("api",), 3)
 
@@ -339,6 +348,32 @@ def _cases() -> dict[str, Callable[[], Any]]:
         "RestoredSecret": lambda: RESTORED,
         "RestoredSecret/unknown": lambda: RESTORED_UNKNOWN,
         "Timeline": lambda: TIMELINE,
+        "LeftObject": lambda: LEFT,
+        "NamespaceFate": lambda: FATE,
+        "NamespaceFate/absent": lambda: FATE_GONE,
+        "RemovedRelease": lambda: REMOVED,
+        "RemovedRelease/failed": lambda: REMOVED_FAILED,
+        "UndeployReport": lambda: UndeployReport(
+            "dash",
+            [REMOVED, REMOVED_FAILED],
+            ["data-db"],
+            ["data-cache"],
+            [FATE, FATE_GONE],
+            [LEFT],
+            3.456789,
+            True,
+        ),
+        "UndeployReport/bare": lambda: UndeployReport("dash"),
+        "UndeployPreview": lambda: UndeployPreview(
+            "dash",
+            True,
+            [PlannedUninstall(1, "api", "api", "services", "deployed", 4, "api-1.2.0", "n")],
+            [FATE],
+            ["data-db"],
+            ["data-cache"],
+            [LEFT],
+        ),
+        "UndeployPreview/bare": lambda: UndeployPreview("dash", False),
         "SandboxStatus": lambda: SandboxStatus(
             "sb",
             True,

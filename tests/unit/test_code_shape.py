@@ -16,15 +16,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "helmdeck"
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 #: functions over MAX_FUNCTION_LINES allowed in all of src; lower it whenever one is cut
-LONG_FUNCTION_BUDGET = 23
-#: modules over the limit that other work in progress splits (inventory, the web UI, the engine,
-#: the deploy executor): each may not grow past the lines it has now; drop an entry once it is split
-OVERSIZE_ALLOWED = {
-    "core/inventory.py": 587,
-    "server/ui.py": 560,
-    "engine/helm_sdk.py": 526,
-    "deploy/executor.py": 526,
-}
+LONG_FUNCTION_BUDGET = 13
+#: modules allowed over the limit while a split is in progress (none today): each may not grow
+OVERSIZE_ALLOWED: dict[str, int] = {}
 
 
 def modules(src: Path = SRC) -> list[Path]:

@@ -136,11 +136,14 @@ def test_a_deploy_records_each_components_phases_in_its_report_and_its_revision(
     assert secret is not None
     assert "c" in json.loads(gzip.decompress(base64.b64decode(secret["data"]["record"])))["timeline"]
 
-    # nothing to change: the gate still runs, and its waits are recorded (no install)
+    # nothing to change: no install, and healthy components need no gate (one status of the
+    # platform told their health, recorded as the final check)
     again = Deployer(session_on(path, kube, engine), preflight=False).run()
-    assert again.timeline is not None
-    phases = {p for c in again.timeline.components.values() for p in c.phases}
-    assert INSTALL not in phases and FIRST_READY in phases
+    assert again.timeline is not None and not again.recorded
+    spans = {p for c in again.timeline.components.values() for p in c.phases}
+    assert INSTALL not in spans and FIRST_READY not in spans
+    assert {p["phase"] for p in again.as_dict()["timeline"]["platformPhases"]} == {"prepare", "final-check"}
+    assert {c.health for c in again.components} == {"healthy"}
 
 
 def test_a_failed_component_shows_its_undo_and_a_skipped_one_no_span(tmp_path: Path) -> None:

@@ -294,3 +294,37 @@ def test_the_first_ctrl_c_sets_the_event_and_the_second_exits_at_once(
     assert signal.getsignal(signal.SIGINT) is before  # the previous handler is back
     err = capsys.readouterr().err
     assert "interrupt received, finishing current steps" in err and "aborted" in err
+
+
+def test_a_second_ctrl_c_during_a_release_write_cancels_it_and_a_third_exits(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a release write in its worker, the second Ctrl-C cancels the writes (the operation then
+    unwinds and releases the lock itself) instead of leaving the process with the lock held."""
+    import os
+    import signal
+
+    from helmdeck.cli import interrupt as interrupt_module
+    from helmdeck.engine import release_writes
+    from helmdeck.engine.sdk_errors import ReleaseTimeoutError
+
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    monkeypatch.setattr(interrupt_module, "_running_writes", lambda: 1)
+    monkeypatch.setattr(interrupt_module, "_UNWIND_SECONDS", 3600.0)  # the watchdog stays asleep
+    try:
+        with interrupt_module.graceful_interrupt() as interrupted:
+            os.kill(os.getpid(), signal.SIGINT)
+            assert interrupted.is_set() and exits == []
+            os.kill(os.getpid(), signal.SIGINT)
+            assert exits == [] and release_writes._stopping.is_set()
+            with pytest.raises(ReleaseTimeoutError, match="not started: interrupted by a second"):
+                release_writes.run(
+                    release_writes.Write("uninstall", "x", "ns", {}, {}), state=lambda: "the release is deployed"
+                )
+            os.kill(os.getpid(), signal.SIGINT)
+            assert exits == [130]
+    finally:
+        release_writes.resume()
+    err = capsys.readouterr().err
+    assert "stopping: cancelling the running release writes" in err and "aborted" in err

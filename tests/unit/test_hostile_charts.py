@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from helmdeck.engine import contained
-from helmdeck.engine.charts import ChartCache, load_chart, varies_at_install
+from helmdeck.engine import contained, release_writes
+from helmdeck.engine.charts import ChartCache, load_chart
 from helmdeck.engine.helm_sdk import HelmSdkEngine
 from helmdeck.engine.render import render
+from helmdeck.engine.sdk_errors import ReleaseTimeoutError
 from helmdeck.errors import ConfigError
 from tests.unit.hostile_support import EXPECTED, GOOD, HOSTILE, LOW_LIMITS
 
@@ -135,43 +136,32 @@ def test_a_crash_report_in_a_users_words(report: str, reason: str) -> None:
     assert contained.crash_reason(report, contained.Limits()) == reason
 
 
-def _no_dry_run(request: dict[str, object], archive: bytes, *, chart: str) -> dict[str, object]:
-    raise AssertionError(f"a dry run of {chart}")
+def test_release_write_limits_from_the_environment_are_checked() -> None:
+    assert release_writes.ReleaseLimits.from_env({}) == release_writes.ReleaseLimits()
+    limits = release_writes.ReleaseLimits.from_env(
+        {
+            "HELMDECK_RELEASE_WORKERS": "2",
+            "HELMDECK_RELEASE_TIMEOUT_SECONDS": "30",
+            "HELMDECK_RELEASE_MEMORY_MIB": "3000",
+        }
+    )
+    assert (limits.workers, limits.seconds, limits.memory_bytes) == (2, 30, 3000 << 20)
+    for name, bad in (("HELMDECK_RELEASE_WORKERS", "0"), ("HELMDECK_RELEASE_TIMEOUT_SECONDS", "forever")):
+        with pytest.raises(ConfigError, match=name):
+            release_writes.ReleaseLimits.from_env({name: bad})
 
 
-@pytest.mark.usefixtures("low_limits")
-def test_an_install_after_the_same_render_needs_no_dry_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A chart that reads neither the cluster, the action nor chance evaluates at install as it
-    rendered: the preflight's contained render is the install's proof."""
+def test_no_release_write_starts_once_helmdeck_is_stopping() -> None:
     engine = HelmSdkEngine(None)
-    chart = load_chart(GOOD, cache=ChartCache())
-    values = {"replicas": 2}
-    render(chart, values, "same", "ns1")
-    monkeypatch.setattr(contained, "evaluate", _no_dry_run)
-    engine._contained_dry_run(chart, "same", values, "ns1", upgrade=False)
-    engine._contained_dry_run(chart, "same", values, "ns1", upgrade=True)
-    for other in (({"replicas": 3}, "same", "ns1"), (values, "other", "ns1"), (values, "same", "ns2")):
-        with pytest.raises(AssertionError, match="a dry run of hello"):
-            engine._contained_dry_run(chart, other[1], other[0], other[2], upgrade=False)
-
-
-@pytest.mark.parametrize(
-    "template",
-    [
-        '{{ lookup "v1" "Secret" "ns" "x" }}',
-        '{{ if .Capabilities.APIVersions.Has "x/v1" }}{{ end }}',
-        "{{ if .Release.IsUpgrade }}{{ end }}",
-        "{{ if eq (randInt 0 2) 1 }}{{ end }}",
-        "{{ now }}",
-    ],
-)
-def test_a_chart_that_can_see_more_at_install_is_always_dry_run(tmp_path: Path, template: str) -> None:
-    chart_dir = tmp_path / "seer"
-    (chart_dir / "templates").mkdir(parents=True)
-    (chart_dir / "Chart.yaml").write_text("apiVersion: v2\nname: seer\nversion: 0.1.0\n")
-    (chart_dir / "templates" / "cm.yaml").write_text(template + "\n")
-    assert varies_at_install(load_chart(chart_dir, cache=ChartCache()))
-    assert not varies_at_install(load_chart(GOOD, cache=ChartCache()))
+    release_writes.stop("helmdeck is stopping (a second Ctrl-C)")
+    try:
+        with pytest.raises(ReleaseTimeoutError, match=r"install of release default/x: not started: helmdeck is stop"):
+            engine.install(load_chart(GOOD, cache=ChartCache()), "x", None)
+        with pytest.raises(ReleaseTimeoutError, match="uninstall of release ns/x: not started"):
+            engine.uninstall("x", namespace="ns")
+    finally:
+        release_writes.resume()
+    assert release_writes.running() == 0
 
 
 @pytest.mark.usefixtures("low_limits")
@@ -185,3 +175,34 @@ def test_ctrl_c_leaves_the_workers_to_finish_what_runs() -> None:
     time.sleep(0.3)
     render(good, None, "good", "default")
     assert contained.worker_pids() == [pid]
+
+
+def test_a_catalog_of_yaml_bombs_lists_each_as_a_problem(tmp_path: Path) -> None:
+    """Catalog entries are read with the same YAML limits as every other file: each bomb becomes
+    a catalog problem naming its limit, and the rest of the catalog loads."""
+    import shutil
+
+    from helmdeck.extensions.catalog import Catalog
+
+    yaml_bombs = ("alias-bomb", "alias-strings", "deep-nesting")
+    for name in yaml_bombs:
+        shutil.copytree(HOSTILE / name, tmp_path / name)
+    shutil.copytree(HOSTILE / "switched-recursion", tmp_path / "switched-recursion")
+    catalog = Catalog([str(tmp_path)]).load()
+    assert [e.name for e in catalog.latest()] == ["switched-recursion"]
+    problems = {Path(p.source).name: " ".join(p.message.split()) for p in catalog.problems}
+    assert sorted(problems) == sorted(yaml_bombs), problems
+    for name in yaml_bombs:
+        assert EXPECTED[name] in problems[name], (name, problems[name])
+
+
+@pytest.mark.parametrize("chart", ["alias-bomb", "deep-nesting"])
+def test_a_bundle_of_a_yaml_bomb_is_refused_naming_the_limit(tmp_path: Path, chart: str) -> None:
+    """Bundles read their charts with the same YAML limits: nothing is written."""
+    from helmdeck.bundle.create import create_bundle
+
+    output = tmp_path / "out" / "b.tgz"
+    with pytest.raises(ConfigError) as caught:
+        create_bundle(_platform(tmp_path, chart), output)
+    assert EXPECTED[chart] in " ".join(str(caught.value).split())
+    assert not output.exists()

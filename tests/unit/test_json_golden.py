@@ -60,20 +60,11 @@ def test_json_is_the_golden(name: str) -> None:
 HAND_WRITTEN = {
     # the object's JSON is its conditions as a mapping, not an object of fields
     "Condition": "a mapping of conditions, not an object of fields",
-    # the release's fields are flattened in, with defaults for a component never installed
-    "ComponentDetail": "flattens an optional release with defaults",
-    # a pod is shown in a smaller shape than PodSummary's own (``restarts``), nested in a tree
-    "TreeNode": "a pod's own smaller shape inside the tree",
     # the critical chain and the phases are computed together, in a fixed phase order
     "Timeline": "the critical chain computed once for several keys",
-    # owned by work in progress elsewhere (the web service, the Helm port, the inventory, undeploy)
+    # owned by work in progress elsewhere (the web service, the Helm port)
     "Operation": "server/ is changed by the web work",
     "Release": "engine/ is changed by the engine containment work",
-    "LeftObject": "core/inventory.py is changed by the inventory work",
-    "RemovedRelease": "undeploy is changed by the inventory work",
-    "UndeployReport": "undeploy is changed by the inventory work",
-    "NamespaceFate": "undeploy is changed by the inventory work",
-    "UndeployPreview": "undeploy is changed by the inventory work",
 }
 
 

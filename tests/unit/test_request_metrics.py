@@ -28,6 +28,7 @@ TEXT = "\n".join(
         _line("POST", "leases", 1, code="201"),
         _line("POST", "selfsubjectaccessreviews", 8, code="201"),
         _line("PATCH", "pods", 5, subresource="status"),
+        _line("PATCH", "nodes", 4, subresource="status"),
         'apiserver_request_longrunning{verb="WATCH"} 3',
     ]
 )

@@ -127,3 +127,40 @@ def test_a_plain_dataclass_is_still_its_fields_in_camel_case() -> None:
         extra: tuple[int, ...] = ()
 
     assert to_json_data(Plain("1.0", (1, 2))) == {"chartVersion": "1.0", "extra": [1, 2]}
+
+
+@dataclass(frozen=True)
+class _Small(JsonObject):
+    size: int
+
+
+@dataclass
+class _Holder(JsonObject):
+    # shown as a smaller view than its own JSON; None stays None (the converter never sees it)
+    item: Step | None = field(default=None, metadata=json_field(convert=lambda s: _Small(len(s.name))))
+
+
+def test_a_converted_field_is_shown_in_the_converters_shape() -> None:
+    assert _Holder(Step("api")).as_dict() == {"item": {"size": 3}}
+    assert _Holder().as_dict() == {"item": None}
+
+
+@dataclass
+class _Flat(JsonObject):
+    # a computed mapping's keys ordered one by one among the fields; the method is called once
+    first: int
+    last: int
+    calls: list[int] = field(default_factory=list, metadata=json_field(exclude=True))
+
+    __json_computed__ = (computed("inner", spread=("a", "b")),)
+    __json_order__ = ("a", "first", "b", "last")
+
+    def inner(self) -> dict[str, int]:
+        self.calls.append(1)
+        return {"a": 10, "b": 20}
+
+
+def test_spread_keys_may_each_have_their_place_in_the_order() -> None:
+    flat = _Flat(1, 2)
+    assert json.dumps(flat.as_dict()) == json.dumps({"a": 10, "first": 1, "b": 20, "last": 2})
+    assert len(flat.calls) == 1

@@ -3,6 +3,7 @@ refuses (409 with the list), what it needs confirmed, and the operation it start
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ from helmdeck.server.deploy_port import MadePlan, PlanMoved
 from helmdeck.server.operations import Progress
 from helmdeck.server.settings import ServerSettings
 
-from .server_support import ROLES, FakeBackend, bearer
+from .server_support import ROLES, FakeBackend, bearer, component_status
+from .test_server_ui import _csrf, login
 
 DESTRUCTIVE = {
     "component": "db",
@@ -213,3 +215,118 @@ def test_undeploy_needs_a_preview_with_the_same_purge(api: Any) -> None:
         "/api/v1/undeploy", headers=h, json={"confirmation": preview["confirmation"], "purgeData": True}
     )
     assert reused.status_code == 409  # one undeploy per preview
+
+
+def test_a_plan_is_deployed_once_however_often_it_is_sent(api: Any) -> None:
+    """A double click sends two requests: one deploy runs, the other names it, whether the first
+    still runs or is done (the fake port's verify never says the plan moved, so nothing else stops
+    the second)."""
+    client, deploys, tokens = api
+    h = bearer(tokens["operator"])
+    plan = client.post("/api/v1/plan", headers=h).json()
+    answers: list[Any] = []
+    sends = [
+        threading.Thread(target=lambda: answers.append(client.post(f"/api/v1/plans/{plan['id']}/deploy", headers=h)))
+        for _ in range(2)
+    ]
+    for t in sends:
+        t.start()
+    for t in sends:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [202, 409], [a.text for a in answers]
+    op_id = next(a for a in answers if a.status_code == 202).json()["id"]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    assert refused["details"]["operation"] == op_id and "deployed once" in refused["error"]
+    assert _done(client, op_id, tokens["operator"])["state"] == "succeeded"
+    # deployed: sent again, it is refused too; one deploy ran
+    again = client.post(f"/api/v1/plans/{plan['id']}/deploy", headers=h)
+    assert again.status_code == 409 and again.json()["details"]["operation"] == op_id
+    assert len(deploys.deployed) == 1
+
+
+def test_a_second_click_on_deploy_opens_the_running_deploy(api: Any) -> None:
+    client, deploys, tokens = api
+    login(client, tokens["operator"])
+    made = client.post("/plan", data={"csrf_token": _csrf_of(client)}, follow_redirects=False)
+    plan_url = made.headers["location"]
+    form = {"csrf_token": _csrf_of(client)}
+    first = client.post(f"{plan_url}/deploy", data=form, follow_redirects=False)
+    second = client.post(f"{plan_url}/deploy", data=form, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert 'data-testid="deploy-plan"' not in client.get(plan_url).text  # not offered again
+    op_id = first.headers["location"].rsplit("/", 1)[1]
+    _done(client, op_id, tokens["operator"])
+    assert len(deploys.deployed) == 1
+
+
+def _csrf_of(client: TestClient) -> str:
+    return _csrf(client.get("/plan").text)
+
+
+def test_a_namespace_expands_on_the_plan_and_deploy_pages_not_the_overview(api: Any) -> None:
+    """At 200 components the graph collapses namespaces; expanding one keeps the plan under review
+    (and a deploy's page) open."""
+    client, _deploys, tokens = api
+    backend = client.app.state.backend
+    rows = []
+    for i in range(70):
+        row = component_status(f"c{i:03d}")
+        row["namespace"] = f"ns{i % 2}"
+        rows.append(row)
+    backend.components = rows
+    client.app.state.status_cache.invalidate()
+    login(client, tokens["operator"])
+    plan_url = client.post("/plan", data={"csrf_token": _csrf_of(client)}, follow_redirects=False).headers["location"]
+    html = client.get(plan_url).text
+    assert f'href="{plan_url}?expand=ns1" data-testid="graph-group-ns1"' in html
+    expanded = client.get(f"{plan_url}?expand=ns1").text
+    assert 'data-testid="graph-node-c001"' in expanded and 'data-testid="graph-group-ns0"' in expanded
+    assert f'href="{plan_url}" data-testid="graph-collapse-ns1"' in expanded
+    form = {"csrf_token": _csrf_of(client)}
+    deploy_url = client.post(f"{plan_url}/deploy", data=form, follow_redirects=False).headers["location"]
+    page = client.get(f"{deploy_url}?expand=ns0").text
+    assert 'data-testid="graph-node-c000"' in page
+    assert f'href="{deploy_url}?expand=ns0&amp;expand=ns1" data-testid="graph-group-ns1"' in page
+
+
+def test_the_plan_page_shows_what_changes_first_and_folds_the_unchanged(api: Any) -> None:
+    """200 components, 2 changing: their rows and the Deploy button are not 12,000 px down the page."""
+    client, deploys, tokens = api
+    made = deploys.make_plan
+
+    def big_plan() -> MadePlan:
+        plan = made()
+        same = [{**_component(f"c{i:03d}", "unchanged"), "state": "in-sync"} for i in range(198)]
+        plan.view["components"] = same + plan.view["components"]
+        return plan
+
+    deploys.make_plan = big_plan
+    login(client, tokens["operator"])
+    plan_url = client.post("/plan", data={"csrf_token": _csrf_of(client)}, follow_redirects=False).headers["location"]
+    page = client.get(plan_url).text
+    assert page.index('data-testid="plan-web"') < page.index('data-testid="plan-unchanged"')
+    assert page.index('data-testid="plan-db"') < page.index('data-testid="plan-unchanged"')
+    assert page.index('data-testid="plan-unchanged"') < page.index('data-testid="plan-c000"')
+    assert "<summary>198 unchanged</summary>" in page
+
+
+def test_a_second_click_on_undeploy_opens_the_undeploy_it_started(api: Any) -> None:
+    """Not "the confirmation is expired or unknown: nothing was changed" while the undeploy runs."""
+    client, deploys, tokens = api
+    login(client, tokens["admin"])
+    page = client.get("/undeploy").text
+    confirmation = re.search(r'name="confirmation" value="([^"]+)"', page)
+    assert confirmation
+    form = {"csrf_token": _csrf(page), "confirmation": confirmation.group(1)}
+    first = client.post("/undeploy", data=form, follow_redirects=False)
+    second = client.post("/undeploy", data=form, follow_redirects=False)
+    assert first.status_code == second.status_code == 303, second.text
+    assert first.headers["location"] == second.headers["location"]
+    assert first.headers["location"].startswith("/operations/")
+    api_again = client.post(
+        "/api/v1/undeploy", headers=bearer(tokens["admin"]), json={"confirmation": confirmation.group(1)}
+    )
+    assert api_again.status_code == 409 and api_again.json()["details"]["operation"] in first.headers["location"]
+    _done(client, first.headers["location"].rsplit("/", 1)[1], tokens["admin"])
+    assert len(deploys.undeployed) == 1

@@ -87,3 +87,26 @@ def test_the_api_gives_the_timeline_with_its_chain_and_floor(setup: Any) -> None
     assert listed.json()[1]["timeline"] is None  # the list carries the summary only
     one = client.get("/api/v1/history/2", headers=bearer(tokens["viewer"])).json()
     assert one["timeline"]["v"] == 1  # the compact form, as recorded
+
+
+def test_a_comparison_shows_what_changed_first_and_folds_the_unchanged(setup: Any) -> None:
+    """200 components, one changed at the end: its row comes first, the rest under a count; a chart
+    whose version did not move is not drawn as a change."""
+    client, backend, tokens = setup
+    side = {"chart": "tiny", "chartVersion": "0.1.0", "revision": 1, "status": "deployed"}
+    same = {"change": "unchanged", "from": side, "to": side, "valuesDiff": "", "manifestDiff": ""}
+    rows = [{"component": f"c{i:03d}", **same} for i in range(199)]
+    rows.append({**rows[0], "component": "c199", "change": "changed", "to": {**side, "revision": 2}, "missing": []})
+    done = backend.compare_revisions(1, 2)
+    backend.compare_revisions = lambda old, new: {
+        **done,
+        "components": rows,
+        "counts": {"added": 0, "removed": 0, "changed": 1, "unchanged": 199},
+    }
+    login(client, tokens["viewer"], "/history")
+    page = client.get("/history/compare?from=1&to=2").text
+    assert page.index('data-testid="compare-c199"') < page.index('data-testid="compare-unchanged"')
+    assert page.index('data-testid="compare-unchanged"') < page.index('data-testid="compare-c000"')
+    assert "<summary>199 unchanged</summary>" in page
+    changed = page[page.index('data-testid="compare-c199"') :]
+    assert "<td>tiny-0.1.0</td>" in changed[: changed.index("</tr>")]

@@ -415,3 +415,17 @@ def test_a_refused_install_keeps_what_was_typed_but_never_a_secret(setup: Any) -
     assert 'name="param.modalities" value="MR" checked' in form and 'name="param.modalities" value="CT" >' in form
     assert "typed-secret-value" not in bad.text
     assert backend.calls == []
+
+
+def test_a_revision_of_many_components_lists_them_folded(setup: Any) -> None:
+    """At 200 components a revision's row would be a page of names: past 8 they fold under a count."""
+    client, backend, tokens, _app = setup
+    backend.components = [component_status(f"c{i:03d}") for i in range(200)]
+    backend.revisions.append(backend._revision(3, "deploy"))
+    login(client, tokens["viewer"], "/history")
+    page = client.get("/history").text
+    folded = re.search(
+        r'<details data-testid="components-3"><summary>200 components</summary>(.*?)</details>', page, re.S
+    )
+    assert folded and 'href="/components/c199"' in folded.group(1)
+    assert 'data-testid="components-1"' not in page  # two components: listed as they are

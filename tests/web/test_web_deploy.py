@@ -119,6 +119,7 @@ def test_a_moved_plan_is_refused_and_a_fresh_one_deploys_exactly(deploy_platform
     assert _node(page, "second").locator("rect").first.get_attribute("fill") == "#e0eaff"
     assert _node(page, "second").get_attribute("data-deploy") in ("installing", "waiting")
     page.wait_for_selector('[data-testid="op-state"][data-state="succeeded"]')
+    assert page.locator('[data-testid="stop"]').count() == 0  # the end replaced it with the state
     page.wait_for_selector('[data-testid="graph-node-second"][data-health="healthy"]')
     assert _node(page, "second").locator("rect").first.get_attribute("fill") == "#dcfae6"
     assert {"first", "second"} <= _releases(web)

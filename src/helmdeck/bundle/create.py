@@ -35,7 +35,7 @@ from pathlib import Path
 from helmdeck import __version__
 from helmdeck.bundle.charts import PackedChart, archive_name, describe_source, pack_chart, package_directory
 from helmdeck.bundle.checksums import SUMS_FILE, format_sums, sha256_hex
-from helmdeck.bundle.images import list_platform_images
+from helmdeck.bundle.images import ImageListing, list_platform_images
 from helmdeck.bundle.manifest import (
     IMAGES_FILE,
     MANIFEST_FILE,
@@ -271,6 +271,23 @@ def create_bundle(
     builder.add(PLATFORM_FILE, text.encode(), "platform")
 
     kept = chosen if chosen is not None else platform.environment_names
+    listing = _list_images(builder, kept)
+    manifest = _manifest(builder, platform, when, kept, listing)
+    files = dict(builder.entries)
+    files[MANIFEST_FILE] = manifest.to_json()
+    files[SUMS_FILE] = format_sums({path: sha256_hex(data) for path, data in files.items()})
+    root = f"{platform.prefixed(platform.name)}-bundle"
+    archive = tar_gz_bytes({f"{root}/{path}": data for path, data in files.items()})
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    partial.write_bytes(archive)
+    os.replace(partial, output)
+    return BundleResult(output, len(archive), sha256_hex(archive), time.monotonic() - started, manifest)
+
+
+def _list_images(builder: _Builder, kept: Sequence[str]) -> ImageListing:
+    """The images of the bundled platform, rendered from the staged bundle, into the image list file."""
     with tempfile.TemporaryDirectory(prefix="helmdeck-bundle-") as tmp:
         staged = load_platform(_stage(Path(tmp), builder.entries, list(builder.required.values())))
         listing = list_platform_images(staged, list(kept) or [None])
@@ -279,8 +296,13 @@ def create_bundle(
         if ImageRef.parse(image.image).floating:
             builder.warnings.append(f"image {image.image} has no pinned tag: preload exactly the one you tested")
     builder.add(IMAGES_FILE, "".join(f"{i.image}\n" for i in listing.images).encode(), "images")
+    return listing
 
-    manifest = BundleManifest(
+
+def _manifest(
+    builder: _Builder, platform: Platform, when: datetime.datetime, kept: Sequence[str], listing: ImageListing
+) -> BundleManifest:
+    return BundleManifest(
         helmdeck_version=__version__,
         platform=platform.name,
         instance=platform.instance,
@@ -303,14 +325,3 @@ def create_bundle(
         ),
         warnings=tuple(builder.warnings),
     )
-    files = dict(builder.entries)
-    files[MANIFEST_FILE] = manifest.to_json()
-    files[SUMS_FILE] = format_sums({path: sha256_hex(data) for path, data in files.items()})
-    root = f"{platform.prefixed(platform.name)}-bundle"
-    archive = tar_gz_bytes({f"{root}/{path}": data for path, data in files.items()})
-
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    partial.write_bytes(archive)
-    os.replace(partial, output)
-    return BundleResult(output, len(archive), sha256_hex(archive), time.monotonic() - started, manifest)

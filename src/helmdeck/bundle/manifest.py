@@ -8,10 +8,12 @@ the platform needs that were deliberately left out (secrets): the deployer provi
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 from helmdeck.bundle.errors import BundleError, BundleProblem
-from helmdeck.serialize import JsonObject
+from helmdeck.serialize import JsonObject, camel
 
 MANIFEST_FILE = "bundle.json"
 PLATFORM_FILE = "platform.yaml"
@@ -19,6 +21,8 @@ IMAGES_FILE = "images.txt"
 PROVIDED_DIR = "provided"
 """Where the rewritten platform file expects the files the deployer provides (secrets)."""
 FORMAT = "helmdeck.dev/bundle/v1"
+
+_E = TypeVar("_E", "FileEntry", "ChartEntry", "ImageEntry", "RequiredFile")
 
 
 @dataclass(frozen=True)
@@ -123,41 +127,10 @@ class BundleManifest(JsonObject):
                 instance=str(raw.get("instance", "")),
                 created=str(raw["created"]),
                 environments=tuple(str(e) for e in raw["environments"]),
-                files=tuple(
-                    FileEntry(str(f["path"]), str(f["sha256"]), int(f["size"]), str(f["kind"])) for f in raw["files"]
-                ),
-                charts=tuple(
-                    ChartEntry(
-                        str(c["name"]),
-                        str(c["version"]),
-                        str(c["digest"]),
-                        str(c["path"]),
-                        str(c["source"]),
-                        tuple(str(u) for u in c["usedBy"]),
-                    )
-                    for c in raw["charts"]
-                ),
-                images=tuple(
-                    ImageEntry(
-                        str(i["image"]),
-                        str(i["repository"]),
-                        None if i.get("tag") is None else str(i["tag"]),
-                        None if i.get("digest") is None else str(i["digest"]),
-                        tuple(str(c) for c in i["components"]),
-                        tuple(str(e) for e in i["environments"]),
-                    )
-                    for i in raw["images"]
-                ),
-                required=tuple(
-                    RequiredFile(
-                        str(r["path"]),
-                        str(r["source"]),
-                        str(r["kind"]),
-                        str(r["reason"]),
-                        tuple(str(u) for u in r["usedBy"]),
-                    )
-                    for r in raw.get("required", [])
-                ),
+                files=tuple(_entry(FileEntry, f) for f in raw["files"]),
+                charts=tuple(_entry(ChartEntry, c) for c in raw["charts"]),
+                images=tuple(_entry(ImageEntry, i) for i in raw["images"]),
+                required=tuple(_entry(RequiredFile, r) for r in raw.get("required", [])),
                 warnings=tuple(str(w) for w in raw.get("warnings", [])),
                 platform_file=str(raw.get("platformFile", PLATFORM_FILE)),
             )
@@ -166,3 +139,24 @@ class BundleManifest(JsonObject):
         except (ValueError, TypeError, KeyError) as exc:
             reason = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             raise BundleError(bundle, [BundleProblem(MANIFEST_FILE, f"not a valid manifest: {reason}")]) from None
+
+
+# how a field of an entry is read back from its JSON, by its annotation (the module's annotations are
+# strings): a missing key is a KeyError the manifest reports, except for an optional value
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "str": str,
+    "int": int,
+    "str | None": lambda v: None if v is None else str(v),
+    "tuple[str, ...]": lambda v: tuple(str(x) for x in v),
+}
+
+
+def _entry(cls: type[_E], raw: Mapping[str, Any]) -> _E:
+    """An entry of the manifest (a file, chart, image, required file) from its JSON: the inverse of
+    its ``as_dict`` (camelCase keys, no declarations)."""
+    args = []
+    for f in fields(cls):
+        key = camel(f.name)
+        value = raw.get(key) if "None" in str(f.type) else raw[key]
+        args.append(_READERS[str(f.type)](value))
+    return cls(*args)

@@ -53,6 +53,21 @@ def _pick(table: Mapping[tuple[Any, ...], str], *prefix: Any) -> list[tuple[int,
     return [(key[n], value) for key, value in table.items() if len(key) == n + 1 and key[:n] == prefix]
 
 
+def _rewrite_environments(
+    environments: Any, keep: set[str] | None, values: Mapping[tuple[Any, ...], str], *prefix: Any
+) -> None:
+    """An ``environments`` mapping (the platform's or a component's) without the environments not
+    kept, each kept one's values files renamed as ``values`` (keyed by ``prefix``, environment, index) says."""
+    if not isinstance(environments, dict):
+        return
+    for env in list(environments):
+        if keep is not None and env not in keep:
+            del environments[env]
+            continue
+        for j, new in _pick(values, *prefix, env):
+            _set_item(_get(environments[env], "values"), j, new)
+
+
 def _set_item(seq: Any, index: int, value: str) -> None:
     if isinstance(seq, list) and 0 <= index < len(seq):
         seq[index] = value
@@ -73,28 +88,14 @@ def rewrite_platform_text(text: str, rewrites: Rewrites) -> str:
     spec = doc["spec"]
     keep = set(rewrites.keep_environments) if rewrites.keep_environments is not None else None
 
-    environments = _get(spec, "environments")
-    if isinstance(environments, dict):
-        for env in list(environments):
-            if keep is not None and env not in keep:
-                del environments[env]
-                continue
-            for j, new in _pick(rewrites.environment_values, env):
-                _set_item(_get(environments[env], "values"), j, new)
+    _rewrite_environments(_get(spec, "environments"), keep, rewrites.environment_values)
 
     for i, component in enumerate(spec["components"]):
         if i in rewrites.charts:
             component["chart"] = rewrites.charts[i]
         for j, new in _pick(rewrites.component_values, i):
             _set_item(_get(component, "values"), j, new)
-        comp_envs = _get(component, "environments")
-        if isinstance(comp_envs, dict):
-            for env in list(comp_envs):
-                if keep is not None and env not in keep:
-                    del comp_envs[env]
-                    continue
-                for j, new in _pick(rewrites.component_env_values, i, env):
-                    _set_item(_get(comp_envs[env], "values"), j, new)
+        _rewrite_environments(_get(component, "environments"), keep, rewrites.component_env_values, i)
 
     for k, new in rewrites.catalog.items():
         _set_item(_get(_get(spec, "extensions"), "catalog"), k, new)

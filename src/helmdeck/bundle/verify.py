@@ -12,10 +12,11 @@ channel.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helmdeck.bundle.checksums import SUMS_FILE, parse_sums
+from helmdeck.bundle.checksums import SUMS_FILE, ParsedSums, parse_sums
 from helmdeck.bundle.errors import BundleError, BundleProblem
 from helmdeck.bundle.manifest import MANIFEST_FILE, PROVIDED_DIR, BundleManifest, ImageEntry
 from helmdeck.bundle.tarball import ArchiveUnreadable, Member, read_member, scan, unsafe_name
@@ -93,17 +94,7 @@ def verify_bundle(path: Path) -> Verification:
         problems.append(BundleProblem(SUMS_FILE, "missing: nothing can be checked"))
         return result
     sums = parse_sums(raw_sums)
-    problems += [BundleProblem(SUMS_FILE, f"line {n} is not `<sha256>  <path>`") for n in sums.bad_lines]
-    problems += [BundleProblem(p, f"listed twice in {SUMS_FILE}") for p in sums.duplicates]
-    for name in sorted(sums.checksums):
-        member = files.get(name)
-        if member is None:
-            problems.append(BundleProblem(name, f"listed in {SUMS_FILE} but missing from the bundle"))
-        elif member.sha256 != sums.checksums[name]:
-            problems.append(BundleProblem(name, "checksum differs: the file was changed or damaged"))
-    for name in sorted(set(files) - set(sums.checksums) - {SUMS_FILE}):
-        problems.append(BundleProblem(name, f"not listed in {SUMS_FILE}: it was added to the bundle"))
-
+    problems += _sums_problems(sums, files)
     manifest_ok = MANIFEST_FILE in sums.checksums and not any(p.path == MANIFEST_FILE for p in problems)
     if not manifest_ok:
         if MANIFEST_FILE not in sums.checksums and MANIFEST_FILE not in files:
@@ -116,6 +107,29 @@ def verify_bundle(path: Path) -> Verification:
         problems += exc.problems
         return result
     result.manifest = manifest
+    problems += _manifest_problems(manifest, sums, files)
+    return result
+
+
+def _sums_problems(sums: ParsedSums, files: Mapping[str, Member]) -> list[BundleProblem]:
+    """What the checksum file says against the bundle's files."""
+    problems: list[BundleProblem] = []
+    problems += [BundleProblem(SUMS_FILE, f"line {n} is not `<sha256>  <path>`") for n in sums.bad_lines]
+    problems += [BundleProblem(p, f"listed twice in {SUMS_FILE}") for p in sums.duplicates]
+    for name in sorted(sums.checksums):
+        member = files.get(name)
+        if member is None:
+            problems.append(BundleProblem(name, f"listed in {SUMS_FILE} but missing from the bundle"))
+        elif member.sha256 != sums.checksums[name]:
+            problems.append(BundleProblem(name, "checksum differs: the file was changed or damaged"))
+    for name in sorted(set(files) - set(sums.checksums) - {SUMS_FILE}):
+        problems.append(BundleProblem(name, f"not listed in {SUMS_FILE}: it was added to the bundle"))
+    return problems
+
+
+def _manifest_problems(manifest: BundleManifest, sums: ParsedSums, files: Mapping[str, Member]) -> list[BundleProblem]:
+    """What the manifest says against the checksum file and the bundle's files."""
+    problems: list[BundleProblem] = []
     listed = {f.path: f for f in manifest.files}
     for name in sorted(set(listed) | (set(sums.checksums) - {MANIFEST_FILE})):
         entry, checksum = listed.get(name), sums.checksums.get(name)
@@ -135,7 +149,7 @@ def verify_bundle(path: Path) -> Verification:
             problems.append(BundleProblem(req.path, f"a required file must be a plain path under {PROVIDED_DIR}/"))
         elif req.path in files:
             problems.append(BundleProblem(req.path, "a required file is carried in the bundle"))
-    return result
+    return problems
 
 
 def read_images(file: Path) -> list[ImageEntry]:

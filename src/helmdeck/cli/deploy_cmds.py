@@ -223,7 +223,15 @@ def deploy_command(
     instance: InstanceOpt = None,
     env: Env = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Deploy only these components.")] = None,
-    parallel: Annotated[int, typer.Option("--parallel", min=1, max=32, help="Components at once.")] = 4,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            "--parallel",
+            min=1,
+            max=32,
+            help="Helm writes at once (components waiting on their health gates do not count).",
+        ),
+    ] = 4,
     no_preflight: Annotated[
         bool, typer.Option("--no-preflight", help="Skip the preflight checks (helmdeck doctor).")
     ] = False,

@@ -7,7 +7,7 @@ as is and never deleted by helmdeck.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -16,7 +16,7 @@ from lightkube.generic_resource import GenericGlobalResource
 
 from helmdeck.cluster.client import translate_errors
 from helmdeck.cluster.kinds import KindInfo, resource_class
-from helmdeck.errors import ClusterError
+from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import MANAGED_BY_LABEL, PLATFORM_LABEL
 from helmdeck.serialize import JsonObject
 
@@ -145,6 +145,26 @@ def delete_namespace(client: lightkube.Client, name: str, *, wait: float = 0.0) 
                 raise
     if wait > 0:
         _wait_gone(client, name, wait)
+
+
+def delete_namespaces(client: lightkube.Client, names: Sequence[str], *, wait: float = 0.0) -> dict[str, HelmdeckError]:
+    """Delete the namespaces all at once, then wait (up to ``wait`` seconds in all) until each is
+    gone: their contents are removed by the namespace controller in parallel, so one at a time
+    would wait for each in turn. Returns the error of each that could not be deleted or did not go."""
+    errors: dict[str, HelmdeckError] = {}
+    for name in names:
+        try:
+            delete_namespace(client, name)
+        except HelmdeckError as exc:
+            errors[name] = exc
+    deadline = time.monotonic() + wait
+    for name in names:
+        if wait > 0 and name not in errors:
+            try:
+                _wait_gone(client, name, max(1.0, deadline - time.monotonic()))
+            except HelmdeckError as exc:
+                errors[name] = exc
+    return errors
 
 
 def managed_namespaces(client: lightkube.Client, platform_id: str) -> list[str]:

@@ -39,6 +39,7 @@ from helmdeck.secrets.release_redact import (
     redacted_manifest,
     schema_secret_paths,
 )
+from helmdeck.serialize import JsonObject, computed, json_field
 from helmdeck.spec.value_paths import split_key
 from helmdeck.values.merge import coalesce
 
@@ -69,11 +70,38 @@ class ComponentNotFound(HelmdeckError):
     http_status: ClassVar[int] = 404
 
 
+#: the release's keys in a component's JSON, flattened in among the component's own
+_RELEASE_KEYS = (
+    "release",
+    "namespace",
+    "revision",
+    "status",
+    "chart",
+    "appVersion",
+    "updated",
+    "description",
+    "extension",
+)
+
+#: what they show for a component never installed
+_NOT_INSTALLED: dict[str, Any] = {
+    "release": None,
+    "namespace": None,
+    "revision": None,
+    "status": "not installed",
+    "chart": "",
+    "appVersion": "",
+    "updated": None,
+    "description": "",
+    "extension": None,
+}
+
+
 @dataclass
-class ComponentDetail:
+class ComponentDetail(JsonObject):
     component: str
     installed: bool
-    release: ReleaseRecord | None = None
+    release: ReleaseRecord | None = field(default=None, metadata=json_field(exclude=True))
     previous_revision: int | None = None
     revisions: list[dict[str, Any]] = field(default_factory=list)
     tree: list[TreeNode] = field(default_factory=list)
@@ -84,29 +112,45 @@ class ComponentDetail:
     values_diff: str = ""
     manifest_diff: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
+    __json_computed__ = (computed("release_keys", spread=_RELEASE_KEYS),)
+    __json_order__ = (
+        "component",
+        "installed",
+        "release",
+        "namespace",
+        "revision",
+        "previousRevision",
+        "status",
+        "chart",
+        "appVersion",
+        "updated",
+        "description",
+        "extension",
+        "revisions",
+        "tree",
+        "events",
+        "values",
+        "suppliedValues",
+        "manifest",
+        "valuesDiff",
+        "manifestDiff",
+    )
+
+    def release_keys(self) -> dict[str, Any]:
+        """The release's part of the JSON; a component never installed shows defaults."""
         rel = self.release
+        if rel is None:
+            return dict(_NOT_INSTALLED)
         return {
-            "component": self.component,
-            "installed": self.installed,
-            "release": rel.release if rel else None,
-            "namespace": rel.namespace if rel else None,
-            "revision": rel.revision if rel else None,
-            "previousRevision": self.previous_revision,
-            "status": rel.status if rel else "not installed",
-            "chart": rel.chart if rel else "",
-            "appVersion": rel.app_version if rel else "",
-            "updated": rel.updated if rel else None,
-            "description": rel.description if rel else "",
-            "extension": rel.extension if rel else None,
-            "revisions": self.revisions,
-            "tree": [n.as_dict() for n in self.tree],
-            "events": self.events,
-            "values": self.values,
-            "suppliedValues": self.supplied_values,
-            "manifest": self.manifest,
-            "valuesDiff": self.values_diff,
-            "manifestDiff": self.manifest_diff,
+            "release": rel.release,
+            "namespace": rel.namespace,
+            "revision": rel.revision,
+            "status": rel.status,
+            "chart": rel.chart,
+            "appVersion": rel.app_version,
+            "updated": rel.updated,
+            "description": rel.description,
+            "extension": rel.extension,
         }
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from helmdeck.cluster import KubeClient, ObjRef
@@ -59,6 +59,7 @@ from helmdeck.core.inventory_read import (
 )
 from helmdeck.errors import ClusterError
 from helmdeck.labels import KIND_LABEL, OPERATION_RECORD_KIND, PLATFORM_LABEL, REVISION_RECORD_KIND
+from helmdeck.serialize import JsonObject, json_field
 
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
@@ -80,17 +81,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class LeftObject:
+class LeftObject(JsonObject):
     """Something undeploy (or purge) leaves in the cluster, and why."""
 
-    what: str
+    what: str = field(metadata=json_field(name="object"))
     reason: str
 
     def __str__(self) -> str:
         return f"{self.what}: {self.reason}"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"object": self.what, "reason": self.reason}
 
 
 def _key(group: str, kind: str, namespace: str | None, name: str) -> tuple[str, str, str, str]:

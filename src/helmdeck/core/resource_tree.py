@@ -12,8 +12,9 @@ from typing import Any
 
 from helmdeck.cluster import Health as ObjectHealth
 from helmdeck.cluster import PodSummary, Snapshot, health, summarize_pod
-from helmdeck.cluster.pods import index_by_owner
+from helmdeck.cluster.pods import ContainerSummary, index_by_owner
 from helmdeck.health import Health
+from helmdeck.serialize import JsonObject, json_field
 
 # the order Argo CD lists an application's objects in: what runs first, then what it uses
 _KIND_ORDER = {
@@ -40,54 +41,57 @@ def health_word(state: str) -> Health:
     return Health.of_state(state)
 
 
+@dataclass(frozen=True)
+class TreeContainer(JsonObject):
+    """A container as the tree shows it: fewer keys than :class:`ContainerSummary`'s own JSON."""
+
+    name: str
+    init: bool
+    ready: bool
+    state: str
+    reason: str | None
+    message: str | None
+    restarts: int
+    exit_code: int | None
+    last_reason: str | None
+    image: str | None
+
+    @classmethod
+    def of(cls, c: ContainerSummary) -> TreeContainer:
+        return cls(
+            c.name, c.init, c.ready, c.state, c.reason, c.message, c.restart_count, c.exit_code, c.last_reason, c.image
+        )
+
+
+@dataclass(frozen=True)
+class TreePod(JsonObject):
+    """A pod as the tree shows it: its name, namespace and health are the node's own."""
+
+    phase: str
+    node: str | None
+    containers: tuple[TreeContainer, ...]
+
+    @classmethod
+    def of(cls, pod: PodSummary) -> TreePod:
+        return cls(pod.phase, pod.node, tuple(TreeContainer.of(c) for c in pod.containers))
+
+
 @dataclass
-class TreeNode:
+class TreeNode(JsonObject):
     kind: str
     name: str
     namespace: str | None
     health: Health
     reason: str
     children: list[TreeNode] = field(default_factory=list)
-    pod: PodSummary | None = None
+    pod: PodSummary | None = field(default=None, metadata=json_field(convert=TreePod.of))
     current: bool = True  # a ReplicaSet of an older revision of its Deployment is not
     hook: str = ""  # a Helm hook's events ("pre-install, pre-upgrade"); empty for the release's objects
 
+    __json_order__ = ("kind", "name", "namespace", "health", "reason", "current", "hook", "pod", "children")
+
     def walk(self) -> list[TreeNode]:
         return [self, *(n for child in self.children for n in child.walk())]
-
-    def as_dict(self) -> dict[str, Any]:
-        pod = None
-        if self.pod is not None:
-            pod = {
-                "phase": self.pod.phase,
-                "node": self.pod.node,
-                "containers": [
-                    {
-                        "name": c.name,
-                        "init": c.init,
-                        "ready": c.ready,
-                        "state": c.state,
-                        "reason": c.reason,
-                        "message": c.message,
-                        "restarts": c.restart_count,
-                        "exitCode": c.exit_code,
-                        "lastReason": c.last_reason,
-                        "image": c.image,
-                    }
-                    for c in self.pod.containers
-                ],
-            }
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "namespace": self.namespace,
-            "health": self.health,
-            "reason": self.reason,
-            "current": self.current,
-            "hook": self.hook,
-            "pod": pod,
-            "children": [c.as_dict() for c in self.children],
-        }
 
 
 def _node(kind: str, obj: Mapping[str, Any], state: ObjectHealth, **extra: Any) -> TreeNode:

@@ -238,10 +238,40 @@ def release_objects(stored: StoredRelease, component: str) -> ReleaseParts:
 _NOT_MADE_YET = ObjectHealth("progressing", "its StatefulSet has not made it yet", rule=MISSING_RULE)
 
 
+@dataclass
+class _Objects:
+    """The objects of the platform's releases that status judges, by release."""
+
+    refs_of: dict[str, list[ObjRef]] = field(default_factory=dict)
+    finished_jobs: set[ObjRef] = field(default_factory=set)
+    template_claims: set[ObjRef] = field(default_factory=set)
+
+
 def platform_status(session: PlatformSession) -> PlatformStatus:
     platform = session.platform
-    namespaces = platform.all_namespaces()
     memory = _memory(session.client)
+    releases, prelisted = _read_releases(session, memory)
+    objects = _release_objects(session, releases)
+    statuses = _observe(session, memory, objects, prelisted)
+    by_ref: dict[ObjRef, ObjectStatus] = {st.ref: st for st in statuses}
+    # releases outside the file (extensions, removed components) show while they exist
+    extra = sorted(n for n, r in releases.items() if n not in platform.component_names and r.status != "uninstalled")
+    out: list[ComponentStatus] = []
+    for name in list(platform.component_names) + extra:
+        rel = releases.get(name)
+        if rel is None or rel.status == "uninstalled":
+            out.append(_not_installed(session, name))
+        else:
+            out.append(_component_status(name, rel, objects, by_ref))
+    return PlatformStatus(session.platform_id, out)
+
+
+def _read_releases(
+    session: PlatformSession, memory: _Memory
+) -> tuple[dict[str, StoredRelease], dict[Any, list[dict[str, Any]] | ClusterError]]:
+    """The latest release of each component, and the lists the previous status needed (read together
+    with the release Secrets, in one round)."""
+    namespaces = session.platform.all_namespaces()
     known = memory.lists.get(session.platform_id)
     guessed = known or []
     # after a first status, the Secrets' metadata tells which releases changed; only those are read
@@ -258,28 +288,40 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     # a guess that no longer matches (a release changed its objects) is only a list too many: the
     # snapshot lists what it needs and was not guessed
     prelisted = {q.key: result for q, result in zip(guessed, listed[len(secret_queries) :], strict=True)}
-    refs_of: dict[str, list[ObjRef]] = {}
-    finished_jobs: set[ObjRef] = set()
-    template_claims: set[ObjRef] = set()
+    return releases, prelisted
+
+
+def _release_objects(session: PlatformSession, releases: Mapping[str, StoredRelease]) -> _Objects:
+    out = _Objects()
     for name, stored in releases.items():
         if stored.status == "uninstalled":
             continue
         parts = release_objects(stored, name)
         # as the snapshot names them: a cluster-scoped object (a CRD, a PriorityClass) without the
         # release's namespace, else its health would never be found
-        refs_of[name] = list(dict.fromkeys(normalize(session.client, ref)[0] for ref in parts.refs()))
-        template_claims.update(parts.template_claims())
+        out.refs_of[name] = list(dict.fromkeys(normalize(session.client, ref)[0] for ref in parts.refs()))
+        out.template_claims.update(parts.template_claims())
         if stored.status == "deployed":
             # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
-            finished_jobs |= parts.ttl_jobs
-    all_refs = [r for refs in refs_of.values() for r in refs]
+            out.finished_jobs |= parts.ttl_jobs
+    return out
+
+
+def _observe(
+    session: PlatformSession,
+    memory: _Memory,
+    objects: _Objects,
+    prelisted: dict[Any, list[dict[str, Any]] | ClusterError],
+) -> list[ObjectStatus]:
+    """The health of every object, in one snapshot; the lists it took are remembered for the next status."""
+    all_refs = [r for refs in objects.refs_of.values() for r in refs]
     statuses: list[ObjectStatus] = []
     lists: list[ListQuery] = []
     if all_refs:
         snapshot = observe_snapshot(
             session.client,
             all_refs,
-            finished_jobs=finished_jobs,
+            finished_jobs=objects.finished_jobs,
             prelisted=prelisted,
             rules=session.health_rules,
             absent_is_missing=True,  # a pending release's objects are told apart below
@@ -288,73 +330,78 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     if len(memory.lists) > 64:
         memory.lists.clear()
     memory.lists[session.platform_id] = lists
-    by_ref: dict[ObjRef, ObjectStatus] = {st.ref: st for st in statuses}
-    # releases outside the file (extensions, removed components) show while they exist
-    extra = sorted(n for n, r in releases.items() if n not in platform.component_names and r.status != "uninstalled")
-    names = list(platform.component_names) + extra
-    out: list[ComponentStatus] = []
-    for name in names:
-        rel = releases.get(name)
-        if rel is None or rel.status == "uninstalled":
-            out.append(
-                ComponentStatus(
-                    name,
-                    platform.release_name(name) if name in platform.component_names else name,
-                    platform.namespace_of(name) if name in platform.component_names else "",
-                    "not installed",
-                    None,
-                    "",
-                    Health.absent,
-                    "not deployed",
-                )
-            )
-            continue
+    return statuses
+
+
+def _not_installed(session: PlatformSession, name: str) -> ComponentStatus:
+    platform = session.platform
+    in_file = name in platform.component_names
+    return ComponentStatus(
+        name,
+        platform.release_name(name) if in_file else name,
+        platform.namespace_of(name) if in_file else "",
+        "not installed",
+        None,
+        "",
+        Health.absent,
+        "not deployed",
+    )
+
+
+def _component_status(
+    name: str, rel: StoredRelease, objects: _Objects, by_ref: Mapping[ObjRef, ObjectStatus]
+) -> ComponentStatus:
+    comp_statuses = [
+        ObjectStatus(st.ref, _NOT_MADE_YET, st.pods) if st.ref in objects.template_claims and st.health.missing else st
+        for st in (by_ref[r] for r in objects.refs_of.get(name, []) if r in by_ref)
+    ]
+    if rel.status.startswith("pending"):
+        # Helm is still creating this release's objects: one not there yet is not missing
         comp_statuses = [
-            ObjectStatus(st.ref, _NOT_MADE_YET, st.pods) if st.ref in template_claims and st.health.missing else st
-            for st in (by_ref[r] for r in refs_of.get(name, []) if r in by_ref)
+            ObjectStatus(st.ref, not_created_yet(), st.pods) if st.health.missing else st for st in comp_statuses
         ]
-        if rel.status.startswith("pending"):
-            # Helm is still creating this release's objects: one not there yet is not missing
-            comp_statuses = [
-                ObjectStatus(st.ref, not_created_yet(), st.pods) if st.health.missing else st for st in comp_statuses
-            ]
-        states = defaultdict(list)
-        for st in comp_statuses:
-            states[st.health.state].append(st)
-        health: Health
-        if states["failed"]:
-            health, first = Health.failed, states["failed"][0]
-            reason = f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
-        elif states["progressing"] or [st for st in states["unknown"] if st.health.blocking]:
-            first = (states["progressing"] + states["unknown"])[0]
-            health, reason = Health.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
-        elif states["unknown"]:
-            # never "healthy": nothing reports whether these objects work
-            first = states["unknown"][0]
-            health, reason = Health.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
-        else:
-            health, reason = Health.healthy, f"{counted(comp_statuses, 'object')} ready"
-        if rel.status != "deployed" and health is Health.healthy:
-            pending = rel.status.startswith("pending")
-            health = Health.progressing if pending else Health.failed
-            reason = f"release {rel.status}"
-        failing_pods = [
-            p.as_dict() for st in states["failed"] + states["progressing"] for p in st.pods if p.health.state != "ready"
-        ]
-        out.append(
-            ComponentStatus(
-                name=name,
-                release=rel.name,
-                namespace=rel.namespace,
-                status=rel.status,
-                revision=rel.revision,
-                chart=rel.chart,
-                health=health,
-                reason=reason,
-                extension=rel.labels.get(EXTENSION_LABEL),
-                objects=[st.as_dict() for st in comp_statuses if st.health.state != "ready"],
-                failing_pods=failing_pods,
-                checked=[{"object": st.ref.as_dict(), "health": st.health.as_dict()} for st in comp_statuses],
-            )
-        )
-    return PlatformStatus(session.platform_id, out)
+    states: dict[str, list[ObjectStatus]] = defaultdict(list)
+    for st in comp_statuses:
+        states[st.health.state].append(st)
+    health, reason = _health(rel, states, comp_statuses)
+    failing_pods = [
+        p.as_dict() for st in states["failed"] + states["progressing"] for p in st.pods if p.health.state != "ready"
+    ]
+    return ComponentStatus(
+        name=name,
+        release=rel.name,
+        namespace=rel.namespace,
+        status=rel.status,
+        revision=rel.revision,
+        chart=rel.chart,
+        health=health,
+        reason=reason,
+        extension=rel.labels.get(EXTENSION_LABEL),
+        objects=[st.as_dict() for st in comp_statuses if st.health.state != "ready"],
+        failing_pods=failing_pods,
+        checked=[{"object": st.ref.as_dict(), "health": st.health.as_dict()} for st in comp_statuses],
+    )
+
+
+def _health(
+    rel: StoredRelease, states: Mapping[str, list[ObjectStatus]], comp_statuses: list[ObjectStatus]
+) -> tuple[Health, str]:
+    """The component's health and why: the worst of its objects', then its release's status."""
+    health: Health
+    if states["failed"]:
+        health, first = Health.failed, states["failed"][0]
+        reason = f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+    elif states["progressing"] or [st for st in states["unknown"] if st.health.blocking]:
+        first = (states["progressing"] + states["unknown"])[0]
+        health, reason = Health.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+    elif states["unknown"]:
+        # never "healthy": nothing reports whether these objects work
+        first = states["unknown"][0]
+        health, reason = Health.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+    else:
+        health, reason = Health.healthy, f"{counted(comp_statuses, 'object')} ready"
+    if rel.status != "deployed" and health is Health.healthy:
+        pending = rel.status.startswith("pending")
+        health = Health.progressing if pending else Health.failed
+        reason = f"release {rel.status}"
+    return health, reason

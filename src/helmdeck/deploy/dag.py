@@ -69,64 +69,81 @@ def run_dag(
         unknown = ds - deps.keys()
         if unknown:
             raise ValueError(f"task {name!r} needs unknown tasks: {sorted(unknown)}")
-    outcomes: dict[str, TaskOutcome[T]] = {n: TaskOutcome(n, TaskState.pending) for n in deps}
-
-    def notify(name: str, state: TaskState) -> None:
-        outcomes[name].state = state
-        if on_state:
-            on_state(name, state)
-
-    def ready(name: str) -> bool:
-        return outcomes[name].state is TaskState.pending and all(
-            outcomes[d].state is TaskState.succeeded for d in deps[name]
-        )
-
-    def skip_dependents_of(root: str) -> None:
-        changed = True
-        while changed:
-            changed = False
-            for name, ds in deps.items():
-                if outcomes[name].state is not TaskState.pending:
-                    continue
-                blockers = [d for d in ds if outcomes[d].state in (TaskState.failed, TaskState.skipped)]
-                if blockers:
-                    outcomes[name].skipped_because = sorted(blockers)
-                    notify(name, TaskState.skipped)
-                    changed = True
-
+    run = _Run(deps, failed, on_state)
+    width = max(1, parallel)
     running: dict[Future[T], str] = {}
-    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="helmdeck-task") as pool:
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="helmdeck-task") as pool:
         while True:
             if not (cancel and cancel.is_set()):
                 for name in sorted(deps):
-                    if len(running) >= max(1, parallel):
+                    if len(running) >= width:
                         break
-                    if ready(name):
-                        notify(name, TaskState.running)
+                    if run.ready(name):
+                        run.notify(name, TaskState.running)
                         running[pool.submit(work, name)] = name
             if not running:
                 break
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for fut in done:
-                name = running.pop(fut)
-                try:
-                    result = fut.result()
-                except BaseException as exc:  # a task's failure must not stop its siblings
-                    outcomes[name].error = exc
-                    notify(name, TaskState.failed)
-                    skip_dependents_of(name)
-                    continue
-                outcomes[name].result = result
-                if failed(result):
-                    notify(name, TaskState.failed)
-                    skip_dependents_of(name)
-                else:
-                    notify(name, TaskState.succeeded)
-    for outcome in outcomes.values():
+                run.finish(running.pop(fut), fut)
+    for outcome in run.outcomes.values():
         if outcome.state is TaskState.pending:  # cancelled before it could start
             outcome.skipped_because = ["cancelled"]
-            notify(outcome.name, TaskState.skipped)
-    return outcomes
+            run.notify(outcome.name, TaskState.skipped)
+    return run.outcomes
+
+
+class _Run(Generic[T]):
+    """The tasks' outcomes while :func:`run_dag` runs them (changed on its thread only)."""
+
+    def __init__(
+        self,
+        deps: dict[str, set[str]],
+        failed: Callable[[T], bool],
+        on_state: Callable[[str, TaskState], None] | None,
+    ) -> None:
+        self.deps = deps
+        self.failed = failed
+        self.on_state = on_state
+        self.outcomes: dict[str, TaskOutcome[T]] = {n: TaskOutcome(n, TaskState.pending) for n in deps}
+
+    def notify(self, name: str, state: TaskState) -> None:
+        self.outcomes[name].state = state
+        if self.on_state:
+            self.on_state(name, state)
+
+    def ready(self, name: str) -> bool:
+        return self.outcomes[name].state is TaskState.pending and all(
+            self.outcomes[d].state is TaskState.succeeded for d in self.deps[name]
+        )
+
+    def finish(self, name: str, fut: Future[T]) -> None:
+        try:
+            result = fut.result()
+        except BaseException as exc:  # a task's failure must not stop its siblings
+            self.outcomes[name].error = exc
+            self.notify(name, TaskState.failed)
+            self.skip_dependents_of(name)
+            return
+        self.outcomes[name].result = result
+        if self.failed(result):
+            self.notify(name, TaskState.failed)
+            self.skip_dependents_of(name)
+        else:
+            self.notify(name, TaskState.succeeded)
+
+    def skip_dependents_of(self, root: str) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for name, ds in self.deps.items():
+                if self.outcomes[name].state is not TaskState.pending:
+                    continue
+                blockers = [d for d in ds if self.outcomes[d].state in (TaskState.failed, TaskState.skipped)]
+                if blockers:
+                    self.outcomes[name].skipped_because = sorted(blockers)
+                    self.notify(name, TaskState.skipped)
+                    changed = True
 
 
 def find_cycle(needs: Mapping[str, Iterable[str]]) -> list[str] | None:

@@ -18,12 +18,14 @@ from helmdeck.cluster import ObjRef
 from helmdeck.cluster.watch import GateResult
 from helmdeck.core.progress import Progress, describe_waiting, no_progress
 from helmdeck.core.session import DesiredComponent, PlatformSession
+from helmdeck.core.status import ComponentHealth, PlatformStatus, platform_status
 from helmdeck.core.targets import ReleaseTargets, release_targets
 from helmdeck.deploy import platform_steps
 from helmdeck.deploy.dag import AnyFlag, TaskOutcome, TaskState, run_dag
 from helmdeck.deploy.platform_steps import copy_pull_secret, refuse_destructive, remove_dropped
+from helmdeck.deploy.recovery import last_good_revision, recover, undo
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
-from helmdeck.deploy.unchanged import nothing_to_change
+from helmdeck.deploy.unchanged import Unchanged, nothing_to_change
 from helmdeck.doctor.preflight import check_before_deploy
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -32,6 +34,10 @@ from helmdeck.revisions.operation import PlatformOperation, platform_operation
 from helmdeck.revisions.store import PlatformRevision, RevisionStore
 from helmdeck.revisions.timeline import FINAL_CHECK, INSTALL, PREFLIGHT, PREPARE, UNDO, TimelineRecorder
 from helmdeck.secrets.redact import known_redactor
+
+#: components waiting on health gates per Helm write slot, and the most tasks at once in all
+GATES_PER_SLOT = 4
+MAX_TASKS = 128
 
 
 class Deployer:
@@ -65,10 +71,14 @@ class Deployer:
         self.preflight = preflight
         self.allow_destructive = allow_destructive
         self.before_changes = before_changes
+        #: Helm writes at once (``parallel``); more components than that may wait on their gates
+        self._write_slots = threading.BoundedSemaphore(max(1, parallel))
         #: each target's release state, decided once before anything changes (as plan decides it)
         self.states: dict[str, ReleaseDecision] = {}
         #: the operation run() holds; extensions drive deploy_component inside their own
         self.op: PlatformOperation | None = None
+        #: components healthy when a deploy that changes nothing began (their gate is skipped)
+        self._healthy_before: frozenset[str] = frozenset()
         #: where the time goes (run() starts a new one)
         self.timeline = TimelineRecorder()
         unknown = [n for n in self.only if n not in session.platform.component_names]
@@ -88,6 +98,13 @@ class Deployer:
         self.timeline = TimelineRecorder(start)
         s = self.session
         report = DeployReport(s.platform_id, s.environment)
+        targets = self.only or s.platform.component_names
+        self._healthy_before = frozenset()
+        if not self.interrupt.is_set():
+            self.progress("*", "preparing", "looking for changes")
+            unchanged = self._nothing_to_change(targets)
+            if unchanged is not None:
+                return self._run_unchanged(report, start, targets, unchanged)
         if self.preflight:
             # read-only checks: an error stops the deploy before any namespace or release exists
             self.progress("*", "preflight", "checking the platform against the cluster")
@@ -98,22 +115,6 @@ class Deployer:
         prepared_from = time.monotonic()
         if self.interrupt.is_set():
             return self._interrupted_before_start(report, start)
-        targets = self.only or s.platform.component_names
-        self.progress("*", "preparing", "looking for changes")
-        unchanged = nothing_to_change(s, targets, whole_platform=not self.only)
-        if unchanged is not None:
-            # nothing to change: no lock, no writes; the components' health is still checked
-            if self.before_changes is not None:
-                self.before_changes()
-            self.states = unchanged.states
-            self._deploy(report, unchanged.desired, unchanged.live, targets, prepared_from)
-            # a failure is history worth keeping (the one write); a healthy platform that did not
-            # change is described by the latest revision already
-            recorded = None if report.ok else self.record_revision(report)
-            report.recorded = recorded is not None
-            report.platform_revision = recorded.revision if recorded is not None else self._latest_revision()
-            report.seconds = time.monotonic() - start
-            return report
         self.progress("*", "preparing", f"namespaces of platform {s.platform_id}")
         with platform_operation(s, namespaces=s.platform.all_namespaces(), cancel=self.cancel) as op:
             self.op = op
@@ -134,6 +135,35 @@ class Deployer:
         report.seconds = time.monotonic() - start
         return report
 
+    def _nothing_to_change(self, targets: Sequence[str]) -> Unchanged | None:
+        """What the platform looks like when this deploy would change nothing (read only), else
+        None; a failure to tell is left to preflight, which explains it better."""
+        try:
+            return nothing_to_change(self.session, targets, whole_platform=not self.only)
+        except HelmdeckError:
+            return None
+
+    def _run_unchanged(
+        self, report: DeployReport, start: float, targets: Sequence[str], unchanged: Unchanged
+    ) -> DeployReport:
+        """Nothing to change: no lock, no preflight (it checks what a deploy would write), no
+        writes. Health is still checked: one status of the whole platform, and a health gate only
+        for components that are not healthy in it."""
+        if self.before_changes is not None:
+            self.before_changes()
+        self.states = unchanged.states
+        before = platform_status(self.session)
+        self._healthy_before = frozenset(c.name for c in before.components if c.health is ComponentHealth.healthy)
+        final = before if set(targets) <= self._healthy_before else None
+        self._deploy(report, unchanged.desired, unchanged.live, targets, start, final=final)
+        # a failure is history worth keeping (the one write); a healthy platform that did not
+        # change is described by the latest revision already
+        recorded = None if report.ok else self.record_revision(report)
+        report.recorded = recorded is not None
+        report.platform_revision = recorded.revision if recorded is not None else self._latest_revision()
+        report.seconds = time.monotonic() - start
+        return report
+
     def _deploy(
         self,
         report: DeployReport,
@@ -141,9 +171,12 @@ class Deployer:
         live: dict[str, Release],
         targets: Sequence[str],
         prepared_from: float,
+        *,
+        final: PlatformStatus | None = None,
     ) -> None:
         """The components in dependency order, dropped ones removed, then the whole platform's
-        health: the report gets each result and the timeline."""
+        health (``final``: a status already taken, when nothing could have changed since): the
+        report gets each result and the timeline."""
         s = self.session
         needs_map = s.platform.needs_map()
         needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
@@ -167,7 +200,9 @@ class Deployer:
         outcomes = run_dag(
             needs,
             work,
-            parallel=self.parallel,
+            # the writes are bounded by the slots; up to GATES_PER_SLOT times as many components
+            # may be waiting on their health gates (each holds a thread and a few watches)
+            parallel=min(max(1, self.parallel) * GATES_PER_SLOT, MAX_TASKS),
             failed=lambda r: not r.ok,
             on_state=on_state,
             cancel=AnyFlag((self.cancel, self.interrupt)),
@@ -178,7 +213,7 @@ class Deployer:
         if not self.only and not report.interrupted:
             report.components.extend(remove_dropped(s, live, desired, self.progress))
         with self.timeline.phase(None, FINAL_CHECK):
-            self.check_platform_health(report)
+            platform_steps.check_platform_health(s, report, self.progress, final)
         self.timeline.renders(s.render_times)
         report.timeline = self.timeline.done({c.name: c.outcome.value for c in report.components})
 
@@ -230,7 +265,6 @@ class Deployer:
         caller holds the platform lock)."""
         if self.op is not None:
             self.op.check()  # a lost lease: another operator may be changing this platform now
-        eng = self.session.engine
         start = time.monotonic()
         started_at = time.time()  # the gate trusts only Job events from this deploy on
         decision = self.states.get(d.name) or classify(d, live)
@@ -243,45 +277,26 @@ class Deployer:
             assert live is not None
             return self._check_in_sync(d, live, result, start)
 
-        previous = self._last_good_revision(d, live)
-        writes = time.monotonic()
-        if decision.state is ReleaseState.locked:
-            assert live is not None
-            self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
-            result.recovered = self._recover(d, live, previous)
-            live = None if result.recovered.startswith("uninstalled") else live
-        labels = d.labels(self.session.platform_id, self.session.environment)
-        description = f"helmdeck {self.operation} of platform {self.session.platform_id}"
-        fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
-        try:
-            if live is not None and (
-                live.status is ReleaseStatus.UNINSTALLED or (live.status is ReleaseStatus.FAILED and previous is None)
-            ):
-                # a failed first install has nothing to upgrade from, and Helm will not install over
-                # the kept history of a removed component: start over
-                eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
-                live = None
-                fresh = True
-            fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
-            self.progress(d.name, "installing" if fresh else "upgrading", chart)
-            kwargs: dict[str, Any] = dict(
-                namespace=d.namespace,
-                description=description,
-                labels=labels,
-                timeout=d.timeout,
-                wait=False,
-                component=d.name,
-                values_files=d.values_files,
-            )
-            if drift is not None and not fresh:
-                kwargs["force_conflicts"] = True  # the fields kubectl took over are the drift to repair
-            rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
-            result.revision = rel.revision
+        previous = last_good_revision(self.session.engine, d, live)
+        failure: HelmdeckError | None = None
+        # a slot for the Helm writes only: waiting on the health gate below holds none, so a
+        # component whose pods are still starting does not keep the next one from being written
+        with self._write_slots:
+            if self.op is not None:
+                self.op.check()  # the lease may have been lost while this waited for its slot
+            if self.interrupt.is_set() or self.cancel.is_set():  # while it waited: start nothing new
+                result.outcome, result.skipped_because = Outcome.skipped, ["cancelled"]
+                result.message = _skip_message(["cancelled"], self.interrupt.is_set())
+                return result
+            writes = time.monotonic()
+            try:
+                rel, fresh = self._write(d, live, previous, decision, result)
+            except HelmdeckError as exc:
+                failure = exc
             self.timeline.mark(d.name, INSTALL, writes)
-        except HelmdeckError as exc:
-            self.timeline.mark(d.name, INSTALL, writes)
+        if failure is not None:
             result.outcome = Outcome.failed
-            result.message = known_redactor().text(str(exc))
+            result.message = known_redactor().text(str(failure))
             result.rollback = self._undo(d, previous)
             result.seconds = time.monotonic() - start
             self.progress(d.name, "failed", result.message.splitlines()[0])
@@ -310,12 +325,57 @@ class Deployer:
         self.progress(d.name, "failed", result.message)
         return result
 
+    def _write(
+        self,
+        d: DesiredComponent,
+        live: Release | None,
+        previous: int | None,
+        decision: ReleaseDecision,
+        result: ComponentResult,
+    ) -> tuple[Release, bool]:
+        """The Helm writes of one component: recover a release a dead operator left pending, then
+        install or upgrade it. Returns the release and whether it was a fresh install."""
+        eng = self.session.engine
+        if decision.state is ReleaseState.locked:
+            assert live is not None
+            self.progress(d.name, "recovering", f"release left {live.status.value} by a stopped operator")
+            result.recovered = recover(self.session.engine, d, live, previous)
+            live = None if result.recovered.startswith("uninstalled") else live
+        if live is not None and (
+            live.status is ReleaseStatus.UNINSTALLED or (live.status is ReleaseStatus.FAILED and previous is None)
+        ):
+            # a failed first install has nothing to upgrade from, and Helm will not install over
+            # the kept history of a removed component: start over
+            eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
+            live = None
+        fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
+        self.progress(d.name, "installing" if fresh else "upgrading", result.chart)
+        kwargs: dict[str, Any] = dict(
+            namespace=d.namespace,
+            description=f"helmdeck {self.operation} of platform {self.session.platform_id}",
+            labels=d.labels(self.session.platform_id, self.session.environment),
+            timeout=d.timeout,
+            wait=False,
+            component=d.name,
+            values_files=d.values_files,
+        )
+        if decision.drift is not None and not fresh:
+            kwargs["force_conflicts"] = True  # the fields kubectl took over are the drift to repair
+        rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
+        result.revision = rel.revision
+        return rel, fresh
+
     def _check_in_sync(
         self, d: DesiredComponent, live: Release, result: ComponentResult, start: float
     ) -> ComponentResult:
         """An in-sync release gets no new revision; nothing to change is no proof of health, though:
         the installed objects pass the same gate."""
         result.revision = live.revision
+        if d.name in self._healthy_before:  # healthy in the status taken a moment ago
+            result.message = "up to date; healthy"
+            result.seconds = time.monotonic() - start
+            self.progress(d.name, "unchanged", result.message)
+            return result
         targets = self._installed(d, live.manifest)
         self.progress(d.name, "checking", "up to date; checking health")
         gate = self._gate(d, targets, finished_jobs=targets.ttl_jobs)
@@ -366,52 +426,9 @@ class Deployer:
         result.failure = [redact.redact(r.as_dict()) for r in gate.reports]
         result.failure_text = [redact.text(line) for r in gate.reports for line in r.lines()]
 
-    def _last_good_revision(self, d: DesiredComponent, live: Release | None) -> int | None:
-        """The revision to roll back to if this change fails: the last one that was deployed."""
-        if live is None:
-            return None
-        if live.status is ReleaseStatus.DEPLOYED:
-            return live.revision
-        history = self.session.engine.history(d.release, namespace=d.namespace)
-        good = [r.revision for r in history if r.status in (ReleaseStatus.DEPLOYED, ReleaseStatus.SUPERSEDED)]
-        return max(good) if good else None
-
     def _undo(self, d: DesiredComponent, previous: int | None) -> str:
-        with self.timeline.phase(d.name, UNDO):
-            return self._undo_untimed(d, previous)
-
-    def _undo_untimed(self, d: DesiredComponent, previous: int | None) -> str:
-        eng = self.session.engine
-        try:
-            if previous is None:
-                eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True, timeout=d.timeout)
-                return "uninstalled (it was a first install)"
-            rel = eng.rollback(d.release, previous, namespace=d.namespace, timeout=d.timeout)
-            return f"rolled back to revision {previous} (now revision {rel.revision})"
-        except HelmdeckError as exc:
-            return f"could not undo: {known_redactor().text(str(exc))}"
-
-    def _recover(self, d: DesiredComponent, live: Release, previous: int | None) -> str:
-        """Bring a release a dead operator left pending back to a state Helm can work from."""
-        eng = self.session.engine
-        for disable_hooks in (False, True):
-            how = " with hooks disabled" if disable_hooks else ""
-            try:
-                if previous is None or live.status is ReleaseStatus.UNINSTALLING:
-                    eng.uninstall(
-                        d.release,
-                        namespace=d.namespace,
-                        ignore_not_found=True,
-                        disable_hooks=disable_hooks,
-                        timeout=d.timeout,
-                    )
-                    return f"uninstalled the {live.status.value} revision {live.revision}{how}"
-                eng.rollback(d.release, previous, namespace=d.namespace, disable_hooks=disable_hooks, timeout=d.timeout)
-                return f"rolled the {live.status.value} revision {live.revision} back to {previous}{how}"
-            except HelmdeckError:
-                if disable_hooks:
-                    raise
-        return ""
+        with self.timeline.phase(d.name, UNDO), self._write_slots:
+            return undo(self.session.engine, d, previous)
 
     # -- around the components ------------------------------------------------------------------
     def check_platform_health(self, report: DeployReport) -> None:

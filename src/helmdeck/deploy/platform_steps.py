@@ -10,7 +10,7 @@ from typing import Any
 from helmdeck.cluster import ObjRef, apply_object, get_object
 from helmdeck.core.progress import Progress, current_user
 from helmdeck.core.session import DesiredComponent, PlatformSession
-from helmdeck.core.status import platform_status
+from helmdeck.core.status import PlatformStatus, platform_status
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -140,11 +140,14 @@ def pull_secret_copies_current(s: PlatformSession) -> bool:
     return True
 
 
-def check_platform_health(s: PlatformSession, report: DeployReport, progress: Progress) -> None:
+def check_platform_health(
+    s: PlatformSession, report: DeployReport, progress: Progress, final: PlatformStatus | None = None
+) -> None:
     """Every component of the platform, touched by this deploy or not, checked once more at the
-    end: a deploy is only a success if the whole platform is healthy afterwards."""
+    end: a deploy is only a success if the whole platform is healthy afterwards (``final``: a
+    status taken when nothing could have changed since)."""
     progress("*", "checking", "health of every component")
-    final = platform_status(s)
+    final = final or platform_status(s)
     redact = known_redactor()
     report.health = {c.name: {"health": c.health, "reason": redact.text(c.reason)} for c in final.components}
     for result in report.components:

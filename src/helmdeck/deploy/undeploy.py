@@ -25,7 +25,7 @@ from typing import Any
 
 from helmdeck.cluster import ObjRef, delete_object, get_object, list_objects
 from helmdeck.cluster.lease import lease_name
-from helmdeck.cluster.namespaces import delete_namespace, get_namespace
+from helmdeck.cluster.namespaces import delete_namespaces, get_namespace
 from helmdeck.core.claim_keeping import keep_claims, mark_left_by_helm
 from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
@@ -39,11 +39,12 @@ from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.serialize import JsonObject, json_field
 from helmdeck.wording import counted
 
 
 @dataclass
-class RemovedRelease:
+class RemovedRelease(JsonObject):
     component: str
     release: str
     namespace: str
@@ -51,27 +52,30 @@ class RemovedRelease:
     ok: bool
     note: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "component": self.component,
-            "release": self.release,
-            "namespace": self.namespace,
-            "statusBefore": self.status_before,
-            "ok": self.ok,
-            "note": self.note,
-        }
-
 
 @dataclass
-class UndeployReport:
+class UndeployReport(JsonObject):
     platform: str
     releases: list[RemovedRelease] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    fates: list[NamespaceFate] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list, metadata=json_field(name="keptData"))
+    deleted: list[str] = field(default_factory=list, metadata=json_field(name="deletedData"))
+    fates: list[NamespaceFate] = field(default_factory=list, metadata=json_field(name="namespaces"))
     left: list[LeftObject] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=json_field(round=2))
     purged: bool = False
+
+    __json_computed__ = ("ok",)
+    __json_order__ = (
+        "platform",
+        "ok",
+        "purged",
+        "releases",
+        "keptData",
+        "deletedData",
+        "namespaces",
+        "left",
+        "seconds",
+    )
 
     @property
     def ok(self) -> bool:
@@ -80,19 +84,6 @@ class UndeployReport:
     @property
     def namespaces(self) -> list[dict[str, Any]]:
         return [n.as_dict() for n in self.fates]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "ok": self.ok,
-            "purged": self.purged,
-            "releases": [r.as_dict() for r in self.releases],
-            "keptData": self.kept,
-            "deletedData": self.deleted,
-            "namespaces": self.namespaces,
-            "left": [item.as_dict() for item in self.left],
-            "seconds": round(self.seconds, 2),
-        }
 
 
 def teardown_graph(session: PlatformSession, live: dict[str, Release]) -> dict[str, set[str]]:
@@ -169,18 +160,19 @@ class Undeployer:
         return purge_list(PlatformInventory.read(self.session, leftovers=True))
 
     def _remove_namespaces(self, fates: list[NamespaceFate]) -> list[NamespaceFate]:
-        out = []
-        for fate in fates:
-            if fate.deleted:
-                if fate.name == self.session.admin_namespace:
-                    self._delete_lease()  # the lease lives here: deleting the namespace frees the lock with it
-                self.progress("*", "removing", f"namespace {fate.name}")
-                try:
-                    delete_namespace(self.session.client, fate.name, wait=self.timeout)
-                except HelmdeckError as exc:
-                    fate = replace(fate, deleted=False, reason=known_redactor().text(exc.message))
-            out.append(fate)
-        return out
+        """Delete the namespaces that go together and wait for them together (the namespace
+        controller empties them in parallel)."""
+        going = [fate.name for fate in fates if fate.deleted]
+        if self.session.admin_namespace in going:
+            self._delete_lease()  # the lease lives there: deleting the namespace frees the lock with it
+        if going:
+            self.progress("*", "removing", f"namespaces {', '.join(going)}")
+        errors = delete_namespaces(self.session.client, going, wait=self.timeout)
+        redact = known_redactor()
+        return [
+            replace(fate, deleted=False, reason=redact.text(errors[fate.name].message)) if fate.name in errors else fate
+            for fate in fates
+        ]
 
     def _platform_pods(self, inventory: PlatformInventory, contents: NamespaceReader) -> dict[str, set[str]]:
         """The uids of the inventory's pods, by namespace: an undeploy waits for these and no

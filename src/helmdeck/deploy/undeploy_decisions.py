@@ -12,7 +12,7 @@ there once Helm has uninstalled the releases.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.cluster import KindInfo, KubeClient
@@ -20,6 +20,7 @@ from helmdeck.cluster.discovery import listable_kinds, namespace_contents
 from helmdeck.core.inventory import CLAIM, VOLUME, LeftObject, PlatformInventory
 from helmdeck.errors import HelmdeckError
 from helmdeck.labels import LEFT_BY_HELM_LABEL
+from helmdeck.serialize import JsonObject, json_field
 
 #: how many objects a reason names before "and N more"
 _NAMED = 3
@@ -45,13 +46,15 @@ class NamespaceReader:
 
 
 @dataclass(frozen=True)
-class NamespaceFate:
+class NamespaceFate(JsonObject):
     name: str
     deleted: bool
     reason: str
     exists: bool = True
     foreign: tuple[str, ...] = ()  # what in it is not the platform's (kept it)
-    created: bool = False  # helmdeck created it for this platform
+    created: bool = field(default=False, metadata=json_field(name="createdByHelmdeck"))  # helmdeck made it
+
+    __json_order__ = ("name", "deleted", "exists", "createdByHelmdeck", "reason", "foreign")
 
     def sentence(self, *, done: bool) -> str:
         """``namespace X: deleted (...)`` read right: an absent namespace is neither kept nor deleted."""
@@ -59,16 +62,6 @@ class NamespaceFate:
             return f"namespace {self.name}: {self.reason}"
         verb = ("deleted" if done else "would be deleted") if self.deleted else "kept"
         return f"namespace {self.name}: {verb} ({self.reason})"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "deleted": self.deleted,
-            "exists": self.exists,
-            "createdByHelmdeck": self.created,
-            "reason": self.reason,
-            "foreign": list(self.foreign),
-        }
 
 
 def _names(items: Sequence[str]) -> str:

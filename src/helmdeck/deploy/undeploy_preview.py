@@ -7,13 +7,14 @@ and what is left. The decisions are the undeploy's own (:mod:`helmdeck.deploy.un
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
 from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.undeploy import teardown_graph
 from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates, purge_list
 from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.serialize import JsonObject
 
 
 @dataclass
@@ -29,7 +30,11 @@ class PlannedUninstall:
 
 
 @dataclass
-class UndeployPreview:
+class UndeployPreview(JsonObject):
+    # constants the JSON carries first: programs reading either undeploy output tell them apart by them
+    dry_run: ClassVar[bool] = True
+    operation: ClassVar[str] = "undeploy"
+
     platform: str
     purge_data: bool
     releases: list[PlannedUninstall] = field(default_factory=list)
@@ -38,20 +43,18 @@ class UndeployPreview:
     deleted_data: list[str] = field(default_factory=list)
     left: list[LeftObject] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        from helmdeck.serialize import to_json_data
-
-        return {
-            "dryRun": True,
-            "operation": "undeploy",
-            "platform": self.platform,
-            "purgeData": self.purge_data,
-            "releases": to_json_data(self.releases),
-            "namespaces": to_json_data(self.namespaces),
-            "keptData": self.kept_data,
-            "deletedData": self.deleted_data,
-            "left": to_json_data(self.left),
-        }
+    __json_computed__ = ("dry_run", "operation")
+    __json_order__ = (
+        "dryRun",
+        "operation",
+        "platform",
+        "purgeData",
+        "releases",
+        "namespaces",
+        "keptData",
+        "deletedData",
+        "left",
+    )
 
 
 def steps(graph: dict[str, set[str]]) -> dict[str, int]:

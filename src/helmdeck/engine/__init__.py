@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from helmdeck.engine.helm_sdk import HelmSdkEngine, engine_for
     from helmdeck.engine.port import CancelToken, HelmEngine
     from helmdeck.engine.refs import ChartRef, ChartSource, RepositoryCredentials
+    from helmdeck.engine.release_writes import running as release_writes_running
+    from helmdeck.engine.release_writes import stop as stop_release_writes
     from helmdeck.engine.releases import Release, ReleaseStatus
     from helmdeck.engine.render import RenderedRelease
     from helmdeck.engine.sdk_errors import ReleaseBusyError, ReleaseNotFoundError, ReleaseTimeoutError
@@ -48,6 +50,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ChartRef": ("helmdeck.engine.refs", "ChartRef"),
     "ChartSource": ("helmdeck.engine.refs", "ChartSource"),
     "RepositoryCredentials": ("helmdeck.engine.refs", "RepositoryCredentials"),
+    "release_writes_running": ("helmdeck.engine.release_writes", "running"),
+    "stop_release_writes": ("helmdeck.engine.release_writes", "stop"),
     "Release": ("helmdeck.engine.releases", "Release"),
     "ReleaseStatus": ("helmdeck.engine.releases", "ReleaseStatus"),
     "RenderedRelease": ("helmdeck.engine.render", "RenderedRelease"),
@@ -88,5 +92,7 @@ __all__ = [
     "engine_for",
     "load_chart",
     "parse_template_error",
+    "release_writes_running",
+    "stop_release_writes",
     "template_error",
 ]

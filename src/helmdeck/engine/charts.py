@@ -448,23 +448,3 @@ def calls_lookup(chart: LoadedChart) -> bool:
     without a cluster (plan, validate) can differ from what it installs (bitnami charts keep an
     existing password that way)."""
     return _templates_match(chart, LOOKUP_CALL)
-
-
-#: what an install's evaluation can see that an offline render of the same values did not: the
-#: cluster (``lookup``, ``.Capabilities``, ``getHostByName``), the action and revision, and chance
-#: and time (sprig's ``rand*``, ``now``, ``uuidv4``, ``gen*`` keys and certificates, ``shuffle``)
-_VARIES_AT_INSTALL = re.compile(
-    r"\{\{(?:(?!\}\}).)*?(?:\blookup\b|\.Capabilities\b|\.Release\.(?:IsUpgrade|IsInstall|Revision)\b"
-    r"|\bgetHostByName\b|\brand\w*|\bnow\b|\bdate\w*|\buuidv4\b|\bgen\w+|\bshuffle\b|\bhtpasswd\b)",
-    re.DOTALL,
-)
-_varies: dict[str, bool] = {}
-
-
-def varies_at_install(chart: LoadedChart) -> bool:
-    """Whether the chart's templates may evaluate differently at install than in an offline render
-    of the same values, release and namespace (see :data:`_VARIES_AT_INSTALL`)."""
-    known = _varies.get(chart.digest)
-    if known is None:
-        known = _varies[chart.digest] = _templates_match(chart, _VARIES_AT_INSTALL)
-    return known

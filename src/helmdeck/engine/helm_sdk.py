@@ -11,10 +11,8 @@ Thread safety (what was checked, and the rules this module follows):
   against stale API versions. So this engine creates one ``Config`` per operation (cheap: it
   parses options and connects lazily) and never shares one between threads, and serialises
   operations on the same release within the process with a lock per (cluster, namespace, release).
-* A loaded ``Chart`` is not immutable as the SDK claims: rendering or installing a chart with
-  conditional dependencies removes the disabled subcharts from it for good (see
-  :mod:`helmdeck.engine.charts`). Installs and upgrades therefore always get a fresh chart handle;
-  renders share one only for charts without dependencies.
+* A loaded ``Chart`` is not immutable as the SDK claims (see :mod:`helmdeck.engine.charts`):
+  release writes load a fresh handle from the chart's archive in their worker.
 * Measured on the sandbox (helm_python 0.2.2, 2 busy cores): 8 releases installed from 8 threads
   all deployed, both with one Config per thread and with one shared Config; 4 threads upgrading
   one release *without* serialisation: 1 succeeded and 3 failed with "release: already exists"
@@ -23,25 +21,13 @@ Thread safety (what was checked, and the rules this module follows):
   and an install of a small chart took about 250 ms either way, so a Config per operation is free.
   tests/unit/test_engine_threads.py (renders) and tests/cluster/test_engine_concurrency.py
   (installs, upgrades) keep these properties checked.
-* Do not ``fork`` a process after helm_python is imported (the Go runtime's threads do not survive
-  a fork); the template workers of :mod:`helmdeck.engine.contained` are started by exec.
+* Never ``fork`` after helm_python is imported (Go's threads do not survive it): workers are exec'd.
 
-Containment of installs and upgrades: Helm evaluates a chart's templates again when it installs or
-upgrades, in this process. Each install and upgrade is therefore preceded by a server dry run of
-the same action (same chart archive, values, release and namespace) in a contained worker, and goes
-ahead only if that evaluation ended within the limits. The dry run renders exactly as the action
-will: the same ``.Capabilities`` from the same cluster, ``lookup`` answered by the same API server
-(an offline render would answer ``lookup`` with nothing, and a chart could hide a loop behind it).
-What is left is a chart whose output depends on objects that change between the dry run and the
-action, which needs someone able to change those objects in that moment, and a chart whose
-templates branch on chance (``randInt``): a dry run is one draw. A dry run that ends in an ordinary
-Helm error lets the action run and report that error in its own words.
-
-The dry run costs about 120 ms of a worker (Helm's discovery of the cluster's API). It is skipped
-for a chart whose templates read neither the cluster, the action, the revision nor chance
-(:func:`~helmdeck.engine.charts.varies_at_install`) when a contained render of the same chart,
-values, release and namespace has ended within the limits in this process, as a deploy's preflight
-render has: such a chart evaluates at install exactly as it rendered.
+Containment: Helm evaluates a chart's templates again when it installs or upgrades, against the
+cluster, and that evaluation can recurse or loop where a render did not. So every release write
+(install, upgrade, rollback, uninstall) runs in a worker process with memory and time limits
+(:mod:`helmdeck.engine.release_writes`), cancellable across the process boundary; reads (history,
+status, values, manifests, listings) evaluate nothing and stay in this process.
 """
 
 from __future__ import annotations
@@ -56,14 +42,13 @@ from typing import Any
 
 import helm_python
 
-from helmdeck.engine import _abi, contained
-from helmdeck.engine.charts import LoadedChart, varies_at_install
+from helmdeck.engine import _abi, release_writes
+from helmdeck.engine.charts import LoadedChart
 from helmdeck.engine.port import CancelToken, HelmEngine
 from helmdeck.engine.releases import Release
 from helmdeck.engine.render import RenderedRelease, render, values_for_helm
 from helmdeck.engine.sdk_errors import (
     ReleaseNotFoundError,
-    ReleaseTimeoutError,
     cluster_unreachable,
     release_error,
 )
@@ -82,6 +67,11 @@ def _release_lock(*key: str) -> threading.Lock:
 
 def _seconds(timeout: float | None) -> int | None:
     return None if timeout is None else max(1, math.ceil(timeout))
+
+
+def _options(**options: Any) -> dict[str, Any]:
+    """Options for libhelm_c as its JSON takes them: unset ones left out."""
+    return {k: v for k, v in options.items() if v is not None and v is not False}
 
 
 def _wait_strategy(wait: bool) -> str:
@@ -139,62 +129,30 @@ class HelmSdkEngine:
     def _lock(self, namespace: str, release: str) -> threading.Lock:
         return _release_lock(self.kubeconfig or "", self.kube_context or "", namespace, release)
 
-    @contextlib.contextmanager
-    def _cancellable(self, cancel: CancelToken | None, where: str) -> Iterator[helm_python.HelmContext | None]:
-        if cancel is None:
-            yield None
-            return
-        if cancel.cancelled:
-            raise ReleaseTimeoutError(f"{where}: cancelled before it started", where=where)
-        with helm_python.HelmContext() as context:
-            unregister = cancel.on_cancel(context.cancel)
-            try:
-                yield context
-            finally:
-                unregister()
-
-    @staticmethod
-    def _has_history(config: helm_python.Config, release_name: str) -> bool:
+    def _has_history(self, namespace: str, release_name: str) -> bool:
         try:
-            return bool(config.history(release_name))
+            with self._config(namespace) as config:
+                return bool(config.history(release_name))
         except helm_python.HelmNotFoundError:
             return False
         except helm_python.HelmError:
             return True
 
-    def _contained_dry_run(
-        self,
-        chart: LoadedChart,
-        release_name: str,
-        values: Mapping[str, Any] | None,
-        namespace: str,
-        *,
-        upgrade: bool,
-    ) -> None:
-        """Evaluate the action's templates in a contained worker first (see the module docstring).
+    def _cluster(self, namespace: str) -> dict[str, Any]:
+        return {
+            "kubeconfig": self.kubeconfig,
+            "context": self.kube_context,
+            "namespace": namespace,
+            "qps": self.qps,
+            "burst": self.burst,
+        }
 
-        A chart that reads neither the cluster, the action nor chance evaluates at install exactly
-        as it rendered: a contained render of the same values, release and namespace (a deploy's
-        preflight) is proof enough, and the dry run is skipped."""
-        plain = dict(values) if values is not None else None
-        if not varies_at_install(chart) and contained.was_evaluated(
-            contained.evaluation_key(chart.digest, plain, release_name, namespace)
-        ):
-            return
-        options: dict[str, Any] = {"namespace": namespace}
-        if upgrade:
-            options["reset_values"] = True
-        request = contained.dry_run_request(
-            digest=chart.digest,
-            upgrade=upgrade,
-            release=release_name,
-            values=dict(values) if values is not None else ({} if upgrade else None),
-            options=options,
-            kubeconfig=self.kubeconfig,
-            kube_context=self.kube_context,
-            namespace=namespace,
-        )
-        contained.evaluate(request, chart.archive, chart=chart.name)
+    def _write(
+        self, write: release_writes.Write, archive: bytes = b"", cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
+        """Run ``write`` in a release worker; its Helm error comes back raised as helm_python's."""
+        state = release_writes.state_of(lambda: self.status(write.release, namespace=write.namespace))
+        return release_writes.result_of(release_writes.run(write, archive, cancel=cancel, state=state))
 
     # --- offline ----------------------------------------------------------------------------
 
@@ -242,29 +200,28 @@ class HelmSdkEngine:
         values_files: Sequence[str] = (),
     ) -> Release:
         ns = namespace or self._namespace
-        where = f"install of release {ns}/{release_name}"
-        with (
-            self._lock(ns, release_name),
-            chart.handle(exclusive=True) as handle,
-            self._config(ns) as config,
-            self._cancellable(cancel, where) as context,
-        ):
-            self._contained_dry_run(chart, release_name, values, ns, upgrade=False)
+        write = release_writes.Write(
+            "install",
+            release_name,
+            ns,
+            self._cluster(ns),
+            _options(
+                namespace=ns,
+                timeout_seconds=_seconds(timeout),
+                wait=_wait_strategy(wait),
+                wait_for_jobs=wait,
+                description=description,
+                labels=dict(labels) if labels else None,
+                take_ownership=take_ownership,
+            ),
+            values_for_helm(values, chart=chart.name),
+            chart.name,
+            chart.digest,
+            timeout,
+        )
+        with self._lock(ns, release_name):
             try:
-                summary = _abi.install(
-                    config,
-                    handle,
-                    release_name,
-                    values_for_helm(values, chart=chart.name),
-                    context,
-                    namespace=ns,
-                    timeout_seconds=_seconds(timeout),
-                    wait=_wait_strategy(wait),
-                    wait_for_jobs=wait,
-                    description=description,
-                    labels=dict(labels) if labels else None,
-                    take_ownership=take_ownership,
-                )
+                summary = self._write(write, chart.archive, cancel)
             except helm_python.HelmError as exc:
                 raise release_error(
                     exc,
@@ -302,34 +259,33 @@ class HelmSdkEngine:
         ``force_conflicts`` takes back fields another manager (``kubectl edit``) changed since.
         """
         ns = namespace or self._namespace
-        where = f"upgrade of release {ns}/{release_name}"
-        with (
-            self._lock(ns, release_name),
-            chart.handle(exclusive=True) as handle,
-            self._config(ns) as config,
-            self._cancellable(cancel, where) as context,
-        ):
-            self._contained_dry_run(chart, release_name, values, ns, upgrade=True)
+        write = release_writes.Write(
+            "upgrade",
+            release_name,
+            ns,
+            self._cluster(ns),
+            _options(
+                namespace=ns,
+                timeout_seconds=_seconds(timeout),
+                wait=_wait_strategy(wait),
+                wait_for_jobs=wait,
+                description=description,
+                labels=dict(labels) if labels else None,
+                max_history=max_history,
+                reset_values=True,
+                take_ownership=take_ownership,
+                force_conflicts=force_conflicts,
+            ),
+            values_for_helm(values, chart=chart.name) or {},
+            chart.name,
+            chart.digest,
+            timeout,
+        )
+        with self._lock(ns, release_name):
             try:
-                summary = _abi.upgrade(
-                    config,
-                    handle,
-                    release_name,
-                    values_for_helm(values, chart=chart.name) or {},
-                    context,
-                    namespace=ns,
-                    timeout_seconds=_seconds(timeout),
-                    wait=_wait_strategy(wait),
-                    wait_for_jobs=wait,
-                    description=description,
-                    labels=dict(labels) if labels else None,
-                    max_history=max_history,
-                    reset_values=True,
-                    take_ownership=take_ownership,
-                    force_conflicts=force_conflicts,
-                )
+                summary = self._write(write, chart.archive, cancel)
             except helm_python.HelmError as exc:
-                if "has no deployed releases" in str(exc) and not self._has_history(config, release_name):
+                if "has no deployed releases" in str(exc) and not self._has_history(ns, release_name):
                     raise ReleaseNotFoundError(
                         f"upgrade: release {ns}/{release_name} does not exist",
                         where=f"release {ns}/{release_name}",
@@ -356,21 +312,22 @@ class HelmSdkEngine:
         wait: bool = False,
         disable_hooks: bool = False,
         max_history: int | None = None,
+        cancel: CancelToken | None = None,
     ) -> Release:
         """Roll back to ``revision`` (a new revision is created); returns the new revision."""
         ns = namespace or self._namespace
-        with self._lock(ns, release_name), self._config(ns) as config:
+        options = _options(
+            version=revision,
+            timeout_seconds=_seconds(timeout),
+            wait=_wait_strategy(wait),
+            wait_for_jobs=wait,
+            disable_hooks=disable_hooks,
+            max_history=max_history,
+        )
+        write = release_writes.Write("rollback", release_name, ns, self._cluster(ns), options, helm_timeout=timeout)
+        with self._lock(ns, release_name):
             try:
-                _abi.rollback(
-                    config,
-                    release_name,
-                    version=revision,
-                    timeout_seconds=_seconds(timeout),
-                    wait=_wait_strategy(wait),
-                    wait_for_jobs=wait,
-                    disable_hooks=disable_hooks,
-                    max_history=max_history,
-                )
+                self._write(write, cancel=cancel)
             except helm_python.HelmError as exc:
                 raise release_error(exc, action="rollback", release=release_name, namespace=ns) from None
         return self.status(release_name, namespace=ns)
@@ -386,6 +343,7 @@ class HelmSdkEngine:
         ignore_not_found: bool = False,
         description: str | None = None,
         keep_history: bool = False,
+        cancel: CancelToken | None = None,
     ) -> Release | None:
         """Remove the release (and its history unless ``keep_history``, which lets ``rollback`` bring
         it back); returns the removed release (None if there was none).
@@ -394,18 +352,18 @@ class HelmSdkEngine:
         cannot run (a stuck ``uninstalling`` release, a namespace being torn down).
         """
         ns = namespace or self._namespace
-        with self._lock(ns, release_name), self._config(ns) as config:
+        options = _options(
+            keep_history=keep_history,
+            disable_hooks=disable_hooks,
+            timeout_seconds=_seconds(timeout),
+            wait=_wait_strategy(wait),
+            ignore_not_found=ignore_not_found,
+            description=description,
+        )
+        write = release_writes.Write("uninstall", release_name, ns, self._cluster(ns), options, helm_timeout=timeout)
+        with self._lock(ns, release_name):
             try:
-                result = _abi.uninstall(
-                    config,
-                    release_name,
-                    keep_history=keep_history,
-                    disable_hooks=disable_hooks,
-                    timeout_seconds=_seconds(timeout),
-                    wait=_wait_strategy(wait),
-                    ignore_not_found=ignore_not_found,
-                    description=description,
-                )
+                result = self._write(write, cancel=cancel)
             except helm_python.HelmError as exc:
                 raise release_error(exc, action="uninstall", release=release_name, namespace=ns) from None
         summary = result.get("release")

@@ -171,7 +171,6 @@ def render(
         raise ConfigError(f"component {owner}: cannot render chart {chart.name}: {exc}") from None
     except helm_python.HelmError as exc:
         raise chart_error(exc, ref=str(chart.ref)) from None
-    contained.remember_evaluated(contained.evaluation_key(chart.digest, user_values, release_name, namespace))
     rendered: dict[str, str] = reply["rendered"]
     # Disabled subcharts' CRDs are gone from a dependency chart once rendered: the worker says which remain.
     crd_files = (

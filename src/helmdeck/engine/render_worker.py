@@ -9,6 +9,8 @@ its own address space before Helm's Go runtime is loaded.
 Protocol on stdin/stdout, one request at a time: a frame is an 8-byte header (JSON length, blob
 length, big-endian uint32 each), then the JSON, then the blob. A request's blob is the chart
 archive when the parent has not sent that archive to this process before. A reply is JSON only.
+While a request runs (in a thread of its own), the parent may send ``{"cancel": id}``: a release
+write (:mod:`helmdeck.engine.release_ops`) then has its Helm context cancelled.
 Helm's errors come back as their class name and message, so the parent raises what it raised when
 Helm ran in process. Anything that kills this process (Go's ``fatal error``) is read by the parent
 from the stderr file it gave us.
@@ -16,19 +18,20 @@ from the stderr file it gave us.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import resource
 import signal
 import struct
 import sys
+import threading
+import time
+import traceback
 from collections import OrderedDict
 from typing import Any, BinaryIO
 
 HEADER = struct.Struct(">II")
 _ARCHIVES_KEPT = 64
-_PR_SET_PDEATHSIG = 1
 
 
 def read_frame(stream: BinaryIO) -> tuple[dict[str, Any], bytes] | None:
@@ -51,14 +54,20 @@ def frame(message: dict[str, Any], blob: bytes = b"") -> bytes:
 
 
 def _die_with_parent() -> None:
-    # A parent killed with SIGKILL closes our stdin, but only after the running render ends.
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:
+    """End this worker when its parent is gone. The main thread reads stdin all the time, so a
+    parent's death (its end of the pipe closing) is seen at once; this watch covers a pipe some
+    other process kept open. (``PR_SET_PDEATHSIG`` would fire when the parent *thread* that
+    started the worker ends, which in a thread pool is any time.)"""
+    parent = os.getppid()
+    if parent == 1:
         sys.exit(0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _limit_memory() -> None:
@@ -80,6 +89,18 @@ class _Worker:
         self._abi = _abi
         self._archives: OrderedDict[str, bytes] = OrderedDict()
         self._max_output = int(os.environ.get("HELMDECK_WORKER_MAX_OUTPUT", "0"))
+        self._writer: Any = None
+
+    def writer(self) -> Any:
+        if self._writer is None:
+            from helmdeck.engine.release_ops import ReleaseWriter
+
+            self._writer = ReleaseWriter(self._helm, self._abi)
+        return self._writer
+
+    def cancel(self, request_id: int) -> None:
+        if self._writer is not None:
+            self._writer.cancel(request_id)
 
     def archive(self, digest: str, blob: bytes) -> bytes:
         if blob:
@@ -90,23 +111,19 @@ class _Worker:
         return self._archives[digest]
 
     def handle(self, request: dict[str, Any], blob: bytes) -> dict[str, Any]:
-        digest = str(request["digest"])
-        if not blob and digest not in self._archives:
+        digest = str(request.get("digest") or "")
+        if digest and not blob and digest not in self._archives:
             return {"ok": False, "missing": True}
-        archive = self.archive(digest, blob)
+        archive = self.archive(digest, blob) if digest else b""
+        if request["op"] != "render":
+            return dict(self.writer().handle(request, archive))
+        from helmdeck.engine.release_ops import error_reply
+
         try:
             with self._helm.Chart.load_archive(archive) as chart:
-                if request["op"] == "render":
-                    return self._render(chart, request)
-                return self._dry_run(chart, request)
+                return self._render(chart, request)
         except self._helm.HelmError as exc:
-            return {
-                "ok": False,
-                "helmError": type(exc).__name__,
-                "message": str(exc),
-                "detail": exc.detail,
-                "code": getattr(exc, "code", None),
-            }
+            return {"ok": False, **error_reply(exc)}
 
     def _render(self, chart: Any, request: dict[str, Any]) -> dict[str, Any]:
         rendered = self._abi.render(chart, request["values"], **request["options"])
@@ -121,17 +138,6 @@ class _Worker:
             return {"ok": False, "tooLarge": size, "template": biggest}
         return {"ok": True, "rendered": rendered, "crds": crds}
 
-    def _dry_run(self, chart: Any, request: dict[str, Any]) -> dict[str, Any]:
-        """Install or upgrade with Helm's server dry run: templates evaluated exactly as the real
-        action will (the cluster's capabilities, ``lookup`` answered by the API server), nothing written."""
-        cluster = request["cluster"]
-        with self._helm.Config(
-            kubeconfig_path=cluster["kubeconfig"], kube_context=cluster["context"], namespace=cluster["namespace"]
-        ) as config:
-            write = self._abi.upgrade if request["op"] == "dry-run-upgrade" else self._abi.install
-            write(config, chart, request["release"], request["values"], None, **request["options"], dry_run="server")
-        return {"ok": True}
-
 
 def main() -> None:
     # Ctrl-C reaches the whole process group: a deploy lets its running components finish their
@@ -143,13 +149,37 @@ def main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # Only frames go to stdout; a stray print (a library's) must not corrupt the protocol.
     sys.stdout = sys.stderr
+    running: threading.Thread | None = None
+
+    def run(request: dict[str, Any], blob: bytes) -> None:
+        try:
+            reply = worker.handle(request, blob)
+            stdout.write(frame(reply))
+            stdout.flush()
+        except BaseException:
+            # as an uncaught exception in the main thread would: the parent reads the last line
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(70)
+
+    # Requests run in a thread so that this one can read a cancel while Helm works; the parent
+    # sends the next request only after the reply, so at most one runs.
     while True:
         incoming = read_frame(stdin)
         if incoming is None:
-            return
-        reply = worker.handle(*incoming)
-        stdout.write(frame(reply))
-        stdout.flush()
+            break
+        message, blob = incoming
+        if "cancel" in message:
+            worker.cancel(int(message["cancel"]))
+            continue
+        if running is not None:
+            running.join()
+        running = threading.Thread(target=run, args=(message, blob), name="request")
+        running.start()
+    # stdin closed: the parent died (it closes the pipe only after killing a worker). A running
+    # write ends with it, as it would have in the parent's process: the release is left pending
+    # for the next deploy to recover under the platform lock, never half-recorded by an orphan.
+    os._exit(0)
 
 
 if __name__ == "__main__":

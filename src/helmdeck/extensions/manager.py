@@ -236,9 +236,6 @@ class ExtensionManager:
                     details={"requiredBy": blocked},
                 )
             inventory = PlatformInventory.read(s, {target.component: live[target.component]})
-            claims = inventory.claims_of([target.component])
-            # the volumes its chart ships for those claims: kept with them, purged after them
-            volumes = inventory.volumes_of([target.component])
             data = inventory.data_of([target.component])
             if purge_data and data and confirm is not None and not confirm(data):
                 raise HelmdeckError(f"uninstall of {target.component} cancelled: nothing was changed", exit_code=1)
@@ -254,27 +251,7 @@ class ExtensionManager:
             t0 = time.monotonic()
             try:
                 op.check()
-                # before Helm's uninstall, which deletes every object of its manifest, claims too
-                keep_claims(s.client, inventory, [target.component])
-                s.engine.uninstall(
-                    target.release,
-                    namespace=target.namespace,
-                    keep_history=True,
-                    wait=True,
-                    timeout=self.timeout,
-                    description=f"helmdeck {operation}",
-                )
-                notes = ["history kept for rollback"]
-                if purge_data:
-                    gone = [str(c) for c in claims if delete_object(s.client, c.ref)]
-                    # a volume still bound to a claim being deleted goes once the claim has
-                    report.deleted_data = gone + [str(v) for v in volumes if delete_object(s.client, v.ref)]
-                    if gone:
-                        notes.append(f"deleted {counted(gone, 'volume claim')}")
-                else:
-                    report.kept_data = data
-                    if claims:
-                        notes.append(f"kept {counted(claims, 'volume claim')}: purging data deletes them")
+                notes = self._remove(target, inventory, report, purge_data=purge_data, operation=operation)
                 if blocked:
                     notes.append(f"forced although {', '.join(blocked)} require it")
                 # the outcome says "removed" already: the message says the rest (not "removed removed")
@@ -291,3 +268,41 @@ class ExtensionManager:
             report.platform_revision = self._record(deployer, report)
         report.seconds = time.monotonic() - start
         return report
+
+    def _remove(
+        self,
+        target: InstalledExtension,
+        inventory: PlatformInventory,
+        report: ExtensionReport,
+        *,
+        purge_data: bool,
+        operation: str,
+    ) -> list[str]:
+        """Helm's uninstall (history kept) and the claims kept or purged; the notes saying what happened."""
+        s = self.session
+        claims = inventory.claims_of([target.component])
+        # the volumes its chart ships for those claims: kept with them, purged after them
+        volumes = inventory.volumes_of([target.component])
+        data = inventory.data_of([target.component])
+        # before Helm's uninstall, which deletes every object of its manifest, claims too
+        keep_claims(s.client, inventory, [target.component])
+        s.engine.uninstall(
+            target.release,
+            namespace=target.namespace,
+            keep_history=True,
+            wait=True,
+            timeout=self.timeout,
+            description=f"helmdeck {operation}",
+        )
+        notes = ["history kept for rollback"]
+        if purge_data:
+            gone = [str(c) for c in claims if delete_object(s.client, c.ref)]
+            # a volume still bound to a claim being deleted goes once the claim has
+            report.deleted_data = gone + [str(v) for v in volumes if delete_object(s.client, v.ref)]
+            if gone:
+                notes.append(f"deleted {counted(gone, 'volume claim')}")
+        else:
+            report.kept_data = data
+            if claims:
+                notes.append(f"kept {counted(claims, 'volume claim')}: purging data deletes them")
+        return notes

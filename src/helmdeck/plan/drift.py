@@ -21,7 +21,7 @@ findings. Secret values are never shown, only which keys differ.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -113,6 +113,17 @@ def _value_changed(path: str, live: Any, release: Any, *, secret: bool) -> str:
     return f"{path}: changed" if secret else f"{path}: {_show(live)} (the release has {_show(release)})"
 
 
+def _list_drift(
+    release: list[Any], live: list[Any], path: str, out: list[str], each: Callable[[Any, Any, str], None]
+) -> None:
+    """Two lists: another length is one line, else ``each(release's entry, live entry, path)`` in turn."""
+    if len(live) != len(release):
+        out.append(f"{path}: {counted(live, 'entry')} (the release has {len(release)})")
+        return
+    for i, (ours, theirs) in enumerate(zip(release, live, strict=True)):
+        each(ours, theirs, f"{path}[{i}]")
+
+
 def compare(want: Any, have: Any, path: str, out: list[str], *, secret: bool = False) -> None:
     """Differences on the fields ``want`` sets, as ``path: live (the release has X)`` lines: the
     look that picks which objects to ask the API server about (it cannot know the defaults)."""
@@ -136,11 +147,7 @@ def compare(want: Any, have: Any, path: str, out: list[str], *, secret: bool = F
         return
     if isinstance(want, list):
         have_list = have if isinstance(have, list) else []
-        if len(have_list) != len(want):
-            out.append(f"{path}: {counted(have_list, 'entry')} (the release has {len(want)})")
-            return
-        for i, (a, b) in enumerate(zip(want, have_list, strict=True)):
-            compare(a, b, f"{path}[{i}]", out, secret=secret)
+        _list_drift(want, have_list, path, out, lambda a, b, at: compare(a, b, at, out, secret=secret))
         return
     if not _same_scalar(want, have):
         out.append(_value_changed(path, have, want, secret=secret))
@@ -192,11 +199,7 @@ def differences(live: Any, stored: Any, path: str, out: list[str], *, secret: bo
                 differences(live[key], stored[key], sub, out, secret=secret)
         return
     if isinstance(live, list) and isinstance(stored, list):
-        if len(live) != len(stored):
-            out.append(f"{path}: {counted(live, 'entry')} (the release has {len(stored)})")
-            return
-        for i, (a, b) in enumerate(zip(live, stored, strict=True)):
-            differences(a, b, f"{path}[{i}]", out, secret=secret)
+        _list_drift(stored, live, path, out, lambda a, b, at: differences(b, a, at, out, secret=secret))
         return
     if live != stored:
         out.append(_value_changed(path, live, stored, secret=secret))

@@ -137,60 +137,70 @@ def rollback_platform(
     report.restored_secrets = secrets_restored(session, target, (s.component for s in steps if s.action == "rollback"))
     namespaces = {c.namespace for c in target.components.values()}
     with platform_operation(session, namespaces=namespaces) as op:
-        eng = session.engine
         for step in rollback_plan(session, target):
             op.check()
             if interrupt is not None and interrupt.is_set() and step.action != "unchanged":
                 report.steps.append(RollbackStep(step.component, "failed", f"not started (interrupted): {step.detail}"))
                 continue
             progress(step.component, step.action, step.detail)
-            try:
-                if step.action == "rollback":
-                    want: ComponentRevision = target.components[step.component]
-                    eng.rollback(want.release, want.revision, namespace=want.namespace)
-                    step = _gated(session, step, want, progress)
-                elif step.action == "uninstall":
-                    live = session.live_releases()[step.component]
-                    step = _keep_claims_of_removed(session, step, live)
-                    eng.uninstall(live.name, namespace=live.namespace, keep_history=True)
-            except HelmdeckError as exc:
-                step = RollbackStep(step.component, "failed", known_redactor().text(exc.message))
-            report.steps.append(step)
+            report.steps.append(_run_step(session, target, step, progress))
         progress("*", "checking", "health of every component")
         final = platform_status(session)
         redact = known_redactor()
         report.health = {c.name: {"health": c.health, "reason": redact.text(c.reason)} for c in final.components}
-        after = session.live_releases()
-        rev = PlatformRevision(
-            revision=0,
-            platform=session.platform_id,
-            environment=target.environment,
-            spec_digest=target.spec_digest,
-            operation=f"rollback to {target.revision}",
-            user=current_user(),
-            result="succeeded" if report.ok else "failed",
-            message="; ".join(
-                [f"{s.component}: {s.detail}" for s in report.steps if s.action == "failed"]
-                + [f"{n}: {h['health']} ({h['reason']})" for n, h in report.unhealthy().items()]
-            ),
-            components={
-                name: ComponentRevision(
-                    rel.name,
-                    rel.namespace,
-                    rel.chart_name,
-                    rel.chart_version,
-                    rel.revision,
-                    rel.status.value,
-                    rel.labels.get("helmdeck.dev/extension"),
-                    final_health(report.health, name),
-                )
-                for name, rel in after.items()
-                if rel.status is not ReleaseStatus.UNINSTALLED
-            },
-        )
-        report.new_revision = op.record(rev).revision
+        report.new_revision = op.record(_revision_after(session, target, report)).revision
     report.seconds = time.monotonic() - start
     return report
+
+
+def _run_step(
+    session: PlatformSession, target: PlatformRevision, step: RollbackStep, progress: Progress
+) -> RollbackStep:
+    """One component rolled back (and gated) or uninstalled; what happened to it."""
+    try:
+        if step.action == "rollback":
+            want: ComponentRevision = target.components[step.component]
+            session.engine.rollback(want.release, want.revision, namespace=want.namespace)
+            return _gated(session, step, want, progress)
+        if step.action == "uninstall":
+            live = session.live_releases()[step.component]
+            step = _keep_claims_of_removed(session, step, live)
+            session.engine.uninstall(live.name, namespace=live.namespace, keep_history=True)
+    except HelmdeckError as exc:
+        return RollbackStep(step.component, "failed", known_redactor().text(exc.message))
+    return step
+
+
+def _revision_after(session: PlatformSession, target: PlatformRevision, report: RollbackReport) -> PlatformRevision:
+    """The platform revision the rollback records: the releases as they are after it."""
+    after = session.live_releases()
+    return PlatformRevision(
+        revision=0,
+        platform=session.platform_id,
+        environment=target.environment,
+        spec_digest=target.spec_digest,
+        operation=f"rollback to {target.revision}",
+        user=current_user(),
+        result="succeeded" if report.ok else "failed",
+        message="; ".join(
+            [f"{s.component}: {s.detail}" for s in report.steps if s.action == "failed"]
+            + [f"{n}: {h['health']} ({h['reason']})" for n, h in report.unhealthy().items()]
+        ),
+        components={
+            name: ComponentRevision(
+                rel.name,
+                rel.namespace,
+                rel.chart_name,
+                rel.chart_version,
+                rel.revision,
+                rel.status.value,
+                rel.labels.get("helmdeck.dev/extension"),
+                final_health(report.health, name),
+            )
+            for name, rel in after.items()
+            if rel.status is not ReleaseStatus.UNINSTALLED
+        },
+    )
 
 
 def _keep_claims_of_removed(session: PlatformSession, step: RollbackStep, live: Release) -> RollbackStep:

@@ -5,9 +5,10 @@ resource and dry run. Two snapshots around an operation give what it wrote, with
 policy in between, so tests and benchmarks can hold an operation to "no writes at all".
 
 The metric has no namespace or client label, so writes the control plane makes on its own in the
-same window are counted too. On an idle sandbox that is only Lease renewals (leader election and
-kwok's node heartbeats, ``PUT leases``), left out by default; whoever asks about a Lease of its own
-compares that object's ``resourceVersion`` instead.
+same window are counted too. On an idle sandbox that is Lease renewals (leader election and kwok's
+node heartbeats, ``PUT leases``) and now and then a node's status (``PATCH nodes/status``), left
+out by default; whoever asks about a Lease of its own compares that object's ``resourceVersion``
+instead.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from helmdeck.sandbox.binaries import locate
 
 WRITE_VERBS = frozenset({"POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"})
 #: (verb, resource) pairs the control plane writes by itself on an idle cluster
-BACKGROUND = frozenset({("PUT", "leases")})
+BACKGROUND = frozenset({("PUT", "leases"), ("PATCH", "nodes/status")})
 #: questions asked with a POST that store nothing (permission checks, "who am I")
 QUESTIONS = frozenset(
     {
@@ -72,10 +73,10 @@ def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROU
         verb, resource = labels.get("verb", ""), labels.get("resource", "")
         if verb not in WRITE_VERBS or labels.get("dry_run") or resource in QUESTIONS:
             continue
-        if (verb, resource) in background:
-            continue
         if labels.get("subresource"):
             resource = f"{resource}/{labels['subresource']}"
+        if (verb, resource) in background:
+            continue
         out[(verb, resource)] += int(float(m["value"]))
     return out
 

@@ -61,7 +61,8 @@ def get_plan(request: Request, plan_id: str, _: Viewer) -> dict[str, Any]:
     description=(
         "Refused (409, nothing changed) when anything moved since the plan was made, listing what "
         "(`details.differences`), or when the plan has destructive changes and `confirmDestructive` is not true "
-        "(`details.destructive`). The plan is checked again under the platform's lock before the first change. "
+        "(`details.destructive`), or when a deploy of this plan runs or succeeded (`details.operation`: a plan is "
+        "deployed once). The plan is checked again under the platform's lock before the first change. "
         "Follow the operation at /api/v1/operations/{id}/events; stop it with /api/v1/operations/{id}/cancel."
     ),
     responses={
@@ -69,7 +70,8 @@ def get_plan(request: Request, plan_id: str, _: Viewer) -> dict[str, Any]:
         **_NOT_FOUND,
         409: {
             "model": models.ErrorBody,
-            "description": "The plan moved, destructive changes were not confirmed, or another change is running.",
+            "description": "The plan moved, destructive changes were not confirmed, the plan was deployed, "
+            "or another change is running.",
         },
     },
 )

@@ -24,7 +24,7 @@ from helmdeck import __version__
 from helmdeck.errors import HelmdeckError
 from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
-from helmdeck.server import api, api_deploy, api_logs, ui, ui_deploy, ui_views
+from helmdeck.server import api, api_deploy, api_logs, ui, ui_deploy, ui_extensions, ui_history, ui_tokens, ui_views
 from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
@@ -234,6 +234,9 @@ def create_app(
     app.include_router(api_deploy.router)
     app.include_router(ui_views.router)
     app.include_router(ui.router)
+    app.include_router(ui_extensions.router)
+    app.include_router(ui_tokens.router)
+    app.include_router(ui_history.router)
     app.include_router(ui_deploy.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_dir())), name="swagger-ui")

@@ -88,7 +88,10 @@ def layout(
     expanded: Collection[str] = (),
     collapse_over: int = COLLAPSE_OVER,
     show_all_up_to: int = SHOW_ALL_UP_TO,
+    base: str = "/",
 ) -> Layout:
+    """``base``: the page the graph is on, which its expand links open again (the overview, a plan,
+    a deploy: expanding a namespace must not leave the plan under review)."""
     names = [str(c["component"]) for c in components]
     needs = {str(c["component"]): [str(n) for n in c.get("needs") or [] if n in names] for c in components}
     try:
@@ -113,7 +116,7 @@ def layout(
                 namespace=ns,
                 level=min(level_of[str(c["component"])] for c in members),
                 health=worst,
-                href=_overview_href([*expanded, ns]),
+                href=_overview_href([*expanded, ns], base),
                 title=f"namespace {ns}: {len(members)} components, " + _counts_text(counts) + "; click to expand",
                 marks=marks,
                 members=len(members),
@@ -197,9 +200,10 @@ def platform_graph_svg(
     expanded: Collection[str] = (),
     collapse_over: int = COLLAPSE_OVER,
     show_all_up_to: int = SHOW_ALL_UP_TO,
+    base: str = "/",
 ) -> str:
     """The overview's graph of ``status`` (the status JSON, each component with its ``needs``)."""
-    plan = layout(status.get("components") or [], expanded, collapse_over, show_all_up_to)
+    plan = layout(status.get("components") or [], expanded, collapse_over, show_all_up_to, base)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{plan.width}" height="{plan.height}" '
         f'viewBox="0 0 {plan.width} {plan.height}" font-family="sans-serif" font-size="11" role="img" '
@@ -220,7 +224,7 @@ def platform_graph_svg(
             others = [e for e in expanded if e != ns]
             label_x = LEFT + 8 + 7 * len(ns or "(no namespace)")
             out.append(
-                f'<a href="{_a(_overview_href(others))}" data-testid="graph-collapse-{_a(ns)}">'
+                f'<a href="{_a(_overview_href(others, base))}" data-testid="graph-collapse-{_a(ns)}">'
                 f'<text x="{label_x}" y="{top + 15}" fill="#2f5bd3">collapse</text></a>'
             )
         out.append("</g>")
@@ -303,6 +307,6 @@ def _counts_text(counts: Mapping[str, int], short: bool = False) -> str:
     return (" · " if short else ", ").join(parts)
 
 
-def _overview_href(expanded: Sequence[str]) -> str:
+def _overview_href(expanded: Sequence[str], base: str = "/") -> str:
     unique = list(dict.fromkeys(expanded))
-    return "/?" + urlencode([("expand", ns) for ns in unique]) if unique else "/"
+    return f"{base}?" + urlencode([("expand", ns) for ns in unique]) if unique else base

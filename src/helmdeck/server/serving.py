@@ -6,9 +6,12 @@ lock left to expire). Here the first signal does what Ctrl-C does to ``helmdeck 
 operation is taken (503, while reads and progress streams still answer), the running ones start
 no new component but finish the one they are in, within ``grace`` seconds; each then records its
 platform revision, its operation record and releases the platform's lock itself. Only then does
-uvicorn stop. An operation still running after the grace period is recorded as interrupted (with
-the last state of each component) before the process ends; a second signal ends it at once, and
-the next start records what the journal says was left running.
+uvicorn stop. When the grace period runs out while a release write (an install, upgrade, rollback
+or uninstall, in its worker process) is running, the write is cancelled (its worker killed if Helm
+has not stopped within ``HELMDECK_RELEASE_CANCEL_GRACE_SECONDS``): the operation then unwinds by
+itself, records the release's state and releases the lock. An operation still running after that
+is recorded as interrupted (with the last state of each component) before the process ends; a
+second signal ends it at once, and the next start records what the journal says was left running.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from helmdeck.engine import release_writes_running, stop_release_writes
+from helmdeck.engine.release_writes import ReleaseLimits
 from helmdeck.server.operations import OperationRunner
 
 _log = logging.getLogger("helmdeck.serve")
+#: after its release write was cancelled, what an operation may take to record its end and unlock
+_UNWIND_SECONDS = 15.0
 
 
 class GracefulServer(uvicorn.Server):
@@ -55,8 +62,13 @@ class GracefulServer(uvicorn.Server):
     def _drain(self) -> None:
         if not self.runner.wait_idle(self.grace):
             why = f"the web service stopped and the operation did not finish within {self.grace:g} s"
+            if release_writes_running():
+                _log.warning("grace period over: cancelling the running release writes")
+                stop_release_writes(why)
+                self.runner.wait_idle(ReleaseLimits.from_env().cancel_grace + _UNWIND_SECONDS)
             left = self.runner.abandon(why)
-            _log.warning("stopped with %d operation(s) unfinished, recorded as interrupted", len(left))
+            if left:
+                _log.warning("stopped with %d operation(s) unfinished, recorded as interrupted", len(left))
         self.should_exit = True
 
 

@@ -7,7 +7,6 @@ import asyncio
 import hmac
 import json
 import secrets
-from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -20,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 
 from helmdeck.core.component_detail import ComponentNotFound
 from helmdeck.errors import ClusterError, HelmdeckError
-from helmdeck.extensions.states import with_operations
 from helmdeck.secrets.redact import known_redactor
 from helmdeck.server.auth import Role
 from helmdeck.server.guard import (
@@ -39,8 +37,7 @@ from helmdeck.server.security import (
     csrf_ok,
     identify,
 )
-from helmdeck.server.state import actions_of, backend_of, runner_of
-from helmdeck.server.timeline_svg import timeline_svg
+from helmdeck.server.state import backend_of, runner_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,7 +57,7 @@ def _templates(request: Request) -> Jinja2Templates:
     return templates
 
 
-def _remote(request: Request) -> str | None:
+def remote(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
@@ -93,8 +90,11 @@ def page(request: Request, name: str, who: Principal | None, status_code: int = 
     )
 
 
-def _error_text(exc: HelmdeckError) -> str:
+def error_text(exc: HelmdeckError) -> str:
     return exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
+
+
+_error_text = error_text  # the name ui_views imports
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ async def login(request: Request) -> Response:
     request.app.state.limiter.succeeded(credential_key(token))
     sid, _csrf = auth.sessions.open(record.id)
     audit.record(
-        actor=record.name, role=record.role, action="login", target="web", result="succeeded", remote=_remote(request)
+        actor=record.name, role=record.role, action="login", target="web", result="succeeded", remote=remote(request)
     )
     response = RedirectResponse(next_path, status_code=303)
     hours: float = request.app.state.settings.session_hours
@@ -169,7 +169,7 @@ async def logout(request: Request) -> Response:
     auth: Authenticator = request.app.state.auth
     auth.sessions.close(request.cookies.get(SESSION_COOKIE, ""))
     request.app.state.audit.record(
-        actor=who.name, role=who.role.name, action="logout", target="web", result="succeeded", remote=_remote(request)
+        actor=who.name, role=who.role.name, action="logout", target="web", result="succeeded", remote=remote(request)
     )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
@@ -203,7 +203,7 @@ def _graph(status: dict[str, Any], expanded: list[str]) -> Markup:
 
 def _stream_error(request: Request, exc: HelmdeckError) -> str:
     poll: float = request.app.state.settings.status_poll_seconds
-    return f"{_error_text(known_redactor().error(exc))} Trying again every {poll:g} s."
+    return f"{error_text(known_redactor().error(exc))} Trying again every {poll:g} s."
 
 
 @router.get("/ui/events/status")
@@ -249,7 +249,7 @@ async def component(request: Request, name: str) -> HTMLResponse:
     except HelmdeckError as exc:
         # the error page with the navigation: the user is signed in, only the component is amiss
         code = 404 if isinstance(exc, ComponentNotFound) else 422
-        return page(request, "error.html", who, code, message=_error_text(known_redactor().error(exc)))
+        return page(request, "error.html", who, code, message=error_text(known_redactor().error(exc)))
     return page(request, "component.html", who, component=name, c=detail)
 
 
@@ -289,229 +289,7 @@ async def component_events(request: Request, name: str, revision: str = "", stat
     return EventSourceResponse(stream(), ping=15)
 
 
-# --- extensions ------------------------------------------------------------------------------
-
-
-async def _extensions_page(request: Request, who: Principal, status_code: int = 200, **extra: Any) -> HTMLResponse:
-    backend = backend_of(request)
-    catalog = await run_in_threadpool(backend.catalog)
-    installed = await run_in_threadpool(backend.installed)
-    with_operations(installed, [op.as_dict() for op in runner_of(request).list() if not op.done])
-    gpu = any(e.get("requiresGpu") for e in catalog["extensions"]) and await run_in_threadpool(backend.gpu_available)
-    counts: dict[str, int] = {}
-    for row in installed:
-        counts[row["extension"]] = counts.get(row["extension"], 0) + 1
-    extra.setdefault("form_values", {})
-    return page(
-        request,
-        "extensions.html",
-        who,
-        status_code,
-        catalog=catalog,
-        installed=installed,
-        installed_count=counts,
-        gpu_available=gpu,
-        **extra,
-    )
-
-
-@router.get("/extensions")
-async def extensions(request: Request) -> HTMLResponse:
-    return await _extensions_page(request, await user(request))
-
-
-def _form_parameters(form: Any, parameters: list[dict[str, Any]]) -> dict[str, Any]:
-    """Parameter values from an install form: empty fields keep the default, checkboxes are booleans."""
-    out: dict[str, Any] = {}
-    for p in parameters:
-        key = f"param.{p['name']}"
-        if p["type"] == "boolean":
-            out[p["name"]] = form.get(key) == "true"
-        elif p["type"] == "multichoice":
-            picked = [str(v) for v in form.getlist(key)]
-            if picked:
-                out[p["name"]] = picked
-        else:
-            value = form.get(key)
-            if isinstance(value, str) and value != "":
-                out[p["name"]] = value
-    return out
-
-
-@router.post("/extensions/{name}/install")
-async def install(request: Request, name: str) -> Response:
-    who = await user(request, Role.operator)
-    form = await request.form()
-    backend = backend_of(request)
-    try:
-        ext = await run_in_threadpool(backend.extension, name)
-        params = _form_parameters(form, ext["parameters"])
-        instance = str(form.get("instance_name") or "") or None
-        op = await run_in_threadpool(actions_of(request).install, who, name, params, instance, None, _remote(request))
-    except HelmdeckError as exc:
-        # the form opens again with what was typed (never a secret parameter's value)
-        kept = {key: form.getlist(key) for key in form if key.startswith("param.") or key == "instance_name"}
-        return await _extensions_page(
-            request, who, 422, error=_error_text(exc), open_form=name, form_values=_without_secrets(kept, name, request)
-        )
-    return RedirectResponse(f"/operations/{op.id}", status_code=303)
-
-
-def _without_secrets(values: dict[str, list[Any]], name: str, request: Request) -> dict[str, list[str]]:
-    try:
-        parameters = backend_of(request).extension(name)["parameters"]
-    except HelmdeckError:
-        return {}
-    secret = {f"param.{p['name']}" for p in parameters if p.get("secret")}
-    return {key: [str(v) for v in vs] for key, vs in values.items() if key not in secret}
-
-
-@router.get("/extensions/installed/{name}/uninstall")
-async def review_uninstall(request: Request, name: str) -> HTMLResponse:
-    """What the uninstall would delete (data included) and keep, before the operator confirms it."""
-    who = await user(request, Role.operator)
-    try:
-        preview = await run_in_threadpool(backend_of(request).preview_uninstall, name)
-    except HelmdeckError as exc:
-        return await _extensions_page(request, who, 422, error=_error_text(exc))
-    return page(request, "uninstall_confirm.html", who, preview=preview)
-
-
-@router.post("/extensions/installed/{name}/uninstall")
-async def uninstall(request: Request, name: str) -> Response:
-    who = await user(request, Role.operator)
-    form = await request.form()
-    try:
-        op = await run_in_threadpool(
-            partial(actions_of(request).uninstall, purge_data=form.get("purge_data") == "true"),
-            who,
-            name,
-            form.get("force") == "true",
-            _remote(request),
-        )
-    except HelmdeckError as exc:
-        return await _extensions_page(request, who, 422, error=_error_text(exc))
-    return RedirectResponse(f"/operations/{op.id}", status_code=303)
-
-
-@router.post("/extensions/upload")
-async def upload(request: Request) -> Response:
-    who = await user(request, Role.admin)
-    form = await request.form()
-    file = form.get("file")
-    limit: int = request.app.state.settings.max_upload_bytes
-    if file is None or isinstance(file, str):
-        return await _extensions_page(request, who, 422, error="Choose a .tgz chart to upload.")
-    data = await file.read(limit + 1)
-    try:
-        result = await run_in_threadpool(actions_of(request).upload, who, data, file.filename or "", _remote(request))
-    except HelmdeckError as exc:
-        return await _extensions_page(request, who, 422, error="Upload rejected: " + _error_text(exc))
-    ext = result["extension"]
-    return await _extensions_page(request, who, message=f"Uploaded {ext['name']} {ext['version']}.")
-
-
-# --- tokens (admins) -------------------------------------------------------------------------
-
-
-def _tokens_page(request: Request, who: Principal, status_code: int = 200, **context: Any) -> HTMLResponse:
-    records = [r.public() for r in request.app.state.tokens.records()]
-    return page(request, "tokens.html", who, status_code, tokens=records, **context)
-
-
-@router.get("/tokens")
-async def tokens_page(request: Request) -> HTMLResponse:
-    return _tokens_page(request, await user(request, Role.admin))
-
-
-@router.post("/tokens")
-async def create_token(request: Request) -> HTMLResponse:
-    who = await user(request, Role.admin)
-    form = await request.form()
-    name, role = str(form.get("name") or ""), str(form.get("role") or "viewer")
-    try:
-        record, secret = await run_in_threadpool(actions_of(request).create_token, who, name, role, _remote(request))
-    except HelmdeckError as exc:
-        return _tokens_page(request, who, 422, error=_error_text(exc), form_name=name, form_role=role)
-    # shown on this response only (never stored, never cached: every page is no-store)
-    return _tokens_page(request, who, created=record, secret=secret)
-
-
-@router.post("/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: str) -> Response:
-    who = await user(request, Role.admin)
-    if token_id == who.token_id:
-        return _tokens_page(request, who, 422, error="You cannot revoke the token you are signed in with.")
-    try:
-        await run_in_threadpool(actions_of(request).revoke_token, who, token_id, _remote(request))
-    except HelmdeckError as exc:
-        return _tokens_page(request, who, 422, error=_error_text(exc))
-    return RedirectResponse("/tokens", status_code=303)
-
-
-# --- history, operations, doctor -------------------------------------------------------------
-
-
-@router.get("/history")
-async def history(request: Request) -> HTMLResponse:
-    who = await user(request)
-    revisions = await run_in_threadpool(backend_of(request).history)
-    return page(request, "history.html", who, revisions=list(reversed(revisions)))
-
-
-@router.get("/history/{revision}/timeline")
-async def timeline(request: Request, revision: int) -> HTMLResponse:
-    """A deploy's timeline: the same chart as ``history show REV --timeline --out FILE.svg``, inline."""
-    who = await user(request)
-    try:
-        data = await run_in_threadpool(_timeline_of, request, revision)
-    except HelmdeckError as exc:
-        revisions = await run_in_threadpool(backend_of(request).history)
-        status = 404 if isinstance(exc, ClusterError) else 422
-        return page(request, "history.html", who, status, revisions=list(reversed(revisions)), error=_error_text(exc))
-    svg = timeline_svg(data["timeline"], f"revision {revision}: {data['operation']}")
-    # timeline_svg escapes every name and text it draws
-    return page(request, "timeline.html", who, data=data, svg=Markup(svg))  # noqa: S704
-
-
-@router.get("/history/{revision}/timeline.svg")
-async def timeline_image(request: Request, revision: int) -> Response:
-    """The chart alone, to save or to open as an image."""
-    await user(request)
-    data = await run_in_threadpool(_timeline_of, request, revision)  # errors: the app's error page
-    svg = timeline_svg(data["timeline"], f"platform {data['platform']}, revision {revision}: {data['operation']}")
-    return Response(svg, media_type="image/svg+xml")
-
-
-def _timeline_of(request: Request, revision: int) -> dict[str, Any]:
-    from helmdeck.revisions.timeline import revision_timeline
-
-    return revision_timeline(backend_of(request).revision(revision))
-
-
-@router.get("/history/{revision}/rollback")
-async def review_rollback(request: Request, revision: int) -> HTMLResponse:
-    """What the rollback would change, component by component, before the operator confirms it."""
-    who = await user(request, Role.operator)
-    backend = backend_of(request)
-    try:
-        target = await run_in_threadpool(backend.revision, revision)
-        preview = await run_in_threadpool(backend.preview_rollback, revision)
-    except HelmdeckError as exc:
-        revisions = await run_in_threadpool(backend.history)
-        return page(request, "history.html", who, 422, revisions=list(reversed(revisions)), error=_error_text(exc))
-    return page(request, "rollback_confirm.html", who, target=target, preview=preview)
-
-
-@router.post("/history/{revision}/rollback")
-async def rollback(request: Request, revision: int) -> Response:
-    who = await user(request, Role.operator)
-    try:
-        op = await run_in_threadpool(actions_of(request).rollback, who, revision, _remote(request))
-    except HelmdeckError as exc:
-        revisions = await run_in_threadpool(backend_of(request).history)
-        return page(request, "history.html", who, 422, revisions=list(reversed(revisions)), error=_error_text(exc))
-    return RedirectResponse(f"/operations/{op.id}", status_code=303)
+# --- operations, doctor ---------------------------------------------------------------------
 
 
 @router.get("/operations/{op_id}")
@@ -551,7 +329,7 @@ async def doctor(request: Request, mode: str = "live") -> HTMLResponse:
         report = await run_in_threadpool(backend_of(request).doctor, mode)
         return page(request, "doctor.html", who, report=report, mode=mode)
     except HelmdeckError as exc:
-        return page(request, "doctor.html", who, report=None, mode=mode, error=_error_text(exc))
+        return page(request, "doctor.html", who, report=None, mode=mode, error=error_text(exc))
 
 
 def login_redirect(next_path: str) -> RedirectResponse:

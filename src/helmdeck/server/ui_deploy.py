@@ -5,9 +5,10 @@ by component, the progress, Stop) and ``/undeploy`` (admins: the dry run, then c
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sse_starlette.sse import EventSourceResponse
@@ -21,7 +22,7 @@ from helmdeck.server.deploy_graph import overlay
 from helmdeck.server.platform_graph import platform_graph_svg
 from helmdeck.server.state import runner_of
 from helmdeck.server.ui import page, user
-from helmdeck.server.web_deploys import StoredPlan
+from helmdeck.server.web_deploys import AlreadyDeployed, StoredPlan
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,11 +44,27 @@ def _status_or_none(request: Request) -> dict[str, Any] | None:
     return status
 
 
-def _graph(status: dict[str, Any] | None, plan: StoredPlan | None, events: list[dict[str, Any]]) -> Markup:
+def _graph(
+    status: dict[str, Any] | None,
+    plan: StoredPlan | None,
+    events: list[dict[str, Any]],
+    expanded: list[str] | None = None,
+    base: str = "/",
+) -> Markup:
+    """``expanded``, ``base``: the namespaces shown node by node, and the page whose links expand
+    more (this one: a collapsed namespace opens on the plan or deploy page, not the overview)."""
     components = plan.view.get("components", []) if plan is not None else []
     needs = plan.needs if plan is not None else {}
+    svg = platform_graph_svg(overlay(status, components, needs, events), expanded or [], base=base)
     # the SVG is built from escaped text only (svg_text), so it goes into the page as it is
-    return Markup(platform_graph_svg(overlay(status, components, needs, events)))  # noqa: S704
+    return Markup(svg)  # noqa: S704
+
+
+Expand = Annotated[list[str] | None, Query()]
+
+
+def _expand_query(expanded: list[str] | None) -> str:
+    return f"?{urlencode([('expand', ns) for ns in expanded])}" if expanded else ""
 
 
 # --- plan ------------------------------------------------------------------------------------
@@ -69,19 +86,36 @@ async def make_plan(request: Request) -> Response:
     return RedirectResponse(f"/plan/{stored.id}", status_code=303)
 
 
-async def _plan_view(request: Request, who: Any, stored: StoredPlan, status_code: int = 200, **extra: Any) -> Response:
+async def _plan_view(
+    request: Request,
+    who: Any,
+    stored: StoredPlan,
+    status_code: int = 200,
+    expand: list[str] | None = None,
+    **extra: Any,
+) -> Response:
     status = await run_in_threadpool(_status_or_none, request)
-    return page(request, "plan.html", who, status_code, plan=stored.public(), graph=_graph(status, stored, []), **extra)
+    deployed = deploys_of(request).deployed_by(stored)  # then it is not offered again
+    return page(
+        request,
+        "plan.html",
+        who,
+        status_code,
+        plan=stored.public(),
+        graph=_graph(status, stored, [], expand, f"/plan/{stored.id}"),
+        deployed=deployed is not None,
+        **extra,
+    )
 
 
 @router.get("/plan/{plan_id}")
-async def show_plan(request: Request, plan_id: str) -> Response:
+async def show_plan(request: Request, plan_id: str, expand: Expand = None) -> Response:
     who = await user(request, Role.operator)
     try:
         stored = deploys_of(request).get(plan_id)
     except HelmdeckError as exc:
         return page(request, "plan.html", who, 404, plan=None, error=_error_text(exc))
-    return await _plan_view(request, who, stored)
+    return await _plan_view(request, who, stored, expand=expand)
 
 
 @router.post("/plan/{plan_id}/deploy")
@@ -92,6 +126,9 @@ async def deploy_plan(request: Request, plan_id: str) -> Response:
     deploys = deploys_of(request)
     try:
         op = await run_in_threadpool(deploys.deploy, who, plan_id, confirm, _remote(request))
+    except AlreadyDeployed as exc:
+        # a second click (or a reload of the form's answer): the page of the deploy already made
+        return RedirectResponse(f"/deploys/{(exc.details or {})['operation']}", status_code=303)
     except HelmdeckError as exc:
         try:
             stored = deploys.get(plan_id)
@@ -107,7 +144,7 @@ async def deploy_plan(request: Request, plan_id: str) -> Response:
 
 
 @router.get("/deploys/{op_id}")
-async def deploy_progress(request: Request, op_id: str) -> HTMLResponse:
+async def deploy_progress(request: Request, op_id: str, expand: Expand = None) -> HTMLResponse:
     who = await user(request)
     op = runner_of(request).get(op_id)
     if op is None:
@@ -121,12 +158,13 @@ async def deploy_progress(request: Request, op_id: str) -> HTMLResponse:
         who,
         op=data,
         plan=stored.public() if stored else None,
-        graph=_graph(status, stored, data["events"]),
+        graph=_graph(status, stored, data["events"], expand, f"/deploys/{op_id}"),
+        graph_stream=f"/ui/deploys/{op_id}/graph{_expand_query(expand)}",
     )
 
 
 @router.get("/ui/deploys/{op_id}/graph")
-async def deploy_graph_events(request: Request, op_id: str) -> EventSourceResponse:
+async def deploy_graph_events(request: Request, op_id: str, expand: Expand = None) -> EventSourceResponse:
     """The graph whenever it changes while the deploy runs, then once more at its end ("done")."""
     await user(request)
     runner = runner_of(request)
@@ -142,7 +180,9 @@ async def deploy_graph_events(request: Request, op_id: str) -> EventSourceRespon
                 return
             data = op.as_dict()
             status = await run_in_threadpool(_status_or_none, request)
-            html = templates.get_template("_deploy_graph.html").render(graph=_graph(status, stored, data["events"]))
+            html = templates.get_template("_deploy_graph.html").render(
+                graph=_graph(status, stored, data["events"], expand, f"/deploys/{op_id}")
+            )
             if html != last:
                 last = html
                 yield {"event": "graph", "data": html}
@@ -173,7 +213,8 @@ async def stop_deploy(request: Request, op_id: str) -> Response:
             409,
             op=data,
             plan=stored.public() if stored else None,
-            graph=_graph(status, stored, data["events"]),
+            graph=_graph(status, stored, data["events"], base=f"/deploys/{op_id}"),
+            graph_stream=f"/ui/deploys/{op_id}/graph",
             error=_error_text(exc),
         )
     return RedirectResponse(f"/deploys/{op_id}", status_code=303)
@@ -201,6 +242,8 @@ async def undeploy(request: Request) -> Response:
         op = await run_in_threadpool(
             deploys_of(request).undeploy, who, str(form.get("confirmation") or ""), purge, _remote(request)
         )
+    except AlreadyDeployed as exc:  # a second click: the undeploy the first one started
+        return RedirectResponse(f"/operations/{(exc.details or {})['operation']}", status_code=303)
     except HelmdeckError as exc:
         return page(
             request, "undeploy.html", who, getattr(exc, "http_status", 422), preview=None, error=_error_text(exc)

@@ -40,6 +40,13 @@ class NoSuchPlan(HelmdeckError):
     http_status: ClassVar[int] = 404
 
 
+class AlreadyDeployed(HelmdeckError):
+    """A plan whose deploy runs or succeeded: deploying it again (a double click, a resent request)
+    would be a second deploy of one review. ``details.operation`` names the deploy."""
+
+    http_status = 409
+
+
 class NeedsConfirmation(HelmdeckError):
     """A destructive deploy without ``confirmDestructive``, or an undeploy without a valid preview
     token: nothing was changed."""
@@ -61,6 +68,9 @@ class StoredPlan:
     needs: dict[str, list[str]] = field(default_factory=dict)
     #: the operations that deployed it (a plan deployed once may be refused the next time: it moved)
     operations: list[str] = field(default_factory=list)
+    #: held from a deploy request's checks until its operation is listed: requests for one plan
+    #: take turns, so the second sees the first's operation
+    turn: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def source(self) -> str:
@@ -98,6 +108,8 @@ class WebDeploys:
         self._lock = threading.Lock()
         self._plans: dict[str, StoredPlan] = {}
         self._previews: dict[str, _Preview] = {}
+        #: a used confirmation -> the undeploy it started: sent again (a double click), it names it
+        self._used: dict[str, str] = {}
 
     # -- plans -------------------------------------------------------------------------------------
     def plan(self, who: Principal, remote: str | None = None) -> StoredPlan:
@@ -128,10 +140,31 @@ class WebDeploys:
 
     def deploy(self, who: Principal, plan_id: str, confirm_destructive: bool, remote: str | None = None) -> Operation:
         stored = self.get(plan_id)
+        with stored.turn:
+            return self._deploy(who, stored, confirm_destructive, remote)
+
+    def deployed_by(self, stored: StoredPlan) -> AlreadyDeployed | None:
+        for op_id in stored.operations:
+            op = self.actions.runner.get(op_id)
+            if op is not None and (not op.done or op.state == "succeeded"):
+                doing = "is deploying it" if not op.done else "deployed it"
+                return AlreadyDeployed(
+                    f"plan {stored.id}: operation {op.id} {doing}; a plan is deployed once",
+                    where=stored.source,
+                    fix=f"follow it at /deploys/{op.id}; to deploy again, make a new plan and review it",
+                    details={"operation": op.id},
+                )
+        return None
+
+    def _deploy(self, who: Principal, stored: StoredPlan, confirm_destructive: bool, remote: str | None) -> Operation:
+        plan_id = stored.id
         detail: dict[str, Any] = {"plan": plan_id, "summary": stored.view.get("summary")}
         destructive = [f"{d['component']}: {d['object']}: {d['detail']}" for d in stored.view.get("destructive", [])]
 
         def check() -> None:
+            deployed = self.deployed_by(stored)
+            if deployed is not None:
+                raise deployed
             if destructive and not confirm_destructive:
                 raise NeedsConfirmation(
                     f"the plan has {len(destructive)} destructive change(s) and they were not confirmed: "
@@ -182,6 +215,13 @@ class WebDeploys:
 
         def check() -> _Preview:
             with self._lock:
+                started = self._used.get(confirmation)
+                if started is not None:
+                    raise AlreadyDeployed(
+                        f"this confirmation started undeploy {started} already; one undeploy per preview",
+                        fix=f"follow it at /operations/{started}",
+                        details={"operation": started},
+                    )
                 preview = self._previews.get(confirmation)
                 fresh = preview is not None and time.time() - preview.created < PREVIEW_TTL
                 if preview is not None and fresh and preview.purge_data == purge_data:
@@ -201,4 +241,13 @@ class WebDeploys:
         def work(progress: Progress) -> dict[str, Any]:
             return self.port.undeploy(purge_data, preview.deleted, progress, cancel)
 
-        return self.actions._start(who, "undeploy", "platform", detail, remote, work, cancel)
+        try:
+            op = self.actions._start(who, "undeploy", "platform", detail, remote, work, cancel)
+        except HelmdeckError:
+            with self._lock:  # not started (another change runs): the preview may be confirmed again
+                self._previews[confirmation] = preview
+            raise
+        with self._lock:
+            self._used = {k: v for k, v in list(self._used.items())[-KEEP_PLANS:]}
+            self._used[confirmation] = op.id
+        return op

@@ -260,6 +260,30 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _unknown_key(path: PathKey, loc: tuple[int | str, ...], where: str) -> ConfigError:
+    key = str(path[-1]) if path else str(loc[-1])
+    parent = _label(path[:-1])
+    model = _model_at(loc[:-1])
+    valid = _keys_of(model) if model else []
+    best = closest(key, valid)
+    fix = (f"did you mean '{best}'?" if best else "remove it") + (
+        f" (valid keys here: {', '.join(valid)})" if valid else ""
+    )
+    return ConfigError(f"unknown key '{key}' in {parent}", where=where, fix=fix)
+
+
+def _missing_key(path: PathKey, loc: tuple[int | str, ...], doc: YamlDocument) -> ConfigError:
+    key = str(loc[-1])
+    # the error's path ends at the missing key when its parent exists: name and point at the parent
+    at = path[:-1] if path and path[-1] == key else path
+    parent = _label(at)
+    return ConfigError(
+        f"{parent} is missing the required key '{key}'",
+        where=doc.where(at),
+        fix=f"add `{key}:` under {parent}" if parent != "the document" else f"add `{key}:` at the top level",
+    )
+
+
 def _explain(err: ErrorDetails, doc: YamlDocument) -> ConfigError:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -271,24 +295,9 @@ def _explain(err: ErrorDetails, doc: YamlDocument) -> ConfigError:
     key_error = bool(loc) and loc[-1] == "[key]"
 
     if kind == "extra_forbidden":
-        key = str(path[-1]) if path else str(loc[-1])
-        parent = _label(path[:-1])
-        model = _model_at(loc[:-1])
-        valid = _keys_of(model) if model else []
-        best = closest(key, valid)
-        fix = (f"did you mean '{best}'?" if best else "remove it") + (
-            f" (valid keys here: {', '.join(valid)})" if valid else ""
-        )
-        return ConfigError(f"unknown key '{key}' in {parent}", where=where, fix=fix)
+        return _unknown_key(path, loc, where)
     if kind == "missing":
-        key = str(loc[-1])
-        parent = _label(path[:-1]) if path and path[-1] == key else _label(path)
-        where = doc.where(path[:-1] if path and path[-1] == key else path)
-        return ConfigError(
-            f"{parent} is missing the required key '{key}'",
-            where=where,
-            fix=f"add `{key}:` under {parent}" if parent != "the document" else f"add `{key}:` at the top level",
-        )
+        return _missing_key(path, loc, doc)
     if kind == "helmdeck":
         return ConfigError(f"{label}: {ctx.get('message', err['msg'])}", where=where, fix=ctx.get("fix"))
     if kind == "literal_error":

@@ -8,24 +8,36 @@ from typing import Any
 from helmdeck.errors import ConfigError
 
 
-def split_key(key: str) -> tuple[str, ...]:
-    """``a.b\\.c`` -> ``("a", "b.c")``: dots separate keys; a backslash makes the next character literal."""
+def split_unescaped(text: str, sep: str, *, keep_escapes: bool = False, nest: str = "") -> list[str]:
+    """``text`` split at each ``sep`` not escaped by a backslash (nor, with ``nest`` an opening and a
+    closing character such as ``"{}"``, inside such a pair). ``keep_escapes``: the backslashes stay
+    in the parts (for a later reader), else the escaped character stands alone."""
     parts: list[str] = []
     current: list[str] = []
-    i = 0
-    while i < len(key):
-        ch = key[i]
-        if ch == "\\" and i + 1 < len(key):
-            current.append(key[i + 1])
+    depth, i = 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            current.append(text[i : i + 2] if keep_escapes else text[i + 1])
             i += 2
             continue
-        if ch == ".":
+        if nest and ch == nest[0]:
+            depth += 1
+        elif nest and ch == nest[1]:
+            depth = max(0, depth - 1)
+        if ch == sep and depth == 0:
             parts.append("".join(current))
             current = []
         else:
             current.append(ch)
         i += 1
     parts.append("".join(current))
+    return parts
+
+
+def split_key(key: str) -> tuple[str, ...]:
+    """``a.b\\.c`` -> ``("a", "b.c")``: dots separate keys; a backslash makes the next character literal."""
+    parts = split_unescaped(key, ".")
     if any(not p for p in parts):
         raise ConfigError(
             f"{key!r} is not a value path",

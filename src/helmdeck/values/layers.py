@@ -405,19 +405,7 @@ def compute_values(
     if env is not None:
         layers += _environment_layers(platform, component.name, env)
     layers += _secret_layers(platform, component.name, secret_values)
-    cli_layers = [_file_layer("file", load_values_file(Path(p))) for p in cli_files]
-    cli_layers += [
-        Layer(kind=entry.flag, source=_set_source(entry), data=parse_set(entry.expression, entry.flag))
-        for entry in in_helm_order(cli_sets)
-    ]
-    if umbrella:
-        check_umbrella_input(platform, cli_sets, cli_files)
-        # platform-wide commands take umbrella-style values: `global` plus one section per component
-        for layer in cli_layers:
-            picked = {"global": layer.data["global"]} if isinstance(layer.data.get("global"), dict) else {}
-            own = layer.data.get(component.name)
-            layer.data = merge_maps(picked, own) if isinstance(own, dict) else picked
-    layers += cli_layers
+    layers += _cli_layers(platform, component.name, cli_files, cli_sets, umbrella=umbrella)
 
     events: list[_Event] = []
     state: dict[str, Any] = {}
@@ -437,3 +425,27 @@ def compute_values(
         redactor=Redactor(secret_values),
         _events=events,
     )
+
+
+def _cli_layers(
+    platform: Platform,
+    component: str,
+    cli_files: Sequence[Path],
+    cli_sets: Sequence[str | SetFlag],
+    *,
+    umbrella: bool,
+) -> list[Layer]:
+    """The layers of ``--values`` files and ``--set`` flags, last; ``umbrella``: their part for ``component``."""
+    cli_layers = [_file_layer("file", load_values_file(Path(p))) for p in cli_files]
+    cli_layers += [
+        Layer(kind=entry.flag, source=_set_source(entry), data=parse_set(entry.expression, entry.flag))
+        for entry in in_helm_order(cli_sets)
+    ]
+    if umbrella:
+        check_umbrella_input(platform, cli_sets, cli_files)
+        # platform-wide commands take umbrella-style values: `global` plus one section per component
+        for layer in cli_layers:
+            picked = {"global": layer.data["global"]} if isinstance(layer.data.get("global"), dict) else {}
+            own = layer.data.get(component)
+            layer.data = merge_maps(picked, own) if isinstance(own, dict) else picked
+    return cli_layers

@@ -11,6 +11,7 @@ from typing import Any
 
 from helmdeck.engine.helm_text import HelmParseError, parse_set_string
 from helmdeck.errors import ConfigError
+from helmdeck.spec.value_paths import split_unescaped
 
 FIX = (
     "write KEY=VALUE pairs separated by commas, e.g. image.tag=v2,replicas=3 "
@@ -52,25 +53,7 @@ def in_helm_order(entries: Iterable[str | SetFlag]) -> list[SetFlag]:
 
 def split_pairs(expression: str) -> list[str]:
     """``a=1,b={x,y},c=\\,`` -> ``["a=1", "b={x,y}", "c=\\,"]``: top-level commas only."""
-    pairs, current, depth, i = [], [], 0, 0
-    while i < len(expression):
-        ch = expression[i]
-        if ch == "\\" and i + 1 < len(expression):
-            current.append(expression[i : i + 2])
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth = max(0, depth - 1)
-        if ch == "," and depth == 0:
-            pairs.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    pairs.append("".join(current))
-    return pairs
+    return split_unescaped(expression, ",", keep_escapes=True, nest="{}")
 
 
 def set_keys(expression: str, flag: str = "--set") -> list[str]:

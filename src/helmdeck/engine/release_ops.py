@@ -1,0 +1,85 @@
+"""Helm's release writes (install, upgrade, rollback, uninstall) inside a worker process.
+
+Runs in :mod:`helmdeck.engine.render_worker`, never in helmdeck's own process: an install
+evaluates the chart's templates again, against the cluster (``lookup``, ``.Capabilities`` after the
+chart's CRDs are installed), and a chart that recurses or loops only then must kill this process,
+not helmdeck. Each write gets a fresh ``Config`` (Helm caches the cluster's capabilities in it)
+and, for installs and upgrades, a fresh chart handle from the archive (Helm prunes disabled
+subcharts from the chart it is given). Install and upgrade run under a Helm context the parent can
+cancel (``{"cancel": id}`` frames); Helm's rollback and uninstall take none, so a cancelled one is
+killed by the parent after its grace period.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+#: the operations this module runs
+OPS = frozenset({"install", "upgrade", "rollback", "uninstall"})
+
+
+class ReleaseWriter:
+    def __init__(self, helm: Any, abi: Any) -> None:
+        self._helm = helm
+        self._abi = abi
+        self._lock = threading.Lock()
+        self._running: tuple[int, Any] | None = None
+        self._cancelled: set[int] = set()
+
+    def cancel(self, request_id: int) -> None:
+        """Cancel the write ``request_id`` (before it starts, or while it runs)."""
+        with self._lock:
+            if self._running is not None and self._running[0] == request_id:
+                self._running[1].cancel()
+            else:
+                self._cancelled = {request_id}
+
+    def handle(self, request: dict[str, Any], archive: bytes) -> dict[str, Any]:
+        helm = self._helm
+        cluster = request["cluster"]
+        try:
+            config = helm.Config(
+                kubeconfig_path=cluster["kubeconfig"],
+                kube_context=cluster["context"],
+                namespace=cluster["namespace"],
+                qps=cluster.get("qps"),
+                burst_limit=cluster.get("burst"),
+            )
+        except helm.HelmError as exc:
+            return {"ok": False, "stage": "config", **error_reply(exc)}
+        with config, helm.HelmContext() as context:
+            request_id = int(request.get("id") or 0)
+            with self._lock:
+                self._running = (request_id, context)
+                if request_id in self._cancelled:
+                    context.cancel()
+            try:
+                return {"ok": True, "result": self._write(config, context, request, archive)}
+            except helm.HelmError as exc:
+                return {"ok": False, **error_reply(exc)}
+            finally:
+                with self._lock:
+                    self._running = None
+                    self._cancelled.discard(request_id)
+
+    def _write(self, config: Any, context: Any, request: dict[str, Any], archive: bytes) -> Any:
+        op, name, options = request["op"], request["release"], request["options"]
+        if op == "rollback":
+            self._abi.rollback(config, name, **options)
+            return None
+        if op == "uninstall":
+            return self._abi.uninstall(config, name, **options)
+        with self._helm.Chart.load_archive(archive) as chart:
+            write = self._abi.install if op == "install" else self._abi.upgrade
+            return write(config, chart, name, request["values"], context, **options)
+
+
+def error_reply(exc: Any) -> dict[str, Any]:
+    """A helm_python exception as the parent rebuilds it (:func:`helmdeck.engine.contained.helm_error`)."""
+    return {
+        "helmError": type(exc).__name__,
+        "message": str(exc),
+        "detail": exc.detail,
+        "code": getattr(exc, "code", None),
+    }
