@@ -44,7 +44,7 @@ class AlreadyDeployed(HelmdeckError):
     """A plan whose deploy runs or succeeded: deploying it again (a double click, a resent request)
     would be a second deploy of one review. ``details.operation`` names the deploy."""
 
-    http_status = 409
+    http_status: ClassVar[int] = 409
 
 
 class NeedsConfirmation(HelmdeckError):
