@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from helmdeck.serialize import JsonObject, json_field
 
@@ -13,8 +13,12 @@ class HelmdeckError(JsonObject, Exception):
     """An error meant for the user; the CLI prints it without a traceback.
 
     ``where`` names the file (with line and column when known), object or component at
-    fault; ``fix`` says what to do about it.
+    fault; ``fix`` says what to do about it. ``http_status`` is what the web service answers with
+    it: each kind of error says its own, so the server never guesses from a message's text.
     """
+
+    #: unprocessable: the request (or the platform file it acts on) is wrong
+    http_status: ClassVar[int] = 422
 
     message: str = field(metadata=json_field(name="error"))
     where: str | None = field(default=None, metadata=json_field(omit_if_empty=True))
@@ -38,6 +42,9 @@ class ConfigError(HelmdeckError):
 
 class ClusterError(HelmdeckError):
     """The cluster cannot be reached or refused an operation."""
+
+    #: the service depends on the cluster, which is not answering as it should
+    http_status: ClassVar[int] = 503
 
 
 class SandboxError(HelmdeckError):

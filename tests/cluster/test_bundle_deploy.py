@@ -21,7 +21,6 @@ from helmdeck.bundle import (
     OfflineRefused,
     create_bundle,
     offline_guard,
-    session_from_bundle,
     verify_bundle,
 )
 from helmdeck.core.session import PlatformSession
@@ -31,6 +30,7 @@ from helmdeck.deploy.report import Outcome
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.spec import load_platform
 from tests.cluster.conftest import SandboxHandle, examples_dir
+from tests.opening import session_from_bundle
 
 pytestmark = pytest.mark.cluster
 

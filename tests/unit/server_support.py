@@ -16,6 +16,7 @@ from helmdeck.core.component_detail import LIVE_KEYS, ComponentNotFound
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
+from helmdeck.revisions.store import RevisionNotFound
 from helmdeck.server.app import create_app
 from helmdeck.server.backend import NotAvailable
 from helmdeck.server.operations import Journal, Progress
@@ -212,7 +213,7 @@ class FakeBackend:
         for r in self.revisions:
             if r["revision"] == number:
                 return copy.deepcopy(r)
-        raise ClusterError(f"platform tinyplat has no revision {number}", fix="pick a recorded revision")
+        raise RevisionNotFound(f"platform tinyplat has no revision {number}", fix="pick a recorded revision")
 
     def check_rollback(self, revision: int | None) -> None:
         if revision is not None:

@@ -20,8 +20,6 @@ from helmdeck.bundle import (
     create_bundle,
     offline_guard,
     open_bundle,
-    session_for_deploy,
-    session_from_bundle,
 )
 from helmdeck.bundle.checksums import format_sums, sha256_hex
 from helmdeck.bundle.tarball import tar_gz_bytes
@@ -29,6 +27,7 @@ from helmdeck.engine import ChartCache
 from helmdeck.errors import ConfigError
 from helmdeck.secrets.store import placeholder_secrets
 from helmdeck.spec import load_platform
+from tests.opening import session_for_deploy, session_from_bundle
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WHEN = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)

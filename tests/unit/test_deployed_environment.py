@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from helmdeck.app.rules import adopt_deployed_environment
 from helmdeck.core.session import PlatformSession
 from helmdeck.errors import ConfigError
-from helmdeck.revisions.environment import adopt_deployed_environment
 from helmdeck.revisions.store import PlatformRevision, RevisionStore
 from tests.fakes import fake_session
 

@@ -102,7 +102,7 @@ def test_a_value_stored_by_an_earlier_deploy_still_serves(platform_file: Path, m
 
 
 def test_a_missing_catalog_entry_is_refused_when_deploy_would_read_it(tmp_path: Path) -> None:
-    from helmdeck.extensions.preinstall import deploy_platform
+    from helmdeck.app.deploy import deploy_platform
     from helmdeck.validation import catalog_findings
 
     path = write_platform_file(

@@ -306,7 +306,7 @@ def test_doctor_page(setup: Any) -> None:
 
 
 def test_the_fate_of_a_releases_objects_on_uninstall() -> None:
-    from helmdeck.server.backend import release_objects_fate
+    from helmdeck.app.extensions import release_objects_fate
 
     manifest = """---
 apiVersion: v1

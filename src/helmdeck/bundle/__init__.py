@@ -3,9 +3,8 @@
 * :func:`create_bundle` writes one (``helmdeck bundle --out-file FILE``);
 * :func:`verify_bundle` checks every file against its checksum (``helmdeck bundle verify``);
 * :func:`read_images` lists the images to preload (``helmdeck bundle images``);
-* :func:`session_from_bundle` deploys from one (``helmdeck deploy --bundle FILE [--offline]``),
-  through :func:`open_bundle` and :func:`offline_guard`; :func:`session_for_deploy` is what the
-  ``deploy`` and ``plan`` commands call (bundle or platform file, offline or not).
+* :func:`open_bundle` and :func:`offline_guard` are how one is deployed
+  (``helmdeck deploy --bundle FILE [--offline]``, through :func:`helmdeck.app.opening.open_platform`).
 
 Names are imported on first use (PEP 562), so importing one module of the package does not load
 the others: the CLI starts without loading what its command does not need.
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
     from helmdeck.bundle.open import check_contained as check_contained
     from helmdeck.bundle.open import open_bundle as open_bundle
     from helmdeck.bundle.open import provide_files as provide_files
-    from helmdeck.bundle.open import session_for_deploy as session_for_deploy
-    from helmdeck.bundle.open import session_from_bundle as session_from_bundle
     from helmdeck.bundle.verify import Verification as Verification
     from helmdeck.bundle.verify import read_images as read_images
     from helmdeck.bundle.verify import verify_bundle as verify_bundle

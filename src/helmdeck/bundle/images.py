@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.bundle.manifest import ImageEntry
-from helmdeck.core.session import PlatformSession
+from helmdeck.core.session import render_component
 from helmdeck.engine.render import render
 from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Catalog
@@ -63,9 +63,11 @@ def list_platform_images(platform: Platform, environments: Sequence[str | None])
     envs: dict[str, set[str]] = defaultdict(set)
     listing = ImageListing()
     for env in environments:
-        session = PlatformSession(platform=platform, environment=env)
+        if env is not None:
+            platform.environment(env)  # unknown names fail here, listing the known ones
         objects: dict[str, Any] = {
-            name: d.rendered.platform_entry() for name, d in session.desired(secrets=secrets).items()
+            name: render_component(platform, name, env, secrets).rendered.platform_entry()
+            for name in platform.component_names
         }
         objects.update(_extension_objects(platform, env, listing.warnings))
         for use in inventory(objects).images:

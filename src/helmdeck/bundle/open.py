@@ -1,6 +1,6 @@
 """Deploying from a bundle: verify it, extract it safely, put the provided secret files in place, and
-make a :class:`PlatformSession` that reads nothing outside the extracted directory (but the files the
-deployer provided and the ``--values`` files named on the command line).
+check that its platform file reads nothing outside the extracted directory (but the files the
+deployer provided); :func:`helmdeck.app.opening.open_platform` makes the session from it.
 
 ``provided`` entries are ``NAME=PATH`` or ``PATH``. NAME is a ``required`` path of ``bundle.json``
 (``provided/secrets.yaml``), that path without ``provided/`` (``secrets.yaml``, as the platform file
@@ -10,25 +10,17 @@ name. Each is linked into the extracted bundle (not copied: secrets are not dupl
 
 from __future__ import annotations
 
-import contextlib
 import posixpath
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from helmdeck.bundle.checksums import sha256_hex
 from helmdeck.bundle.errors import BundleError, BundleProblem
 from helmdeck.bundle.manifest import MANIFEST_FILE, PROVIDED_DIR, BundleManifest, RequiredFile
-from helmdeck.bundle.offline import write_offline_values
 from helmdeck.bundle.tarball import ArchiveUnreadable, extract
 from helmdeck.bundle.verify import verify_bundle
-from helmdeck.core.session import PlatformSession
 from helmdeck.errors import ConfigError
-from helmdeck.spec import Platform, load_platform
-
-if TYPE_CHECKING:
-    from helmdeck.values.set_expressions import SetFlag
+from helmdeck.spec import Platform
 
 
 def open_bundle(file: Path, workdir: Path) -> Path:
@@ -161,112 +153,3 @@ def check_contained(platform: Platform, root: Path, required: Sequence[RequiredF
             fix="rebuild the bundle with `helmdeck bundle --out-file FILE`; a bundle's platform file only names "
             "its own files",
         )
-
-
-def session_from_bundle(
-    bundle: Path,
-    workdir: Path,
-    *,
-    environment: str | None = None,
-    provided: Sequence[str] = (),
-    offline: bool = False,
-    kubeconfig: str | None = None,
-    context: str | None = None,
-    cli_files: Sequence[Path] = (),
-    cli_sets: Sequence[str | SetFlag] = (),
-    instance: str | None = None,
-) -> PlatformSession:
-    """A session for the platform inside ``bundle``, extracted below ``workdir`` (keep it until done).
-
-    ``environment`` defaults to the bundle's only environment when it was made for one. ``offline``
-    refuses remote references (a bundle has none unless edited) and adds the offline values layer
-    below ``cli_files``.
-    """
-    platform_file = open_bundle(bundle, workdir)
-    manifest = bundle_manifest(platform_file)
-    if environment is None and len(manifest.environments) == 1:
-        environment = manifest.environments[0]
-    if environment is not None and manifest.environments and environment not in manifest.environments:
-        raise ConfigError(
-            f"bundle {bundle} was made for {', '.join(manifest.environments)}, not {environment}",
-            where=str(bundle),
-            fix=f"deploy one of its environments, or rebuild it with `helmdeck bundle -e {environment}`",
-        )
-    provide_files(platform_file, provided)
-    platform = load_platform(platform_file)
-    check_contained(platform, platform_file.parent, manifest.required)
-    return _session(
-        platform,
-        platform_file,
-        workdir if offline else None,
-        environment=environment,
-        kubeconfig=kubeconfig,
-        context=context,
-        cli_files=cli_files,
-        cli_sets=cli_sets,
-        instance=instance,
-    )
-
-
-def _session(
-    platform: Platform, platform_file: Path, offline_dir: Path | None, *, cli_files: Sequence[Path], **options: Any
-) -> PlatformSession:
-    """A session on ``platform``; with ``offline_dir``, the offline values layer (written there) first."""
-    files = [write_offline_values(platform, offline_dir), *cli_files] if offline_dir else list(cli_files)
-    return PlatformSession(platform_file, cli_files=files, platform=platform, **options)
-
-
-@contextlib.contextmanager
-def session_for_deploy(
-    file: Path,
-    *,
-    bundle: Path | None = None,
-    offline: bool = False,
-    provided: Sequence[str] = (),
-    environment: str | None = None,
-    kubeconfig: str | None = None,
-    context: str | None = None,
-    cli_files: Sequence[Path] = (),
-    cli_sets: Sequence[str | SetFlag] = (),
-    instance: str | None = None,
-) -> Iterator[PlatformSession]:
-    """The session ``deploy``/``plan`` work with: from ``bundle`` when given (else the platform ``file``),
-    with the offline layer when ``offline``. Temporary files live until the block ends.
-
-    Raises:
-        ConfigError: ``provided`` without a bundle, or whatever :func:`session_from_bundle` and
-            :func:`offline_guard` raise.
-    """
-    if bundle is None and provided:
-        raise ConfigError("--provide only applies to --bundle", fix="drop --provide, or deploy from a bundle")
-    with tempfile.TemporaryDirectory(prefix="helmdeck-deploy-") as tmp:
-        workdir = Path(tmp)
-        if bundle is not None:
-            session = session_from_bundle(
-                bundle,
-                workdir / "bundle",
-                environment=environment,
-                provided=provided,
-                offline=offline,
-                kubeconfig=kubeconfig,
-                context=context,
-                cli_files=cli_files,
-                cli_sets=cli_sets,
-                instance=instance,
-            )
-        else:
-            session = _session(
-                load_platform(file),
-                file,
-                workdir if offline else None,
-                environment=environment,
-                kubeconfig=kubeconfig,
-                context=context,
-                cli_files=cli_files,
-                cli_sets=cli_sets,
-                instance=instance,
-            )
-        from helmdeck.revisions.environment import adopt_deployed_environment
-
-        adopt_deployed_environment(session)
-        yield session

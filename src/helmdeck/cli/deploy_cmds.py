@@ -29,14 +29,18 @@ from helmdeck.cli.options import (
     ValuesOpt,
     open_session,
     set_flags,
+    target,
 )
 from helmdeck.cli.output import OutputFormat, chosen, console, emit_json, err_console, print_table
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from helmdeck.core.session import PlatformSession
     from helmdeck.core.status import PlatformStatus
     from helmdeck.deploy.report import DeployReport
+    from helmdeck.health import FinalHealth
 
 
 def register(app: typer.Typer) -> None:
@@ -87,22 +91,15 @@ def plan_command(
 
     Exit code 2 when there are changes, 0 when none.
     """
-    from helmdeck.bundle import session_for_deploy
+    from helmdeck.app.opening import LastDeployed, opened
     from helmdeck.cli.saved_plan import diff_text, save_plan
     from helmdeck.plan.planner import Action, make_plan
 
-    with session_for_deploy(
-        file,
-        bundle=bundle,
-        offline=offline,
-        provided=provide or (),
-        environment=env,
-        kubeconfig=kubeconfig,
-        context=context,
-        cli_files=values or (),
-        cli_sets=set_flags(set_, set_string, set_json, set_file),
-        instance=instance,
-    ) as session:
+    sets = set_flags(set_, set_string, set_json, set_file)
+    chosen = target(
+        file, env, kubeconfig, context, values, sets, instance=instance, bundle=bundle, offline=offline, provide=provide
+    )
+    with opened(chosen, last_deployed=LastDeployed.adopt) as session:
         note_environment(session)
         plan = make_plan(session, with_diff=not no_diff)
         if out is not None:
@@ -153,7 +150,7 @@ def plan_command(
 # --- deploy ---------------------------------------------------------------------------------
 
 
-def print_unhealthy(unhealthy: dict[str, dict[str, str]]) -> None:
+def print_unhealthy(unhealthy: Mapping[str, FinalHealth]) -> None:
     """Components that are not healthy at the end of an operation, touched by it or not."""
     for name, h in unhealthy.items():
         console.print(f"[bold red]{name} is {h['health']}[/] after the operation: {h['reason']}", highlight=False)
@@ -268,24 +265,17 @@ def deploy_command(
     With --bundle the platform, its charts and values come from an offline bundle (verified first);
     --offline refuses anything that needs the network, naming it.
     """
-    from helmdeck.bundle import session_for_deploy
+    from helmdeck.app.opening import LastDeployed, opened
     from helmdeck.cli.saved_plan import open_plan, plan_guard
 
     planned = None
     if plan_file is not None:
         planned, env, instance = open_plan(plan_file, env, instance, only)
-    with session_for_deploy(
-        file,
-        bundle=bundle,
-        offline=offline,
-        provided=provide or (),
-        environment=env,
-        kubeconfig=kubeconfig,
-        context=context,
-        cli_files=values or (),
-        cli_sets=set_flags(set_, set_string, set_json, set_file),
-        instance=instance,
-    ) as session:
+    sets = set_flags(set_, set_string, set_json, set_file)
+    chosen = target(
+        file, env, kubeconfig, context, values, sets, instance=instance, bundle=bundle, offline=offline, provide=provide
+    )
+    with opened(chosen, last_deployed=LastDeployed.adopt) as session:
         human = output is OutputFormat.human
         guard = plan_guard(session, planned, plan_file, human=human) if planned is not None and plan_file else None
         report = _deploy(session, only, parallel, no_preflight, output, allow_destructive, before_changes=guard)
@@ -305,10 +295,10 @@ def _deploy(
     allow_destructive: bool = False,
     before_changes: Callable[[], None] | None = None,
 ) -> DeployReport:
+    from helmdeck.app.deploy import deploy_platform
     from helmdeck.cli.interrupt import graceful_interrupt
     from helmdeck.cli.progress import live_progress
     from helmdeck.doctor.findings import PreflightFailed
-    from helmdeck.extensions.preinstall import deploy_platform
 
     note_environment(session)
     order = [n for level in session.platform.topological_order() for n in level if not only or n in only]
@@ -376,12 +366,11 @@ def status_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Each component's release, revision, chart and health, with failing pods and why."""
-    from helmdeck.cluster import make_client
+    from helmdeck.app.opening import open_platform
     from helmdeck.core.status import platform_status
 
-    session = open_session(file, None, kubeconfig, context, instance=instance)
     # status asks from this thread alone: no decoding tables built up front for threads it never starts
-    session.client = make_client(session.kubeconfig, session.context, concurrent=False)
+    session = open_platform(target(file, None, kubeconfig, context, instance=instance), concurrent=False)
     while True:
         status = platform_status(session)
         if output is OutputFormat.json:
@@ -452,9 +441,9 @@ def undeploy_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Remove every release (reverse dependency order). Data stays unless --purge-data."""
+    from helmdeck.app.undeploy import data_to_purge, undeploy_platform
     from helmdeck.cli.confirm import confirm_purge
     from helmdeck.cli.progress import live_progress
-    from helmdeck.deploy.undeploy import Undeployer
 
     session = open_session(file, None, kubeconfig, context, instance=instance)
     if dry_run:
@@ -464,14 +453,14 @@ def undeploy_command(
         return
     confirm = None
     if purge_data:
-        confirm = confirm_purge(Undeployer(session, purge_data=True).data_to_purge(), yes=yes)
+        confirm = confirm_purge(data_to_purge(session), yes=yes)
     if not purge_data and output is OutputFormat.human:
         err_console.print(
             f"undeploying {session.platform_id}: every release is removed; "
             "the platform's volume claims (in any namespace), secrets and history are kept"
         )
     with live_progress(f"undeploying {session.platform_id}", output is OutputFormat.human) as progress:
-        report = Undeployer(session, purge_data=purge_data, confirm=confirm, progress=progress).run()
+        report = undeploy_platform(session, purge_data=purge_data, confirm=confirm, progress=progress)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:

@@ -21,15 +21,13 @@ from helmdeck.cli.options import (
     SetOpt,
     SetStringOpt,
     ValuesOpt,
-    open_session,
     set_flags,
+    target,
 )
 from helmdeck.cli.output import OutputFormat, console, emit_json
-from helmdeck.errors import HelmdeckError
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
-    from helmdeck.core.session import PlatformSession
     from helmdeck.doctor.findings import DoctorReport
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -98,14 +96,16 @@ def doctor_command(
 
     Without -e a deployed platform is checked with the environment it was last deployed with, as
     deploy's own preflight checks it."""
+    from helmdeck.app.opening import LastDeployed, open_platform
     from helmdeck.cli.deploy_cmds import note_environment
     from helmdeck.doctor.live import diagnose_platform
     from helmdeck.doctor.preflight import run_preflight
 
-    session = open_session(
-        file, env, kubeconfig, context, values, set_flags(set_, set_string, set_json, set_file), instance=instance
-    )
-    _adopt_deployed_environment(session)
+    sets = set_flags(set_, set_string, set_json, set_file)
+    # the environment deploy would use; a kubeconfig that cannot be loaded is left to the
+    # preflight's cluster check to report, as a finding
+    chosen = target(file, env, kubeconfig, context, values, sets, instance=instance)
+    session = open_platform(chosen, last_deployed=LastDeployed.adopt_if_reachable)
     note_environment(session)
     report = diagnose_platform(session) if live else run_preflight(session, offline=offline)
     if output is OutputFormat.json:
@@ -113,17 +113,3 @@ def doctor_command(
     else:
         print_doctor_report(report)
     raise typer.Exit(0 if report.ok else 1)
-
-
-def _adopt_deployed_environment(session: PlatformSession) -> None:
-    """The environment deploy would use; a kubeconfig that cannot be loaded is left to the
-    preflight's cluster check to report, as a finding."""
-    from helmdeck.revisions.environment import adopt_deployed_environment
-
-    if session.environment is not None:
-        return
-    try:
-        session.client  # noqa: B018 (loads the kubeconfig)
-    except HelmdeckError:
-        return
-    adopt_deployed_environment(session)

@@ -62,9 +62,9 @@ def export_command(
     Dependencies become dependsOn (Flux) or sync waves (Argo CD); plain values are written out,
     secret values only as references to Kubernetes Secrets. Needs no cluster.
     """
-    from helmdeck.core.session import with_instance
+    from helmdeck.app.rules import target_platform
+    from helmdeck.cli.options import target
     from helmdeck.gitops import GitopsTool, export_platform
-    from helmdeck.spec import load_platform
     from helmdeck.values.layers import check_umbrella_input
 
     if flux == argocd:
@@ -80,9 +80,7 @@ def export_command(
             where="--project/--auto-sync",
             fix="drop them, or export with --argocd",
         )
-    platform = load_platform(file)
-    if instance is not None:
-        platform = with_instance(platform, instance)
+    platform = target_platform(target(file, instance=instance))
     # no --set-file: the export is committed to Git, and a file's text would be copied into it
     # in the clear (a values file marked --secret becomes a Secret reference instead)
     sets = set_flags(set_, set_string, set_json)

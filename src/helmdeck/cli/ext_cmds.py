@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,7 +15,7 @@ from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
-    from helmdeck.core.session import PlatformSession
+    from helmdeck.app.target import Target
     from helmdeck.extensions.catalog import Catalog, Extension
     from helmdeck.extensions.report import ExtensionReport
     from helmdeck.spec import Platform
@@ -45,29 +45,22 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="ext")
 
 
-def _platform(file: Path, instance: str | None) -> Platform:
-    from helmdeck.core.session import with_instance
-    from helmdeck.spec import load_platform
+def _target(file: Path, instance: str | None, kubeconfig: str | None = None, context: str | None = None) -> Target:
+    from helmdeck.cli.options import target
 
-    platform = load_platform(file)
-    return with_instance(platform, instance) if instance else platform
+    return target(file, None, kubeconfig, context, instance=instance)
+
+
+def _platform(file: Path, instance: str | None) -> Platform:
+    from helmdeck.app.rules import target_platform
+
+    return target_platform(_target(file, instance))
 
 
 def _catalog(platform: Platform, state_dir: Path | None) -> Catalog:
-    from helmdeck.extensions.catalog import Catalog
-    from helmdeck.extensions.state import default_state_dir, upload_dir
+    from helmdeck.app.extensions import platform_catalog
 
-    state = state_dir or default_state_dir(platform.prefixed(platform.name))
-    return Catalog.for_platform(platform, upload_dir(state))
-
-
-def _session(platform: Platform, env: str | None, kubeconfig: str | None, context: str | None) -> PlatformSession:
-    from helmdeck.core.session import PlatformSession
-    from helmdeck.revisions.environment import adopt_deployed_environment
-
-    session = PlatformSession(platform=platform, environment=env, kubeconfig=kubeconfig, context=context)
-    adopt_deployed_environment(session)
-    return session
+    return platform_catalog(platform, state_dir)
 
 
 def _print_extension(ext: Extension) -> None:
@@ -109,13 +102,14 @@ def list_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """The catalog (or, with --installed, what is installed on the platform)."""
-    from helmdeck.core.session import PlatformSession
+    from helmdeck.app.opening import open_platform
     from helmdeck.extensions.manager import ExtensionManager
 
+    chosen = _target(file, instance, kubeconfig, context)
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
     if installed:
-        session = PlatformSession(platform=platform, kubeconfig=kubeconfig, context=context)
+        session = open_platform(chosen, platform=platform)
         rows = ExtensionManager(session, catalog).installed()
         if output is OutputFormat.json:
             emit_json({"platform": session.platform_id, "installed": [r.as_dict() for r in rows]})
@@ -243,19 +237,15 @@ def install_command(
     Parameters come from --param-file files, then HELMDECK_PARAM_<NAME> variables (NAME upper-cased,
     other characters as _), then --param, each overriding the one before. Secret parameters belong
     in a file or a variable: a command line can be read by every user of the machine."""
+    from helmdeck.app.extensions import extension_manager, install_parameters
     from helmdeck.cli.progress import live_progress
-    from helmdeck.extensions.manager import ExtensionManager
-    from helmdeck.extensions.parameter_input import env_name, load_param_file, params_from_env, parse_param_args
+    from helmdeck.extensions.parameter_input import env_name, load_param_file, parse_param_args
 
     from_argv = parse_param_args(param or [])
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
     extension = catalog.get(name, version)
-    params: dict[str, Any] = {}
-    for path in param_file or []:
-        params.update(load_param_file(path))
-    params.update(params_from_env(extension.parameters, os.environ))
-    params.update(from_argv)
+    files = [load_param_file(path) for path in param_file or []]
     exposed = [p.name for p in extension.parameters if p.secret and p.name in from_argv]
     if exposed:
         # /proc/PID/cmdline is readable by every local user for as long as the install runs
@@ -272,10 +262,12 @@ def install_command(
             )
         err_console.print(f"[yellow]warning:[/] {where} (--insecure-argv)", highlight=False)
     # a missing or bad parameter is refused before the cluster is contacted (the install checks again)
-    extension.check_parameters(params)
-    session = _session(platform, env, kubeconfig, context)
-    with live_progress(f"installing {name} on {session.platform_id}", output is OutputFormat.human) as progress:
-        manager = ExtensionManager(session, catalog, progress=progress, timeout=timeout)
+    params = install_parameters(extension, files, os.environ, from_argv)
+    chosen = _target(file, instance, kubeconfig, context).replace(environment=env)
+    manager = extension_manager(chosen, platform, catalog, timeout=timeout)
+    title = f"installing {name} on {manager.session.platform_id}"
+    with live_progress(title, output is OutputFormat.human) as progress:
+        manager.progress = progress or manager.progress
         report = manager.install(name, params, instance_name=instance_name, version=version)
     if output is OutputFormat.json:
         emit_json(report.as_dict())
@@ -300,19 +292,18 @@ def uninstall_command(
 ) -> None:
     """Uninstall an extension. Its history is kept, so a platform rollback can bring it back, and
     so are its volume claims unless --purge-data."""
+    from helmdeck.app.extensions import extension_manager
     from helmdeck.cli.confirm import confirm_purge
     from helmdeck.cli.progress import live_progress
-    from helmdeck.extensions.manager import ExtensionManager
 
     platform = _platform(file, instance)
-    catalog = _catalog(platform, state_dir)
-    session = _session(platform, None, kubeconfig, context)
+    manager = extension_manager(_target(file, instance, kubeconfig, context), platform, _catalog(platform, state_dir))
     confirm = None
     if purge_data:
-        data = ExtensionManager(session, catalog).data_of(name)
-        confirm = confirm_purge(data, yes=yes, review=None, operation=f"uninstall of {name}")
-    with live_progress(f"uninstalling {name} from {session.platform_id}", output is OutputFormat.human) as progress:
-        manager = ExtensionManager(session, catalog, progress=progress)
+        confirm = confirm_purge(manager.data_of(name), yes=yes, review=None, operation=f"uninstall of {name}")
+    title = f"uninstalling {name} from {manager.session.platform_id}"
+    with live_progress(title, output is OutputFormat.human) as progress:
+        manager.progress = progress or manager.progress
         report = manager.uninstall(name, force=force, purge_data=purge_data, confirm=confirm)
     if output is OutputFormat.json:
         emit_json(report.as_dict())

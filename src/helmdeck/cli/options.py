@@ -12,6 +12,7 @@ from helmdeck.cli.output import Output as Output
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from helmdeck.app.target import Target
     from helmdeck.core.session import PlatformSession
     from helmdeck.values.set_expressions import SetFlag
 
@@ -80,6 +81,36 @@ def set_flags(
     return in_helm_order(SetFlag(flag, e) for flag, expressions in given for e in expressions or ())
 
 
+def target(
+    file: Path,
+    env: str | None = None,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    values: Sequence[Path] | None = None,
+    sets: Sequence[str | SetFlag] | None = None,
+    *,
+    instance: str | None = None,
+    bundle: Path | None = None,
+    offline: bool = False,
+    provide: Sequence[str] | None = None,
+) -> Target:
+    """What the command's options name, as the application layer takes it."""
+    from helmdeck.app.target import Target
+
+    return Target(
+        file=file,
+        bundle=bundle,
+        provided=tuple(provide or ()),
+        offline=offline,
+        environment=env,
+        instance=instance,
+        kubeconfig=kubeconfig,
+        context=context,
+        values=tuple(values or ()),
+        sets=tuple(sets or ()),
+    )
+
+
 def open_session(
     file: Path,
     env: str | None,
@@ -90,14 +121,7 @@ def open_session(
     *,
     instance: str | None = None,
 ) -> PlatformSession:
-    from helmdeck.core.session import PlatformSession
+    """The session on the platform file (no bundle, no environment but the one given)."""
+    from helmdeck.app.opening import open_platform
 
-    return PlatformSession(
-        file,
-        environment=env,
-        kubeconfig=kubeconfig,
-        context=context,
-        cli_files=values or (),
-        cli_sets=sets or (),
-        instance=instance,
-    )
+    return open_platform(target(file, env, kubeconfig, context, values, sets, instance=instance))

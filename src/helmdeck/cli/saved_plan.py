@@ -40,6 +40,7 @@ def open_plan(
 ) -> tuple[dict[str, Any], str | None, str | None]:
     """The saved plan, and the environment and instance to deploy it in: the plan's own unless
     given (given ones that differ make the plan check refuse, naming them)."""
+    from helmdeck.app.rules import from_saved_plan
     from helmdeck.plan.plan_file import read_plan_file
 
     if only:
@@ -48,11 +49,7 @@ def open_plan(
             fix="deploy the plan as it is, or make a new plan and deploy without --plan",
         )
     planned = read_plan_file(path)
-    return (
-        planned,
-        env if env is not None else planned["environment"],
-        (instance if instance is not None else planned["instance"]),
-    )
+    return (planned, *from_saved_plan(planned, env, instance))
 
 
 def plan_guard(session: PlatformSession, planned: dict[str, Any], path: Path, *, human: bool) -> Callable[[], None]:

@@ -36,11 +36,10 @@ def register(root: typer.Typer) -> None:
 
 
 def _platform(file: Path, instance: str | None) -> Platform:
-    from helmdeck.core.session import with_instance
-    from helmdeck.spec import load_platform
+    from helmdeck.app.rules import target_platform
+    from helmdeck.app.target import Target
 
-    platform = load_platform(file)
-    return with_instance(platform, instance) if instance else platform
+    return target_platform(Target(file=file, instance=instance))
 
 
 def _state_dir(file: Path, state_dir: Path | None, instance: str | None) -> Path:

@@ -3,6 +3,8 @@ object, a refusal or a conflict without knowing the Kubernetes client underneath
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from helmdeck.errors import ClusterError
 
 
@@ -24,6 +26,12 @@ class Conflict(ClusterError):
 
 class Invalid(ClusterError):
     """422: the object is not valid for this cluster."""
+
+
+class PlatformBusy(ClusterError):
+    """Another live operator holds the platform's lock: the change waits for it (a conflict, not an outage)."""
+
+    http_status: ClassVar[int] = 409
 
 
 class Gone(ClusterError):

@@ -24,6 +24,7 @@ import lightkube
 from lightkube.generic_resource import GenericNamespacedResource
 
 from helmdeck.cluster.client import api_error, translate_errors, unreachable
+from helmdeck.cluster.errors import PlatformBusy
 from helmdeck.cluster.events import parse_time
 from helmdeck.cluster.kinds import KindInfo, resource_class
 from helmdeck.errors import ClusterError
@@ -220,7 +221,7 @@ class PlatformLock:
         return cast(GenericNamespacedResource, cast(Any, self._res)(body))
 
     def _refuse(self, info: LeaseInfo) -> ClusterError:
-        return ClusterError(
+        return PlatformBusy(
             f"platform {self.platform} is being changed by {info.holder} since {_show(info.since)}",
             where=self.where,
             fix=(

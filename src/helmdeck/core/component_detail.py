@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -66,6 +66,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class ComponentNotFound(HelmdeckError):
     """No component or release of the platform has this name."""
+
+    http_status: ClassVar[int] = 404
 
 
 #: the release's keys in a component's JSON, flattened in among the component's own

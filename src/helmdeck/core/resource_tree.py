@@ -10,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster import Health, PodSummary, Snapshot, health, summarize_pod
+from helmdeck.cluster import Health as ObjectHealth
+from helmdeck.cluster import PodSummary, Snapshot, health, summarize_pod
 from helmdeck.cluster.pods import ContainerSummary, index_by_owner
+from helmdeck.health import Health
 from helmdeck.serialize import JsonObject, json_field
 
 # the order Argo CD lists an application's objects in: what runs first, then what it uses
@@ -34,9 +36,9 @@ _KIND_ORDER = {
 }
 
 
-def health_word(state: str) -> str:
+def health_word(state: str) -> Health:
     """The overview's word for a health state: an object that is ready is "healthy"."""
-    return "healthy" if state == "ready" else state
+    return Health.of_state(state)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class TreeNode(JsonObject):
     kind: str
     name: str
     namespace: str | None
-    health: str
+    health: Health
     reason: str
     children: list[TreeNode] = field(default_factory=list)
     pod: PodSummary | None = field(default=None, metadata=json_field(convert=TreePod.of))
@@ -92,7 +94,7 @@ class TreeNode(JsonObject):
         return [self, *(n for child in self.children for n in child.walk())]
 
 
-def _node(kind: str, obj: Mapping[str, Any], state: Health, **extra: Any) -> TreeNode:
+def _node(kind: str, obj: Mapping[str, Any], state: ObjectHealth, **extra: Any) -> TreeNode:
     meta = obj.get("metadata") or {}
     return TreeNode(
         kind, str(meta.get("name", "")), meta.get("namespace"), health_word(state.state), state.reason, **extra

@@ -62,6 +62,51 @@ def config_digest(chart: LoadedChart, values: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:40]
 
 
+def render_component(
+    platform: Platform,
+    name: str,
+    environment: str | None,
+    secrets: dict[str, str],
+    cli_files: Sequence[Path] = (),
+    cli_sets: Sequence[str | SetFlag] = (),
+) -> DesiredComponent:
+    """Component ``name`` rendered as it would be installed, asking no cluster: what a session
+    renders, and what listing a bundle's images renders for each environment."""
+    from helmdeck.engine import load_chart
+    from helmdeck.engine.render import render
+    from helmdeck.values import compute_values
+
+    component = platform.component(name)
+    source = component.chart if isinstance(component.chart, str) else component.chart.model_dump()
+    chart = load_chart(source, base_dir=platform.base_dir)
+    layered = compute_values(
+        platform,
+        name,
+        environment,
+        chart_defaults=chart.default_values,
+        cli_files=cli_files,
+        cli_sets=cli_sets,
+        secret_values=secrets,
+        umbrella=True,
+    )
+    release = platform.release_name(component)
+    namespace = platform.namespace_of(component)
+    files = tuple(layer.file for layer in layered.layers if layer.file)
+    rendered = render(chart, layered.user_values, release, namespace, component=name, values_files=files)
+    return DesiredComponent(
+        name=name,
+        release=release,
+        namespace=namespace,
+        chart=chart,
+        values=layered.user_values,
+        rendered=rendered,
+        digest=config_digest(chart, layered.user_values),
+        values_files=files,
+        timeout=component.health.timeout_seconds,
+        layered=layered,
+    )
+
+
 def with_instance(platform: Platform, instance: str) -> Platform:
     """The platform as another instance (``--instance``): its namespaces, data directories, locks and
     records all carry the new prefix."""
@@ -272,39 +317,7 @@ class PlatformSession:
         return desired
 
     def _render_uncounted(self, name: str, secrets: dict[str, str]) -> DesiredComponent:
-        from helmdeck.engine import load_chart
-        from helmdeck.engine.render import render
-        from helmdeck.values import compute_values
-
-        component = self.platform.component(name)
-        source = component.chart if isinstance(component.chart, str) else component.chart.model_dump()
-        chart = load_chart(source, base_dir=self.platform.base_dir)
-        layered = compute_values(
-            self.platform,
-            name,
-            self.environment,
-            chart_defaults=chart.default_values,
-            cli_files=self.cli_files,
-            cli_sets=self.cli_sets,
-            secret_values=secrets,
-            umbrella=True,
-        )
-        release = self.platform.release_name(component)
-        namespace = self.platform.namespace_of(component)
-        files = tuple(layer.file for layer in layered.layers if layer.file)
-        rendered = render(chart, layered.user_values, release, namespace, component=name, values_files=files)
-        return DesiredComponent(
-            name=name,
-            release=release,
-            namespace=namespace,
-            chart=chart,
-            values=layered.user_values,
-            rendered=rendered,
-            digest=config_digest(chart, layered.user_values),
-            values_files=files,
-            timeout=component.health.timeout_seconds,
-            layered=layered,
-        )
+        return render_component(self.platform, name, self.environment, secrets, self.cli_files, self.cli_sets)
 
     # -- live state -------------------------------------------------------------------------------
     def live_releases(self) -> dict[str, Release]:

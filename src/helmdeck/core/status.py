@@ -15,37 +15,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
 from helmdeck.cluster.gate_state import ObjectStatus
-from helmdeck.cluster.health_state import MISSING_RULE, Health, not_created_yet
+from helmdeck.cluster.health_state import MISSING_RULE, not_created_yet
+from helmdeck.cluster.health_state import Health as ObjectHealth
 from helmdeck.cluster.kinds import normalize
 from helmdeck.cluster.per_client import PerClient
 from helmdeck.core.inventory_parts import ReleaseParts, release_parts
 from helmdeck.core.session import PlatformSession
 from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
+from helmdeck.health import Health
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
 from helmdeck.serialize import JsonObject, json_field
 from helmdeck.wording import counted
 
-
-class ComponentHealth(StrEnum):
-    """A component's health as status reports it (the values are the JSON's)."""
-
-    healthy = "healthy"
-    progressing = "progressing"
-    failed = "failed"
-    #: some objects report nothing helmdeck can read, the rest are healthy
-    unknown = "unknown"
-    #: not installed
-    absent = "absent"
-
-
-#: health states that mean a component is not (yet) what it should be
-UNHEALTHY = frozenset({ComponentHealth.failed, ComponentHealth.progressing})
+#: the component health of status, by the name it had before every output shared one enum
+ComponentHealth = Health
 
 
 @dataclass
@@ -56,7 +44,7 @@ class ComponentStatus(JsonObject):
     status: str  # the Helm release status, or "not installed"
     revision: int | None
     chart: str
-    health: ComponentHealth
+    health: Health
     reason: str = ""
     extension: str | None = None
     # only the ones not ready
@@ -76,7 +64,7 @@ class PlatformStatus(JsonObject):
 
     @property
     def healthy(self) -> bool:
-        return all(c.health == ComponentHealth.healthy for c in self.components)
+        return all(c.health == Health.healthy for c in self.components)
 
 
 @dataclass
@@ -247,7 +235,7 @@ def release_objects(stored: StoredRelease, component: str) -> ReleaseParts:
 
 
 #: a claim of a claim template not there (yet): the StatefulSet makes it before its pod
-_NOT_MADE_YET = Health("progressing", "its StatefulSet has not made it yet", rule=MISSING_RULE)
+_NOT_MADE_YET = ObjectHealth("progressing", "its StatefulSet has not made it yet", rule=MISSING_RULE)
 
 
 @dataclass
@@ -355,7 +343,7 @@ def _not_installed(session: PlatformSession, name: str) -> ComponentStatus:
         "not installed",
         None,
         "",
-        ComponentHealth.absent,
+        Health.absent,
         "not deployed",
     )
 
@@ -397,23 +385,23 @@ def _component_status(
 
 def _health(
     rel: StoredRelease, states: Mapping[str, list[ObjectStatus]], comp_statuses: list[ObjectStatus]
-) -> tuple[ComponentHealth, str]:
+) -> tuple[Health, str]:
     """The component's health and why: the worst of its objects', then its release's status."""
-    health: ComponentHealth
+    health: Health
     if states["failed"]:
-        health, first = ComponentHealth.failed, states["failed"][0]
+        health, first = Health.failed, states["failed"][0]
         reason = f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
     elif states["progressing"] or [st for st in states["unknown"] if st.health.blocking]:
         first = (states["progressing"] + states["unknown"])[0]
-        health, reason = ComponentHealth.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+        health, reason = Health.progressing, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
     elif states["unknown"]:
         # never "healthy": nothing reports whether these objects work
         first = states["unknown"][0]
-        health, reason = ComponentHealth.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
+        health, reason = Health.unknown, f"{first.ref.kind}/{first.ref.name}: {first.health.reason}"
     else:
-        health, reason = ComponentHealth.healthy, f"{counted(comp_statuses, 'object')} ready"
-    if rel.status != "deployed" and health is ComponentHealth.healthy:
+        health, reason = Health.healthy, f"{counted(comp_statuses, 'object')} ready"
+    if rel.status != "deployed" and health is Health.healthy:
         pending = rel.status.startswith("pending")
-        health = ComponentHealth.progressing if pending else ComponentHealth.failed
+        health = Health.progressing if pending else Health.failed
         reason = f"release {rel.status}"
     return health, reason

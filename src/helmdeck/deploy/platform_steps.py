@@ -14,6 +14,7 @@ from helmdeck.core.status import PlatformStatus, platform_status
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.health import final_health
 from helmdeck.labels import EXTENSION_LABEL
 from helmdeck.plan.destructive import DestructiveChange
 from helmdeck.plan.planner import component_destructive_changes, removal_destructive_changes
@@ -167,7 +168,7 @@ def record_revision(
             revision=rel.revision,
             status=rel.status.value,
             extension=rel.labels.get(EXTENSION_LABEL),
-            health=report.health.get(name, {}).get("health", ""),
+            health=final_health(report.health, name),
         )
         for name, rel in live.items()
         if rel.status is not ReleaseStatus.UNINSTALLED

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from helmdeck.core.status import UNHEALTHY
+from helmdeck.health import UNHEALTHY, FinalHealth, Health
 from helmdeck.revisions.timeline import Timeline
 from helmdeck.serialize import JsonObject, json_field
 
@@ -36,7 +36,7 @@ class ComponentResult(JsonObject):
     failure: list[dict[str, Any]] = field(default_factory=list)  # failing objects, pods, events, logs
     failure_text: list[str] = field(default_factory=list, metadata=json_field(exclude=True))
     skipped_because: list[str] = field(default_factory=list)
-    health: str = ""  # at the end of the operation: healthy | progressing | failed | unknown | absent
+    health: Health | Literal[""] = ""  # at the end of the operation ("": not checked)
 
     @property
     def ok(self) -> bool:
@@ -53,7 +53,7 @@ class DeployReport(JsonObject):
     took_over_from: str | None = None
     interrupted: bool = False  # by the user: components not started yet were left alone
     # every component of the platform at the end, by name: {"health": ..., "reason": ...}
-    health: dict[str, dict[str, str]] = field(default_factory=dict)
+    health: dict[str, FinalHealth] = field(default_factory=dict)
     timeline: Timeline | None = None  # where the time went (a deploy that changed nothing has one too)
     # False when the deploy changed nothing and found the platform healthy: no revision was
     # recorded, and ``platform_revision`` is the latest one, which still describes the platform
@@ -75,7 +75,7 @@ class DeployReport(JsonObject):
         "timeline",
     )
 
-    def unhealthy(self) -> dict[str, dict[str, str]]:
+    def unhealthy(self) -> dict[str, FinalHealth]:
         """Installed components that are not healthy at the end (unknown is not counted as broken)."""
         return {n: h for n, h in self.health.items() if h["health"] in UNHEALTHY}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 import helm_python
 
@@ -17,6 +18,8 @@ class ReleaseNotFoundError(ClusterError):
 
 class ReleaseBusyError(ClusterError):
     """Another operation on the release is in progress, or one died and left it pending."""
+
+    http_status: ClassVar[int] = 409
 
 
 class ReleaseTimeoutError(ClusterError):

@@ -15,10 +15,11 @@ from helmdeck.core.claim_keeping import keep_claims
 from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
 from helmdeck.core.session import PlatformSession
-from helmdeck.core.status import UNHEALTHY, platform_status
+from helmdeck.core.status import platform_status
 from helmdeck.core.targets import release_targets
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.health import UNHEALTHY, FinalHealth, final_health
 from helmdeck.revisions.operation import platform_operation
 from helmdeck.revisions.rotated_secrets import RestoredSecret, secrets_restored
 from helmdeck.revisions.store import ComponentRevision, PlatformRevision, RevisionStore
@@ -41,7 +42,7 @@ class RollbackReport(JsonObject):
     steps: list[RollbackStep] = field(default_factory=list)
     seconds: float = field(default=0.0, metadata=json_field(round=2))
     # every component of the platform afterwards, by name: {"health": ..., "reason": ...}
-    health: dict[str, dict[str, str]] = field(default_factory=dict)
+    health: dict[str, FinalHealth] = field(default_factory=dict)
     #: secrets rotated since the target: the rollback gave components their old value
     restored_secrets: list[RestoredSecret] = field(default_factory=list)
 
@@ -70,7 +71,7 @@ class RollbackReport(JsonObject):
         verdict = "rolled back" if self.ok else "rollback incomplete"
         return f"{verdict} to platform revision {self.target}; recorded as revision {self.new_revision}"
 
-    def unhealthy(self) -> dict[str, dict[str, str]]:
+    def unhealthy(self) -> dict[str, FinalHealth]:
         return {n: h for n, h in self.health.items() if h["health"] in UNHEALTHY}
 
     @property
@@ -194,7 +195,7 @@ def _revision_after(session: PlatformSession, target: PlatformRevision, report: 
                 rel.revision,
                 rel.status.value,
                 rel.labels.get("helmdeck.dev/extension"),
-                report.health.get(name, {}).get("health", ""),
+                final_health(report.health, name),
             )
             for name, rel in after.items()
             if rel.status is not ReleaseStatus.UNINSTALLED

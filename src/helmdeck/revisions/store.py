@@ -14,13 +14,20 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from helmdeck.cluster import KubeClient, NotFound, ObjRef, create_object, delete_object, get_object, list_objects
 from helmdeck.cluster.errors import Conflict
 from helmdeck.errors import ClusterError
+from helmdeck.health import Health
 from helmdeck.labels import KIND_LABEL, PLATFORM_LABEL, REVISION_LABEL, REVISION_RECORD_KIND
 from helmdeck.serialize import to_json_data
+
+
+class RevisionNotFound(ClusterError):
+    """The platform has no revision of that number (never recorded, or pruned)."""
+
+    http_status: ClassVar[int] = 404
 
 
 @dataclass
@@ -32,7 +39,12 @@ class ComponentRevision:
     revision: int
     status: str
     extension: str | None = None
-    health: str = ""  # at the end of the operation that recorded it (older records: "")
+    health: Health | Literal[""] = ""  # at the end of the operation that recorded it (older records: "")
+
+    def __post_init__(self) -> None:
+        # a record read back holds the word; a word this helmdeck does not know reads as unknown
+        if self.health:
+            self.health = Health.recorded(self.health) or Health.unknown
 
 
 @dataclass
@@ -96,7 +108,7 @@ class RevisionStore:
         found = get_object(self.client, self._ref(revision))
         if found is None:
             known = ", ".join(str(r.revision) for r in self.list()) or "none"
-            raise ClusterError(
+            raise RevisionNotFound(
                 f"platform {self.platform} has no revision {revision}",
                 fix=f"pick one of the recorded revisions ({known}); see 'helmdeck history'",
             )

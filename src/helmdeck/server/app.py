@@ -21,19 +21,17 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from helmdeck import __version__
-from helmdeck.core.component_detail import ComponentNotFound
-from helmdeck.errors import ClusterError, HelmdeckError
-from helmdeck.extensions.upload import UploadRejected
+from helmdeck.errors import HelmdeckError
 from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
 from helmdeck.server import api, api_deploy, api_logs, ui, ui_deploy, ui_extensions, ui_history, ui_tokens, ui_views
 from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
-from helmdeck.server.backend import ClusterBackend, NotAvailable, PlatformBackend
+from helmdeck.server.backend import ClusterBackend, PlatformBackend
 from helmdeck.server.deploy_port import ClusterDeploys, DeployPort
 from helmdeck.server.guard import FailureLimiter, GuardMiddleware
-from helmdeck.server.operations import Busy, OperationRunner, ShuttingDown
+from helmdeck.server.operations import OperationRunner
 from helmdeck.server.security import Authenticator, SessionStore, identify
 from helmdeck.server.settings import ServerSettings
 from helmdeck.server.web_deploys import WebDeploys
@@ -182,25 +180,6 @@ def _recover(runner: OperationRunner) -> None:
         _log.warning("operation %s (%s %s) was %s", op.id, op.kind, op.target, op.error)
 
 
-def _status_for(exc: HelmdeckError) -> int:
-    declared = getattr(exc, "http_status", None)  # an error that says its own status (server/web_deploys.py)
-    if isinstance(declared, int):
-        return declared
-    if isinstance(exc, Busy):
-        return 409
-    if isinstance(exc, ShuttingDown):
-        return 503
-    if isinstance(exc, NotAvailable):
-        return 501
-    if isinstance(exc, UploadRejected):
-        return 422
-    if isinstance(exc, ComponentNotFound):
-        return 404
-    if isinstance(exc, ClusterError):
-        return 404 if " has no revision " in exc.message else 503
-    return 422
-
-
 def create_app(
     settings: ServerSettings, backend: PlatformBackend | None = None, deploys: DeployPort | None = None
 ) -> FastAPI:
@@ -291,7 +270,7 @@ def create_app(
 
     @app.exception_handler(HelmdeckError)
     async def helmdeck_error(request: Request, exc: HelmdeckError) -> Response:
-        code = _status_for(exc)
+        code = exc.http_status  # each error says its own status: never guessed from its text
         if _is_api(request):
             return JSONResponse(_error_body(exc), status_code=code)
         # a signed-in user keeps the navigation on the error page

@@ -11,32 +11,37 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from helmdeck.app.extensions import check_uninstall, extension_manager, platform_catalog, preview_uninstall
+from helmdeck.app.opening import LastDeployed, open_platform
+from helmdeck.app.rules import target_platform
 from helmdeck.cluster import default_holder
 from helmdeck.core.component_detail import component_detail, component_live
 from helmdeck.core.open_links import component_links
-from helmdeck.core.session import PlatformSession, with_instance
 from helmdeck.core.status import platform_status
-from helmdeck.errors import ConfigError, HelmdeckError
+from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.catalog import Catalog
-from helmdeck.extensions.installed import installed_extensions
 from helmdeck.extensions.manager import ExtensionManager
 from helmdeck.extensions.state import default_state_dir, upload_dir
 from helmdeck.extensions.states import extension_state
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
-from helmdeck.revisions.environment import deployed_environment
 from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.server.backend_views import ViewsMixin
 from helmdeck.server.operations import Journal, Progress
 from helmdeck.server.settings import ServerSettings
-from helmdeck.spec import Platform, load_platform
+from helmdeck.spec import Platform
+
+if TYPE_CHECKING:
+    from helmdeck.core.session import PlatformSession
 
 
 class NotAvailable(HelmdeckError):
     """A feature this installation does not have (yet)."""
+
+    http_status: ClassVar[int] = 501
 
 
 class PlatformBackend(Protocol):
@@ -108,41 +113,12 @@ class PlatformBackend(Protocol):
     def journal(self) -> Journal | None: ...
 
 
-def release_objects_fate(manifest: str, namespace: str) -> list[dict[str, Any]]:
-    """The objects of a release's manifest and whether an uninstall deletes them (Helm keeps those
-    annotated ``helm.sh/resource-policy: keep``); a claim deleted takes its data with it."""
-    import yaml
-
-    from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
-
-    out = []
-    for doc in yaml.safe_load_all(manifest):
-        if not isinstance(doc, dict):
-            continue
-        meta = doc.get("metadata") or {}
-        kept = (meta.get("annotations") or {}).get(RESOURCE_POLICY_ANNOTATION) == "keep"
-        out.append(
-            {
-                "kind": str(doc.get("kind", "")),
-                "name": str(meta.get("name", "")),
-                "namespace": str(meta.get("namespace") or namespace),
-                "kept": kept,
-                "data": doc.get("kind") == "PersistentVolumeClaim",
-            }
-        )
-    return out
-
-
 class ClusterBackend(ViewsMixin):
     """The platform of ``settings.platform_file`` on the cluster of ``settings.kubeconfig``."""
 
     def __init__(self, settings: ServerSettings, platform: Platform | None = None) -> None:
         self.settings = settings
-        if platform is None:
-            platform = load_platform(settings.platform_file)
-            if settings.instance:
-                platform = with_instance(platform, settings.instance)
-        self.platform = platform
+        self.platform = platform if platform is not None else target_platform(settings.target())
         self._reader: PlatformSession | None = None
         self._lock = threading.Lock()
         # component name -> (monotonic time, live part): shared by the pages open on one component
@@ -157,9 +133,7 @@ class ClusterBackend(ViewsMixin):
     def reload_platform(self) -> None:
         """Read the platform file again: a deploy from the web deployed the file as it is now (edited
         since the service started), and the overview should show what it deployed."""
-        platform = load_platform(self.settings.platform_file)
-        if self.settings.instance:
-            platform = with_instance(platform, self.settings.instance)
+        platform = target_platform(self.settings.target())
         with self._lock:
             self.platform, self._reader = platform, None
             self._links_cache = self._drift_cache = None
@@ -169,13 +143,11 @@ class ClusterBackend(ViewsMixin):
         return self.settings.state_dir or default_state_dir(self.platform_id)
 
     # -- sessions --------------------------------------------------------------------------------
-    def _session(self, environment: str | None = None) -> PlatformSession:
-        return PlatformSession(
-            platform=self.platform,
-            environment=environment,
-            kubeconfig=self.settings.kubeconfig,
-            context=self.settings.context,
-        )
+    def _session(self, last_deployed: LastDeployed = LastDeployed.ignore) -> PlatformSession:
+        target = self.settings.target()
+        if last_deployed is LastDeployed.ignore:
+            target = target.replace(environment=None)
+        return open_platform(target, platform=self.platform, last_deployed=last_deployed)
 
     def _read(self) -> PlatformSession:
         """One long-lived session for reads: its cluster client (and connection pool) is reused."""
@@ -185,15 +157,16 @@ class ClusterBackend(ViewsMixin):
             return self._reader
 
     def _operating(self) -> PlatformSession:
-        env = self.settings.environment or deployed_environment(self._read())
-        return self._session(env)
+        """A session for one operation: the service's environment, else the one last deployed."""
+        return self._session(LastDeployed.adopt)
 
     def _catalog(self) -> Catalog:
-        return Catalog.for_platform(self.platform, upload_dir(self.state_dir))
+        return platform_catalog(self.platform, self.state_dir)
 
     def _manager(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> ExtensionManager:
-        return ExtensionManager(
-            self._operating(),
+        return extension_manager(
+            self.settings.target(),
+            self.platform,
             self._catalog(),
             progress=progress,
             interrupt=cancel,
@@ -383,17 +356,7 @@ class ClusterBackend(ViewsMixin):
         return manager.install(name, parameters, instance_name=instance_name, version=version).as_dict()
 
     def check_uninstall(self, name: str, force: bool) -> dict[str, Any]:
-        manager = self._manager()
-        live = manager.session.live_releases()
-        target = manager.find(name, live)
-        blocked = manager.dependents(target, installed_extensions(live))
-        if blocked and not force:
-            raise ConfigError(
-                f"extension {target.component} is required by {', '.join(blocked)}",
-                fix=f"uninstall {', '.join(blocked)} first, or force it and leave them broken",
-                details={"requiredBy": blocked},
-            )
-        return target.as_dict()
+        return check_uninstall(self._manager(), name, force).as_dict()
 
     def uninstall(
         self,
@@ -409,21 +372,7 @@ class ClusterBackend(ViewsMixin):
 
     def preview_uninstall(self, name: str) -> dict[str, Any]:
         """What uninstalling ``name`` would delete and keep, and who needs it; nothing changes."""
-        manager = self._manager()
-        live = manager.session.live_releases()
-        target = manager.find(name, live)
-        manifest = manager.session.engine.get_manifest(target.release, namespace=target.namespace)
-        data = manager.data_of(name)
-        objects = release_objects_fate(manifest, target.namespace)
-        for o in objects:  # the uninstall keeps every claim of the extension unless asked to purge
-            if f"{o['kind']} {o['namespace']}/{o['name']}" in data or o["kind"] == "PersistentVolumeClaim":
-                o["kept"] = True
-        return {
-            **target.as_dict(),
-            "requiredBy": manager.dependents(target, installed_extensions(live)),
-            "objects": objects,
-            "keptData": data,
-        }
+        return preview_uninstall(self._manager(), name)
 
     def upload(self, data: bytes, filename: str) -> dict[str, Any]:
         policy = UploadPolicy(

@@ -5,10 +5,12 @@ protocol the endpoints need from a backend."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from helmdeck.core.pod_logs import follow_log, log_request, log_sources, log_target, read_log
-from helmdeck.core.session import PlatformSession
+
+if TYPE_CHECKING:  # the backend's session comes from the application layer (helmdeck.app)
+    from helmdeck.core.session import PlatformSession
 
 
 class ViewsBackend(Protocol):

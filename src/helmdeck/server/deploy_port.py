@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.server.operations import Progress
@@ -23,7 +23,13 @@ if TYPE_CHECKING:
 class PlanMoved(HelmdeckError):
     """The platform or the cluster changed since the plan was made: nothing was deployed."""
 
-    http_status = 409
+    http_status: ClassVar[int] = 409
+
+
+class PreviewMoved(HelmdeckError):
+    """Data to purge appeared since the undeploy's preview was read: nothing was deleted."""
+
+    http_status: ClassVar[int] = 409
 
 
 @dataclass
@@ -76,20 +82,14 @@ class ClusterDeploys:
         self.parallel = parallel
 
     def _session(self, environment: str | None = None, *, adopt: bool = True) -> PlatformSession:
-        from helmdeck.core.session import PlatformSession
-        from helmdeck.revisions.environment import adopt_deployed_environment
+        """The session the CLI's ``plan``/``deploy`` (``adopt``: the environment last deployed when
+        neither the plan nor the service names one) or ``undeploy`` would open."""
+        from helmdeck.app.opening import LastDeployed, open_platform
 
-        s = self.settings
-        session = PlatformSession(
-            s.platform_file,
-            environment=environment or s.environment,
-            kubeconfig=s.kubeconfig,
-            context=s.context,
-            instance=s.instance or None,
-        )
-        if adopt and session.environment is None:
-            adopt_deployed_environment(session)  # as the CLI: the environment last deployed
-        return session
+        target = self.settings.target()
+        if environment is not None:
+            target = target.replace(environment=environment)
+        return open_platform(target, last_deployed=LastDeployed.adopt if adopt else LastDeployed.ignore)
 
     def make_plan(self) -> MadePlan:
         from helmdeck.plan.planner import make_plan
@@ -121,7 +121,7 @@ class ClusterDeploys:
     ) -> dict[str, Any]:
         """``deploy --plan``: the plan is checked again under the platform's lock, right before the
         first change (another operator may have deployed since the request was accepted)."""
-        from helmdeck.extensions.preinstall import deploy_platform
+        from helmdeck.app.deploy import deploy_platform
         from helmdeck.plan.reviewed import verify_plan
 
         session = self._session(record.get("environment"))
@@ -154,19 +154,19 @@ class ClusterDeploys:
     ) -> dict[str, Any]:
         """``undeploy`` after its dry run was read: with ``purge_data`` it deletes only what the
         preview listed (data that appeared since refuses it, as the CLI's confirmation does)."""
-        from helmdeck.deploy.undeploy import Undeployer
+        from helmdeck.app.undeploy import undeploy_platform
 
         listed = set(confirmed)
 
         def check(found: list[str]) -> bool:
             new = [item for item in found if item not in listed]
             if new:
-                raise HelmdeckError(
+                raise PreviewMoved(
                     f"data to purge appeared since the preview ({'; '.join(new)}): nothing was changed",
                     fix="preview the undeploy again and confirm that",
                 )
             return True
 
-        report = Undeployer(self._session(adopt=False), purge_data=purge_data, confirm=check, progress=progress).run()
+        report = undeploy_platform(self._session(adopt=False), purge_data=purge_data, confirm=check, progress=progress)
         result: dict[str, Any] = report.as_dict()
         return result

@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from helmdeck.core.progress import acting_as
 from helmdeck.errors import HelmdeckError
@@ -88,19 +88,25 @@ class Operation:
 class Busy(HelmdeckError):
     """Another change is running."""
 
+    http_status: ClassVar[int] = 409
+
 
 class ShuttingDown(HelmdeckError):
     """The service is stopping: it starts no new operation."""
+
+    http_status: ClassVar[int] = 503
 
 
 class NotRunning(HelmdeckError):
     """The operation asked to stop has already ended."""
 
-    http_status = 409
+    http_status: ClassVar[int] = 409
 
 
 class NoSuchOperation(HelmdeckError):
-    http_status = 404
+    """No operation by that id in this service's journal."""
+
+    http_status: ClassVar[int] = 404
 
 
 class Journal(Protocol):

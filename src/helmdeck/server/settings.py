@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from helmdeck.app.target import Target
 from helmdeck.extensions.upload import MiB
 
 
@@ -26,3 +27,13 @@ class ServerSettings:
     shutdown_grace: float = 60.0
     #: networks of reverse proxies whose X-Forwarded-For names the client (``serve --trusted-proxy``)
     trusted_proxies: tuple[str, ...] = ()
+
+    def target(self) -> Target:
+        """The platform the service runs on, as the application layer takes it."""
+        return Target(
+            file=self.platform_file,
+            environment=self.environment,
+            instance=self.instance,
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+        )

@@ -135,7 +135,7 @@ async def deploy_plan(request: Request, plan_id: str) -> Response:
         except HelmdeckError:
             return page(request, "plan.html", who, 404, plan=None, error=_error_text(exc))
         moved = list((exc.details or {}).get("differences") or [])
-        code = getattr(exc, "http_status", 422)
+        code = exc.http_status
         return await _plan_view(request, who, stored, code, error=_error_text(exc), moved=moved)
     return RedirectResponse(f"/deploys/{op.id}", status_code=303)
 
@@ -245,7 +245,5 @@ async def undeploy(request: Request) -> Response:
     except AlreadyDeployed as exc:  # a second click: the undeploy the first one started
         return RedirectResponse(f"/operations/{(exc.details or {})['operation']}", status_code=303)
     except HelmdeckError as exc:
-        return page(
-            request, "undeploy.html", who, getattr(exc, "http_status", 422), preview=None, error=_error_text(exc)
-        )
+        return page(request, "undeploy.html", who, exc.http_status, preview=None, error=_error_text(exc))
     return RedirectResponse(f"/operations/{op.id}", status_code=303)

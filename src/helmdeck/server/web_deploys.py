@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from helmdeck.errors import HelmdeckError
 from helmdeck.server.actions import Actions
@@ -35,21 +35,23 @@ KEEP_PLANS = 20
 
 
 class NoSuchPlan(HelmdeckError):
-    http_status = 404
+    """No plan by that id (never made, expired, or made before a restart)."""
+
+    http_status: ClassVar[int] = 404
 
 
 class AlreadyDeployed(HelmdeckError):
     """A plan whose deploy runs or succeeded: deploying it again (a double click, a resent request)
     would be a second deploy of one review. ``details.operation`` names the deploy."""
 
-    http_status = 409
+    http_status: ClassVar[int] = 409
 
 
 class NeedsConfirmation(HelmdeckError):
     """A destructive deploy without ``confirmDestructive``, or an undeploy without a valid preview
     token: nothing was changed."""
 
-    http_status = 409
+    http_status: ClassVar[int] = 409
 
 
 def _stamp(at: float) -> str:
