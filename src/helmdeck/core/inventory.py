@@ -235,15 +235,19 @@ class PlatformInventory:
             out.append(f"web service operation records in {self.admin_namespace} ({count})")
         return out
 
-    def helm_leaves(self) -> list[OwnedObject]:
-        """The objects of the releases Helm's uninstall leaves in the cluster (kept by
-        ``helm.sh/resource-policy: keep``, hooks its delete policy did not delete) that are there
-        now, claims and data volumes aside (they are :meth:`data`): what a plain undeploy leaves and
-        purge deletes."""
+    def helm_leaves(self, components: Iterable[str] | None = None) -> list[OwnedObject]:
+        """The objects of the releases (of ``components``; None: all) Helm's uninstall leaves in
+        the cluster (kept by ``helm.sh/resource-policy: keep``, hooks its delete policy did not
+        delete) that are there now, claims and data volumes aside (they are :meth:`data`): what a
+        plain undeploy, an extension uninstall or a rollback removing a component leaves, and purge
+        deletes."""
         data = {_key(*CLAIM, c.namespace, c.name) for c in self.claims}
         data.update(_key(*VOLUME, None, v.name) for v in self.volumes)
+        wanted = None if components is None else set(components)
         out = []
         for obj in self.objects:
+            if wanted is not None and obj.component not in wanted:
+                continue
             ref = obj.ref
             key = _key(ref.group, ref.kind, ref.namespace, ref.name)
             if (

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from helmdeck.cluster import delete_object
-from helmdeck.core.claim_keeping import keep_claims
+from helmdeck.core.claim_keeping import keep_claims, mark_left_by_helm
 from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
@@ -265,6 +265,10 @@ class ExtensionManager:
                     description=f"helmdeck {operation}",
                 )
                 notes = ["history kept for rollback"]
+                # what Helm left (kept by policy, hooks) is marked, so a later purge finds it
+                report.left = [str(o) for o in mark_left_by_helm(s.client, inventory, [target.component])]
+                if report.left:
+                    notes.append(f"Helm left {counted(report.left, 'object')}")
                 if purge_data:
                     gone = [str(c) for c in claims if delete_object(s.client, c.ref)]
                     # a volume still bound to a claim being deleted goes once the claim has

@@ -1,0 +1,91 @@
+"""What Helm's uninstall leaves (an object kept by ``helm.sh/resource-policy: keep``, a hook Job
+its delete policy keeps) is marked and listed the same way by extension uninstall and by a rollback
+that removes an extension as by undeploy (issue 21), so a later purge still finds it."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lightkube.resources.batch_v1 import Job
+from lightkube.resources.core_v1 import ConfigMap, Namespace
+
+from helmdeck.core.session import PlatformSession
+from helmdeck.deploy.executor import Deployer
+from helmdeck.deploy.undeploy import Undeployer
+from helmdeck.labels import COMPONENT_LABEL, LEFT_BY_HELM_LABEL
+from tests.cluster.conftest import SandboxHandle
+from tests.cluster.ext_support import EXT_CHARTS, Platform, platform_file
+from tests.cluster.platform_files import CHARTS
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture
+def keeper_platform(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[Platform]:
+    path = platform_file(tmp_path, f"k{secrets.token_hex(3)}", [EXT_CHARTS, CHARTS / "inventory" / "extensions"])
+    handle = Platform(sandbox, path)
+    assert Deployer(handle.session()).run().ok
+    yield handle
+    with contextlib.suppress(Exception):
+        Undeployer(handle.session(), purge_data=True, timeout=60).run()
+    client = sandbox.client()
+    for ns in handle.session().platform.all_namespaces():
+        with contextlib.suppress(Exception):
+            client.delete(Namespace, ns)
+
+
+def _left_there(s: PlatformSession) -> tuple[str, set[str]]:
+    ns = s.platform.logical_namespace("extensions")
+    return ns, {f"ConfigMap {ns}/tiny-keeper-bootstrap", f"Job {ns}/tiny-keeper-setup"}
+
+
+def _assert_marked(s: PlatformSession, ns: str) -> None:
+    cm = s.client.get(ConfigMap, "tiny-keeper-bootstrap", namespace=ns)
+    job = s.client.get(Job, "tiny-keeper-setup", namespace=ns)
+    for obj in (cm, job):
+        labels = obj.metadata.labels or {}  # type: ignore[union-attr]
+        assert labels.get(LEFT_BY_HELM_LABEL) == s.platform_id, obj.metadata
+        assert labels.get(COMPONENT_LABEL) == "tiny-keeper"
+
+
+def _assert_purged(s: PlatformSession, left_there: set[str]) -> None:
+    report = Undeployer(s, purge_data=True, timeout=60).run()
+    assert report.ok
+    assert left_there <= set(report.deleted), report.deleted
+
+
+def test_ext_uninstall_marks_and_lists_what_helm_leaves(keeper_platform: Platform) -> None:
+    plat = keeper_platform
+    assert plat.manager().install("tiny-keeper").ok
+    s = plat.session()
+    ns, left_there = _left_there(s)
+
+    report = plat.manager().uninstall("tiny-keeper")
+    assert report.ok
+    left = {item.partition(": ")[0]: item for item in report.left}
+    assert set(left) == left_there, report.left  # the plain ConfigMap went with the release
+    assert all(f"{LEFT_BY_HELM_LABEL}={s.platform_id}: a purge deletes it" in why for why in left.values())
+    assert "Helm left 2 objects" in report.components[0].message
+    assert report.as_dict()["left"] == report.left
+    _assert_marked(s, ns)
+    _assert_purged(plat.session(), left_there)
+
+
+def test_a_rollback_that_removes_an_extension_marks_and_lists_what_helm_leaves(keeper_platform: Platform) -> None:
+    from helmdeck.revisions.rollback import rollback_platform
+
+    plat = keeper_platform
+    assert plat.manager().install("tiny-keeper").ok
+    s = plat.session()
+    ns, left_there = _left_there(s)
+
+    report = rollback_platform(plat.session(), 1)
+    step = next(st for st in report.steps if st.component == "tiny-keeper")
+    assert step.action == "uninstall", step
+    assert "left by Helm: " in step.detail and all(item in step.detail for item in left_there), step.detail
+    _assert_marked(s, ns)
+    _assert_purged(plat.session(), left_there)
