@@ -89,3 +89,28 @@ def test_a_rollback_that_removes_an_extension_marks_and_lists_what_helm_leaves(k
     assert "left by Helm: " in step.detail and all(item in step.detail for item in left_there), step.detail
     _assert_marked(s, ns)
     _assert_purged(plat.session(), left_there)
+
+
+def test_ext_uninstall_of_what_is_not_installed_changes_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    from helmdeck.cluster.namespaces import get_namespace
+    from helmdeck.errors import ConfigError
+
+    # a platform never deployed: the refusal must not create its admin namespace for the lock
+    path = platform_file(tmp_path, f"u{secrets.token_hex(3)}", [EXT_CHARTS, CHARTS / "inventory" / "extensions"])
+    plat = Platform(sandbox, path)
+    s = plat.session()
+    with pytest.raises(ConfigError, match="no installed extension named 'tiny-keeper': nothing was changed") as err:
+        plat.manager().uninstall("tiny-keeper")
+    assert "no extension installed" in (err.value.fix or "")
+    assert get_namespace(s.client, s.admin_namespace) is None
+
+
+def test_ext_uninstall_twice_names_the_extension_uninstalled_already(keeper_platform: Platform) -> None:
+    from helmdeck.errors import ConfigError
+
+    plat = keeper_platform
+    assert plat.manager().install("tiny-keeper").ok
+    assert plat.manager().uninstall("tiny-keeper").ok
+    with pytest.raises(ConfigError, match=r"tiny-keeper is uninstalled already .*nothing was changed") as err:
+        plat.manager().uninstall("tiny-keeper")
+    assert "helmdeck ext install tiny-keeper" in (err.value.fix or "")

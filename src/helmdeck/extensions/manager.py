@@ -42,7 +42,12 @@ from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.dependents import dependents
 from helmdeck.extensions.desired import DesiredExtension, desired_extension
 from helmdeck.extensions.gpu import GPU_RESOURCE, cluster_has_gpu
-from helmdeck.extensions.installed import InstalledExtension, find_installed, installed_extensions
+from helmdeck.extensions.installed import (
+    InstalledExtension,
+    check_uninstallable,
+    find_installed,
+    installed_extensions,
+)
 from helmdeck.extensions.naming import component_name
 from helmdeck.extensions.planning import InstallStep, plan_install
 from helmdeck.extensions.report import ExtensionReport
@@ -225,6 +230,9 @@ class ExtensionManager:
         s = self.session
         operation = f"ext uninstall {name}"
         report = ExtensionReport(s.platform_id, operation)
+        # read-only, before the lock: a name that is not installed changes nothing, not even the
+        # admin namespace the lock would be taken in
+        check_uninstallable(name, s.live_releases())
         with platform_operation(s, cancel=self.cancel) as op:
             live = s.live_releases()
             target = self.find(name, live)
