@@ -114,3 +114,29 @@ def test_ext_uninstall_twice_names_the_extension_uninstalled_already(keeper_plat
     with pytest.raises(ConfigError, match=r"tiny-keeper is uninstalled already .*nothing was changed") as err:
         plat.manager().uninstall("tiny-keeper")
     assert "helmdeck ext install tiny-keeper" in (err.value.fix or "")
+
+
+def test_undeploy_twice_says_the_second_had_no_releases_to_uninstall(keeper_platform: Platform) -> None:
+    import os
+    import subprocess
+    import sys
+
+    plat = keeper_platform
+
+    def undeploy() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "helmdeck.cli.main", "undeploy", "--yes", "-f", str(plat.path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "KUBECONFIG": plat.sandbox.kubeconfig, "HELMDECK_ENV": "demo"},
+        )
+
+    first = undeploy()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "base-config: removed" in first.stdout and "no releases to uninstall" not in first.stdout
+    second = undeploy()
+    assert second.returncode == 0, second.stdout + second.stderr
+    platform_id = plat.session().platform_id
+    assert f"no releases to uninstall: platform {platform_id} has none in the cluster" in second.stdout
+    assert "removed" not in second.stdout
