@@ -125,7 +125,7 @@ def test_namespace_fates_read_right_and_name_what_holds_them() -> None:
     assert not kept[NS].deleted
     assert (
         kept[NS].reason
-        == "holds the platform's kept volume claims (1) and ConfigMap operator-notes (not the platform's)"
+        == "holds 1 kept volume claim of the platform and ConfigMap operator-notes (not the platform's)"
     )
 
 

@@ -59,6 +59,7 @@ from helmdeck.core.inventory_read import (
 )
 from helmdeck.errors import ClusterError
 from helmdeck.labels import KIND_LABEL, OPERATION_RECORD_KIND, PLATFORM_LABEL, REVISION_RECORD_KIND
+from helmdeck.wording import counted
 
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
@@ -229,10 +230,10 @@ class PlatformInventory:
             out.append(f"Secret {self.store.namespace}/{self.store.name} (the secrets store)")
         if self.revision_records:
             count = len(self.revision_records)
-            out.append(f"platform revision records in {self.admin_namespace} ({count})")
+            out.append(f"{counted(count, 'platform revision record')} in {self.admin_namespace}")
         if self.operation_records:
             count = len(self.operation_records)
-            out.append(f"web service operation records in {self.admin_namespace} ({count})")
+            out.append(f"{counted(count, 'web service operation record')} in {self.admin_namespace}")
         return out
 
     def helm_leaves(self, components: Iterable[str] | None = None) -> list[OwnedObject]:

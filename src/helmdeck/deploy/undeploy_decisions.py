@@ -20,6 +20,7 @@ from helmdeck.cluster.discovery import listable_kinds, namespace_contents
 from helmdeck.core.claim_keeping import why_left
 from helmdeck.core.inventory import CLAIM, VOLUME, LeftObject, PlatformInventory
 from helmdeck.errors import HelmdeckError
+from helmdeck.wording import counted
 
 #: how many objects a reason names before "and N more"
 _NAMED = 3
@@ -99,7 +100,7 @@ def _fate(inventory: PlatformInventory, name: str, contents: Contents, *, purge:
             holds.append("the secrets store and history")
         claims = [c for c in inventory.claims if c.namespace == name]
         if claims:
-            holds.append(f"the platform's kept volume claims ({len(claims)})")
+            holds.append(f"{counted(claims, 'kept volume claim')} of the platform")
         kept = [
             o for o in inventory.objects if o.keep and o.ref.namespace == name and (o.ref.group, o.ref.kind) != CLAIM
         ]
