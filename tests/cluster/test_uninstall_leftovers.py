@@ -140,3 +140,44 @@ def test_undeploy_twice_says_the_second_had_no_releases_to_uninstall(keeper_plat
     platform_id = plat.session().platform_id
     assert f"no releases to uninstall: platform {platform_id} has none in the cluster" in second.stdout
     assert "removed" not in second.stdout
+
+
+def test_a_charts_crd_is_still_reported_by_a_purge_after_a_plain_undeploy(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
+
+    from helmdeck.labels import CRDS_OF_LABEL
+    from tests.cluster.platform_files import platform, values_file
+
+    crd = "gadgets.inventory.helmdeck.dev"
+    admin, services = f"{namespace}-adm", f"{namespace}-svc"
+    component = {
+        "name": "admin-chart",
+        "chart": str(CHARTS / "inventory" / "spread"),
+        "namespace": "admin",
+        "values": [values_file(tmp_path, "spread", {"dataNamespace": services})],
+    }
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, [component])
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        first = Undeployer(session(), timeout=60).run()
+        reason = {o.what: o.reason for o in first.left}
+        assert "Helm never deletes those" in reason[f"CustomResourceDefinition {crd}"]
+        labels = sandbox.client().get(CustomResourceDefinition, crd).metadata.labels or {}
+        assert labels.get(CRDS_OF_LABEL) == session().platform_id
+
+        # the release and its record are gone: the mark is what still says whose the CRD is
+        purged = Undeployer(session(), purge_data=True, timeout=60).run()
+        assert purged.ok
+        left = {o.what: o.reason for o in purged.left}
+        assert "admin-chart's chart: Helm never deletes those" in left[f"CustomResourceDefinition {crd}"]
+        assert sandbox.client().get(CustomResourceDefinition, crd) is not None  # reported, never deleted
+    finally:
+        with contextlib.suppress(Exception):
+            Undeployer(session(), purge_data=True, timeout=60).run()
+        for ns in (admin, services):
+            with contextlib.suppress(Exception):
+                sandbox.client().delete(Namespace, ns)
+        with contextlib.suppress(Exception):
+            sandbox.client().delete(CustomResourceDefinition, crd)

@@ -21,11 +21,12 @@ from typing import Any
 
 import yaml
 
-from helmdeck.cluster import KubeClient, NotFound, get_object, list_objects, merge_patch_object, replace_object
+from helmdeck.cluster import KubeClient, NotFound, ObjRef, get_object, list_objects, merge_patch_object, replace_object
 from helmdeck.core.inventory import CLAIM, VOLUME, InventoryClaim, LeftObject, OwnedObject, PlatformInventory
+from helmdeck.core.inventory_read import CRD_API
 from helmdeck.engine.storage import decode_release_data, encode_release_data
 from helmdeck.errors import ClusterError
-from helmdeck.labels import COMPONENT_LABEL, LEFT_BY_HELM_LABEL, PLATFORM_LABEL
+from helmdeck.labels import COMPONENT_LABEL, CRDS_OF_LABEL, LEFT_BY_HELM_LABEL, PLATFORM_LABEL
 from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
 from helmdeck.manifests.parse import split_documents
 
@@ -89,6 +90,15 @@ def mark_left_by_helm(
         with contextlib.suppress(ClusterError):  # NotFound among them: gone since, nothing to mark
             merge_patch_object(client, obj.ref, {"metadata": {"labels": labels}})
             out.append(LeftObject(str(obj.ref), why_left(obj, inventory.platform_id)))
+    wanted = None if components is None else set(components)
+    for crd in inventory.crds(wanted):
+        name = crd.what.removeprefix("CustomResourceDefinition ")
+        component = next(c for n, c in inventory.crds_left if n == name)
+        ref = ObjRef(CRD_API, "CustomResourceDefinition", name)
+        with contextlib.suppress(ClusterError):  # unmarked, it is still reported while its release is
+            labels = {CRDS_OF_LABEL: inventory.platform_id, COMPONENT_LABEL: component}
+            merge_patch_object(client, ref, {"metadata": {"labels": labels}})
+        out.append(crd)
     return out
 
 

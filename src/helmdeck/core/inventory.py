@@ -52,6 +52,7 @@ from helmdeck.core.inventory_read import (
     RECORD_KINDS,
     exists,
     helmdeck_made,
+    marked_crds,
     read_claims,
     read_left_by_helm,
     read_volumes,
@@ -182,6 +183,9 @@ class PlatformInventory:
             store, records, lease = helmdeck_made(client, session, admin)
         crds = sorted({(name, r.component) for r in contents for name in r.crds})
         crds_left = [(n, c) for n, c in crds if exists(client, ObjRef(CRD_API, "CustomResourceDefinition", n))]
+        if leftovers:  # those of releases gone, marked by the undeploy that removed them
+            known = {n for n, _ in crds_left}
+            crds_left += [(n, c) for n, c in marked_crds(client, session.platform_id) if n not in known]
         return cls(
             client,
             session.platform_id,
@@ -260,7 +264,8 @@ class PlatformInventory:
                 out.append(obj)
         return out
 
-    def crds(self) -> list[LeftObject]:
+    def crds(self, components: Iterable[str] | None = None) -> list[LeftObject]:
+        """The CRDs the charts (of ``components``; None: all) shipped in crds/, still there."""
         return [
             LeftObject(
                 f"CustomResourceDefinition {name}",
@@ -268,6 +273,7 @@ class PlatformInventory:
                 f"(kubectl delete crd {name} deletes every object of its kind)",
             )
             for name, component in self.crds_left
+            if components is None or component in components
         ]
 
     def is_platform_pod(self, pod: Mapping[str, Any], contents: Sequence[Mapping[str, Any]]) -> bool:
