@@ -118,6 +118,8 @@ def test_namespace_fates_read_right_and_name_what_holds_them() -> None:
         "namespace empty: would be deleted"
     )
     assert not fates["theirs"].deleted and "existed before helmdeck" in fates["theirs"].reason
+    # one pair of parentheses, not "kept (it existed before helmdeck (not created for ...))"
+    assert fates["theirs"].sentence(done=True).count("(") == 1
     assert fates["adm"].deleted  # purge: the admin namespace goes with the store and history
 
     kept = {f.name: f for f in namespace_fates(_inventory(namespaces), lambda ns: held.get(ns, []), purge=False)}

@@ -92,7 +92,7 @@ def _fate(inventory: PlatformInventory, name: str, contents: Contents, *, purge:
         return NamespaceFate(name, False, "does not exist", exists=False)
     if not inventory.created_namespace(name):
         return NamespaceFate(
-            name, False, f"it existed before helmdeck (not created for platform {inventory.platform_id})"
+            name, False, f"it existed before helmdeck: not created for platform {inventory.platform_id}"
         )
     holds = []
     if not purge:
