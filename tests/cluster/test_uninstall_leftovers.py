@@ -86,7 +86,9 @@ def test_a_rollback_that_removes_an_extension_marks_and_lists_what_helm_leaves(k
     report = rollback_platform(plat.session(), 1)
     step = next(st for st in report.steps if st.component == "tiny-keeper")
     assert step.action == "uninstall", step
-    assert "left by Helm: " in step.detail and all(item in step.detail for item in left_there), step.detail
+    assert "left by Helm (marked, a purge lists them): " in step.detail and all(
+        item in step.detail for item in left_there
+    ), step.detail
     _assert_marked(s, ns)
     _assert_purged(plat.session(), left_there)
 

@@ -210,7 +210,11 @@ def _mark_what_helm_left(session: PlatformSession, step: RollbackStep, inventory
     left = mark_left_by_helm(session.client, inventory, [step.component])
     if not left:
         return step
-    return RollbackStep(step.component, step.action, f"{step.detail}; left by Helm: {'; '.join(map(str, left))}")
+    # names only: each reason has semicolons of its own, and the step is one line
+    names = ", ".join(o.what for o in left)
+    return RollbackStep(
+        step.component, step.action, f"{step.detail}; left by Helm (marked, a purge lists them): {names}"
+    )
 
 
 def _gated(session: PlatformSession, step: RollbackStep, want: ComponentRevision, progress: Progress) -> RollbackStep:
