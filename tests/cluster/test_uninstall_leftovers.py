@@ -183,3 +183,18 @@ def test_a_charts_crd_is_still_reported_by_a_purge_after_a_plain_undeploy(
                 sandbox.client().delete(Namespace, ns)
         with contextlib.suppress(Exception):
             sandbox.client().delete(CustomResourceDefinition, crd)
+
+
+def test_ext_uninstall_purge_deletes_what_helm_leaves_after_listing_it(keeper_platform: Platform) -> None:
+    plat = keeper_platform
+    assert plat.manager().install("tiny-keeper").ok
+    s = plat.session()
+    ns, left_there = _left_there(s)
+    assert left_there <= set(plat.manager().data_of("tiny-keeper"))  # what the confirmation lists
+
+    asked: list[list[str]] = []
+    report = plat.manager().uninstall("tiny-keeper", purge_data=True, confirm=lambda items: asked.append(items) or True)
+    assert report.ok
+    assert left_there <= set(asked[0]) and left_there <= set(report.deleted_data), report.deleted_data
+    assert report.left == [] and "deleted 2 objects Helm leaves" in report.components[0].message
+    assert {c.metadata.name for c in s.client.list(ConfigMap, namespace=ns)} & {"tiny-keeper-bootstrap"} == set()

@@ -209,12 +209,13 @@ class ExtensionManager:
         return dependents(self.catalog, target, installed)
 
     def data_of(self, name: str) -> list[str]:
-        """The volume claims (and the volumes its chart ships for them) an uninstall of ``name``
-        keeps (or, asked to purge, deletes); read-only."""
+        """What an uninstall of ``name`` keeps (or, asked to purge, deletes), as undeploy's purge
+        list says it: what Helm's uninstall leaves of it (kept by policy, hooks), then its volume
+        claims and the volumes its chart ships for them; read-only."""
         live = self.session.live_releases()
         target = self.find(name, live)
         inventory = PlatformInventory.read(self.session, {target.component: live[target.component]})
-        return inventory.data_of([target.component])
+        return _purge_list(inventory, target.component)
 
     def uninstall(
         self,
@@ -247,7 +248,7 @@ class ExtensionManager:
             claims = inventory.claims_of([target.component])
             # the volumes its chart ships for those claims: kept with them, purged after them
             volumes = inventory.volumes_of([target.component])
-            data = inventory.data_of([target.component])
+            data = _purge_list(inventory, target.component)
             if purge_data and data and confirm is not None and not confirm(data):
                 raise HelmdeckError(f"uninstall of {target.component} cancelled: nothing was changed", exit_code=1)
             self.progress(target.component, "uninstalling", f"{target.status} revision {target.revision}")
@@ -273,18 +274,24 @@ class ExtensionManager:
                     description=f"helmdeck {operation}",
                 )
                 notes = ["history kept for rollback"]
-                # what Helm left (kept by policy, hooks) is marked, so a later purge finds it
-                report.left = [str(o) for o in mark_left_by_helm(s.client, inventory, [target.component])]
-                if report.left:
-                    notes.append(f"Helm left {counted(report.left, 'object')}")
                 if purge_data:
+                    # what Helm left goes first, as undeploy's purge does
+                    leaves = inventory.helm_leaves([target.component])
+                    left_gone = [str(o.ref) for o in leaves if delete_object(s.client, o.ref)]
                     gone = [str(c) for c in claims if delete_object(s.client, c.ref)]
                     # a volume still bound to a claim being deleted goes once the claim has
-                    report.deleted_data = gone + [str(v) for v in volumes if delete_object(s.client, v.ref)]
+                    volumes_gone = [str(v) for v in volumes if delete_object(s.client, v.ref)]
+                    report.deleted_data = left_gone + gone + volumes_gone
                     if gone:
                         notes.append(f"deleted {counted(gone, 'volume claim')}")
+                    if left_gone:
+                        notes.append(f"deleted {counted(left_gone, 'object')} Helm leaves")
                 else:
-                    report.kept_data = data
+                    # what Helm left (kept by policy, hooks) is marked, so a later purge finds it
+                    report.left = [str(o) for o in mark_left_by_helm(s.client, inventory, [target.component])]
+                    if report.left:
+                        notes.append(f"Helm left {counted(report.left, 'object')}")
+                    report.kept_data = inventory.data_of([target.component])
                     if claims:
                         notes.append(f"kept {counted(claims, 'volume claim')}: purging data deletes them")
                 if blocked:
@@ -303,3 +310,8 @@ class ExtensionManager:
             report.platform_revision = self._record(deployer, report)
         report.seconds = time.monotonic() - start
         return report
+
+
+def _purge_list(inventory: PlatformInventory, component: str) -> list[str]:
+    """What purging ``component``'s data deletes, in its order (undeploy's purge list, for one)."""
+    return [str(o.ref) for o in inventory.helm_leaves([component])] + inventory.data_of([component])
