@@ -13,6 +13,10 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 #: hooks its delete policy did not delete), valued with the platform id: once the release is gone,
 #: it is all that still says the object is the platform's, so a later purge deletes it
 LEFT_BY_HELM_LABEL = "helmdeck.dev/left-by-helm"
+#: on a CustomResourceDefinition a platform's chart shipped in its crds/ (Helm never deletes
+#: those), valued with the platform id: once the release is gone, it lets a later undeploy or
+#: purge still report the CRD as left. Never a reason to delete it: its custom resources go with it
+CRDS_OF_LABEL = "helmdeck.dev/crd-of"
 
 # values of KIND_LABEL on helmdeck's own records in the admin namespace
 REVISION_RECORD_KIND = "platform-revision"

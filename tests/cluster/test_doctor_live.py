@@ -196,3 +196,24 @@ def test_ingress_host_conflict_across_the_cluster(
     finding, _ = diagnosed(session, "ingress-conflict")
     assert (finding.component, finding.object) == ("web", f"Ingress {namespace}/web")
     assert f"host {host} path / is already routed by Ingress {namespace}/latecomer" in finding.reason
+
+
+def test_a_claim_template_claim_is_the_releases_and_diagnosed_as_its_own(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    """The claims of a StatefulSet's claim templates are in no manifest; doctor counts what the
+    release holds as the inventory does (issue 21), so the claim gets a finding of its own, under
+    the release's component, and the pod's says what it waits for."""
+    values = {"statefulset": {"enabled": True, "storageClass": "fast-ssd"}}
+    session = deployed(sandbox, tmp_path, namespace, values)
+    claim = f"PersistentVolumeClaim {namespace}/data-web-db-0"
+
+    def probe() -> DoctorReport | None:
+        report = diagnose_platform(session)
+        return report if any(f.object == claim for f in report.findings) else None
+
+    report = eventually(probe)
+    finding = next(f for f in report.findings if f.object == claim)
+    assert (finding.check, finding.component) == ("claim-unbound", "web"), dump(report)
+    assert "names StorageClass fast-ssd, which does not exist" in finding.reason
+    assert len(of_check(report, "claim-unbound")) == 1, dump(report)

@@ -110,7 +110,7 @@ def test_plain_undeploy_keeps_claims_in_other_namespaces_and_namespaces_holding_
     mine = {f"PersistentVolumeClaim {services}/af-logs-pv-claim", f"PersistentVolumeClaim {services}/dags-pv-claim"}
     assert mine <= set(preview.kept_data)  # the dry run lists the claims outside the release namespace
     planned = {n.name: n for n in preview.namespaces}
-    assert not planned[services].deleted and "kept volume claims (2)" in planned[services].reason
+    assert not planned[services].deleted and "2 kept volume claims of the platform" in planned[services].reason
 
     report = Undeployer(session(), timeout=60).run()
     assert report.ok
@@ -119,7 +119,7 @@ def test_plain_undeploy_keeps_claims_in_other_namespaces_and_namespaces_holding_
     assert mine <= set(report.kept)
     assert report.as_dict()["keptData"] == report.kept
     done = {n["name"]: n for n in report.as_dict()["namespaces"]}
-    assert done[services]["deleted"] is False and "kept volume claims (2)" in done[services]["reason"]
+    assert done[services]["deleted"] is False and "2 kept volume claims of the platform" in done[services]["reason"]
     # the dry run said what the undeploy did
     assert {n: (f.deleted, f.reason) for n, f in planned.items()} == {
         n: (d["deleted"], d["reason"]) for n, d in done.items()

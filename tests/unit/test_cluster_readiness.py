@@ -457,6 +457,10 @@ class TestPod:
         assert not h.terminal
         assert h.reason == "container api: CrashLoopBackOff (last exit code 1, 5 restarts)"
 
+    def test_crash_loop_after_one_restart_says_one_restart(self) -> None:
+        h = pod_health(pod(ready=False, containers=[{**crash_looping(), "restartCount": 1}]))
+        assert h.reason == "container api: CrashLoopBackOff (last exit code 1, 1 restart)"
+
     @pytest.mark.parametrize("reason", ["ImagePullBackOff", "ErrImagePull"])
     def test_image_pull(self, reason: str) -> None:
         containers = [

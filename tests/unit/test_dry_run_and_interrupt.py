@@ -90,7 +90,7 @@ def test_undeploy_dry_run_names_the_order_namespaces_and_data_and_writes_nothing
     by_ns = {n.name: n for n in kept.namespaces}
     assert not by_ns["admin"].deleted and "history" in by_ns["admin"].reason
     assert by_ns["fk-app"].deleted and by_ns["fk-data"].deleted
-    assert any("platform revision records" in item for item in kept.kept_data) and kept.deleted_data == []
+    assert any("platform revision record" in item for item in kept.kept_data) and kept.deleted_data == []
     assert purged.deleted_data == kept.kept_data and purged.kept_data == []
     assert {n.name: n.deleted for n in purged.namespaces}["admin"] is True
 

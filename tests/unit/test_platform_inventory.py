@@ -118,14 +118,15 @@ def test_namespace_fates_read_right_and_name_what_holds_them() -> None:
         "namespace empty: would be deleted"
     )
     assert not fates["theirs"].deleted and "existed before helmdeck" in fates["theirs"].reason
+    # one pair of parentheses, not "kept (it existed before helmdeck (not created for ...))"
+    assert fates["theirs"].sentence(done=True).count("(") == 1
     assert fates["adm"].deleted  # purge: the admin namespace goes with the store and history
 
     kept = {f.name: f for f in namespace_fates(_inventory(namespaces), lambda ns: held.get(ns, []), purge=False)}
     assert not kept["adm"].deleted and "secrets store" in kept["adm"].reason
     assert not kept[NS].deleted
     assert (
-        kept[NS].reason
-        == "holds the platform's kept volume claims (1) and ConfigMap operator-notes (not the platform's)"
+        kept[NS].reason == "holds 1 kept volume claim of the platform and ConfigMap operator-notes (not the platform's)"
     )
 
 

@@ -464,6 +464,8 @@ def undeploy_command(
     if output is OutputFormat.json:
         emit_json(report.as_dict())
     else:
+        if not report.releases:  # undeployed already, or never deployed: say so, not "undeployed"
+            console.print(f"  no releases to uninstall: platform {session.platform_id} has none in the cluster")
         for r in report.releases:
             mark = "removed" if r.ok else "[bold red]FAILED[/]"
             console.print(f"  {r.component}: {mark} (was {r.status_before}) {r.note}".rstrip(), highlight=False)

@@ -313,6 +313,8 @@ def uninstall_command(
             console.print(f"  kept: {item}", highlight=False, markup=False)
         for item in report.deleted_data:
             console.print(f"  deleted: {item}", highlight=False, markup=False)
+        for item in report.left:
+            console.print(f"  left: {item}", highlight=False, markup=False)
     raise typer.Exit(0 if report.ok else 1)
 
 

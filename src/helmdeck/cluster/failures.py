@@ -51,7 +51,7 @@ class FailureReport(JsonObject):
                 if c.last_exit_code is not None:
                     text += f", last exit code {c.last_exit_code}"
                 if c.restart_count:
-                    text += f", {c.restart_count} restarts"
+                    text += f", {counted(c.restart_count, 'restart')}"
                 out.append(text)
         if self.events:
             out.append("  events:")

@@ -21,6 +21,7 @@ from helmdeck.cluster.health_state import (
     progressing,
     ready,
 )
+from helmdeck.wording import counted
 
 
 def _container_failure(status: Mapping[str, Any], *, init: bool) -> str | None:
@@ -33,7 +34,7 @@ def _container_failure(status: Mapping[str, Any], *, init: bool) -> str | None:
         text = f"{label}: {reason}"
         if reason == "CrashLoopBackOff" and last_terminated:
             text += f" (last exit code {last_terminated.get('exitCode')}"
-            text += f", {as_int(status.get('restartCount'))} restarts)"
+            text += f", {counted(as_int(status.get('restartCount')), 'restart')})"
         elif waiting.get("message"):
             text += f": {waiting.get('message')}"
         return text

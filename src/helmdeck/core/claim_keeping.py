@@ -21,11 +21,12 @@ from typing import Any
 
 import yaml
 
-from helmdeck.cluster import KubeClient, NotFound, get_object, list_objects, merge_patch_object, replace_object
-from helmdeck.core.inventory import CLAIM, VOLUME, InventoryClaim, OwnedObject, PlatformInventory
+from helmdeck.cluster import KubeClient, NotFound, ObjRef, get_object, list_objects, merge_patch_object, replace_object
+from helmdeck.core.inventory import CLAIM, VOLUME, InventoryClaim, LeftObject, OwnedObject, PlatformInventory
+from helmdeck.core.inventory_read import CRD_API
 from helmdeck.engine.storage import decode_release_data, encode_release_data
 from helmdeck.errors import ClusterError
-from helmdeck.labels import COMPONENT_LABEL, LEFT_BY_HELM_LABEL, PLATFORM_LABEL
+from helmdeck.labels import COMPONENT_LABEL, CRDS_OF_LABEL, LEFT_BY_HELM_LABEL, PLATFORM_LABEL
 from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
 from helmdeck.manifests.parse import split_documents
 
@@ -73,19 +74,42 @@ def keep_claims(client: KubeClient, inventory: PlatformInventory, components: It
     return claims
 
 
-def mark_left_by_helm(client: KubeClient, inventory: PlatformInventory) -> list[OwnedObject]:
-    """Label what Helm's uninstall left of the platform's releases (objects kept by
-    ``helm.sh/resource-policy: keep``, hooks its delete policy did not delete) with
-    :data:`LEFT_BY_HELM_LABEL` and their component: with the release gone, the label is all that
-    still says they are the platform's, so a later purge deletes them and nothing else. Returns
-    the objects marked; one that cannot be patched stays unmarked (and a purge leaves it)."""
-    marked = []
-    for obj in inventory.helm_leaves():
+def mark_left_by_helm(
+    client: KubeClient, inventory: PlatformInventory, components: Iterable[str] | None = None
+) -> list[LeftObject]:
+    """Label what Helm's uninstall left of the releases of ``components`` (None: every release of
+    the inventory) -- objects kept by ``helm.sh/resource-policy: keep``, hooks its delete policy
+    did not delete -- with :data:`LEFT_BY_HELM_LABEL` and their component: with the release gone,
+    the label is all that still says they are the platform's, so a later purge deletes them and
+    nothing else. Undeploy, extension uninstall and a rollback that removes a component all call
+    this after their uninstall, so each leaves the same marks and says the same. Returns what is
+    left, and why; one that cannot be patched stays unmarked (and a purge leaves it)."""
+    out = []
+    for obj in inventory.helm_leaves(components):
         labels = {LEFT_BY_HELM_LABEL: inventory.platform_id, COMPONENT_LABEL: obj.component}
         with contextlib.suppress(ClusterError):  # NotFound among them: gone since, nothing to mark
             merge_patch_object(client, obj.ref, {"metadata": {"labels": labels}})
-            marked.append(obj)
-    return marked
+            out.append(LeftObject(str(obj.ref), why_left(obj, inventory.platform_id)))
+    wanted = None if components is None else set(components)
+    for crd in inventory.crds(wanted):
+        name = crd.what.removeprefix("CustomResourceDefinition ")
+        component = next(c for n, c in inventory.crds_left if n == name)
+        ref = ObjRef(CRD_API, "CustomResourceDefinition", name)
+        with contextlib.suppress(ClusterError):  # unmarked, it is still reported while its release is
+            labels = {CRDS_OF_LABEL: inventory.platform_id, COMPONENT_LABEL: component}
+            merge_patch_object(client, ref, {"metadata": {"labels": labels}})
+        out.append(crd)
+    return out
+
+
+def why_left(obj: OwnedObject, platform_id: str) -> str:
+    """Why Helm's uninstall left ``obj``, and what finds it again."""
+    marked = f"; marked {LEFT_BY_HELM_LABEL}={platform_id}: a purge deletes it"
+    if obj.left:
+        return f"left by an earlier uninstall of {obj.component or 'a release'}{marked}"
+    if obj.keep:
+        return f"helm.sh/resource-policy: keep in {obj.component}'s chart{marked}"
+    return f"a hook of {obj.component}'s chart: Helm's uninstall leaves hooks{marked}"
 
 
 def keep_in_release_record(

@@ -52,6 +52,7 @@ from helmdeck.core.inventory_read import (
     RECORD_KINDS,
     exists,
     helmdeck_made,
+    marked_crds,
     read_claims,
     read_left_by_helm,
     read_volumes,
@@ -60,6 +61,7 @@ from helmdeck.core.inventory_read import (
 from helmdeck.errors import ClusterError
 from helmdeck.labels import KIND_LABEL, OPERATION_RECORD_KIND, PLATFORM_LABEL, REVISION_RECORD_KIND
 from helmdeck.serialize import JsonObject, json_field
+from helmdeck.wording import counted
 
 if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
@@ -179,6 +181,9 @@ class PlatformInventory:
             store, records, lease = helmdeck_made(client, session, admin)
         crds = sorted({(name, r.component) for r in contents for name in r.crds})
         crds_left = [(n, c) for n, c in crds if exists(client, ObjRef(CRD_API, "CustomResourceDefinition", n))]
+        if leftovers:  # those of releases gone, marked by the undeploy that removed them
+            known = {n for n, _ in crds_left}
+            crds_left += [(n, c) for n, c in marked_crds(client, session.platform_id) if n not in known]
         return cls(
             client,
             session.platform_id,
@@ -227,21 +232,25 @@ class PlatformInventory:
             out.append(f"Secret {self.store.namespace}/{self.store.name} (the secrets store)")
         if self.revision_records:
             count = len(self.revision_records)
-            out.append(f"platform revision records in {self.admin_namespace} ({count})")
+            out.append(f"{counted(count, 'platform revision record')} in {self.admin_namespace}")
         if self.operation_records:
             count = len(self.operation_records)
-            out.append(f"web service operation records in {self.admin_namespace} ({count})")
+            out.append(f"{counted(count, 'web service operation record')} in {self.admin_namespace}")
         return out
 
-    def helm_leaves(self) -> list[OwnedObject]:
-        """The objects of the releases Helm's uninstall leaves in the cluster (kept by
-        ``helm.sh/resource-policy: keep``, hooks its delete policy did not delete) that are there
-        now, claims and data volumes aside (they are :meth:`data`): what a plain undeploy leaves and
-        purge deletes."""
+    def helm_leaves(self, components: Iterable[str] | None = None) -> list[OwnedObject]:
+        """The objects of the releases (of ``components``; None: all) Helm's uninstall leaves in
+        the cluster (kept by ``helm.sh/resource-policy: keep``, hooks its delete policy did not
+        delete) that are there now, claims and data volumes aside (they are :meth:`data`): what a
+        plain undeploy, an extension uninstall or a rollback removing a component leaves, and purge
+        deletes."""
         data = {_key(*CLAIM, c.namespace, c.name) for c in self.claims}
         data.update(_key(*VOLUME, None, v.name) for v in self.volumes)
+        wanted = None if components is None else set(components)
         out = []
         for obj in self.objects:
+            if wanted is not None and obj.component not in wanted:
+                continue
             ref = obj.ref
             key = _key(ref.group, ref.kind, ref.namespace, ref.name)
             if (
@@ -253,7 +262,8 @@ class PlatformInventory:
                 out.append(obj)
         return out
 
-    def crds(self) -> list[LeftObject]:
+    def crds(self, components: Iterable[str] | None = None) -> list[LeftObject]:
+        """The CRDs the charts (of ``components``; None: all) shipped in crds/, still there."""
         return [
             LeftObject(
                 f"CustomResourceDefinition {name}",
@@ -261,6 +271,7 @@ class PlatformInventory:
                 f"(kubectl delete crd {name} deletes every object of its kind)",
             )
             for name, component in self.crds_left
+            if components is None or component in components
         ]
 
     def is_platform_pod(self, pod: Mapping[str, Any], contents: Sequence[Mapping[str, Any]]) -> bool:

@@ -27,6 +27,7 @@ from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
 from helmdeck.labels import (
     COMPONENT_LABEL,
+    CRDS_OF_LABEL,
     KIND_LABEL,
     LEFT_BY_HELM_LABEL,
     OPERATION_RECORD_KIND,
@@ -201,6 +202,20 @@ def helmdeck_made(
             records[kind].append(ObjRef("v1", "Secret", str(meta["name"]), admin))
     lease_ref = ObjRef("coordination.k8s.io/v1", "Lease", lease_name(session.platform_id), admin)
     return store, records, lease_ref if exists(client, lease_ref) else None
+
+
+def marked_crds(client: KubeClient, platform_id: str) -> list[tuple[str, str]]:
+    """(name, component) of the CRDs marked :data:`CRDS_OF_LABEL` by an earlier undeploy."""
+    from helmdeck.cluster import list_objects
+
+    try:
+        found = list_objects(client, CRD_API, "CustomResourceDefinition", labels={CRDS_OF_LABEL: platform_id})
+        return sorted(
+            (str(o["metadata"]["name"]), str((o["metadata"].get("labels") or {}).get(COMPONENT_LABEL) or ""))
+            for o in found
+        )
+    except ClusterError:
+        return []  # unlistable: not reported, never deleted either way
 
 
 def read_left_by_helm(client: KubeClient, platform_id: str) -> list[OwnedObject]:

@@ -273,10 +273,10 @@ class Undeployer:
         if inventory.namespaces.get(s.admin_namespace) is not None:
             count = RevisionStore(client, s.admin_namespace, s.platform_id).purge()
             if count:
-                deleted.append(f"platform revision records in {s.admin_namespace} ({count})")
+                deleted.append(f"{counted(count, 'platform revision record')} in {s.admin_namespace}")
             count = OperationJournal(client, s.admin_namespace, s.platform_id, "").purge()
             if count:
-                deleted.append(f"web service operation records in {s.admin_namespace} ({count})")
+                deleted.append(f"{counted(count, 'web service operation record')} in {s.admin_namespace}")
         return deleted, failed
 
     def _wait_gone(self, refs: Sequence[ObjRef], what: str) -> None:

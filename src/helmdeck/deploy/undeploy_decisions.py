@@ -17,10 +17,11 @@ from typing import Any
 
 from helmdeck.cluster import KindInfo, KubeClient
 from helmdeck.cluster.discovery import listable_kinds, namespace_contents
+from helmdeck.core.claim_keeping import why_left
 from helmdeck.core.inventory import CLAIM, VOLUME, LeftObject, PlatformInventory
 from helmdeck.errors import HelmdeckError
-from helmdeck.labels import LEFT_BY_HELM_LABEL
 from helmdeck.serialize import JsonObject, json_field
+from helmdeck.wording import counted
 
 #: how many objects a reason names before "and N more"
 _NAMED = 3
@@ -84,7 +85,7 @@ def _fate(inventory: PlatformInventory, name: str, contents: Contents, *, purge:
         return NamespaceFate(name, False, "does not exist", exists=False)
     if not inventory.created_namespace(name):
         return NamespaceFate(
-            name, False, f"it existed before helmdeck (not created for platform {inventory.platform_id})"
+            name, False, f"it existed before helmdeck: not created for platform {inventory.platform_id}"
         )
     holds = []
     if not purge:
@@ -92,7 +93,7 @@ def _fate(inventory: PlatformInventory, name: str, contents: Contents, *, purge:
             holds.append("the secrets store and history")
         claims = [c for c in inventory.claims if c.namespace == name]
         if claims:
-            holds.append(f"the platform's kept volume claims ({len(claims)})")
+            holds.append(f"{counted(claims, 'kept volume claim')} of the platform")
         kept = [
             o for o in inventory.objects if o.keep and o.ref.namespace == name and (o.ref.group, o.ref.kind) != CLAIM
         ]
@@ -147,18 +148,13 @@ def left_behind(
             continue  # goes with its namespace
         if obj.ref.namespace is None and (obj.ref.group, obj.ref.kind) == VOLUME and obj.ref.name in volumes:
             continue  # kept data, listed as such
-        marked = f"; marked {LEFT_BY_HELM_LABEL}={inventory.platform_id}: a purge deletes it"
         if (obj.ref.group, obj.ref.kind) == CLAIM:
             continue  # kept data, listed as such
-        if obj.left:
-            why = f"left by an earlier uninstall of {obj.component or 'a release'}{marked}"
-        elif obj.keep:
-            why = f"helm.sh/resource-policy: keep in {obj.component}'s chart{marked}"
-        elif obj.hook and ns and _present(contents, ns, obj.ref.kind, obj.ref.name):
-            why = f"a hook of {obj.component}'s chart: Helm's uninstall leaves hooks{marked}"
-        else:
-            continue
-        out.append(LeftObject(str(obj.ref), why))
+        if not (obj.left or obj.keep or obj.hook):
+            continue  # Helm's uninstall deleted it
+        if not (obj.left or obj.keep) and not (ns and _present(contents, ns, obj.ref.kind, obj.ref.name)):
+            continue  # a hook its delete policy deleted
+        out.append(LeftObject(str(obj.ref), why_left(obj, inventory.platform_id)))
     return out
 
 

@@ -61,6 +61,21 @@ def find_installed(name: str, installed: Sequence[InstalledExtension]) -> Instal
         )
     known = [i.component for i in installed]
     raise ConfigError(
-        f"no installed extension named {name!r}",
-        fix=("installed: " + ", ".join(known)) if known else "no extension is installed",
+        f"no installed extension named {name!r}: nothing was changed",
+        fix=f"installed: {', '.join(known)}"
+        if known
+        else "nothing to uninstall: this platform has no extension installed (helmdeck ext list shows the catalog)",
     )
+
+
+def check_uninstallable(name: str, live: Mapping[str, Release]) -> None:
+    """Refuse, before anything is written, to uninstall what is not installed: an extension
+    uninstalled already (its history kept for a rollback) is named as such."""
+    rel = live.get(name)
+    if rel is not None and rel.labels.get(EXTENSION_LABEL) and rel.status is ReleaseStatus.UNINSTALLED:
+        raise ConfigError(
+            f"extension {name} is uninstalled already (its history is kept for a platform rollback): "
+            "nothing was changed",
+            fix=f"to bring it back: helmdeck ext install {rel.labels[EXTENSION_LABEL]}",
+        )
+    find_installed(name, installed_extensions(live))

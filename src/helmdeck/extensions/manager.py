@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from helmdeck.cluster import delete_object
-from helmdeck.core.claim_keeping import keep_claims
+from helmdeck.core.claim_keeping import keep_claims, mark_left_by_helm
 from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
@@ -42,7 +42,12 @@ from helmdeck.extensions.catalog import Catalog, Extension
 from helmdeck.extensions.dependents import dependents
 from helmdeck.extensions.desired import DesiredExtension, desired_extension
 from helmdeck.extensions.gpu import GPU_RESOURCE, cluster_has_gpu
-from helmdeck.extensions.installed import InstalledExtension, find_installed, installed_extensions
+from helmdeck.extensions.installed import (
+    InstalledExtension,
+    check_uninstallable,
+    find_installed,
+    installed_extensions,
+)
 from helmdeck.extensions.naming import component_name
 from helmdeck.extensions.planning import InstallStep, plan_install
 from helmdeck.extensions.report import ExtensionReport
@@ -204,12 +209,13 @@ class ExtensionManager:
         return dependents(self.catalog, target, installed)
 
     def data_of(self, name: str) -> list[str]:
-        """The volume claims (and the volumes its chart ships for them) an uninstall of ``name``
-        keeps (or, asked to purge, deletes); read-only."""
+        """What an uninstall of ``name`` keeps (or, asked to purge, deletes), as undeploy's purge
+        list says it: what Helm's uninstall leaves of it (kept by policy, hooks), then its volume
+        claims and the volumes its chart ships for them; read-only."""
         live = self.session.live_releases()
         target = self.find(name, live)
         inventory = PlatformInventory.read(self.session, {target.component: live[target.component]})
-        return inventory.data_of([target.component])
+        return _purge_list(inventory, target.component)
 
     def uninstall(
         self,
@@ -225,6 +231,9 @@ class ExtensionManager:
         s = self.session
         operation = f"ext uninstall {name}"
         report = ExtensionReport(s.platform_id, operation)
+        # read-only, before the lock: a name that is not installed changes nothing, not even the
+        # admin namespace the lock would be taken in
+        check_uninstallable(name, s.live_releases())
         with platform_operation(s, cancel=self.cancel) as op:
             live = s.live_releases()
             target = self.find(name, live)
@@ -236,7 +245,7 @@ class ExtensionManager:
                     details={"requiredBy": blocked},
                 )
             inventory = PlatformInventory.read(s, {target.component: live[target.component]})
-            data = inventory.data_of([target.component])
+            data = _purge_list(inventory, target.component)
             if purge_data and data and confirm is not None and not confirm(data):
                 raise HelmdeckError(f"uninstall of {target.component} cancelled: nothing was changed", exit_code=1)
             self.progress(target.component, "uninstalling", f"{target.status} revision {target.revision}")
@@ -278,12 +287,12 @@ class ExtensionManager:
         purge_data: bool,
         operation: str,
     ) -> list[str]:
-        """Helm's uninstall (history kept) and the claims kept or purged; the notes saying what happened."""
+        """Helm's uninstall (history kept), then what it left and the claims kept or purged; the
+        notes saying what happened."""
         s = self.session
         claims = inventory.claims_of([target.component])
         # the volumes its chart ships for those claims: kept with them, purged after them
         volumes = inventory.volumes_of([target.component])
-        data = inventory.data_of([target.component])
         # before Helm's uninstall, which deletes every object of its manifest, claims too
         keep_claims(s.client, inventory, [target.component])
         s.engine.uninstall(
@@ -296,13 +305,28 @@ class ExtensionManager:
         )
         notes = ["history kept for rollback"]
         if purge_data:
+            # what Helm left goes first, as undeploy's purge does
+            leaves = inventory.helm_leaves([target.component])
+            left_gone = [str(o.ref) for o in leaves if delete_object(s.client, o.ref)]
             gone = [str(c) for c in claims if delete_object(s.client, c.ref)]
             # a volume still bound to a claim being deleted goes once the claim has
-            report.deleted_data = gone + [str(v) for v in volumes if delete_object(s.client, v.ref)]
+            volumes_gone = [str(v) for v in volumes if delete_object(s.client, v.ref)]
+            report.deleted_data = left_gone + gone + volumes_gone
             if gone:
                 notes.append(f"deleted {counted(gone, 'volume claim')}")
+            if left_gone:
+                notes.append(f"deleted {counted(left_gone, 'object')} Helm leaves")
         else:
-            report.kept_data = data
+            # what Helm left (kept by policy, hooks) is marked, so a later purge finds it
+            report.left = [str(o) for o in mark_left_by_helm(s.client, inventory, [target.component])]
+            if report.left:
+                notes.append(f"Helm left {counted(report.left, 'object')}")
+            report.kept_data = inventory.data_of([target.component])
             if claims:
                 notes.append(f"kept {counted(claims, 'volume claim')}: purging data deletes them")
         return notes
+
+
+def _purge_list(inventory: PlatformInventory, component: str) -> list[str]:
+    """What purging ``component``'s data deletes, in its order (undeploy's purge list, for one)."""
+    return [str(o.ref) for o in inventory.helm_leaves([component])] + inventory.data_of([component])

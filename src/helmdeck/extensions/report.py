@@ -20,6 +20,8 @@ class ExtensionReport(JsonObject):
     seconds: float = field(default=0.0, metadata=json_field(round=2))
     kept_data: list[str] = field(default_factory=list)  # claims an uninstall kept
     deleted_data: list[str] = field(default_factory=list)  # claims an uninstall asked to purge deleted
+    #: what Helm's uninstall left (kept by policy, hooks), marked for a later purge, and why
+    left: list[str] = field(default_factory=list)
 
     __json_computed__ = ("ok",)
     __json_order__ = (
@@ -31,6 +33,7 @@ class ExtensionReport(JsonObject):
         "components",
         "keptData",
         "deletedData",
+        "left",
     )
 
     @property

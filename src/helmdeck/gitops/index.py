@@ -61,7 +61,8 @@ def index_readme(plan: ExportPlan, tool: str, secret_files: list[dict[str, str]]
         for s in secret_files:
             # an umbrella file's sections must be cut out into a plain values file first
             source = "FILE" if s["sections"] else s["from"]
-            sections = f", FILE holding its {s['sections']} section(s) as plain chart values" if s["sections"] else ""
+            noun = "sections" if ", " in s["sections"] else "section"  # a joined list of names
+            sections = f", FILE holding its {s['sections']} {noun} as plain chart values" if s["sections"] else ""
             lines.append(
                 f"- `{s['from']}`{sections}: `kubectl create secret generic {s['name']} -n {s['namespace']} "
                 f"--from-file=values.yaml={source}`"

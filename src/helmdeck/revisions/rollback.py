@@ -11,13 +11,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from helmdeck.core.claim_keeping import keep_claims
+from helmdeck.core.claim_keeping import keep_claims, mark_left_by_helm
 from helmdeck.core.inventory import PlatformInventory
 from helmdeck.core.progress import Progress, current_user, describe_waiting, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import platform_status
 from helmdeck.core.targets import release_targets
-from helmdeck.engine.releases import Release, ReleaseStatus
+from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.health import UNHEALTHY, FinalHealth, final_health
 from helmdeck.revisions.operation import platform_operation
@@ -164,8 +164,10 @@ def _run_step(
             return _gated(session, step, want, progress)
         if step.action == "uninstall":
             live = session.live_releases()[step.component]
-            step = _keep_claims_of_removed(session, step, live)
+            inventory = PlatformInventory.read(session, {step.component: live})
+            step = _keep_claims_of_removed(session, step, inventory)
             session.engine.uninstall(live.name, namespace=live.namespace, keep_history=True)
+            step = _mark_what_helm_left(session, step, inventory)
     except HelmdeckError as exc:
         return RollbackStep(step.component, "failed", known_redactor().text(exc.message))
     return step
@@ -203,15 +205,27 @@ def _revision_after(session: PlatformSession, target: PlatformRevision, report: 
     )
 
 
-def _keep_claims_of_removed(session: PlatformSession, step: RollbackStep, live: Release) -> RollbackStep:
+def _keep_claims_of_removed(session: PlatformSession, step: RollbackStep, inventory: PlatformInventory) -> RollbackStep:
     """A component the rollback removes keeps its volume claims (an extension installed after the
     target revision has data of its own), as an extension uninstall does; the step lists them."""
-    inventory = PlatformInventory.read(session, {step.component: live})
     keep_claims(session.client, inventory, [step.component])
     kept = inventory.data_of([step.component])
     if not kept:
         return step
     return RollbackStep(step.component, step.action, f"{step.detail}; kept: {', '.join(kept)}")
+
+
+def _mark_what_helm_left(session: PlatformSession, step: RollbackStep, inventory: PlatformInventory) -> RollbackStep:
+    """After the uninstall: what Helm left of the component (kept by policy, hooks) is marked for
+    a later purge, as undeploy and extension uninstall do; the step lists it."""
+    left = mark_left_by_helm(session.client, inventory, [step.component])
+    if not left:
+        return step
+    # names only: each reason has semicolons of its own, and the step is one line
+    names = ", ".join(o.what for o in left)
+    return RollbackStep(
+        step.component, step.action, f"{step.detail}; left by Helm (marked, a purge lists them): {names}"
+    )
 
 
 def _gated(session: PlatformSession, step: RollbackStep, want: ComponentRevision, progress: Progress) -> RollbackStep:

@@ -35,6 +35,7 @@ from helmdeck.server.operations import OperationRunner
 from helmdeck.server.security import Authenticator, SessionStore, identify
 from helmdeck.server.settings import ServerSettings
 from helmdeck.server.web_deploys import WebDeploys
+from helmdeck.wording import counted
 
 _log = logging.getLogger("helmdeck.serve")
 
@@ -227,6 +228,7 @@ def create_app(
     templates = Jinja2Templates(directory=str(_package_dir("templates")))
     templates.env.globals["htmx_version"] = HTMX_VERSION
     templates.env.filters["ago"] = time_ago
+    templates.env.filters["counted"] = counted  # "1 line", "2 lines": never "1 lines" or "line(s)"
     app.state.templates = templates
 
     app.include_router(api_logs.router)  # first: its /history/compare is not api's /history/{revision}

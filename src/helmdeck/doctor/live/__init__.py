@@ -43,19 +43,28 @@ def diagnose_releases(d: LiveDiagnosis) -> None:
     refs: list[ObjRef] = []
     ingresses: list[tuple[str, ObjRef, Mapping[str, Any]]] = []
     finished_jobs: set[ObjRef] = set()
+    template_claims: set[ObjRef] = set()
     for name, stored in releases.items():
         if stored.status == "uninstalled":
             continue
         check_release(d, name, stored)
+        # what the release holds as the inventory counts it (status, undeploy and purge too): its
+        # objects in any namespace and the claims its StatefulSets' claim templates make
+        parts = release_objects(stored, name)
         if stored.status == "deployed":
             # a deployed release passed its gate: its TTL Jobs that are gone finished and were removed
-            finished_jobs |= release_objects(stored, name).ttl_jobs
-        for obj in parse_manifest_stream(stored.manifest, component=name):
-            ref, _ = normalize(d.client, ObjRef.from_manifest(obj.body, stored.namespace))
+            finished_jobs |= parts.ttl_jobs
+        made = {normalize(d.client, claim)[0] for claim in parts.template_claims()}
+        template_claims |= made
+        for ref in parts.refs():
+            ref, _ = normalize(d.client, ref)
             owner.setdefault(ref, name)
             refs.append(ref)
             d.release_objects.add(ref)
+        # an Ingress's rules are in its body, which the parts do not keep
+        for obj in parse_manifest_stream(stored.manifest, component=name):
             if is_ingress(obj.group, obj.kind):
+                ref, _ = normalize(d.client, ObjRef.from_manifest(obj.body, stored.namespace))
                 ingresses.append((name, ref, obj.body))
     if not releases:
         d.add(
@@ -77,6 +86,8 @@ def diagnose_releases(d: LiveDiagnosis) -> None:
         component = owner.get(status.ref, "?")
         if component in d.failed_releases and status.health.missing:
             continue  # perhaps never created: the release's own finding says why
+        if status.ref in template_claims and status.health.missing:
+            continue  # its StatefulSet makes it before its pod: the StatefulSet's finding says why not
         if not status.health.ready:
             explain(d, component, status)
     if ingresses:

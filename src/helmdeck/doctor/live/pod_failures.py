@@ -13,6 +13,7 @@ from helmdeck.doctor.live.context import LiveDiagnosis
 from helmdeck.doctor.live.pending_pods import explain_unschedulable
 from helmdeck.doctor.rules.registry import registry_host
 from helmdeck.doctor.rules.scheduling import parse_scheduling_message
+from helmdeck.wording import counted
 
 IMAGE_PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 CONFIG_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError", "RunContainerError"})
@@ -72,7 +73,8 @@ def explain_container(
             "init-container" if c.init else "crash-loop",
             component,
             str(ref),
-            f"{label} keeps crashing (CrashLoopBackOff): last exit code {code}, {c.restart_count} restarts" + sentence,
+            f"{label} keeps crashing (CrashLoopBackOff): last exit code {code}, "
+            f"{counted(c.restart_count, 'restart')}{sentence}",
             exit_fix(code),
             exitCode=code,
             restarts=c.restart_count,

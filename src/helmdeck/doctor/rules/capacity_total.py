@@ -22,6 +22,7 @@ from helmdeck.doctor.rules.capacity import is_gpu
 from helmdeck.doctor.rules.desired import PlatformView
 from helmdeck.doctor.rules.resources import Quantities, add, containers_of, format_quantity, pod_template, pod_totals
 from helmdeck.doctor.rules.scheduling import allocatable, node_name, unplaceable, why_excluded
+from helmdeck.wording import counted
 
 _DONE_PHASES = ("Succeeded", "Failed")
 
@@ -83,7 +84,7 @@ def _pools(view: PlatformView, usable: Sequence[Mapping[str, Any]], reported: se
         pool_nodes = tuple(sorted(node_name(n) for n in usable if why_excluded(template.spec, n) is None))
         pool = pools.setdefault(pool_nodes, _Pool(pool_nodes))
         pool.demand = add(pool.demand, checked)
-        who = f"{placed.component} {placed.key.kind}/{placed.key.name} ({template.count} pods)"
+        who = f"{placed.component} {placed.key.kind}/{placed.key.name} ({counted(template.count, 'pod')})"
         pool.largest += [(amount, resource, who) for resource, amount in checked.items()]
     groups = list(pools.values())
     if len(groups) > 1:  # pools that each fit may still not fit together where they overlap
