@@ -77,8 +77,8 @@ def test_crash_loop(sandbox: SandboxHandle, tmp_path: Path, namespace: str) -> N
     assert finding.object == f"Deployment {namespace}/web"
     assert "container app of pod web-" in finding.reason
     assert "keeps crashing (CrashLoopBackOff): last exit code 1" in finding.reason
-    # the sandbox has no kubelet to serve logs: the finding says so rather than failing
-    assert "its logs are unavailable (no logs found" in finding.reason and finding.details["logsUnavailable"]
+    # the sandbox serves container logs (kwok): the finding quotes the last line it read
+    assert "; last log line: sandbox: " in finding.reason and finding.details["logs"]
     assert "kubectl logs --previous" in finding.fix
 
 
