@@ -5,7 +5,7 @@ by component, the progress, Stop) and ``/undeploy`` (admins: the dry run, then c
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -23,6 +23,10 @@ from helmdeck.server.platform_graph import platform_graph_svg
 from helmdeck.server.state import runner_of
 from helmdeck.server.ui import page, user
 from helmdeck.server.web_deploys import AlreadyDeployed, StoredPlan
+
+if TYPE_CHECKING:
+    from helmdeck.server.operations import Operation
+    from helmdeck.server.security import Principal
 
 router = APIRouter(include_in_schema=False)
 
@@ -149,17 +153,26 @@ async def deploy_progress(request: Request, op_id: str, expand: Expand = None) -
     op = runner_of(request).get(op_id)
     if op is None:
         return page(request, "error.html", who, 404, message=f"No operation {op_id}.")
-    stored = deploys_of(request).plan_of(op_id)
+    return await _deploy_page(request, who, op, expand)
+
+
+async def _deploy_page(
+    request: Request, who: Principal, op: Operation, expand: list[str] | None, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    """The deploy's page: its plan and the graph of its progress, which a live stream keeps current."""
+    stored = deploys_of(request).plan_of(op.id)
     data = op.as_dict()
     status = await run_in_threadpool(_status_or_none, request)
     return page(
         request,
         "deploy.html",
         who,
+        status_code,
         op=data,
         plan=stored.public() if stored else None,
-        graph=_graph(status, stored, data["events"], expand, f"/deploys/{op_id}"),
-        graph_stream=f"/ui/deploys/{op_id}/graph{_expand_query(expand)}",
+        graph=_graph(status, stored, data["events"], expand, f"/deploys/{op.id}"),
+        graph_stream=f"/ui/deploys/{op.id}/graph{_expand_query(expand)}",
+        **extra,
     )
 
 
@@ -203,20 +216,7 @@ async def stop_deploy(request: Request, op_id: str) -> Response:
         op = runner_of(request).get(op_id)
         if op is None:
             return page(request, "error.html", who, 404, message=_error_text(exc))
-        stored = deploys_of(request).plan_of(op_id)
-        data = op.as_dict()
-        status = await run_in_threadpool(_status_or_none, request)
-        return page(
-            request,
-            "deploy.html",
-            who,
-            409,
-            op=data,
-            plan=stored.public() if stored else None,
-            graph=_graph(status, stored, data["events"], base=f"/deploys/{op_id}"),
-            graph_stream=f"/ui/deploys/{op_id}/graph",
-            error=_error_text(exc),
-        )
+        return await _deploy_page(request, who, op, None, 409, error=_error_text(exc))
     return RedirectResponse(f"/deploys/{op_id}", status_code=303)
 
 
