@@ -20,7 +20,7 @@ from helmdeck.server.api_deploy import deploys_of
 from helmdeck.server.auth import Role
 from helmdeck.server.deploy_graph import overlay
 from helmdeck.server.platform_graph import platform_graph_svg
-from helmdeck.server.state import runner_of
+from helmdeck.server.state import remote_of, runner_of
 from helmdeck.server.ui import page, user
 from helmdeck.server.web_deploys import AlreadyDeployed, StoredPlan
 
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
     from helmdeck.server.security import Principal
 
 router = APIRouter(include_in_schema=False)
-
-
-def _remote(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _error_text(exc: HelmdeckError) -> str:
@@ -84,7 +80,7 @@ async def plan_page(request: Request) -> HTMLResponse:
 async def make_plan(request: Request) -> Response:
     who = await user(request, Role.operator)
     try:
-        stored = await run_in_threadpool(deploys_of(request).plan, who, _remote(request))
+        stored = await run_in_threadpool(deploys_of(request).plan, who, remote_of(request))
     except HelmdeckError as exc:
         return page(request, "plan.html", who, 422, plan=None, error=_error_text(exc))
     return RedirectResponse(f"/plan/{stored.id}", status_code=303)
@@ -129,7 +125,7 @@ async def deploy_plan(request: Request, plan_id: str) -> Response:
     confirm = form.get("confirm_destructive") == "true"
     deploys = deploys_of(request)
     try:
-        op = await run_in_threadpool(deploys.deploy, who, plan_id, confirm, _remote(request))
+        op = await run_in_threadpool(deploys.deploy, who, plan_id, confirm, remote_of(request))
     except AlreadyDeployed as exc:
         # a second click (or a reload of the form's answer): the page of the deploy already made
         return RedirectResponse(f"/deploys/{(exc.details or {})['operation']}", status_code=303)
@@ -211,7 +207,7 @@ async def deploy_graph_events(request: Request, op_id: str, expand: Expand = Non
 async def stop_deploy(request: Request, op_id: str) -> Response:
     who = await user(request, Role.operator)
     try:
-        await run_in_threadpool(deploys_of(request).stop, who, op_id, _remote(request))
+        await run_in_threadpool(deploys_of(request).stop, who, op_id, remote_of(request))
     except HelmdeckError as exc:
         op = runner_of(request).get(op_id)
         if op is None:
@@ -240,7 +236,7 @@ async def undeploy(request: Request) -> Response:
     purge = form.get("purge_data") == "true"
     try:
         op = await run_in_threadpool(
-            deploys_of(request).undeploy, who, str(form.get("confirmation") or ""), purge, _remote(request)
+            deploys_of(request).undeploy, who, str(form.get("confirmation") or ""), purge, remote_of(request)
         )
     except AlreadyDeployed as exc:  # a second click: the undeploy the first one started
         return RedirectResponse(f"/operations/{(exc.details or {})['operation']}", status_code=303)
