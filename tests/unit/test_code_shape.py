@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "helmdeck"
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 #: functions over MAX_FUNCTION_LINES allowed in all of src; lower it whenever one is cut
-LONG_FUNCTION_BUDGET = 13
+LONG_FUNCTION_BUDGET = 0
 #: modules allowed over the limit while a split is in progress (none today): each may not grow
 OVERSIZE_ALLOWED: dict[str, int] = {}
 

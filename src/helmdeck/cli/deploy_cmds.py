@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
@@ -37,6 +37,7 @@ from helmdeck.spec import DEFAULT_FILE
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from helmdeck.app.target import Target
     from helmdeck.core.session import PlatformSession
     from helmdeck.core.status import PlatformStatus
     from helmdeck.deploy.report import DeployReport
@@ -92,8 +93,9 @@ def plan_command(
     Exit code 2 when there are changes, 0 when none.
     """
     from helmdeck.app.opening import LastDeployed, opened
-    from helmdeck.cli.saved_plan import diff_text, save_plan
-    from helmdeck.plan.planner import Action, make_plan
+    from helmdeck.cli.plan_view import print_plan
+    from helmdeck.cli.saved_plan import save_plan
+    from helmdeck.plan.planner import make_plan
 
     sets = set_flags(set_, set_string, set_json, set_file)
     chosen = target(
@@ -107,43 +109,7 @@ def plan_command(
     if output is OutputFormat.json:
         emit_json({**plan.as_dict(), "planFile": str(out) if out else None})
     else:
-        table = Table(
-            title=f"plan for platform {plan.platform}" + (f" ({plan.environment})" if plan.environment else "")
-        )
-        for col in ("component", "namespace", "action", "state", "chart", "live", "why"):
-            table.add_column(col)
-        colors = {
-            Action.install: "green",
-            Action.upgrade: "yellow",
-            Action.remove: "red",
-            Action.unchanged: "dim",
-            Action.blocked: "bold red",
-        }
-        for c in plan.components:
-            live = f"rev {c.live_revision} {c.live_status}" if c.live_revision else "-"
-            state = c.state.value if c.state is not None else "-"
-            action = f"[{colors[c.action]}]{c.action.value}[/]"
-            table.add_row(c.name, c.namespace, action, state, c.chart or "-", live, c.reason)
-        console.print(table)
-        for c in plan.components:
-            if c.diff:
-                console.rule(f"{c.name}: {c.action.value}")
-                console.print(diff_text(c.diff), highlight=False)
-            if c.drift:
-                console.rule(f"{c.name}: drift (deploy re-applies the release)")
-                for line in c.drift:
-                    console.print(f"  {line}", highlight=False, markup=False)
-        if plan.destructive:
-            console.rule("[bold red]destructive changes[/] (deploy refuses them without --allow-destructive)")
-            for change in plan.destructive:
-                console.print(f"  [red]{change.change}[/] {change}", highlight=False)
-        if plan.placeholder_secrets:
-            err_console.print("note: some secrets are not generated yet; the plan used placeholders for them")
-        if out is not None:
-            console.print(
-                f"saved the plan to {out}: `helmdeck deploy --plan {out}` deploys exactly it", highlight=False
-            )
-        console.print(f"plan: {plan.summary()}" + ("" if plan.has_changes else " (no changes)"), highlight=False)
+        print_plan(plan, out)
     raise typer.Exit(2 if plan.has_changes else 0)
 
 
@@ -265,8 +231,7 @@ def deploy_command(
     With --bundle the platform, its charts and values come from an offline bundle (verified first);
     --offline refuses anything that needs the network, naming it.
     """
-    from helmdeck.app.opening import LastDeployed, opened
-    from helmdeck.cli.saved_plan import open_plan, plan_guard
+    from helmdeck.cli.saved_plan import open_plan
 
     planned = None
     if plan_file is not None:
@@ -275,10 +240,32 @@ def deploy_command(
     chosen = target(
         file, env, kubeconfig, context, values, sets, instance=instance, bundle=bundle, offline=offline, provide=provide
     )
+    report = _deploy_target(chosen, planned, plan_file, only, parallel, no_preflight, output, allow_destructive)
+    _finish_deploy(report, plan_file, output)
+
+
+def _deploy_target(
+    chosen: Target,
+    planned: dict[str, Any] | None,
+    plan_file: Path | None,
+    only: list[str] | None,
+    parallel: int,
+    no_preflight: bool,
+    output: OutputFormat,
+    allow_destructive: bool,
+) -> DeployReport:
+    """Open the platform and deploy it, checked against the saved plan first when there is one."""
+    from helmdeck.app.opening import LastDeployed, opened
+    from helmdeck.cli.saved_plan import plan_guard
+
     with opened(chosen, last_deployed=LastDeployed.adopt) as session:
         human = output is OutputFormat.human
         guard = plan_guard(session, planned, plan_file, human=human) if planned is not None and plan_file else None
-        report = _deploy(session, only, parallel, no_preflight, output, allow_destructive, before_changes=guard)
+        return _deploy(session, only, parallel, no_preflight, output, allow_destructive, before_changes=guard)
+
+
+def _finish_deploy(report: DeployReport, plan_file: Path | None, output: OutputFormat) -> NoReturn:
+    """Show the report; the exit code says interrupted (130), failed (1) or deployed (0)."""
     if output is OutputFormat.json:
         emit_json({**report.as_dict(), "planFile": str(plan_file) if plan_file else None})
     else:

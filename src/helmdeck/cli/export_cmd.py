@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +14,10 @@ from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_co
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
 from helmdeck.wording import counted
+
+if TYPE_CHECKING:
+    from helmdeck.gitops import ExportResult, GitopsTool
+    from helmdeck.values.set_expressions import SetFlag
 
 
 def register(app: typer.Typer) -> None:
@@ -62,10 +67,21 @@ def export_command(
     Dependencies become dependsOn (Flux) or sync waves (Argo CD); plain values are written out,
     secret values only as references to Kubernetes Secrets. Needs no cluster.
     """
-    from helmdeck.app.rules import target_platform
-    from helmdeck.cli.options import target
-    from helmdeck.gitops import GitopsTool, export_platform
-    from helmdeck.values.layers import check_umbrella_input
+    tool = _check_tool(flux, argocd, project, auto_sync)
+    # no --set-file: the export is committed to Git, and a file's text would be copied into it
+    # in the clear (a values file marked --secret becomes a Secret reference instead)
+    sets = set_flags(set_, set_string, set_json)
+    options = _ExportOptions(namespace, git_url, git_branch, project, auto_sync)
+    result = _write_export(tool, output_dir, file, instance, env, values or [], sets, secret or [], options)
+    if output is OutputFormat.json:
+        emit_json(result)
+        return
+    _show_export(result, tool.value, env)
+
+
+def _check_tool(flux: bool, argocd: bool, project: str, auto_sync: bool) -> GitopsTool:
+    """The one GitOps tool chosen, with only options it takes."""
+    from helmdeck.gitops import GitopsTool
 
     if flux == argocd:
         raise ConfigError(
@@ -80,29 +96,56 @@ def export_command(
             where="--project/--auto-sync",
             fix="drop them, or export with --argocd",
         )
+    return tool
+
+
+@dataclass(frozen=True)
+class _ExportOptions:
+    """Where the exported objects live and point, and how Argo CD syncs them."""
+
+    namespace: str | None
+    git_url: str | None
+    git_branch: str | None
+    project: str
+    auto_sync: bool
+
+
+def _write_export(
+    tool: GitopsTool,
+    output_dir: Path,
+    file: Path,
+    instance: str | None,
+    env: str | None,
+    values: list[Path],
+    sets: list[SetFlag],
+    secret: list[Path],
+    options: _ExportOptions,
+) -> ExportResult:
+    from helmdeck.app.rules import target_platform
+    from helmdeck.cli.options import target
+    from helmdeck.gitops import export_platform
+    from helmdeck.values.layers import check_umbrella_input
+
     platform = target_platform(target(file, instance=instance))
-    # no --set-file: the export is committed to Git, and a file's text would be copied into it
-    # in the clear (a values file marked --secret becomes a Secret reference instead)
-    sets = set_flags(set_, set_string, set_json)
-    check_umbrella_input(platform, sets, values or ())
-    result = export_platform(
+    check_umbrella_input(platform, sets, values)
+    return export_platform(
         platform,
         env,
         tool,
         output_dir,
-        namespace=namespace,
-        git_url=git_url,
-        git_branch=git_branch,
-        project=project,
-        auto_sync=auto_sync,
-        cli_files=values or (),
+        namespace=options.namespace,
+        git_url=options.git_url,
+        git_branch=options.git_branch,
+        project=options.project,
+        auto_sync=options.auto_sync,
+        cli_files=values,
         cli_sets=sets,
-        secret_files=secret or (),
+        secret_files=secret,
     )
-    if output is OutputFormat.json:
-        emit_json(result)
-        return
-    table = Table(title=f"{tool.value} export of {result.platform}" + (f" ({env})" if env else ""))
+
+
+def _show_export(result: ExportResult, tool: str, env: str | None) -> None:
+    table = Table(title=f"{tool} export of {result.platform}" + (f" ({env})" if env else ""))
     for col in ("component", "namespace", "needs", "wave", "chart", "secrets by reference"):
         table.add_column(col, overflow="fold")
     for c in result.components:

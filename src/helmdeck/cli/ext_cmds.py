@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
@@ -237,15 +237,40 @@ def install_command(
     Parameters come from --param-file files, then HELMDECK_PARAM_<NAME> variables (NAME upper-cased,
     other characters as _), then --param, each overriding the one before. Secret parameters belong
     in a file or a variable: a command line can be read by every user of the machine."""
-    from helmdeck.app.extensions import extension_manager, install_parameters
+    from helmdeck.app.extensions import extension_manager
     from helmdeck.cli.progress import live_progress
-    from helmdeck.extensions.parameter_input import env_name, load_param_file, parse_param_args
+    from helmdeck.extensions.parameter_input import parse_param_args
 
     from_argv = parse_param_args(param or [])
     platform = _platform(file, instance)
     catalog = _catalog(platform, state_dir)
     extension = catalog.get(name, version)
-    files = [load_param_file(path) for path in param_file or []]
+    params = _install_parameters(extension, param_file or [], from_argv, insecure_argv)
+    chosen = _target(file, instance, kubeconfig, context).replace(environment=env)
+    manager = extension_manager(chosen, platform, catalog, timeout=timeout)
+    title = f"installing {name} on {manager.session.platform_id}"
+    with live_progress(title, output is OutputFormat.human) as progress:
+        manager.progress = progress or manager.progress
+        report = manager.install(name, params, instance_name=instance_name, version=version)
+    _show_install(report, output)
+
+
+def _show_install(report: ExtensionReport, output: OutputFormat) -> NoReturn:
+    if output is OutputFormat.json:
+        emit_json(report.as_dict())
+    else:
+        print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _install_parameters(
+    extension: Extension, param_files: list[Path], from_argv: dict[str, Any], insecure_argv: bool
+) -> dict[str, Any]:
+    """The install's parameters; a secret one on the command line is refused unless --insecure-argv."""
+    from helmdeck.app.extensions import install_parameters
+    from helmdeck.extensions.parameter_input import env_name, load_param_file
+
+    files = [load_param_file(path) for path in param_files]
     exposed = [p.name for p in extension.parameters if p.secret and p.name in from_argv]
     if exposed:
         # /proc/PID/cmdline is readable by every local user for as long as the install runs
@@ -262,18 +287,7 @@ def install_command(
             )
         err_console.print(f"[yellow]warning:[/] {where} (--insecure-argv)", highlight=False)
     # a missing or bad parameter is refused before the cluster is contacted (the install checks again)
-    params = install_parameters(extension, files, os.environ, from_argv)
-    chosen = _target(file, instance, kubeconfig, context).replace(environment=env)
-    manager = extension_manager(chosen, platform, catalog, timeout=timeout)
-    title = f"installing {name} on {manager.session.platform_id}"
-    with live_progress(title, output is OutputFormat.human) as progress:
-        manager.progress = progress or manager.progress
-        report = manager.install(name, params, instance_name=instance_name, version=version)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        print_report(report)
-    raise typer.Exit(0 if report.ok else 1)
+    return install_parameters(extension, files, os.environ, from_argv)
 
 
 def uninstall_command(

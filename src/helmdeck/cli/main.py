@@ -9,8 +9,12 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from typing import TYPE_CHECKING, NoReturn
 
 from helmdeck.gc_policy import collect_less_often
+
+if TYPE_CHECKING:
+    from helmdeck.errors import HelmdeckError
 
 
 def _data_format(argv: list[str]) -> str | None:
@@ -78,43 +82,55 @@ def _run(argv: list[str]) -> None:
         # standalone mode lets Typer print usage errors itself; everything else comes back here
         app_for(argv)(args=argv, prog_name="helmdeck")
     except HelmdeckError as exc:
-        from helmdeck.cli.output import err_console
-        from helmdeck.secrets.redact import known_redactor
-
-        exc = known_redactor().error(exc)
-        data_format = _data_format(argv)
-        if data_format == "yaml":
-            import yaml
-
-            sys.stdout.write(yaml.safe_dump(exc.as_dict(), sort_keys=False))
-        elif data_format == "json":
-            import json
-
-            sys.stdout.write(json.dumps(exc.as_dict(), indent=2) + "\n")
-        else:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-        sys.exit(exc.exit_code)
+        _report_error(exc, argv)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: keep tracebacks out of users' terminals
-        import tempfile
-        import traceback
+        _report_crash(exc, debug)
 
-        from helmdeck.cli.output import err_console
-        from helmdeck.secrets.redact import known_redactor
 
-        fd, path = tempfile.mkstemp(prefix="helmdeck-crash-", suffix=".log")
-        with os.fdopen(fd, "w") as fh:
-            traceback.print_exc(file=fh)
-        if debug:  # asked for: the traceback on the console too (secrets redacted)
-            err_console.print(known_redactor().text(traceback.format_exc()), highlight=False, markup=False)
-        err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {known_redactor().text(str(exc))}\n"
-            f"  details were written to {path}; please report them.",
-            highlight=False,
-        )
-        sys.exit(70)
+def _report_error(exc: HelmdeckError, argv: list[str]) -> NoReturn:
+    """A helmdeck error, redacted: as data when the command's output is JSON or YAML, else one line."""
+    from helmdeck.cli.output import err_console
+    from helmdeck.secrets.redact import known_redactor
+
+    exc = known_redactor().error(exc)
+    data_format = _data_format(argv)
+    if data_format == "yaml":
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(exc.as_dict(), sort_keys=False))
+    elif data_format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(exc.as_dict(), indent=2) + "\n")
+    else:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    sys.exit(exc.exit_code)
+
+
+def _report_crash(exc: Exception, debug: bool) -> NoReturn:
+    """A bug: its traceback goes to a file (and with --debug the console), the user sees one line.
+
+    Called while ``exc`` is being handled, so ``traceback`` finds it."""
+    import tempfile
+    import traceback
+
+    from helmdeck.cli.output import err_console
+    from helmdeck.secrets.redact import known_redactor
+
+    fd, path = tempfile.mkstemp(prefix="helmdeck-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        traceback.print_exc(file=fh)
+    if debug:  # asked for: the traceback on the console too (secrets redacted)
+        err_console.print(known_redactor().text(traceback.format_exc()), highlight=False, markup=False)
+    err_console.print(
+        f"[bold red]internal error:[/] {type(exc).__name__}: {known_redactor().text(str(exc))}\n"
+        f"  details were written to {path}; please report them.",
+        highlight=False,
+    )
+    sys.exit(70)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
     from helmdeck.server.auth import TokenStore
+    from helmdeck.server.settings import ServerSettings
     from helmdeck.spec import Platform
 
 app = typer.Typer(help="Run the web service (REST API and web UI); manage its tokens.")
@@ -100,13 +101,9 @@ def serve(
 ) -> None:
     """Serve the REST API (/api/v1, docs at /api/docs) and the web UI. On first start an admin token is
     created and printed once."""
-    from helmdeck.extensions.state import default_state_dir
-
     if ctx.invoked_subcommand is not None:
         return
-    from helmdeck.server import serving
-    from helmdeck.server.app import create_app
-    from helmdeck.server.backend import ClusterBackend
+    from helmdeck.extensions.state import default_state_dir
     from helmdeck.server.settings import ServerSettings
 
     platform = _platform(file, instance)
@@ -122,6 +119,15 @@ def serve(
         shutdown_grace=shutdown_grace,
         trusted_proxies=trusted_proxies(trusted_proxy or []),
     )
+    _serve_platform(settings, platform, host, port)
+
+
+def _serve_platform(settings: ServerSettings, platform: Platform, host: str, port: int) -> None:
+    """Build the service, print the first admin token if there was none, and serve until stopped."""
+    from helmdeck.server import serving
+    from helmdeck.server.app import create_app
+    from helmdeck.server.backend import ClusterBackend
+
     backend = ClusterBackend(settings, platform)
     app_ = create_app(settings, backend)
     tokens = app_.state.tokens
@@ -135,7 +141,7 @@ def serve(
         f"helmdeck serving platform {backend.platform_id} on http://{host}:{port}/ (state in {backend.state_dir})",
         highlight=False,
     )
-    serving.serve(app_, host, port, grace=shutdown_grace)
+    serving.serve(app_, host, port, grace=settings.shutdown_grace)
 
 
 def trusted_proxies(given: list[str]) -> tuple[str, ...]:

@@ -17,8 +17,9 @@ from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
     from helmdeck.secrets.store import SecretInfo, SecretStore
-    from helmdeck.spec import Platform
-    from helmdeck.values import Provenance
+    from helmdeck.spec import Component, Platform
+    from helmdeck.values import LayeredValues, Provenance
+    from helmdeck.values.set_expressions import SetFlag
 
 PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.", show_default=True)]
 Kubeconfig = Annotated[
@@ -93,10 +94,21 @@ def values_command(
     output: Output = OutputFormat.human,
 ) -> None:
     """Show a component's merged values, or with --explain KEY which layer set that key."""
+    cli_sets = set_flags(sets, set_string, set_json, set_file)
+    platform, comp, layered = _layered_values(file, component, env, values_files or [], cli_sets)
+    if explain is None:
+        _show_merged(platform, comp, layered, env, output)
+    else:
+        _show_explain(comp, layered, explain, env, output)
+
+
+def _layered_values(
+    file: Path, component: str, env: str | None, values_files: list[Path], cli_sets: list[SetFlag]
+) -> tuple[Platform, Component, LayeredValues]:
+    """The component's values, layer by layer; an error's text never shows a secret."""
     from helmdeck.secrets.redact import Redactor
     from helmdeck.secrets.store import placeholder_secrets
     from helmdeck.spec import load_platform
-    from helmdeck.spec.platform import did_you_mean
     from helmdeck.values import compute_values, load_chart_defaults
 
     platform = load_platform(file)
@@ -108,29 +120,36 @@ def values_command(
             comp.name,
             env,
             chart_defaults=load_chart_defaults(comp),
-            cli_files=values_files or [],
-            cli_sets=set_flags(sets, set_string, set_json, set_file),
+            cli_files=values_files,
+            cli_sets=cli_sets,
             secret_values=secret_values,
         )
     except HelmdeckError as exc:
         raise Redactor(secret_values).error(exc) from None
+    return platform, comp, layered
 
-    if explain is None:
-        merged = layered.redacted()
-        if output is OutputFormat.json:
-            emit_json({"component": comp.name, "environment": env, "values": merged})
-            return
-        import yaml
-        from rich.syntax import Syntax
 
-        text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, default_flow_style=False)
-        if console.is_terminal:
-            console.print(Syntax(text, "yaml", background_color="default"))
-        else:
-            sys.stdout.write(text)
-        if platform.secret_targets(comp):
-            err_console.print("[dim]secret values are shown as <redacted:NAME>[/]")
+def _show_merged(
+    platform: Platform, comp: Component, layered: LayeredValues, env: str | None, output: OutputFormat
+) -> None:
+    merged = layered.redacted()
+    if output is OutputFormat.json:
+        emit_json({"component": comp.name, "environment": env, "values": merged})
         return
+    import yaml
+    from rich.syntax import Syntax
+
+    text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    if console.is_terminal:
+        console.print(Syntax(text, "yaml", background_color="default"))
+    else:
+        sys.stdout.write(text)
+    if platform.secret_targets(comp):
+        err_console.print("[dim]secret values are shown as <redacted:NAME>[/]")
+
+
+def _show_explain(comp: Component, layered: LayeredValues, explain: str, env: str | None, output: OutputFormat) -> None:
+    from helmdeck.spec.platform import did_you_mean
 
     entries = layered.explain(explain)
     found, final = layered.get(explain)

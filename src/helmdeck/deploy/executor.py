@@ -278,29 +278,10 @@ class Deployer:
             return self._check_in_sync(d, live, result, start)
 
         previous = last_good_revision(self.session.engine, d, live)
-        failure: HelmdeckError | None = None
-        # a slot for the Helm writes only: waiting on the health gate below holds none, so a
-        # component whose pods are still starting does not keep the next one from being written
-        with self._write_slots:
-            if self.op is not None:
-                self.op.check()  # the lease may have been lost while this waited for its slot
-            if self.interrupt.is_set() or self.cancel.is_set():  # while it waited: start nothing new
-                result.outcome, result.skipped_because = Outcome.skipped, ["cancelled"]
-                result.message = _skip_message(["cancelled"], self.interrupt.is_set())
-                return result
-            writes = time.monotonic()
-            try:
-                rel, fresh = self._write(d, live, previous, decision, result)
-            except HelmdeckError as exc:
-                failure = exc
-            self.timeline.mark(d.name, INSTALL, writes)
-        if failure is not None:
-            result.outcome = Outcome.failed
-            result.message = known_redactor().text(str(failure))
-            result.rollback = self._undo(d, previous)
-            result.seconds = time.monotonic() - start
-            self.progress(d.name, "failed", result.message.splitlines()[0])
+        written = self._write_in_slot(d, live, previous, decision, result, start)
+        if written is None:
             return result
+        rel, fresh = written
 
         self.progress(d.name, "waiting", "health gate")
         try:
@@ -324,6 +305,43 @@ class Deployer:
         result.rollback = self._undo(d, previous)
         self.progress(d.name, "failed", result.message)
         return result
+
+    def _write_in_slot(
+        self,
+        d: DesiredComponent,
+        live: Release | None,
+        previous: int | None,
+        decision: ReleaseDecision,
+        result: ComponentResult,
+        start: float,
+    ) -> tuple[Release, bool] | None:
+        """The Helm writes, in a write slot; None when cancelled meanwhile or failed (then undone,
+        outside the slot, and ``result`` says so)."""
+        written: tuple[Release, bool] | None = None
+        failure: HelmdeckError | None = None
+        # a slot for the Helm writes only: waiting on the health gate below holds none, so a
+        # component whose pods are still starting does not keep the next one from being written
+        with self._write_slots:
+            if self.op is not None:
+                self.op.check()  # the lease may have been lost while this waited for its slot
+            if self.interrupt.is_set() or self.cancel.is_set():  # while it waited: start nothing new
+                result.outcome, result.skipped_because = Outcome.skipped, ["cancelled"]
+                result.message = _skip_message(["cancelled"], self.interrupt.is_set())
+                return None
+            writes = time.monotonic()
+            try:
+                written = self._write(d, live, previous, decision, result)
+            except HelmdeckError as exc:
+                failure = exc
+            self.timeline.mark(d.name, INSTALL, writes)
+        if failure is not None:
+            result.outcome = Outcome.failed
+            result.message = known_redactor().text(str(failure))
+            result.rollback = self._undo(d, previous)
+            result.seconds = time.monotonic() - start
+            self.progress(d.name, "failed", result.message.splitlines()[0])
+            return None
+        return written
 
     def _write(
         self,

@@ -219,19 +219,7 @@ class HelmSdkEngine:
             chart.digest,
             timeout,
         )
-        with self._lock(ns, release_name):
-            try:
-                summary = self._write(write, chart.archive, cancel)
-            except helm_python.HelmError as exc:
-                raise release_error(
-                    exc,
-                    action="install",
-                    release=release_name,
-                    namespace=ns,
-                    chart=chart.name,
-                    component=component,
-                    values_files=values_files,
-                ) from None
+        summary = self._write_chart(write, chart, cancel, component=component, values_files=values_files)
         return replace(Release.from_summary(summary), description=description or "Install complete")
 
     def upgrade(
@@ -281,11 +269,26 @@ class HelmSdkEngine:
             chart.digest,
             timeout,
         )
+        summary = self._write_chart(write, chart, cancel, component=component, values_files=values_files)
+        return replace(Release.from_summary(summary), description=description or "Upgrade complete")
+
+    def _write_chart(
+        self,
+        write: release_writes.Write,
+        chart: LoadedChart,
+        cancel: CancelToken | None,
+        *,
+        component: str | None,
+        values_files: Sequence[str],
+    ) -> dict[str, Any]:
+        """Install or upgrade under the release's lock; a Helm error names chart, component and values files."""
+        ns, release_name = write.namespace, write.release
         with self._lock(ns, release_name):
             try:
-                summary = self._write(write, chart.archive, cancel)
+                return self._write(write, chart.archive, cancel)
             except helm_python.HelmError as exc:
-                if "has no deployed releases" in str(exc) and not self._has_history(ns, release_name):
+                no_release = "has no deployed releases" in str(exc)
+                if write.op == "upgrade" and no_release and not self._has_history(ns, release_name):
                     raise ReleaseNotFoundError(
                         f"upgrade: release {ns}/{release_name} does not exist",
                         where=f"release {ns}/{release_name}",
@@ -293,14 +296,13 @@ class HelmSdkEngine:
                     ) from None
                 raise release_error(
                     exc,
-                    action="upgrade",
+                    action=write.op,
                     release=release_name,
                     namespace=ns,
                     chart=chart.name,
                     component=component,
                     values_files=values_files,
                 ) from None
-        return replace(Release.from_summary(summary), description=description or "Upgrade complete")
 
     def rollback(
         self,

@@ -129,15 +129,7 @@ def render(
             not valid YAML (naming component, template and line).
     """
     owner = component or release_name
-    try:
-        helm_python.validate_release_name(release_name)
-    except helm_python.HelmError as exc:
-        raise ConfigError(
-            f"{release_name!r} cannot be a Helm release name: {exc}",
-            where=f"component {owner}",
-            fix="use at most 53 lowercase letters, digits and '-', starting and ending alphanumeric",
-        ) from None
-    user_values = values_for_helm(values, chart=chart.name)
+    _check_release_name(release_name, owner)
     options: dict[str, Any] = {
         "name": release_name,
         "namespace": namespace,
@@ -147,6 +139,52 @@ def render(
         "api_versions": list(api_versions) or None,
         "revision": revision,
     }
+    reply = _evaluate(chart, values, options, component=component, values_files=values_files)
+    rendered: dict[str, str] = reply["rendered"]
+    # Disabled subcharts' CRDs are gone from a dependency chart once rendered: the worker says which remain.
+    crd_files = (
+        [(str(name), str(data)) for name, data in reply["crds"]]
+        if chart.dependencies
+        else [(c.name, c.data) for c in chart.crds]
+    )
+    notes, manifests, hooks = _split_rendered(rendered, f"{chart.name}/templates/NOTES.txt", owner)
+    crds: list[ManifestObject] = []
+    for filename, data in crd_files:
+        crds.extend(parse_documents(data, source=filename, component=owner))
+    return RenderedRelease(
+        chart_name=chart.name,
+        chart_version=chart.version,
+        release_name=release_name,
+        namespace=namespace,
+        manifests=tuple(manifests),
+        hooks=tuple(hooks),
+        crds=tuple(crds),
+        notes=notes,
+    )
+
+
+def _check_release_name(release_name: str, owner: str) -> None:
+    try:
+        helm_python.validate_release_name(release_name)
+    except helm_python.HelmError as exc:
+        raise ConfigError(
+            f"{release_name!r} cannot be a Helm release name: {exc}",
+            where=f"component {owner}",
+            fix="use at most 53 lowercase letters, digits and '-', starting and ending alphanumeric",
+        ) from None
+
+
+def _evaluate(
+    chart: LoadedChart,
+    values: Mapping[str, Any] | None,
+    options: dict[str, Any],
+    *,
+    component: str | None,
+    values_files: Sequence[str],
+) -> dict[str, Any]:
+    """The render worker's reply, its Helm error raised as a ConfigError naming chart and values files."""
+    owner = component or options["name"]
+    user_values = values_for_helm(values, chart=chart.name)
     request = contained.render_request(
         digest=chart.digest, values=user_values, options=options, with_crds=bool(chart.dependencies)
     )
@@ -171,15 +209,13 @@ def render(
         raise ConfigError(f"component {owner}: cannot render chart {chart.name}: {exc}") from None
     except helm_python.HelmError as exc:
         raise chart_error(exc, ref=str(chart.ref)) from None
-    rendered: dict[str, str] = reply["rendered"]
-    # Disabled subcharts' CRDs are gone from a dependency chart once rendered: the worker says which remain.
-    crd_files = (
-        [(str(name), str(data)) for name, data in reply["crds"]]
-        if chart.dependencies
-        else [(c.name, c.data) for c in chart.crds]
-    )
+    return reply
 
-    notes_path = f"{chart.name}/templates/NOTES.txt"
+
+def _split_rendered(
+    rendered: Mapping[str, str], notes_path: str, owner: str
+) -> tuple[str, list[ManifestObject], list[ManifestObject]]:
+    """The chart's own NOTES.txt (subcharts' notes are not shown), its objects and its hooks."""
     notes = ""
     manifests: list[ManifestObject] = []
     hooks: list[ManifestObject] = []
@@ -191,16 +227,4 @@ def render(
             continue
         for obj in parse_documents(text, source=path, component=owner):
             (hooks if obj.is_hook else manifests).append(obj)
-    crds: list[ManifestObject] = []
-    for filename, data in crd_files:
-        crds.extend(parse_documents(data, source=filename, component=owner))
-    return RenderedRelease(
-        chart_name=chart.name,
-        chart_version=chart.version,
-        release_name=release_name,
-        namespace=namespace,
-        manifests=tuple(manifests),
-        hooks=tuple(hooks),
-        crds=tuple(crds),
-        notes=notes,
-    )
+    return notes, manifests, hooks

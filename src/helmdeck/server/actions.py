@@ -4,7 +4,8 @@ then run in the background, and written to the audit log when asked for and when
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -39,6 +40,17 @@ class Actions:
             remote=remote,
         )
 
+    @contextmanager
+    def _refusals_logged(
+        self, who: Principal, action: str, target: str, detail: dict[str, Any], remote: str | None
+    ) -> Iterator[None]:
+        """A change refused (a HelmdeckError) is written to the audit log, then raised on."""
+        try:
+            yield
+        except HelmdeckError as exc:
+            self._log(who, action, target, "refused", {**detail, "error": exc.message}, remote)
+            raise
+
     def _checked(
         self,
         who: Principal,
@@ -48,12 +60,9 @@ class Actions:
         remote: str | None,
         check: Callable[[], T],
     ) -> T:
-        try:
+        with self._refusals_logged(who, action, target, detail, remote):
             self.runner.refuse_if_closing()  # before the checks, which may take seconds
             return check()
-        except HelmdeckError as exc:
-            self._log(who, action, target, "refused", {**detail, "error": exc.message}, remote)
-            raise
 
     def _start(
         self,
@@ -73,11 +82,8 @@ class Actions:
         def started(op: Operation) -> None:
             self._log(who, action, target, "started", {**detail, "operation": op.id}, remote)
 
-        try:
+        with self._refusals_logged(who, action, target, detail, remote):
             return self.runner.start(action, target, who.name, work, done, on_start=started, cancel=cancel)
-        except HelmdeckError as exc:
-            self._log(who, action, target, "refused", {**detail, "error": exc.message}, remote)
-            raise
 
     def install(
         self,

@@ -10,7 +10,7 @@ from sse_starlette.sse import EventSourceResponse
 from helmdeck.extensions.states import with_operations
 from helmdeck.server import models
 from helmdeck.server.security import Principal, admin, operator, viewer
-from helmdeck.server.state import actions_of, backend_of, runner_of
+from helmdeck.server.state import actions_of, backend_of, remote_of, runner_of
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": models.ErrorBody, "description": "The request body could not be read."},
@@ -33,10 +33,6 @@ router = APIRouter(prefix="/api/v1", responses=_ERRORS)
 Viewer = Annotated[Principal, Depends(viewer)]
 Operator = Annotated[Principal, Depends(operator)]
 Admin = Annotated[Principal, Depends(admin)]
-
-
-def _remote(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 @router.get("/whoami", response_model=models.WhoAmI, summary="The caller's name and role")
@@ -134,7 +130,7 @@ def revision_timeline(request: Request, revision: int, _: Viewer) -> dict[str, A
     responses={**_CHANGE_ERRORS, 404: {"model": models.ErrorBody, "description": "No such platform revision."}},
 )
 def rollback(request: Request, body: models.RollbackRequest, who: Operator) -> dict[str, Any]:
-    return actions_of(request).rollback(who, body.revision, _remote(request)).as_dict()
+    return actions_of(request).rollback(who, body.revision, remote_of(request)).as_dict()
 
 
 @router.get("/extensions/catalog", response_model=models.Catalog, summary="Extensions that can be installed")
@@ -166,7 +162,8 @@ def installed(request: Request, _: Viewer) -> list[dict[str, Any]]:
     responses=_CHANGE_ERRORS,
 )
 def install(request: Request, body: models.InstallRequest, who: Operator) -> dict[str, Any]:
-    op = actions_of(request).install(who, body.name, body.parameters, body.instanceName, body.version, _remote(request))
+    remote = remote_of(request)
+    op = actions_of(request).install(who, body.name, body.parameters, body.instanceName, body.version, remote)
     return op.as_dict()
 
 
@@ -185,7 +182,7 @@ def uninstall(
     force: bool = Query(default=False),
     purge_data: bool = Query(default=False, alias="purgeData", description="Also delete its volume claims (data)."),
 ) -> dict[str, Any]:
-    return actions_of(request).uninstall(who, name, force, _remote(request), purge_data=purge_data).as_dict()
+    return actions_of(request).uninstall(who, name, force, remote_of(request), purge_data=purge_data).as_dict()
 
 
 @router.post(
@@ -203,7 +200,7 @@ async def upload(request: Request, who: Admin, file: Annotated[UploadFile, File(
     from starlette.concurrency import run_in_threadpool
 
     result: dict[str, Any] = await run_in_threadpool(
-        actions_of(request).upload, who, data, file.filename or "", _remote(request)
+        actions_of(request).upload, who, data, file.filename or "", remote_of(request)
     )
     return result
 
@@ -273,7 +270,7 @@ def tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
     responses=_CHANGE_ERRORS,
 )
 def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dict[str, Any]:
-    record, secret = actions_of(request).create_token(who, body.name, body.role, _remote(request))
+    record, secret = actions_of(request).create_token(who, body.name, body.role, remote_of(request))
     return {"token": record, "secret": secret}
 
 
@@ -284,7 +281,7 @@ def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dic
     responses={**_CHANGE_ERRORS},
 )
 def revoke_token(request: Request, token_id: str, who: Admin) -> dict[str, Any]:
-    return actions_of(request).revoke_token(who, token_id, _remote(request))
+    return actions_of(request).revoke_token(who, token_id, remote_of(request))
 
 
 @router.get("/audit", response_model=list[models.AuditEntry], summary="The audit log, newest last")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from helmdeck.server import models, models_deploy
 from helmdeck.server.api import _CHANGE_ERRORS, _ERRORS
 from helmdeck.server.security import Principal, admin, operator, viewer
+from helmdeck.server.state import remote_of
 from helmdeck.server.web_deploys import WebDeploys
 
 router = APIRouter(prefix="/api/v1", responses=_ERRORS)
@@ -28,10 +29,6 @@ def deploys_of(request: Request) -> WebDeploys:
     return deploys
 
 
-def _remote(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 @router.post(
     "/plan",
     response_model=models_deploy.StoredPlan,
@@ -40,7 +37,7 @@ def _remote(request: Request) -> str | None:
     responses=_CHANGE_ERRORS,
 )
 def plan(request: Request, who: Operator) -> dict[str, Any]:
-    return deploys_of(request).plan(who, _remote(request)).public()
+    return deploys_of(request).plan(who, remote_of(request)).public()
 
 
 @router.get(
@@ -79,7 +76,7 @@ def deploy_plan(
     request: Request, plan_id: str, who: Operator, body: models_deploy.DeployPlanRequest | None = None
 ) -> dict[str, Any]:
     confirm = body.confirm_destructive if body is not None else False
-    return deploys_of(request).deploy(who, plan_id, confirm, _remote(request)).as_dict()
+    return deploys_of(request).deploy(who, plan_id, confirm, remote_of(request)).as_dict()
 
 
 @router.post(
@@ -94,7 +91,7 @@ def deploy_plan(
     },
 )
 def cancel_operation(request: Request, op_id: str, who: Operator) -> dict[str, Any]:
-    return deploys_of(request).stop(who, op_id, _remote(request)).as_dict()
+    return deploys_of(request).stop(who, op_id, remote_of(request)).as_dict()
 
 
 @router.post(
@@ -123,4 +120,4 @@ def undeploy_preview(
     },
 )
 def undeploy(request: Request, body: models_deploy.UndeployRequest, who: Admin) -> dict[str, Any]:
-    return deploys_of(request).undeploy(who, body.confirmation, body.purge_data, _remote(request)).as_dict()
+    return deploys_of(request).undeploy(who, body.confirmation, body.purge_data, remote_of(request)).as_dict()

@@ -5,34 +5,42 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException
 
 from helmdeck import __version__
 from helmdeck.errors import HelmdeckError
 from helmdeck.gc_policy import settle_long_lived
 from helmdeck.secrets.redact import known_redactor
-from helmdeck.server import api, api_deploy, api_logs, ui, ui_deploy, ui_extensions, ui_history, ui_tokens, ui_views
+from helmdeck.server import (
+    api,
+    api_deploy,
+    api_logs,
+    app_errors,
+    ui,
+    ui_deploy,
+    ui_extensions,
+    ui_history,
+    ui_tokens,
+    ui_views,
+)
 from helmdeck.server.actions import Actions
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import TokenStore
 from helmdeck.server.backend import ClusterBackend, PlatformBackend
 from helmdeck.server.deploy_port import ClusterDeploys, DeployPort
-from helmdeck.server.guard import FailureLimiter, GuardMiddleware
+from helmdeck.server.guard import FailureLimiter
 from helmdeck.server.operations import OperationRunner
-from helmdeck.server.security import Authenticator, SessionStore, identify
+from helmdeck.server.security import Authenticator, SessionStore
 from helmdeck.server.settings import ServerSettings
 from helmdeck.server.web_deploys import WebDeploys
 from helmdeck.wording import counted
@@ -41,16 +49,6 @@ _log = logging.getLogger("helmdeck.serve")
 
 HTMX_VERSION = "2.0.11"
 HTMX_SSE_VERSION = "2.2.4"
-
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
 
 
 class StatusCache:
@@ -166,10 +164,6 @@ def _package_dir(name: str) -> Path:
     return Path(str(resources.files("helmdeck.server").joinpath(name)))
 
 
-def _error_body(exc: HelmdeckError) -> dict[str, Any]:
-    return known_redactor().error(exc).as_dict()
-
-
 def _recover(runner: OperationRunner) -> None:
     """Operations a killed service left running are recorded as interrupted before any new one."""
     try:
@@ -181,12 +175,72 @@ def _recover(runner: OperationRunner) -> None:
         _log.warning("operation %s (%s %s) was %s", op.id, op.kind, op.target, op.error)
 
 
+def _attach_state(
+    app: FastAPI,
+    settings: ServerSettings,
+    backend: PlatformBackend,
+    deploys: DeployPort | None,
+    runner: OperationRunner,
+    status_cache: StatusCache,
+) -> None:
+    """The service's parts, shared by every route through ``request.app.state``."""
+    state_dir = backend.state_dir
+    tokens = TokenStore(tokens_path(state_dir))
+    audit = AuditLog(audit_path(state_dir))
+    app.state.settings = settings
+    app.state.backend = backend
+    app.state.tokens = tokens
+    app.state.audit = audit
+    app.state.runner = runner
+    app.state.auth = Authenticator(tokens, SessionStore(settings.session_hours * 3600))
+    app.state.limiter = FailureLimiter()
+    app.state.actions = Actions(backend, runner, audit, tokens, on_change=status_cache.invalidate)
+    app.state.status_cache = status_cache
+    app.state.deploys = WebDeploys(
+        deploys or ClusterDeploys(settings), app.state.actions, getattr(backend, "reload_platform", None)
+    )
+    templates = Jinja2Templates(directory=str(_package_dir("templates")))
+    templates.env.globals["htmx_version"] = HTMX_VERSION
+    templates.env.filters["ago"] = time_ago
+    templates.env.filters["counted"] = counted  # "1 line", "2 lines": never "1 lines" or "line(s)"
+    app.state.templates = templates
+
+
+def _include_routes(app: FastAPI) -> None:
+    app.include_router(api_logs.router)  # first: its /history/compare is not api's /history/{revision}
+    app.include_router(api.router)
+    app.include_router(api_deploy.router)
+    app.include_router(ui_views.router)
+    app.include_router(ui.router)
+    app.include_router(ui_extensions.router)
+    app.include_router(ui_tokens.router)
+    app.include_router(ui_history.router)
+    app.include_router(ui_deploy.router)
+    app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+    app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_dir())), name="swagger-ui")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        # Swagger UI from files served here (offline sites have no CDN), started by a script file:
+        # the pages' Content-Security-Policy allows no inline script
+        return HTMLResponse(_SWAGGER_PAGE)
+
+
+def _add_healthz(app: FastAPI, runner: OperationRunner) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        # a stopping service is not ready for new work: a load balancer sends it none
+        if runner.closing:
+            return JSONResponse({"status": "shutting down"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+
 def create_app(
     settings: ServerSettings, backend: PlatformBackend | None = None, deploys: DeployPort | None = None
 ) -> FastAPI:
     backend = backend or ClusterBackend(settings)
-    state_dir = backend.state_dir
     status_cache = StatusCache(backend, max_age=settings.status_poll_seconds)
+    runner = OperationRunner(journal=backend.journal())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -210,121 +264,10 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    tokens = TokenStore(tokens_path(state_dir))
-    audit = AuditLog(audit_path(state_dir))
-    runner = OperationRunner(journal=backend.journal())
-    app.state.settings = settings
-    app.state.backend = backend
-    app.state.tokens = tokens
-    app.state.audit = audit
-    app.state.runner = runner
-    app.state.auth = Authenticator(tokens, SessionStore(settings.session_hours * 3600))
-    app.state.limiter = FailureLimiter()
-    app.state.actions = Actions(backend, runner, audit, tokens, on_change=status_cache.invalidate)
-    app.state.status_cache = status_cache
-    app.state.deploys = WebDeploys(
-        deploys or ClusterDeploys(settings), app.state.actions, getattr(backend, "reload_platform", None)
-    )
-    templates = Jinja2Templates(directory=str(_package_dir("templates")))
-    templates.env.globals["htmx_version"] = HTMX_VERSION
-    templates.env.filters["ago"] = time_ago
-    templates.env.filters["counted"] = counted  # "1 line", "2 lines": never "1 lines" or "line(s)"
-    app.state.templates = templates
-
-    app.include_router(api_logs.router)  # first: its /history/compare is not api's /history/{revision}
-    app.include_router(api.router)
-    app.include_router(api_deploy.router)
-    app.include_router(ui_views.router)
-    app.include_router(ui.router)
-    app.include_router(ui_extensions.router)
-    app.include_router(ui_tokens.router)
-    app.include_router(ui_history.router)
-    app.include_router(ui_deploy.router)
-    app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
-    app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_dir())), name="swagger-ui")
-
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        # Swagger UI from files served here (offline sites have no CDN), started by a script file:
-        # the pages' Content-Security-Policy allows no inline script
-        return HTMLResponse(_SWAGGER_PAGE)
-
-    app.add_middleware(GuardMiddleware, upload_limit=lambda: settings.max_upload_bytes)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        # a stopping service is not ready for new work: a load balancer sends it none
-        if runner.closing:
-            return JSONResponse({"status": "shutting down"}, status_code=503)
-        return JSONResponse({"status": "ok"})
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for key, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    def _is_api(request: Request) -> bool:
-        return request.url.path.startswith("/api/")
-
-    @app.exception_handler(HelmdeckError)
-    async def helmdeck_error(request: Request, exc: HelmdeckError) -> Response:
-        code = exc.http_status  # each error says its own status: never guessed from its text
-        if _is_api(request):
-            return JSONResponse(_error_body(exc), status_code=code)
-        # a signed-in user keeps the navigation on the error page
-        who = await identify(request)
-        return ui.page(request, "error.html", who, code, message=str(known_redactor().error(exc)))
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            # every method the path has, not only those of the first route matching it
-            headers["Allow"] = ", ".join(
-                sorted(
-                    {
-                        m
-                        for r in app.routes
-                        if isinstance(r, APIRoute) and r.path_regex.match(request.url.path)
-                        for m in (r.methods or ())
-                    }
-                )
-            )
-        if _is_api(request) or exc.status_code not in (401, 403, 404):
-            body = {"error": str(exc.detail)}
-            if exc.status_code == 400:  # a body FastAPI could not parse (nested too deep, not UTF-8...)
-                body["fix"] = "send the JSON the OpenAPI document at /api/v1/openapi.json describes"
-            return JSONResponse(body, status_code=exc.status_code, headers=headers)
-        return ui.page(request, "error.html", None, exc.status_code, message=str(exc.detail))
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"where": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
-        ]
-        first = problems[0] if problems else {"where": "", "message": "invalid request"}
-        return JSONResponse(
-            {
-                "error": f"{first['where']}: {first['message']}",
-                "where": first["where"],
-                "fix": "see the OpenAPI document at /api/v1/openapi.json",
-                "details": {"problems": problems},
-            },
-            status_code=422,
-        )
-
-    @app.exception_handler(ui.LoginRequired)
-    async def login_required(request: Request, exc: ui.LoginRequired) -> Response:
-        if request.headers.get("hx-request"):
-            return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return ui.login_redirect(exc.next_path)
-
-    @app.exception_handler(ui.Forbidden)
-    async def forbidden(request: Request, exc: ui.Forbidden) -> HTMLResponse:
-        return ui.page(request, "error.html", None, 403, message=exc.message)
-
+    _attach_state(app, settings, backend, deploys, runner, status_cache)
+    _include_routes(app)
+    app_errors.add_guard(app, settings)
+    _add_healthz(app, runner)
+    app_errors.add_security_headers(app)
+    app_errors.add_error_handlers(app)
     return app

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import secrets
 import threading
 import time
@@ -227,6 +228,17 @@ class OperationRunner:
         says "started" before "succeeded", however fast the work is), ``on_done`` after it ends.
         ``cancel`` is the event ``work`` watches to start no new step; it becomes ``op.cancel``."""
         self.refuse_if_closing()
+        op = self._register(kind, target, actor, cancel)
+        if on_start is not None:
+            on_start(op)
+        if on_done is not None:
+            self._on_done[op.id] = on_done
+        self._write(op, first=True)
+        threading.Thread(target=self._run, args=(op, work, on_done), name=f"op-{op.id}", daemon=True).start()
+        return op
+
+    def _register(self, kind: str, target: str, actor: str, cancel: threading.Event | None) -> Operation:
+        """A new running operation, refused (Busy) while another runs; the oldest finished ones are forgotten."""
         with self._lock:
             running = [o for o in self._ops.values() if not o.done]
             if running:
@@ -242,56 +254,49 @@ class OperationRunner:
             for old in list(self._ops.values())[: max(0, len(self._ops) - self._keep)]:
                 if old.done:
                     del self._ops[old.id]
-
-        def progress(component: str, state: str, detail: str) -> None:
-            redact = known_redactor()
-            event = {
-                "time": _now(),
-                "component": component,
-                "state": state,
-                "detail": redact.text(detail),
-            }
-            with self._lock:
-                if op.state != "running":
-                    return  # abandoned: its record is final
-                # the journal learns each new state of a component, not each progress line
-                news = component_states(op.events).get(component) != state
-                op.events.append(event)
-            if news:
-                self._write(op)
-
-        def run() -> None:
-            state, error, result = "failed", None, None
-            try:
-                with acting_as(f"{actor} (web)"):
-                    result = known_redactor().redact(work(progress))
-                state = "succeeded" if result.get("ok", True) else "failed"
-                if op.stopped_by is not None and result.get("interrupted"):
-                    state = "stopped"  # as asked: what was running finished, the rest never started
-            except HelmdeckError as exc:
-                error = str(known_redactor().error(exc))
-            except Exception as exc:  # a bug must still end the operation, visibly
-                error = f"internal error: {type(exc).__name__}: {known_redactor().text(str(exc))}"
-            final = {"time": _now(), "component": "*", "state": state, "detail": error or "done"}
-            with self._lock:  # followers see the last event and the end together
-                if op.id in self._abandoned:
-                    return  # recorded as interrupted already; the process is ending
-                op.result, op.error, op.finished = result, error, final["time"]
-                op.events.append(final)
-                op.state = state
-            self._write(op)
-            self._writing.pop(op.id, None)
-            self._on_done.pop(op.id, None)
-            if on_done is not None:
-                on_done(op)
-
-        if on_start is not None:
-            on_start(op)
-        if on_done is not None:
-            self._on_done[op.id] = on_done
-        self._write(op, first=True)
-        threading.Thread(target=run, name=f"op-{op.id}", daemon=True).start()
         return op
+
+    def _progress(self, op: Operation, component: str, state: str, detail: str) -> None:
+        redact = known_redactor()
+        event = {
+            "time": _now(),
+            "component": component,
+            "state": state,
+            "detail": redact.text(detail),
+        }
+        with self._lock:
+            if op.state != "running":
+                return  # abandoned: its record is final
+            # the journal learns each new state of a component, not each progress line
+            news = component_states(op.events).get(component) != state
+            op.events.append(event)
+        if news:
+            self._write(op)
+
+    def _run(self, op: Operation, work: Work, on_done: Callable[[Operation], None] | None) -> None:
+        state, error, result = "failed", None, None
+        try:
+            with acting_as(f"{op.actor} (web)"):
+                result = known_redactor().redact(work(functools.partial(self._progress, op)))
+            state = "succeeded" if result.get("ok", True) else "failed"
+            if op.stopped_by is not None and result.get("interrupted"):
+                state = "stopped"  # as asked: what was running finished, the rest never started
+        except HelmdeckError as exc:
+            error = str(known_redactor().error(exc))
+        except Exception as exc:  # a bug must still end the operation, visibly
+            error = f"internal error: {type(exc).__name__}: {known_redactor().text(str(exc))}"
+        final = {"time": _now(), "component": "*", "state": state, "detail": error or "done"}
+        with self._lock:  # followers see the last event and the end together
+            if op.id in self._abandoned:
+                return  # recorded as interrupted already; the process is ending
+            op.result, op.error, op.finished = result, error, final["time"]
+            op.events.append(final)
+            op.state = state
+        self._write(op)
+        self._writing.pop(op.id, None)
+        self._on_done.pop(op.id, None)
+        if on_done is not None:
+            on_done(op)
 
     def get(self, op_id: str) -> Operation | None:
         with self._lock:

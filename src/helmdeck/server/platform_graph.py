@@ -109,60 +109,83 @@ def layout(
     nodes: list[Node] = []
     for ns, members in by_ns.items():
         if len(components) > show_all_up_to and len(members) > collapse_over and ns not in expanded:
-            counts: dict[str, int] = {}
-            for c in members:
-                counts[str(c.get("health"))] = counts.get(str(c.get("health")), 0) + 1
-            worst = next((h for h in ("failed", "progressing", "unknown", "absent") if counts.get(h)), "healthy")
-            marks = sorted({m for c in members for m in marks_of(c)}, key=MARKS.index)
-            group = Node(
-                id=f"ns:{ns}",
-                label=f"{ns or '(no namespace)'}: {len(members)}",
-                namespace=ns,
-                level=min(level_of[str(c["component"])] for c in members),
-                health=worst,
-                href=_overview_href([*expanded, ns], base),
-                title=f"namespace {ns}: {len(members)} components, " + _counts_text(counts) + "; click to expand",
-                marks=marks,
-                members=len(members),
-                counts=counts,
-            )
+            group = _group_node(ns, members, level_of, _overview_href([*expanded, ns], base))
             nodes.append(group)
-            for c in members:
-                node_of[str(c["component"])] = group.id
+            node_of.update((str(c["component"]), group.id) for c in members)
             continue
         for c in members:
-            name = str(c["component"])
-            reason = str(c.get("reason") or "")
-            nodes.append(
-                Node(
-                    id=name,
-                    label=name,
-                    namespace=ns,
-                    level=level_of[name],
-                    health=str(c.get("health") or "unknown"),
-                    href=f"/components/{quote(name, safe='')}",
-                    title=f"{name} ({ns}): {c.get('health')}, release {c.get('status')}"
-                    + (f"; {reason}" if reason else "")
-                    + (f"; {c['drift']}" if isinstance(c.get("drift"), str) else "")
-                    + (f"; the plan: {c['planned']}" if c.get("planned") else ""),
-                    marks=marks_of(c),
-                    deploy=str(c.get("deploy") or ""),
-                )
-            )
-            node_of[name] = name
+            nodes.append(_component_node(c, ns, level_of))
+            node_of[str(c["component"])] = str(c["component"])
+    # a band is marked expanded only where the user opened a namespace that would be collapsed
+    opened = {
+        ns: len(components) > show_all_up_to and len(members) > collapse_over and ns in expanded
+        for ns, members in by_ns.items()
+    }
+    bands, height = _place(nodes, opened)
+    width = max(LEFT + sum(_spans(nodes)) * COL, 600)
+    return Layout(nodes, _edges(needs, node_of), bands, width, height)
+
+
+def _group_node(ns: str, members: Sequence[Mapping[str, Any]], level_of: Mapping[str, int], href: str) -> Node:
+    """A collapsed namespace: one node of its members' worst health and all their marks."""
+    counts: dict[str, int] = {}
+    for c in members:
+        counts[str(c.get("health"))] = counts.get(str(c.get("health")), 0) + 1
+    worst = next((h for h in ("failed", "progressing", "unknown", "absent") if counts.get(h)), "healthy")
+    marks = sorted({m for c in members for m in marks_of(c)}, key=MARKS.index)
+    return Node(
+        id=f"ns:{ns}",
+        label=f"{ns or '(no namespace)'}: {len(members)}",
+        namespace=ns,
+        level=min(level_of[str(c["component"])] for c in members),
+        health=worst,
+        href=href,
+        title=f"namespace {ns}: {len(members)} components, " + _counts_text(counts) + "; click to expand",
+        marks=marks,
+        members=len(members),
+        counts=counts,
+    )
+
+
+def _component_node(c: Mapping[str, Any], ns: str, level_of: Mapping[str, int]) -> Node:
+    name = str(c["component"])
+    reason = str(c.get("reason") or "")
+    return Node(
+        id=name,
+        label=name,
+        namespace=ns,
+        level=level_of[name],
+        health=str(c.get("health") or "unknown"),
+        href=f"/components/{quote(name, safe='')}",
+        title=f"{name} ({ns}): {c.get('health')}, release {c.get('status')}"
+        + (f"; {reason}" if reason else "")
+        + (f"; {c['drift']}" if isinstance(c.get("drift"), str) else "")
+        + (f"; the plan: {c['planned']}" if c.get("planned") else ""),
+        marks=marks_of(c),
+        deploy=str(c.get("deploy") or ""),
+    )
+
+
+def _edges(needs: Mapping[str, Sequence[str]], node_of: Mapping[str, str]) -> list[tuple[str, str]]:
+    """One edge per pair of nodes a need joins (none inside a collapsed namespace)."""
     edges: list[tuple[str, str]] = []
     for name, deps in needs.items():
         for dep in deps:
             edge = (node_of[dep], node_of[name])
             if edge[0] != edge[1] and edge not in edges:
                 edges.append(edge)
+    return edges
+
+
+def _place(nodes: Sequence[Node], expanded_band: Mapping[str, bool]) -> tuple[list[tuple[str, int, int, bool]], int]:
+    """Each node's position, the namespace bands (in ``expanded_band``'s order) and the height."""
     # one band per namespace, its nodes in their level's column; a level that many share gets the
     # columns the page has to spare, so a wide platform is not one tall stack
     spans = _spans(nodes)
     starts = [sum(spans[:k]) for k in range(len(spans))]
     bands: list[tuple[str, int, int, bool]] = []
     y = TOP
-    for ns in by_ns:
+    for ns, expanded in expanded_band.items():
         stack: dict[int, int] = {}
         rows = 1
         for node in nodes:
@@ -174,11 +197,9 @@ def layout(
             node.x, node.y = LEFT + (starts[node.level] + sub) * COL, y + BAND_HEAD + row * ROW
             rows = max(rows, row + 1)
         height = BAND_HEAD + rows * ROW
-        collapsible = len(components) > show_all_up_to and len(by_ns[ns]) > collapse_over
-        bands.append((ns, y, height, collapsible and ns in expanded))
+        bands.append((ns, y, height, expanded))
         y += height + 6
-    width = max(LEFT + sum(spans) * COL, 600)
-    return Layout(nodes, edges, bands, width, y + 4)
+    return bands, y + 4
 
 
 def _spans(nodes: Sequence[Node]) -> list[int]:

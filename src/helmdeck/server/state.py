@@ -22,3 +22,8 @@ def actions_of(request: Request) -> Actions:
 def runner_of(request: Request) -> OperationRunner:
     runner: OperationRunner = request.app.state.runner
     return runner
+
+
+def remote_of(request: Request) -> str | None:
+    """The client's address, as the audit log records it."""
+    return request.client.host if request.client else None

@@ -37,7 +37,7 @@ from helmdeck.server.security import (
     csrf_ok,
     identify,
 )
-from helmdeck.server.state import backend_of, runner_of
+from helmdeck.server.state import backend_of, remote_of, runner_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,10 +55,6 @@ class Forbidden(Exception):
 def _templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
-
-
-def remote(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 async def user(request: Request, role: Role = Role.viewer) -> Principal:
@@ -152,7 +148,7 @@ async def login(request: Request) -> Response:
     request.app.state.limiter.succeeded(credential_key(token))
     sid, _csrf = auth.sessions.open(record.id)
     audit.record(
-        actor=record.name, role=record.role, action="login", target="web", result="succeeded", remote=remote(request)
+        actor=record.name, role=record.role, action="login", target="web", result="succeeded", remote=remote_of(request)
     )
     response = RedirectResponse(next_path, status_code=303)
     hours: float = request.app.state.settings.session_hours
@@ -169,7 +165,7 @@ async def logout(request: Request) -> Response:
     auth: Authenticator = request.app.state.auth
     auth.sessions.close(request.cookies.get(SESSION_COOKIE, ""))
     request.app.state.audit.record(
-        actor=who.name, role=who.role.name, action="logout", target="web", result="succeeded", remote=remote(request)
+        actor=who.name, role=who.role.name, action="logout", target="web", result="succeeded", remote=remote_of(request)
     )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)

@@ -5,7 +5,7 @@ by component, the progress, Stop) and ``/undeploy`` (admins: the dry run, then c
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -20,15 +20,15 @@ from helmdeck.server.api_deploy import deploys_of
 from helmdeck.server.auth import Role
 from helmdeck.server.deploy_graph import overlay
 from helmdeck.server.platform_graph import platform_graph_svg
-from helmdeck.server.state import runner_of
+from helmdeck.server.state import remote_of, runner_of
 from helmdeck.server.ui import page, user
 from helmdeck.server.web_deploys import AlreadyDeployed, StoredPlan
 
+if TYPE_CHECKING:
+    from helmdeck.server.operations import Operation
+    from helmdeck.server.security import Principal
+
 router = APIRouter(include_in_schema=False)
-
-
-def _remote(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _error_text(exc: HelmdeckError) -> str:
@@ -80,7 +80,7 @@ async def plan_page(request: Request) -> HTMLResponse:
 async def make_plan(request: Request) -> Response:
     who = await user(request, Role.operator)
     try:
-        stored = await run_in_threadpool(deploys_of(request).plan, who, _remote(request))
+        stored = await run_in_threadpool(deploys_of(request).plan, who, remote_of(request))
     except HelmdeckError as exc:
         return page(request, "plan.html", who, 422, plan=None, error=_error_text(exc))
     return RedirectResponse(f"/plan/{stored.id}", status_code=303)
@@ -125,7 +125,7 @@ async def deploy_plan(request: Request, plan_id: str) -> Response:
     confirm = form.get("confirm_destructive") == "true"
     deploys = deploys_of(request)
     try:
-        op = await run_in_threadpool(deploys.deploy, who, plan_id, confirm, _remote(request))
+        op = await run_in_threadpool(deploys.deploy, who, plan_id, confirm, remote_of(request))
     except AlreadyDeployed as exc:
         # a second click (or a reload of the form's answer): the page of the deploy already made
         return RedirectResponse(f"/deploys/{(exc.details or {})['operation']}", status_code=303)
@@ -149,17 +149,26 @@ async def deploy_progress(request: Request, op_id: str, expand: Expand = None) -
     op = runner_of(request).get(op_id)
     if op is None:
         return page(request, "error.html", who, 404, message=f"No operation {op_id}.")
-    stored = deploys_of(request).plan_of(op_id)
+    return await _deploy_page(request, who, op, expand)
+
+
+async def _deploy_page(
+    request: Request, who: Principal, op: Operation, expand: list[str] | None, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    """The deploy's page: its plan and the graph of its progress, which a live stream keeps current."""
+    stored = deploys_of(request).plan_of(op.id)
     data = op.as_dict()
     status = await run_in_threadpool(_status_or_none, request)
     return page(
         request,
         "deploy.html",
         who,
+        status_code,
         op=data,
         plan=stored.public() if stored else None,
-        graph=_graph(status, stored, data["events"], expand, f"/deploys/{op_id}"),
-        graph_stream=f"/ui/deploys/{op_id}/graph{_expand_query(expand)}",
+        graph=_graph(status, stored, data["events"], expand, f"/deploys/{op.id}"),
+        graph_stream=f"/ui/deploys/{op.id}/graph{_expand_query(expand)}",
+        **extra,
     )
 
 
@@ -198,25 +207,12 @@ async def deploy_graph_events(request: Request, op_id: str, expand: Expand = Non
 async def stop_deploy(request: Request, op_id: str) -> Response:
     who = await user(request, Role.operator)
     try:
-        await run_in_threadpool(deploys_of(request).stop, who, op_id, _remote(request))
+        await run_in_threadpool(deploys_of(request).stop, who, op_id, remote_of(request))
     except HelmdeckError as exc:
         op = runner_of(request).get(op_id)
         if op is None:
             return page(request, "error.html", who, 404, message=_error_text(exc))
-        stored = deploys_of(request).plan_of(op_id)
-        data = op.as_dict()
-        status = await run_in_threadpool(_status_or_none, request)
-        return page(
-            request,
-            "deploy.html",
-            who,
-            409,
-            op=data,
-            plan=stored.public() if stored else None,
-            graph=_graph(status, stored, data["events"], base=f"/deploys/{op_id}"),
-            graph_stream=f"/ui/deploys/{op_id}/graph",
-            error=_error_text(exc),
-        )
+        return await _deploy_page(request, who, op, None, 409, error=_error_text(exc))
     return RedirectResponse(f"/deploys/{op_id}", status_code=303)
 
 
@@ -240,7 +236,7 @@ async def undeploy(request: Request) -> Response:
     purge = form.get("purge_data") == "true"
     try:
         op = await run_in_threadpool(
-            deploys_of(request).undeploy, who, str(form.get("confirmation") or ""), purge, _remote(request)
+            deploys_of(request).undeploy, who, str(form.get("confirmation") or ""), purge, remote_of(request)
         )
     except AlreadyDeployed as exc:  # a second click: the undeploy the first one started
         return RedirectResponse(f"/operations/{(exc.details or {})['operation']}", status_code=303)

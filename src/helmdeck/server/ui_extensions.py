@@ -14,8 +14,8 @@ from helmdeck.errors import HelmdeckError
 from helmdeck.extensions.states import with_operations
 from helmdeck.server.auth import Role
 from helmdeck.server.security import Principal
-from helmdeck.server.state import actions_of, backend_of, runner_of
-from helmdeck.server.ui import error_text, page, remote, user
+from helmdeck.server.state import actions_of, backend_of, remote_of, runner_of
+from helmdeck.server.ui import error_text, page, user
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +75,7 @@ async def install(request: Request, name: str) -> Response:
         ext = await run_in_threadpool(backend.extension, name)
         params = _form_parameters(form, ext["parameters"])
         instance = str(form.get("instance_name") or "") or None
-        op = await run_in_threadpool(actions_of(request).install, who, name, params, instance, None, remote(request))
+        op = await run_in_threadpool(actions_of(request).install, who, name, params, instance, None, remote_of(request))
     except HelmdeckError as exc:
         # the form opens again with what was typed (never a secret parameter's value)
         kept = {key: form.getlist(key) for key in form if key.startswith("param.") or key == "instance_name"}
@@ -115,7 +115,7 @@ async def uninstall(request: Request, name: str) -> Response:
             who,
             name,
             form.get("force") == "true",
-            remote(request),
+            remote_of(request),
         )
     except HelmdeckError as exc:
         return await _extensions_page(request, who, 422, error=error_text(exc))
@@ -132,7 +132,7 @@ async def upload(request: Request) -> Response:
         return await _extensions_page(request, who, 422, error="Choose a .tgz chart to upload.")
     data = await file.read(limit + 1)
     try:
-        result = await run_in_threadpool(actions_of(request).upload, who, data, file.filename or "", remote(request))
+        result = await run_in_threadpool(actions_of(request).upload, who, data, file.filename or "", remote_of(request))
     except HelmdeckError as exc:
         return await _extensions_page(request, who, 422, error="Upload rejected: " + error_text(exc))
     ext = result["extension"]

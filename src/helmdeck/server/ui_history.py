@@ -12,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.server.auth import Role
-from helmdeck.server.state import actions_of, backend_of
+from helmdeck.server.state import actions_of, backend_of, remote_of
 from helmdeck.server.timeline_svg import timeline_svg
-from helmdeck.server.ui import error_text, page, remote, user
+from helmdeck.server.ui import error_text, page, user
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +74,7 @@ async def review_rollback(request: Request, revision: int) -> HTMLResponse:
 async def rollback(request: Request, revision: int) -> Response:
     who = await user(request, Role.operator)
     try:
-        op = await run_in_threadpool(actions_of(request).rollback, who, revision, remote(request))
+        op = await run_in_threadpool(actions_of(request).rollback, who, revision, remote_of(request))
     except HelmdeckError as exc:
         revisions = await run_in_threadpool(backend_of(request).history)
         return page(request, "history.html", who, 422, revisions=list(reversed(revisions)), error=error_text(exc))

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from helmdeck.errors import HelmdeckError
 from helmdeck.server.auth import Role
 from helmdeck.server.security import Principal
-from helmdeck.server.state import actions_of
-from helmdeck.server.ui import error_text, page, remote, user
+from helmdeck.server.state import actions_of, remote_of
+from helmdeck.server.ui import error_text, page, user
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +33,7 @@ async def create_token(request: Request) -> HTMLResponse:
     form = await request.form()
     name, role = str(form.get("name") or ""), str(form.get("role") or "viewer")
     try:
-        record, secret = await run_in_threadpool(actions_of(request).create_token, who, name, role, remote(request))
+        record, secret = await run_in_threadpool(actions_of(request).create_token, who, name, role, remote_of(request))
     except HelmdeckError as exc:
         return _tokens_page(request, who, 422, error=error_text(exc), form_name=name, form_role=role)
     # shown on this response only (never stored, never cached: every page is no-store)
@@ -46,7 +46,7 @@ async def revoke_token(request: Request, token_id: str) -> Response:
     if token_id == who.token_id:
         return _tokens_page(request, who, 422, error="You cannot revoke the token you are signed in with.")
     try:
-        await run_in_threadpool(actions_of(request).revoke_token, who, token_id, remote(request))
+        await run_in_threadpool(actions_of(request).revoke_token, who, token_id, remote_of(request))
     except HelmdeckError as exc:
         return _tokens_page(request, who, 422, error=error_text(exc))
     return RedirectResponse("/tokens", status_code=303)
