@@ -44,23 +44,6 @@ from helmdeck.spec.value_paths import split_key
 from helmdeck.values.merge import coalesce
 
 EVENTS_SHOWN = 50
-#: what :func:`component_live` answers: the keys of :meth:`ComponentDetail.as_dict` that change
-#: without a new revision, and those naming the release and revision they belong to
-LIVE_KEYS = (
-    "component",
-    "installed",
-    "release",
-    "namespace",
-    "revision",
-    "status",
-    "chart",
-    "appVersion",
-    "updated",
-    "description",
-    "extension",
-    "tree",
-    "events",
-)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -70,20 +53,8 @@ class ComponentNotFound(HelmdeckError):
     http_status: ClassVar[int] = 404
 
 
-#: the release's keys in a component's JSON, flattened in among the component's own
-_RELEASE_KEYS = (
-    "release",
-    "namespace",
-    "revision",
-    "status",
-    "chart",
-    "appVersion",
-    "updated",
-    "description",
-    "extension",
-)
-
-#: what they show for a component never installed
+#: the release's keys in a component's JSON (flattened in among the component's own), and what
+#: they show for a component never installed
 _NOT_INSTALLED: dict[str, Any] = {
     "release": None,
     "namespace": None,
@@ -95,6 +66,11 @@ _NOT_INSTALLED: dict[str, Any] = {
     "description": "",
     "extension": None,
 }
+_RELEASE_KEYS = tuple(_NOT_INSTALLED)
+
+#: what :func:`component_live` answers: the keys of :meth:`ComponentDetail.as_dict` that change
+#: without a new revision, and those naming the release and revision they belong to
+LIVE_KEYS = ("component", "installed", *_RELEASE_KEYS, "tree", "events")
 
 
 @dataclass
