@@ -200,24 +200,17 @@ class HelmSdkEngine:
         values_files: Sequence[str] = (),
     ) -> Release:
         ns = namespace or self._namespace
-        write = release_writes.Write(
+        write = self._chart_write(
             "install",
+            chart,
             release_name,
             ns,
-            self._cluster(ns),
-            _options(
-                namespace=ns,
-                timeout_seconds=_seconds(timeout),
-                wait=_wait_strategy(wait),
-                wait_for_jobs=wait,
-                description=description,
-                labels=dict(labels) if labels else None,
-                take_ownership=take_ownership,
-            ),
             values_for_helm(values, chart=chart.name),
-            chart.name,
-            chart.digest,
             timeout,
+            wait=wait,
+            description=description,
+            labels=labels,
+            take_ownership=take_ownership,
         )
         summary = self._write_chart(write, chart, cancel, component=component, values_files=values_files)
         return replace(Release.from_summary(summary), description=description or "Install complete")
@@ -247,30 +240,51 @@ class HelmSdkEngine:
         ``force_conflicts`` takes back fields another manager (``kubectl edit``) changed since.
         """
         ns = namespace or self._namespace
-        write = release_writes.Write(
+        write = self._chart_write(
             "upgrade",
+            chart,
             release_name,
             ns,
-            self._cluster(ns),
-            _options(
-                namespace=ns,
-                timeout_seconds=_seconds(timeout),
-                wait=_wait_strategy(wait),
-                wait_for_jobs=wait,
-                description=description,
-                labels=dict(labels) if labels else None,
-                max_history=max_history,
-                reset_values=True,
-                take_ownership=take_ownership,
-                force_conflicts=force_conflicts,
-            ),
             values_for_helm(values, chart=chart.name) or {},
-            chart.name,
-            chart.digest,
             timeout,
+            wait=wait,
+            description=description,
+            labels=labels,
+            take_ownership=take_ownership,
+            max_history=max_history,
+            reset_values=True,
+            force_conflicts=force_conflicts,
         )
         summary = self._write_chart(write, chart, cancel, component=component, values_files=values_files)
         return replace(Release.from_summary(summary), description=description or "Upgrade complete")
+
+    def _chart_write(
+        self,
+        action: str,
+        chart: LoadedChart,
+        release_name: str,
+        ns: str,
+        values: Any,
+        timeout: float | None,
+        *,
+        wait: bool,
+        description: str | None,
+        labels: Mapping[str, str] | None,
+        **extra: Any,
+    ) -> release_writes.Write:
+        """An install or upgrade of ``chart`` for the worker, with the options both actions share."""
+        options = _options(
+            namespace=ns,
+            timeout_seconds=_seconds(timeout),
+            wait=_wait_strategy(wait),
+            wait_for_jobs=wait,
+            description=description,
+            labels=dict(labels) if labels else None,
+            **extra,
+        )
+        return release_writes.Write(
+            action, release_name, ns, self._cluster(ns), options, values, chart.name, chart.digest, timeout
+        )
 
     def _write_chart(
         self,
