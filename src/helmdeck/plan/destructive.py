@@ -16,23 +16,16 @@ from helmdeck.cluster.quantities import parse_quantity
 from helmdeck.manifests.objects import RESOURCE_POLICY_ANNOTATION
 from helmdeck.serialize import JsonObject
 
-#: (kind, path) of fields the API server never lets change in place
-IMMUTABLE_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Deployment", ("spec", "selector")),
-    ("StatefulSet", ("spec", "selector")),
-    ("DaemonSet", ("spec", "selector")),
-    ("StatefulSet", ("spec", "serviceName")),
-    ("StatefulSet", ("spec", "podManagementPolicy")),
-    ("StatefulSet", ("spec", "volumeClaimTemplates")),
-    ("Job", ("spec", "template")),
-    ("Job", ("spec", "selector")),
-    ("PersistentVolumeClaim", ("spec", "storageClassName")),
-    ("PersistentVolumeClaim", ("spec", "accessModes")),
-    ("PersistentVolumeClaim", ("spec", "volumeName")),
-    ("Service", ("spec", "clusterIP")),
-    ("StorageClass", ("provisioner",)),
-    ("StorageClass", ("parameters",)),
-)
+#: kind -> the fields (dotted paths) the API server never lets change in place
+IMMUTABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("spec.selector",),
+    "StatefulSet": ("spec.selector", "spec.serviceName", "spec.podManagementPolicy", "spec.volumeClaimTemplates"),
+    "DaemonSet": ("spec.selector",),
+    "Job": ("spec.template", "spec.selector"),
+    "PersistentVolumeClaim": ("spec.storageClassName", "spec.accessModes", "spec.volumeName"),
+    "Service": ("spec.clusterIP",),
+    "StorageClass": ("provisioner", "parameters"),
+}
 
 
 @dataclass(frozen=True)
@@ -120,16 +113,17 @@ def destructive_changes(
         old, new = live[key], desired[key]
         kind = str(new.get("kind"))
         shown = _name(new, namespace)
-        for field_kind, path in IMMUTABLE_FIELDS:
-            if kind == field_kind and _get(old, path) is not None and _get(old, path) != _get(new, path):
-                if path == ("spec", "clusterIP") and not _get(new, path):
+        for dotted in IMMUTABLE_FIELDS.get(kind, ()):
+            path = tuple(dotted.split("."))
+            if _get(old, path) is not None and _get(old, path) != _get(new, path):
+                if dotted == "spec.clusterIP" and not _get(new, path):
                     continue  # left out of the chart: the API keeps the assigned address
                 out.append(
                     DestructiveChange(
                         component,
                         shown,
                         "immutable",
-                        f"{'.'.join(path)} cannot change in place: the API server refuses the upgrade "
+                        f"{dotted} cannot change in place: the API server refuses the upgrade "
                         "(the object must be deleted and recreated)",
                     )
                 )
