@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from lightkube.resources.core_v1 import ConfigMap
 
+from helmdeck.app.extensions import check_uninstall
 from helmdeck.core.status import platform_status
 from helmdeck.deploy.report import Outcome
 from helmdeck.engine.releases import ReleaseStatus
@@ -79,6 +80,12 @@ def test_multi_install_twice_and_uninstall_guard(plat: Platform) -> None:
     with pytest.raises(ConfigError, match="tiny-base is required by") as err:
         plat.manager().uninstall("tiny-base")
     assert sorted(err.value.details["requiredBy"]) == sorted(["tiny-multi-lung", auto])
+    assert err.value.fix is not None and "or force it (--force) and leave them broken" in err.value.fix
+    # the web's check before its confirm page: the same rule, its fix naming no command-line flag
+    with pytest.raises(ConfigError, match="tiny-base is required by") as web_err:
+        check_uninstall(plat.manager(), "tiny-base", force=False)
+    assert web_err.value.fix is not None and "or force it and leave them broken" in web_err.value.fix
+    assert check_uninstall(plat.manager(), "tiny-base", force=True).component == "tiny-base"
     with pytest.raises(ConfigError, match="installed 2 times"):
         plat.manager().uninstall("tiny-multi")
 

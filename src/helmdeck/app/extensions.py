@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from helmdeck.app.opening import LastDeployed, open_platform
 from helmdeck.app.target import Target
-from helmdeck.errors import ConfigError
 from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.installed import installed_extensions
 from helmdeck.extensions.manager import ExtensionManager
@@ -74,15 +73,7 @@ def check_uninstall(manager: ExtensionManager, name: str, force: bool) -> Instal
     Raises:
         ConfigError: naming the extensions that require it (``details.requiredBy``).
     """
-    live = manager.session.live_releases()
-    found = manager.find(name, live)
-    blocked = manager.dependents(found, installed_extensions(live))
-    if blocked and not force:
-        raise ConfigError(
-            f"extension {found.component} is required by {', '.join(blocked)}",
-            fix=f"uninstall {', '.join(blocked)} first, or force it and leave them broken",
-            details={"requiredBy": blocked},
-        )
+    found, _ = manager.removable(name, manager.session.live_releases(), force=force, how_to_force="force it")
     return found
 
 

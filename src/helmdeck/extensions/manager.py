@@ -208,6 +208,26 @@ class ExtensionManager:
         """Installed extensions that would lose a requirement if ``target`` went."""
         return dependents(self.catalog, target, installed)
 
+    def removable(
+        self, name: str, live: Mapping[str, Release], *, force: bool, how_to_force: str = "force it (--force)"
+    ) -> tuple[InstalledExtension, list[str]]:
+        """The install ``name`` stands for and the extensions that require it (which a forced uninstall
+        leaves broken), refused while there are any unless ``force``.
+
+        Raises:
+            ConfigError: naming the extensions that require it (``details.requiredBy``); its fix says
+                ``how_to_force`` (a flag on the command line, a checkbox on the web).
+        """
+        target = self.find(name, live)
+        blocked = self.dependents(target, installed_extensions(live))
+        if blocked and not force:
+            raise ConfigError(
+                f"extension {target.component} is required by {', '.join(blocked)}",
+                fix=f"uninstall {', '.join(blocked)} first, or {how_to_force} and leave them broken",
+                details={"requiredBy": blocked},
+            )
+        return target, blocked
+
     def data_of(self, name: str) -> list[str]:
         """What an uninstall of ``name`` keeps (or, asked to purge, deletes), as undeploy's purge
         list says it: what Helm's uninstall leaves of it (kept by policy, hooks), then its volume
@@ -236,14 +256,7 @@ class ExtensionManager:
         check_uninstallable(name, s.live_releases())
         with platform_operation(s, cancel=self.cancel) as op:
             live = s.live_releases()
-            target = self.find(name, live)
-            blocked = self.dependents(target, installed_extensions(live))
-            if blocked and not force:
-                raise ConfigError(
-                    f"extension {target.component} is required by {', '.join(blocked)}",
-                    fix=f"uninstall {', '.join(blocked)} first, or force it (--force) and leave them broken",
-                    details={"requiredBy": blocked},
-                )
+            target, blocked = self.removable(name, live, force=force)
             inventory = PlatformInventory.read(s, {target.component: live[target.component]})
             data = _purge_list(inventory, target.component)
             if purge_data and data and confirm is not None and not confirm(data):
