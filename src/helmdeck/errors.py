@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -38,6 +39,16 @@ class HelmdeckError(JsonObject, Exception):
 
 class ConfigError(HelmdeckError):
     """The platform file, a values file or a flag is wrong."""
+
+
+def parses(parse: Callable[[str], object], text: str) -> bool:
+    """Whether ``parse`` takes ``text`` without a ConfigError: the yes or no of a parser whose
+    error would say why not, where only the answer matters."""
+    try:
+        parse(text)
+    except ConfigError:
+        return False
+    return True
 
 
 class ClusterError(HelmdeckError):

@@ -332,6 +332,15 @@ def test_secret_injected_into_an_unknown_component(tmp_path: Path) -> None:
     assert (error.fix or "").startswith("did you mean 'backend'?")
 
 
+def test_secret_into_a_path_with_an_empty_key(tmp_path: Path) -> None:
+    error = one_problem(
+        tmp_path,
+        "  secrets:\n    pw: {generate: {}, into: [backend.db..password]}\n"
+        "  components:\n    - {name: backend, chart: oci://r/b}\n",
+    )
+    assert "'backend.db..password' is not COMPONENT.key.path" in error.message
+
+
 def test_release_name_too_long(tmp_path: Path) -> None:
     name = "a" * 54
     error = one_problem(tmp_path, f"  components:\n    - {{name: {name}, chart: oci://r/a}}\n")

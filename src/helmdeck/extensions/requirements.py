@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import semver
 
-from helmdeck.errors import ConfigError
+from helmdeck.errors import ConfigError, parses
 from helmdeck.serialize import JsonObject, json_field
 
 _NAME = re.compile(r"\s*([a-z0-9]([-a-z0-9]*[a-z0-9])?)\s*(.*)$")
@@ -35,11 +35,7 @@ def parse_version(text: str) -> semver.Version:
 
 
 def is_version(text: str) -> bool:
-    try:
-        parse_version(text)
-    except ConfigError:
-        return False
-    return True
+    return parses(parse_version, text)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from helmdeck.errors import ConfigError
+from helmdeck.errors import ConfigError, parses
 from helmdeck.spec.health_checks import checked_expression
 from helmdeck.spec.names import DNS_LABEL, ENV_VAR, ENVIRONMENT, INSTANCE, SECRET, NameRule
 from helmdeck.spec.value_paths import split_key
@@ -211,14 +211,6 @@ class Generate(_Model):
 _INTO = re.compile(rf"{DNS_LABEL.pattern}\.\S.*")
 
 
-def _splits(path: str) -> bool:
-    try:
-        split_key(path)
-    except ConfigError:
-        return False
-    return True
-
-
 class SecretDecl(_Model):
     description: str | None = None
     generate: Generate | None = Field(default=None, description="Generate once, randomly, and keep it.")
@@ -238,7 +230,7 @@ class SecretDecl(_Model):
     @classmethod
     def _into_shape(cls, value: list[str]) -> list[str]:
         for item in value:
-            if not _INTO.fullmatch(item) or not _splits(item):
+            if not _INTO.fullmatch(item) or not parses(split_key, item):
                 raise PydanticCustomError(
                     "helmdeck",
                     "{message}",
