@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from helmdeck.sandbox.request_metrics import RequestMetrics, parse_writes
+from helmdeck.sandbox.request_metrics import RequestMetrics, parse_path_gets, parse_writes
 
 
 def _line(verb: str, resource: str, value: int, *, dry_run: str = "", subresource: str = "", code: str = "200") -> str:
@@ -47,3 +47,15 @@ def test_the_writes_between_two_snapshots() -> None:
     assert writes.total == 3 and writes.by_verb() == {"PUT": 3}
     assert str(writes) == "PUT secrets x3"
     assert str(RequestMetrics.since(after, after)) == "no writes"
+
+
+def test_gets_of_a_path_are_counted_from_the_non_resource_samples() -> None:
+    """The OpenAPI documents are non-resource URLs: counted with the path as subresource, no resource."""
+    openapi = (
+        'apiserver_request_total{code="200",component="",dry_run="",group="",resource="",scope="",'
+        'subresource="openapi/v3",verb="GET",version=""} 7'
+    )
+    text = "\n".join([TEXT, openapi, openapi.replace('code="200"', 'code="304"').replace("} 7", "} 2")])
+    assert parse_path_gets(text, "openapi/v3") == 9
+    assert parse_path_gets(TEXT, "openapi/v3") == 0
+    assert parse_path_gets(text, "status") == 0  # PATCH pods/status: a resource's, and no GET

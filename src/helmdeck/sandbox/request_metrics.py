@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from helmdeck.errors import SandboxError
@@ -61,15 +62,19 @@ class Writes:
         return ", ".join(f"{verb} {res} x{n}" for (verb, res), n in sorted(self.counts.items()))
 
 
+def _samples(text: str) -> Iterator[tuple[dict[str, str], int]]:
+    """Each ``apiserver_request_total`` sample of a ``/metrics`` text: its labels and its count."""
+    for line in text.splitlines():
+        m = _SAMPLE.match(line)
+        if m is not None:
+            yield dict(_LABEL.findall(m["labels"])), int(float(m["value"]))
+
+
 def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROUND) -> Counter[tuple[str, str]]:
     """The write requests in a ``/metrics`` text; dry runs and reviews (a permission check is a
     POST that stores nothing) are left out."""
     out: Counter[tuple[str, str]] = Counter()
-    for line in text.splitlines():
-        m = _SAMPLE.match(line)
-        if m is None:
-            continue
-        labels = dict(_LABEL.findall(m["labels"]))
+    for labels, value in _samples(text):
         verb, resource = labels.get("verb", ""), labels.get("resource", "")
         if verb not in WRITE_VERBS or labels.get("dry_run") or resource in QUESTIONS:
             continue
@@ -77,18 +82,35 @@ def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROU
             resource = f"{resource}/{labels['subresource']}"
         if (verb, resource) in background:
             continue
-        out[(verb, resource)] += int(float(m["value"]))
+        out[(verb, resource)] += value
     return out
 
 
+def parse_path_gets(text: str, path: str) -> int:
+    """GETs of the non-resource path ``path`` (``openapi/v3``: the OpenAPI documents, its root and
+    every group's) in a ``/metrics`` text; the server counts them under that path as subresource."""
+    return sum(
+        value
+        for labels, value in _samples(text)
+        if labels.get("verb") == "GET" and not labels.get("resource") and labels.get("subresource") == path
+    )
+
+
 class RequestMetrics:
-    """Snapshots of the API server's write counters, read with kubectl (the sandbox's own)."""
+    """Snapshots of the API server's request counters, read with kubectl (the sandbox's own)."""
 
     def __init__(self, kubeconfig: str, *, background: frozenset[tuple[str, str]] = BACKGROUND) -> None:
         self.kubeconfig = kubeconfig
         self.background = background
 
     def snapshot(self) -> Counter[tuple[str, str]]:
+        return parse_writes(self._metrics(), background=self.background)
+
+    def path_gets(self, path: str) -> int:
+        """How many GETs of ``path`` the API server has answered since it started."""
+        return parse_path_gets(self._metrics(), path)
+
+    def _metrics(self) -> str:
         kubectl = str(locate()["kubectl"])
         done = subprocess.run(
             [kubectl, "--kubeconfig", self.kubeconfig, "get", "--raw", "/metrics"],
@@ -102,7 +124,7 @@ class RequestMetrics:
                 f"cannot read the API server's metrics: {done.stderr.strip()[:300]}",
                 fix="the kubeconfig's user needs get on the non-resource URL /metrics",
             )
-        return parse_writes(done.stdout, background=self.background)
+        return done.stdout
 
     @staticmethod
     def since(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> Writes:
