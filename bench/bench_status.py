@@ -12,6 +12,8 @@ per component. Target: p95 <= 150 ms, fresh too.
 
 Without --kubeconfig a sandbox of its own is started (and stopped unless HELMDECK_KEEP_SANDBOX=1).
 The platform (instance "bench-status") is left deployed with --keep, so reruns skip the deploy.
+``--platform FILE --instance NAME --kubeconfig PATH`` measures a platform deployed already (e.g.
+bench_scale's 1000, written by ``bench.scale_platform``): nothing deployed or removed, no baseline.
 """
 
 from __future__ import annotations
@@ -88,7 +90,15 @@ def main() -> None:
     parser.add_argument(
         "--pause", type=float, default=0.05, help="seconds between requests, so background refreshes fall within"
     )
+    parser.add_argument("--platform", type=Path, help="a platform deployed already (with --kubeconfig)")
+    parser.add_argument("--instance", help="its instance (with --platform)")
+    parser.add_argument("--environment", help="its environment (with --platform)")
     args = parser.parse_args()
+    if args.platform:
+        if not args.kubeconfig:
+            raise SystemExit("--platform needs --kubeconfig: the cluster it is deployed on")
+        deployed(args.platform, args.kubeconfig, args.instance, args.environment, args.requests)
+        return
     with contextlib.ExitStack() as stack:
         kubeconfig = args.kubeconfig or stack.enter_context(bench_sandbox())
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="helmdeck-bench-status-")))
@@ -151,6 +161,35 @@ def main() -> None:
             print(f"target {label} p95 <= 150 ms: {'met' if p95 <= 0.150 else 'NOT met'} ({p95 * 1000:.1f} ms)")
         if not args.keep:
             Undeployer(PlatformSession(platform=load_platform(path), kubeconfig=kubeconfig), purge_data=True).run()
+
+
+def deployed(path: Path, kubeconfig: str, instance: str | None, environment: str | None, requests: int) -> None:
+    """The status endpoint, shared and fresh, of a platform deployed already."""
+    with tempfile.TemporaryDirectory(prefix="helmdeck-bench-status-") as work:
+        settings = ServerSettings(
+            platform_file=path,
+            instance=instance,
+            environment=environment,
+            state_dir=Path(work) / "state",
+            kubeconfig=kubeconfig,
+            status_poll_seconds=2.0,
+        )
+        with serving(settings) as (url, token), httpx.Client(base_url=url, timeout=120) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            count = 0
+
+            def status(fresh: bool = False) -> None:
+                nonlocal count
+                response = client.get("/api/v1/status", headers=headers, params={"fresh": fresh})
+                response.raise_for_status()
+                count = len(response.json()["components"])
+
+            fresh_samples = measure(lambda: status(fresh=True), requests)
+            api_samples = measure(status, requests, pause=0.05)
+    print(f"GET /api/v1/status             ({count} components): {percentiles(api_samples)}")
+    print(f"GET /api/v1/status?fresh=true  ({count} components): {percentiles(fresh_samples)}")
+    p95 = sorted(fresh_samples)[max(0, round(0.95 * len(fresh_samples)) - 1)]
+    print(f"target status?fresh=true p95 <= 1 s (1000 components): {'met' if p95 <= 1.0 else 'NOT met'}")
 
 
 if __name__ == "__main__":

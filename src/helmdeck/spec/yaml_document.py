@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 
 from helmdeck.errors import ConfigError
 from helmdeck.spec.user_files import long_number_error
+from helmdeck.spec.yaml_fast import fast_data
 
 PathKey = tuple[Any, ...]
 """A path into a document: mapping keys and list indices, outermost first."""
@@ -47,11 +49,27 @@ def display_path(path: Path | str) -> str:
 
 @dataclass
 class YamlDocument:
-    """One parsed YAML document: ``data`` in plain Python types, ``positions`` of its nodes."""
+    """One parsed YAML document: ``data`` in plain Python types, ``positions`` of its nodes.
+
+    A document read by the fast path (:mod:`helmdeck.spec.yaml_fast`) finds its positions when
+    first asked (a problem to report), with ruamel.yaml; ``_text`` is what it reads them from."""
 
     source: str
     data: Any
-    positions: dict[PathKey, Position] = field(default_factory=dict)
+    _positions: dict[PathKey, Position] = field(default_factory=dict)
+    _text: str | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def positions(self) -> dict[PathKey, Position]:
+        with self._lock:  # the web service's threads may ask at once: one reading
+            if self._text is not None:
+                try:
+                    self._positions = _ruamel_document(self._text, self.source).positions
+                except ConfigError:  # read by libyaml, refused by ruamel.yaml: no line numbers then
+                    self._positions = {(): (1, 1)}
+                self._text = None
+            return self._positions
 
     def position(self, path: PathKey) -> Position | None:
         """The position of ``path``, or of its nearest ancestor that has one."""
@@ -206,7 +224,17 @@ def _yaml_error(exc: Exception, source: str) -> ConfigError:
 
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
-    """Parse one YAML document; syntax errors become a ConfigError with file:line:col."""
+    """Parse one YAML document; syntax errors become a ConfigError with file:line:col.
+
+    libyaml reads it when it can say for sure what ruamel.yaml would (its positions then come
+    when asked); else, and for every error, ruamel.yaml reads it."""
+    done, data = fast_data(text, MAX_NODES)
+    if done:
+        return YamlDocument(source=source, data=data, _text=text)
+    return _ruamel_document(text, source)
+
+
+def _ruamel_document(text: str, source: str) -> YamlDocument:
     yaml = YAML(typ="rt")
     try:
         node = yaml.load(text)
@@ -236,7 +264,7 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
         raise ConfigError("the YAML is nested too deeply to read", where=source, fix="flatten the structure") from None
     positions = converter.positions
     positions.setdefault((), (1, 1))
-    return YamlDocument(source=source, data=data, positions=positions)
+    return YamlDocument(source=source, data=data, _positions=positions)
 
 
 def read_yaml_file(path: Path, *, shown_as: str | None = None) -> YamlDocument:
