@@ -5,9 +5,10 @@ sequences are walked.
 A result class says how it differs from its plain fields by declarations, not by a hand-written
 ``as_dict``: ``json_field(...)`` in a field's metadata (another key, omitted when empty, rounded, left
 out), ``__json_computed__`` for properties and methods the JSON carries too, ``__json_order__`` when the
-keys come in another order than the fields. The :class:`JsonObject` mixin gives such a class the
-``as_dict`` its callers use. A few classes whose JSON is no object of fields still write ``as_dict``
-themselves (tests/unit/test_json_golden.py lists them); the serializer uses it."""
+keys come in another order than the fields, ``__json_value__`` when the JSON is no object of the
+class's own fields but another value the class computes (a mapping, a view made for reading). The
+:class:`JsonObject` mixin gives such a class the ``as_dict`` its callers use. A few classes still write
+``as_dict`` themselves (tests/unit/test_json_golden.py lists them); the serializer uses it."""
 
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ class JsonObject:
     __json_computed__: ClassVar[tuple[str | Computed, ...]] = ()
     #: every key, in the order the JSON has them, when not the fields' order then the computed ones
     __json_order__: ClassVar[tuple[str, ...]] = ()
+    #: a property or method (called without arguments) whose value the JSON shows in place of the fields
+    __json_value__: ClassVar[str] = ""
 
     def as_dict(self) -> dict[str, Any]:
         return _object_data(self)
@@ -148,6 +151,9 @@ def _make_shape(cls: type) -> tuple[_Entry, ...]:
 
 
 def _object_data(value: Any) -> dict[str, Any]:
+    stand_in: str = getattr(type(value), "__json_value__", "")
+    if stand_in:
+        return _stand_in_data(value, stand_in)
     out: dict[str, Any] = {}
     called: dict[str, Any] = {}  # a method's value, once for the keys it spreads into
     for entry in _shape(type(value)):
@@ -171,6 +177,17 @@ def _object_data(value: Any) -> dict[str, Any]:
             item = round(item, spec.round)
         out[entry.key] = to_json_data(item)
     return out
+
+
+def _stand_in_data(value: Any, attr: str) -> dict[str, Any]:
+    item = getattr(value, attr)
+    data = to_json_data(item() if callable(item) else item)
+    if not isinstance(data, dict):
+        # as_dict promises an object; a class whose JSON is a list or a scalar is no JsonObject
+        raise TypeError(
+            f"{type(value).__qualname__}.__json_value__ ({attr!r}) gives {type(data).__name__}, not an object"
+        )
+    return data
 
 
 def to_json_data(value: Any) -> Any:

@@ -51,6 +51,7 @@ from helmdeck.revisions.rotated_secrets import RestoredSecret
 from helmdeck.revisions.timeline import ComponentTimeline, Span, Timeline
 from helmdeck.sandbox.cluster import ComponentState, SandboxStatus
 from helmdeck.secrets.store import SecretInfo
+from helmdeck.server.operations import Operation
 from helmdeck.validation import ValidationReport
 from helmdeck.values.layers import Provenance
 
@@ -194,6 +195,20 @@ RESTORED = RestoredSecret("db-password", "2026-03-04T05:06:07Z", ("db", "api"), 
 RESTORED_UNKNOWN = RestoredSecret("token", None, ("api",), 3)
 
 ERROR = HelmdeckError("it broke", where="platform.yaml:3:4", fix="fix it", details={"key": "x"})
+
+OPERATION = Operation(
+    "op-1",
+    "install",
+    "notebook",
+    "alice",
+    started="2026-03-04T05:06:07.123+00:00",
+    finished="2026-03-04T05:07:08.456+00:00",
+    state="stopped",
+    events=[{"time": "2026-03-04T05:06:08.000+00:00", "component": "api", "state": "installed", "detail": ""}],
+    result={"platform": "dash", "components": [{"name": "api", "seconds": 1.23456}], "ok": True},
+    error="stopped by carol",
+    stopped_by="carol",
+)
 
 
 def _cases() -> dict[str, Callable[[], Any]]:
@@ -348,6 +363,10 @@ def _cases() -> dict[str, Callable[[], Any]]:
         "RestoredSecret": lambda: RESTORED,
         "RestoredSecret/unknown": lambda: RESTORED_UNKNOWN,
         "Timeline": lambda: TIMELINE,
+        "Operation": lambda: OPERATION,
+        "Operation/running": lambda: Operation(
+            "op-2", "deploy", "dash", "bob", started="2026-03-04T05:06:07.000+00:00"
+        ),
         "LeftObject": lambda: LEFT,
         "NamespaceFate": lambda: FATE,
         "NamespaceFate/absent": lambda: FATE_GONE,

@@ -76,11 +76,17 @@ def shown(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Condition:
+class Condition(JsonObject):
     """One case in which a parameter is required: every named parameter has one of its values
-    (``None``: has any value, JSON Schema's "is present")."""
+    (``None``: has any value, JSON Schema's "is present"). Its JSON is that mapping of names."""
 
     on: tuple[tuple[str, tuple[Any, ...] | None], ...]
+
+    __json_value__ = "by_name"
+
+    @property
+    def by_name(self) -> dict[str, tuple[Any, ...] | None]:
+        return dict(self.on)
 
     def holds(self, values: Mapping[str, Any]) -> bool:
         for name, allowed in self.on:
@@ -97,9 +103,6 @@ class Condition:
             for name, allowed in self.on
         ]
         return " and ".join(parts)
-
-    def as_dict(self) -> dict[str, list[Any] | None]:
-        return {name: None if allowed is None else list(allowed) for name, allowed in self.on}
 
 
 def _same(value: Any, wanted: Any) -> bool:

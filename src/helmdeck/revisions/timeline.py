@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.errors import ConfigError
+from helmdeck.serialize import JsonObject, json_field
 
 #: a component's phases, in the order they happen
 RENDER = "render"
@@ -65,8 +66,52 @@ class ComponentTimeline:
         return sum(self.phases[p].seconds for p in WAITS if p in self.phases)
 
 
+# the readable form: seconds to the millisecond
+_SECONDS = json_field(round=3)
+
+
+@dataclass(frozen=True)
+class PhaseView(JsonObject):
+    phase: str
+    start: float = field(metadata=_SECONDS)
+    end: float = field(metadata=_SECONDS)
+
+
+@dataclass(frozen=True)
+class ComponentView(JsonObject):
+    component: str
+    needs: tuple[str, ...]
+    outcome: str
+    #: when its work began and ended (None: it never ran)
+    start: float | None = field(metadata=_SECONDS)
+    end: float | None = field(metadata=_SECONDS)
+    #: on the critical chain
+    critical: bool
+    phases: tuple[PhaseView, ...]
+
+
+@dataclass(frozen=True)
+class TimelineView(JsonObject):
+    """A timeline with what is derived from it: the critical chain, its floor and its overhead."""
+
+    seconds: float = field(metadata=_SECONDS)
+    platform_phases: tuple[PhaseView, ...]
+    components: tuple[ComponentView, ...]
+    critical_chain: tuple[str, ...]
+    #: the readiness waits along the critical chain: the lower bound with these pods
+    floor: float = field(metadata=_SECONDS)
+    #: when the critical chain ended
+    chain_seconds: float = field(metadata=_SECONDS)
+    #: what the chain took beyond its pods' readiness: helmdeck's own time, and the API server's
+    overhead: float = field(metadata=_SECONDS)
+
+
 @dataclass
-class Timeline:
+class Timeline(JsonObject):
+    """A deploy's times as recorded; its JSON is its :meth:`view`."""
+
+    __json_value__ = "view"
+
     seconds: float = 0.0
     platform: dict[str, Span] = field(default_factory=dict)
     components: dict[str, ComponentTimeline] = field(default_factory=dict)
@@ -93,37 +138,37 @@ class Timeline:
         return sum(self.components[n].readiness_wait for n in names)
 
     # -- output ---------------------------------------------------------------------------------
-    def as_dict(self) -> dict[str, Any]:
-        """For ``deploy -o json``, ``history show --timeline -o json`` and the web service."""
+    def view(self) -> TimelineView:
+        """The timeline as ``deploy -o json``, ``history show --timeline -o json`` and the web service
+        show it: phases in their order, the critical chain computed once for every key it gives."""
         chain = self.critical_chain()
         floor = self.floor(chain)
         chain_end = _end(self.components[chain[-1]]) if chain else 0.0
         on_chain = set(chain)
-        return {
-            "seconds": _r(self.seconds),
-            "platformPhases": [_phase(p, s) for p, s in _ordered(self.platform, PLATFORM_PHASES)],
-            "components": [
-                {
-                    "component": c.name,
-                    "needs": list(c.needs),
-                    "outcome": c.outcome,
-                    "start": _r(c.span.start) if c.span else None,
-                    "end": _r(c.span.end) if c.span else None,
-                    "critical": c.name in on_chain,
-                    "phases": [_phase(p, s) for p, s in _ordered(c.phases, COMPONENT_PHASES)],
-                }
+        return TimelineView(
+            seconds=self.seconds,
+            platform_phases=_phases(self.platform, PLATFORM_PHASES),
+            components=tuple(
+                ComponentView(
+                    component=c.name,
+                    needs=c.needs,
+                    outcome=c.outcome,
+                    start=c.span.start if c.span else None,
+                    end=c.span.end if c.span else None,
+                    critical=c.name in on_chain,
+                    phases=_phases(c.phases, COMPONENT_PHASES),
+                )
                 for c in self.components.values()
-            ],
-            "criticalChain": chain,
-            "floor": _r(floor),
-            "chainSeconds": _r(chain_end),
-            # what the chain took beyond its pods' readiness: helmdeck's own time, and the API server's
-            "overhead": _r(max(0.0, chain_end - floor)),
-        }
+            ),
+            critical_chain=tuple(chain),
+            floor=floor,
+            chain_seconds=chain_end,
+            overhead=max(0.0, chain_end - floor),
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Timeline:
-        """The inverse of :meth:`as_dict` (the derived fields are computed again)."""
+        """The inverse of the JSON (:meth:`view`; the derived fields are computed again)."""
         out = cls(seconds=float(data.get("seconds") or 0.0))
         for p in data.get("platformPhases") or []:
             out.platform[str(p["phase"])] = Span(float(p["start"]), float(p["end"]))
@@ -253,12 +298,8 @@ def _ordered(phases: Mapping[str, Span], order: Sequence[str]) -> list[tuple[str
     return sorted(phases.items(), key=lambda item: (rank.get(item[0], len(rank)), item[1].start))
 
 
-def _phase(name: str, span: Span) -> dict[str, Any]:
-    return {"phase": name, "start": _r(span.start), "end": _r(span.end)}
-
-
-def _r(seconds: float) -> float:
-    return round(seconds, 3)
+def _phases(phases: Mapping[str, Span], order: Sequence[str]) -> tuple[PhaseView, ...]:
+    return tuple(PhaseView(p, s.start, s.end) for p, s in _ordered(phases, order))
 
 
 def _ms(seconds: float) -> int:

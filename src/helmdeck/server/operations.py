@@ -27,6 +27,7 @@ from helmdeck.core.progress import acting_as
 from helmdeck.errors import HelmdeckError
 from helmdeck.revisions.journal import component_states
 from helmdeck.secrets.redact import known_redactor
+from helmdeck.serialize import JsonObject, json_field
 
 #: (component, state, detail), the executor's progress callback
 Progress = Callable[[str, str, str], None]
@@ -38,7 +39,9 @@ def _now() -> str:
 
 
 @dataclass
-class Operation:
+class Operation(JsonObject):
+    """One long change; its JSON (``as_dict``) is what the API, the pages and the journal show."""
+
     id: str
     kind: str
     target: str
@@ -50,27 +53,15 @@ class Operation:
     result: dict[str, Any] | None = None
     error: str | None = None
     #: set to ask the work to start no new component (the service is stopping, or someone asked to stop)
-    cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    cancel: threading.Event = field(
+        default_factory=threading.Event, repr=False, compare=False, metadata=json_field(exclude=True)
+    )
     #: who asked to stop it (``stop``): an operation that then ends interrupted is ``stopped``
-    stopped_by: str | None = field(default=None, repr=False, compare=False)
+    stopped_by: str | None = field(default=None, repr=False, compare=False, metadata=json_field(exclude=True))
 
     @property
     def done(self) -> bool:
         return self.state != "running"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "target": self.target,
-            "actor": self.actor,
-            "started": self.started,
-            "finished": self.finished,
-            "state": self.state,
-            "events": list(self.events),
-            "result": self.result,
-            "error": self.error,
-        }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Operation:
