@@ -33,6 +33,7 @@ from bench.common import HELLO, bench_sandbox, summary, timed
 from helmdeck.engine import _abi, contained, release_writes
 from helmdeck.engine.charts import ChartCache, LoadedChart, load_chart
 from helmdeck.engine.helm_sdk import HelmSdkEngine
+from helmdeck.engine.options import InstallOptions, UninstallOptions
 from helmdeck.engine.render import render
 
 
@@ -72,7 +73,9 @@ def install_in_process(kubeconfig: str, chart: LoadedChart, namespace: str, name
             helm_python.Config(kubeconfig_path=kubeconfig, namespace=namespace) as config,
             chart.handle(exclusive=True) as handle,
         ):
-            _abi.install(config, handle, name, {"replicas": 1}, None, namespace=namespace, wait="hookOnly")
+            _abi.chart_write(
+                "install", config, handle, name, {"replicas": 1}, None, {"namespace": namespace, "wait": "hookOnly"}
+            )
 
     _parallel(one, names, parallel)
 
@@ -88,11 +91,13 @@ def uninstall_in_process(kubeconfig: str, namespace: str, names: list[str], para
 def install_contained(
     engine: HelmSdkEngine, chart: LoadedChart, namespace: str, names: list[str], parallel: int
 ) -> None:
-    _parallel(lambda name: engine.install(chart, name, {"replicas": 1}, namespace=namespace), names, parallel)
+    _parallel(
+        lambda name: engine.install(chart, name, {"replicas": 1}, InstallOptions(namespace=namespace)), names, parallel
+    )
 
 
 def uninstall_contained(engine: HelmSdkEngine, namespace: str, names: list[str], parallel: int) -> None:
-    _parallel(lambda name: engine.uninstall(name, namespace=namespace), names, parallel)
+    _parallel(lambda name: engine.uninstall(name, UninstallOptions(namespace=namespace)), names, parallel)
 
 
 @contextlib.contextmanager

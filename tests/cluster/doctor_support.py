@@ -12,6 +12,7 @@ import yaml
 
 from helmdeck.core.session import PlatformSession
 from helmdeck.doctor.findings import DoctorReport, Finding
+from helmdeck.engine.options import InstallOptions
 from helmdeck.engine.releases import Release
 from helmdeck.errors import HelmdeckError
 from helmdeck.spec import parse_platform
@@ -76,11 +77,13 @@ def install(session: PlatformSession, name: str, *, timeout: float = 60) -> Rele
             desired.chart,
             desired.release,
             desired.values,
-            namespace=desired.namespace,
-            labels=desired.labels(session.platform_id, session.environment),
-            timeout=timeout,
-            wait=False,
-            component=name,
+            InstallOptions(
+                namespace=desired.namespace,
+                labels=desired.labels(session.platform_id, session.environment),
+                timeout=timeout,
+                wait=False,
+                component=name,
+            ),
         )
     except HelmdeckError as err:
         return err

@@ -17,6 +17,7 @@ from helmdeck.engine import (
     engine_for,
     load_chart,
 )
+from helmdeck.engine.options import InstallOptions, UninstallOptions
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.manifests import parse_manifest_stream
 from tests.cluster.conftest import SandboxHandle
@@ -40,7 +41,7 @@ def webapp() -> LoadedChart:
 
 def test_install_upgrade_history_rollback_uninstall(engine: HelmEngine, webapp: LoadedChart, namespace: str) -> None:
     installed = engine.install(
-        webapp, "web", PLAIN, description="first deploy", labels={"helmdeck.dev/platform": "enginetest"}
+        webapp, "web", PLAIN, InstallOptions(description="first deploy", labels={"helmdeck.dev/platform": "enginetest"})
     )
     assert (installed.name, installed.namespace, installed.revision) == ("web", namespace, 1)
     assert installed.status is ReleaseStatus.DEPLOYED
@@ -48,7 +49,7 @@ def test_install_upgrade_history_rollback_uninstall(engine: HelmEngine, webapp: 
     assert installed.updated is not None
     assert "kind: Deployment" in installed.manifest
 
-    upgraded = engine.upgrade(webapp, "web", {**PLAIN, "replicas": 2}, description="two replicas")
+    upgraded = engine.upgrade(webapp, "web", {**PLAIN, "replicas": 2}, InstallOptions(description="two replicas"))
     assert upgraded.revision == 2
     assert upgraded.status is ReleaseStatus.DEPLOYED
     # Release labels persist; Helm's own storage labels are not reported as the user's.
@@ -80,7 +81,7 @@ def test_install_upgrade_history_rollback_uninstall(engine: HelmEngine, webapp: 
     assert engine.list_releases() == []
     with pytest.raises(ReleaseNotFoundError):
         engine.status("web")
-    assert engine.uninstall("web", ignore_not_found=True) is None
+    assert engine.uninstall("web", UninstallOptions(ignore_not_found=True)) is None
 
 
 def test_upgrade_does_not_keep_values_that_were_dropped(engine: HelmEngine, webapp: LoadedChart) -> None:
@@ -92,8 +93,8 @@ def test_upgrade_does_not_keep_values_that_were_dropped(engine: HelmEngine, weba
 
 
 def test_list_releases_in_all_states_and_by_label(engine: HelmEngine, webapp: LoadedChart, namespace: str) -> None:
-    engine.install(webapp, "one", PLAIN, labels={"helmdeck.dev/platform": "p1"})
-    engine.install(webapp, "two", PLAIN, labels={"helmdeck.dev/platform": "p2"})
+    engine.install(webapp, "one", PLAIN, InstallOptions(labels={"helmdeck.dev/platform": "p1"}))
+    engine.install(webapp, "two", PLAIN, InstallOptions(labels={"helmdeck.dev/platform": "p2"}))
     assert sorted(r.name for r in engine.list_releases()) == ["one", "two"]
     assert [r.name for r in engine.list_releases(selector="helmdeck.dev/platform=p2")] == ["two"]
     everywhere = engine.list_releases(all_namespaces=True, name_filter="^(one|two)$")
@@ -102,7 +103,7 @@ def test_list_releases_in_all_states_and_by_label(engine: HelmEngine, webapp: Lo
 
 def test_uninstall_without_hooks(engine: HelmEngine, webapp: LoadedChart) -> None:
     engine.install(webapp, "web", PLAIN)
-    removed = engine.uninstall("web", disable_hooks=True)
+    removed = engine.uninstall("web", UninstallOptions(disable_hooks=True))
     assert removed is not None
     assert engine.list_releases() == []
 
@@ -127,7 +128,9 @@ def test_template_error_at_install_names_the_template(sandbox: SandboxHandle, na
     engine = engine_for(sandbox.kubeconfig, namespace)
     faulty = load_chart(CHARTS / "faulty", cache=ChartCache())
     with pytest.raises(ConfigError) as caught:
-        engine.install(faulty, "faulty", {"failRequired": True}, component="auth", values_files=["auth.yaml"])
+        engine.install(
+            faulty, "faulty", {"failRequired": True}, InstallOptions(component="auth", values_files=["auth.yaml"])
+        )
     assert caught.value.where == "faulty/templates/config.yaml:8:12"
     assert engine.list_releases() == []
 

@@ -28,11 +28,12 @@ INSTALL = textwrap.dedent(
     """\
     import json, sys
     from helmdeck.engine import engine_for, load_chart
+    from helmdeck.engine.options import InstallOptions
     from helmdeck.errors import HelmdeckError
     kubeconfig, chart, namespace, good = sys.argv[1:]
     engine = engine_for(kubeconfig, namespace)
     try:
-        engine.install(load_chart(chart), "victim", None, namespace=namespace)
+        engine.install(load_chart(chart), "victim", None, InstallOptions(namespace=namespace))
         print(json.dumps({"installed": True}))
     except HelmdeckError as exc:
         print(json.dumps({"error": str(exc)}))

@@ -26,6 +26,7 @@ from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from helmdeck.cluster import describe
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine import CancelToken, engine_for, load_chart, release_writes
+from helmdeck.engine.options import InstallOptions, UninstallOptions
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.engine.sdk_errors import ReleaseTimeoutError
 from helmdeck.revisions.journal import OperationJournal
@@ -121,7 +122,7 @@ def test_a_cancelled_install_ends_within_the_grace_and_says_what_state_it_left(
 
     def install() -> None:
         try:
-            engine.install(chart, "stuck", STUCK_HOOK, timeout=300, cancel=token)
+            engine.install(chart, "stuck", STUCK_HOOK, InstallOptions(timeout=300, cancel=token))
         except BaseException as exc:
             caught.append(exc)
 
@@ -150,7 +151,7 @@ def test_a_cancelled_install_ends_within_the_grace_and_says_what_state_it_left(
     assert release_writes.running() == 0
     time.sleep(3)
     assert engine.status("stuck", namespace=namespace).status is status  # nothing finished it behind our back
-    engine.uninstall("stuck", namespace=namespace, disable_hooks=True)  # the next write works
+    engine.uninstall("stuck", UninstallOptions(namespace=namespace, disable_hooks=True))  # the next write works
 
 
 def test_ctrl_c_twice_during_an_install_cancels_it_reports_its_state_and_releases_the_lock(

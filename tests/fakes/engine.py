@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from helmdeck.engine.charts import LoadedChart
-from helmdeck.engine.port import CancelToken
+from helmdeck.engine.options import InstallOptions, RenderOptions, RollbackOptions, UninstallOptions
+from helmdeck.engine.port import Values
 from helmdeck.engine.releases import HELM_SYSTEM_LABELS, Release, ReleaseStatus
 from helmdeck.engine.render import RenderedRelease, render
 from helmdeck.engine.storage import decode_release_data, encode_release_data, release_secret_name
@@ -169,19 +170,10 @@ class FakeEngine:
 
     # -- the port ---------------------------------------------------------------------------------
     def render(
-        self,
-        chart: LoadedChart,
-        values: Mapping[str, Any] | None,
-        release_name: str,
-        namespace: str | None = None,
-        *,
-        is_upgrade: bool = False,
-        kube_version: str | None = None,
-        api_versions: Sequence[str] = (),
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, values: Values, release_name: str, options: RenderOptions = RenderOptions()
     ) -> RenderedRelease:
-        return render(chart, values, release_name, namespace or self._namespace, is_upgrade=is_upgrade)
+        ns = options.namespace or self._namespace
+        return render(chart, values, release_name, ns, is_upgrade=options.is_upgrade)
 
     def _write_revision(
         self,
@@ -189,12 +181,10 @@ class FakeEngine:
         chart: LoadedChart,
         release_name: str,
         values: Mapping[str, Any] | None,
-        namespace: str | None,
-        labels: Mapping[str, str] | None,
-        description: str | None,
-        component: str | None,
+        ns: str,
+        options: InstallOptions,
     ) -> Release:
-        ns = namespace or self._namespace
+        labels, description, component = options.labels, options.description, options.component
         with self._lock:
             self._check_fail(operation, release_name)
             history = self._records(release_name, ns)
@@ -219,62 +209,24 @@ class FakeEngine:
             return self._release(record)
 
     def install(
-        self,
-        chart: LoadedChart,
-        release_name: str,
-        values: Mapping[str, Any] | None,
-        *,
-        namespace: str | None = None,
-        description: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        take_ownership: bool = False,
-        cancel: CancelToken | None = None,
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, release_name: str, values: Values, options: InstallOptions = InstallOptions()
     ) -> Release:
-        ns = namespace or self._namespace
+        ns = options.namespace or self._namespace
         live = self._records(release_name, ns)
         if live and live[-1]["info"]["status"] != ReleaseStatus.UNINSTALLED.value:
             raise ClusterError(f"cannot re-use a name that is still in use: {release_name}")
-        return self._write_revision("install", chart, release_name, values, ns, labels, description, component)
+        return self._write_revision("install", chart, release_name, values, ns, options)
 
     def upgrade(
-        self,
-        chart: LoadedChart,
-        release_name: str,
-        values: Mapping[str, Any] | None,
-        *,
-        namespace: str | None = None,
-        description: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        max_history: int | None = None,
-        take_ownership: bool = False,
-        force_conflicts: bool = False,
-        cancel: CancelToken | None = None,
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, release_name: str, values: Values, options: InstallOptions = InstallOptions()
     ) -> Release:
-        ns = namespace or self._namespace
+        ns = options.namespace or self._namespace
         if not self._records(release_name, ns):
             raise ClusterError(f'release "{release_name}" has no deployed releases')
-        return self._write_revision("upgrade", chart, release_name, values, ns, labels, description, component)
+        return self._write_revision("upgrade", chart, release_name, values, ns, options)
 
-    def rollback(
-        self,
-        release_name: str,
-        revision: int,
-        *,
-        namespace: str | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        disable_hooks: bool = False,
-        max_history: int | None = None,
-    ) -> Release:
-        ns = namespace or self._namespace
+    def rollback(self, release_name: str, revision: int, options: RollbackOptions = RollbackOptions()) -> Release:
+        ns = options.namespace or self._namespace
         with self._lock:
             self._check_fail("rollback", release_name)
             history = self._records(release_name, ns)
@@ -295,30 +247,19 @@ class FakeEngine:
             self.calls.append(("rollback", release_name, record["version"]))
             return self._release(record)
 
-    def uninstall(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        disable_hooks: bool = False,
-        timeout: float | None = None,
-        wait: bool = False,
-        ignore_not_found: bool = False,
-        description: str | None = None,
-        keep_history: bool = False,
-    ) -> Release | None:
-        ns = namespace or self._namespace
+    def uninstall(self, release_name: str, options: UninstallOptions = UninstallOptions()) -> Release | None:
+        ns = options.namespace or self._namespace
         with self._lock:
             self._check_fail("uninstall", release_name)
             history = self._records(release_name, ns)
             if not history:
-                if ignore_not_found:
+                if options.ignore_not_found:
                     return None
                 raise ClusterError(f"release: not found: {release_name}")
             latest = history[-1]
             self._remove_objects(latest["manifest"], ns)
             self.calls.append(("uninstall", release_name, None))
-            if keep_history:
+            if options.keep_history:
                 self._set_status(latest, ReleaseStatus.UNINSTALLED)
             else:
                 for record in history:

@@ -306,6 +306,7 @@ def test_a_second_ctrl_c_during_a_release_write_cancels_it_and_a_third_exits(
 
     from helmdeck.cli import interrupt as interrupt_module
     from helmdeck.engine import release_writes
+    from helmdeck.engine.options import UninstallOptions
     from helmdeck.engine.sdk_errors import ReleaseTimeoutError
 
     exits: list[int] = []
@@ -320,7 +321,8 @@ def test_a_second_ctrl_c_during_a_release_write_cancels_it_and_a_third_exits(
             assert exits == [] and release_writes._stopping.is_set()
             with pytest.raises(ReleaseTimeoutError, match="not started: interrupted by a second"):
                 release_writes.run(
-                    release_writes.Write("uninstall", "x", "ns", {}, {}), state=lambda: "the release is deployed"
+                    release_writes.Write("uninstall", "x", {}, UninstallOptions(namespace="ns")),
+                    state=lambda: "the release is deployed",
                 )
             os.kill(os.getpid(), signal.SIGINT)
             assert exits == [130]

@@ -19,6 +19,7 @@ from helmdeck.engine import (
     engine_for,
     load_chart,
 )
+from helmdeck.engine.options import InstallOptions, UninstallOptions
 from helmdeck.engine.sdk_errors import release_error
 from helmdeck.errors import ClusterError, ConfigError
 
@@ -57,7 +58,7 @@ def test_install_on_an_unreachable_cluster_is_a_cluster_error(unreachable: str) 
         lambda e: e.list_releases(),
         lambda e: e.status("web"),
         lambda e: e.history("web"),
-        lambda e: e.uninstall("web", disable_hooks=True),
+        lambda e: e.uninstall("web", UninstallOptions(disable_hooks=True)),
         lambda e: e.rollback("web", 1),
         lambda e: e.check_reachable(),
     ],
@@ -71,7 +72,9 @@ def test_already_cancelled_install_does_not_start(unreachable: str) -> None:
     token = CancelToken()
     token.cancel()
     with pytest.raises(ReleaseTimeoutError, match="cancelled before it started"):
-        engine_for(unreachable).install(load_chart(CHARTS / "webapp", cache=ChartCache()), "web", {}, cancel=token)
+        engine_for(unreachable).install(
+            load_chart(CHARTS / "webapp", cache=ChartCache()), "web", {}, InstallOptions(cancel=token)
+        )
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import pytest
 from helmdeck.engine import contained, release_writes
 from helmdeck.engine.charts import ChartCache, load_chart
 from helmdeck.engine.helm_sdk import HelmSdkEngine
+from helmdeck.engine.options import UninstallOptions
 from helmdeck.engine.render import render
 from helmdeck.engine.sdk_errors import ReleaseTimeoutError
 from helmdeck.errors import ConfigError
@@ -158,7 +159,7 @@ def test_no_release_write_starts_once_helmdeck_is_stopping() -> None:
         with pytest.raises(ReleaseTimeoutError, match=r"install of release default/x: not started: helmdeck is stop"):
             engine.install(load_chart(GOOD, cache=ChartCache()), "x", None)
         with pytest.raises(ReleaseTimeoutError, match="uninstall of release ns/x: not started"):
-            engine.uninstall("x", namespace="ns")
+            engine.uninstall("x", UninstallOptions(namespace="ns"))
     finally:
         release_writes.resume()
     assert release_writes.running() == 0

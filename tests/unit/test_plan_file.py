@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from helmdeck.deploy.executor import Deployer
+from helmdeck.engine.options import InstallOptions
 from helmdeck.errors import ConfigError
 from helmdeck.plan.plan_file import differences, ensure_same, keyed_digest, read_plan_file, seal, write_plan_file
 from helmdeck.plan.planner import make_plan
@@ -191,7 +192,7 @@ def test_a_recorded_plan_holds_until_the_cluster_moves(platform_file: Path, tmp_
 
     db = session.live_releases()["db"]
     desired = session.desired(["db"])["db"]
-    engine.upgrade(desired.chart, db.name, desired.values, namespace=db.namespace, labels=db.labels)
+    engine.upgrade(desired.chart, db.name, desired.values, InstallOptions(namespace=db.namespace, labels=db.labels))
     with pytest.raises(ConfigError) as err:
         verify_plan(session, planned, str(path))
     assert (

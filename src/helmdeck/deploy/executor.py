@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from helmdeck.cluster import ObjRef
 from helmdeck.cluster.watch import GateResult
@@ -27,6 +26,7 @@ from helmdeck.deploy.recovery import last_good_revision, recover, undo
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.deploy.unchanged import Unchanged, nothing_to_change
 from helmdeck.doctor.preflight import check_before_deploy
+from helmdeck.engine.options import InstallOptions, UninstallOptions
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.plan.state import ReleaseDecision, ReleaseState, classify, release_states
@@ -364,22 +364,22 @@ class Deployer:
         ):
             # a failed first install has nothing to upgrade from, and Helm will not install over
             # the kept history of a removed component: start over
-            eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
+            eng.uninstall(d.release, UninstallOptions(namespace=d.namespace, ignore_not_found=True))
             live = None
         fresh = live is None or live.status is ReleaseStatus.UNINSTALLED
         self.progress(d.name, "installing" if fresh else "upgrading", result.chart)
-        kwargs: dict[str, Any] = dict(
+        options = InstallOptions(
             namespace=d.namespace,
             description=f"helmdeck {self.operation} of platform {self.session.platform_id}",
             labels=d.labels(self.session.platform_id, self.session.environment),
             timeout=d.timeout,
             wait=False,
+            # the fields kubectl took over are the drift to repair
+            force_conflicts=decision.drift is not None and not fresh,
             component=d.name,
             values_files=d.values_files,
         )
-        if decision.drift is not None and not fresh:
-            kwargs["force_conflicts"] = True  # the fields kubectl took over are the drift to repair
-        rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, **kwargs)
+        rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, options)
         result.revision = rel.revision
         return rel, fresh
 

@@ -12,6 +12,7 @@ from helmdeck.core.progress import Progress, current_user
 from helmdeck.core.session import DesiredComponent, PlatformSession
 from helmdeck.core.status import PlatformStatus, platform_status
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
+from helmdeck.engine.options import UninstallOptions
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.health import final_health
@@ -78,7 +79,7 @@ def remove_dropped(
         rel = live[name]
         progress(name, "removing", "no longer in the platform file")
         try:
-            s.engine.uninstall(rel.name, namespace=rel.namespace, keep_history=True)
+            s.engine.uninstall(rel.name, UninstallOptions(namespace=rel.namespace, keep_history=True))
             out.append(
                 ComponentResult(
                     name,

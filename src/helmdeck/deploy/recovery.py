@@ -4,6 +4,7 @@ and recovering a release a dead operator left pending."""
 from __future__ import annotations
 
 from helmdeck.core.session import DesiredComponent
+from helmdeck.engine.options import RollbackOptions, UninstallOptions
 from helmdeck.engine.port import HelmEngine
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import HelmdeckError
@@ -25,9 +26,9 @@ def undo(eng: HelmEngine, d: DesiredComponent, previous: int | None) -> str:
     """Roll back to ``previous``, or uninstall a first install; says what was done."""
     try:
         if previous is None:
-            eng.uninstall(d.release, namespace=d.namespace, ignore_not_found=True, timeout=d.timeout)
+            eng.uninstall(d.release, UninstallOptions(namespace=d.namespace, ignore_not_found=True, timeout=d.timeout))
             return "uninstalled (it was a first install)"
-        rel = eng.rollback(d.release, previous, namespace=d.namespace, timeout=d.timeout)
+        rel = eng.rollback(d.release, previous, RollbackOptions(namespace=d.namespace, timeout=d.timeout))
         return f"rolled back to revision {previous} (now revision {rel.revision})"
     except HelmdeckError as exc:
         return f"could not undo: {known_redactor().text(str(exc))}"
@@ -41,13 +42,16 @@ def recover(eng: HelmEngine, d: DesiredComponent, live: Release, previous: int |
             if previous is None or live.status is ReleaseStatus.UNINSTALLING:
                 eng.uninstall(
                     d.release,
-                    namespace=d.namespace,
-                    ignore_not_found=True,
-                    disable_hooks=disable_hooks,
-                    timeout=d.timeout,
+                    UninstallOptions(
+                        namespace=d.namespace, ignore_not_found=True, disable_hooks=disable_hooks, timeout=d.timeout
+                    ),
                 )
                 return f"uninstalled the {live.status.value} revision {live.revision}{how}"
-            eng.rollback(d.release, previous, namespace=d.namespace, disable_hooks=disable_hooks, timeout=d.timeout)
+            eng.rollback(
+                d.release,
+                previous,
+                RollbackOptions(namespace=d.namespace, disable_hooks=disable_hooks, timeout=d.timeout),
+            )
             return f"rolled the {live.status.value} revision {live.revision} back to {previous}{how}"
         except HelmdeckError:
             if disable_hooks:

@@ -32,6 +32,7 @@ from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.dag import reverse_order, run_dag
 from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates, purge_list
+from helmdeck.engine.options import UninstallOptions
 from helmdeck.engine.releases import Release
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
@@ -213,11 +214,13 @@ class Undeployer:
             try:
                 eng.uninstall(
                     rel.name,
-                    namespace=rel.namespace,
-                    disable_hooks=disable_hooks,
-                    wait=True,
-                    timeout=self.timeout,
-                    ignore_not_found=True,
+                    UninstallOptions(
+                        namespace=rel.namespace,
+                        disable_hooks=disable_hooks,
+                        wait=True,
+                        timeout=self.timeout,
+                        ignore_not_found=True,
+                    ),
                 )
                 if disable_hooks:
                     notes.append("recovered by uninstalling with hooks disabled")

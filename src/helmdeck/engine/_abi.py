@@ -38,8 +38,8 @@ def render(chart: helm_python.Chart, values: dict[str, Any] | None, **options: A
     return manifests
 
 
-def _release_write(
-    symbol: str,
+def chart_write(
+    op: str,
     config: helm_python.Config,
     chart: helm_python.Chart,
     name: str,
@@ -47,34 +47,13 @@ def _release_write(
     context: helm_python.HelmContext | None,
     options: dict[str, Any],
 ) -> dict[str, Any]:
-    """``helm_install`` and ``helm_upgrade`` take the same arguments: a loaded chart, no reference."""
+    """``helm_install`` or ``helm_upgrade`` (``op``), which take the same arguments: a loaded chart
+    (no reference), the release's name and values, options."""
     payload = _native.call_string(
-        symbol, config._raw(), _context(context), chart._raw(), None, name, _values(values), _opts(options)
+        f"helm_{op}", config._raw(), _context(context), chart._raw(), None, name, _values(values), _opts(options)
     )
     release: dict[str, Any] = json.loads(payload)
     return release
-
-
-def install(
-    config: helm_python.Config,
-    chart: helm_python.Chart,
-    name: str,
-    values: dict[str, Any] | None,
-    context: helm_python.HelmContext | None = None,
-    **options: Any,
-) -> dict[str, Any]:
-    return _release_write("helm_install", config, chart, name, values, context, options)
-
-
-def upgrade(
-    config: helm_python.Config,
-    chart: helm_python.Chart,
-    name: str,
-    values: dict[str, Any] | None,
-    context: helm_python.HelmContext | None = None,
-    **options: Any,
-) -> dict[str, Any]:
-    return _release_write("helm_upgrade", config, chart, name, values, context, options)
 
 
 def uninstall(config: helm_python.Config, name: str, **options: Any) -> dict[str, Any]:

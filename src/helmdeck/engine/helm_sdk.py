@@ -33,18 +33,18 @@ status, values, manifests, listings) evaluate nothing and stay in this process.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import helm_python
 
 from helmdeck.engine import _abi, release_writes
 from helmdeck.engine.charts import LoadedChart
-from helmdeck.engine.port import CancelToken, HelmEngine
+from helmdeck.engine.options import InstallOptions, RenderOptions, RollbackOptions, UninstallOptions
+from helmdeck.engine.port import HelmEngine, Values
 from helmdeck.engine.releases import Release
 from helmdeck.engine.render import RenderedRelease, render, values_for_helm
 from helmdeck.engine.sdk_errors import (
@@ -65,19 +65,7 @@ def _release_lock(*key: str) -> threading.Lock:
         return lock
 
 
-def _seconds(timeout: float | None) -> int | None:
-    return None if timeout is None else max(1, math.ceil(timeout))
-
-
-def _options(**options: Any) -> dict[str, Any]:
-    """Options for libhelm_c as its JSON takes them: unset ones left out."""
-    return {k: v for k, v in options.items() if v is not None and v is not False}
-
-
-def _wait_strategy(wait: bool) -> str:
-    # Without --wait the helm CLI still waits for hooks ("hookOnly"); "watcher" also waits for
-    # every resource to be ready (kstatus).
-    return "watcher" if wait else "hookOnly"
+_Options = TypeVar("_Options", InstallOptions, RollbackOptions, UninstallOptions)
 
 
 class HelmSdkEngine:
@@ -147,162 +135,58 @@ class HelmSdkEngine:
             "burst": self.burst,
         }
 
-    def _write(
-        self, write: release_writes.Write, archive: bytes = b"", cancel: CancelToken | None = None
-    ) -> dict[str, Any]:
+    def _write(self, write: release_writes.Write, archive: bytes = b"") -> dict[str, Any]:
         """Run ``write`` in a release worker; its Helm error comes back raised as helm_python's."""
         state = release_writes.state_of(lambda: self.status(write.release, namespace=write.namespace))
-        return release_writes.result_of(release_writes.run(write, archive, cancel=cancel, state=state))
+        return release_writes.result_of(release_writes.run(write, archive, state=state))
+
+    def _resolved(self, options: _Options) -> _Options:
+        return replace(options, namespace=options.namespace or self._namespace)
 
     # --- offline ----------------------------------------------------------------------------
 
     def render(
-        self,
-        chart: LoadedChart,
-        values: Mapping[str, Any] | None,
-        release_name: str,
-        namespace: str | None = None,
-        *,
-        is_upgrade: bool = False,
-        kube_version: str | None = None,
-        api_versions: Sequence[str] = (),
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, values: Values, release_name: str, options: RenderOptions = RenderOptions()
     ) -> RenderedRelease:
         return render(
             chart,
             values,
             release_name,
-            namespace or self._namespace,
-            is_upgrade=is_upgrade,
-            kube_version=kube_version,
-            api_versions=api_versions,
-            component=component,
-            values_files=values_files,
+            options.namespace or self._namespace,
+            is_upgrade=options.is_upgrade,
+            kube_version=options.kube_version,
+            api_versions=options.api_versions,
+            component=options.component,
+            values_files=options.values_files,
         )
 
     # --- release writes ---------------------------------------------------------------------
 
     def install(
-        self,
-        chart: LoadedChart,
-        release_name: str,
-        values: Mapping[str, Any] | None,
-        *,
-        namespace: str | None = None,
-        description: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        take_ownership: bool = False,
-        cancel: CancelToken | None = None,
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, release_name: str, values: Values, options: InstallOptions = InstallOptions()
     ) -> Release:
-        ns = namespace or self._namespace
-        write = self._chart_write(
-            "install",
-            chart,
-            release_name,
-            ns,
-            values_for_helm(values, chart=chart.name),
-            timeout,
-            wait=wait,
-            description=description,
-            labels=labels,
-            take_ownership=take_ownership,
-        )
-        summary = self._write_chart(write, chart, cancel, component=component, values_files=values_files)
-        return replace(Release.from_summary(summary), description=description or "Install complete")
+        return self._write_chart("install", chart, release_name, values_for_helm(values, chart=chart.name), options)
 
     def upgrade(
-        self,
-        chart: LoadedChart,
-        release_name: str,
-        values: Mapping[str, Any] | None,
-        *,
-        namespace: str | None = None,
-        description: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        max_history: int | None = None,
-        take_ownership: bool = False,
-        force_conflicts: bool = False,
-        cancel: CancelToken | None = None,
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, release_name: str, values: Values, options: InstallOptions = InstallOptions()
     ) -> Release:
-        """Upgrade to exactly ``values`` over the chart's defaults.
-
-        The previous release's values are never reused (``reset_values``): helmdeck always passes
-        the complete merged values, and Helm would otherwise keep old values when given none.
-        ``force_conflicts`` takes back fields another manager (``kubectl edit``) changed since.
-        """
-        ns = namespace or self._namespace
-        write = self._chart_write(
-            "upgrade",
-            chart,
-            release_name,
-            ns,
-            values_for_helm(values, chart=chart.name) or {},
-            timeout,
-            wait=wait,
-            description=description,
-            labels=labels,
-            take_ownership=take_ownership,
-            max_history=max_history,
-            reset_values=True,
-            force_conflicts=force_conflicts,
-        )
-        summary = self._write_chart(write, chart, cancel, component=component, values_files=values_files)
-        return replace(Release.from_summary(summary), description=description or "Upgrade complete")
-
-    def _chart_write(
-        self,
-        action: str,
-        chart: LoadedChart,
-        release_name: str,
-        ns: str,
-        values: Any,
-        timeout: float | None,
-        *,
-        wait: bool,
-        description: str | None,
-        labels: Mapping[str, str] | None,
-        **extra: Any,
-    ) -> release_writes.Write:
-        """An install or upgrade of ``chart`` for the worker, with the options both actions share."""
-        options = _options(
-            namespace=ns,
-            timeout_seconds=_seconds(timeout),
-            wait=_wait_strategy(wait),
-            wait_for_jobs=wait,
-            description=description,
-            labels=dict(labels) if labels else None,
-            **extra,
-        )
-        return release_writes.Write(
-            action, release_name, ns, self._cluster(ns), options, values, chart.name, chart.digest, timeout
-        )
+        """Upgrade to exactly ``values`` over the chart's defaults (see :class:`InstallOptions`)."""
+        values = values_for_helm(values, chart=chart.name) or {}
+        return self._write_chart("upgrade", chart, release_name, values, options)
 
     def _write_chart(
-        self,
-        write: release_writes.Write,
-        chart: LoadedChart,
-        cancel: CancelToken | None,
-        *,
-        component: str | None,
-        values_files: Sequence[str],
-    ) -> dict[str, Any]:
-        """Install or upgrade under the release's lock; a Helm error names chart, component and values files."""
-        ns, release_name = write.namespace, write.release
+        self, op: str, chart: LoadedChart, release_name: str, values: dict[str, Any] | None, options: InstallOptions
+    ) -> Release:
+        """Install or upgrade in a worker; a Helm error names chart, component and values files."""
+        options = self._resolved(options)
+        ns = options.namespace or ""
+        write = release_writes.Write(op, release_name, self._cluster(ns), options, values, chart.name, chart.digest)
         with self._lock(ns, release_name):
             try:
-                return self._write(write, chart.archive, cancel)
+                summary = self._write(write, chart.archive)
             except helm_python.HelmError as exc:
                 no_release = "has no deployed releases" in str(exc)
-                if write.op == "upgrade" and no_release and not self._has_history(ns, release_name):
+                if op == "upgrade" and no_release and not self._has_history(ns, release_name):
                     raise ReleaseNotFoundError(
                         f"upgrade: release {ns}/{release_name} does not exist",
                         where=f"release {ns}/{release_name}",
@@ -310,76 +194,37 @@ class HelmSdkEngine:
                     ) from None
                 raise release_error(
                     exc,
-                    action=write.op,
+                    action=op,
                     release=release_name,
                     namespace=ns,
                     chart=chart.name,
-                    component=component,
-                    values_files=values_files,
+                    component=options.component,
+                    values_files=options.values_files,
                 ) from None
+        description = options.description or f"{op.capitalize()} complete"
+        return replace(Release.from_summary(summary), description=description)
 
-    def rollback(
-        self,
-        release_name: str,
-        revision: int,
-        *,
-        namespace: str | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        disable_hooks: bool = False,
-        max_history: int | None = None,
-        cancel: CancelToken | None = None,
-    ) -> Release:
+    def rollback(self, release_name: str, revision: int, options: RollbackOptions = RollbackOptions()) -> Release:
         """Roll back to ``revision`` (a new revision is created); returns the new revision."""
-        ns = namespace or self._namespace
-        options = _options(
-            version=revision,
-            timeout_seconds=_seconds(timeout),
-            wait=_wait_strategy(wait),
-            wait_for_jobs=wait,
-            disable_hooks=disable_hooks,
-            max_history=max_history,
-        )
-        write = release_writes.Write("rollback", release_name, ns, self._cluster(ns), options, helm_timeout=timeout)
+        options = self._resolved(options)
+        ns = options.namespace or ""
+        write = release_writes.Write("rollback", release_name, self._cluster(ns), options, revision=revision)
         with self._lock(ns, release_name):
             try:
-                self._write(write, cancel=cancel)
+                self._write(write)
             except helm_python.HelmError as exc:
                 raise release_error(exc, action="rollback", release=release_name, namespace=ns) from None
         return self.status(release_name, namespace=ns)
 
-    def uninstall(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        disable_hooks: bool = False,
-        timeout: float | None = None,
-        wait: bool = False,
-        ignore_not_found: bool = False,
-        description: str | None = None,
-        keep_history: bool = False,
-        cancel: CancelToken | None = None,
-    ) -> Release | None:
-        """Remove the release (and its history unless ``keep_history``, which lets ``rollback`` bring
-        it back); returns the removed release (None if there was none).
-
-        ``disable_hooks`` skips the chart's delete hooks: the way out for a release whose hooks
-        cannot run (a stuck ``uninstalling`` release, a namespace being torn down).
-        """
-        ns = namespace or self._namespace
-        options = _options(
-            keep_history=keep_history,
-            disable_hooks=disable_hooks,
-            timeout_seconds=_seconds(timeout),
-            wait=_wait_strategy(wait),
-            ignore_not_found=ignore_not_found,
-            description=description,
-        )
-        write = release_writes.Write("uninstall", release_name, ns, self._cluster(ns), options, helm_timeout=timeout)
+    def uninstall(self, release_name: str, options: UninstallOptions = UninstallOptions()) -> Release | None:
+        """Remove the release (see :class:`UninstallOptions`); returns the removed release (None if
+        there was none)."""
+        options = self._resolved(options)
+        ns = options.namespace or ""
+        write = release_writes.Write("uninstall", release_name, self._cluster(ns), options)
         with self._lock(ns, release_name):
             try:
-                result = self._write(write, cancel=cancel)
+                result = self._write(write)
             except helm_python.HelmError as exc:
                 raise release_error(exc, action="uninstall", release=release_name, namespace=ns) from None
         summary = result.get("release")

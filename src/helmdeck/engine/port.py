@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeAlias
 
 from helmdeck.engine.charts import LoadedChart
+from helmdeck.engine.options import InstallOptions, RenderOptions, RollbackOptions, UninstallOptions
 from helmdeck.engine.releases import Release
 from helmdeck.engine.render import RenderedRelease
+
+#: a release's values as the user gives them (the chart's defaults apply underneath)
+Values: TypeAlias = Mapping[str, Any] | None
 
 
 class CancelToken:
@@ -64,79 +68,20 @@ class HelmEngine(Protocol):
     def namespace(self) -> str: ...
 
     def render(
-        self,
-        chart: LoadedChart,
-        values: Mapping[str, Any] | None,
-        release_name: str,
-        namespace: str | None = None,
-        *,
-        is_upgrade: bool = False,
-        kube_version: str | None = None,
-        api_versions: Sequence[str] = (),
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, values: Values, release_name: str, options: RenderOptions = RenderOptions()
     ) -> RenderedRelease: ...
 
     def install(
-        self,
-        chart: LoadedChart,
-        release_name: str,
-        values: Mapping[str, Any] | None,
-        *,
-        namespace: str | None = None,
-        description: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        take_ownership: bool = False,
-        cancel: CancelToken | None = None,
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, release_name: str, values: Values, options: InstallOptions = InstallOptions()
     ) -> Release: ...
 
     def upgrade(
-        self,
-        chart: LoadedChart,
-        release_name: str,
-        values: Mapping[str, Any] | None,
-        *,
-        namespace: str | None = None,
-        description: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        max_history: int | None = None,
-        take_ownership: bool = False,
-        force_conflicts: bool = False,
-        cancel: CancelToken | None = None,
-        component: str | None = None,
-        values_files: Sequence[str] = (),
+        self, chart: LoadedChart, release_name: str, values: Values, options: InstallOptions = InstallOptions()
     ) -> Release: ...
 
-    def rollback(
-        self,
-        release_name: str,
-        revision: int,
-        *,
-        namespace: str | None = None,
-        timeout: float | None = None,
-        wait: bool = False,
-        disable_hooks: bool = False,
-        max_history: int | None = None,
-    ) -> Release: ...
+    def rollback(self, release_name: str, revision: int, options: RollbackOptions = RollbackOptions()) -> Release: ...
 
-    def uninstall(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        disable_hooks: bool = False,
-        timeout: float | None = None,
-        wait: bool = False,
-        ignore_not_found: bool = False,
-        description: str | None = None,
-        keep_history: bool = False,
-    ) -> Release | None: ...
+    def uninstall(self, release_name: str, options: UninstallOptions = UninstallOptions()) -> Release | None: ...
 
     def history(
         self,

@@ -24,6 +24,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from helmdeck.engine.options import InstallOptions, RollbackOptions, UninstallOptions
+
 #: the operations this module runs
 OPS = frozenset({"install", "upgrade", "rollback", "uninstall"})
 #: options every install and upgrade gets (why: the module's docstring)
@@ -77,13 +79,15 @@ class ReleaseWriter:
     def _write(self, config: Any, context: Any, request: dict[str, Any], archive: bytes) -> Any:
         op, name, options = request["op"], request["release"], request["options"]
         if op == "rollback":
-            self._abi.rollback(config, name, **options)
+            self._abi.rollback(config, name, **RollbackOptions.from_json(options).helm_keys(request["revision"]))
             return None
         if op == "uninstall":
-            return self._abi.uninstall(config, name, **options)
+            return self._abi.uninstall(config, name, **UninstallOptions.from_json(options).helm_keys())
+        keys = InstallOptions.from_json(options).helm_keys(upgrade=op == "upgrade")
         with self._helm.Chart.load_archive(archive) as chart:
-            write = self._abi.install if op == "install" else self._abi.upgrade
-            return write(config, chart, name, request["values"], context, **{**options, **CHART_WRITE_OPTIONS})
+            return self._abi.chart_write(
+                op, config, chart, name, request["values"], context, {**keys, **CHART_WRITE_OPTIONS}
+            )
 
 
 def error_reply(exc: Any) -> dict[str, Any]:

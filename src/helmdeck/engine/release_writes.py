@@ -33,7 +33,7 @@ from typing import Any
 
 from helmdeck.engine.contained import helm_error
 from helmdeck.engine.crash_report import MIB, size_text, templates_calling
-from helmdeck.engine.port import CancelToken
+from helmdeck.engine.options import WriteOptions
 from helmdeck.engine.releases import Release
 from helmdeck.engine.sdk_errors import ReleaseNotFoundError, ReleaseTimeoutError, cluster_unreachable
 from helmdeck.engine.worker_process import Cancel, Pool, WorkerDied, env_number
@@ -104,32 +104,31 @@ class Write:
 
     op: str  # install, upgrade, rollback, uninstall
     release: str
-    namespace: str
     cluster: dict[str, Any]
-    options: dict[str, Any]
+    #: shipped to the worker as it is; its namespace is resolved (the engine's default filled in)
+    options: WriteOptions
     values: dict[str, Any] | None = None
     chart: str | None = None
     digest: str | None = None
-    helm_timeout: float | None = None
+    revision: int | None = None  # rollback's
+
+    @property
+    def namespace(self) -> str:
+        return self.options.namespace or ""
 
     @property
     def where(self) -> str:
         return f"{self.op} of release {self.namespace}/{self.release}"
 
 
-def run(
-    write: Write,
-    archive: bytes = b"",
-    *,
-    cancel: CancelToken | None = None,
-    state: Callable[[], str],
-) -> dict[str, Any]:
+def run(write: Write, archive: bytes = b"", *, state: Callable[[], str]) -> dict[str, Any]:
     """Run ``write`` in a worker; returns the worker's reply (``ok``, ``result`` or a Helm error).
 
     ``state`` says what state the release is in now (``the release is failed at revision 3``), for
     errors where the worker did not say how the write ended."""
     global _running
     limits = ReleaseLimits.from_env()
+    cancel = write.options.cancel
     if _stopping.is_set() or (cancel is not None and cancel.cancelled):
         raise ReleaseTimeoutError(
             f"{write.where}: "
@@ -140,12 +139,14 @@ def run(
         "op": write.op,
         "release": write.release,
         "values": write.values,
-        "options": write.options,
+        "options": write.options.to_json(),
         "cluster": write.cluster,
     }
     if write.digest:
         request["digest"] = write.digest
-    seconds = limits.seconds + (write.helm_timeout or 0)
+    if write.revision is not None:
+        request["revision"] = write.revision
+    seconds = limits.seconds + (write.options.timeout or 0)
     watch = Cancel(lambda: _stopping.is_set() or (cancel is not None and cancel.cancelled), limits.cancel_grace)
     with _running_lock:
         _running += 1

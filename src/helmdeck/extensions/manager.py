@@ -36,6 +36,7 @@ from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.executor import Deployer
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
+from helmdeck.engine.options import UninstallOptions
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import Catalog, Extension
@@ -184,7 +185,7 @@ class ExtensionManager:
                 current = live.get(d.name)
                 if current is not None and current.status is ReleaseStatus.UNINSTALLED:
                     # Helm refuses to install over a name whose history was kept: start it afresh
-                    s.engine.uninstall(d.release, namespace=d.namespace, ignore_not_found=True)
+                    s.engine.uninstall(d.release, UninstallOptions(namespace=d.namespace, ignore_not_found=True))
                     current = None
                 if step.required_by:
                     self.progress(d.name, "preparing", f"required by {step.required_by}")
@@ -310,11 +311,13 @@ class ExtensionManager:
         keep_claims(s.client, inventory, [target.component])
         s.engine.uninstall(
             target.release,
-            namespace=target.namespace,
-            keep_history=True,
-            wait=True,
-            timeout=self.timeout,
-            description=f"helmdeck {operation}",
+            UninstallOptions(
+                namespace=target.namespace,
+                keep_history=True,
+                wait=True,
+                timeout=self.timeout,
+                description=f"helmdeck {operation}",
+            ),
         )
         notes = ["history kept for rollback"]
         if purge_data:

@@ -17,6 +17,7 @@ from helmdeck.core.progress import Progress, current_user, describe_waiting, no_
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import platform_status
 from helmdeck.core.targets import release_targets
+from helmdeck.engine.options import RollbackOptions, UninstallOptions
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.health import UNHEALTHY, FinalHealth, final_health
@@ -160,13 +161,13 @@ def _run_step(
     try:
         if step.action == "rollback":
             want: ComponentRevision = target.components[step.component]
-            session.engine.rollback(want.release, want.revision, namespace=want.namespace)
+            session.engine.rollback(want.release, want.revision, RollbackOptions(namespace=want.namespace))
             return _gated(session, step, want, progress)
         if step.action == "uninstall":
             live = session.live_releases()[step.component]
             inventory = PlatformInventory.read(session, {step.component: live})
             step = _keep_claims_of_removed(session, step, inventory)
-            session.engine.uninstall(live.name, namespace=live.namespace, keep_history=True)
+            session.engine.uninstall(live.name, UninstallOptions(namespace=live.namespace, keep_history=True))
             step = _mark_what_helm_left(session, step, inventory)
     except HelmdeckError as exc:
         return RollbackStep(step.component, "failed", known_redactor().text(exc.message))
