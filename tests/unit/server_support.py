@@ -18,8 +18,8 @@ from helmdeck.extensions.catalog import Catalog
 from helmdeck.extensions.upload import UploadPolicy, accept_upload
 from helmdeck.revisions.store import RevisionNotFound
 from helmdeck.server.app import create_app
-from helmdeck.server.backend import NotAvailable
-from helmdeck.server.operations import Journal, Progress
+from helmdeck.server.backend import ExtensionAsk, NotAvailable
+from helmdeck.server.operations import Journal, Running
 from helmdeck.server.settings import ServerSettings
 
 from .ext_support import EXT_CHARTS
@@ -236,11 +236,9 @@ class FakeBackend:
         counts = {"rollback": 1, "install": 0, "uninstall": 0, "unchanged": 0}
         return {"dryRun": True, "target": revision, "components": [change], "counts": counts}
 
-    def rollback(
-        self, revision: int | None, progress: Progress, cancel: threading.Event | None = None
-    ) -> dict[str, Any]:
-        self.cancels.append(cancel)
-        progress("web", "rollback", "revision 2 -> 1")
+    def rollback(self, revision: int | None, run: Running) -> dict[str, Any]:
+        self.cancels.append(run.cancel)
+        run.progress("web", "rollback", "revision 2 -> 1")
         self._work()
         self.revisions.append(self._revision(len(self.revisions) + 1, f"rollback to {revision}"))
         self.calls.append(("rollback", revision))
@@ -345,31 +343,23 @@ class FakeBackend:
             if c["extension"]
         ]
 
-    def check_install(
-        self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
-    ) -> list[dict[str, Any]]:
-        ext = self.catalog_.get(name, version)
+    def check_install(self, ask: ExtensionAsk) -> list[dict[str, Any]]:
+        name, parameters, instance_name = ask.name, ask.parameters, ask.instance_name
+        ext = self.catalog_.get(name, ask.version)
         ext.check_parameters(parameters)
         component = f"{name}-{instance_name}" if instance_name else name
         if not ext.multi_install and any(c["component"] == component for c in self.components):
             raise ConfigError(f"extension {name} is already installed and is not multi-install", fix="uninstall it")
         return [{"component": component, "extension": name, "version": ext.version}]
 
-    def install(
-        self,
-        name: str,
-        parameters: dict[str, Any],
-        instance_name: str | None,
-        version: str | None,
-        progress: Progress,
-        cancel: threading.Event | None = None,
-    ) -> dict[str, Any]:
-        self.cancels.append(cancel)
+    def install(self, ask: ExtensionAsk, run: Running) -> dict[str, Any]:
+        name, parameters, instance_name = ask.name, ask.parameters, ask.instance_name
+        self.cancels.append(run.cancel)
         component = f"{name}-{instance_name}" if instance_name else name
-        progress(component, "installing", f"{name}-0.1.0")
+        run.progress(component, "installing", f"{name}-0.1.0")
         self._work()
         self.components.append(component_status(component, extension=name))
-        progress(component, "installed", "revision 1")
+        run.progress(component, "installed", "revision 1")
         self.calls.append(("install", (name, parameters, instance_name)))
         return {"ok": True, "operation": f"ext install {name}", "components": []}
 
@@ -403,15 +393,8 @@ class FakeBackend:
             "keptData": kept,
         }
 
-    def uninstall(
-        self,
-        name: str,
-        force: bool,
-        progress: Progress,
-        cancel: threading.Event | None = None,
-        purge_data: bool = False,
-    ) -> dict[str, Any]:
-        progress(name, "uninstalling", "")
+    def uninstall(self, name: str, force: bool, run: Running, purge_data: bool = False) -> dict[str, Any]:
+        run.progress(name, "uninstalling", "")
         self._work()
         self.components = [c for c in self.components if c["component"] != name]
         self.calls.append(("uninstall", (name, force, True) if purge_data else (name, force)))

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from helmdeck.server.app import create_app
 from helmdeck.server.deploy_port import MadePlan, PlanMoved
-from helmdeck.server.operations import Progress
+from helmdeck.server.operations import Running
 from helmdeck.server.settings import ServerSettings
 
 from .server_support import ROLES, FakeBackend, bearer, component_status
@@ -74,22 +74,14 @@ class FakeDeploys:
         if self.moved:
             raise PlanMoved("the platform changed since the plan", where=source, details={"differences": self.moved})
 
-    def deploy(
-        self,
-        record: dict[str, Any],
-        source: str,
-        *,
-        allow_destructive: bool,
-        progress: Progress,
-        cancel: threading.Event,
-    ) -> dict[str, Any]:
+    def deploy(self, record: dict[str, Any], source: str, *, allow_destructive: bool, run: Running) -> dict[str, Any]:
         self.deployed.append({"source": source, "allowDestructive": allow_destructive})
-        progress("db", "upgrading", "db-0.1.0")
+        run.progress("db", "upgrading", "db-0.1.0")
         if self.block.is_set():
-            cancel.wait(10)
-        if cancel.is_set():
+            run.cancel.wait(10)
+        if run.cancel.is_set():
             return {"ok": False, "interrupted": True, "notStarted": ["web"]}
-        progress("web", "installing", "web-0.1.0")
+        run.progress("web", "installing", "web-0.1.0")
         return {"ok": True, "interrupted": False, "notStarted": []}
 
     def preview_undeploy(self, purge_data: bool) -> dict[str, Any]:
@@ -105,9 +97,7 @@ class FakeDeploys:
             "left": [],
         }
 
-    def undeploy(
-        self, purge_data: bool, confirmed: list[str], progress: Progress, cancel: threading.Event
-    ) -> dict[str, Any]:
+    def undeploy(self, purge_data: bool, confirmed: list[str], run: Running) -> dict[str, Any]:
         self.undeployed.append((purge_data, confirmed))
         return {"ok": True}
 

@@ -47,15 +47,12 @@ def confirm_purge(
         err_console.print(f"  - {item}", highlight=False, markup=False)
     if not typer.confirm("Delete all of this?", default=False, err=True):
         raise HelmdeckError(f"{operation} cancelled: nothing was changed", exit_code=1)
-    confirmed = set(items)
+    from helmdeck.app.undeploy import only_confirmed
 
-    def check(found: list[str]) -> bool:
-        new = [item for item in found if item not in confirmed]
-        if new:
-            raise HelmdeckError(
-                f"data to purge appeared since it was confirmed ({'; '.join(new)}): nothing was changed",
-                fix=f"run the {operation} again to review and confirm it",
-            )
-        return True
-
-    return check
+    return only_confirmed(
+        items,
+        lambda new: HelmdeckError(
+            f"data to purge appeared since it was confirmed ({'; '.join(new)}): nothing was changed",
+            fix=f"run the {operation} again to review and confirm it",
+        ),
+    )

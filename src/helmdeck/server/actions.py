@@ -6,17 +6,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from helmdeck.errors import HelmdeckError
 from helmdeck.server.audit import AuditLog
 from helmdeck.server.auth import Role, TokenStore
-from helmdeck.server.backend import PlatformBackend
-from helmdeck.server.operations import Operation, OperationRunner, Progress
+from helmdeck.server.backend import ExtensionAsk, PlatformBackend
+from helmdeck.server.operations import Operation, OperationRunner, Progress, Running
 from helmdeck.server.security import Principal
 
 T = TypeVar("T")
+
+
+@dataclass
+class Change:
+    """One change someone asked for, as the audit log records it: who, what, on what, with which
+    details (filled in as the checks learn more), from where."""
+
+    who: Principal
+    action: str
+    target: str
+    remote: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -27,63 +39,54 @@ class Actions:
     tokens: TokenStore
     on_change: Callable[[], None] | None = None
 
-    def _log(
-        self, who: Principal, action: str, target: str, result: str, detail: dict[str, Any], remote: str | None
-    ) -> None:
+    def log(self, change: Change, result: str, detail: dict[str, Any] | None = None) -> None:
+        """Write ``change`` to the audit log with its ``result`` (``detail``: in place of the change's own)."""
         self.audit.record(
-            actor=who.name,
-            role=who.role.name,
-            action=action,
-            target=target,
+            actor=change.who.name,
+            role=change.who.role.name,
+            action=change.action,
+            target=change.target,
             result=result,
-            detail=detail,
-            remote=remote,
+            detail=change.detail if detail is None else detail,
+            remote=change.remote,
         )
 
     @contextmanager
-    def _refusals_logged(
-        self, who: Principal, action: str, target: str, detail: dict[str, Any], remote: str | None
-    ) -> Iterator[None]:
+    def _refusals_logged(self, change: Change) -> Iterator[None]:
         """A change refused (a HelmdeckError) is written to the audit log, then raised on."""
         try:
             yield
         except HelmdeckError as exc:
-            self._log(who, action, target, "refused", {**detail, "error": exc.message}, remote)
+            self.log(change, "refused", {**change.detail, "error": exc.message})
             raise
 
-    def _checked(
-        self,
-        who: Principal,
-        action: str,
-        target: str,
-        detail: dict[str, Any],
-        remote: str | None,
-        check: Callable[[], T],
-    ) -> T:
-        with self._refusals_logged(who, action, target, detail, remote):
+    def checked(self, change: Change, check: Callable[[], T]) -> T:
+        """``check``'s answer; a refusal is written to the audit log."""
+        with self._refusals_logged(change):
             self.runner.refuse_if_closing()  # before the checks, which may take seconds
             return check()
 
-    def _start(
-        self,
-        who: Principal,
-        action: str,
-        target: str,
-        detail: dict[str, Any],
-        remote: str | None,
-        work: Any,
-        cancel: threading.Event,
-    ) -> Operation:
+    def start(self, change: Change, work: Callable[[Running], dict[str, Any]]) -> Operation:
+        """Run ``work`` as a background operation, written to the audit log when it starts and ends."""
+        detail = change.detail
+
         def done(op: Operation) -> None:
             if self.on_change is not None:
                 self.on_change()
-            self._log(who, action, target, op.state, {**detail, "operation": op.id, "error": op.error}, remote)
+            self.log(change, op.state, {**detail, "operation": op.id, "error": op.error})
 
         def started(op: Operation) -> None:
-            self._log(who, action, target, "started", {**detail, "operation": op.id}, remote)
+            self.log(change, "started", {**detail, "operation": op.id})
 
-        with self._refusals_logged(who, action, target, detail, remote):
-            return self.runner.start(action, target, who.name, work, done, on_start=started, cancel=cancel)
+        cancel = threading.Event()
+
+        def run(progress: Progress) -> dict[str, Any]:
+            return work(Running(progress, cancel))
+
+        with self._refusals_logged(change):
+            return self.runner.start(
+                change.action, change.target, change.who.name, run, done, on_start=started, cancel=cancel
+            )
 
     def install(
         self,
@@ -94,68 +97,49 @@ class Actions:
         version: str | None,
         remote: str | None = None,
     ) -> Operation:
+        ask = ExtensionAsk(name, parameters, instance_name, version)
         detail: dict[str, Any] = {"parameters": sorted(parameters), "instanceName": instance_name, "version": version}
-        steps = self._checked(
-            who,
-            "ext install",
-            name,
-            detail,
-            remote,
-            lambda: self.backend.check_install(name, parameters, instance_name, version),
-        )
+        change = Change(who, "ext install", name, remote, detail)
+        steps = self.checked(change, lambda: self.backend.check_install(ask))
         detail["steps"] = [s["component"] for s in steps]
-        cancel = threading.Event()
-
-        def work(progress: Progress) -> dict[str, Any]:
-            return self.backend.install(name, parameters, instance_name, version, progress, cancel=cancel)
-
-        return self._start(who, "ext install", name, detail, remote, work, cancel)
+        return self.start(change, lambda run: self.backend.install(ask, run))
 
     def uninstall(
         self, who: Principal, name: str, force: bool, remote: str | None = None, *, purge_data: bool = False
     ) -> Operation:
         detail = {"force": force, "purgeData": purge_data} if purge_data else {"force": force}
-        self._checked(who, "ext uninstall", name, detail, remote, lambda: self.backend.check_uninstall(name, force))
-        cancel = threading.Event()
+        change = Change(who, "ext uninstall", name, remote, detail)
+        self.checked(change, lambda: self.backend.check_uninstall(name, force))
 
-        def work(progress: Progress) -> dict[str, Any]:
+        def work(run: Running) -> dict[str, Any]:
             if purge_data:
-                return self.backend.uninstall(name, force, progress, cancel=cancel, purge_data=True)
-            return self.backend.uninstall(name, force, progress, cancel=cancel)
+                return self.backend.uninstall(name, force, run, purge_data=True)
+            return self.backend.uninstall(name, force, run)
 
-        return self._start(who, "ext uninstall", name, detail, remote, work, cancel)
+        return self.start(change, work)
 
     def rollback(self, who: Principal, revision: int | None, remote: str | None = None) -> Operation:
-        target = str(revision) if revision is not None else "previous"
-        self._checked(who, "rollback", target, {}, remote, lambda: self.backend.check_rollback(revision))
-        cancel = threading.Event()
-
-        def work(progress: Progress) -> dict[str, Any]:
-            return self.backend.rollback(revision, progress, cancel=cancel)
-
-        return self._start(who, "rollback", target, {}, remote, work, cancel)
+        change = Change(who, "rollback", str(revision) if revision is not None else "previous", remote)
+        self.checked(change, lambda: self.backend.check_rollback(revision))
+        return self.start(change, lambda run: self.backend.rollback(revision, run))
 
     def upload(self, who: Principal, data: bytes, filename: str, remote: str | None = None) -> dict[str, Any]:
-        detail: dict[str, Any] = {"filename": filename, "bytes": len(data)}
-        result: dict[str, Any] = self._checked(
-            who, "ext upload", filename, detail, remote, lambda: self.backend.upload(data, filename)
-        )
+        change = Change(who, "ext upload", filename, remote, {"filename": filename, "bytes": len(data)})
+        result: dict[str, Any] = self.checked(change, lambda: self.backend.upload(data, filename))
         ext = result["extension"]
-        self._log(
-            who, "ext upload", filename, "succeeded", {**detail, "extension": f"{ext['name']}-{ext['version']}"}, remote
-        )
+        self.log(change, "succeeded", {**change.detail, "extension": f"{ext['name']}-{ext['version']}"})
         return result
 
     def create_token(
         self, who: Principal, name: str, role: str, remote: str | None = None
     ) -> tuple[dict[str, Any], str]:
-        record, secret = self._checked(
-            who, "token create", name, {"role": role}, remote, lambda: self.tokens.create(name, Role.parse(role))
-        )
-        self._log(who, "token create", name, "succeeded", {"role": role, "id": record.id}, remote)
+        change = Change(who, "token create", name, remote, {"role": role})
+        record, secret = self.checked(change, lambda: self.tokens.create(name, Role.parse(role)))
+        self.log(change, "succeeded", {"role": role, "id": record.id})
         return record.public(), secret
 
     def revoke_token(self, who: Principal, token_id: str, remote: str | None = None) -> dict[str, Any]:
-        record = self._checked(who, "token revoke", token_id, {}, remote, lambda: self.tokens.revoke(token_id))
-        self._log(who, "token revoke", token_id, "succeeded", {"name": record.name}, remote)
+        change = Change(who, "token revoke", token_id, remote)
+        record = self.checked(change, lambda: self.tokens.revoke(token_id))
+        self.log(change, "succeeded", {"name": record.name})
         return record.public()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -30,7 +31,7 @@ from helmdeck.revisions.journal import OperationJournal
 from helmdeck.revisions.rollback import rollback_platform
 from helmdeck.revisions.store import RevisionStore
 from helmdeck.server.backend_views import ViewsMixin
-from helmdeck.server.operations import Journal, Progress
+from helmdeck.server.operations import Journal, Progress, Running
 from helmdeck.server.settings import ServerSettings
 from helmdeck.spec import Platform
 
@@ -42,6 +43,17 @@ class NotAvailable(HelmdeckError):
     """A feature this installation does not have (yet)."""
 
     http_status: ClassVar[int] = 501
+
+
+@dataclass(frozen=True)
+class ExtensionAsk:
+    """An extension to install, as asked (the API's install request, the page's form)."""
+
+    name: str
+    parameters: dict[str, Any]
+    instance_name: str | None = None
+    #: a catalog version; None: the newest
+    version: str | None = None
 
 
 class PlatformBackend(Protocol):
@@ -63,9 +75,7 @@ class PlatformBackend(Protocol):
 
     def preview_rollback(self, revision: int) -> dict[str, Any]: ...
 
-    def rollback(
-        self, revision: int | None, progress: Progress, cancel: threading.Event | None = None
-    ) -> dict[str, Any]: ...
+    def rollback(self, revision: int | None, run: Running) -> dict[str, Any]: ...
 
     def catalog(self) -> dict[str, Any]: ...
 
@@ -73,30 +83,13 @@ class PlatformBackend(Protocol):
 
     def installed(self) -> list[dict[str, Any]]: ...
 
-    def check_install(
-        self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
-    ) -> list[dict[str, Any]]: ...
+    def check_install(self, ask: ExtensionAsk) -> list[dict[str, Any]]: ...
 
-    def install(
-        self,
-        name: str,
-        parameters: dict[str, Any],
-        instance_name: str | None,
-        version: str | None,
-        progress: Progress,
-        cancel: threading.Event | None = None,
-    ) -> dict[str, Any]: ...
+    def install(self, ask: ExtensionAsk, run: Running) -> dict[str, Any]: ...
 
     def check_uninstall(self, name: str, force: bool) -> dict[str, Any]: ...
 
-    def uninstall(
-        self,
-        name: str,
-        force: bool,
-        progress: Progress,
-        cancel: threading.Event | None = None,
-        purge_data: bool = False,
-    ) -> dict[str, Any]: ...
+    def uninstall(self, name: str, force: bool, run: Running, purge_data: bool = False) -> dict[str, Any]: ...
 
     def preview_uninstall(self, name: str) -> dict[str, Any]: ...
 
@@ -330,45 +323,29 @@ class ClusterBackend(ViewsMixin):
 
         return preview_rollback(self._session(), revision).as_dict()
 
-    def rollback(
-        self, revision: int | None, progress: Progress, cancel: threading.Event | None = None
-    ) -> dict[str, Any]:
-        return rollback_platform(self._session(), revision, progress=progress, interrupt=cancel).as_dict()
+    def rollback(self, revision: int | None, run: Running) -> dict[str, Any]:
+        return rollback_platform(self._session(), revision, progress=run.progress, interrupt=run.cancel).as_dict()
 
-    def check_install(
-        self, name: str, parameters: dict[str, Any], instance_name: str | None, version: str | None
-    ) -> list[dict[str, Any]]:
-        steps = self._manager().plan_install(name, parameters, instance_name=instance_name, version=version)
+    def check_install(self, ask: ExtensionAsk) -> list[dict[str, Any]]:
+        steps = self._manager().plan_install(
+            ask.name, ask.parameters, instance_name=ask.instance_name, version=ask.version
+        )
         return [
             {"component": s.component, "extension": s.extension.name, "version": s.extension.version} for s in steps
         ]
 
-    def install(
-        self,
-        name: str,
-        parameters: dict[str, Any],
-        instance_name: str | None,
-        version: str | None,
-        progress: Progress,
-        cancel: threading.Event | None = None,
-    ) -> dict[str, Any]:
-        manager = self._manager(progress, cancel)
-        return manager.install(name, parameters, instance_name=instance_name, version=version).as_dict()
+    def install(self, ask: ExtensionAsk, run: Running) -> dict[str, Any]:
+        manager = self._manager(run.progress, run.cancel)
+        report = manager.install(ask.name, ask.parameters, instance_name=ask.instance_name, version=ask.version)
+        return report.as_dict()
 
     def check_uninstall(self, name: str, force: bool) -> dict[str, Any]:
         return check_uninstall(self._manager(), name, force).as_dict()
 
-    def uninstall(
-        self,
-        name: str,
-        force: bool,
-        progress: Progress,
-        cancel: threading.Event | None = None,
-        purge_data: bool = False,
-    ) -> dict[str, Any]:
+    def uninstall(self, name: str, force: bool, run: Running, purge_data: bool = False) -> dict[str, Any]:
         """Its volume claims are kept unless ``purge_data`` (the caller's explicit ask: the API's
         ``purgeData``, the page's checkbox after its preview listed them)."""
-        return self._manager(progress, cancel).uninstall(name, force=force, purge_data=purge_data).as_dict()
+        return self._manager(run.progress, run.cancel).uninstall(name, force=force, purge_data=purge_data).as_dict()
 
     def preview_uninstall(self, name: str) -> dict[str, Any]:
         """What uninstalling ``name`` would delete and keep, and who needs it; nothing changes."""

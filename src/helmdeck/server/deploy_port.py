@@ -8,12 +8,11 @@ from the web; a deploy checks the reviewed plan against the file and the cluster
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from helmdeck.errors import ConfigError, HelmdeckError
-from helmdeck.server.operations import Progress
+from helmdeck.server.operations import Running
 from helmdeck.server.settings import ServerSettings
 
 if TYPE_CHECKING:
@@ -49,21 +48,13 @@ class DeployPort(Protocol):
 
     def verify(self, record: dict[str, Any], source: str) -> None: ...
 
-    def deploy(
-        self,
-        record: dict[str, Any],
-        source: str,
-        *,
-        allow_destructive: bool,
-        progress: Progress,
-        cancel: threading.Event,
-    ) -> dict[str, Any]: ...
+    def deploy(self, record: dict[str, Any], source: str, *, allow_destructive: bool, run: Running) -> dict[str, Any]:
+        """Deploy the plan ``record`` (from ``source``), checked again under the platform's lock."""
 
     def preview_undeploy(self, purge_data: bool) -> dict[str, Any]: ...
 
-    def undeploy(
-        self, purge_data: bool, confirmed: list[str], progress: Progress, cancel: threading.Event
-    ) -> dict[str, Any]: ...
+    def undeploy(self, purge_data: bool, confirmed: list[str], run: Running) -> dict[str, Any]:
+        """Undeploy; with ``purge_data`` delete only the ``confirmed`` data (the preview's list)."""
 
 
 #: the CLI's fix names its own commands; the web's are a new plan and its deploy
@@ -110,15 +101,7 @@ class ClusterDeploys:
         except ConfigError as exc:
             raise _moved(exc) from None
 
-    def deploy(
-        self,
-        record: dict[str, Any],
-        source: str,
-        *,
-        allow_destructive: bool,
-        progress: Progress,
-        cancel: threading.Event,
-    ) -> dict[str, Any]:
+    def deploy(self, record: dict[str, Any], source: str, *, allow_destructive: bool, run: Running) -> dict[str, Any]:
         """``deploy --plan``: the plan is checked again under the platform's lock, right before the
         first change (another operator may have deployed since the request was accepted)."""
         from helmdeck.app.deploy import deploy_platform
@@ -135,9 +118,9 @@ class ClusterDeploys:
         report = deploy_platform(
             session,
             parallel=self.parallel,
-            progress=progress,
+            progress=run.progress,
             allow_destructive=allow_destructive,
-            interrupt=cancel,
+            interrupt=run.cancel,
             before_changes=still_holds,
         )
         result: dict[str, Any] = report.as_dict()
@@ -149,24 +132,19 @@ class ClusterDeploys:
         preview: dict[str, Any] = preview_undeploy(self._session(adopt=False), purge_data=purge_data).as_dict()
         return preview
 
-    def undeploy(
-        self, purge_data: bool, confirmed: list[str], progress: Progress, cancel: threading.Event
-    ) -> dict[str, Any]:
+    def undeploy(self, purge_data: bool, confirmed: list[str], run: Running) -> dict[str, Any]:
         """``undeploy`` after its dry run was read: with ``purge_data`` it deletes only what the
         preview listed (data that appeared since refuses it, as the CLI's confirmation does)."""
-        from helmdeck.app.undeploy import undeploy_platform
+        from helmdeck.app.undeploy import only_confirmed, undeploy_platform
 
-        listed = set(confirmed)
-
-        def check(found: list[str]) -> bool:
-            new = [item for item in found if item not in listed]
-            if new:
-                raise PreviewMoved(
-                    f"data to purge appeared since the preview ({'; '.join(new)}): nothing was changed",
-                    fix="preview the undeploy again and confirm that",
-                )
-            return True
-
-        report = undeploy_platform(self._session(adopt=False), purge_data=purge_data, confirm=check, progress=progress)
+        check = only_confirmed(
+            confirmed,
+            lambda new: PreviewMoved(
+                f"data to purge appeared since the preview ({'; '.join(new)}): nothing was changed",
+                fix="preview the undeploy again and confirm that",
+            ),
+        )
+        session = self._session(adopt=False)
+        report = undeploy_platform(session, purge_data=purge_data, confirm=check, progress=run.progress)
         result: dict[str, Any] = report.as_dict()
         return result

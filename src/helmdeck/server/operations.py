@@ -34,6 +34,15 @@ Progress = Callable[[str, str, str], None]
 Work = Callable[[Progress], dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Running:
+    """What the work of a running operation is handed: where it reports its progress, and the event
+    asking it to start no new component (the service stops, or someone pressed Stop)."""
+
+    progress: Progress
+    cancel: threading.Event
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 

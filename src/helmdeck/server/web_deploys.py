@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from helmdeck.errors import HelmdeckError
-from helmdeck.server.actions import Actions
+from helmdeck.server.actions import Actions, Change
 from helmdeck.server.deploy_port import DeployPort
-from helmdeck.server.operations import Operation, Progress
+from helmdeck.server.operations import Operation, Running
 from helmdeck.server.security import Principal
 
 #: how long a plan may be deployed after it was made, and an undeploy preview confirmed
@@ -113,15 +113,14 @@ class WebDeploys:
 
     # -- plans -------------------------------------------------------------------------------------
     def plan(self, who: Principal, remote: str | None = None) -> StoredPlan:
-        made = self.actions._checked(who, "plan", "platform", {}, remote, self.port.make_plan)
+        change = Change(who, "plan", "platform", remote)
+        made = self.actions.checked(change, self.port.make_plan)
         stored = StoredPlan(secrets.token_hex(8), who.name, time.time(), made.view, made.record, made.needs)
         with self._lock:
             self._plans[stored.id] = stored
             for old in sorted(self._plans.values(), key=lambda p: p.created)[: max(0, len(self._plans) - KEEP_PLANS)]:
                 del self._plans[old.id]
-        self.actions._log(
-            who, "plan", "platform", "succeeded", {"plan": stored.id, "summary": made.view["summary"]}, remote
-        )
+        self.actions.log(change, "succeeded", {"plan": stored.id, "summary": made.view["summary"]})
         return stored
 
     def get(self, plan_id: str) -> StoredPlan:
@@ -175,29 +174,28 @@ class WebDeploys:
                 )
             self.port.verify(stored.record, stored.source)
 
-        self.actions._checked(who, "deploy", "platform", detail, remote, check)
+        change = Change(who, "deploy", "platform", remote, detail)
+        self.actions.checked(change, check)
         if confirm_destructive and destructive:
             detail["confirmedDestructive"] = destructive
-        cancel = threading.Event()
 
-        def work(progress: Progress) -> dict[str, Any]:
-            result = self.port.deploy(
-                stored.record, stored.source, allow_destructive=confirm_destructive, progress=progress, cancel=cancel
-            )
+        def work(run: Running) -> dict[str, Any]:
+            result = self.port.deploy(stored.record, stored.source, allow_destructive=confirm_destructive, run=run)
             if self.on_deployed is not None:
                 with contextlib.suppress(HelmdeckError):  # the file changed again: the next deploy reads it
                     self.on_deployed()
             return result
 
-        op = self.actions._start(who, "deploy", "platform", detail, remote, work, cancel)
+        op = self.actions.start(change, work)
         with self._lock:
             stored.operations.append(op.id)
         return op
 
     # -- stop --------------------------------------------------------------------------------------
     def stop(self, who: Principal, op_id: str, remote: str | None = None) -> Operation:
-        op = self.actions._checked(who, "stop", op_id, {}, remote, lambda: self.actions.runner.stop(op_id, who.name))
-        self.actions._log(who, "stop", op_id, "succeeded", {"operation": f"{op.kind} {op.target}"}, remote)
+        change = Change(who, "stop", op_id, remote)
+        op = self.actions.checked(change, lambda: self.actions.runner.stop(op_id, who.name))
+        self.actions.log(change, "succeeded", {"operation": f"{op.kind} {op.target}"})
         return op
 
     # -- undeploy ----------------------------------------------------------------------------------
@@ -233,16 +231,12 @@ class WebDeploys:
                 fix="preview the undeploy (POST /api/v1/undeploy/preview), read it, and send its confirmation",
             )
 
-        preview = self.actions._checked(who, "undeploy", "platform", detail, remote, check)
+        change = Change(who, "undeploy", "platform", remote, detail)
+        preview = self.actions.checked(change, check)
         if purge_data:
             detail["deletes"] = preview.deleted
-        cancel = threading.Event()
-
-        def work(progress: Progress) -> dict[str, Any]:
-            return self.port.undeploy(purge_data, preview.deleted, progress, cancel)
-
         try:
-            op = self.actions._start(who, "undeploy", "platform", detail, remote, work, cancel)
+            op = self.actions.start(change, lambda run: self.port.undeploy(purge_data, preview.deleted, run))
         except HelmdeckError:
             with self._lock:  # not started (another change runs): the preview may be confirmed again
                 self._previews[confirmation] = preview
