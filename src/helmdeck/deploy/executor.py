@@ -278,7 +278,9 @@ class Deployer:
             return self._check_in_sync(d, live, result, start)
 
         previous = last_good_revision(self.session.engine, d, live)
-        written = self._write_in_slot(d, live, previous, decision, result, start)
+        written = self._write_in_slot(
+            d, lambda: self._write(d, live, previous, decision, result), previous, result, start
+        )
         if written is None:
             return result
         rel, fresh = written
@@ -309,14 +311,13 @@ class Deployer:
     def _write_in_slot(
         self,
         d: DesiredComponent,
-        live: Release | None,
+        write: Callable[[], tuple[Release, bool]],
         previous: int | None,
-        decision: ReleaseDecision,
         result: ComponentResult,
         start: float,
     ) -> tuple[Release, bool] | None:
-        """The Helm writes, in a write slot; None when cancelled meanwhile or failed (then undone,
-        outside the slot, and ``result`` says so)."""
+        """``write`` (the Helm writes, see :meth:`_write`) in a write slot; None when cancelled
+        meanwhile or failed (then undone, outside the slot, and ``result`` says so)."""
         written: tuple[Release, bool] | None = None
         failure: HelmdeckError | None = None
         # a slot for the Helm writes only: waiting on the health gate below holds none, so a
@@ -330,7 +331,7 @@ class Deployer:
                 return None
             writes = time.monotonic()
             try:
-                written = self._write(d, live, previous, decision, result)
+                written = write()
             except HelmdeckError as exc:
                 failure = exc
             self.timeline.mark(d.name, INSTALL, writes)

@@ -31,8 +31,8 @@ from helmdeck.core.inventory import LeftObject, PlatformInventory
 from helmdeck.core.progress import Progress, no_progress
 from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.dag import reverse_order, run_dag
+from helmdeck.deploy.recovery import uninstall_release
 from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates, purge_list
-from helmdeck.engine.options import UninstallOptions
 from helmdeck.engine.releases import Release
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
@@ -210,26 +210,20 @@ class Undeployer:
         notes = []
         if rel.status.pending:
             notes.append(f"was stuck {rel.status.value}")
-        for disable_hooks in (False, True):
-            try:
-                eng.uninstall(
-                    rel.name,
-                    UninstallOptions(
-                        namespace=rel.namespace,
-                        disable_hooks=disable_hooks,
-                        wait=True,
-                        timeout=self.timeout,
-                        ignore_not_found=True,
-                    ),
-                )
-                if disable_hooks:
-                    notes.append("recovered by uninstalling with hooks disabled")
-                self.progress(name, "removed", "; ".join(notes))
-                return RemovedRelease(name, rel.name, rel.namespace, rel.status.value, True, "; ".join(notes))
-            except HelmdeckError as exc:
-                notes.append(f"uninstall failed: {known_redactor().text(exc.message)}")
-        self.progress(name, "failed", notes[-1])
-        return RemovedRelease(name, rel.name, rel.namespace, rel.status.value, False, "; ".join(notes))
+
+        def note_failure(exc: HelmdeckError) -> None:
+            notes.append(f"uninstall failed: {known_redactor().text(exc.message)}")
+
+        try:
+            forced = uninstall_release(eng, rel.name, rel.namespace, self.timeout, wait=True, failed=note_failure)
+        except HelmdeckError as exc:
+            note_failure(exc)
+            self.progress(name, "failed", notes[-1])
+            return RemovedRelease(name, rel.name, rel.namespace, rel.status.value, False, "; ".join(notes))
+        if forced:
+            notes.append("recovered by uninstalling with hooks disabled")
+        self.progress(name, "removed", "; ".join(notes))
+        return RemovedRelease(name, rel.name, rel.namespace, rel.status.value, True, "; ".join(notes))
 
     def _wait_pods_gone(self, pods: dict[str, set[str]]) -> None:
         deadline = time.monotonic() + self.timeout
