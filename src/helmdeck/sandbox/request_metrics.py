@@ -61,9 +61,12 @@ class Writes:
         return ", ".join(f"{verb} {res} x{n}" for (verb, res), n in sorted(self.counts.items()))
 
 
-def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROUND) -> Counter[tuple[str, str]]:
-    """The write requests in a ``/metrics`` text; dry runs and reviews (a permission check is a
-    POST that stores nothing) are left out."""
+def parse_writes(
+    text: str, *, background: frozenset[tuple[str, str]] = BACKGROUND, verbs: frozenset[str] = WRITE_VERBS
+) -> Counter[tuple[str, str]]:
+    """The write requests in a ``/metrics`` text (or those of other ``verbs``: ``WATCH`` counts the
+    watch streams that ended); dry runs and reviews (a permission check is a POST that stores
+    nothing) are left out."""
     out: Counter[tuple[str, str]] = Counter()
     for line in text.splitlines():
         m = _SAMPLE.match(line)
@@ -71,7 +74,7 @@ def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROU
             continue
         labels = dict(_LABEL.findall(m["labels"]))
         verb, resource = labels.get("verb", ""), labels.get("resource", "")
-        if verb not in WRITE_VERBS or labels.get("dry_run") or resource in QUESTIONS:
+        if verb not in verbs or labels.get("dry_run") or resource in QUESTIONS:
             continue
         if labels.get("subresource"):
             resource = f"{resource}/{labels['subresource']}"
@@ -84,9 +87,16 @@ def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROU
 class RequestMetrics:
     """Snapshots of the API server's write counters, read with kubectl (the sandbox's own)."""
 
-    def __init__(self, kubeconfig: str, *, background: frozenset[tuple[str, str]] = BACKGROUND) -> None:
+    def __init__(
+        self,
+        kubeconfig: str,
+        *,
+        background: frozenset[tuple[str, str]] = BACKGROUND,
+        verbs: frozenset[str] = WRITE_VERBS,
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.background = background
+        self.verbs = verbs
 
     def snapshot(self) -> Counter[tuple[str, str]]:
         kubectl = str(locate()["kubectl"])
@@ -102,7 +112,7 @@ class RequestMetrics:
                 f"cannot read the API server's metrics: {done.stderr.strip()[:300]}",
                 fix="the kubeconfig's user needs get on the non-resource URL /metrics",
             )
-        return parse_writes(done.stdout, background=self.background)
+        return parse_writes(done.stdout, background=self.background, verbs=self.verbs)
 
     @staticmethod
     def since(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> Writes:
