@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 import httpx2
@@ -55,30 +56,24 @@ def _signature(statuses: Sequence[ObjectStatus]) -> tuple[tuple[ObjRef, str, str
     return tuple((s.ref, s.health.state, s.health.reason) for s in statuses)
 
 
+@dataclass(eq=False)
 class _Gate:
-    def __init__(
-        self,
-        service: GateService,
-        evaluator: GateEvaluator,
-        timeout: float,
-        report: Callable[[list[ObjectStatus]], None] | None,
-        cancel: threading.Event | None,
-        tick: float,
-        since: float,
-    ) -> None:
-        self.service = service
-        self.aclient = service.aclient
-        self.evaluator = evaluator
-        self.timeout = timeout
-        self.report = report
-        self.cancel = cancel
-        self.tick = tick
-        self.view = GateView(service.cache, service.watermarks)
-        self.changed = asyncio.Event()  # binds to the loop that first waits on it
-        self._class_tasks: dict[str, asyncio.Task[None]] = {}
-        self._job_tasks: dict[ObjRef, asyncio.Task[None]] = {}
-        self.since = since
-        self.first_ready_at: float | None = None  # monotonic
+    service: GateService
+    evaluator: GateEvaluator
+    timeout: float
+    #: hands statuses to the calling thread (None: nobody listens)
+    report: Callable[[list[ObjectStatus]], None] | None
+    cancel: threading.Event | None
+    tick: float
+    since: float  # wall-clock: Job events older than this are from before the gate
+    changed: asyncio.Event = field(default_factory=asyncio.Event)  # binds to the loop that first waits
+    first_ready_at: float | None = None  # monotonic
+    _class_tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _job_tasks: dict[ObjRef, asyncio.Task[None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.aclient = self.service.aclient
+        self.view = GateView(self.service.cache, self.service.watermarks)
 
     async def run(self, done: queue.SimpleQueue[Any]) -> GateRun:
         changed = self.changed
