@@ -75,13 +75,26 @@ class Store:
         else:
             bucket[name] = obj
 
-    def listed(self, stream: Stream) -> dict[str, dict[str, Any]] | None:
+    def listed(self, stream: Stream) -> Mapping[str, dict[str, Any]] | None:
         return self.objects.get(stream)
 
+    def error(self, stream: Stream) -> str | None:
+        """Why the stream could not be listed or watched, while it cannot."""
+        return self.errors.get(stream)
 
-def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]]) -> dict[ObjRef, Stream]:
+    def drop(self, stream: Stream) -> None:
+        """Forget a stream nobody follows any more."""
+        self.objects.pop(stream, None)
+        self.errors.pop(stream, None)
+        self._owner_indexes.pop(stream, None)
+
+
+def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]], *, shared: bool = False) -> dict[ObjRef, Stream]:
     """The stream that carries each target: one per (kind, namespace), narrowed to the name when it
-    is the only object of its kind there."""
+    is the only object of its kind there. ``shared``: the streams serve other gates too, so a
+    namespaced kind is followed whole (one stream for every gate there); a cluster-scoped kind stays
+    narrowed to each name (the whole of a kind such as CustomResourceDefinition is large, and other
+    gates rarely wait on the same cluster-scoped object)."""
     names: dict[tuple[KindInfo, str | None], set[str]] = {}
     for ref, info in targets:
         if info is not None:
@@ -90,8 +103,8 @@ def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]]) -> dict[ObjR
     for ref, info in targets:
         if info is None:
             continue
-        group = names[(info, ref.namespace)]
-        out[ref] = Stream(info, ref.namespace, ref.name if len(group) == 1 else None)
+        narrow = ref.namespace is None if shared else len(names[(info, ref.namespace)]) == 1
+        out[ref] = Stream(info, ref.namespace, ref.name if narrow else None)
     return out
 
 
@@ -107,7 +120,9 @@ class GateEvaluator:
         finished_jobs: Iterable[ObjRef] = (),
         contracts: KindContracts = NO_CONTRACTS,
         absent_is_missing: bool = False,
+        shared_streams: bool = False,
     ) -> None:
+        """``shared_streams``: the streams are followed for other gates too (see :func:`plan_streams`)."""
         self.targets = list(targets)
         self.contracts = contracts
         # a snapshot of deployed releases: an object that is gone was deleted; during a deploy's
@@ -118,7 +133,7 @@ class GateEvaluator:
         # its Completed event).
         self.finished_jobs = set(finished_jobs)
         self._seen_complete: set[ObjRef] = set()
-        self.streams = plan_streams(self.targets)
+        self.streams = plan_streams(self.targets, shared=shared_streams)
         self.failure_grace = failure_grace
         self.require_lb_address = require_lb_address
         refs = [r for r, _ in self.targets if r.namespace]
@@ -133,7 +148,7 @@ class GateEvaluator:
         out = list(dict.fromkeys(self.streams.values()))
         out += [Stream(POD, ns) for ns in self.pod_namespaces]
         out += [Stream(REPLICASET, ns) for ns in self.rs_namespaces]
-        return out
+        return list(dict.fromkeys(out))  # a Pod or ReplicaSet may be a target itself
 
     def storage_class_names(self, store: Store) -> set[str]:
         names = set()
@@ -161,7 +176,7 @@ class GateEvaluator:
         stream = self.streams[ref]
         listed = store.listed(stream)
         if listed is None:
-            error = store.errors.get(stream)
+            error = store.error(stream)
             text = f"cannot watch: {error}" if error else "not listed yet"
             return ObjectStatus(ref, Health("unknown", text))
         obj = listed.get(ref.name)

@@ -100,6 +100,13 @@ def as_map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def dig(value: Any, *keys: str) -> Mapping[str, Any]:
+    """``value[key]...[key]`` as a mapping: empty where a level is absent or not a mapping."""
+    for key in keys:
+        value = as_map(value).get(key)
+    return as_map(value)
+
+
 def as_list(value: Any) -> Sequence[Any]:
     return value if isinstance(value, list) else []
 
@@ -126,6 +133,12 @@ def is_true(cond: Mapping[str, Any] | None) -> bool:
 def condition_true(obj: Mapping[str, Any], cond_type: str) -> bool:
     """Whether ``obj`` reports the condition (``Ready`` of a Node, say) as True."""
     return is_true(condition(obj, cond_type))
+
+
+def true_condition(obj: Mapping[str, Any], cond_type: str) -> Mapping[str, Any] | None:
+    """The condition when ``obj`` reports it True (its reason and message then explain), else None."""
+    cond = condition(obj, cond_type)
+    return cond if is_true(cond) else None
 
 
 def is_false(cond: Mapping[str, Any] | None) -> bool:

@@ -12,9 +12,9 @@ from helmdeck.cluster.health_state import (
     Health,
     as_int,
     as_list,
-    as_map,
     condition,
     condition_text,
+    dig,
     failed,
     is_false,
     is_true,
@@ -26,9 +26,9 @@ from helmdeck.wording import counted
 
 def _container_failure(status: Mapping[str, Any], *, init: bool) -> str | None:
     label = f"init container {status.get('name')}" if init else f"container {status.get('name')}"
-    state = as_map(status.get("state"))
-    waiting = as_map(state.get("waiting"))
-    last_terminated = as_map(as_map(status.get("lastState")).get("terminated"))
+    state = dig(status, "state")
+    waiting = dig(state, "waiting")
+    last_terminated = dig(status, "lastState", "terminated")
     reason = waiting.get("reason")
     if reason in FAILING_WAIT_REASONS:
         text = f"{label}: {reason}"
@@ -38,7 +38,7 @@ def _container_failure(status: Mapping[str, Any], *, init: bool) -> str | None:
         elif waiting.get("message"):
             text += f": {waiting.get('message')}"
         return text
-    terminated = as_map(state.get("terminated"))
+    terminated = dig(state, "terminated")
     if init and terminated and as_int(terminated.get("exitCode")) != 0:
         code, why = terminated.get("exitCode"), terminated.get("reason") or "Error"
         return f"{label} failed with exit code {code} (Init:{why})"
@@ -63,7 +63,7 @@ def unschedulable(pod: Mapping[str, Any]) -> str | None:
 
 def pod_failure(pod: Mapping[str, Any]) -> str | None:
     """Why a pod will not become ready by waiting (container state), or None."""
-    status = as_map(pod.get("status"))
+    status = dig(pod, "status")
     for init_status in as_list(status.get("initContainerStatuses")):
         if isinstance(init_status, Mapping) and (text := _container_failure(init_status, init=True)):
             return text
@@ -74,19 +74,19 @@ def pod_failure(pod: Mapping[str, Any]) -> str | None:
 
 
 def _pod_waiting(pod: Mapping[str, Any]) -> str:
-    status = as_map(pod.get("status"))
+    status = dig(pod, "status")
     scheduled = condition(pod, "PodScheduled")
     if is_false(scheduled):
         assert scheduled is not None
         return f"not scheduled: {scheduled.get('message') or scheduled.get('reason') or 'pending'}"
     for init_status in as_list(status.get("initContainerStatuses")):
-        if isinstance(init_status, Mapping) and not as_map(as_map(init_status.get("state")).get("terminated")):
+        if isinstance(init_status, Mapping) and not dig(init_status, "state", "terminated"):
             return f"init container {init_status.get('name')} running"
     not_ready = []
     for container in as_list(status.get("containerStatuses")):
         if not isinstance(container, Mapping) or container.get("ready"):
             continue
-        waiting = as_map(as_map(container.get("state")).get("waiting"))
+        waiting = dig(container, "state", "waiting")
         if waiting.get("reason"):
             not_ready.append(f"{container.get('name')} ({waiting.get('reason')})")
         else:
@@ -97,12 +97,12 @@ def _pod_waiting(pod: Mapping[str, Any]) -> str:
 
 
 def _pod_failed_text(pod: Mapping[str, Any]) -> str:
-    status = as_map(pod.get("status"))
+    status = dig(pod, "status")
     if status.get("reason"):  # Evicted, DeadlineExceeded, ...
         return condition_text(status)
     for key in ("initContainerStatuses", "containerStatuses"):
         for container in as_list(status.get(key)):
-            terminated = as_map(as_map(as_map(container).get("state")).get("terminated"))
+            terminated = dig(container, "state", "terminated")
             if terminated and as_int(terminated.get("exitCode")) != 0:
                 text = f"container {container.get('name')} exited with code {terminated.get('exitCode')}"
                 return text + (f" ({terminated['reason']})" if terminated.get("reason") else "")
@@ -110,9 +110,9 @@ def _pod_failed_text(pod: Mapping[str, Any]) -> str:
 
 
 def pod_health(pod: Mapping[str, Any]) -> Health:
-    status = as_map(pod.get("status"))
+    status = dig(pod, "status")
     phase = status.get("phase")
-    if as_map(pod.get("metadata")).get("deletionTimestamp"):
+    if dig(pod, "metadata").get("deletionTimestamp"):
         return progressing("terminating")
     if phase == "Succeeded":
         return ready("completed")

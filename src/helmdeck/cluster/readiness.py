@@ -6,7 +6,8 @@ its lists, and the tests feed them literal dicts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,12 +19,14 @@ from helmdeck.cluster.health_state import (
     as_map,
     condition,
     condition_text,
+    condition_true,
     failed,
     group_of,
     is_false,
     is_true,
     progressing,
     ready,
+    true_condition,
     with_rule,
 )
 from helmdeck.cluster.pod_readiness import pod_health
@@ -37,18 +40,38 @@ def _generation_pending(obj: Mapping[str, Any]) -> Health | None:
     return None
 
 
+Rule = Callable[[Mapping[str, Any]], Health]
+
+
+def _observed(rule: Rule) -> Rule:
+    """``rule`` once the controller has observed the object's latest generation: a status (and its
+    conditions) from before it says nothing about the latest spec."""
+
+    @functools.wraps(rule)
+    def checked(obj: Mapping[str, Any]) -> Health:
+        return _generation_pending(obj) or rule(obj)
+
+    return checked
+
+
+def _counts(want: int, unit: str, counts: Sequence[tuple[int, str]]) -> Health:
+    """Progressing at the first count short of ``want`` ("1/2 replicas updated"), else ready,
+    saying the last count."""
+    for count, what in counts:
+        if count < want:
+            return progressing(f"{count}/{want} {unit} {what}")
+    count, what = counts[-1]
+    return ready(f"{count}/{want} {unit} {what}")
+
+
+@_observed
 def deployment_health(obj: Mapping[str, Any]) -> Health:
     spec, status = as_map(obj.get("spec")), as_map(obj.get("status"))
-    # a condition from before the controller saw the latest spec says nothing about it
-    pending = _generation_pending(obj)
-    if pending:
-        return pending
     progress = condition(obj, "Progressing")
     if progress is not None and progress.get("reason") == "ProgressDeadlineExceeded":
         return failed(f"rollout stalled: {condition_text(progress)}", terminal=True)
-    replica_failure = condition(obj, "ReplicaFailure")
-    if is_true(replica_failure):
-        assert replica_failure is not None
+    replica_failure = true_condition(obj, "ReplicaFailure")
+    if replica_failure is not None:
         # e.g. a quota or admission webhook rejecting the pods: retried, but rarely heals by itself
         return failed(f"cannot create pods: {condition_text(replica_failure)}")
     if spec.get("paused"):
@@ -57,20 +80,14 @@ def deployment_health(obj: Mapping[str, Any]) -> Health:
     updated = as_int(status.get("updatedReplicas"))
     total = as_int(status.get("replicas"))
     available = as_int(status.get("availableReplicas"))
-    if updated < want:
-        return progressing(f"{updated}/{want} replicas updated")
-    if total > updated:
+    if updated >= want and total > updated:
         return progressing(f"{total - updated} old replicas pending termination")
-    if available < want:
-        return progressing(f"{available}/{want} replicas available")
-    return ready(f"{available}/{want} replicas available")
+    return _counts(want, "replicas", [(updated, "updated"), (available, "available")])
 
 
+@_observed
 def statefulset_health(obj: Mapping[str, Any]) -> Health:
     spec, status = as_map(obj.get("spec")), as_map(obj.get("status"))
-    pending = _generation_pending(obj)
-    if pending:
-        return pending
     want = as_int(spec.get("replicas"), 1)
     ready_count = as_int(status.get("readyReplicas"))
     strategy = as_map(spec.get("updateStrategy"))
@@ -83,55 +100,38 @@ def statefulset_health(obj: Mapping[str, Any]) -> Health:
                 return progressing(f"partitioned rollout: {updated}/{want - partition} replicas updated")
         elif status.get("updateRevision") and status.get("currentRevision") != status.get("updateRevision"):
             return progressing(f"rolling update: {updated}/{want} replicas updated")
-    if ready_count < want:
-        return progressing(f"{ready_count}/{want} replicas ready")
-    if as_int(status.get("replicas")) > want:
+    if ready_count >= want and as_int(status.get("replicas")) > want:
         return progressing(f"{as_int(status.get('replicas')) - want} extra replicas pending termination")
-    return ready(f"{ready_count}/{want} replicas ready")
+    return _counts(want, "replicas", [(ready_count, "ready")])
 
 
+@_observed
 def daemonset_health(obj: Mapping[str, Any]) -> Health:
     status = as_map(obj.get("status"))
-    pending = _generation_pending(obj)
-    if pending:
-        return pending
     desired = as_int(status.get("desiredNumberScheduled"))
     updated = as_int(status.get("updatedNumberScheduled"))
     available = as_int(status.get("numberAvailable"))
     ready_count = as_int(status.get("numberReady"))
-    if updated < desired:
-        return progressing(f"{updated}/{desired} pods updated")
-    if ready_count < desired:
-        return progressing(f"{ready_count}/{desired} pods ready")
-    if available < desired:
-        return progressing(f"{available}/{desired} pods available")
-    return ready(f"{available}/{desired} pods available")
+    return _counts(desired, "pods", [(updated, "updated"), (ready_count, "ready"), (available, "available")])
 
 
+@_observed
 def replicaset_health(obj: Mapping[str, Any]) -> Health:
     spec, status = as_map(obj.get("spec")), as_map(obj.get("status"))
-    pending = _generation_pending(obj)
-    if pending:
-        return pending
-    failure = condition(obj, "ReplicaFailure")
-    if is_true(failure):
-        assert failure is not None
+    failure = true_condition(obj, "ReplicaFailure")
+    if failure is not None:
         return failed(f"cannot create pods: {condition_text(failure)}")
     want = as_int(spec.get("replicas"), 1)
-    available = as_int(status.get("availableReplicas"))
-    if available < want:
-        return progressing(f"{available}/{want} replicas available")
-    return ready(f"{available}/{want} replicas available")
+    return _counts(want, "replicas", [(as_int(status.get("availableReplicas")), "available")])
 
 
 def job_health(obj: Mapping[str, Any]) -> Health:
     spec, status = as_map(obj.get("spec")), as_map(obj.get("status"))
     for cond_type in ("Failed", "FailureTarget"):
-        cond = condition(obj, cond_type)
-        if is_true(cond):
-            assert cond is not None
+        cond = true_condition(obj, cond_type)
+        if cond is not None:
             return failed(f"job failed: {condition_text(cond)}", terminal=True)
-    if is_true(condition(obj, "Complete")):
+    if condition_true(obj, "Complete"):
         return ready(f"complete ({as_int(status.get('succeeded'))} succeeded)")
     if spec.get("suspend") is True:
         return progressing("job is suspended")
@@ -169,7 +169,7 @@ def crd_health(obj: Mapping[str, Any]) -> Health:
     if is_false(names):
         assert names is not None
         return failed(f"names not accepted: {condition_text(names)}", terminal=True)
-    if is_true(condition(obj, "Established")):
+    if condition_true(obj, "Established"):
         return ready("established")
     return progressing("waiting for the CRD to be established")
 
@@ -211,9 +211,8 @@ def generic_health(obj: Mapping[str, Any], *, status_subresource: bool | None = 
         pending = _generation_pending(obj)
         if pending:
             return pending
-    stalled = condition(obj, "Stalled")
-    if is_true(stalled):
-        assert stalled is not None
+    stalled = true_condition(obj, "Stalled")
+    if stalled is not None:
         return failed(f"stalled: {condition_text(stalled)}")
     has_conditions = False
     for cond_type in ("Ready", "Available"):
@@ -225,9 +224,8 @@ def generic_health(obj: Mapping[str, Any], *, status_subresource: bool | None = 
             return ready(condition_text(cond) if cond.get("reason") else cond_type.lower())
         if is_false(cond):
             return progressing(f"{cond_type} is False: {condition_text(cond)}")
-    reconciling = condition(obj, "Reconciling")
-    if is_true(reconciling):
-        assert reconciling is not None
+    reconciling = true_condition(obj, "Reconciling")
+    if reconciling is not None:
         return progressing(f"reconciling: {condition_text(reconciling)}")
     if has_conditions:
         return progressing("waiting for the Ready condition")

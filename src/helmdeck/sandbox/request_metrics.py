@@ -70,13 +70,16 @@ def _samples(text: str) -> Iterator[tuple[dict[str, str], int]]:
             yield dict(_LABEL.findall(m["labels"])), int(float(m["value"]))
 
 
-def parse_writes(text: str, *, background: frozenset[tuple[str, str]] = BACKGROUND) -> Counter[tuple[str, str]]:
-    """The write requests in a ``/metrics`` text; dry runs and reviews (a permission check is a
-    POST that stores nothing) are left out."""
+def parse_writes(
+    text: str, *, background: frozenset[tuple[str, str]] = BACKGROUND, verbs: frozenset[str] = WRITE_VERBS
+) -> Counter[tuple[str, str]]:
+    """The write requests in a ``/metrics`` text (or those of other ``verbs``: ``WATCH`` counts the
+    watch streams that ended); dry runs and reviews (a permission check is a POST that stores
+    nothing) are left out."""
     out: Counter[tuple[str, str]] = Counter()
     for labels, value in _samples(text):
         verb, resource = labels.get("verb", ""), labels.get("resource", "")
-        if verb not in WRITE_VERBS or labels.get("dry_run") or resource in QUESTIONS:
+        if verb not in verbs or labels.get("dry_run") or resource in QUESTIONS:
             continue
         if labels.get("subresource"):
             resource = f"{resource}/{labels['subresource']}"
@@ -99,12 +102,19 @@ def parse_path_gets(text: str, path: str) -> int:
 class RequestMetrics:
     """Snapshots of the API server's request counters, read with kubectl (the sandbox's own)."""
 
-    def __init__(self, kubeconfig: str, *, background: frozenset[tuple[str, str]] = BACKGROUND) -> None:
+    def __init__(
+        self,
+        kubeconfig: str,
+        *,
+        background: frozenset[tuple[str, str]] = BACKGROUND,
+        verbs: frozenset[str] = WRITE_VERBS,
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.background = background
+        self.verbs = verbs
 
     def snapshot(self) -> Counter[tuple[str, str]]:
-        return parse_writes(self._metrics(), background=self.background)
+        return parse_writes(self._metrics(), background=self.background, verbs=self.verbs)
 
     def path_gets(self, path: str) -> int:
         """How many GETs of ``path`` the API server has answered since it started."""
