@@ -9,6 +9,7 @@ from helmdeck.errors import ConfigError
 from helmdeck.spec import graph
 from helmdeck.spec.names import DNS_LABEL, RELEASE_NAME_MAX
 from helmdeck.spec.platform import Platform, did_you_mean
+from helmdeck.spec.real_paths import RealPaths, link_out_of
 from helmdeck.spec.yaml_document import display_path
 
 COMPONENTS = ("spec", "components")
@@ -223,6 +224,7 @@ def _outside(platform: Platform) -> list[ConfigError]:
     if outside_allowed() or platform.source_path is None:
         return []
     base = platform.source_path.parent.resolve()
+    real = RealPaths()
     paths: list[tuple[Path, tuple[str | int, ...], str]] = []
     for env_name, env in platform.spec.environments.items():
         paths += [(p, ("spec", "environments", env_name, "values", j), "values file") for j, p in enumerate(env.values)]
@@ -242,12 +244,12 @@ def _outside(platform: Platform) -> list[ConfigError]:
     out = []
     for path, key, what in paths:
         try:
-            resolved = path.resolve()
+            resolved = real.resolve(path)
         except (OSError, RuntimeError):
             continue  # a symlink loop is reported where the path is read
         if what == "chart" and resolved.is_relative_to(base) and resolved.is_dir():
             # templates read any file of the chart (.Files.Get): a link inside it reaches as far
-            escaping = _link_out_of(resolved, base)
+            escaping = link_out_of(resolved, base, MAX_CHART_ENTRIES)
             if escaping is not None:
                 link, target = escaping
                 out.append(
@@ -273,26 +275,6 @@ def _outside(platform: Platform) -> list[ConfigError]:
 
 
 MAX_CHART_ENTRIES = 20_000
-
-
-def _link_out_of(chart: Path, base: Path) -> tuple[Path, Path] | None:
-    """The first symbolic link under ``chart`` whose target lies outside ``base``, with that target."""
-    seen = 0
-    for root, dirs, files in os.walk(chart):
-        for name in (*dirs, *files):
-            seen += 1
-            if seen > MAX_CHART_ENTRIES:
-                return None  # Helm refuses charts this large with its own error
-            entry = Path(root) / name
-            if not entry.is_symlink():
-                continue
-            try:
-                target = entry.resolve()
-            except (OSError, RuntimeError):
-                continue  # a loop: Helm's loader reports it
-            if not target.is_relative_to(base):
-                return entry, target
-    return None
 
 
 def _secret_targets(platform: Platform) -> list[ConfigError]:

@@ -20,6 +20,7 @@ from helmdeck.spec.checks import check_platform
 from helmdeck.spec.models import API_VERSION, KIND
 from helmdeck.spec.names import RULES_BY_PATTERN
 from helmdeck.spec.platform import Platform, closest
+from helmdeck.spec.real_paths import RealPaths
 from helmdeck.spec.user_files import check_yaml_limits, read_user_text
 from helmdeck.spec.yaml_document import PathKey, YamlDocument, display_path, parse_yaml
 
@@ -101,7 +102,7 @@ def parse_platform(text: str, *, source: str = DEFAULT_FILE, path: Path | None =
         )
     base_dir = path.parent if path is not None else Path.cwd()
     try:
-        platform = Platform.model_validate(doc.data, context={"base_dir": base_dir})
+        platform = Platform.model_validate(doc.data, context={"base_dir": base_dir, "real_paths": RealPaths()})
     except ValidationError as exc:
         explained = [
             (_explain(err, doc), _data_path(doc.data, tuple(err["loc"]))) for err in exc.errors(include_url=False)

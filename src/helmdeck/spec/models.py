@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from helmdeck.errors import ConfigError, parses
 from helmdeck.spec.health_checks import checked_expression
 from helmdeck.spec.names import DNS_LABEL, ENV_VAR, ENVIRONMENT, INSTANCE, SECRET, NameRule
+from helmdeck.spec.real_paths import RealPaths
 from helmdeck.spec.value_paths import split_key
 
 API_VERSION = "helmdeck.dev/v1"
@@ -90,8 +91,11 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
     path = path.expanduser()
     base = _base_dir(info)
     if base is not None and not path.is_absolute():
+        ctx = info.context
+        real = ctx.get("real_paths") if isinstance(ctx, dict) else None
         try:
-            return (base / path).resolve()
+            # a reading of the file brings a RealPaths: each directory resolved once
+            return real.resolve(base / path) if isinstance(real, RealPaths) else (base / path).resolve()
         except (RuntimeError, OSError):  # Python raises RuntimeError for a symlink loop
             raise PydanticCustomError(
                 "helmdeck",
