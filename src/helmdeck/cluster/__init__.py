@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from helmdeck.cluster.client import make_client as make_client
     from helmdeck.cluster.client import server_version as server_version
     from helmdeck.cluster.dry_run import DryRun as DryRun
-    from helmdeck.cluster.dry_run import dry_run_apply as dry_run_apply
-    from helmdeck.cluster.dry_run import dry_run_create as dry_run_create
+    from helmdeck.cluster.dry_run import dry_run_objects as dry_run_objects
     from helmdeck.cluster.errors import Conflict as Conflict
     from helmdeck.cluster.errors import Forbidden as Forbidden
     from helmdeck.cluster.errors import Gone as Gone

@@ -175,41 +175,22 @@ def _missing(err: lightkube.ApiError) -> str | None:
     return "the cluster does not serve this kind yet"
 
 
-def dry_run_apply(
+def dry_run_objects(
     client: lightkube.Client,
     docs: Sequence[tuple[Mapping[str, Any], str | None]],
     *,
+    create: bool = False,
     workers: int = DRY_RUN_WORKERS,
     stand_in: str | None = None,
 ) -> list[DryRun]:
     """The API server's answer for each ``(manifest object, default namespace)``, in order, with
     up to ``workers`` dry runs in flight. Never raises for one object: its answer says. With
     ``stand_in`` (a namespace that exists), objects whose namespace does not exist yet are still
-    checked for what does not depend on their namespace."""
-    return _each(client, docs, workers=workers, create=False, stand_in=stand_in)
+    checked for what does not depend on their namespace.
 
-
-def dry_run_create(
-    client: lightkube.Client,
-    docs: Sequence[tuple[Mapping[str, Any], str | None]],
-    *,
-    workers: int = DRY_RUN_WORKERS,
-    stand_in: str | None = None,
-) -> list[DryRun]:
-    """As :func:`dry_run_apply`, as a creation: for hooks, which Helm creates anew each time it
-    runs them (one that exists already cannot be checked: applying over it would compare the new
-    hook with the old, whose Job template cannot change)."""
-    return _each(client, docs, workers=workers, create=True, stand_in=stand_in)
-
-
-def _each(
-    client: lightkube.Client,
-    docs: Sequence[tuple[Mapping[str, Any], str | None]],
-    *,
-    workers: int,
-    create: bool,
-    stand_in: str | None,
-) -> list[DryRun]:
+    With ``create``, each is dry-run as a creation rather than an apply: for hooks, which Helm
+    creates anew each time it runs them (one that exists already cannot be checked: applying over
+    it would compare the new hook with the old, whose Job template cannot change)."""
     if not docs:
         return []
     absent = _absent_namespaces(client, docs) if stand_in else frozenset()

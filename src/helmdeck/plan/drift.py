@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from helmdeck.cluster import KubeClient, ObjRef, dry_run_apply, kind_info, list_objects
+from helmdeck.cluster import KubeClient, ObjRef, dry_run_objects, kind_info, list_objects
 from helmdeck.core.session import PlatformSession
 from helmdeck.core.status import latest_releases
 from helmdeck.errors import HelmdeckError
@@ -261,7 +261,7 @@ def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[
             look = _object_drift(ref, body, have)
             if look:
                 suspects.append(_Suspect(name, ref, body, have, look))
-    answers = dry_run_apply(client, [(s.body, s.ref.namespace) for s in suspects])
+    answers = dry_run_objects(client, [(s.body, s.ref.namespace) for s in suspects])
     for suspect, answer in zip(suspects, answers, strict=True):
         fields = suspect.look if answer.stored is None else _verdict(suspect.ref, suspect.live, answer.stored)
         if fields:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from helmdeck.cluster import DryRun, dry_run_apply, dry_run_create
+from helmdeck.cluster import DryRun, dry_run_objects
 from helmdeck.core.session import DesiredComponent
 from helmdeck.doctor.findings import Finding
 from helmdeck.doctor.preflight.run import PreflightRun
@@ -57,8 +57,10 @@ def check_dry_run(run: PreflightRun, view: PlatformView) -> None:
     # objects in namespaces the deploy creates are checked in `default` as far as their namespace
     # does not matter: a fresh platform is where a NodePort out of range is met first
     answers = [
-        *dry_run_apply(client, [(obj.body, namespace_of[name]) for name, obj in applied], stand_in=STAND_IN),
-        *dry_run_create(client, [(obj.body, namespace_of[name]) for name, obj in created], stand_in=STAND_IN),
+        *dry_run_objects(client, [(obj.body, namespace_of[name]) for name, obj in applied], stand_in=STAND_IN),
+        *dry_run_objects(
+            client, [(obj.body, namespace_of[name]) for name, obj in created], create=True, stand_in=STAND_IN
+        ),
     ]
     unchecked: dict[str, list[str]] = {}
     for (name, obj), answer in zip([*applied, *created], answers, strict=True):
