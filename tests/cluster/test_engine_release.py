@@ -17,7 +17,7 @@ from helmdeck.engine import (
     engine_for,
     load_chart,
 )
-from helmdeck.engine.options import InstallOptions, UninstallOptions
+from helmdeck.engine.options import InstallOptions, ListOptions, UninstallOptions
 from helmdeck.errors import ClusterError, ConfigError
 from helmdeck.manifests import parse_manifest_stream
 from tests.cluster.conftest import SandboxHandle
@@ -96,8 +96,8 @@ def test_list_releases_in_all_states_and_by_label(engine: HelmEngine, webapp: Lo
     engine.install(webapp, "one", PLAIN, InstallOptions(labels={"helmdeck.dev/platform": "p1"}))
     engine.install(webapp, "two", PLAIN, InstallOptions(labels={"helmdeck.dev/platform": "p2"}))
     assert sorted(r.name for r in engine.list_releases()) == ["one", "two"]
-    assert [r.name for r in engine.list_releases(selector="helmdeck.dev/platform=p2")] == ["two"]
-    everywhere = engine.list_releases(all_namespaces=True, name_filter="^(one|two)$")
+    assert [r.name for r in engine.list_releases(ListOptions(selector="helmdeck.dev/platform=p2"))] == ["two"]
+    everywhere = engine.list_releases(ListOptions(all_namespaces=True, name_filter="^(one|two)$"))
     assert {(r.namespace, r.name) for r in everywhere} >= {(namespace, "one"), (namespace, "two")}
 
 

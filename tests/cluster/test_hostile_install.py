@@ -26,7 +26,7 @@ from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from helmdeck.cluster import describe
 from helmdeck.deploy.undeploy import Undeployer
 from helmdeck.engine import CancelToken, engine_for, load_chart, release_writes
-from helmdeck.engine.options import InstallOptions, UninstallOptions
+from helmdeck.engine.options import InstallOptions, ListOptions, UninstallOptions
 from helmdeck.engine.releases import ReleaseStatus
 from helmdeck.engine.sdk_errors import ReleaseTimeoutError
 from helmdeck.revisions.journal import OperationJournal
@@ -130,7 +130,9 @@ def test_a_cancelled_install_ends_within_the_grace_and_says_what_state_it_left(
     worker.start()
     wait_for(
         "stuck pending-install",
-        lambda: any(r.status is ReleaseStatus.PENDING_INSTALL for r in engine.list_releases(namespace=namespace)),
+        lambda: any(
+            r.status is ReleaseStatus.PENDING_INSTALL for r in engine.list_releases(ListOptions(namespace=namespace))
+        ),
         timeout=60,
     )
     cancelled_at = time.monotonic()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from helmdeck.engine.charts import LoadedChart
-from helmdeck.engine.options import InstallOptions, RenderOptions, RollbackOptions, UninstallOptions
+from helmdeck.engine.options import InstallOptions, ListOptions, RenderOptions, RollbackOptions, UninstallOptions
 from helmdeck.engine.port import Values
 from helmdeck.engine.releases import HELM_SYSTEM_LABELS, Release, ReleaseStatus
 from helmdeck.engine.render import RenderedRelease, render
@@ -268,28 +268,16 @@ class FakeEngine:
             return self._release(latest)
 
     def history(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        max_revisions: int | None = None,
-        with_descriptions: bool = False,
+        self, release_name: str, *, namespace: str | None = None, with_descriptions: bool = False
     ) -> list[Release]:
-        history = [self._release(r) for r in self._records(release_name, namespace or self._namespace)]
-        return history[-max_revisions:] if max_revisions else history
+        return [self._release(r) for r in self._records(release_name, namespace or self._namespace)]
 
-    def list_releases(
-        self,
-        *,
-        namespace: str | None = None,
-        all_namespaces: bool = False,
-        selector: str | None = None,
-        name_filter: str | None = None,
-    ) -> list[Release]:
+    def list_releases(self, options: ListOptions = ListOptions()) -> list[Release]:
+        namespace, selector = options.namespace, options.selector
         wanted = dict(part.split("=", 1) for part in selector.split(",")) if selector else {}
         newest: dict[tuple[str, str], dict[str, Any]] = {}
         for (_, kind, ns, _), secret in list(self.kube.objects.items()):
-            if kind != "Secret" or (not all_namespaces and ns != (namespace or self._namespace)):
+            if kind != "Secret" or (not options.all_namespaces and ns != (namespace or self._namespace)):
                 continue
             labels = secret["metadata"].get("labels") or {}
             if labels.get("owner") != "helm" or any(labels.get(k) != v for k, v in wanted.items()):
@@ -314,12 +302,7 @@ class FakeEngine:
         return self.status(release_name, namespace=namespace, revision=revision).manifest
 
     def get_values(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        revision: int | None = None,
-        all_values: bool = False,
+        self, release_name: str, *, namespace: str | None = None, revision: int | None = None
     ) -> dict[str, Any]:
         history = self._records(release_name, namespace or self._namespace)
         if revision is not None:

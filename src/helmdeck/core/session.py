@@ -322,7 +322,11 @@ class PlatformSession:
     # -- live state -------------------------------------------------------------------------------
     def live_releases(self) -> dict[str, Release]:
         """This platform's releases in the cluster, by component name (any status)."""
-        releases = self.engine.list_releases(all_namespaces=True, selector=f"{PLATFORM_LABEL}={self.platform_id}")
+        from helmdeck.engine.options import ListOptions
+
+        releases = self.engine.list_releases(
+            ListOptions(all_namespaces=True, selector=f"{PLATFORM_LABEL}={self.platform_id}")
+        )
         out: dict[str, Release] = {}
         for rel in releases:
             name = rel.labels.get(COMPONENT_LABEL, rel.name)

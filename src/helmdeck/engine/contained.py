@@ -33,7 +33,7 @@ from typing import Any
 from helmdeck.engine import crash_report
 from helmdeck.engine.crash_report import MIB as _MIB
 from helmdeck.engine.crash_report import crashed_in, templates_calling
-from helmdeck.engine.worker_process import Pool, WorkerDied, env_number
+from helmdeck.engine.worker_process import Pool, WorkerDied, env_number, pool_limits
 from helmdeck.errors import ConfigError, HelmdeckError
 
 __all__ = ["Limits", "crash_reason", "crashed_in", "evaluate", "prestart", "templates_calling", "worker_pids"]
@@ -53,14 +53,10 @@ class Limits:
         env = os.environ if env is None else env
         default = cls()
         return cls(
-            memory_bytes=int(
-                env_number(env, "HELMDECK_RENDER_MEMORY_MIB", default.memory_bytes / _MIB, 2048, 1 << 20) * _MIB
-            ),
-            seconds=env_number(env, "HELMDECK_RENDER_TIMEOUT_SECONDS", default.seconds, 0.1, 86400),
+            **pool_limits(env, "RENDER", default),
             max_output_bytes=int(
                 env_number(env, "HELMDECK_RENDER_MAX_OUTPUT_MIB", default.max_output_bytes / _MIB, 1, 1 << 14) * _MIB
             ),
-            workers=int(env_number(env, "HELMDECK_RENDER_WORKERS", default.workers, 1, 64)),
         )
 
 

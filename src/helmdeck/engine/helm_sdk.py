@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -43,7 +43,7 @@ import helm_python
 
 from helmdeck.engine import _abi, release_writes
 from helmdeck.engine.charts import LoadedChart
-from helmdeck.engine.options import InstallOptions, RenderOptions, RollbackOptions, UninstallOptions
+from helmdeck.engine.options import InstallOptions, ListOptions, RenderOptions, RollbackOptions, UninstallOptions
 from helmdeck.engine.port import HelmEngine, Values
 from helmdeck.engine.releases import Release
 from helmdeck.engine.render import RenderedRelease, render, values_for_helm
@@ -65,6 +65,7 @@ def _release_lock(*key: str) -> threading.Lock:
         return lock
 
 
+_T = TypeVar("_T")
 _Options = TypeVar("_Options", InstallOptions, RollbackOptions, UninstallOptions)
 
 
@@ -116,6 +117,17 @@ class HelmSdkEngine:
 
     def _lock(self, namespace: str, release: str) -> threading.Lock:
         return _release_lock(self.kubeconfig or "", self.kube_context or "", namespace, release)
+
+    def _read(
+        self, action: str, release_name: str, namespace: str | None, read: Callable[[helm_python.Config], _T]
+    ) -> _T:
+        """``read`` with a Config for ``namespace``; a Helm error comes out naming ``action`` and the release."""
+        ns = namespace or self._namespace
+        with self._config(ns) as config:
+            try:
+                return read(config)
+            except helm_python.HelmError as exc:
+                raise release_error(exc, action=action, release=release_name, namespace=ns) from None
 
     def _has_history(self, namespace: str, release_name: str) -> bool:
         try:
@@ -233,53 +245,34 @@ class HelmSdkEngine:
     # --- release reads ----------------------------------------------------------------------
 
     def history(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        max_revisions: int | None = None,
-        with_descriptions: bool = False,
+        self, release_name: str, *, namespace: str | None = None, with_descriptions: bool = False
     ) -> list[Release]:
         """Revisions of a release, oldest first. Descriptions cost one extra request per revision."""
-        ns = namespace or self._namespace
-        with self._config(ns) as config:
-            try:
-                summaries = config.history(release_name, max_revisions=max_revisions)
-                infos = (
-                    [config.get_all(release_name, revision=int(s["revision"])).get("info") for s in summaries]
-                    if with_descriptions
-                    else [None] * len(summaries)
-                )
-            except helm_python.HelmError as exc:
-                raise release_error(exc, action="history", release=release_name, namespace=ns) from None
+
+        def read(config: helm_python.Config) -> tuple[list[dict[str, Any]], list[Any]]:
+            summaries = config.history(release_name)
+            if not with_descriptions:
+                return summaries, [None] * len(summaries)
+            return summaries, [config.get_all(release_name, revision=int(s["revision"])).get("info") for s in summaries]
+
+        summaries, infos = self._read("history", release_name, namespace, read)
         releases = [
             Release.from_summary(s, i if isinstance(i, Mapping) else None)
             for s, i in zip(summaries, infos, strict=True)
         ]
         return sorted(releases, key=lambda r: r.revision)
 
-    def list_releases(
-        self,
-        *,
-        namespace: str | None = None,
-        all_namespaces: bool = False,
-        selector: str | None = None,
-        name_filter: str | None = None,
-    ) -> list[Release]:
-        """Releases in every state (deployed, failed, pending, ...) of a namespace or all of them.
-
-        ``selector`` filters on release labels (``helmdeck.dev/platform=dash``), ``name_filter`` is
-        a regular expression on names.
-        """
-        ns = namespace or self._namespace
+    def list_releases(self, options: ListOptions = ListOptions()) -> list[Release]:
+        """Releases in every state (deployed, failed, pending, ...) of a namespace or all of them."""
+        ns = options.namespace or self._namespace
         with self._config(ns) as config:
             try:
                 summaries = _abi.list_releases(
                     config,
                     all=True,
-                    all_namespaces=all_namespaces,
-                    selector=selector,
-                    filter=name_filter,
+                    all_namespaces=options.all_namespaces,
+                    selector=options.selector,
+                    filter=options.name_filter,
                 )
             except helm_python.HelmKubeError as exc:
                 raise cluster_unreachable(exc) from None
@@ -289,41 +282,25 @@ class HelmSdkEngine:
 
     def status(self, release_name: str, *, namespace: str | None = None, revision: int | None = None) -> Release:
         """A release's latest (or given) revision, with its manifest and description."""
-        ns = namespace or self._namespace
-        with self._config(ns) as config:
-            try:
-                full = config.get_all(release_name, revision=revision)
-            except helm_python.HelmError as exc:
-                raise release_error(exc, action="status", release=release_name, namespace=ns) from None
+        full = self._read("status", release_name, namespace, lambda c: c.get_all(release_name, revision=revision))
         summary = full.get("summary") or {}
         info = full.get("info")
         return Release.from_summary(summary, info if isinstance(info, Mapping) else None)
 
     def get_manifest(self, release_name: str, revision: int | None = None, *, namespace: str | None = None) -> str:
         """The plain manifests of a revision (no hooks), as ``helm get manifest`` prints them."""
-        ns = namespace or self._namespace
-        with self._config(ns) as config:
-            try:
-                summary = config.status(release_name, revision=revision)
-            except helm_python.HelmError as exc:
-                raise release_error(exc, action="get manifest", release=release_name, namespace=ns) from None
+        summary = self._read(
+            "get manifest", release_name, namespace, lambda c: c.status(release_name, revision=revision)
+        )
         return str(summary.get("manifest") or "")
 
     def get_values(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        revision: int | None = None,
-        all_values: bool = False,
+        self, release_name: str, *, namespace: str | None = None, revision: int | None = None
     ) -> dict[str, Any]:
-        """The values a revision was installed with (user values, or all computed values)."""
-        ns = namespace or self._namespace
-        with self._config(ns) as config:
-            try:
-                values = config.get_values(release_name, all_values=all_values, revision=revision)
-            except helm_python.HelmError as exc:
-                raise release_error(exc, action="get values", release=release_name, namespace=ns) from None
+        """The values a revision was installed with (the user values, as ``helm get values``)."""
+        values = self._read(
+            "get values", release_name, namespace, lambda c: c.get_values(release_name, revision=revision)
+        )
         return dict(values) if isinstance(values, Mapping) else {}
 
     def check_reachable(self) -> None:

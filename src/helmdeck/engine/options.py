@@ -139,6 +139,19 @@ class UninstallOptions(WriteOptions):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ListOptions:
+    """Which releases a listing returns (in every state: deployed, failed, pending, ...)."""
+
+    #: None: the engine's namespace
+    namespace: str | None = None
+    all_namespaces: bool = False
+    #: a selector on release labels (``helmdeck.dev/platform=dash``)
+    selector: str | None = None
+    #: a regular expression on release names
+    name_filter: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class RenderOptions:
     """A render of a chart, as ``helm template`` does it.
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeAlias
 
 from helmdeck.engine.charts import LoadedChart
-from helmdeck.engine.options import InstallOptions, RenderOptions, RollbackOptions, UninstallOptions
+from helmdeck.engine.options import InstallOptions, ListOptions, RenderOptions, RollbackOptions, UninstallOptions
 from helmdeck.engine.releases import Release
 from helmdeck.engine.render import RenderedRelease
 
@@ -84,34 +84,17 @@ class HelmEngine(Protocol):
     def uninstall(self, release_name: str, options: UninstallOptions = UninstallOptions()) -> Release | None: ...
 
     def history(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        max_revisions: int | None = None,
-        with_descriptions: bool = False,
+        self, release_name: str, *, namespace: str | None = None, with_descriptions: bool = False
     ) -> list[Release]: ...
 
-    def list_releases(
-        self,
-        *,
-        namespace: str | None = None,
-        all_namespaces: bool = False,
-        selector: str | None = None,
-        name_filter: str | None = None,
-    ) -> list[Release]: ...
+    def list_releases(self, options: ListOptions = ListOptions()) -> list[Release]: ...
 
     def status(self, release_name: str, *, namespace: str | None = None, revision: int | None = None) -> Release: ...
 
     def get_manifest(self, release_name: str, revision: int | None = None, *, namespace: str | None = None) -> str: ...
 
     def get_values(
-        self,
-        release_name: str,
-        *,
-        namespace: str | None = None,
-        revision: int | None = None,
-        all_values: bool = False,
+        self, release_name: str, *, namespace: str | None = None, revision: int | None = None
     ) -> dict[str, Any]: ...
 
     def check_reachable(self) -> None: ...

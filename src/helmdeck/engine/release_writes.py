@@ -36,7 +36,7 @@ from helmdeck.engine.crash_report import MIB, size_text, templates_calling
 from helmdeck.engine.options import WriteOptions
 from helmdeck.engine.releases import Release
 from helmdeck.engine.sdk_errors import ReleaseNotFoundError, ReleaseTimeoutError, cluster_unreachable
-from helmdeck.engine.worker_process import Cancel, Pool, WorkerDied, env_number
+from helmdeck.engine.worker_process import Cancel, Pool, WorkerDied, env_number, pool_limits
 from helmdeck.errors import ClusterError, ConfigError, HelmdeckError
 
 
@@ -53,12 +53,8 @@ class ReleaseLimits:
         env = os.environ if env is None else env
         default = cls()
         return cls(
-            memory_bytes=int(
-                env_number(env, "HELMDECK_RELEASE_MEMORY_MIB", default.memory_bytes / MIB, 2048, 1 << 20) * MIB
-            ),
-            seconds=env_number(env, "HELMDECK_RELEASE_TIMEOUT_SECONDS", default.seconds, 0.1, 86400),
+            **pool_limits(env, "RELEASE", default),
             cancel_grace=env_number(env, "HELMDECK_RELEASE_CANCEL_GRACE_SECONDS", default.cancel_grace, 0, 3600),
-            workers=int(env_number(env, "HELMDECK_RELEASE_WORKERS", default.workers, 1, 64)),
         )
 
 

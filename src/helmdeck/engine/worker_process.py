@@ -59,10 +59,24 @@ class PoolLimits(Protocol):
     def memory_bytes(self) -> int: ...
 
     @property
+    def seconds(self) -> float: ...
+
+    @property
     def max_output_bytes(self) -> int: ...
 
     @property
     def workers(self) -> int: ...
+
+
+def pool_limits(env: Mapping[str, str], kind: str, default: PoolLimits) -> dict[str, Any]:
+    """The limits every pool reads from its environment variables: ``HELMDECK_<kind>_MEMORY_MIB``
+    (address space of a worker), ``_TIMEOUT_SECONDS`` (of a call) and ``_WORKERS`` (how many)."""
+    prefix = f"HELMDECK_{kind}_"
+    return {
+        "memory_bytes": int(env_number(env, prefix + "MEMORY_MIB", default.memory_bytes / MIB, 2048, 1 << 20) * MIB),
+        "seconds": env_number(env, prefix + "TIMEOUT_SECONDS", default.seconds, 0.1, 86400),
+        "workers": int(env_number(env, prefix + "WORKERS", default.workers, 1, 64)),
+    }
 
 
 class WorkerDied(Exception):
