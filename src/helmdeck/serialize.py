@@ -150,6 +150,21 @@ def _make_shape(cls: type) -> tuple[_Entry, ...]:
     return tuple(by_key[k] for k in order)
 
 
+def json_keys(cls: type) -> tuple[tuple[str, str, bool], ...]:
+    """The keys of ``cls``'s JSON object in order, each as (key, attribute, omitted when empty): what
+    a schema of that JSON (the web service's response models) is made from. Refused for a class whose
+    JSON is no object of its own keys (``__json_value__``) or spreads a mapping's keys."""
+    stand_in = getattr(cls, "__json_value__", "")
+    if stand_in:
+        raise TypeError(f"{cls.__qualname__}'s JSON is its {stand_in!r} (``__json_value__``), not its keys")
+    out = []
+    for e in _shape(cls):
+        if e.spec.spread:
+            raise TypeError(f"{cls.__qualname__}.{e.attr} spreads its keys into the object: they are no one key")
+        out.append((e.key, e.attr, e.spec.omit_if_empty or e.spec.omit_if is not None))
+    return tuple(out)
+
+
 def _object_data(value: Any) -> dict[str, Any]:
     stand_in: str = getattr(type(value), "__json_value__", "")
     if stand_in:

@@ -4,45 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from sse_starlette.sse import EventSourceResponse
 
 from helmdeck.extensions.states import with_operations
 from helmdeck.server import models
-from helmdeck.server.security import Principal, admin, operator, viewer
+from helmdeck.server.backend import PlatformBackend
+from helmdeck.server.routes import (
+    CHANGE_ERRORS,
+    ERRORS,
+    Admin,
+    Operator,
+    Read,
+    Viewer,
+    add_reads,
+    background,
+    error_bodies,
+)
 from helmdeck.server.state import actions_of, backend_of, remote_of, runner_of
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": models.ErrorBody, "description": "The request body could not be read."},
-    401: {"model": models.ErrorBody, "description": "No valid token."},
-    403: {"model": models.ErrorBody, "description": "The token's role is not enough, or the CSRF token is missing."},
-    422: {"model": models.ErrorBody, "description": "The request is invalid (names what and the fix)."},
-    503: {
-        "model": models.ErrorBody,
-        "description": "The cluster could not be reached or refused, or the service is shutting down.",
-    },
-}
-_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": models.ErrorBody, "description": "The request body could not be read."},
-    **_ERRORS,
-    409: {"model": models.ErrorBody, "description": "Another change is running."},
-}
-
-router = APIRouter(prefix="/api/v1", responses=_ERRORS)
-
-Viewer = Annotated[Principal, Depends(viewer)]
-Operator = Annotated[Principal, Depends(operator)]
-Admin = Annotated[Principal, Depends(admin)]
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
 @router.get("/whoami", response_model=models.WhoAmI, summary="The caller's name and role")
 def whoami(who: Viewer) -> dict[str, Any]:
     return {"name": who.name, "role": who.role.name}
-
-
-@router.get("/platform", response_model=models.PlatformInfo, summary="The platform: id, namespaces, components")
-def platform(request: Request, _: Viewer) -> dict[str, Any]:
-    return backend_of(request).info()
 
 
 Fresh = Annotated[
@@ -73,7 +59,7 @@ def components(request: Request, _: Viewer, fresh: Fresh = False) -> list[dict[s
     "/components/{name}",
     response_model=models.ComponentStatus,
     summary="One component's release, health and failing pods",
-    responses={404: {"model": models.ErrorBody}},
+    responses=error_bodies({404: None}),
 )
 def component(request: Request, name: str, _: Viewer, fresh: Fresh = False) -> dict[str, Any]:
     for c in _status(request, fresh)["components"]:
@@ -83,37 +69,11 @@ def component(request: Request, name: str, _: Viewer, fresh: Fresh = False) -> d
 
 
 @router.get(
-    "/components/{name}/detail",
-    response_model=models.ComponentDetail,
-    summary="One component's object tree with health, events, values, manifests and last change (secrets redacted)",
-    responses={404: {"model": models.ErrorBody, "description": "No such component."}},
-)
-def component_detail(request: Request, name: str, _: Viewer) -> dict[str, Any]:
-    return backend_of(request).component_detail(name)
-
-
-@router.get("/history", response_model=list[models.PlatformRevision], summary="Platform revisions, oldest first")
-def history(request: Request, _: Viewer) -> list[dict[str, Any]]:
-    return backend_of(request).history()
-
-
-@router.get(
-    "/history/{revision}",
-    response_model=models.PlatformRevision,
-    summary="One platform revision",
-    responses={404: {"model": models.ErrorBody}},
-)
-def revision(request: Request, revision: int, _: Viewer) -> dict[str, Any]:
-    return backend_of(request).revision(revision)
-
-
-@router.get(
     "/history/{revision}/timeline",
     response_model=models.RevisionTimeline,
     summary="Where a deploy's time went: each component's phases, the critical chain and the floor",
     responses={
-        404: {"model": models.ErrorBody},
-        422: {"model": models.ErrorBody, "description": "The revision records no deploy timeline."},
+        **error_bodies({404: None, 422: "The revision records no deploy timeline."}),
     },
 )
 def revision_timeline(request: Request, revision: int, _: Viewer) -> dict[str, Any]:
@@ -122,30 +82,49 @@ def revision_timeline(request: Request, revision: int, _: Viewer) -> dict[str, A
     return revision_timeline(backend_of(request).revision(revision))
 
 
-@router.post(
+@background(
+    router,
+    "POST",
     "/rollback",
-    response_model=models.Operation,
-    status_code=202,
-    summary="Roll the platform back to a revision (runs in the background)",
-    responses={**_CHANGE_ERRORS, 404: {"model": models.ErrorBody, "description": "No such platform revision."}},
+    "Roll the platform back to a revision (runs in the background)",
+    errors=error_bodies({404: "No such platform revision."}),
 )
 def rollback(request: Request, body: models.RollbackRequest, who: Operator) -> dict[str, Any]:
     return actions_of(request).rollback(who, body.revision, remote_of(request)).as_dict()
 
 
-@router.get("/extensions/catalog", response_model=models.Catalog, summary="Extensions that can be installed")
-def catalog(request: Request, _: Viewer) -> dict[str, Any]:
-    return backend_of(request).catalog()
-
-
-@router.get(
-    "/extensions/catalog/{name}",
-    response_model=models.Extension,
-    summary="One extension: metadata, requirements and parameters",
-    responses={422: {"model": models.ErrorBody}},
+add_reads(
+    router,
+    (
+        Read("/platform", "info", models.PlatformInfo, "The platform: id, namespaces, components", name="platform"),
+        Read(
+            "/components/{name}/detail",
+            "component_detail",
+            models.ComponentDetail,
+            "One component's object tree with health, events, values, manifests and last change (secrets redacted)",
+            error_bodies({404: "No such component."}),
+        ),
+        Read("/history", "history", list[models.PlatformRevision], "Platform revisions, oldest first"),
+        Read(
+            "/history/{revision}",
+            "revision",
+            models.PlatformRevision,
+            "One platform revision",
+            error_bodies({404: None}),
+        ),
+        Read("/extensions/catalog", "catalog", models.Catalog, "Extensions that can be installed"),
+        Read(
+            "/extensions/catalog/{name}",
+            "extension",
+            models.Extension,
+            "One extension: metadata, requirements and parameters",
+            error_bodies({422: None}),
+        ),
+    ),
+    PlatformBackend,
+    backend_of,
+    Viewer,
 )
-def extension(request: Request, name: str, _: Viewer) -> dict[str, Any]:
-    return backend_of(request).extension(name)
 
 
 @router.get("/extensions/installed", response_model=list[models.InstalledExtension], summary="Installed extensions")
@@ -154,12 +133,11 @@ def installed(request: Request, _: Viewer) -> list[dict[str, Any]]:
     return with_operations(backend_of(request).installed(), running)
 
 
-@router.post(
+@background(
+    router,
+    "POST",
     "/extensions/install",
-    response_model=models.Operation,
-    status_code=202,
-    summary="Install an extension with parameters (and what it requires); runs in the background",
-    responses=_CHANGE_ERRORS,
+    "Install an extension with parameters (and what it requires); runs in the background",
 )
 def install(request: Request, body: models.InstallRequest, who: Operator) -> dict[str, Any]:
     remote = remote_of(request)
@@ -167,13 +145,12 @@ def install(request: Request, body: models.InstallRequest, who: Operator) -> dic
     return op.as_dict()
 
 
-@router.delete(
+@background(
+    router,
+    "DELETE",
     "/extensions/installed/{name}",
-    response_model=models.Operation,
-    status_code=202,
-    summary="Uninstall an installed extension (refused while others require it, unless force); its volume "
+    "Uninstall an installed extension (refused while others require it, unless force); its volume "
     "claims are kept unless purgeData",
-    responses=_CHANGE_ERRORS,
 )
 def uninstall(
     request: Request,
@@ -190,7 +167,7 @@ def uninstall(
     response_model=models.UploadResult,
     status_code=201,
     summary="Upload an extension chart (.tgz) into the catalog, after checking it",
-    responses={**_CHANGE_ERRORS, 413: {"model": models.ErrorBody}},
+    responses={**CHANGE_ERRORS, **error_bodies({413: None})},
 )
 async def upload(request: Request, who: Admin, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     limit: int = request.app.state.settings.max_upload_bytes
@@ -214,7 +191,7 @@ def operations(request: Request, _: Viewer) -> list[dict[str, Any]]:
     "/operations/{op_id}",
     response_model=models.Operation,
     summary="One operation with its progress",
-    responses={404: {"model": models.ErrorBody}},
+    responses=error_bodies({404: None}),
 )
 def operation(request: Request, op_id: str, _: Viewer) -> dict[str, Any]:
     op = runner_of(request).get(op_id)
@@ -227,7 +204,7 @@ def operation(request: Request, op_id: str, _: Viewer) -> dict[str, Any]:
     "/operations/{op_id}/events",
     summary="Server-sent events: the operation's progress, then its end",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, 404: {"model": models.ErrorBody}},
+    responses={200: {"content": {"text/event-stream": {}}}, **error_bodies({404: None})},
 )
 async def operation_events(request: Request, op_id: str, _: Viewer) -> EventSourceResponse:
     runner = runner_of(request)
@@ -247,7 +224,7 @@ async def operation_events(request: Request, op_id: str, _: Viewer) -> EventSour
     "/doctor",
     response_model=models.DoctorReport,
     summary="The doctor's findings: live diagnosis of the running platform, or the preflight checks",
-    responses={501: {"model": models.ErrorBody, "description": "The doctor is not available."}},
+    responses=error_bodies({501: "The doctor is not available."}),
 )
 def doctor(
     request: Request,
@@ -267,7 +244,7 @@ def tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
     response_model=models.TokenCreated,
     status_code=201,
     summary="Create a token; its secret is returned this once",
-    responses=_CHANGE_ERRORS,
+    responses=CHANGE_ERRORS,
 )
 def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dict[str, Any]:
     record, secret = actions_of(request).create_token(who, body.name, body.role, remote_of(request))
@@ -278,7 +255,7 @@ def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dic
     "/tokens/{token_id}",
     response_model=models.Token,
     summary="Revoke a token (by id or name)",
-    responses={**_CHANGE_ERRORS},
+    responses={**CHANGE_ERRORS},
 )
 def revoke_token(request: Request, token_id: str, who: Admin) -> dict[str, Any]:
     return actions_of(request).revoke_token(who, token_id, remote_of(request))

@@ -3,25 +3,18 @@ exactly, as ``helmdeck plan --out`` and ``deploy --plan`` do, and undeploy after
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from helmdeck.server import models, models_deploy
-from helmdeck.server.api import _CHANGE_ERRORS, _ERRORS
-from helmdeck.server.security import Principal, admin, operator, viewer
+from helmdeck.server.routes import CHANGE_ERRORS, ERRORS, Admin, Operator, Viewer, background, error_bodies
 from helmdeck.server.state import remote_of
 from helmdeck.server.web_deploys import WebDeploys
 
-router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
-Viewer = Annotated[Principal, Depends(viewer)]
-Operator = Annotated[Principal, Depends(operator)]
-Admin = Annotated[Principal, Depends(admin)]
-
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": models.ErrorBody, "description": "No such plan (or it expired)."}
-}
+_NOT_FOUND = error_bodies({404: "No such plan (or it expired)."})
 
 
 def deploys_of(request: Request) -> WebDeploys:
@@ -34,7 +27,7 @@ def deploys_of(request: Request) -> WebDeploys:
     response_model=models_deploy.StoredPlan,
     status_code=201,
     summary="Plan a deploy as `helmdeck plan` does (actions, redacted diffs, drift, destructive changes) and keep it",
-    responses=_CHANGE_ERRORS,
+    responses=CHANGE_ERRORS,
 )
 def plan(request: Request, who: Operator) -> dict[str, Any]:
     return deploys_of(request).plan(who, remote_of(request)).public()
@@ -50,11 +43,11 @@ def get_plan(request: Request, plan_id: str, _: Viewer) -> dict[str, Any]:
     return deploys_of(request).get(plan_id).public()
 
 
-@router.post(
+@background(
+    router,
+    "POST",
     "/plans/{plan_id}/deploy",
-    response_model=models.Operation,
-    status_code=202,
-    summary="Deploy exactly this plan (as `deploy --plan`); runs in the background",
+    "Deploy exactly this plan (as `deploy --plan`); runs in the background",
     description=(
         "Refused (409, nothing changed) when anything moved since the plan was made, listing what "
         "(`details.differences`), or when the plan has destructive changes and `confirmDestructive` is not true "
@@ -62,14 +55,14 @@ def get_plan(request: Request, plan_id: str, _: Viewer) -> dict[str, Any]:
         "deployed once). The plan is checked again under the platform's lock before the first change. "
         "Follow the operation at /api/v1/operations/{id}/events; stop it with /api/v1/operations/{id}/cancel."
     ),
-    responses={
-        **_CHANGE_ERRORS,
+    errors={
         **_NOT_FOUND,
-        409: {
-            "model": models.ErrorBody,
-            "description": "The plan moved, destructive changes were not confirmed, the plan was deployed, "
-            "or another change is running.",
-        },
+        **error_bodies(
+            {
+                409: "The plan moved, destructive changes were not confirmed, the plan was deployed, "
+                "or another change is running."
+            }
+        ),
     },
 )
 def deploy_plan(
@@ -85,9 +78,8 @@ def deploy_plan(
     summary="Stop an operation as Ctrl-C stops the CLI: the components being changed finish, nothing new starts",
     description="The operation then ends `stopped`, its result listing what was done and what never started.",
     responses={
-        **_CHANGE_ERRORS,
-        404: {"model": models.ErrorBody, "description": "No such operation."},
-        409: {"model": models.ErrorBody, "description": "The operation is not running."},
+        **CHANGE_ERRORS,
+        **error_bodies({404: "No such operation.", 409: "The operation is not running."}),
     },
 )
 def cancel_operation(request: Request, op_id: str, who: Operator) -> dict[str, Any]:
@@ -98,7 +90,7 @@ def cancel_operation(request: Request, op_id: str, who: Operator) -> dict[str, A
     "/undeploy/preview",
     response_model=models_deploy.UndeployPreview,
     summary="What an undeploy would do (as `undeploy --dry-run`), with the confirmation the undeploy needs",
-    responses=_ERRORS,
+    responses=ERRORS,
 )
 def undeploy_preview(
     request: Request, who: Admin, body: models_deploy.UndeployPreviewRequest | None = None
@@ -106,18 +98,12 @@ def undeploy_preview(
     return deploys_of(request).preview_undeploy(who, body.purge_data if body is not None else False)
 
 
-@router.post(
+@background(
+    router,
+    "POST",
     "/undeploy",
-    response_model=models.Operation,
-    status_code=202,
-    summary="Remove every release (reverse dependency order), after a preview; data is kept unless purgeData",
-    responses={
-        **_CHANGE_ERRORS,
-        409: {
-            "model": models.ErrorBody,
-            "description": "No valid confirmation of a preview, or another change is running.",
-        },
-    },
+    "Remove every release (reverse dependency order), after a preview; data is kept unless purgeData",
+    errors=error_bodies({409: "No valid confirmation of a preview, or another change is running."}),
 )
 def undeploy(request: Request, body: models_deploy.UndeployRequest, who: Admin) -> dict[str, Any]:
     return deploys_of(request).undeploy(who, body.confirmation, body.purge_data, remote_of(request)).as_dict()

@@ -13,17 +13,16 @@ from starlette.concurrency import run_in_threadpool
 from helmdeck.core.pod_logs import MAX_LIMIT_BYTES, MAX_TAIL
 from helmdeck.errors import HelmdeckError
 from helmdeck.secrets.redact import known_redactor
-from helmdeck.server import models, models_views
-from helmdeck.server.api import Viewer
+from helmdeck.server import models_views
 from helmdeck.server.backend_views import ViewsBackend
+from helmdeck.server.routes import Viewer, error_bodies
 from helmdeck.server.state import backend_of
 
 router = APIRouter(prefix="/api/v1")
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": models.ErrorBody, "description": "No such component."},
-    422: {"model": models.ErrorBody, "description": "No such pod or container of the component, or a bad limit."},
-}
+_NOT_FOUND = error_bodies(
+    {404: "No such component.", 422: "No such pod or container of the component, or a bad limit."}
+)
 
 TailLines = Annotated[int | None, Query(alias="tailLines", ge=0, le=MAX_TAIL, description="The last lines (500).")]
 
@@ -94,7 +93,7 @@ async def follow_log(
     response_model_by_alias=True,
     summary="Compare two platform revisions: per component the chart version, release revision, values diff "
     "(redacted) and manifest diff",
-    responses={404: {"model": models.ErrorBody, "description": "A revision is not recorded."}},
+    responses=error_bodies({404: "A revision is not recorded."}),
 )
 def compare(
     request: Request,

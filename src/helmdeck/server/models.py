@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 
-
-class _Out(BaseModel):
-    # a field the code sends but the model does not declare is an error, not silently dropped; JSON
-    # keys in Kubernetes' casing (camelCase), whatever the Python names
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+from helmdeck.cluster import events
+from helmdeck.extensions import catalog, installed
+from helmdeck.health import Health
+from helmdeck.revisions import store as revisions
+from helmdeck.revisions import timeline
+from helmdeck.server.json_model import Out as _Out
+from helmdeck.server.json_model import response_model
 
 
 class ErrorBody(_Out):
@@ -54,7 +55,7 @@ class ComponentStatus(_Out):
     status: str = Field(description="Helm release status, or 'not installed'.")
     revision: int | None
     chart: str
-    health: str = Field(description="healthy, progressing, failed, unknown or absent.")
+    health: Health = Field(description="healthy, progressing, failed, unknown or absent.")
     reason: str
     extension: str | None = Field(description="The extension chart, for components that are extensions.")
     unready: list[dict[str, Any]] = Field(description="Objects not ready, with why.")
@@ -85,33 +86,26 @@ class PlatformStatus(_Out):
     observedAt: str | None = Field(default=None, description="When the cluster was read (UTC).")
 
 
-class ComponentRevision(_Out):
-    release: str
-    namespace: str
-    chart: str
-    chart_version: str
-    revision: int
-    status: str
-    extension: str | None = None
-    health: str = ""
+class ComponentRevision(response_model(revisions.ComponentRevision)):  # type: ignore[misc]
+    """A component in a platform revision, as the revision store records it."""
 
 
-class PlatformRevision(_Out):
-    revision: int
-    platform: str
-    environment: str | None
-    spec_digest: str
-    operation: str
-    user: str
-    created: str
-    result: str
-    message: str = ""
-    components: dict[str, ComponentRevision]
-    timeline: dict[str, Any] | None = Field(
-        default=None,
-        description="One revision (GET /history/{revision}): a deploy's timeline in the record's compact form "
+_PLATFORM_REVISION = response_model(
+    revisions.PlatformRevision,
+    docs={
+        "timeline": "One revision (GET /history/{revision}): a deploy's timeline in the record's compact form "
         "(null for other operations); GET /history/{revision}/timeline gives it readable.",
-    )
+    },
+    order=(
+        *("revision", "platform", "environment", "spec_digest", "operation", "user", "created", "result"),
+        *("message", "components", "timeline"),
+    ),
+)
+
+
+class PlatformRevision(_PLATFORM_REVISION):  # type: ignore[misc,valid-type]
+    """A platform revision, as the revision store records it."""
+
     timeline_summary: TimelineSummary | None = Field(
         default=None, description="In the list of revisions: a deploy's time, floor and critical chain."
     )
@@ -124,34 +118,33 @@ class TimelineSummary(_Out):
     critical_chain: list[str]
 
 
-class TimelinePhase(_Out):
-    phase: str = Field(
-        description="render, install, first-ready, last-ready, undo; the platform's preflight, prepare, final-check"
-    )
-    start: float = Field(description="Seconds from the deploy's start.")
-    end: float
+TimelinePhase = response_model(
+    timeline.PhaseView,
+    name="TimelinePhase",
+    docs={
+        "phase": "render, install, first-ready, last-ready, undo; the platform's preflight, prepare, final-check",
+        "start": "Seconds from the deploy's start.",
+    },
+)
+TimelineComponent = response_model(
+    timeline.ComponentView,
+    name="TimelineComponent",
+    docs={"start": "When its work began (null: it never ran).", "critical": "On the critical chain."},
+)
+_TIMELINE = response_model(
+    timeline.TimelineView,
+    docs={
+        "critical_chain": "The components the deploy's end waited on, first to last: each waited for the last need "
+        "to end.",
+        "floor": "The readiness waits along the critical chain: the lower bound with these pods.",
+        "chain_seconds": "When the critical chain ended.",
+        "overhead": "The chain's time beyond its readiness waits.",
+    },
+)
 
 
-class TimelineComponent(_Out):
-    component: str
-    needs: list[str]
-    outcome: str
-    start: float | None = Field(description="When its work began (null: it never ran).")
-    end: float | None
-    critical: bool = Field(description="On the critical chain.")
-    phases: list[TimelinePhase]
-
-
-class Timeline(_Out):
-    seconds: float
-    platform_phases: list[TimelinePhase]
-    components: list[TimelineComponent]
-    critical_chain: list[str] = Field(
-        description="The components the deploy's end waited on, first to last: each waited for the last need to end."
-    )
-    floor: float = Field(description="The readiness waits along the critical chain: the lower bound with these pods.")
-    chain_seconds: float = Field(description="When the critical chain ended.")
-    overhead: float = Field(description="The chain's time beyond its readiness waits.")
+class Timeline(_TIMELINE):  # type: ignore[misc,valid-type]
+    """A deploy's timeline, readable: phases, the critical chain and its floor."""
 
 
 class RevisionTimeline(_Out):
@@ -210,10 +203,8 @@ class Extension(_Out):
     source: str
 
 
-class CatalogProblem(_Out):
-    source: str
-    message: str
-    fix: str | None
+class CatalogProblem(response_model(catalog.CatalogProblem)):  # type: ignore[misc]
+    """A chart of the catalog that could not be read, and what to do about it."""
 
 
 class Catalog(_Out):
@@ -221,16 +212,8 @@ class Catalog(_Out):
     problems: list[CatalogProblem]
 
 
-class InstalledExtension(_Out):
-    component: str
-    extension: str
-    release: str
-    namespace: str
-    version: str
-    revision: int
-    status: str
-    updated: str | None
-    health: str
+class InstalledExtension(response_model(installed.InstalledExtension)):  # type: ignore[misc]
+    health: Health
     reason: str
     links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
     state: Literal["installed", "pending", "failed", "uninstalling", "completed"] = Field(
@@ -363,7 +346,7 @@ class ResourceNode(_Out):
     kind: str
     name: str
     namespace: str | None
-    health: str = Field(description="healthy, progressing, failed or unknown.")
+    health: Health = Field(description="healthy, progressing, failed or unknown.")
     reason: str
     current: bool = Field(description="False for a ReplicaSet of an older revision of its Deployment.")
     hook: str = Field(description="For a Helm hook of the release: the events that run it; empty otherwise.")
@@ -373,16 +356,11 @@ class ResourceNode(_Out):
     )
 
 
-class ObjectEvent(_Out):
-    object: str = Field(description="Kind/name of the object the event is about.")
-    namespace: str | None
-    type: str
-    reason: str
-    message: str
-    count: int
-    firstSeen: str | None
-    lastSeen: str | None
-    source: str
+_OBJECT_EVENT = response_model(events.EventSummary, docs={"object_name": "Kind/name of the object the event is about."})
+
+
+class ObjectEvent(_OBJECT_EVENT):  # type: ignore[misc,valid-type]
+    """An event of an object of the release (``kubectl get events``, summarised)."""
 
 
 class ReleaseRevisionSummary(_Out):

@@ -7,7 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from helmdeck.server.models import _Out
+from helmdeck.plan import destructive, planner
+from helmdeck.server.json_model import Out as _Out
+from helmdeck.server.json_model import response_model
 
 
 class _In(BaseModel):
@@ -16,27 +18,32 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=True)
 
 
-class DestructiveChange(_Out):
-    component: str
-    object: str = Field(description='The object, as "Kind namespace/name".')
-    change: str = Field(description="deletes-data, immutable or secret-regenerated.")
-    detail: str
+_DESTRUCTIVE_CHANGE = response_model(
+    destructive.DestructiveChange,
+    docs={
+        "object": 'The object, as "Kind namespace/name".',
+        "change": "deletes-data, immutable or secret-regenerated.",
+    },
+)
 
 
-class PlannedComponent(_Out):
-    component: str
-    release: str
-    namespace: str
-    action: str = Field(description="install, upgrade, unchanged, remove or blocked.")
-    state: str | None = Field(description="The release's state: absent, out-of-sync, drifted, in-sync, failed, locked.")
-    reason: str
-    chart: str
-    live_revision: int | None
-    live_status: str | None
-    live_chart: str | None
-    diff: str = Field(description="Unified diff of the manifests, secret values redacted.")
-    drift: list[str] = Field(description="Live objects edited or deleted outside helmdeck.")
-    destructive: list[DestructiveChange]
+class DestructiveChange(_DESTRUCTIVE_CHANGE):  # type: ignore[misc,valid-type]
+    """A change of the plan that deletes data or replaces an object."""
+
+
+_PLANNED_COMPONENT = response_model(
+    planner.ComponentPlan,
+    docs={
+        "action": "install, upgrade, unchanged, remove or blocked.",
+        "state": "The release's state: absent, out-of-sync, drifted, in-sync, failed, locked.",
+        "diff": "Unified diff of the manifests, secret values redacted.",
+        "drift": "Live objects edited or deleted outside helmdeck.",
+    },
+)
+
+
+class PlannedComponent(_PLANNED_COMPONENT):  # type: ignore[misc,valid-type]
+    """What the plan does to one component."""
 
 
 class StoredPlan(_Out):

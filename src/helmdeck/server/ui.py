@@ -7,6 +7,7 @@ import asyncio
 import hmac
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -202,30 +203,47 @@ def _stream_error(request: Request, exc: HelmdeckError) -> str:
     return f"{error_text(known_redactor().error(exc))} Trying again every {poll:g} s."
 
 
+#: one reading of a page's live parts: (event, HTML) pairs; None ends the stream
+Parts = list[tuple[str, str]] | None
+
+
+def live_events(poll: float, read: Callable[[], Awaitable[Parts]]) -> EventSourceResponse:
+    """A page's live parts as server-sent events: ``read`` once every ``poll`` seconds, and each part
+    sent only when it differs from the last one sent under its event name (an unchanged page costs
+    the browser nothing). A ``done`` event ends the stream after it is sent, as a reading of None does."""
+
+    async def stream() -> Any:
+        last: dict[str, str] = {}
+        while True:
+            parts = await read()
+            if parts is None:
+                return
+            for event, data in parts:
+                if last.get(event) != data:
+                    last[event] = data
+                    yield {"event": event, "data": data}
+                if event == "done":
+                    return
+            await asyncio.sleep(poll)
+
+    return EventSourceResponse(stream(), ping=15)
+
+
 @router.get("/ui/events/status")
 async def status_events(request: Request, expand: Annotated[list[str] | None, Query()] = None) -> EventSourceResponse:
     await user(request)
     expanded = expand or []
     cache = request.app.state.status_cache
-    templates = _templates(request)
-    poll: float = request.app.state.settings.status_poll_seconds
+    template = _templates(request).get_template("_components.html")
 
-    async def stream() -> Any:
-        last = ""
-        while True:
-            try:
-                status = await run_in_threadpool(cache.get)
-                html = templates.get_template("_components.html").render(status=status, graph=_graph(status, expanded))
-            except HelmdeckError as exc:
-                html = templates.get_template("_components.html").render(
-                    status=None, stream_error=_stream_error(request, exc)
-                )
-            if html != last:
-                last = html
-                yield {"event": "status", "data": html}
-            await asyncio.sleep(poll)
+    async def read() -> Parts:
+        try:
+            status = await run_in_threadpool(cache.get)
+            return [("status", template.render(status=status, graph=_graph(status, expanded)))]
+        except HelmdeckError as exc:
+            return [("status", template.render(status=None, stream_error=_stream_error(request, exc)))]
 
-    return EventSourceResponse(stream(), ping=15)
+    return live_events(request.app.state.settings.status_poll_seconds, read)
 
 
 # --- one component ---------------------------------------------------------------------------
@@ -258,31 +276,26 @@ async def component_events(request: Request, name: str, revision: str = "", stat
     await user(request)
     backend = backend_of(request)
     templates = _templates(request)
-    poll: float = request.app.state.settings.status_poll_seconds
     opened = int(revision) if revision.isdigit() else None  # empty: the page showed no release
+    shown: tuple[int | None, str] = (opened, status)
+    live: dict[str, Any] | None = None  # the last reading: kept on the page under an error banner
 
-    async def stream() -> Any:
-        shown: tuple[int | None, str] = (opened, status)
-        live: dict[str, Any] | None = None  # the last reading: kept on the page under an error banner
-        last = ""
-        while True:
-            error = None
-            try:
-                live = await run_in_threadpool(backend.component_live, name)
-                if (live["revision"], live["status"]) != shown:
-                    detail = await run_in_threadpool(backend.component_detail, name)
-                    shown = (detail["revision"], detail["status"])
-                    html = templates.get_template("_component_release.html").render(c=detail)
-                    yield {"event": "release", "data": html}
-            except HelmdeckError as exc:
-                error = _stream_error(request, exc)
-            html = templates.get_template("_component_live.html").render(c=live, stream_error=error, opened=opened)
-            if html != last:
-                last = html
-                yield {"event": "live", "data": html}
-            await asyncio.sleep(poll)
+    async def read() -> Parts:
+        nonlocal shown, live
+        parts: list[tuple[str, str]] = []
+        error = None
+        try:
+            live = await run_in_threadpool(backend.component_live, name)
+            if (live["revision"], live["status"]) != shown:
+                detail = await run_in_threadpool(backend.component_detail, name)
+                shown = (detail["revision"], detail["status"])
+                parts.append(("release", templates.get_template("_component_release.html").render(c=detail)))
+        except HelmdeckError as exc:
+            error = _stream_error(request, exc)
+        html = templates.get_template("_component_live.html").render(c=live, stream_error=error, opened=opened)
+        return [*parts, ("live", html)]
 
-    return EventSourceResponse(stream(), ping=15)
+    return live_events(request.app.state.settings.status_poll_seconds, read)
 
 
 # --- operations, doctor ---------------------------------------------------------------------

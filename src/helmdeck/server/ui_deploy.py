@@ -4,7 +4,6 @@ by component, the progress, Stop) and ``/undeploy`` (admins: the dry run, then c
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,7 +20,7 @@ from helmdeck.server.auth import Role
 from helmdeck.server.deploy_graph import overlay
 from helmdeck.server.platform_graph import platform_graph_svg
 from helmdeck.server.state import remote_of, runner_of
-from helmdeck.server.ui import page, user
+from helmdeck.server.ui import Parts, live_events, page, user
 from helmdeck.server.web_deploys import AlreadyDeployed, StoredPlan
 
 if TYPE_CHECKING:
@@ -58,6 +57,14 @@ def _graph(
     svg = platform_graph_svg(overlay(status, components, needs, events), expanded or [], base=base)
     # the SVG is built from escaped text only (svg_text), so it goes into the page as it is
     return Markup(svg)  # noqa: S704
+
+
+async def _progress_graph(
+    request: Request, op: Operation, stored: StoredPlan | None, expand: list[str] | None
+) -> Markup:
+    """The graph of a deploy's progress: the platform as it is, the plan, and the operation's events."""
+    status = await run_in_threadpool(_status_or_none, request)
+    return _graph(status, stored, list(op.events), expand, f"/deploys/{op.id}")
 
 
 Expand = Annotated[list[str] | None, Query()]
@@ -157,16 +164,14 @@ async def _deploy_page(
 ) -> HTMLResponse:
     """The deploy's page: its plan and the graph of its progress, which a live stream keeps current."""
     stored = deploys_of(request).plan_of(op.id)
-    data = op.as_dict()
-    status = await run_in_threadpool(_status_or_none, request)
     return page(
         request,
         "deploy.html",
         who,
         status_code,
-        op=data,
+        op=op.as_dict(),
         plan=stored.public() if stored else None,
-        graph=_graph(status, stored, data["events"], expand, f"/deploys/{op.id}"),
+        graph=await _progress_graph(request, op, stored, expand),
         graph_stream=f"/ui/deploys/{op.id}/graph{_expand_query(expand)}",
         **extra,
     )
@@ -178,29 +183,16 @@ async def deploy_graph_events(request: Request, op_id: str, expand: Expand = Non
     await user(request)
     runner = runner_of(request)
     stored = deploys_of(request).plan_of(op_id)
-    templates = request.app.state.templates
-    poll: float = request.app.state.settings.status_poll_seconds
+    template = request.app.state.templates.get_template("_deploy_graph.html")
 
-    async def stream() -> Any:
-        last = ""
-        while True:
-            op = runner.get(op_id)
-            if op is None:
-                return
-            data = op.as_dict()
-            status = await run_in_threadpool(_status_or_none, request)
-            html = templates.get_template("_deploy_graph.html").render(
-                graph=_graph(status, stored, data["events"], expand, f"/deploys/{op_id}")
-            )
-            if html != last:
-                last = html
-                yield {"event": "graph", "data": html}
-            if op.done:
-                yield {"event": "done", "data": ""}
-                return
-            await asyncio.sleep(min(poll, 0.5))
+    async def read() -> Parts:
+        op = runner.get(op_id)
+        if op is None:
+            return None
+        graph = ("graph", template.render(graph=await _progress_graph(request, op, stored, expand)))
+        return [graph, ("done", "")] if op.done else [graph]
 
-    return EventSourceResponse(stream(), ping=15)
+    return live_events(min(request.app.state.settings.status_poll_seconds, 0.5), read)
 
 
 @router.post("/deploys/{op_id}/stop")
