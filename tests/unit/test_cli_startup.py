@@ -78,9 +78,9 @@ def test_status_loads_no_helm_server_or_schema_validator() -> None:
         from helmdeck.cli.app import app_for
         from typer.main import get_command
         import helmdeck.cli.deploy_cmds, helmdeck.core.status
-        from helmdeck.cli.options import open_session
+        from helmdeck.cli.options import Where, open_session
         get_command(app_for(["status"]))
-        session = open_session(Path({str(platform)!r}), None, None, None, instance="startup")
+        session = open_session(Where(Path({str(platform)!r}), instance="startup"))
         assert session.platform.component_names
         """
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -11,28 +12,8 @@ import typer
 from rich.table import Table
 
 from helmdeck.cli.doctor_cmds import print_doctor_report
-from helmdeck.cli.options import (
-    BundleOpt,
-    Context,
-    DryRunOpt,
-    Env,
-    InstanceOpt,
-    Kubeconfig,
-    OfflineOpt,
-    Output,
-    PlatformFile,
-    ProvideOpt,
-    SetFileOpt,
-    SetJsonOpt,
-    SetOpt,
-    SetStringOpt,
-    ValuesOpt,
-    open_session,
-    set_flags,
-    target,
-)
+from helmdeck.cli.options import Cluster, DryRunOpt, Env, Output, Source, Values, Where, grouped, open_session, target
 from helmdeck.cli.output import OutputFormat, chosen, console, emit_json, err_console, print_table
-from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,17 +46,13 @@ def note_environment(session: PlatformSession) -> None:
 # --- plan -----------------------------------------------------------------------------------
 
 
+@grouped
 def plan_command(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     env: Env = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
-    values: ValuesOpt = None,
-    set_: SetOpt = None,
-    set_string: SetStringOpt = None,
-    set_json: SetJsonOpt = None,
-    set_file: SetFileOpt = None,
+    cluster: Cluster,
+    values: Values,
     no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
     out: Annotated[
         Path | None,
@@ -83,9 +60,7 @@ def plan_command(
             "--out", "--out-file", help="Save the plan to FILE; `deploy --plan FILE` deploys exactly it, or refuses."
         ),
     ] = None,
-    bundle: BundleOpt = None,
-    offline: OfflineOpt = False,
-    provide: ProvideOpt = None,
+    source: Source,
     output: Output = OutputFormat.human,
 ) -> None:
     """What deploy would change: install / upgrade / unchanged / remove per component, with the diff.
@@ -97,11 +72,7 @@ def plan_command(
     from helmdeck.cli.saved_plan import save_plan
     from helmdeck.plan.planner import make_plan
 
-    sets = set_flags(set_, set_string, set_json, set_file)
-    chosen = target(
-        file, env, kubeconfig, context, values, sets, instance=instance, bundle=bundle, offline=offline, provide=provide
-    )
-    with opened(chosen, last_deployed=LastDeployed.adopt) as session:
+    with opened(target(where, env, cluster, values, source), last_deployed=LastDeployed.adopt) as session:
         note_environment(session)
         plan = make_plan(session, with_diff=not no_diff)
         if out is not None:
@@ -184,9 +155,10 @@ def print_deploy_report(report: DeployReport) -> None:
         )
 
 
+@grouped
 def deploy_command(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     env: Env = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Deploy only these components.")] = None,
     parallel: Annotated[
@@ -208,16 +180,9 @@ def deploy_command(
             help="Deploy even when it deletes data (claims, CRDs) or must replace objects (see `plan`).",
         ),
     ] = False,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
-    values: ValuesOpt = None,
-    set_: SetOpt = None,
-    set_string: SetStringOpt = None,
-    set_json: SetJsonOpt = None,
-    set_file: SetFileOpt = None,
-    bundle: BundleOpt = None,
-    offline: OfflineOpt = False,
-    provide: ProvideOpt = None,
+    cluster: Cluster,
+    values: Values,
+    source: Source,
     plan_file: Annotated[
         Path | None,
         typer.Option(
@@ -235,11 +200,9 @@ def deploy_command(
 
     planned = None
     if plan_file is not None:
-        planned, env, instance = open_plan(plan_file, env, instance, only)
-    sets = set_flags(set_, set_string, set_json, set_file)
-    chosen = target(
-        file, env, kubeconfig, context, values, sets, instance=instance, bundle=bundle, offline=offline, provide=provide
-    )
+        planned, env, instance = open_plan(plan_file, env, where.instance, only)
+        where = replace(where, instance=instance)
+    chosen = target(where, env, cluster, values, source)
     report = _deploy_target(chosen, planned, plan_file, only, parallel, no_preflight, output, allow_destructive)
     _finish_deploy(report, plan_file, output)
 
@@ -341,11 +304,11 @@ def print_status(status: PlatformStatus) -> None:
             )
 
 
+@grouped
 def status_command(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    *,
+    where: Where,
+    cluster: Cluster,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
     interval: Annotated[
         float, typer.Option("--interval", min=0.2, max=3600, help="Seconds between refreshes with --watch.")
@@ -357,7 +320,7 @@ def status_command(
     from helmdeck.core.status import platform_status
 
     # status asks from this thread alone: no decoding tables built up front for threads it never starts
-    session = open_platform(target(file, None, kubeconfig, context, instance=instance), concurrent=False)
+    session = open_platform(target(where, None, cluster), concurrent=False)
     while True:
         status = platform_status(session)
         if output is OutputFormat.json:
@@ -374,14 +337,14 @@ def status_command(
 # --- history and rollback -------------------------------------------------------------------
 
 
+@grouped
 def rollback_command(
     revision: Annotated[
         int | None, typer.Argument(min=1, max=10**9, help="Platform revision (default: the previous good one).")
     ] = None,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    *,
+    where: Where,
+    cluster: Cluster,
     dry_run: DryRunOpt = False,
     output: Output = OutputFormat.human,
 ) -> None:
@@ -389,7 +352,7 @@ def rollback_command(
     from helmdeck.cli.progress import live_progress
     from helmdeck.revisions.rollback import rollback_platform
 
-    session = open_session(file, None, kubeconfig, context, instance=instance)
+    session = open_session(where, cluster)
     if dry_run:
         from helmdeck.cli.dry_run import rollback_dry_run
 
@@ -415,15 +378,15 @@ def rollback_command(
 # --- undeploy -------------------------------------------------------------------------------
 
 
+@grouped
 def undeploy_command(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     purge_data: Annotated[
         bool, typer.Option("--purge-data", help="Also delete volumes (PVCs), secrets and history.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    cluster: Cluster,
     dry_run: DryRunOpt = False,
     output: Output = OutputFormat.human,
 ) -> None:
@@ -432,7 +395,7 @@ def undeploy_command(
     from helmdeck.cli.confirm import confirm_purge
     from helmdeck.cli.progress import live_progress
 
-    session = open_session(file, None, kubeconfig, context, instance=instance)
+    session = open_session(where, cluster)
     if dry_run:
         from helmdeck.cli.dry_run import undeploy_dry_run
 

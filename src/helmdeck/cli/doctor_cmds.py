@@ -9,21 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import (
-    Context,
-    Env,
-    InstanceOpt,
-    Kubeconfig,
-    Output,
-    PlatformFile,
-    SetFileOpt,
-    SetJsonOpt,
-    SetOpt,
-    SetStringOpt,
-    ValuesOpt,
-    set_flags,
-    target,
-)
+from helmdeck.cli.options import Cluster, Env, InstanceOpt, Output, PlatformFile, Values, Where, grouped, target
 from helmdeck.cli.output import OutputFormat, console, emit_json
 from helmdeck.spec import DEFAULT_FILE
 
@@ -72,7 +58,9 @@ def print_doctor_report(report: DoctorReport) -> None:
     console.print(f"{verdict}: {report.summary()} {checked}")
 
 
+@grouped
 def doctor_command(
+    *,
     file: PlatformFile = Path(DEFAULT_FILE),
     env: Env = None,
     live: Annotated[
@@ -81,13 +69,9 @@ def doctor_command(
     offline: Annotated[
         bool, typer.Option("--offline", help="Also require every image to come from the platform's registry.")
     ] = False,
-    values: ValuesOpt = None,
-    set_: SetOpt = None,
-    set_string: SetStringOpt = None,
-    set_json: SetJsonOpt = None,
-    set_file: SetFileOpt = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    values: Values,
+    cluster: Cluster,
+    # after the cluster options: --instance came last, and the help keeps the order it had
     instance: InstanceOpt = None,
     output: Output = OutputFormat.human,
 ) -> None:
@@ -101,10 +85,9 @@ def doctor_command(
     from helmdeck.doctor.live import diagnose_platform
     from helmdeck.doctor.preflight import run_preflight
 
-    sets = set_flags(set_, set_string, set_json, set_file)
     # the environment deploy would use; a kubeconfig that cannot be loaded is left to the
     # preflight's cluster check to report, as a finding
-    chosen = target(file, env, kubeconfig, context, values, sets, instance=instance)
+    chosen = target(Where(file, instance), env, cluster, values)
     session = open_platform(chosen, last_deployed=LastDeployed.adopt_if_reachable)
     note_environment(session)
     report = diagnose_platform(session) if live else run_preflight(session, offline=offline)

@@ -9,34 +9,32 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Env, InstanceOpt, PlatformFile, SetJsonOpt, SetOpt, SetStringOpt, ValuesOpt, set_flags
+from helmdeck.cli.options import Env, GitValues, Where, grouped, target
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console, print_table
 from helmdeck.errors import ConfigError
-from helmdeck.spec import DEFAULT_FILE
 from helmdeck.wording import counted
 
 if TYPE_CHECKING:
     from helmdeck.gitops import ExportResult, GitopsTool
-    from helmdeck.values.set_expressions import SetFlag
 
 
 def register(app: typer.Typer) -> None:
     app.command("export")(export_command)
 
 
+@grouped
 def export_command(
     output_dir: Annotated[
         Path, typer.Option("--output-dir", help="Write the manifests here (created if missing), as render does.")
     ],
     flux: Annotated[bool, typer.Option("--flux", help="Flux HelmReleases (helm.toolkit.fluxcd.io/v2).")] = False,
     argocd: Annotated[bool, typer.Option("--argocd", help="Argo CD Applications (argoproj.io/v1alpha1).")] = False,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     env: Env = None,
-    values: ValuesOpt = None,
-    set_: SetOpt = None,
-    set_string: SetStringOpt = None,
-    set_json: SetJsonOpt = None,
+    # no --set-file: the export is committed to Git, and a file's text would be copied into it
+    # in the clear (a values file marked --secret becomes a Secret reference instead)
+    values: GitValues,
     namespace: Annotated[
         str | None,
         typer.Option(
@@ -68,11 +66,8 @@ def export_command(
     secret values only as references to Kubernetes Secrets. Needs no cluster.
     """
     tool = _check_tool(flux, argocd, project, auto_sync)
-    # no --set-file: the export is committed to Git, and a file's text would be copied into it
-    # in the clear (a values file marked --secret becomes a Secret reference instead)
-    sets = set_flags(set_, set_string, set_json)
     options = _ExportOptions(namespace, git_url, git_branch, project, auto_sync)
-    result = _write_export(tool, output_dir, file, instance, env, values or [], sets, secret or [], options)
+    result = _write_export(tool, output_dir, where, env, values, secret or [], options)
     if output is OutputFormat.json:
         emit_json(result)
         return
@@ -113,21 +108,19 @@ class _ExportOptions:
 def _write_export(
     tool: GitopsTool,
     output_dir: Path,
-    file: Path,
-    instance: str | None,
+    where: Where,
     env: str | None,
-    values: list[Path],
-    sets: list[SetFlag],
+    values: GitValues,
     secret: list[Path],
     options: _ExportOptions,
 ) -> ExportResult:
     from helmdeck.app.rules import target_platform
-    from helmdeck.cli.options import target
     from helmdeck.gitops import export_platform
     from helmdeck.values.layers import check_umbrella_input
 
-    platform = target_platform(target(file, instance=instance))
-    check_umbrella_input(platform, sets, values)
+    platform = target_platform(target(where))
+    files, sets = list(values.values or ()), values.flags()
+    check_umbrella_input(platform, sets, files)
     return export_platform(
         platform,
         env,
@@ -138,7 +131,7 @@ def _write_export(
         git_branch=options.git_branch,
         project=options.project,
         auto_sync=options.auto_sync,
-        cli_files=values,
+        cli_files=files,
         cli_sets=sets,
         secret_files=secret,
     )

@@ -9,13 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
+from helmdeck.cli.options import Cluster, Output, Where, grouped, target
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError
-from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
-    from helmdeck.app.target import Target
     from helmdeck.extensions.catalog import Catalog, Extension
     from helmdeck.extensions.report import ExtensionReport
     from helmdeck.spec import Platform
@@ -45,16 +43,10 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="ext")
 
 
-def _target(file: Path, instance: str | None, kubeconfig: str | None = None, context: str | None = None) -> Target:
-    from helmdeck.cli.options import target
-
-    return target(file, None, kubeconfig, context, instance=instance)
-
-
-def _platform(file: Path, instance: str | None) -> Platform:
+def _platform(where: Where) -> Platform:
     from helmdeck.app.rules import target_platform
 
-    return target_platform(_target(file, instance))
+    return target_platform(target(where))
 
 
 def _catalog(platform: Platform, state_dir: Path | None) -> Catalog:
@@ -92,24 +84,23 @@ def _print_extension(ext: Extension) -> None:
     console.print(table)
 
 
+@grouped
 def list_command(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
     installed: Annotated[bool, typer.Option("--installed", help="Installed extensions (needs the cluster).")] = False,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    cluster: Cluster,
     output: Output = OutputFormat.human,
 ) -> None:
     """The catalog (or, with --installed, what is installed on the platform)."""
     from helmdeck.app.opening import open_platform
     from helmdeck.extensions.manager import ExtensionManager
 
-    chosen = _target(file, instance, kubeconfig, context)
-    platform = _platform(file, instance)
+    platform = _platform(where)
     catalog = _catalog(platform, state_dir)
     if installed:
-        session = open_platform(chosen, platform=platform)
+        session = open_platform(target(where, None, cluster), platform=platform)
         rows = ExtensionManager(session, catalog).installed()
         if output is OutputFormat.json:
             emit_json({"platform": session.platform_id, "installed": [r.as_dict() for r in rows]})
@@ -151,16 +142,17 @@ def list_command(
         )
 
 
+@grouped
 def show_command(
     name: Annotated[str, typer.Argument(help="Extension name.")],
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
     version: Annotated[str | None, typer.Option("--version", help="A catalog version (default: newest).")] = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """An extension's metadata, requirements and parameters."""
-    catalog = _catalog(_platform(file, instance), state_dir)
+    catalog = _catalog(_platform(where), state_dir)
     ext = catalog.get(name, version)
     if output is OutputFormat.json:
         emit_json(ext.as_dict())
@@ -194,6 +186,7 @@ def print_report(report: ExtensionReport) -> None:
     console.print(f"{verdict} in {report.seconds:.1f}s; platform revision {report.platform_revision}")
 
 
+@grouped
 def install_command(
     name: Annotated[str, typer.Argument(help="Extension name.")],
     param: Annotated[
@@ -224,12 +217,11 @@ def install_command(
             "--insecure-argv", help="Accept secret parameters in --param, readable by every user of the machine."
         ),
     ] = False,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     env: Env = None,
     state_dir: StateDir = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    cluster: Cluster,
     output: Output = OutputFormat.human,
 ) -> None:
     """Install an extension (and the extensions it requires) as components of the platform.
@@ -242,12 +234,11 @@ def install_command(
     from helmdeck.extensions.parameter_input import parse_param_args
 
     from_argv = parse_param_args(param or [])
-    platform = _platform(file, instance)
+    platform = _platform(where)
     catalog = _catalog(platform, state_dir)
     extension = catalog.get(name, version)
     params = _install_parameters(extension, param_file or [], from_argv, insecure_argv)
-    chosen = _target(file, instance, kubeconfig, context).replace(environment=env)
-    manager = extension_manager(chosen, platform, catalog, timeout=timeout)
+    manager = extension_manager(target(where, env, cluster), platform, catalog, timeout=timeout)
     title = f"installing {name} on {manager.session.platform_id}"
     with live_progress(title, output is OutputFormat.human) as progress:
         manager.progress = progress or manager.progress
@@ -290,6 +281,7 @@ def _install_parameters(
     return install_parameters(extension, files, os.environ, from_argv)
 
 
+@grouped
 def uninstall_command(
     name: Annotated[str, typer.Argument(help="Install (component) name, or extension name if installed once.")],
     force: Annotated[bool, typer.Option("--force", help="Uninstall even if other extensions require it.")] = False,
@@ -297,11 +289,10 @@ def uninstall_command(
         bool, typer.Option("--purge-data", help="Also delete the extension's volume claims (its data).")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    cluster: Cluster,
     output: Output = OutputFormat.human,
 ) -> None:
     """Uninstall an extension. Its history is kept, so a platform rollback can bring it back, and
@@ -310,8 +301,8 @@ def uninstall_command(
     from helmdeck.cli.confirm import confirm_purge
     from helmdeck.cli.progress import live_progress
 
-    platform = _platform(file, instance)
-    manager = extension_manager(_target(file, instance, kubeconfig, context), platform, _catalog(platform, state_dir))
+    platform = _platform(where)
+    manager = extension_manager(target(where, None, cluster), platform, _catalog(platform, state_dir))
     confirm = None
     if purge_data:
         confirm = confirm_purge(manager.data_of(name), yes=yes, review=None, operation=f"uninstall of {name}")
@@ -332,10 +323,11 @@ def uninstall_command(
     raise typer.Exit(0 if report.ok else 1)
 
 
+@grouped
 def upload_command(
     chart: Annotated[Path, typer.Argument(help="The chart archive (.tgz from 'helm package').")],
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
     allow_cluster_scoped: Annotated[
         bool, typer.Option("--allow-cluster-scoped", help="Accept cluster-scoped objects (ClusterRoles, CRDs...).")
@@ -347,7 +339,7 @@ def upload_command(
     from helmdeck.extensions.state import default_state_dir, upload_dir
     from helmdeck.extensions.upload import MiB, UploadPolicy, accept_upload
 
-    platform = _platform(file, instance)
+    platform = _platform(where)
     state = state_dir or default_state_dir(platform.prefixed(platform.name))
     policy = UploadPolicy(
         admin_namespace=platform.admin_namespace,

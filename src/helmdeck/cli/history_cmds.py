@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile, open_session
+from helmdeck.cli.options import Cluster, Output, Where, grouped, open_session
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.spec import DEFAULT_FILE
 
@@ -25,25 +25,31 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="history")
 
 
-def _store(file: Path, instance: str | None, kubeconfig: str | None, context: str | None) -> RevisionStore:
+def _store(where: Where, cluster: Cluster) -> RevisionStore:
     from helmdeck.revisions.store import RevisionStore
 
-    session = open_session(file, None, kubeconfig, context, instance=instance)
+    session = open_session(where, cluster)
     return RevisionStore(session.client, session.admin_namespace, session.platform_id)
 
 
 @app.callback(invoke_without_command=True)
+@grouped
 def history_command(
     ctx: typer.Context,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    *,
+    where: Where,
+    cluster: Cluster,
     output: Output = OutputFormat.human,
 ) -> None:
     """The platform revisions: every deploy and rollback, with each component's release revision."""
     if ctx.invoked_subcommand is not None:
-        given = file != Path(DEFAULT_FILE) or instance or kubeconfig or context or output is not OutputFormat.human
+        given = (
+            where.file != Path(DEFAULT_FILE)
+            or where.instance
+            or cluster.kubeconfig
+            or cluster.context
+            or output is not OutputFormat.human
+        )
         if given:
             raise typer.BadParameter(
                 f"options before '{ctx.invoked_subcommand}' list the history; give them after it, "
@@ -52,7 +58,7 @@ def history_command(
         return
     from helmdeck.revisions.timeline import listed_revision
 
-    store = _store(file, instance, kubeconfig, context)
+    store = _store(where, cluster)
     revisions = store.list()
     if output is OutputFormat.json:
         emit_json({"platform": store.platform, "revisions": [listed_revision(r.to_json()) for r in revisions]})
@@ -69,6 +75,7 @@ def history_command(
 
 
 @app.command("show")
+@grouped
 def show_command(
     revision: Annotated[int, typer.Argument(help="The platform revision (see `helmdeck history`).")],
     timeline: Annotated[
@@ -85,10 +92,9 @@ def show_command(
             "--out", "--out-file", help="With --timeline: write the chart to FILE.svg, or FILE.html embedding it."
         ),
     ] = None,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    *,
+    where: Where,
+    cluster: Cluster,
     output: Output = OutputFormat.human,
 ) -> None:
     """One platform revision: its components, or with --timeline its deploy's timeline."""
@@ -96,7 +102,7 @@ def show_command(
         raise typer.BadParameter("--out writes the timeline's chart: add --timeline")
     if out is not None and out.suffix.lower() not in TIMELINE_FORMATS:
         raise typer.BadParameter(f"--out {out}: the chart is written as .svg or .html, not {out.suffix or 'no suffix'}")
-    store = _store(file, instance, kubeconfig, context)
+    store = _store(where, cluster)
     rev = store.get(revision)
     if not timeline:
         _show_revision(rev, output)

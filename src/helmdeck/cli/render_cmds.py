@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import (
-    Env,
-    InstanceOpt,
-    PlatformFile,
-    SetFileOpt,
-    SetJsonOpt,
-    SetOpt,
-    SetStringOpt,
-    ValuesOpt,
-    open_session,
-    set_flags,
-)
+from helmdeck.cli.options import Cluster, Env, PlatformFile, Values, Where, grouped, open_session
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
 from helmdeck.wording import counted
-
-if TYPE_CHECKING:
-    pass
 
 
 def register(app: typer.Typer) -> None:
@@ -36,15 +22,12 @@ def register(app: typer.Typer) -> None:
     app.command("deps")(deps_command)
 
 
+@grouped
 def validate_command(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     env: Env = None,
-    values: ValuesOpt = None,
-    set_: SetOpt = None,
-    set_string: SetStringOpt = None,
-    set_json: SetJsonOpt = None,
-    set_file: SetFileOpt = None,
+    values: Values,
     kubeconfig: Annotated[
         str | None,
         typer.Option("--kubeconfig", help="Also check against this cluster: namespaces of other platforms."),
@@ -59,9 +42,7 @@ def validate_command(
     from helmdeck.cluster.namespaces import foreign_namespaces
     from helmdeck.validation import validate_platform
 
-    session = open_session(
-        file, env, kubeconfig, None, values, set_flags(set_, set_string, set_json, set_file), instance=instance
-    )
+    session = open_session(where, Cluster(kubeconfig), env, values)
     foreign = foreign_namespaces(session.client, session.platform_id) if kubeconfig else None
     stored = session.stored_secret_names() if kubeconfig else None
     report = validate_platform(session, foreign_namespaces=foreign, stored_secrets=stored)
@@ -74,12 +55,12 @@ def validate_command(
                 table.add_column(col, overflow="fold")
             colors = {"error": "bold red", "warning": "yellow", "info": "dim"}
             for f in report.findings:
-                where = f.get("object") or f.get("template") or ""
+                place = f.get("object") or f.get("template") or ""
                 sev = f["severity"]
                 table.add_row(
                     f"[{colors.get(sev, '')}]{sev}[/]",
                     f.get("component") or "-",
-                    where,
+                    place,
                     f["reason"],
                     f.get("fix") or "",
                 )
@@ -93,16 +74,13 @@ def validate_command(
     raise typer.Exit(0 if report.ok else 1)
 
 
+@grouped
 def render_command(
     component: Annotated[str | None, typer.Argument(help="Only this component.")] = None,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     env: Env = None,
-    values: ValuesOpt = None,
-    set_: SetOpt = None,
-    set_string: SetStringOpt = None,
-    set_json: SetJsonOpt = None,
-    set_file: SetFileOpt = None,
+    values: Values,
     output_dir: Annotated[
         Path | None,
         typer.Option("--output-dir", help="Write one file per component here (else stdout), as helm template."),
@@ -114,9 +92,7 @@ def render_command(
     """
     from helmdeck.secrets.store import placeholder_secrets
 
-    session = open_session(
-        file, env, None, None, values, set_flags(set_, set_string, set_json, set_file), instance=instance
-    )
+    session = open_session(where, env=env, values=values)
     names = [component] if component else session.platform.component_names
     if component is not None:
         session.platform.component(component)  # an unknown name fails with the closest one

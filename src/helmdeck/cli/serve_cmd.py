@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Context, InstanceOpt, Kubeconfig, Output, PlatformFile
+from helmdeck.cli.options import Cluster, Output, Where, grouped, target
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
-from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
     from helmdeck.server.auth import TokenStore
@@ -36,36 +35,36 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="serve")
 
 
-def _platform(file: Path, instance: str | None) -> Platform:
+def _platform(where: Where) -> Platform:
     from helmdeck.app.rules import target_platform
-    from helmdeck.app.target import Target
 
-    return target_platform(Target(file=file, instance=instance))
+    return target_platform(target(where))
 
 
-def _state_dir(file: Path, state_dir: Path | None, instance: str | None) -> Path:
+def _state_dir(where: Where, state_dir: Path | None) -> Path:
     from helmdeck.extensions.state import default_state_dir
 
     if state_dir is not None:
         return state_dir
-    platform = _platform(file, instance)
+    platform = _platform(where)
     return default_state_dir(platform.prefixed(platform.name))
 
 
-def _store(file: Path, state_dir: Path | None, instance: str | None) -> TokenStore:
+def _store(where: Where, state_dir: Path | None) -> TokenStore:
     from helmdeck.server.app import tokens_path
     from helmdeck.server.auth import TokenStore
 
-    return TokenStore(tokens_path(_state_dir(file, state_dir, instance)))
+    return TokenStore(tokens_path(_state_dir(where, state_dir)))
 
 
 @app.callback(invoke_without_command=True)
+@grouped
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8080,
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
     env: Annotated[
         str | None,
@@ -73,8 +72,7 @@ def serve(
             "-e", "--env", envvar="HELMDECK_ENV", help="Environment for extension installs (default: the deployed one)."
         ),
     ] = None,
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
+    cluster: Cluster,
     allow_cluster_scoped_uploads: Annotated[
         bool, typer.Option("--allow-cluster-scoped-uploads", help="Accept uploaded charts with cluster-scoped objects.")
     ] = False,
@@ -106,13 +104,13 @@ def serve(
     from helmdeck.extensions.state import default_state_dir
     from helmdeck.server.settings import ServerSettings
 
-    platform = _platform(file, instance)
+    platform = _platform(where)
     settings = ServerSettings(
-        platform_file=file,
-        instance=instance,
+        platform_file=where.file,
+        instance=where.instance,
         state_dir=state_dir or default_state_dir(platform.prefixed(platform.name)),
-        kubeconfig=kubeconfig or in_cluster_kubeconfig(state_dir),
-        context=context,
+        kubeconfig=cluster.kubeconfig or in_cluster_kubeconfig(state_dir),
+        context=cluster.context,
         environment=env,
         allow_cluster_scoped_uploads=allow_cluster_scoped_uploads,
         secure_cookies=secure_cookies,
@@ -189,18 +187,19 @@ def in_cluster_kubeconfig(state_dir: Path | None) -> str | None:
 
 
 @token_app.command("create")
+@grouped
 def token_create(
     role: Annotated[str, typer.Option("--role", help="viewer, operator or admin.")],
     name: Annotated[str, typer.Option("--name", help="Who or what the token is for.")],
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Create a token and print it once (it is stored only as a hash)."""
     from helmdeck.server.auth import Role
 
-    record, secret = _store(file, state_dir, instance).create(name, Role.parse(role))
+    record, secret = _store(where, state_dir).create(name, Role.parse(role))
     if output is OutputFormat.json:
         emit_json({"token": record.public(), "secret": secret}, reveal=True)
         return
@@ -209,14 +208,15 @@ def token_create(
 
 
 @token_app.command("list")
+@grouped
 def token_list(
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """The tokens (names, roles, ids; never the tokens themselves)."""
-    records = _store(file, state_dir, instance).records()
+    records = _store(where, state_dir).records()
     if output is OutputFormat.json:
         emit_json({"tokens": [r.public() for r in records]})
         return
@@ -229,15 +229,16 @@ def token_list(
 
 
 @token_app.command("revoke")
+@grouped
 def token_revoke(
     token: Annotated[str, typer.Argument(help="The token's id or name.")],
-    file: PlatformFile = Path(DEFAULT_FILE),
-    instance: InstanceOpt = None,
+    *,
+    where: Where,
     state_dir: StateDir = None,
     output: Output = OutputFormat.human,
 ) -> None:
     """Revoke a token: requests and web sessions using it stop working at once."""
-    record = _store(file, state_dir, instance).revoke(token)
+    record = _store(where, state_dir).revoke(token)
     if output is OutputFormat.json:
         emit_json(record.public())
     else:
