@@ -30,6 +30,8 @@ import traceback
 from collections import OrderedDict
 from typing import Any, BinaryIO
 
+from helmdeck.engine.kube_cache import remove_own
+
 HEADER = struct.Struct(">II")
 _ARCHIVES_KEPT = 64
 
@@ -65,9 +67,15 @@ def _die_with_parent() -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1)
-        os._exit(0)
+        _exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _exit(code: int) -> None:
+    """End now (Go's threads never join), leaving no cache directory behind."""
+    remove_own()
+    os._exit(code)
 
 
 def _limit_memory() -> None:
@@ -179,7 +187,7 @@ def main() -> None:
     # stdin closed: the parent died (it closes the pipe only after killing a worker). A running
     # write ends with it, as it would have in the parent's process: the release is left pending
     # for the next deploy to recover under the platform lock, never half-recorded by an orphan.
-    os._exit(0)
+    _exit(0)
 
 
 if __name__ == "__main__":

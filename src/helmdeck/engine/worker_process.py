@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, Generic, Protocol, TypeVar
 
+from helmdeck.engine import kube_cache
 from helmdeck.engine.crash_report import MIB, crash_reason, crashed_in
 from helmdeck.engine.render_worker import HEADER, frame
 from helmdeck.errors import ConfigError
@@ -109,6 +110,7 @@ class WorkerProcess:
         env = dict(os.environ)
         env["HELMDECK_WORKER_AS_BYTES"] = str(limits.memory_bytes)
         env["HELMDECK_WORKER_MAX_OUTPUT"] = str(limits.max_output_bytes)
+        self.kube_cache = kube_cache.private_dir(env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "helmdeck.engine.render_worker"],
             stdin=subprocess.PIPE,
@@ -228,6 +230,7 @@ class WorkerProcess:
             self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
+        kube_cache.remove(self.kube_cache)
         for stream in (self.process.stdin, self.process.stdout, self._stderr):
             with contextlib.suppress(OSError):
                 if stream is not None:
