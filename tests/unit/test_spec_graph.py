@@ -56,3 +56,28 @@ def test_a_long_chain_does_not_hit_the_recursion_limit() -> None:
     needs["c0"] = ["c4999"]
     cycle = find_cycle(needs)
     assert cycle is not None and len(cycle) == 5001
+
+
+def test_looking_up_every_component_by_name_reads_the_list_once() -> None:
+    """namespace_of and release_name look a component up per component: a scan each time made
+    status of a platform of 1000 components quadratic."""
+    from helmdeck.spec import parse_platform
+
+    names = [f"c{i}" for i in range(50)]
+    body = "".join(f"  - {{name: {n}, chart: oci://example.org/c, namespace: ns}}\n" for n in names)
+    platform = parse_platform(
+        "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: demo}\nspec:\n  components:\n" + body
+    )
+    reads = 0
+
+    class Counting(list):  # type: ignore[type-arg]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            nonlocal reads
+            reads += 1
+            return super().__iter__()
+
+    platform.spec.components = Counting(platform.spec.components)
+    assert [platform.namespace_of(n) for n in names] == ["ns"] * 50
+    assert [platform.component(n).name for n in names] == names
+    assert all(platform.has_component(n) for n in names)
+    assert reads <= 2, reads

@@ -255,7 +255,8 @@ def platform_status(session: PlatformSession) -> PlatformStatus:
     statuses = _observe(session, memory, objects, prelisted)
     by_ref: dict[ObjRef, ObjectStatus] = {st.ref: st for st in statuses}
     # releases outside the file (extensions, removed components) show while they exist
-    extra = sorted(n for n, r in releases.items() if n not in platform.component_names and r.status != "uninstalled")
+    declared = set(platform.component_names)
+    extra = sorted(n for n, r in releases.items() if n not in declared and r.status != "uninstalled")
     out: list[ComponentStatus] = []
     for name in list(platform.component_names) + extra:
         rel = releases.get(name)
@@ -335,7 +336,7 @@ def _observe(
 
 def _not_installed(session: PlatformSession, name: str) -> ComponentStatus:
     platform = session.platform
-    in_file = name in platform.component_names
+    in_file = platform.has_component(name)
     return ComponentStatus(
         name,
         platform.release_name(name) if in_file else name,

@@ -36,6 +36,7 @@ class Platform(PlatformModel):
 
     _document: YamlDocument | None = PrivateAttr(default=None)
     _source: Path | None = PrivateAttr(default=None)
+    _by_name: tuple[list[Component], int, dict[str, int]] | None = PrivateAttr(default=None)
 
     # --- where it came from -------------------------------------------------------------
 
@@ -85,7 +86,10 @@ class Platform(PlatformModel):
         return f"{self.instance}-{name}" if self.instance else name
 
     def component(self, name: str) -> Component:
-        for c in self.spec.components:
+        index = self._index()
+        if name in index and (found := self.spec.components[index[name]]).name == name:
+            return found
+        for c in self.spec.components:  # the list changed since it was indexed
             if c.name == name:
                 return c
         raise ConfigError(
@@ -94,7 +98,28 @@ class Platform(PlatformModel):
             fix=did_you_mean(name, self.component_names, "component"),
         )
 
+    def _index(self) -> dict[str, int]:
+        """Each component's position by name (the first, if a name repeats): looked up per
+        component by namespace and release names, a scan each time made a platform of 1000 slow."""
+        components = self.spec.components
+        cached = self._by_name
+        if cached is None or cached[0] is not components or cached[1] != len(components):
+            index: dict[str, int] = {}
+            for i, c in enumerate(components):
+                index.setdefault(c.name, i)
+            cached = self._by_name = (components, len(components), index)
+        return cached[2]
+
+    def has_component(self, name: str) -> bool:
+        index = self._index()
+        if name in index and self.spec.components[index[name]].name == name:
+            return True
+        return name in self.component_names
+
     def component_index(self, name: str) -> int:
+        index = self._index()
+        if name in index and self.spec.components[index[name]].name == name:
+            return index[name]
         for i, c in enumerate(self.spec.components):
             if c.name == name:
                 return i
