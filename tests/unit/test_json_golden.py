@@ -64,7 +64,6 @@ HAND_WRITTEN = {
     "Timeline": "the critical chain computed once for several keys",
     # owned by work in progress elsewhere (the web service, the Helm port)
     "Operation": "server/ is changed by the web work",
-    "Release": "engine/ is changed by the engine containment work",
 }
 
 
