@@ -32,6 +32,7 @@ from helmdeck.deploy.undeploy import RemovedRelease, UndeployReport
 from helmdeck.deploy.undeploy_decisions import NamespaceFate
 from helmdeck.deploy.undeploy_preview import PlannedUninstall, UndeployPreview
 from helmdeck.doctor.findings import DoctorReport
+from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.extensions.catalog import CatalogProblem, Extension
 from helmdeck.extensions.installed import InstalledExtension
@@ -370,6 +371,24 @@ def _cases() -> dict[str, Callable[[], Any]]:
         "LeftObject": lambda: LEFT,
         "NamespaceFate": lambda: FATE,
         "NamespaceFate/absent": lambda: FATE_GONE,
+        # status and release actions fill notes and the manifest (Secret data): neither is in the JSON
+        "Release": lambda: Release(
+            "api",
+            "services",
+            3,
+            ReleaseStatus.DEPLOYED,
+            "api",
+            "1.2.0",
+            "2.0",
+            T0,
+            "Upgrade complete",
+            {"helmdeck.dev/platform": "dash"},
+            "notes",
+            "kind: Secret\ndata: {token: c2VjcmV0}\n",
+        ),
+        "Release/listed": lambda: Release(
+            "db", "services", 1, ReleaseStatus.PENDING_INSTALL, "db", "0.1.0", None, None
+        ),
         "RemovedRelease": lambda: REMOVED,
         "RemovedRelease/failed": lambda: REMOVED_FAILED,
         "UndeployReport": lambda: UndeployReport(

@@ -53,7 +53,13 @@ class WriteOptions:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+        # JSON has no tuples: a sequence comes back as the tuple it was made from
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in data:
+                value = data[f.name]
+                kwargs[f.name] = tuple(value) if isinstance(value, list) else value
+        return cls(**kwargs)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from helmdeck.serialize import JsonObject, json_field
+
 
 class ReleaseStatus(StrEnum):
     DEPLOYED = "deployed"
@@ -52,25 +54,26 @@ def _parse_time(value: object) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class Release:
+class Release(JsonObject):
     """One revision of a Helm release.
 
     ``manifest`` (the plain manifests, as stored by Helm) is filled by status and release actions,
-    empty in listings and history; it can hold Secret data, so it is left out of :meth:`as_dict`.
+    empty in listings and history; it can hold Secret data, so it is left out of the JSON (and so are
+    the chart's notes).
     """
 
     name: str
     namespace: str
     revision: int
     status: ReleaseStatus
-    chart_name: str
+    chart_name: str = field(metadata=json_field(name="chart"))
     chart_version: str
     app_version: str | None
     updated: datetime | None
     description: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
-    notes: str = ""
-    manifest: str = field(default="", repr=False)
+    notes: str = field(default="", metadata=json_field(exclude=True))
+    manifest: str = field(default="", repr=False, metadata=json_field(exclude=True))
 
     @property
     def chart(self) -> str:
@@ -102,17 +105,3 @@ class Release:
 
     def without_manifest(self) -> Release:
         return replace(self, manifest="")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "namespace": self.namespace,
-            "revision": self.revision,
-            "status": self.status.value,
-            "chart": self.chart_name,
-            "chartVersion": self.chart_version,
-            "appVersion": self.app_version,
-            "updated": self.updated.isoformat() if self.updated else None,
-            "description": self.description,
-            "labels": dict(self.labels),
-        }

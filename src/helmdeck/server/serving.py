@@ -23,8 +23,9 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from helmdeck.engine import release_writes_running, stop_release_writes
 from helmdeck.engine.release_writes import ReleaseLimits
+from helmdeck.engine.release_writes import running as release_writes_running
+from helmdeck.engine.release_writes import stop as stop_release_writes
 from helmdeck.server.operations import OperationRunner
 
 _log = logging.getLogger("helmdeck.serve")
