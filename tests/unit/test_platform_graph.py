@@ -45,6 +45,16 @@ def test_columns_follow_needs_and_bands_follow_namespaces() -> None:
     assert set(plan.edges) == {("db", "api"), ("cache", "api"), ("api", "web")}
 
 
+def test_a_health_word_this_helmdeck_does_not_know_is_drawn_unknown() -> None:
+    # a newer service's word (or none at all) is no colour of its own: it reads as unknown, as a
+    # revision record's does (Health.recorded)
+    svg = platform_graph_svg({"components": [comp("odd", health="sleepy"), comp("blank", health="")]})
+    nodes = {a.get("data-testid"): a for a in ET.fromstring(svg).iter(f"{SVG}a")}
+    for name in ("odd", "blank"):
+        assert nodes[f"graph-node-{name}"].get("data-health") == "unknown"
+        assert nodes[f"graph-node-{name}"].find(f"{SVG}rect").get("fill") == HEALTH_COLOURS["unknown"][0]  # type: ignore[union-attr,index]
+
+
 def test_needs_outside_the_status_and_cycles_do_not_break_the_drawing() -> None:
     plan = layout([comp("a", needs=("gone",)), comp("b", needs=("c",)), comp("c", needs=("b",))])
     assert plan.edges == [("c", "b"), ("b", "c")] and {n.level for n in plan.nodes} == {0}

@@ -37,6 +37,15 @@ def test_the_model_sends_the_domain_json_as_it_is(model: type[BaseModel], case: 
     assert sent == data and _keys(sent) == _keys(data)
 
 
+def test_the_keys_the_service_adds_come_after_the_domain_ones() -> None:
+    # the overview's status: the domain's component status, then its needs, links and drift
+    component = {**to_json_data(CASES["ComponentStatus"]()), "needs": ["db"], "links": [], "drift": None}
+    platform = {**to_json_data(CASES["PlatformStatus"]()), "observedAt": "2026-03-04T05:06:07Z"}
+    platform["components"] = [component]
+    sent = models.PlatformStatus.model_validate(platform).model_dump(mode="json", by_alias=True)
+    assert sent == platform and _keys(sent) == _keys(platform)
+
+
 def _keys(data: Any) -> Any:
     if isinstance(data, dict):
         return [(k, _keys(v)) for k, v in data.items()]

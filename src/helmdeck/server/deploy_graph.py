@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from helmdeck.health import Health
 from helmdeck.revisions.journal import component_states
 
 #: executor progress state -> the health colour its node takes
@@ -19,14 +20,14 @@ _WORKING = {"installing", "upgrading", "waiting", "checking", "repairing", "reco
 _DONE = {"installed", "upgraded", "unchanged", "removed"}
 
 
-def deploy_health(state: str) -> str | None:
+def deploy_health(state: str) -> Health | None:
     """The colour of a component the deploy reports ``state`` for (None: the cluster's health)."""
     if state in _WORKING:
-        return "progressing"
+        return Health.progressing
     if state in _DONE:
-        return "healthy"
+        return Health.healthy
     if state == "failed":
-        return "failed"
+        return Health.failed
     return None
 
 
@@ -49,7 +50,7 @@ def overlay(
                 "component": name,
                 "namespace": p.get("namespace") or "",
                 "status": "not installed",
-                "health": "absent",
+                "health": Health.absent,
                 "reason": p.get("reason") or "",
             }
     for p in plan_components:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from helmdeck.cluster import events
+from helmdeck.core import status as core_status
 from helmdeck.extensions import catalog, installed
 from helmdeck.health import Health
 from helmdeck.revisions import store as revisions
@@ -48,26 +49,26 @@ _LINKS = (
 )
 
 
-class ComponentStatus(_Out):
-    component: str
-    release: str
-    namespace: str
-    status: str = Field(description="Helm release status, or 'not installed'.")
-    revision: int | None
-    chart: str
-    health: Health = Field(description="healthy, progressing, failed, unknown or absent.")
-    reason: str
-    extension: str | None = Field(description="The extension chart, for components that are extensions.")
-    unready: list[dict[str, Any]] = Field(description="Objects not ready, with why.")
-    failingPods: list[dict[str, Any]] = Field(description="Pods not ready, with why.")
-    objects: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description=(
+_COMPONENT_STATUS = response_model(
+    core_status.ComponentStatus,
+    docs={
+        "status": "Helm release status, or 'not installed'.",
+        "health": "healthy, progressing, failed, unknown or absent.",
+        "extension": "The extension chart, for components that are extensions.",
+        "objects": "Objects not ready, with why.",
+        "failing_pods": "Pods not ready, with why.",
+        "checked": (
             "Every object of the release with its health: state, reason and the rule that judged it "
             "('kstatus: Deployment', 'no status by design (CRD has no status subresource)', "
             "'platform rule: traefik.io/Middleware')."
         ),
-    )
+    },
+)
+
+
+class ComponentStatus(_COMPONENT_STATUS):  # type: ignore[misc,valid-type]
+    """A component's release and health (``helmdeck status``), with what the service adds."""
+
     needs: list[str] = Field(default_factory=list, description="The components it needs (the platform file's needs).")
     links: list[OpenLink] = Field(default_factory=list, description=_LINKS)
     drift: str | None = Field(
@@ -79,11 +80,10 @@ class ComponentStatus(_Out):
     )
 
 
-class PlatformStatus(_Out):
-    platform: str
-    healthy: bool
-    components: list[ComponentStatus]
-    observedAt: str | None = Field(default=None, description="When the cluster was read (UTC).")
+class PlatformStatus(response_model(core_status.PlatformStatus)):  # type: ignore[misc]
+    """Every component's release and health (``helmdeck status``)."""
+
+    observed_at: str | None = Field(default=None, description="When the cluster was read (UTC).")
 
 
 class ComponentRevision(response_model(revisions.ComponentRevision)):  # type: ignore[misc]

@@ -18,19 +18,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from helmdeck.health import Health
 from helmdeck.server.svg_text import attr as _a
 from helmdeck.server.svg_text import clip as _clip
 from helmdeck.server.svg_text import text as _t
 from helmdeck.spec.graph import levels
 
 #: health -> (fill, stroke): the overview table's badge colours
-HEALTH_COLOURS: dict[str, tuple[str, str]] = {
-    "healthy": ("#dcfae6", "#127a3e"),
-    "progressing": ("#e0eaff", "#2f5bd3"),
-    "failed": ("#fee4e2", "#b42318"),
-    "unknown": ("#f2f4f7", "#667085"),
-    "absent": ("#ffffff", "#98a2b3"),
+HEALTH_COLOURS: dict[Health, tuple[str, str]] = {
+    Health.healthy: ("#dcfae6", "#127a3e"),
+    Health.progressing: ("#e0eaff", "#2f5bd3"),
+    Health.failed: ("#fee4e2", "#b42318"),
+    Health.unknown: ("#f2f4f7", "#667085"),
+    Health.absent: ("#ffffff", "#98a2b3"),
 }
+#: a collapsed namespace takes the first of these its members have (else healthy)
+_WORST_FIRST = (Health.failed, Health.progressing, Health.unknown, Health.absent)
 DRIFT = "#a15c00"
 CHANGE = "#5925dc"
 MARKS = ["pending", "failed", "drift", "change"]
@@ -50,7 +53,7 @@ class Node:
     label: str
     namespace: str
     level: int
-    health: str
+    health: Health
     href: str
     title: str
     marks: list[str] = field(default_factory=list)  # MARKS
@@ -131,7 +134,7 @@ def _group_node(ns: str, members: Sequence[Mapping[str, Any]], level_of: Mapping
     counts: dict[str, int] = {}
     for c in members:
         counts[str(c.get("health"))] = counts.get(str(c.get("health")), 0) + 1
-    worst = next((h for h in ("failed", "progressing", "unknown", "absent") if counts.get(h)), "healthy")
+    worst = next((h for h in _WORST_FIRST if counts.get(h)), Health.healthy)
     marks = sorted({m for c in members for m in marks_of(c)}, key=MARKS.index)
     return Node(
         id=f"ns:{ns}",
@@ -155,7 +158,8 @@ def _component_node(c: Mapping[str, Any], ns: str, level_of: Mapping[str, int]) 
         label=name,
         namespace=ns,
         level=level_of[name],
-        health=str(c.get("health") or "unknown"),
+        # a word this helmdeck does not know (a newer service's) is drawn as unknown
+        health=Health.recorded(str(c.get("health") or "")) or Health.unknown,
         href=f"/components/{quote(name, safe='')}",
         title=f"{name} ({ns}): {c.get('health')}, release {c.get('status')}"
         + (f"; {reason}" if reason else "")
@@ -284,9 +288,9 @@ def _edge(src: Node, dst: Node) -> str:
 
 
 def _node(n: Node) -> str:
-    fill, stroke = HEALTH_COLOURS.get(n.health, HEALTH_COLOURS["unknown"])
+    fill, stroke = HEALTH_COLOURS[n.health]
     dash = ' stroke-dasharray="5 3"' if "pending" in n.marks else ""
-    width = "2.5" if "failed" in n.marks or n.health == "failed" else "1.5"
+    width = "2.5" if "failed" in n.marks or n.health is Health.failed else "1.5"
     testid = f"graph-group-{n.namespace}" if n.members else f"graph-node-{n.id}"
     second = _counts_text(n.counts, short=True) if n.members else n.deploy or n.health
     deploy = f' data-deploy="{_a(n.deploy)}"' if n.deploy else ""
@@ -302,7 +306,7 @@ def _node(n: Node) -> str:
     x = n.x + NODE_W
     for mark in reversed(n.marks):  # small tags on the node's top right corner
         colour = {"drift": DRIFT, "change": CHANGE}.get(mark) or HEALTH_COLOURS[
-            "failed" if mark == "failed" else "progressing"
+            Health.failed if mark == "failed" else Health.progressing
         ][1]
         w = 6 * len(mark) + 8
         x -= w + 2
@@ -316,8 +320,7 @@ def _node(n: Node) -> str:
 
 def _legend(planned: bool = False) -> list[str]:
     out, x = [], LEFT
-    for health in ("healthy", "progressing", "failed", "unknown", "absent"):
-        fill, stroke = HEALTH_COLOURS[health]
+    for health, (fill, stroke) in HEALTH_COLOURS.items():
         out.append(f'<rect x="{x}" y="8" width="12" height="12" rx="2" fill="{fill}" stroke="{stroke}"/>')
         out.append(f'<text x="{x + 16}" y="18">{health}</text>')
         x += 28 + 6 * len(health)
