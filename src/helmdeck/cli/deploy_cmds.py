@@ -13,7 +13,7 @@ from rich.table import Table
 
 from helmdeck.cli.doctor_cmds import print_doctor_report
 from helmdeck.cli.options import Cluster, DryRunOpt, Env, Output, Source, Values, Where, grouped, open_session, target
-from helmdeck.cli.output import OutputFormat, chosen, console, emit_json, err_console, print_table
+from helmdeck.cli.output import OutputFormat, chosen, conclude, console, emit_json, err_console, print_table
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
     from helmdeck.core.status import PlatformStatus
     from helmdeck.deploy.report import DeployReport
+    from helmdeck.deploy.undeploy import UndeployReport
     from helmdeck.health import FinalHealth
+    from helmdeck.revisions.rollback import RollbackReport
 
 
 def register(app: typer.Typer) -> None:
@@ -360,19 +362,20 @@ def rollback_command(
         return
     with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
         report = rollback_platform(session, revision, progress=progress)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    elif report.nothing_to_do:
+    conclude(output, report, print_rollback_report)
+
+
+def print_rollback_report(report: RollbackReport) -> None:
+    if report.nothing_to_do:
         console.print(report.summary(), highlight=False)
-    else:
-        for step in report.steps:
-            console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
-        print_unhealthy(report.unhealthy())
-        for restored in report.restored_secrets:
-            err_console.print(f"[yellow]warning:[/] {restored.message()}", highlight=False)
-        summary = report.summary()
-        console.print(summary if report.ok else f"[bold red]{summary}[/]", highlight=False)
-    raise typer.Exit(0 if report.ok else 1)
+        return
+    for step in report.steps:
+        console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
+    print_unhealthy(report.unhealthy())
+    for restored in report.restored_secrets:
+        err_console.print(f"[yellow]warning:[/] {restored.message()}", highlight=False)
+    summary = report.summary()
+    console.print(summary if report.ok else f"[bold red]{summary}[/]", highlight=False)
 
 
 # --- undeploy -------------------------------------------------------------------------------
@@ -411,21 +414,21 @@ def undeploy_command(
         )
     with live_progress(f"undeploying {session.platform_id}", output is OutputFormat.human) as progress:
         report = undeploy_platform(session, purge_data=purge_data, confirm=confirm, progress=progress)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        if not report.releases:  # undeployed already, or never deployed: say so, not "undeployed"
-            console.print(f"  no releases to uninstall: platform {session.platform_id} has none in the cluster")
-        for r in report.releases:
-            mark = "removed" if r.ok else "[bold red]FAILED[/]"
-            console.print(f"  {r.component}: {mark} (was {r.status_before}) {r.note}".rstrip(), highlight=False)
-        for item in report.kept:
-            console.print(f"  kept: {item}", highlight=False)
-        for item in report.deleted:
-            console.print(f"  deleted: {item}", highlight=False)
-        for ns in report.fates:
-            console.print(f"  {ns.sentence(done=True)}", highlight=False, markup=False)
-        for left in report.left:
-            console.print(f"  left: {left}", highlight=False, markup=False)
-        console.print(f"undeployed in {report.seconds:.1f}s" if report.ok else "[bold red]undeploy incomplete[/]")
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, lambda r: print_undeploy_report(r, session.platform_id))
+
+
+def print_undeploy_report(report: UndeployReport, platform_id: str) -> None:
+    if not report.releases:  # undeployed already, or never deployed: say so, not "undeployed"
+        console.print(f"  no releases to uninstall: platform {platform_id} has none in the cluster")
+    for r in report.releases:
+        mark = "removed" if r.ok else "[bold red]FAILED[/]"
+        console.print(f"  {r.component}: {mark} (was {r.status_before}) {r.note}".rstrip(), highlight=False)
+    for item in report.kept:
+        console.print(f"  kept: {item}", highlight=False)
+    for item in report.deleted:
+        console.print(f"  deleted: {item}", highlight=False)
+    for ns in report.fates:
+        console.print(f"  {ns.sentence(done=True)}", highlight=False, markup=False)
+    for left in report.left:
+        console.print(f"  left: {left}", highlight=False, markup=False)
+    console.print(f"undeployed in {report.seconds:.1f}s" if report.ok else "[bold red]undeploy incomplete[/]")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from helmdeck.cli.options import Cluster, Env, InstanceOpt, Output, PlatformFile, Values, Where, grouped, target
-from helmdeck.cli.output import OutputFormat, console, emit_json
+from helmdeck.cli.output import OutputFormat, conclude, console
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
@@ -91,8 +91,4 @@ def doctor_command(
     session = open_platform(chosen, last_deployed=LastDeployed.adopt_if_reachable)
     note_environment(session)
     report = diagnose_platform(session) if live else run_preflight(session, offline=offline)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        print_doctor_report(report)
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, print_doctor_report)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from helmdeck.cli.options import Env, GitValues, Where, grouped, target
-from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console, print_table
+from helmdeck.cli.output import Output, OutputFormat, console, err_console, print_table, show
 from helmdeck.errors import ConfigError
 from helmdeck.wording import counted
 
@@ -68,10 +68,7 @@ def export_command(
     tool = _check_tool(flux, argocd, project, auto_sync)
     options = _ExportOptions(namespace, git_url, git_branch, project, auto_sync)
     result = _write_export(tool, output_dir, where, env, values, secret or [], options)
-    if output is OutputFormat.json:
-        emit_json(result)
-        return
-    _show_export(result, tool.value, env)
+    show(output, result, lambda r: _show_export(r, tool.value, env))
 
 
 def _check_tool(flux: bool, argocd: bool, project: str, auto_sync: bool) -> GitopsTool:

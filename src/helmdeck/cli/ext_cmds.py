@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from helmdeck.cli.options import Cluster, Output, Where, grouped, target
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.output import OutputFormat, conclude, console, emit_json, err_console, show
 from helmdeck.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -153,11 +153,7 @@ def show_command(
 ) -> None:
     """An extension's metadata, requirements and parameters."""
     catalog = _catalog(_platform(where), state_dir)
-    ext = catalog.get(name, version)
-    if output is OutputFormat.json:
-        emit_json(ext.as_dict())
-    else:
-        _print_extension(ext)
+    show(output, catalog.get(name, version), _print_extension)
 
 
 def print_report(report: ExtensionReport) -> None:
@@ -243,15 +239,7 @@ def install_command(
     with live_progress(title, output is OutputFormat.human) as progress:
         manager.progress = progress or manager.progress
         report = manager.install(name, params, instance_name=instance_name, version=version)
-    _show_install(report, output)
-
-
-def _show_install(report: ExtensionReport, output: OutputFormat) -> NoReturn:
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        print_report(report)
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, print_report)
 
 
 def _install_parameters(
@@ -310,17 +298,17 @@ def uninstall_command(
     with live_progress(title, output is OutputFormat.human) as progress:
         manager.progress = progress or manager.progress
         report = manager.uninstall(name, force=force, purge_data=purge_data, confirm=confirm)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        print_report(report)
-        for item in report.kept_data:
-            console.print(f"  kept: {item}", highlight=False, markup=False)
-        for item in report.deleted_data:
-            console.print(f"  deleted: {item}", highlight=False, markup=False)
-        for item in report.left:
-            console.print(f"  left: {item}", highlight=False, markup=False)
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, _print_uninstall)
+
+
+def _print_uninstall(report: ExtensionReport) -> None:
+    print_report(report)
+    for item in report.kept_data:
+        console.print(f"  kept: {item}", highlight=False, markup=False)
+    for item in report.deleted_data:
+        console.print(f"  deleted: {item}", highlight=False, markup=False)
+    for item in report.left:
+        console.print(f"  left: {item}", highlight=False, markup=False)
 
 
 @grouped
