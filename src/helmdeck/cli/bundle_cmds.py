@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import PlatformFile
+from helmdeck.cli.options import PlatformFile, flag
 from helmdeck.cli.output import Output, OutputFormat, conclude, console, emit_json, err_console, show
 from helmdeck.spec import DEFAULT_FILE
 from helmdeck.wording import counted
@@ -173,7 +173,7 @@ def _print_verification(result: Verification, bundle_file: Path) -> None:
 def images_command(
     bundle_file: BundleFile,
     output: Output = OutputFormat.human,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Image references only, one per line.")] = False,
+    quiet: bool = flag("-q", "--quiet", help="Image references only, one per line."),
 ) -> None:
     """The container images to preload on the cluster's nodes (the bundle is verified first)."""
     from helmdeck.bundle import read_images

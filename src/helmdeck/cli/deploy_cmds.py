@@ -12,7 +12,19 @@ import typer
 from rich.table import Table
 
 from helmdeck.cli.doctor_cmds import print_doctor_report
-from helmdeck.cli.options import Cluster, DryRunOpt, Env, Output, Source, Values, Where, grouped, open_session, target
+from helmdeck.cli.options import (
+    Cluster,
+    DryRunOpt,
+    Env,
+    Output,
+    Source,
+    Values,
+    Where,
+    flag,
+    grouped,
+    open_session,
+    target,
+)
 from helmdeck.cli.output import OutputFormat, chosen, conclude, console, emit_json, err_console, print_table
 
 if TYPE_CHECKING:
@@ -55,7 +67,7 @@ def plan_command(
     env: Env = None,
     cluster: Cluster,
     values: Values,
-    no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
+    no_diff: bool = flag("--no-diff", help="Actions only, no manifest diff."),
     out: Annotated[
         Path | None,
         typer.Option(
@@ -172,16 +184,11 @@ def deploy_command(
             help="Helm writes at once (components waiting on their health gates do not count).",
         ),
     ] = 4,
-    no_preflight: Annotated[
-        bool, typer.Option("--no-preflight", help="Skip the preflight checks (helmdeck doctor).")
-    ] = False,
-    allow_destructive: Annotated[
-        bool,
-        typer.Option(
-            "--allow-destructive",
-            help="Deploy even when it deletes data (claims, CRDs) or must replace objects (see `plan`).",
-        ),
-    ] = False,
+    no_preflight: bool = flag("--no-preflight", help="Skip the preflight checks (helmdeck doctor)."),
+    allow_destructive: bool = flag(
+        "--allow-destructive",
+        help="Deploy even when it deletes data (claims, CRDs) or must replace objects (see `plan`).",
+    ),
     cluster: Cluster,
     values: Values,
     source: Source,
@@ -311,7 +318,7 @@ def status_command(
     *,
     where: Where,
     cluster: Cluster,
-    watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
+    watch: bool = flag("--watch", "-w", help="Refresh until interrupted."),
     interval: Annotated[
         float, typer.Option("--interval", min=0.2, max=3600, help="Seconds between refreshes with --watch.")
     ] = 2.0,
@@ -385,10 +392,8 @@ def print_rollback_report(report: RollbackReport) -> None:
 def undeploy_command(
     *,
     where: Where,
-    purge_data: Annotated[
-        bool, typer.Option("--purge-data", help="Also delete volumes (PVCs), secrets and history.")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
+    purge_data: bool = flag("--purge-data", help="Also delete volumes (PVCs), secrets and history."),
+    yes: bool = flag("--yes", "-y", help="Do not ask before purging data."),
     cluster: Cluster,
     dry_run: DryRunOpt = False,
     output: Output = OutputFormat.human,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Env, GitValues, Where, grouped, target
+from helmdeck.cli.options import Env, GitValues, Where, flag, grouped, target
 from helmdeck.cli.output import Output, OutputFormat, console, err_console, print_table, show
 from helmdeck.errors import ConfigError
 from helmdeck.wording import counted
@@ -27,8 +27,8 @@ def export_command(
     output_dir: Annotated[
         Path, typer.Option("--output-dir", help="Write the manifests here (created if missing), as render does.")
     ],
-    flux: Annotated[bool, typer.Option("--flux", help="Flux HelmReleases (helm.toolkit.fluxcd.io/v2).")] = False,
-    argocd: Annotated[bool, typer.Option("--argocd", help="Argo CD Applications (argoproj.io/v1alpha1).")] = False,
+    flux: bool = flag("--flux", help="Flux HelmReleases (helm.toolkit.fluxcd.io/v2)."),
+    argocd: bool = flag("--argocd", help="Argo CD Applications (argoproj.io/v1alpha1)."),
     *,
     where: Where,
     env: Env = None,
@@ -55,9 +55,7 @@ def export_command(
         typer.Option("--secret", help="Treat this values file as a secret: referenced as a Secret, never copied."),
     ] = None,
     project: Annotated[str, typer.Option("--project", help="Argo CD project of the Applications.")] = "default",
-    auto_sync: Annotated[
-        bool, typer.Option("--auto-sync", help="Argo CD: sync automatically (prune, self-heal).")
-    ] = False,
+    auto_sync: bool = flag("--auto-sync", help="Argo CD: sync automatically (prune, self-heal)."),
     output: Output = OutputFormat.human,
 ) -> None:
     """The platform as GitOps manifests: a Flux HelmRelease or an Argo CD Application per component.

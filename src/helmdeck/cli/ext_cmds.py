@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Cluster, Output, Where, grouped, target
+from helmdeck.cli.options import Cluster, Output, Where, flag, grouped, target
 from helmdeck.cli.output import OutputFormat, conclude, console, emit_json, err_console, show
 from helmdeck.errors import ConfigError
 
@@ -89,7 +89,7 @@ def list_command(
     *,
     where: Where,
     state_dir: StateDir = None,
-    installed: Annotated[bool, typer.Option("--installed", help="Installed extensions (needs the cluster).")] = False,
+    installed: bool = flag("--installed", help="Installed extensions (needs the cluster)."),
     cluster: Cluster,
     output: Output = OutputFormat.human,
 ) -> None:
@@ -207,12 +207,9 @@ def install_command(
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, max=86400, help="Seconds to wait for each install's health.")
     ] = 300,
-    insecure_argv: Annotated[
-        bool,
-        typer.Option(
-            "--insecure-argv", help="Accept secret parameters in --param, readable by every user of the machine."
-        ),
-    ] = False,
+    insecure_argv: bool = flag(
+        "--insecure-argv", help="Accept secret parameters in --param, readable by every user of the machine."
+    ),
     *,
     where: Where,
     env: Env = None,
@@ -272,11 +269,9 @@ def _install_parameters(
 @grouped
 def uninstall_command(
     name: Annotated[str, typer.Argument(help="Install (component) name, or extension name if installed once.")],
-    force: Annotated[bool, typer.Option("--force", help="Uninstall even if other extensions require it.")] = False,
-    purge_data: Annotated[
-        bool, typer.Option("--purge-data", help="Also delete the extension's volume claims (its data).")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
+    force: bool = flag("--force", help="Uninstall even if other extensions require it."),
+    purge_data: bool = flag("--purge-data", help="Also delete the extension's volume claims (its data)."),
+    yes: bool = flag("--yes", "-y", help="Do not ask before purging data."),
     *,
     where: Where,
     state_dir: StateDir = None,
@@ -317,9 +312,9 @@ def upload_command(
     *,
     where: Where,
     state_dir: StateDir = None,
-    allow_cluster_scoped: Annotated[
-        bool, typer.Option("--allow-cluster-scoped", help="Accept cluster-scoped objects (ClusterRoles, CRDs...).")
-    ] = False,
+    allow_cluster_scoped: bool = flag(
+        "--allow-cluster-scoped", help="Accept cluster-scoped objects (ClusterRoles, CRDs...)."
+    ),
     max_size: Annotated[int, typer.Option("--max-size", min=1, max=1024, help="Largest accepted archive, in MiB.")] = 5,
     output: Output = OutputFormat.human,
 ) -> None:

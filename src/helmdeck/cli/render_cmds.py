@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Cluster, Env, PlatformFile, Values, Where, grouped, open_session
+from helmdeck.cli.options import Cluster, Env, PlatformFile, Values, Where, flag, grouped, open_session
 from helmdeck.cli.output import Output, OutputFormat, conclude, console, emit_json, err_console
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
@@ -118,7 +118,7 @@ def render_command(
 
 def deps_command(
     file: PlatformFile = Path(DEFAULT_FILE),
-    update: Annotated[bool, typer.Option("--update", help="Resolve again and rewrite Chart.lock.")] = False,
+    update: bool = flag("--update", help="Resolve again and rewrite Chart.lock."),
     output: Output = OutputFormat.human,
 ) -> None:
     """Build each local chart's dependencies (Chart.yaml `dependencies`) and pin them in Chart.lock."""
