@@ -25,7 +25,7 @@ from helmdeck.cli.options import (
     open_session,
     target,
 )
-from helmdeck.cli.output import OutputFormat, chosen, conclude, console, emit_json, err_console, print_table
+from helmdeck.cli.output import OutputFormat, chosen, conclude, console, emit_json, err_console, print_table, show
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -363,9 +363,10 @@ def rollback_command(
 
     session = open_session(where, cluster)
     if dry_run:
-        from helmdeck.cli.dry_run import rollback_dry_run
+        from helmdeck.cli.dry_run import print_rollback_preview
+        from helmdeck.revisions.rollback_preview import preview_rollback
 
-        rollback_dry_run(session, revision, output=output)
+        show(output, preview_rollback(session, revision), print_rollback_preview)
         return
     with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
         report = rollback_platform(session, revision, progress=progress)
@@ -405,9 +406,11 @@ def undeploy_command(
 
     session = open_session(where, cluster)
     if dry_run:
-        from helmdeck.cli.dry_run import undeploy_dry_run
+        from helmdeck.cli.dry_run import print_undeploy_preview
+        from helmdeck.deploy.undeploy_preview import preview_undeploy
 
-        undeploy_dry_run(session, purge_data=purge_data, output=output)
+        preview = preview_undeploy(session, purge_data=purge_data)
+        show(output, preview, lambda p: print_undeploy_preview(p, purge_data=purge_data))
         return
     confirm = None
     if purge_data:
