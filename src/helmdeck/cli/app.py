@@ -21,6 +21,7 @@ from helmdeck.cli import (
     serve_cmd,
     spec_cmds,
 )
+from helmdeck.cli.options import flag
 from helmdeck.cli.sandbox import app as sandbox_app
 
 app = typer.Typer(
@@ -55,21 +56,13 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
+    verbose: bool = flag("--verbose", "-v", help="Log progress details to stderr."),
     # taken anywhere on the command line by helmdeck.cli.main; declared here for --help
-    debug: Annotated[
-        bool, typer.Option("--debug", help="--verbose, and an internal error's traceback (anywhere on the line).")
-    ] = False,
-    no_color: Annotated[
-        bool, typer.Option("--no-color", help="No colours (as NO_COLOR=1; anywhere on the line).")
-    ] = False,
-    allow_outside: Annotated[
-        bool,
-        typer.Option(
-            "--allow-outside",
-            help="Let the platform file name charts, values and secret files outside its own directory.",
-        ),
-    ] = False,
+    debug: bool = flag("--debug", help="--verbose, and an internal error's traceback (anywhere on the line)."),
+    no_color: bool = flag("--no-color", help="No colours (as NO_COLOR=1; anywhere on the line)."),
+    allow_outside: bool = flag(
+        "--allow-outside", help="Let the platform file name charts, values and secret files outside its own directory."
+    ),
 ) -> None:
     import logging
 

@@ -18,16 +18,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
+from helmdeck.cli.options import PlatformFile, flag
+from helmdeck.cli.output import Output, OutputFormat, conclude, console, emit_json, err_console, show
 from helmdeck.spec import DEFAULT_FILE
 from helmdeck.wording import counted
 
 if TYPE_CHECKING:
     from helmdeck.bundle import BundleResult
+    from helmdeck.bundle.verify import Verification
 
 app = typer.Typer()
 
-PlatformFile = Annotated[Path, typer.Option("-f", "--file", help="The platform file.")]
 Envs = Annotated[
     list[str] | None,
     typer.Option("-e", "--env", help="Bundle only this environment (repeat for several; default: all)."),
@@ -101,10 +102,7 @@ def _create(
     from helmdeck.bundle import create_bundle
 
     result = create_bundle(file, output, environments=envs or (), secret_files=secrets or (), created=created)
-    if fmt is OutputFormat.json:
-        emit_json(result.as_dict())
-    else:
-        print_result(result)
+    show(fmt, result, print_result)
 
 
 @app.callback(invoke_without_command=True)
@@ -153,29 +151,29 @@ def verify_command(bundle_file: BundleFile, output: Output = OutputFormat.human)
     """Check every file of a bundle against its checksum; name each one that differs. Exit code 1 then."""
     from helmdeck.bundle import verify_bundle
 
-    result = verify_bundle(bundle_file)
-    if output is OutputFormat.json:
-        emit_json(result.as_dict())
-    elif result.ok:
+    conclude(output, verify_bundle(bundle_file), lambda result: _print_verification(result, bundle_file))
+
+
+def _print_verification(result: Verification, bundle_file: Path) -> None:
+    if result.ok:
         m = result.manifest
         platform = f" (platform {m.platform}, made {m.created} by helmdeck {m.helmdeck_version})" if m else ""
         console.print(f"[green]ok[/]: {bundle_file}: {counted(result.files, 'file')} match their checksums{platform}")
-    else:
-        table = Table(title=f"bundle {bundle_file} failed verification")
-        table.add_column("file", overflow="fold")
-        table.add_column("problem", overflow="fold")
-        for p in result.problems:
-            table.add_row(p.path, p.reason)
-        console.print(table)
-        console.print(f"[bold red]{counted(result.problems, 'problem')}[/]: do not deploy this bundle")
-    raise typer.Exit(0 if result.ok else 1)
+        return
+    table = Table(title=f"bundle {bundle_file} failed verification")
+    table.add_column("file", overflow="fold")
+    table.add_column("problem", overflow="fold")
+    for p in result.problems:
+        table.add_row(p.path, p.reason)
+    console.print(table)
+    console.print(f"[bold red]{counted(result.problems, 'problem')}[/]: do not deploy this bundle")
 
 
 @app.command("images")
 def images_command(
     bundle_file: BundleFile,
     output: Output = OutputFormat.human,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Image references only, one per line.")] = False,
+    quiet: bool = flag("-q", "--quiet", help="Image references only, one per line."),
 ) -> None:
     """The container images to preload on the cluster's nodes (the bundle is verified first)."""
     from helmdeck.bundle import read_images

@@ -12,8 +12,20 @@ import typer
 from rich.table import Table
 
 from helmdeck.cli.doctor_cmds import print_doctor_report
-from helmdeck.cli.options import Cluster, DryRunOpt, Env, Output, Source, Values, Where, grouped, open_session, target
-from helmdeck.cli.output import OutputFormat, chosen, console, emit_json, err_console, print_table
+from helmdeck.cli.options import (
+    Cluster,
+    DryRunOpt,
+    Env,
+    Output,
+    Source,
+    Values,
+    Where,
+    flag,
+    grouped,
+    open_session,
+    target,
+)
+from helmdeck.cli.output import OutputFormat, chosen, conclude, console, emit_json, err_console, print_table, show
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,7 +34,9 @@ if TYPE_CHECKING:
     from helmdeck.core.session import PlatformSession
     from helmdeck.core.status import PlatformStatus
     from helmdeck.deploy.report import DeployReport
+    from helmdeck.deploy.undeploy import UndeployReport
     from helmdeck.health import FinalHealth
+    from helmdeck.revisions.rollback import RollbackReport
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +67,7 @@ def plan_command(
     env: Env = None,
     cluster: Cluster,
     values: Values,
-    no_diff: Annotated[bool, typer.Option("--no-diff", help="Actions only, no manifest diff.")] = False,
+    no_diff: bool = flag("--no-diff", help="Actions only, no manifest diff."),
     out: Annotated[
         Path | None,
         typer.Option(
@@ -170,16 +184,11 @@ def deploy_command(
             help="Helm writes at once (components waiting on their health gates do not count).",
         ),
     ] = 4,
-    no_preflight: Annotated[
-        bool, typer.Option("--no-preflight", help="Skip the preflight checks (helmdeck doctor).")
-    ] = False,
-    allow_destructive: Annotated[
-        bool,
-        typer.Option(
-            "--allow-destructive",
-            help="Deploy even when it deletes data (claims, CRDs) or must replace objects (see `plan`).",
-        ),
-    ] = False,
+    no_preflight: bool = flag("--no-preflight", help="Skip the preflight checks (helmdeck doctor)."),
+    allow_destructive: bool = flag(
+        "--allow-destructive",
+        help="Deploy even when it deletes data (claims, CRDs) or must replace objects (see `plan`).",
+    ),
     cluster: Cluster,
     values: Values,
     source: Source,
@@ -309,7 +318,7 @@ def status_command(
     *,
     where: Where,
     cluster: Cluster,
-    watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh until interrupted.")] = False,
+    watch: bool = flag("--watch", "-w", help="Refresh until interrupted."),
     interval: Annotated[
         float, typer.Option("--interval", min=0.2, max=3600, help="Seconds between refreshes with --watch.")
     ] = 2.0,
@@ -354,25 +363,27 @@ def rollback_command(
 
     session = open_session(where, cluster)
     if dry_run:
-        from helmdeck.cli.dry_run import rollback_dry_run
+        from helmdeck.cli.dry_run import print_rollback_preview
+        from helmdeck.revisions.rollback_preview import preview_rollback
 
-        rollback_dry_run(session, revision, output=output)
+        show(output, preview_rollback(session, revision), print_rollback_preview)
         return
     with live_progress(f"rolling back {session.platform_id}", output is OutputFormat.human) as progress:
         report = rollback_platform(session, revision, progress=progress)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    elif report.nothing_to_do:
+    conclude(output, report, print_rollback_report)
+
+
+def print_rollback_report(report: RollbackReport) -> None:
+    if report.nothing_to_do:
         console.print(report.summary(), highlight=False)
-    else:
-        for step in report.steps:
-            console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
-        print_unhealthy(report.unhealthy())
-        for restored in report.restored_secrets:
-            err_console.print(f"[yellow]warning:[/] {restored.message()}", highlight=False)
-        summary = report.summary()
-        console.print(summary if report.ok else f"[bold red]{summary}[/]", highlight=False)
-    raise typer.Exit(0 if report.ok else 1)
+        return
+    for step in report.steps:
+        console.print(f"  {step.component}: {step.action} {step.detail}", highlight=False)
+    print_unhealthy(report.unhealthy())
+    for restored in report.restored_secrets:
+        err_console.print(f"[yellow]warning:[/] {restored.message()}", highlight=False)
+    summary = report.summary()
+    console.print(summary if report.ok else f"[bold red]{summary}[/]", highlight=False)
 
 
 # --- undeploy -------------------------------------------------------------------------------
@@ -382,10 +393,8 @@ def rollback_command(
 def undeploy_command(
     *,
     where: Where,
-    purge_data: Annotated[
-        bool, typer.Option("--purge-data", help="Also delete volumes (PVCs), secrets and history.")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
+    purge_data: bool = flag("--purge-data", help="Also delete volumes (PVCs), secrets and history."),
+    yes: bool = flag("--yes", "-y", help="Do not ask before purging data."),
     cluster: Cluster,
     dry_run: DryRunOpt = False,
     output: Output = OutputFormat.human,
@@ -397,9 +406,11 @@ def undeploy_command(
 
     session = open_session(where, cluster)
     if dry_run:
-        from helmdeck.cli.dry_run import undeploy_dry_run
+        from helmdeck.cli.dry_run import print_undeploy_preview
+        from helmdeck.deploy.undeploy_preview import preview_undeploy
 
-        undeploy_dry_run(session, purge_data=purge_data, output=output)
+        preview = preview_undeploy(session, purge_data=purge_data)
+        show(output, preview, lambda p: print_undeploy_preview(p, purge_data=purge_data))
         return
     confirm = None
     if purge_data:
@@ -411,21 +422,21 @@ def undeploy_command(
         )
     with live_progress(f"undeploying {session.platform_id}", output is OutputFormat.human) as progress:
         report = undeploy_platform(session, purge_data=purge_data, confirm=confirm, progress=progress)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        if not report.releases:  # undeployed already, or never deployed: say so, not "undeployed"
-            console.print(f"  no releases to uninstall: platform {session.platform_id} has none in the cluster")
-        for r in report.releases:
-            mark = "removed" if r.ok else "[bold red]FAILED[/]"
-            console.print(f"  {r.component}: {mark} (was {r.status_before}) {r.note}".rstrip(), highlight=False)
-        for item in report.kept:
-            console.print(f"  kept: {item}", highlight=False)
-        for item in report.deleted:
-            console.print(f"  deleted: {item}", highlight=False)
-        for ns in report.fates:
-            console.print(f"  {ns.sentence(done=True)}", highlight=False, markup=False)
-        for left in report.left:
-            console.print(f"  left: {left}", highlight=False, markup=False)
-        console.print(f"undeployed in {report.seconds:.1f}s" if report.ok else "[bold red]undeploy incomplete[/]")
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, lambda r: print_undeploy_report(r, session.platform_id))
+
+
+def print_undeploy_report(report: UndeployReport, platform_id: str) -> None:
+    if not report.releases:  # undeployed already, or never deployed: say so, not "undeployed"
+        console.print(f"  no releases to uninstall: platform {platform_id} has none in the cluster")
+    for r in report.releases:
+        mark = "removed" if r.ok else "[bold red]FAILED[/]"
+        console.print(f"  {r.component}: {mark} (was {r.status_before}) {r.note}".rstrip(), highlight=False)
+    for item in report.kept:
+        console.print(f"  kept: {item}", highlight=False)
+    for item in report.deleted:
+        console.print(f"  deleted: {item}", highlight=False)
+    for ns in report.fates:
+        console.print(f"  {ns.sentence(done=True)}", highlight=False, markup=False)
+    for left in report.left:
+        console.print(f"  left: {left}", highlight=False, markup=False)
+    console.print(f"undeployed in {report.seconds:.1f}s" if report.ok else "[bold red]undeploy incomplete[/]")

@@ -4,13 +4,13 @@ the deployed platform's workloads are unhealthy."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Cluster, Env, InstanceOpt, Output, PlatformFile, Values, Where, grouped, target
-from helmdeck.cli.output import OutputFormat, console, emit_json
+from helmdeck.cli.options import Cluster, Env, InstanceOpt, Output, PlatformFile, Values, Where, flag, grouped, target
+from helmdeck.cli.output import OutputFormat, conclude, console
 from helmdeck.spec import DEFAULT_FILE
 
 if TYPE_CHECKING:
@@ -63,12 +63,8 @@ def doctor_command(
     *,
     file: PlatformFile = Path(DEFAULT_FILE),
     env: Env = None,
-    live: Annotated[
-        bool, typer.Option("--live", help="Explain the deployed platform's unhealthy workloads instead.")
-    ] = False,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Also require every image to come from the platform's registry.")
-    ] = False,
+    live: bool = flag("--live", help="Explain the deployed platform's unhealthy workloads instead."),
+    offline: bool = flag("--offline", help="Also require every image to come from the platform's registry."),
     values: Values,
     cluster: Cluster,
     # after the cluster options: --instance came last, and the help keeps the order it had
@@ -91,8 +87,4 @@ def doctor_command(
     session = open_platform(chosen, last_deployed=LastDeployed.adopt_if_reachable)
     note_environment(session)
     report = diagnose_platform(session) if live else run_preflight(session, offline=offline)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        print_doctor_report(report)
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, print_doctor_report)

@@ -1,4 +1,4 @@
-"""``undeploy --dry-run`` and ``rollback --dry-run``: what would happen, printed; nothing changed."""
+"""``undeploy --dry-run`` and ``rollback --dry-run``: what would happen, as a table; nothing changed."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console, print_table
+from helmdeck.cli.output import console, err_console, print_table
 
 if TYPE_CHECKING:
-    from helmdeck.core.session import PlatformSession
+    from helmdeck.deploy.undeploy_preview import UndeployPreview
+    from helmdeck.revisions.rollback_preview import RollbackPreview
 
 
-def undeploy_dry_run(session: PlatformSession, *, purge_data: bool, output: OutputFormat) -> None:
-    from helmdeck.deploy.undeploy_preview import preview_undeploy
-
-    preview = preview_undeploy(session, purge_data=purge_data)
-    if output is OutputFormat.json:
-        emit_json(preview.as_dict())
-        return
+def print_undeploy_preview(preview: UndeployPreview, *, purge_data: bool) -> None:
     table = Table(title=f"undeploy of platform {preview.platform} would uninstall (dry run)")
     for col in ("step", "component", "namespace", "release", "status", "chart", "note"):
         table.add_column(col, overflow="fold")
@@ -42,13 +37,7 @@ def undeploy_dry_run(session: PlatformSession, *, purge_data: bool, output: Outp
     console.print("dry run: nothing was changed", highlight=False)
 
 
-def rollback_dry_run(session: PlatformSession, revision: int | None, *, output: OutputFormat) -> None:
-    from helmdeck.revisions.rollback_preview import preview_rollback
-
-    preview = preview_rollback(session, revision)
-    if output is OutputFormat.json:
-        emit_json(preview.as_dict())
-        return
+def print_rollback_preview(preview: RollbackPreview) -> None:
     title = f"rollback of platform {preview.platform} to revision {preview.target} ({preview.target_operation}, "
     table = Table(title=title + f"{preview.target_created}) would (dry run)")
     for col in ("component", "action", "namespace", "now", "after", "note"):

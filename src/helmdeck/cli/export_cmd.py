@@ -9,13 +9,42 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Env, GitValues, Where, grouped, target
-from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console, print_table
+from helmdeck.cli.options import Env, GitValues, OptionGroup, Where, flag, grouped, target
+from helmdeck.cli.output import Output, OutputFormat, console, err_console, print_table, show
 from helmdeck.errors import ConfigError
 from helmdeck.wording import counted
 
 if TYPE_CHECKING:
     from helmdeck.gitops import ExportResult, GitopsTool
+
+
+@dataclass(frozen=True)
+class ExportOptions(OptionGroup):
+    """Where the exported objects live and point, which values files are secrets, and how Argo CD syncs them."""
+
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="Namespace of the exported objects (default: the platform's admin namespace for Flux, "
+            "argocd for Argo CD).",
+        ),
+    ] = None
+    git_url: Annotated[
+        str | None,
+        typer.Option("--git-url", help="Repository the local charts are pushed to (default: the origin remote)."),
+    ] = None
+    git_branch: Annotated[
+        str | None, typer.Option("--git-branch", help="Branch of --git-url (default: the current branch).")
+    ] = None
+    secret: Annotated[
+        list[Path] | None,
+        typer.Option("--secret", help="Treat this values file as a secret: referenced as a Secret, never copied."),
+    ] = None
+    project: Annotated[str, typer.Option("--project", help="Argo CD project of the Applications.")] = "default"
+    auto_sync: Annotated[bool, typer.Option("--auto-sync", help="Argo CD: sync automatically (prune, self-heal).")] = (
+        False
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -27,37 +56,15 @@ def export_command(
     output_dir: Annotated[
         Path, typer.Option("--output-dir", help="Write the manifests here (created if missing), as render does.")
     ],
-    flux: Annotated[bool, typer.Option("--flux", help="Flux HelmReleases (helm.toolkit.fluxcd.io/v2).")] = False,
-    argocd: Annotated[bool, typer.Option("--argocd", help="Argo CD Applications (argoproj.io/v1alpha1).")] = False,
+    flux: bool = flag("--flux", help="Flux HelmReleases (helm.toolkit.fluxcd.io/v2)."),
+    argocd: bool = flag("--argocd", help="Argo CD Applications (argoproj.io/v1alpha1)."),
     *,
     where: Where,
     env: Env = None,
     # no --set-file: the export is committed to Git, and a file's text would be copied into it
     # in the clear (a values file marked --secret becomes a Secret reference instead)
     values: GitValues,
-    namespace: Annotated[
-        str | None,
-        typer.Option(
-            "--namespace",
-            help="Namespace of the exported objects (default: the platform's admin namespace for Flux, "
-            "argocd for Argo CD).",
-        ),
-    ] = None,
-    git_url: Annotated[
-        str | None,
-        typer.Option("--git-url", help="Repository the local charts are pushed to (default: the origin remote)."),
-    ] = None,
-    git_branch: Annotated[
-        str | None, typer.Option("--git-branch", help="Branch of --git-url (default: the current branch).")
-    ] = None,
-    secret: Annotated[
-        list[Path] | None,
-        typer.Option("--secret", help="Treat this values file as a secret: referenced as a Secret, never copied."),
-    ] = None,
-    project: Annotated[str, typer.Option("--project", help="Argo CD project of the Applications.")] = "default",
-    auto_sync: Annotated[
-        bool, typer.Option("--auto-sync", help="Argo CD: sync automatically (prune, self-heal).")
-    ] = False,
+    options: ExportOptions,
     output: Output = OutputFormat.human,
 ) -> None:
     """The platform as GitOps manifests: a Flux HelmRelease or an Argo CD Application per component.
@@ -65,16 +72,12 @@ def export_command(
     Dependencies become dependsOn (Flux) or sync waves (Argo CD); plain values are written out,
     secret values only as references to Kubernetes Secrets. Needs no cluster.
     """
-    tool = _check_tool(flux, argocd, project, auto_sync)
-    options = _ExportOptions(namespace, git_url, git_branch, project, auto_sync)
-    result = _write_export(tool, output_dir, where, env, values, secret or [], options)
-    if output is OutputFormat.json:
-        emit_json(result)
-        return
-    _show_export(result, tool.value, env)
+    tool = _check_tool(flux, argocd, options)
+    result = _write_export(tool, output_dir, where, env, values, options)
+    show(output, result, lambda r: _show_export(r, tool.value, env))
 
 
-def _check_tool(flux: bool, argocd: bool, project: str, auto_sync: bool) -> GitopsTool:
+def _check_tool(flux: bool, argocd: bool, options: ExportOptions) -> GitopsTool:
     """The one GitOps tool chosen, with only options it takes."""
     from helmdeck.gitops import GitopsTool
 
@@ -85,7 +88,7 @@ def _check_tool(flux: bool, argocd: bool, project: str, auto_sync: bool) -> Gito
             fix="pass either --flux or --argocd",
         )
     tool = GitopsTool.flux if flux else GitopsTool.argocd
-    if tool is GitopsTool.flux and (project != "default" or auto_sync):
+    if tool is GitopsTool.flux and (options.project != "default" or options.auto_sync):
         raise ConfigError(
             "--project and --auto-sync are Argo CD options",
             where="--project/--auto-sync",
@@ -94,25 +97,13 @@ def _check_tool(flux: bool, argocd: bool, project: str, auto_sync: bool) -> Gito
     return tool
 
 
-@dataclass(frozen=True)
-class _ExportOptions:
-    """Where the exported objects live and point, and how Argo CD syncs them."""
-
-    namespace: str | None
-    git_url: str | None
-    git_branch: str | None
-    project: str
-    auto_sync: bool
-
-
 def _write_export(
     tool: GitopsTool,
     output_dir: Path,
     where: Where,
     env: str | None,
     values: GitValues,
-    secret: list[Path],
-    options: _ExportOptions,
+    options: ExportOptions,
 ) -> ExportResult:
     from helmdeck.app.rules import target_platform
     from helmdeck.gitops import export_platform
@@ -133,7 +124,7 @@ def _write_export(
         auto_sync=options.auto_sync,
         cli_files=files,
         cli_sets=sets,
-        secret_files=secret,
+        secret_files=options.secret or [],
     )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Cluster, Output, Where, grouped, target
-from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
+from helmdeck.cli.options import Cluster, Output, Where, flag, grouped, target
+from helmdeck.cli.output import OutputFormat, conclude, console, emit_json, err_console, show
 from helmdeck.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def list_command(
     *,
     where: Where,
     state_dir: StateDir = None,
-    installed: Annotated[bool, typer.Option("--installed", help="Installed extensions (needs the cluster).")] = False,
+    installed: bool = flag("--installed", help="Installed extensions (needs the cluster)."),
     cluster: Cluster,
     output: Output = OutputFormat.human,
 ) -> None:
@@ -153,11 +153,7 @@ def show_command(
 ) -> None:
     """An extension's metadata, requirements and parameters."""
     catalog = _catalog(_platform(where), state_dir)
-    ext = catalog.get(name, version)
-    if output is OutputFormat.json:
-        emit_json(ext.as_dict())
-    else:
-        _print_extension(ext)
+    show(output, catalog.get(name, version), _print_extension)
 
 
 def print_report(report: ExtensionReport) -> None:
@@ -211,12 +207,9 @@ def install_command(
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, max=86400, help="Seconds to wait for each install's health.")
     ] = 300,
-    insecure_argv: Annotated[
-        bool,
-        typer.Option(
-            "--insecure-argv", help="Accept secret parameters in --param, readable by every user of the machine."
-        ),
-    ] = False,
+    insecure_argv: bool = flag(
+        "--insecure-argv", help="Accept secret parameters in --param, readable by every user of the machine."
+    ),
     *,
     where: Where,
     env: Env = None,
@@ -243,15 +236,7 @@ def install_command(
     with live_progress(title, output is OutputFormat.human) as progress:
         manager.progress = progress or manager.progress
         report = manager.install(name, params, instance_name=instance_name, version=version)
-    _show_install(report, output)
-
-
-def _show_install(report: ExtensionReport, output: OutputFormat) -> NoReturn:
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        print_report(report)
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, print_report)
 
 
 def _install_parameters(
@@ -284,11 +269,9 @@ def _install_parameters(
 @grouped
 def uninstall_command(
     name: Annotated[str, typer.Argument(help="Install (component) name, or extension name if installed once.")],
-    force: Annotated[bool, typer.Option("--force", help="Uninstall even if other extensions require it.")] = False,
-    purge_data: Annotated[
-        bool, typer.Option("--purge-data", help="Also delete the extension's volume claims (its data).")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before purging data.")] = False,
+    force: bool = flag("--force", help="Uninstall even if other extensions require it."),
+    purge_data: bool = flag("--purge-data", help="Also delete the extension's volume claims (its data)."),
+    yes: bool = flag("--yes", "-y", help="Do not ask before purging data."),
     *,
     where: Where,
     state_dir: StateDir = None,
@@ -310,17 +293,17 @@ def uninstall_command(
     with live_progress(title, output is OutputFormat.human) as progress:
         manager.progress = progress or manager.progress
         report = manager.uninstall(name, force=force, purge_data=purge_data, confirm=confirm)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        print_report(report)
-        for item in report.kept_data:
-            console.print(f"  kept: {item}", highlight=False, markup=False)
-        for item in report.deleted_data:
-            console.print(f"  deleted: {item}", highlight=False, markup=False)
-        for item in report.left:
-            console.print(f"  left: {item}", highlight=False, markup=False)
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, _print_uninstall)
+
+
+def _print_uninstall(report: ExtensionReport) -> None:
+    print_report(report)
+    for item in report.kept_data:
+        console.print(f"  kept: {item}", highlight=False, markup=False)
+    for item in report.deleted_data:
+        console.print(f"  deleted: {item}", highlight=False, markup=False)
+    for item in report.left:
+        console.print(f"  left: {item}", highlight=False, markup=False)
 
 
 @grouped
@@ -329,9 +312,9 @@ def upload_command(
     *,
     where: Where,
     state_dir: StateDir = None,
-    allow_cluster_scoped: Annotated[
-        bool, typer.Option("--allow-cluster-scoped", help="Accept cluster-scoped objects (ClusterRoles, CRDs...).")
-    ] = False,
+    allow_cluster_scoped: bool = flag(
+        "--allow-cluster-scoped", help="Accept cluster-scoped objects (ClusterRoles, CRDs...)."
+    ),
     max_size: Annotated[int, typer.Option("--max-size", min=1, max=1024, help="Largest accepted archive, in MiB.")] = 5,
     output: Output = OutputFormat.human,
 ) -> None:

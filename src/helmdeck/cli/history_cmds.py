@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Cluster, Output, Where, grouped, open_session
+from helmdeck.cli.options import Cluster, Output, Where, flag, grouped, open_session
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 from helmdeck.spec import DEFAULT_FILE
 
@@ -78,14 +78,11 @@ def history_command(
 @grouped
 def show_command(
     revision: Annotated[int, typer.Argument(help="The platform revision (see `helmdeck history`).")],
-    timeline: Annotated[
-        bool,
-        typer.Option(
-            "--timeline",
-            help="Where the deploy's time went: each component's render, install and readiness waits, "
-            "the critical chain and the floor.",
-        ),
-    ] = False,
+    timeline: bool = flag(
+        "--timeline",
+        help="Where the deploy's time went: each component's render, install and readiness waits, "
+        "the critical chain and the floor.",
+    ),
     out: Annotated[
         Path | None,
         typer.Option(

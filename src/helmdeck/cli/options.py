@@ -70,6 +70,12 @@ SetFileOpt = Annotated[
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what would be done; change nothing.")]
 
 
+def flag(*names: str, help: str) -> Any:
+    """A switch, off unless given: ``live: bool = flag("--live", help="...")``. Typer's default-value
+    form, one line a switch where the Annotated form takes three."""
+    return typer.Option(False, *names, help=help)
+
+
 BundleOpt = Annotated[Path | None, typer.Option("--bundle", help="Use an offline bundle instead of -f.")]
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Refuse anything that needs the network; images IfNotPresent.")

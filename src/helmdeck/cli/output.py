@@ -6,7 +6,8 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -75,6 +76,31 @@ def emit_json(data: Any, *, reveal: bool = False) -> None:
     else:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+T = TypeVar("T")
+
+
+class _Verdict(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+
+V = TypeVar("V", bound=_Verdict)
+
+
+def show(output: OutputFormat, result: T, human: Callable[[T], object]) -> None:
+    """``result`` in the format -o chose: as data, or as ``human`` prints it."""
+    if output is OutputFormat.json:
+        emit_json(result)
+    else:
+        human(result)
+
+
+def conclude(output: OutputFormat, result: V, human: Callable[[V], object]) -> NoReturn:
+    """Show ``result`` (see :func:`show`) and end the command: exit code 0 when it is ok, else 1."""
+    show(output, result, human)
+    raise typer.Exit(0 if result.ok else 1)
 
 
 def print_table(table: Table) -> None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Cluster, Env, PlatformFile, Values, Where, grouped, open_session
-from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
+from helmdeck.cli.options import Cluster, Env, PlatformFile, Values, Where, flag, grouped, open_session
+from helmdeck.cli.output import Output, OutputFormat, conclude, console, emit_json, err_console
 from helmdeck.errors import ConfigError
 from helmdeck.spec import DEFAULT_FILE
 from helmdeck.wording import counted
+
+if TYPE_CHECKING:
+    from helmdeck.validation import ValidationReport
 
 
 def register(app: typer.Typer) -> None:
@@ -46,32 +49,33 @@ def validate_command(
     foreign = foreign_namespaces(session.client, session.platform_id) if kubeconfig else None
     stored = session.stored_secret_names() if kubeconfig else None
     report = validate_platform(session, foreign_namespaces=foreign, stored_secrets=stored)
-    if output is OutputFormat.json:
-        emit_json(report.as_dict())
-    else:
-        if report.findings:
-            table = Table(title=f"validation of {report.platform}" + (f" ({report.environment})" if env else ""))
-            for col in ("severity", "component", "object", "problem", "fix"):
-                table.add_column(col, overflow="fold")
-            colors = {"error": "bold red", "warning": "yellow", "info": "dim"}
-            for f in report.findings:
-                place = f.get("object") or f.get("template") or ""
-                sev = f["severity"]
-                table.add_row(
-                    f"[{colors.get(sev, '')}]{sev}[/]",
-                    f.get("component") or "-",
-                    place,
-                    f["reason"],
-                    f.get("fix") or "",
-                )
-            console.print(table)
-        errors, warnings = len(report.errors), sum(1 for f in report.findings if f["severity"] == "warning")
-        verdict = "[green]valid[/]" if report.ok else "[bold red]invalid[/]"
-        console.print(
-            f"{verdict}: {counted(report.rendered, 'component')} rendered, {counted(errors, 'error')}, "
-            f"{counted(warnings, 'warning')}"
-        )
-    raise typer.Exit(0 if report.ok else 1)
+    conclude(output, report, lambda r: print_validation(r, with_environment=bool(env)))
+
+
+def print_validation(report: ValidationReport, *, with_environment: bool) -> None:
+    if report.findings:
+        title = f"validation of {report.platform}" + (f" ({report.environment})" if with_environment else "")
+        table = Table(title=title)
+        for col in ("severity", "component", "object", "problem", "fix"):
+            table.add_column(col, overflow="fold")
+        colors = {"error": "bold red", "warning": "yellow", "info": "dim"}
+        for f in report.findings:
+            place = f.get("object") or f.get("template") or ""
+            sev = f["severity"]
+            table.add_row(
+                f"[{colors.get(sev, '')}]{sev}[/]",
+                f.get("component") or "-",
+                place,
+                f["reason"],
+                f.get("fix") or "",
+            )
+        console.print(table)
+    errors, warnings = len(report.errors), sum(1 for f in report.findings if f["severity"] == "warning")
+    verdict = "[green]valid[/]" if report.ok else "[bold red]invalid[/]"
+    console.print(
+        f"{verdict}: {counted(report.rendered, 'component')} rendered, {counted(errors, 'error')}, "
+        f"{counted(warnings, 'warning')}"
+    )
 
 
 @grouped
@@ -114,7 +118,7 @@ def render_command(
 
 def deps_command(
     file: PlatformFile = Path(DEFAULT_FILE),
-    update: Annotated[bool, typer.Option("--update", help="Resolve again and rewrite Chart.lock.")] = False,
+    update: bool = flag("--update", help="Resolve again and rewrite Chart.lock."),
     output: Output = OutputFormat.human,
 ) -> None:
     """Build each local chart's dependencies (Chart.yaml `dependencies`) and pin them in Chart.lock."""

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from helmdeck.cli.options import flag
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.sandbox import DEFAULT_NAME
 
@@ -22,7 +23,7 @@ OutputOpt = Output
 def up(
     name: NameOpt = DEFAULT_NAME,
     nodes: Annotated[int, typer.Option("--nodes", min=1, max=50, help="Simulated worker nodes.")] = 2,
-    gpu_node: Annotated[bool, typer.Option("--gpu-node", help="Add a node offering nvidia.com/gpu.")] = False,
+    gpu_node: bool = flag("--gpu-node", help="Add a node offering nvidia.com/gpu."),
     timeout: Annotated[int, typer.Option("--timeout", min=1, max=3600, help="Seconds to wait for readiness.")] = 180,
     output: OutputOpt = OutputFormat.human,
 ) -> None:

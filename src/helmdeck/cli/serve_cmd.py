@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import Cluster, Output, Where, grouped, target
+from helmdeck.cli.options import Cluster, Output, Where, flag, grouped, target
 from helmdeck.cli.output import OutputFormat, console, emit_json, err_console
 
 if TYPE_CHECKING:
@@ -73,12 +73,10 @@ def serve(
         ),
     ] = None,
     cluster: Cluster,
-    allow_cluster_scoped_uploads: Annotated[
-        bool, typer.Option("--allow-cluster-scoped-uploads", help="Accept uploaded charts with cluster-scoped objects.")
-    ] = False,
-    secure_cookies: Annotated[
-        bool, typer.Option("--secure-cookies", help="Send the session cookie over https only (behind TLS).")
-    ] = False,
+    allow_cluster_scoped_uploads: bool = flag(
+        "--allow-cluster-scoped-uploads", help="Accept uploaded charts with cluster-scoped objects."
+    ),
+    secure_cookies: bool = flag("--secure-cookies", help="Send the session cookie over https only (behind TLS)."),
     shutdown_grace: Annotated[
         float,
         typer.Option(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from helmdeck.cli.options import set_flags
+from helmdeck.cli.options import flag, set_flags
 from helmdeck.cli.output import Output, OutputFormat, console, emit_json, err_console
 from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.spec import DEFAULT_FILE
@@ -243,7 +243,7 @@ def secrets_list(
 @secrets_app.command("show")
 def secrets_show(
     name: Annotated[str, typer.Argument(help="The secret's name.")],
-    reveal: Annotated[bool, typer.Option("--reveal", help="Print the value itself.")] = False,
+    reveal: bool = flag("--reveal", help="Print the value itself."),
     file: PlatformFile = Path(DEFAULT_FILE),
     kubeconfig: Kubeconfig = None,
     output: Output = OutputFormat.human,
