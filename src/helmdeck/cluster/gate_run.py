@@ -78,7 +78,7 @@ class _Gate:
     async def run(self, done: queue.SimpleQueue[Any]) -> GateRun:
         changed = self.changed
         start = time.monotonic()
-        streams = self.evaluator.all_streams()
+        streams = self.evaluator.interest()
         opened_before = self.service.subscribe(streams, changed)
         try:
             await self._read_own(opened_before)
@@ -96,10 +96,13 @@ class _Gate:
         self, changed: asyncio.Event, start: float
     ) -> tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float]:
         last: tuple[tuple[ObjRef, str, str], ...] | None = None
+        statuses: list[ObjectStatus] = []
+        woken = True
         while True:
             now = time.monotonic()
-            self._fetch_storage_classes()
-            statuses = self.evaluator.evaluate(self.view, now)
+            if woken or self.evaluator.timing:  # else nothing it sees has changed
+                self._fetch_storage_classes()
+                statuses = self.evaluator.evaluate(self.view, now)
             if self.first_ready_at is None and any(s.health.ready for s in statuses):
                 self.first_ready_at = now
             signature = _signature(statuses)
@@ -118,8 +121,9 @@ class _Gate:
                 return "cancelled", statuses, None, now - start
             changed.clear()
             wait = max(0.0, min(self.tick, start + self.timeout - now))
+            woken = False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout=wait)
+                woken = await asyncio.wait_for(changed.wait(), timeout=wait)
 
     async def _read_own(self, opened_before: set[Stream]) -> None:
         """This gate's objects on streams that were open before it began, read as they are now: such

@@ -37,16 +37,19 @@ LINGER = 3.0
 
 @dataclass(eq=False)
 class _Feed:
-    """One shared list+watch and the gates following it (each by its wake-up event)."""
+    """One shared list+watch and the gates following it: each by its wake-up event, and the names
+    whose changes concern it (None: any)."""
 
     stream: Stream
-    waiters: set[asyncio.Event] = field(default_factory=set)
+    waiters: dict[asyncio.Event, frozenset[str] | None] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
     closing: asyncio.TimerHandle | None = None
 
-    def wake(self) -> None:
-        for waiter in self.waiters:
-            waiter.set()
+    def wake(self, name: str | None = None) -> None:
+        """Wake the gates ``name`` concerns (None: a new listing or an error concerns them all)."""
+        for waiter, names in self.waiters.items():
+            if name is None or names is None or name in names:
+                waiter.set()
 
 
 class GateService:
@@ -105,11 +108,11 @@ class GateService:
         await self.aclient.close()
 
     # -- on the loop thread -------------------------------------------------------------------------
-    def subscribe(self, streams: Iterable[Stream], waiter: asyncio.Event) -> set[Stream]:
-        """Follow ``streams``, waking ``waiter`` on each change; returns those that were open already
-        (their state may predate what the gate checks)."""
+    def subscribe(self, streams: Mapping[Stream, frozenset[str] | None], waiter: asyncio.Event) -> set[Stream]:
+        """Follow ``streams``, waking ``waiter`` on each change to the names given (None: any);
+        returns those that were open already (their state may predate what the gate checks)."""
         opened_before = set()
-        for stream in dict.fromkeys(streams):
+        for stream, names in streams.items():
             feed = self._feeds.get(stream)
             if feed is None:
                 feed = self._feeds[stream] = _Feed(stream)
@@ -119,15 +122,15 @@ class GateService:
                 if feed.closing is not None:
                     feed.closing.cancel()
                     feed.closing = None
-            feed.waiters.add(waiter)
+            feed.waiters[waiter] = names
         return opened_before
 
     def unsubscribe(self, streams: Iterable[Stream], waiter: asyncio.Event) -> None:
-        for stream in dict.fromkeys(streams):
+        for stream in streams:
             feed = self._feeds.get(stream)
             if feed is None:
                 continue
-            feed.waiters.discard(waiter)
+            feed.waiters.pop(waiter, None)
             if not feed.waiters and feed.closing is None:
                 feed.closing = asyncio.get_running_loop().call_later(LINGER, self._close, feed)
 
@@ -163,8 +166,9 @@ class GateService:
                 async for event, obj in events:
                     typed = typed_object(stream.info, obj)
                     self.cache.apply(stream, event, typed)
-                    self._advance(stream, typed.get("metadata", {}).get("resourceVersion"))
-                    feed.wake()
+                    meta = typed.get("metadata", {})
+                    self._advance(stream, meta.get("resourceVersion"))
+                    feed.wake(meta.get("name"))
             except lightkube.ApiError as err:
                 if err.status.code == 410:  # resource version too old: list again
                     continue

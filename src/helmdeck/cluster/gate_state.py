@@ -150,6 +150,20 @@ class GateEvaluator:
         out += [Stream(REPLICASET, ns) for ns in self.rs_namespaces]
         return list(dict.fromkeys(out))  # a Pod or ReplicaSet may be a target itself
 
+    def interest(self) -> dict[Stream, frozenset[str] | None]:
+        """Each stream the gate follows, with the names whose changes concern it (None: any, for the
+        Pods and ReplicaSets that explain its workloads)."""
+        names: dict[Stream, set[str]] = {}
+        for ref, stream in self.streams.items():
+            names.setdefault(stream, set()).add(ref.name)
+        whole = {Stream(POD, ns) for ns in self.pod_namespaces} | {Stream(REPLICASET, ns) for ns in self.rs_namespaces}
+        return {s: None if s in whole else frozenset(names[s]) for s in self.all_streams()}
+
+    @property
+    def timing(self) -> bool:
+        """Whether a grace period runs: then the statuses change with time alone."""
+        return bool(self._pod_failing_since or self._obj_failing_since)
+
     def storage_class_names(self, store: Store) -> set[str]:
         names = set()
         for ref, stream in self.streams.items():
