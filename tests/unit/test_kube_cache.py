@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
+
+import pytest
 
 from helmdeck.engine import kube_cache
 from helmdeck.engine.release_writes import ReleaseLimits
@@ -54,8 +55,8 @@ def _cache_of(worker: WorkerProcess) -> Path:
     return path
 
 
-def test_the_cache_goes_when_the_parent_kills_the_worker_or_the_worker_ends() -> None:
-    assert "KUBECACHEDIR" not in os.environ  # the sandbox's default: a private cache per worker
+def test_the_cache_goes_when_the_parent_kills_the_worker_or_the_worker_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBECACHEDIR", raising=False)
     killed = WorkerProcess(ReleaseLimits(), prefix="helmdeck-test-")
     path = _cache_of(killed)
     killed.kill()
@@ -80,9 +81,12 @@ def test_go_collects_less_often_in_a_worker_unless_the_user_tuned_it() -> None:
         assert env == tuned
 
 
-def test_a_worker_starts_with_the_tuned_collector() -> None:
+def test_a_worker_starts_with_the_tuned_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
     worker = WorkerProcess(ReleaseLimits(), prefix="helmdeck-test-")
     try:
-        assert b"GOGC=200" in _environ(worker) or "GOGC" in os.environ
+        environ = _environ(worker)
+        assert b"GOGC=200" in environ and f"GOMEMLIMIT={3072 * 1024 * 1024}".encode() in environ
     finally:
         worker.kill()
