@@ -33,6 +33,8 @@ RETIRE_RSS = 512 * MIB
 _STDERR_SHOWN = 64 * 1024
 #: how often a call that can be cancelled looks at its cancel flag
 _POLL_SECONDS = 0.1
+#: Go's GC target in a worker: a heap may grow to 3x what is live before a collection, not 2x
+GO_GC_PERCENT = 200
 
 
 def env_number(env: Mapping[str, str], name: str, fallback: float, low: float, high: float) -> float:
@@ -51,6 +53,21 @@ def env_number(env: Mapping[str, str], name: str, fallback: float, low: float, h
             fix=f"set it within that range, or unset it for the default {fallback:g}",
         )
     return value
+
+
+def go_runtime_env(env: dict[str, str], memory_bytes: int) -> None:
+    """Tune Go's garbage collector in a worker's environment (unless the user tuned it).
+
+    A worker's heap is mostly short-lived (a chart, its rendered text, an install's decoded
+    objects), and at Go's default target a small install spent about a fifth of its CPU collecting;
+    ``GO_GC_PERCENT`` trades some memory for that. The soft limit at three quarters of the worker's
+    memory cap makes Go collect harder as it nears the cap instead, so a chart that fitted under the
+    cap at the default target still does."""
+    if "GOGC" in env or "GOMEMLIMIT" in env:
+        return
+    env["GOGC"] = str(GO_GC_PERCENT)
+    if memory_bytes > 0:
+        env["GOMEMLIMIT"] = str(memory_bytes * 3 // 4)
 
 
 class PoolLimits(Protocol):
@@ -111,6 +128,7 @@ class WorkerProcess:
         env["HELMDECK_WORKER_AS_BYTES"] = str(limits.memory_bytes)
         env["HELMDECK_WORKER_MAX_OUTPUT"] = str(limits.max_output_bytes)
         self.kube_cache = kube_cache.private_dir(env)
+        go_runtime_env(env, limits.memory_bytes)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "helmdeck.engine.render_worker"],
             stdin=subprocess.PIPE,
