@@ -105,3 +105,47 @@ def test_a_repeated_status_decodes_only_what_changed_and_is_never_stale(
         "c5": None,
     }
     assert len(decoded) == COMPONENTS - 1  # the newest revision of each release, never the older ones
+
+
+def test_drift_looked_at_again_reads_neither_the_releases_nor_their_manifests_again(
+    hellos: Callable[..., PlatformSession], namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web service looks for drift every 20 s after a status: the releases' Secrets come as
+    metadata (their data read before), each revision's manifest parsed once; a change still shows."""
+    import helmdeck.plan.drift as drift_module
+    from helmdeck.manifests import parse_manifest_stream
+    from helmdeck.plan.drift import platform_drift
+
+    parsed: list[str] = []
+    whole_lists: list[str] = []
+    real_lists = status_module.list_each
+
+    def parsing(text: str, **kwargs: Any) -> Any:
+        parsed.append(str(kwargs.get("component")))
+        return parse_manifest_stream(text, **kwargs)
+
+    def listing(client: Any, queries: Any, **kwargs: Any) -> Any:
+        whole_lists.extend(str(q.namespace) for q in queries if q.kind == "Secret" and not q.metadata_only)
+        return real_lists(client, queries, **kwargs)
+
+    for module in (status_module, drift_module):
+        monkeypatch.setattr(module, "parse_manifest_stream", parsing, raising=False)
+    monkeypatch.setattr(status_module, "list_each", listing)
+    session = hellos()
+    names = session.platform.component_names
+    platform_status(session)
+    assert platform_drift(session, names) == {}
+    parsed.clear()
+    whole_lists.clear()
+    assert platform_drift(session, names) == {}
+    assert parsed == [] and whole_lists == []
+
+    # drift made behind helmdeck's back shows at the next look
+    from helmdeck.cluster.kinds import merge_patch_object
+
+    merge_patch_object(
+        session.client,
+        ObjRef("apps/v1", "Deployment", "c2-hello", namespace),
+        {"spec": {"replicas": 3}},
+    )
+    assert list(platform_drift(session, names)) == ["c2"]

@@ -29,6 +29,8 @@ from helmdeck.engine.storage import decode_release_data
 from helmdeck.errors import ClusterError
 from helmdeck.health import Health
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
+from helmdeck.manifests.objects import ManifestObject
+from helmdeck.manifests.parse import parse_manifest_stream
 from helmdeck.serialize import JsonObject, json_field
 from helmdeck.wording import counted
 
@@ -111,6 +113,13 @@ def latest_releases(
     """The newest revision of every release of this platform in ``namespaces``, by component
     (``listed``: the :func:`release_queries` lists, when the caller made them)."""
     if listed is None:
+        if _memory(session.client).decoded:
+            # a status read them through this client before: their metadata tells which changed
+            known = _latest_from_metadata(
+                session, list_each(session.client, release_queries(session, namespaces, metadata_only=True))
+            )
+            if known is not None:
+                return known
         listed = list_each(session.client, release_queries(session, namespaces))
     return _by_component(_decoded(session, secret) for secret in _newest_secrets(listed))
 
@@ -215,6 +224,21 @@ def _decoded(session: PlatformSession, secret: Mapping[str, Any]) -> StoredRelea
 
 
 _PARTS_CACHE: dict[tuple[str, str, int, str], ReleaseParts] = {}
+_OBJECTS_CACHE: dict[tuple[str, str, int, str], tuple[ManifestObject, ...]] = {}
+
+
+def manifest_objects(stored: StoredRelease, component: str) -> tuple[ManifestObject, ...]:
+    """The objects of one release revision's manifest, parsed once: drift compares them with the
+    live objects each time the web service looks (every 20 s), and parsing 1000 manifests again
+    took seconds of each look. Keyed as :func:`release_objects`; the bodies are only read."""
+    key = (stored.namespace, stored.name, stored.revision, stored.manifest)
+    objects = _OBJECTS_CACHE.get(key)
+    if objects is None:
+        if len(_OBJECTS_CACHE) > 4096:
+            _OBJECTS_CACHE.clear()
+        objects = tuple(parse_manifest_stream(stored.manifest, component=component))
+        _OBJECTS_CACHE[key] = objects
+    return objects
 
 
 def release_objects(stored: StoredRelease, component: str) -> ReleaseParts:

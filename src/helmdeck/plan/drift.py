@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from helmdeck.cluster import KubeClient, ObjRef, dry_run_objects, kind_info, list_objects
+from helmdeck.cluster import ListQuery, ObjRef, dry_run_objects, kind_info, list_each
 from helmdeck.core.session import PlatformSession
-from helmdeck.core.status import latest_releases
+from helmdeck.core.status import latest_releases, manifest_objects
 from helmdeck.errors import HelmdeckError
-from helmdeck.manifests import parse_manifest_stream
 from helmdeck.secrets.redact import known_redactor
 from helmdeck.wording import counted
 
@@ -235,7 +234,7 @@ def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[
         stored = releases.get(name)
         if stored is None or stored.status != "deployed":
             continue
-        for obj in parse_manifest_stream(stored.manifest, component=name):
+        for obj in manifest_objects(stored, name):
             ref = ObjRef.from_manifest(obj.body, stored.namespace)
             try:
                 info = kind_info(client, ref.api_version, ref.kind)
@@ -248,10 +247,13 @@ def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[
             wanted.setdefault((ref.api_version, ref.kind, ref.namespace), []).append((name, ref, obj.body))
     found: dict[str, list[ObjectDrift]] = {}
     suspects: list[_Suspect] = []
-    for (api_version, kind, namespace), items in sorted(wanted.items(), key=lambda kv: str(kv[0])):
-        live = _live(client, api_version, kind, namespace)
-        if live is None:
+    kinds = sorted(wanted.items(), key=lambda kv: str(kv[0]))
+    # listed together (in parallel where the client allows): one list per kind and namespace
+    listed = list_each(client, [ListQuery(api_version, kind, namespace) for (api_version, kind, namespace), _ in kinds])
+    for (_, items), objects in zip(kinds, listed, strict=True):
+        if isinstance(objects, HelmdeckError):
             continue  # may not be listed: not drift to judge here
+        live = {str(o["metadata"]["name"]): o for o in objects}
         for name, ref, body in items:
             have = live.get(ref.name)
             if have is None:
@@ -271,13 +273,3 @@ def platform_drift(session: PlatformSession, components: Sequence[str]) -> dict[
         if name in found:
             out[name] = ComponentDrift(name, sorted(found[name], key=lambda o: (o.ref.kind, str(o.ref))))
     return out
-
-
-def _live(
-    client: KubeClient, api_version: str, kind: str, namespace: str | None
-) -> dict[str, Mapping[str, Any]] | None:
-    try:
-        objects = list_objects(client, api_version, kind, namespace=namespace)
-        return {str(o["metadata"]["name"]): o for o in objects}
-    except HelmdeckError:
-        return None
