@@ -210,18 +210,10 @@ class Undeployer:
         notes = []
         if rel.status.pending:
             notes.append(f"was stuck {rel.status.value}")
+        options = UninstallOptions(namespace=rel.namespace, wait=True, timeout=self.timeout, ignore_not_found=True)
         for disable_hooks in (False, True):
             try:
-                eng.uninstall(
-                    rel.name,
-                    UninstallOptions(
-                        namespace=rel.namespace,
-                        disable_hooks=disable_hooks,
-                        wait=True,
-                        timeout=self.timeout,
-                        ignore_not_found=True,
-                    ),
-                )
+                eng.uninstall(rel.name, replace(options, disable_hooks=disable_hooks))
                 if disable_hooks:
                     notes.append("recovered by uninstalling with hooks disabled")
                 self.progress(name, "removed", "; ".join(notes))
