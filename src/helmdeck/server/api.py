@@ -10,6 +10,7 @@ from sse_starlette.sse import EventSourceResponse
 from helmdeck.extensions.states import with_operations
 from helmdeck.server import models
 from helmdeck.server.backend import PlatformBackend
+from helmdeck.server.operations import Operation
 from helmdeck.server.routes import (
     CHANGE_ERRORS,
     ERRORS,
@@ -19,6 +20,7 @@ from helmdeck.server.routes import (
     Viewer,
     add_reads,
     background,
+    change,
     error_bodies,
 )
 from helmdeck.server.state import actions_of, backend_of, remote_of, runner_of
@@ -82,15 +84,10 @@ def revision_timeline(request: Request, revision: int, _: Viewer) -> dict[str, A
     return revision_timeline(backend_of(request).revision(revision))
 
 
-@background(
-    router,
-    "POST",
-    "/rollback",
-    "Roll the platform back to a revision (runs in the background)",
-    errors=error_bodies({404: "No such platform revision."}),
-)
-def rollback(request: Request, body: models.RollbackRequest, who: Operator) -> dict[str, Any]:
-    return actions_of(request).rollback(who, body.revision, remote_of(request)).as_dict()
+@background(router, "POST", "/rollback", errors=error_bodies({404: "No such platform revision."}))
+def rollback(request: Request, body: models.RollbackRequest, who: Operator) -> Operation:
+    """Roll the platform back to a revision (runs in the background)"""
+    return actions_of(request).rollback(who, body.revision, remote_of(request))
 
 
 add_reads(
@@ -133,33 +130,24 @@ def installed(request: Request, _: Viewer) -> list[dict[str, Any]]:
     return with_operations(backend_of(request).installed(), running)
 
 
-@background(
-    router,
-    "POST",
-    "/extensions/install",
-    "Install an extension with parameters (and what it requires); runs in the background",
-)
-def install(request: Request, body: models.InstallRequest, who: Operator) -> dict[str, Any]:
+@background(router, "POST", "/extensions/install")
+def install(request: Request, body: models.InstallRequest, who: Operator) -> Operation:
+    """Install an extension with parameters (and what it requires); runs in the background"""
     remote = remote_of(request)
-    op = actions_of(request).install(who, body.name, body.parameters, body.instanceName, body.version, remote)
-    return op.as_dict()
+    return actions_of(request).install(who, body.name, body.parameters, body.instanceName, body.version, remote)
 
 
-@background(
-    router,
-    "DELETE",
-    "/extensions/installed/{name}",
-    "Uninstall an installed extension (refused while others require it, unless force); its volume "
-    "claims are kept unless purgeData",
-)
+@background(router, "DELETE", "/extensions/installed/{name}")
 def uninstall(
     request: Request,
     name: str,
     who: Operator,
     force: bool = Query(default=False),
     purge_data: bool = Query(default=False, alias="purgeData", description="Also delete its volume claims (data)."),
-) -> dict[str, Any]:
-    return actions_of(request).uninstall(who, name, force, remote_of(request), purge_data=purge_data).as_dict()
+) -> Operation:
+    """Uninstall an installed extension (refused while others require it, unless force); its volume
+    claims are kept unless purgeData"""
+    return actions_of(request).uninstall(who, name, force, remote_of(request), purge_data=purge_data)
 
 
 @router.post(
@@ -239,14 +227,9 @@ def tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
     return [r.public() for r in request.app.state.tokens.records()]
 
 
-@router.post(
-    "/tokens",
-    response_model=models.TokenCreated,
-    status_code=201,
-    summary="Create a token; its secret is returned this once",
-    responses=CHANGE_ERRORS,
-)
+@change(router, "POST", "/tokens", models.TokenCreated, status=201)
 def create_token(request: Request, body: models.TokenRequest, who: Admin) -> dict[str, Any]:
+    """Create a token; its secret is returned this once"""
     record, secret = actions_of(request).create_token(who, body.name, body.role, remote_of(request))
     return {"token": record, "secret": secret}
 

@@ -8,13 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from helmdeck.server import models, models_deploy
-from helmdeck.server.routes import CHANGE_ERRORS, ERRORS, Admin, Operator, Viewer, background, error_bodies
+from helmdeck.server.operations import Operation
+from helmdeck.server.routes import CHANGE_ERRORS, ERRORS, Admin, Operator, Viewer, background, change, error_bodies
 from helmdeck.server.state import remote_of
 from helmdeck.server.web_deploys import WebDeploys
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 _NOT_FOUND = error_bodies({404: "No such plan (or it expired)."})
+_UNCONFIRMED = error_bodies({409: "No valid confirmation of a preview, or another change is running."})
 
 
 def deploys_of(request: Request) -> WebDeploys:
@@ -22,14 +24,9 @@ def deploys_of(request: Request) -> WebDeploys:
     return deploys
 
 
-@router.post(
-    "/plan",
-    response_model=models_deploy.StoredPlan,
-    status_code=201,
-    summary="Plan a deploy as `helmdeck plan` does (actions, redacted diffs, drift, destructive changes) and keep it",
-    responses=CHANGE_ERRORS,
-)
+@change(router, "POST", "/plan", models_deploy.StoredPlan, status=201)
 def plan(request: Request, who: Operator) -> dict[str, Any]:
+    """Plan a deploy as `helmdeck plan` does (actions, redacted diffs, drift, destructive changes) and keep it"""
     return deploys_of(request).plan(who, remote_of(request)).public()
 
 
@@ -47,14 +44,6 @@ def get_plan(request: Request, plan_id: str, _: Viewer) -> dict[str, Any]:
     router,
     "POST",
     "/plans/{plan_id}/deploy",
-    "Deploy exactly this plan (as `deploy --plan`); runs in the background",
-    description=(
-        "Refused (409, nothing changed) when anything moved since the plan was made, listing what "
-        "(`details.differences`), or when the plan has destructive changes and `confirmDestructive` is not true "
-        "(`details.destructive`), or when a deploy of this plan runs or succeeded (`details.operation`: a plan is "
-        "deployed once). The plan is checked again under the platform's lock before the first change. "
-        "Follow the operation at /api/v1/operations/{id}/events; stop it with /api/v1/operations/{id}/cancel."
-    ),
     errors={
         **_NOT_FOUND,
         **error_bodies(
@@ -67,9 +56,17 @@ def get_plan(request: Request, plan_id: str, _: Viewer) -> dict[str, Any]:
 )
 def deploy_plan(
     request: Request, plan_id: str, who: Operator, body: models_deploy.DeployPlanRequest | None = None
-) -> dict[str, Any]:
+) -> Operation:
+    """Deploy exactly this plan (as `deploy --plan`); runs in the background
+
+    Refused (409, nothing changed) when anything moved since the plan was made, listing what
+    (`details.differences`), or when the plan has destructive changes and `confirmDestructive` is not true
+    (`details.destructive`), or when a deploy of this plan runs or succeeded (`details.operation`: a plan is
+    deployed once). The plan is checked again under the platform's lock before the first change.
+    Follow the operation at /api/v1/operations/{id}/events; stop it with /api/v1/operations/{id}/cancel.
+    """
     confirm = body.confirm_destructive if body is not None else False
-    return deploys_of(request).deploy(who, plan_id, confirm, remote_of(request)).as_dict()
+    return deploys_of(request).deploy(who, plan_id, confirm, remote_of(request))
 
 
 @router.post(
@@ -90,7 +87,6 @@ def cancel_operation(request: Request, op_id: str, who: Operator) -> dict[str, A
     "/undeploy/preview",
     response_model=models_deploy.UndeployPreview,
     summary="What an undeploy would do (as `undeploy --dry-run`), with the confirmation the undeploy needs",
-    responses=ERRORS,
 )
 def undeploy_preview(
     request: Request, who: Admin, body: models_deploy.UndeployPreviewRequest | None = None
@@ -98,12 +94,7 @@ def undeploy_preview(
     return deploys_of(request).preview_undeploy(who, body.purge_data if body is not None else False)
 
 
-@background(
-    router,
-    "POST",
-    "/undeploy",
-    "Remove every release (reverse dependency order), after a preview; data is kept unless purgeData",
-    errors=error_bodies({409: "No valid confirmation of a preview, or another change is running."}),
-)
-def undeploy(request: Request, body: models_deploy.UndeployRequest, who: Admin) -> dict[str, Any]:
-    return deploys_of(request).undeploy(who, body.confirmation, body.purge_data, remote_of(request)).as_dict()
+@background(router, "POST", "/undeploy", errors=_UNCONFIRMED)
+def undeploy(request: Request, body: models_deploy.UndeployRequest, who: Admin) -> Operation:
+    """Remove every release (reverse dependency order), after a preview; data is kept unless purgeData"""
+    return deploys_of(request).undeploy(who, body.confirmation, body.purge_data, remote_of(request))

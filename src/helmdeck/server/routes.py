@@ -4,6 +4,7 @@ hand a backend's answer on as it is (a row of a table each, not a function each)
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import typing
@@ -14,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 
 from helmdeck.server import models
+from helmdeck.server.operations import Operation
 from helmdeck.server.security import Principal, admin, operator, viewer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,26 +51,44 @@ CHANGE_ERRORS = {**ERRORS, **error_bodies({409: "Another change is running."})}
 
 
 def background(
-    router: APIRouter,
-    method: str,
-    path: str,
-    summary: str,
-    *,
-    errors: ErrorBodies | None = None,
-    description: str | None = None,
+    router: APIRouter, method: str, path: str, *, errors: ErrorBodies | None = None
+) -> Callable[[Callable[..., Operation]], Callable[..., dict[str, Any]]]:
+    """A change that runs as an operation: the endpoint returns the operation it started, answered
+    (202) as its JSON, which the caller follows at ``/operations/{id}/events``; refused like any change
+    (``errors``: what else it may answer). The endpoint's docstring is its summary (the first
+    paragraph) and its description (the rest)."""
+
+    def declare(endpoint: Callable[..., Operation]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(endpoint)
+        def answer(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            return endpoint(*args, **kwargs).as_dict()
+
+        return change(router, method, path, models.Operation, status=202, errors=errors)(answer)
+
+    return declare
+
+
+def change(
+    router: APIRouter, method: str, path: str, model: Any, *, status: int = 200, errors: ErrorBodies | None = None
 ) -> Callable[[F], F]:
-    """A change that runs as an operation: accepted (202) with the operation, which the caller follows
-    at ``/operations/{id}/events``; refused like any change (``errors``: what else it may answer)."""
-    route: Callable[[F], F] = router.api_route(
-        path,
-        methods=[method],
-        response_model=models.Operation,
-        status_code=202,
-        summary=summary,
-        description=description,
-        responses={**CHANGE_ERRORS, **(errors or {})},
-    )
-    return route
+    """An endpoint that changes something, refused like any change (``errors``: what else it may
+    answer); its docstring is its summary (the first paragraph) and its description (the rest)."""
+
+    def declare(endpoint: F) -> F:
+        summary, _, description = inspect.cleandoc(endpoint.__doc__ or "").partition("\n\n")
+        endpoint.__doc__ = None  # said here; FastAPI would take the whole of it as the description
+        router.api_route(
+            path,
+            methods=[method],
+            response_model=model,
+            status_code=status,
+            summary=" ".join(summary.split()),
+            description=" ".join(description.split()) or None,
+            responses={**CHANGE_ERRORS, **(errors or {})},
+        )(endpoint)
+        return endpoint
+
+    return declare
 
 
 @dataclass(frozen=True)

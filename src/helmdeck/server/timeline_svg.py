@@ -9,23 +9,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from helmdeck.revisions import timeline
 from helmdeck.server.svg_text import attr as _a
 from helmdeck.server.svg_text import clip as _clip
 from helmdeck.server.svg_text import text as _t
 
-#: phase -> (fill, what the legend calls it); readiness waits warm, helmdeck's own work cool
-PHASE_STYLE: dict[str, tuple[str, str]] = {
-    "preflight": ("#c6dbef", "preflight"),
-    "prepare": ("#9ecae1", "lock, secrets, render"),
-    "final-check": ("#c6dbef", "final health check"),
-    "render": ("#9ecae1", "render"),
-    "install": ("#3182bd", "Helm install/upgrade"),
-    "first-ready": ("#fdae6b", "wait: first object ready"),
-    "last-ready": ("#e6550d", "wait: last object ready"),
-    "undo": ("#756bb1", "rollback"),
+
+@dataclass(frozen=True)
+class PhaseStyle:
+    fill: str
+    #: what the legend calls the phase
+    legend: str
+
+
+#: phase -> its style; readiness waits warm, helmdeck's own work cool
+PHASE_STYLE: dict[str, PhaseStyle] = {
+    timeline.PREFLIGHT: PhaseStyle("#c6dbef", "preflight"),
+    timeline.PREPARE: PhaseStyle("#9ecae1", "lock, secrets, render"),
+    timeline.FINAL_CHECK: PhaseStyle("#c6dbef", "final health check"),
+    timeline.RENDER: PhaseStyle("#9ecae1", "render"),
+    timeline.INSTALL: PhaseStyle("#3182bd", "Helm install/upgrade"),
+    timeline.FIRST_READY: PhaseStyle("#fdae6b", "wait: first object ready"),
+    timeline.LAST_READY: PhaseStyle("#e6550d", "wait: last object ready"),
+    timeline.UNDO: PhaseStyle("#756bb1", "rollback"),
 }
+_OTHER_PHASE = "#bdbdbd"  # a phase a later helmdeck recorded
 CRITICAL = "#cb181d"
 LABEL_WIDTH = 190
 CHART_WIDTH = 660
@@ -73,7 +84,7 @@ def timeline_svg(data: Mapping[str, Any], title: str = "") -> str:
             f'fill="#eeeeee"{_outline(critical)}><title>{_t(label)}: {start:.2f}-{end:.2f} s</title></rect>'
         )
         for phase, p_start, p_end in phases:
-            fill = PHASE_STYLE.get(phase, ("#bdbdbd", phase))[0]
+            fill = PHASE_STYLE[phase].fill if phase in PHASE_STYLE else _OTHER_PHASE
             px = LABEL_WIDTH + p_start * scale
             out.append(
                 f'<rect x="{px:.1f}" y="{y + 3}" width="{max(1.0, (p_end - p_start) * scale):.1f}" '
@@ -129,11 +140,11 @@ def _summary(data: Mapping[str, Any], chain: Sequence[str]) -> str:
 
 def _legend(y: int) -> list[str]:
     out, x = [], 4
-    for phase in ("render", "install", "first-ready", "last-ready", "undo"):
-        fill, text = PHASE_STYLE[phase]
-        out.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{fill}"/>')
-        out.append(f'<text x="{x + 14}" y="{y}">{_t(text)}</text>')
-        x += 24 + 6 * len(text)
+    for phase in timeline.COMPONENT_PHASES:
+        style = PHASE_STYLE[phase]
+        out.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{style.fill}"/>')
+        out.append(f'<text x="{x + 14}" y="{y}">{_t(style.legend)}</text>')
+        x += 24 + 6 * len(style.legend)
     out.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="#eeeeee"{_outline(True)}/>')
     out.append(f'<text x="{x + 14}" y="{y}" fill="{CRITICAL}">critical chain</text>')
     return out
