@@ -22,6 +22,7 @@ refuses it before anything is written.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from helmdeck.engine.options import InstallOptions, RollbackOptions, UninstallOptions
@@ -30,6 +31,13 @@ from helmdeck.engine.options import InstallOptions, RollbackOptions, UninstallOp
 OPS = frozenset({"install", "upgrade", "rollback", "uninstall"})
 #: options every install and upgrade gets (why: the module's docstring)
 CHART_WRITE_OPTIONS = {"disable_openapi_validation": True}
+#: Waits before an install is tried again because the CRDs its chart's ``crds/`` just created are
+#: not served yet: Helm waits for them only when told to wait for everything, and the API server
+#: lists a new kind in discovery a moment after it is created. Helm refuses such an install before
+#: it records the release, so trying again (with a fresh Config: Helm keeps the API versions it
+#: read in it) is safe.
+CRD_WAITS = (0.25, 0.5, 1.0, 2.0)
+_NOT_SERVED_YET = "ensure CRDs are installed first"
 
 
 class ReleaseWriter:
@@ -43,12 +51,37 @@ class ReleaseWriter:
     def cancel(self, request_id: int) -> None:
         """Cancel the write ``request_id`` (before it starts, or while it runs)."""
         with self._lock:
+            self._cancelled = {request_id}
             if self._running is not None and self._running[0] == request_id:
                 self._running[1].cancel()
-            else:
-                self._cancelled = {request_id}
 
     def handle(self, request: dict[str, Any], archive: bytes) -> dict[str, Any]:
+        request_id = int(request.get("id") or 0)
+        try:
+            reply = self._attempt(request_id, request, archive)
+            for wait in CRD_WAITS:
+                if not self._crds_not_served_yet(request_id, request, reply, archive):
+                    break
+                time.sleep(wait)
+                reply = self._attempt(request_id, request, archive)
+            return reply
+        finally:
+            with self._lock:
+                self._cancelled.discard(request_id)
+
+    def _crds_not_served_yet(
+        self, request_id: int, request: dict[str, Any], reply: dict[str, Any], archive: bytes
+    ) -> bool:
+        """An install refused because its chart's own CRDs are not served yet (see CRD_WAITS)."""
+        if request["op"] != "install" or reply.get("ok") or _NOT_SERVED_YET not in str(reply.get("message")):
+            return False
+        with self._lock:
+            if request_id in self._cancelled:
+                return False
+        with self._helm.Chart.load_archive(archive) as chart:
+            return bool(chart.crds)
+
+    def _attempt(self, request_id: int, request: dict[str, Any], archive: bytes) -> dict[str, Any]:
         helm = self._helm
         cluster = request["cluster"]
         try:
@@ -62,7 +95,6 @@ class ReleaseWriter:
         except helm.HelmError as exc:
             return {"ok": False, "stage": "config", **error_reply(exc)}
         with config, helm.HelmContext() as context:
-            request_id = int(request.get("id") or 0)
             with self._lock:
                 self._running = (request_id, context)
                 if request_id in self._cancelled:
@@ -74,7 +106,6 @@ class ReleaseWriter:
             finally:
                 with self._lock:
                     self._running = None
-                    self._cancelled.discard(request_id)
 
     def _write(self, config: Any, context: Any, request: dict[str, Any], archive: bytes) -> Any:
         op, name, options = request["op"], request["release"], request["options"]
