@@ -54,7 +54,7 @@ class _FakeHelm:
 
         self.Config, self.Chart, self.HelmContext = Config, Chart, _Handle
 
-    def install(self, *_: Any, **__: Any) -> dict[str, Any]:
+    def chart_write(self, *_: Any, **__: Any) -> dict[str, Any]:
         if self.failures:
             self.failures -= 1
             raise self.HelmError(NOT_SERVED)
