@@ -68,6 +68,18 @@ def test_shared_streams_follow_a_namespaced_kind_whole() -> None:
     assert own.streams[WEB] == Stream(DEPLOYMENT, "services", "web")
 
 
+def test_shared_streams_keep_secrets_and_cluster_scoped_objects_narrowed() -> None:
+    secret = ObjRef("v1", "Secret", "web-tls", "services")
+    crd = ObjRef("apiextensions.k8s.io/v1", "CustomResourceDefinition", "widgets.example.org", None)
+    crd_kind = KindInfo("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", False)
+    config = ObjRef("v1", "ConfigMap", "web", "services")
+    evaluator = GateEvaluator(
+        [(secret, KindInfo("v1", "Secret", "secrets", True)), (crd, crd_kind), (config, CONFIGMAP)],
+        shared_streams=True,
+    )
+    assert [s.name for s in evaluator.streams.values()] == ["web-tls", "widgets.example.org", None]
+
+
 def test_resource_versions_that_are_not_numbers_are_not_ordered() -> None:
     assert resource_version("42") == 42
     assert resource_version("a1b2") is None

@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import contextlib
 import hashlib
+import os
 import queue
 import threading
 from collections.abc import AsyncIterable, Iterable, Mapping
@@ -239,6 +240,14 @@ def gate_service(client: lightkube.Client) -> GateService:
         if service is None:
             service = _services[key] = GateService(client)
         return service
+
+
+def _forget_in_child() -> None:
+    # a forked child has none of the loop threads: it starts services of its own if it needs them
+    _services.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @atexit.register

@@ -94,7 +94,8 @@ def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]], *, shared: b
     is the only object of its kind there. ``shared``: the streams serve other gates too, so a
     namespaced kind is followed whole (one stream for every gate there); a cluster-scoped kind stays
     narrowed to each name (the whole of a kind such as CustomResourceDefinition is large, and other
-    gates rarely wait on the same cluster-scoped object)."""
+    gates rarely wait on the same cluster-scoped object), and so do Secrets (a namespace's Secrets
+    hold Helm's release records: large, and written by every install there)."""
     names: dict[tuple[KindInfo, str | None], set[str]] = {}
     for ref, info in targets:
         if info is not None:
@@ -103,7 +104,10 @@ def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]], *, shared: b
     for ref, info in targets:
         if info is None:
             continue
-        narrow = ref.namespace is None if shared else len(names[(info, ref.namespace)]) == 1
+        if shared:
+            narrow = ref.namespace is None or (info.api_version, info.kind) == ("v1", "Secret")
+        else:
+            narrow = len(names[(info, ref.namespace)]) == 1
         out[ref] = Stream(info, ref.namespace, ref.name if narrow else None)
     return out
 
