@@ -47,6 +47,10 @@ def display_path(path: Path | str) -> str:
     return str(p) if rel.startswith("..") else rel
 
 
+#: one for all documents (not one each: a platform, its document included, is deep-copied)
+_POSITIONS_LOCK = threading.Lock()
+
+
 @dataclass
 class YamlDocument:
     """One parsed YAML document: ``data`` in plain Python types, ``positions`` of its nodes.
@@ -58,11 +62,10 @@ class YamlDocument:
     data: Any
     _positions: dict[PathKey, Position] = field(default_factory=dict)
     _text: str | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def positions(self) -> dict[PathKey, Position]:
-        with self._lock:  # the web service's threads may ask at once: one reading
+        with _POSITIONS_LOCK:  # the web service's threads may ask at once: one reading
             if self._text is not None:
                 try:
                     self._positions = _ruamel_document(self._text, self.source).positions
