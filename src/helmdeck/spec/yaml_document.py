@@ -68,7 +68,7 @@ class YamlDocument:
         with _POSITIONS_LOCK:  # the web service's threads may ask at once: one reading
             if self._text is not None:
                 try:
-                    self._positions = _ruamel_document(self._text, self.source).positions
+                    self._positions = _ruamel_document(self._text, self.source)._positions
                 except ConfigError:  # read by libyaml, refused by ruamel.yaml: no line numbers then
                     self._positions = {(): (1, 1)}
                 self._text = None
