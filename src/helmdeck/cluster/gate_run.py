@@ -30,6 +30,9 @@ from helmdeck.cluster.objects import ObjRef
 Outcome = Literal["ready", "failed", "timeout", "cancelled"]
 # what a gate ends with: outcome, statuses, the failed object, seconds, when the first was ready (monotonic)
 GateRun = tuple[Outcome, list[ObjectStatus], ObjectStatus | None, float, float | None]
+#: seconds after which a gate reads its objects that still wait again, past its streams (an
+#: informer's resync: a stream that missed a change must not hold a gate until its timeout)
+RESYNC = 15.0
 # the Job controller's last word on a Job (Completed, or why it failed)
 _JOB_ENDINGS = frozenset(
     {"Completed", "BackoffLimitExceeded", "DeadlineExceeded", "PodFailurePolicy", "MaxFailedIndexesExceeded"}
@@ -81,7 +84,7 @@ class _Gate:
         streams = self.evaluator.interest()
         opened_before = self.service.subscribe(streams, changed)
         try:
-            await self._read_own(opened_before)
+            await self._read_own(lambda stream: stream in opened_before)
             outcome, statuses, failed_one, elapsed = await self._watch(changed, start)
             return outcome, statuses, failed_one, elapsed, self.first_ready_at
         finally:
@@ -98,8 +101,15 @@ class _Gate:
         last: tuple[tuple[ObjRef, str, str], ...] | None = None
         statuses: list[ObjectStatus] = []
         woken = True
+        read_at = start
         while True:
             now = time.monotonic()
+            if now - read_at >= RESYNC:
+                # what a stream missed (one that stalls or lists in vain) holds a gate no longer
+                # than this: its own objects, still waiting, are read again
+                waiting = {s.ref for s in statuses if not s.health.settled}
+                await self._read_own(lambda stream: True, waiting)
+                read_at, woken, now = time.monotonic(), True, time.monotonic()
             if woken or self.evaluator.timing:  # else nothing it sees has changed
                 self._fetch_storage_classes()
                 statuses = self.evaluator.evaluate(self.view, now)
@@ -125,10 +135,15 @@ class _Gate:
             with contextlib.suppress(TimeoutError):
                 woken = await asyncio.wait_for(changed.wait(), timeout=wait)
 
-    async def _read_own(self, opened_before: set[Stream]) -> None:
-        """This gate's objects on streams that were open before it began, read as they are now: such
-        a stream may still hold what preceded the writes this gate checks."""
-        own = [(ref, stream) for ref, stream in self.evaluator.streams.items() if stream in opened_before]
+    async def _read_own(self, which: Callable[[Stream], bool], refs: set[ObjRef] | None = None) -> None:
+        """This gate's objects (``refs``, default all) on the streams ``which`` picks, read as they
+        are now: a stream that was open before the gate began may still hold what preceded the
+        writes this gate checks, and any stream may have missed a change."""
+        own = [
+            (ref, stream)
+            for ref, stream in self.evaluator.streams.items()
+            if which(stream) and (refs is None or ref in refs)
+        ]
 
         async def read(ref: ObjRef, stream: Stream) -> None:
             with contextlib.suppress(lightkube.ApiError, httpx2.HTTPError, OSError):  # the stream then

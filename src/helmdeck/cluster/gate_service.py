@@ -23,7 +23,6 @@ from collections.abc import AsyncIterable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2
 import lightkube
 import msgspec
 
@@ -176,7 +175,9 @@ class GateService:
                 failures += 1
                 self.cache.errors[stream] = err.status.message or str(err)
                 feed.wake()
-            except (httpx2.HTTPError, OSError) as err:
+            except Exception as err:
+                # whatever breaks a stream, it lists again: a stream that ended here would leave
+                # every gate following it waiting until its timeout
                 failures += 1
                 self.cache.errors[stream] = f"{type(err).__name__}: {err}"
                 feed.wake()
