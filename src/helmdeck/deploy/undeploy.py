@@ -137,7 +137,6 @@ class Undeployer:
             keep_claims(s.client, inventory, live)
             op.check()
             report.releases = self._remove_releases(live)
-            self._wait_pods_gone(pods)
             not_deleted: list[tuple[ObjRef, str]] = []
             if self.purge_data:
                 report.deleted, not_deleted = self._purge(inventory)
@@ -150,8 +149,12 @@ class Undeployer:
             op.check()
             after = NamespaceReader(s.client)
             report.fates = self._remove_namespaces(namespace_fates(inventory, after, purge=self.purge_data))
-            report.left = left_behind(inventory, report.fates, after, purge=self.purge_data)
             gone = {f.name for f in report.fates if f.deleted}
+            # Only now, and only where the namespace stays: a deleted namespace was waited for until it
+            # was gone, pods and all (the namespace controller deletes them at once, where the garbage
+            # collector's Deployment -> ReplicaSet -> Pod chain lags behind a large teardown).
+            self._wait_pods_gone({ns: uids for ns, uids in pods.items() if ns not in gone})
+            report.left = left_behind(inventory, report.fates, after, purge=self.purge_data)
             report.left += [LeftObject(str(ref), why) for ref, why in not_deleted if ref.namespace not in gone]
         report.seconds = time.monotonic() - start
         return report
