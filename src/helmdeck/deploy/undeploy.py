@@ -33,6 +33,7 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.dag import reverse_order, run_dag
 from helmdeck.deploy.recovery import uninstall_release
 from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates, purge_list
+from helmdeck.engine.release_writes import ReleaseLimits
 from helmdeck.engine.releases import Release
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
@@ -107,14 +108,17 @@ class Undeployer:
         *,
         purge_data: bool = False,
         confirm: Callable[[list[str]], bool] | None = None,
-        parallel: int = 4,
+        parallel: int | None = None,
         progress: Progress | None = None,
         timeout: float = 120.0,
     ) -> None:
         self.session = session
         self.purge_data = purge_data
         self.confirm = confirm
-        self.parallel = parallel
+        # As wide as Helm's release writes go (HELMDECK_RELEASE_WORKERS): an uninstall holds its worker
+        # while it waits for its objects to go, so a narrower teardown left workers idle, and a wider one
+        # would only queue for them.
+        self.parallel = parallel or ReleaseLimits.from_env().workers
         self.progress = progress or no_progress
         self.timeout = timeout
 
