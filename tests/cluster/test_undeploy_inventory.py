@@ -294,6 +294,43 @@ def test_undeploy_waits_only_for_its_own_pods_in_a_shared_namespace(
             Undeployer(session(), purge_data=True, timeout=60).run()
 
 
+def test_undeploy_does_not_wait_for_pods_in_a_namespace_it_deletes(
+    sandbox: SandboxHandle, tmp_path: Path, namespace: str
+) -> None:
+    """Deleting the namespace, waited for until it is gone, removes the pods with it: waiting first
+    for the garbage collector to remove them (Deployment, ReplicaSet, Pod) only delays a large
+    teardown (issue 18). Thirty replicas: more pods than the garbage collector removes before the
+    uninstall returns, so a wait for them would show."""
+    from lightkube.resources.core_v1 import Pod
+
+    services, admin = f"{namespace}-svc", f"{namespace}-adm"
+    components = [
+        {
+            "name": "web",
+            "chart": str(CHARTS / "doctor" / "app"),
+            "namespace": "services",
+            "values": [values_file(tmp_path, "web", {"replicas": 30})],
+        }
+    ]
+    session = platform(sandbox, tmp_path, namespace, {"services": services, "admin": admin}, components)
+    try:
+        assert Deployer(session(), failure_grace=2).run().ok
+        client = session().client
+        assert len(list(client.list(Pod, namespace=services))) == 30
+        events: list[tuple[str, str, str]] = []
+        report = Undeployer(session(), timeout=30, progress=lambda *e: events.append(e)).run()
+        assert report.ok
+        assert {f.name: f.deleted for f in report.fates}[services]
+        assert get_namespace(client, services) is None  # the pods went with it
+        assert not [e for e in events if e[1] == "waiting" and services in e[2]], events
+    finally:
+        with contextlib.suppress(Exception):
+            Undeployer(session(), purge_data=True, timeout=60).run()
+        for ns in (services, admin):
+            with contextlib.suppress(Exception):
+                session().client.delete(Namespace, ns)
+
+
 def test_a_namespace_holding_only_an_operators_configmap_is_not_empty(sandbox: SandboxHandle, namespace: str) -> None:
     from helmdeck.cluster import delete_namespace_if_empty, ensure_namespaces
 

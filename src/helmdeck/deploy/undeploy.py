@@ -33,6 +33,7 @@ from helmdeck.core.session import PlatformSession
 from helmdeck.deploy.dag import reverse_order, run_dag
 from helmdeck.deploy.recovery import uninstall_release
 from helmdeck.deploy.undeploy_decisions import NamespaceFate, NamespaceReader, left_behind, namespace_fates, purge_list
+from helmdeck.engine.release_writes import ReleaseLimits
 from helmdeck.engine.releases import Release
 from helmdeck.errors import ClusterError, HelmdeckError
 from helmdeck.labels import EXTENSION_LABEL
@@ -107,14 +108,17 @@ class Undeployer:
         *,
         purge_data: bool = False,
         confirm: Callable[[list[str]], bool] | None = None,
-        parallel: int = 4,
+        parallel: int | None = None,
         progress: Progress | None = None,
         timeout: float = 120.0,
     ) -> None:
         self.session = session
         self.purge_data = purge_data
         self.confirm = confirm
-        self.parallel = parallel
+        # As wide as Helm's release writes go (HELMDECK_RELEASE_WORKERS): an uninstall holds its worker
+        # while it waits for its objects to go, so a narrower teardown left workers idle, and a wider one
+        # would only queue for them.
+        self.parallel = parallel or ReleaseLimits.from_env().workers
         self.progress = progress or no_progress
         self.timeout = timeout
 
@@ -137,7 +141,6 @@ class Undeployer:
             keep_claims(s.client, inventory, live)
             op.check()
             report.releases = self._remove_releases(live)
-            self._wait_pods_gone(pods)
             not_deleted: list[tuple[ObjRef, str]] = []
             if self.purge_data:
                 report.deleted, not_deleted = self._purge(inventory)
@@ -150,8 +153,12 @@ class Undeployer:
             op.check()
             after = NamespaceReader(s.client)
             report.fates = self._remove_namespaces(namespace_fates(inventory, after, purge=self.purge_data))
-            report.left = left_behind(inventory, report.fates, after, purge=self.purge_data)
             gone = {f.name for f in report.fates if f.deleted}
+            # Only now, and only where the namespace stays: a deleted namespace was waited for until it
+            # was gone, pods and all (the namespace controller deletes them at once, where the garbage
+            # collector's Deployment -> ReplicaSet -> Pod chain lags behind a large teardown).
+            self._wait_pods_gone({ns: uids for ns, uids in pods.items() if ns not in gone})
+            report.left = left_behind(inventory, report.fates, after, purge=self.purge_data)
             report.left += [LeftObject(str(ref), why) for ref, why in not_deleted if ref.namespace not in gone]
         report.seconds = time.monotonic() - start
         return report
