@@ -88,6 +88,36 @@ def test_status_loads_no_helm_server_or_schema_validator() -> None:
     assert not loaded & {"helm_python", "fastapi", "uvicorn", "jsonschema"}, sorted(loaded)
 
 
+def test_a_status_run_loads_only_what_status_uses(tmp_path: Path) -> None:
+    """The whole status command up to its first request (to a port nothing listens on): it reads
+    release Secrets and objects, so no Helm, web server, templates, schemas or other areas' code."""
+    kubeconfig = tmp_path / "kubeconfig.yaml"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        "current-context: x\n"
+    )
+    platform = ROOT / "examples" / "dashboards" / "platform.yaml"
+    modules = loaded_modules(
+        f"""
+        import contextlib, io, sys
+        from helmdeck.cli.main import main
+        sys.argv = ["helmdeck", "status", "-f", {str(platform)!r}, "--kubeconfig", {str(kubeconfig)!r}]
+        with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                main()
+        assert "cannot reach the cluster" in err.getvalue(), err.getvalue()
+        """
+    )
+    loaded = {m.split(".")[0] for m in modules}
+    assert {"lightkube", "pydantic"} <= loaded  # the probe did load the platform and ask the cluster
+    unused = {"helm_python", "fastapi", "starlette", "uvicorn", "sse_starlette", "jinja2", "jsonschema", "markdown_it"}
+    assert not loaded & unused, sorted(loaded & unused)
+    other_areas = ("server", "doctor", "extensions", "bundle", "gitops", "plan", "values", "revisions", "deploy")
+    assert not {m for m in modules if m.split(".")[:2] in (["helmdeck", a] for a in other_areas)}
+    assert {m for m in modules if m.startswith("helmdeck.engine.")} <= {"helmdeck.engine.storage"}
+
+
 def test_help_loads_no_engine_client_server_or_models() -> None:
     loaded = loaded_after(
         """

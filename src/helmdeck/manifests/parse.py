@@ -26,7 +26,71 @@ class _ManifestLoader(yaml.CSafeLoader):
 
     Kubernetes decodes manifests into JSON types, where ``2024-01-01`` stays a string; PyYAML would
     turn it into a ``date`` (which then does not compare or serialise like the live object).
+
+    Building the objects is the cost of reading manifests (``status`` reads every release's): libyaml
+    composes the nodes in C but PyYAML constructs them in Python, several calls and a generator per
+    node. Manifests are plain maps, lists and scalars, so those are built here in one tight recursion;
+    any other node (merge keys, explicit tags, complex keys) goes to PyYAML's own construction, which
+    gives the same values and the same errors.
     """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            return self._plain(node, {})
+        finally:
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+            self.state_generators = []
+            self.deep_construct = False
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        # a plain scalar's tag depends on its text alone (no path resolvers here), and manifests
+        # repeat the same keys and values (apiVersion, name, true, ...) thousands of times
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_PLAIN_TAGS) < _PLAIN_TAGS_KEPT:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        resolved: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return resolved
+
+    def _plain(self, node: yaml.Node, built: dict[int, Any]) -> Any:
+        # ``built``: an alias is the very node of its anchor, and PyYAML gives both one value
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            if node.tag in _SCALAR_TAGS:
+                return self.yaml_constructors[node.tag](self, node)
+        elif id(node) in built:
+            return built[id(node)]
+        elif cls is yaml.MappingNode and node.tag == _MAP:
+            for key_node, _ in node.value:
+                if key_node.__class__ is not yaml.ScalarNode or key_node.tag not in _SCALAR_TAGS:
+                    return self.construct_object(node, deep=True)  # merge keys, complex keys
+            mapping: dict[Any, Any] = {}
+            built[id(node)] = mapping
+            for key_node, value_node in node.value:
+                mapping[self._plain(key_node, built)] = self._plain(value_node, built)
+            return mapping
+        elif cls is yaml.SequenceNode and node.tag == _SEQ:
+            items: list[Any] = []
+            built[id(node)] = items
+            items.extend(self._plain(item, built) for item in node.value)
+            return items
+        return self.construct_object(node, deep=True)
+
+
+#: a plain scalar's text -> its tag, kept for the most common texts (the first seen, up to a bound)
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_KEPT = 20_000
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+#: scalars PyYAML builds from the node's own text alone (each hashable, so fine as a key)
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str"))
 
 
 _ManifestLoader.yaml_implicit_resolvers = {
