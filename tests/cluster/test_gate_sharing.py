@@ -48,5 +48,6 @@ def test_gates_at_once_share_one_watch_per_kind_and_namespace(sandbox: Any, name
     time.sleep(8)
     watches = RequestMetrics.since(before, metrics.snapshot()).counts
     opened = {res: watches[("WATCH", res)] for res in ("deployments", "pods", "replicasets")}
-    # the control plane's own watches end now and then too (one may fall into this window)
-    assert all(n <= 2 for n in opened.values()), opened
+    # the control plane's own watches end now and then too (kwok's, the scheduler's and the
+    # controllers' on Pods: up to two of theirs were seen in this window); gates of their own open 8
+    assert all(n <= GATES // 2 - 1 for n in opened.values()), opened
