@@ -15,21 +15,29 @@ from helmdeck.cluster import gate_run
 from helmdeck.cluster.client import make_client
 from helmdeck.cluster.gate_service import GateService
 from helmdeck.cluster.gate_state import Stream
+from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.watch import wait_healthy
 from tests.cluster.test_cluster_watch import create, deployment
 
 pytestmark = pytest.mark.cluster
 
 
+Web = tuple[lightkube.Client, list[ObjRef]]
+
+
+@pytest.fixture
+def web(sandbox: Any, namespace: str) -> Web:
+    """A Deployment that turns ready a second after it is made, and a client."""
+    client: lightkube.Client = make_client(sandbox.kubeconfig)
+    return client, create(client, deployment("web", namespace, annotations={"sandbox.helmdeck.dev/ready-after": "1s"}))
+
+
 def _deployments(stream: Stream) -> bool:
     return stream.info.kind == "Deployment"
 
 
-def test_a_stream_broken_by_an_unforeseen_error_lists_again(
-    sandbox: Any, namespace: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    client: lightkube.Client = make_client(sandbox.kubeconfig)
-    refs = create(client, deployment("web", namespace, annotations={"sandbox.helmdeck.dev/ready-after": "1s"}))
+def test_a_stream_broken_by_an_unforeseen_error_lists_again(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, refs = web
     real_list = GateService._list
     broken: list[Stream] = []
 
@@ -47,10 +55,9 @@ def test_a_stream_broken_by_an_unforeseen_error_lists_again(
 
 
 def test_a_stream_that_stops_delivering_holds_a_gate_no_longer_than_the_resync(
-    sandbox: Any, namespace: str, monkeypatch: pytest.MonkeyPatch
+    web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client: lightkube.Client = make_client(sandbox.kubeconfig)
-    refs = create(client, deployment("web", namespace, annotations={"sandbox.helmdeck.dev/ready-after": "1s"}))
+    client, refs = web
     real_list = GateService._list
 
     async def silent(self: GateService, stream: Stream) -> Any:
