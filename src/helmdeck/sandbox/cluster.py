@@ -39,6 +39,15 @@ FIELD_MANAGER = "helmdeck-sandbox"
 GPU_RESOURCE = "nvidia.com/gpu"
 _COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
 
+#: The client-side rate limits of the control plane's own controllers. Their defaults (20 requests
+#: a second for kube-controller-manager, 50 for kube-scheduler) are sized for a control plane on
+#: machines of its own; in the sandbox, a deploy of 200 components kept the controller manager's
+#: requests waiting 1340 s in its limiter (its ReplicaSets, pods and status updates queued behind one
+#: another), which made every pod turn ready seconds late and measured the sandbox, not the deploy.
+#: Raised here as kwokctl's own scale setting does, on these two clients only (the API server keeps
+#: its limits and its priority and fairness).
+CONTROLLER_CLIENT_LIMITS = {"kube-api-qps": "500", "kube-api-burst": "1000"}
+
 
 @dataclass
 class ComponentState:
@@ -171,6 +180,10 @@ class Sandbox:
                 # a pod's log served from a file of its own (helmdeck.sandbox.pod_logs)
                 "enableCRDs": list(LOG_CRDS),
             },
+            "componentsPatches": [
+                {"name": name, "extraArgs": [{"key": k, "value": v} for k, v in CONTROLLER_CLIENT_LIMITS.items()]}
+                for name in ("kube-controller-manager", "kube-scheduler")
+            ],
         }
         path = workdir() / f"{self.name}-config.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
