@@ -8,6 +8,7 @@ slow component holds back only what needs it: the run takes about the critical p
 from __future__ import annotations
 
 import enum
+import heapq
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -75,12 +76,9 @@ def run_dag(
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="helmdeck-task") as pool:
         while True:
             if not (cancel and cancel.is_set()):
-                for name in sorted(deps):
-                    if len(running) >= width:
-                        break
-                    if run.ready(name):
-                        run.notify(name, TaskState.running)
-                        running[pool.submit(work, name)] = name
+                while len(running) < width and (name := run.next_ready()) is not None:
+                    run.notify(name, TaskState.running)
+                    running[pool.submit(work, name)] = name
             if not running:
                 break
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -106,16 +104,30 @@ class _Run(Generic[T]):
         self.failed = failed
         self.on_state = on_state
         self.outcomes: dict[str, TaskOutcome[T]] = {n: TaskOutcome(n, TaskState.pending) for n in deps}
+        # what each task still waits for, and who waits for it: a finished task touches only its
+        # dependents (scanning every task for readiness after each one made 1000 tasks quadratic)
+        self.unmet = {n: len(ds) for n, ds in deps.items()}
+        self.dependents = reverse_order(deps)
+        self.ready_names = [n for n, count in self.unmet.items() if count == 0]
+        heapq.heapify(self.ready_names)  # ready tasks start in name order
 
     def notify(self, name: str, state: TaskState) -> None:
         self.outcomes[name].state = state
         if self.on_state:
             self.on_state(name, state)
+        if state is TaskState.succeeded:
+            for dependent in self.dependents[name]:
+                self.unmet[dependent] -= 1
+                if self.unmet[dependent] == 0:
+                    heapq.heappush(self.ready_names, dependent)
 
-    def ready(self, name: str) -> bool:
-        return self.outcomes[name].state is TaskState.pending and all(
-            self.outcomes[d].state is TaskState.succeeded for d in self.deps[name]
-        )
+    def next_ready(self) -> str | None:
+        """The first pending task (by name) whose needs all succeeded, or None."""
+        while self.ready_names:
+            name = heapq.heappop(self.ready_names)
+            if self.outcomes[name].state is TaskState.pending:
+                return name
+        return None
 
     def finish(self, name: str, fut: Future[T]) -> None:
         try:
@@ -133,17 +145,17 @@ class _Run(Generic[T]):
             self.notify(name, TaskState.succeeded)
 
     def skip_dependents_of(self, root: str) -> None:
-        changed = True
-        while changed:
-            changed = False
-            for name, ds in self.deps.items():
-                if self.outcomes[name].state is not TaskState.pending:
-                    continue
-                blockers = [d for d in ds if self.outcomes[d].state in (TaskState.failed, TaskState.skipped)]
-                if blockers:
-                    self.outcomes[name].skipped_because = sorted(blockers)
-                    self.notify(name, TaskState.skipped)
-                    changed = True
+        stopped = (TaskState.failed, TaskState.skipped)
+        queue = sorted(self.dependents[root])
+        while queue:
+            name = queue.pop(0)
+            if self.outcomes[name].state is not TaskState.pending:
+                continue
+            self.outcomes[name].skipped_because = sorted(
+                d for d in self.deps[name] if self.outcomes[d].state in stopped
+            )
+            self.notify(name, TaskState.skipped)
+            queue.extend(sorted(self.dependents[name]))
 
 
 def find_cycle(needs: Mapping[str, Iterable[str]]) -> list[str] | None:
