@@ -76,9 +76,9 @@ def run_dag(
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="helmdeck-task") as pool:
         while True:
             if not (cancel and cancel.is_set()):
-                while len(running) < width and (name := run.next_ready()) is not None:
-                    run.notify(name, TaskState.running)
-                    running[pool.submit(work, name)] = name
+                while len(running) < width and (task := run.next_ready()) is not None:
+                    run.notify(task, TaskState.running)
+                    running[pool.submit(work, task)] = task
             if not running:
                 break
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
