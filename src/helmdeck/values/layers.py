@@ -253,15 +253,14 @@ def platform_globals(platform: Platform) -> dict[str, Any]:
 
 def _environment_layers(platform: Platform, component: str, env: str) -> list[Layer]:
     layers = []
-    names = platform.component_names
     for path in platform.environment(env).values:
         values = load_values_file(path)
         for key, section in values.data.items():
-            if key != "global" and key not in names:
+            if key != "global" and not platform.has_component(key):
                 raise ConfigError(
                     f"{values.shown}: section '{key}' is neither `global` nor a component of the platform",
                     where=f"{values.shown}:{values.line_of((key,)) or 1}",
-                    fix=did_you_mean(key, ["global", *names], "component")
+                    fix=did_you_mean(key, ["global", *platform.component_names], "component")
                     + " (environment files hold `global:` and one section per component)",
                 )
             if (key == "global" or key == component) and section is not None and not isinstance(section, dict):
