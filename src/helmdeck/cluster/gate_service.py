@@ -49,17 +49,18 @@ class _Feed:
     def wake(self, name: str | None = None, changed: Iterable[Mapping[str, Any] | None] = ()) -> None:
         """Wake the gates a change to the object ``name`` concerns, given the object before and
         after (None: a new listing or an error concerns them all)."""
-        owners: set[str] | None = None
-
-        def owned_by() -> set[str]:
-            nonlocal owners
-            if owners is None:
-                owners = {uid for obj in changed for uid in owner_uids(obj)}
-            return owners
-
+        owners: set[str] | None = None  # of the object before and after, found when first needed
+        # hot: every event of a namespace's Pods meets every gate following them
         for waiter, interest in self.waiters.items():
-            if name is None or interest.concerns(name, owned_by):
+            if waiter.is_set():
+                continue
+            if name is None or name in interest.names:
                 waiter.set()
+            elif interest.owners:
+                if owners is None:
+                    owners = {uid for obj in changed for uid in owner_uids(obj)}
+                if not interest.owners.isdisjoint(owners):
+                    waiter.set()
 
 
 class GateService:

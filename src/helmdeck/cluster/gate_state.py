@@ -7,14 +7,13 @@ watching gate (:mod:`helmdeck.cluster.watch`) and a one-off reading
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from helmdeck.cluster.health_state import Health, derived, failed, missing, not_created_yet, progressing
 from helmdeck.cluster.kinds import KindInfo
 from helmdeck.cluster.objects import ObjRef
-from helmdeck.cluster.pod_readiness import pod_health
 from helmdeck.cluster.pods import (
     OwnerIndex,
     PodSummary,
@@ -113,13 +112,6 @@ class Interest:
 
     names: frozenset[str]
     owners: set[str] | None = None
-
-    def concerns(self, name: str, owners: Callable[[], set[str]]) -> bool:
-        """Whether a change to the object ``name``, owned by ``owners()`` (before or after the
-        change), concerns the gate."""
-        if name in self.names:
-            return True
-        return self.owners is not None and bool(self.owners) and not self.owners.isdisjoint(owners())
 
 
 def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]], *, shared: bool = False) -> dict[ObjRef, Stream]:
@@ -324,7 +316,7 @@ class GateEvaluator:
             return base, summaries
         worst_failed: tuple[float, str] | None = None
         first_waiting: str | None = None
-        for pod in current:
+        for pod, summary in zip(current, summaries, strict=True):
             uid = str(pod["metadata"].get("uid", ""))
             name = pod["metadata"]["name"]
             seen_pods.add(uid)
@@ -334,7 +326,7 @@ class GateEvaluator:
                 if worst_failed is None or since < worst_failed[0]:
                     worst_failed = (since, f"pod {name}: {why}")
                 continue
-            pod_state = pod_health(pod)
+            pod_state = summary.health  # pod_health(pod), worked out once
             if pod_state.ready:
                 self._pod_failing_since.pop(uid, None)
             elif first_waiting is None:
