@@ -27,9 +27,10 @@ import lightkube
 import msgspec
 
 from helmdeck.cluster.client import make_async_client
-from helmdeck.cluster.gate_state import Store, Stream
+from helmdeck.cluster.gate_state import Interest, Store, Stream
 from helmdeck.cluster.gate_view import resource_version
 from helmdeck.cluster.kinds import KindInfo, resource_class
+from helmdeck.cluster.pods import owner_uids
 
 #: seconds a stream stays open after its last gate ended
 LINGER = 3.0
@@ -37,19 +38,29 @@ LINGER = 3.0
 
 @dataclass(eq=False)
 class _Feed:
-    """One shared list+watch and the gates following it: each by its wake-up event, and the names
-    whose changes concern it (None: any)."""
+    """One shared list+watch and the gates following it: each by its wake-up event, and the
+    changes that concern it."""
 
     stream: Stream
-    waiters: dict[asyncio.Event, frozenset[str] | None] = field(default_factory=dict)
+    waiters: dict[asyncio.Event, Interest] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
     closing: asyncio.TimerHandle | None = None
 
-    def wake(self, name: str | None = None) -> None:
-        """Wake the gates ``name`` concerns (None: a new listing or an error concerns them all)."""
-        for waiter, names in self.waiters.items():
-            if name is None or names is None or name in names:
+    def wake(self, name: str | None = None, changed: Iterable[Mapping[str, Any] | None] = ()) -> None:
+        """Wake the gates a change to the object ``name`` concerns, given the object before and
+        after (None: a new listing or an error concerns them all)."""
+        owners: set[str] | None = None  # of the object before and after, found when first needed
+        # hot: every event of a namespace's Pods meets every gate following them
+        for waiter, interest in self.waiters.items():
+            if waiter.is_set():
+                continue
+            if name is None or name in interest.names:
                 waiter.set()
+            elif interest.owners:
+                if owners is None:
+                    owners = {uid for obj in changed for uid in owner_uids(obj)}
+                if not interest.owners.isdisjoint(owners):
+                    waiter.set()
 
 
 class GateService:
@@ -108,9 +119,9 @@ class GateService:
         await self.aclient.close()
 
     # -- on the loop thread -------------------------------------------------------------------------
-    def subscribe(self, streams: Mapping[Stream, frozenset[str] | None], waiter: asyncio.Event) -> set[Stream]:
-        """Follow ``streams``, waking ``waiter`` on each change to the names given (None: any);
-        returns those that were open already (their state may predate what the gate checks)."""
+    def subscribe(self, streams: Mapping[Stream, Interest], waiter: asyncio.Event) -> set[Stream]:
+        """Follow ``streams``, waking ``waiter`` on each change that concerns it; returns those that
+        were open already (their state may predate what the gate checks)."""
         opened_before = set()
         for stream, names in streams.items():
             feed = self._feeds.get(stream)
@@ -165,10 +176,10 @@ class GateService:
                 failures = 0
                 async for event, obj in events:
                     typed = typed_object(stream.info, obj)
-                    self.cache.apply(stream, event, typed)
+                    before = self.cache.apply(stream, event, typed)
                     meta = typed.get("metadata", {})
                     self._advance(stream, meta.get("resourceVersion"))
-                    feed.wake(meta.get("name"))
+                    feed.wake(str(meta.get("name")), (before, typed))
             except lightkube.ApiError as err:
                 if err.status.code == 410:  # resource version too old: list again
                     continue

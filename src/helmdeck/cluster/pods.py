@@ -144,17 +144,46 @@ def owned_by(obj: Mapping[str, Any], uid: str) -> bool:
 OwnerIndex = Mapping[str, list[Mapping[str, Any]]]
 
 
+def owner_uids(obj: Mapping[str, Any] | None) -> list[str]:
+    """The uids of the object's owners (none for None)."""
+    refs = as_map(obj.get("metadata")).get("ownerReferences") if obj is not None else None
+    if not isinstance(refs, list):
+        return []
+    return [str(uid) for ref in refs if isinstance(ref, Mapping) and (uid := ref.get("uid"))]
+
+
 def index_by_owner(objs: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     """The objects by the uid of each of their owners: matching every workload against every pod of
     its namespace is quadratic (a 100-component status spent most of its own time there)."""
     index: dict[str, list[Mapping[str, Any]]] = {}
     for obj in objs:
-        refs = as_map(obj.get("metadata")).get("ownerReferences")
-        for ref in refs if isinstance(refs, list) else ():
-            uid = ref.get("uid") if isinstance(ref, Mapping) else None
-            if uid:
-                index.setdefault(str(uid), []).append(obj)
+        for uid in owner_uids(obj):
+            index.setdefault(uid, []).append(obj)
     return index
+
+
+def reindex_owner(
+    index: dict[str, list[Mapping[str, Any]]], old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> None:
+    """Update ``index`` (:func:`index_by_owner`) for one object that changed from ``old`` to ``new``
+    (None: absent), keeping each owner's list in the order a rebuild would give: a watch event costs
+    this, not a rebuild over the whole namespace."""
+    before, after = owner_uids(old), owner_uids(new)
+    kept = set()
+    for uid in before:
+        owned = index.get(uid, [])
+        at = next((i for i, o in enumerate(owned) if o is old), None)
+        if at is not None and new is not None and uid in after:
+            owned[at] = new  # same owner: the object keeps its place
+            kept.add(uid)
+        elif at is not None:
+            del owned[at]
+            if not owned:
+                del index[uid]
+    if new is not None:
+        for uid in after:
+            if uid not in kept:
+                index.setdefault(uid, []).append(new)
 
 
 def _owned(uid: str, objs: Iterable[Mapping[str, Any]], index: OwnerIndex | None) -> list[Mapping[str, Any]]:
