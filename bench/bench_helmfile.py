@@ -187,6 +187,9 @@ class Measured:
     tree_rss_kib: int = 0  # the process tree's resident memory summed, at the sample it peaked
     samples: int = 0
     cpu_seconds: float = 0.0  # user + system time of the process and the children it waited for
+    # the process tree's proportional set size summed, at the sample it peaked: what the tree holds,
+    # each page shared by several of its processes (a library, a forked parent's pages) counted once
+    tree_pss_kib: int = 0
 
 
 def _children() -> dict[int, list[int]]:
@@ -202,6 +205,15 @@ def _children() -> dict[int, list[int]]:
         ppid = int(stat.rpartition(")")[2].split()[1])
         out.setdefault(ppid, []).append(int(entry.name))
     return out
+
+
+def _pss_kib(pid: int) -> int:
+    """A process's proportional set size, or 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def _memory_kib(pid: int) -> tuple[int, int]:
@@ -224,6 +236,7 @@ class _Sampler:
     own_hwm: int = 0
     largest_hwm: int = 0
     tree_peak: int = 0
+    tree_pss: int = 0
     samples: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -239,6 +252,7 @@ class _Sampler:
             self.own_hwm = max(self.own_hwm, memory[0][1])
             self.largest_hwm = max([self.largest_hwm, *(hwm for _, hwm in memory[1:])])
             self.tree_peak = max(self.tree_peak, sum(rss for rss, _ in memory))
+            self.tree_pss = max(self.tree_pss, sum(map(_pss_kib, tree)))
             self.samples += 1
             if self.stop.wait(self.interval):
                 return
@@ -268,7 +282,15 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> Measured:
         raise SystemExit(f"{' '.join(cmd[:3])} ... exited {proc.returncode}:\n{tail}")
     cpu = usage.ru_utime + usage.ru_stime
     return Measured(
-        seconds, stdout, stderr, sampler.own_hwm, sampler.largest_hwm, sampler.tree_peak, sampler.samples, cpu
+        seconds,
+        stdout,
+        stderr,
+        sampler.own_hwm,
+        sampler.largest_hwm,
+        sampler.tree_peak,
+        sampler.samples,
+        cpu,
+        sampler.tree_pss,
     )
 
 
