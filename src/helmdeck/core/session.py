@@ -8,6 +8,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +21,10 @@ from helmdeck.errors import ConfigError, HelmdeckError
 from helmdeck.labels import COMPONENT_LABEL, DIGEST_LABEL, ENV_LABEL, PLATFORM_LABEL
 from helmdeck.spec import Platform, load_platform
 from helmdeck.spec.names import INSTANCE
+
+#: components rendered at once (a render worker each): more would hold more workers' memory for
+#: little, the work left on helmdeck's side being Python's, one thread at a time
+RENDER_THREADS = 2
 
 if TYPE_CHECKING:
     # the Helm engine, the health gate, the secret store and the values layers load when first
@@ -278,11 +283,31 @@ class PlatformSession:
         """Each component rendered as it would be installed. ``secrets`` given: no cluster is asked."""
         if secrets is None:
             secrets = self.secrets(create=create_secrets) if self.platform.spec.secrets else {}
-        out: dict[str, DesiredComponent] = {}
         wanted = list(names) if names is not None else self.platform.component_names
-        for name in wanted:
-            out[name] = self.desired_one(name, secrets)
+        out: dict[str, DesiredComponent] = {}
+        for name, desired in self.desired_each(wanted, secrets).items():
+            if isinstance(desired, HelmdeckError):
+                raise desired
+            out[name] = desired
         return out
+
+    def desired_each(
+        self, names: Sequence[str], secrets: dict[str, str]
+    ) -> dict[str, DesiredComponent | HelmdeckError]:
+        """Each component rendered, or the error that stopped it, in the order of ``names``. Two
+        at a time: while one thread waits for its render worker or loads a chart in Go, the other
+        runs (one at a time, 1000 components took 16 s before a deploy could write anything)."""
+
+        def one(name: str) -> DesiredComponent | HelmdeckError:
+            try:
+                return self.desired_one(name, secrets)
+            except HelmdeckError as err:
+                return err
+
+        if len(names) < 2:
+            return {name: one(name) for name in names}
+        with ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="helmdeck-render") as pool:
+            return dict(zip(names, pool.map(one, names), strict=True))
 
     @contextmanager
     def renders_remembered(self) -> Iterator[None]:

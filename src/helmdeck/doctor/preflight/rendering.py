@@ -37,13 +37,10 @@ def render(run: PreflightRun) -> PlatformView:
     if not secrets and platform.spec.secrets:
         secrets = placeholder_secrets(platform)
     views: list[ComponentView] = []
-    for name in platform.component_names:
-        try:
-            desired = session.desired_one(name, secrets)
-        except HelmdeckError as err:
-            run.report.add(
-                Finding("error", "render", name, err.where, err.message, err.fix or "fix the chart or its values")
-            )
+    for name, desired in session.desired_each(platform.component_names, secrets).items():
+        if isinstance(desired, HelmdeckError):
+            fix = desired.fix or "fix the chart or its values"
+            run.report.add(Finding("error", "render", name, desired.where, desired.message, fix))
             continue
         views.append(component_view(run, desired))
     cluster_scoped = served_cluster_scoped(run, views)
