@@ -205,8 +205,21 @@ def _stand_in_data(value: Any, attr: str) -> dict[str, Any]:
     return data
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_json_data(value: Any) -> Any:
     """``value`` as plain JSON data (dicts, lists, strings, numbers, booleans, None)."""
+    # plain data first, by exact type (a subclass, an enum of str, takes the checks below): most of
+    # what a large result holds is plain already, and the checks for everything else (attributes,
+    # abstract classes) were most of the time serializing a status of 1000 components took
+    cls = type(value)
+    if cls in _PLAIN:
+        return value
+    if cls is dict:
+        return {str(k): to_json_data(v) for k, v in value.items()}
+    if cls is list:
+        return [to_json_data(v) for v in value]
     if isinstance(value, JsonObject) and type(value).as_dict is JsonObject.as_dict:
         return _object_data(value)  # not through as_dict: the data is plain already
     as_dict = getattr(value, "as_dict", None)

@@ -66,3 +66,53 @@ def test_link_out_of_finds_the_link_a_walk_of_the_chart_finds_first(tmp_path: Pa
     (chart / "dirlink").symlink_to(tmp_path)  # a link to a directory comes before the files
     assert link_out_of(chart, base, 1000) == _walked(chart, base) == (chart / "dirlink", tmp_path)
     assert link_out_of(chart, base, 0) is None  # too many entries: Helm refuses the chart itself
+
+
+def test_an_answer_resolves_as_itself_without_a_look(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reading resolves the platform's paths while validating them, then checks where the answers
+    lie: the answers are not looked up again (that was half of the check at 1000 components)."""
+    real = RealPaths()
+    paths = [tree / "real" / "sub" / "f.yaml", tree / "dirlink" / "sub" / "f.yaml", tree / "real" / "filelink"]
+    answers = [real.resolve(p) for p in paths]
+    expected = [p.resolve() for p in paths]
+    looks: list[object] = []
+    lstat = os.lstat
+
+    def counted(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        looks.append(path)
+        return lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "lstat", counted)
+    again = [real.resolve(a) for a in answers]
+    assert looks == []
+    assert again == expected
+
+
+def test_a_reading_looks_up_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helmdeck.spec import load_platform
+
+    monkeypatch.delenv("HELMDECK_ALLOW_OUTSIDE", raising=False)  # where the files lie is checked
+    components = []
+    for i in range(5):
+        chart = tmp_path / "charts" / f"c{i}"
+        chart.mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: c{i}\nversion: 0.1.0\n")
+        (tmp_path / f"c{i}.yaml").write_text("a: 1\n")
+        components.append(f"    - {{name: c{i}, chart: charts/c{i}, values: [c{i}.yaml]}}")
+    platform = tmp_path / "platform.yaml"
+    platform.write_text(
+        "apiVersion: helmdeck.dev/v1\nkind: Platform\nmetadata: {name: p}\nspec:\n  components:\n"
+        + "\n".join(components)
+        + "\n"
+    )
+    looks: list[str] = []
+    lstat = os.lstat
+
+    def counted(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        looks.append(str(path))
+        return lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "lstat", counted)
+    assert len(load_platform(platform).components) == 5
+    values_looks = [p for p in looks if Path(p).name.startswith("c") and p.endswith(".yaml")]
+    assert sorted(values_looks) == sorted(str(tmp_path / f"c{i}.yaml") for i in range(5))

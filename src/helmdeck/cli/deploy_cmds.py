@@ -336,17 +336,20 @@ def status_command(
     """Each component's release, revision, chart and health, with failing pods and why."""
     from helmdeck.app.opening import open_platform
     from helmdeck.core.status import platform_status
+    from helmdeck.gc_policy import paused
 
-    # status asks from this thread alone: no decoding tables built up front for threads it never starts
-    session = open_platform(target(where, None, cluster), concurrent=False)
+    with paused():
+        # status asks from this thread alone: no decoding tables built up front for threads it never starts
+        session = open_platform(target(where, None, cluster), concurrent=False)
     while True:
-        status = platform_status(session)
-        if output is OutputFormat.json:
-            emit_json(status.as_dict())
-        else:
-            if watch:
-                console.clear()
-            print_status(status)
+        with paused():
+            status = platform_status(session)
+            if output is OutputFormat.json:
+                emit_json(status.as_dict())
+            else:
+                if watch:
+                    console.clear()
+                print_status(status)
         if not watch:
             raise typer.Exit(0 if status.healthy else 1)
         time.sleep(interval)

@@ -135,6 +135,13 @@ class ReleaseContents:
     claim_volumes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
+#: the kinds whose body :func:`release_parts` reads beyond the head (apiVersion, kind, metadata):
+#: a CRD tells its kind's scope, the others their claims, claim volumes and TTL. Any other object
+#: is parsed only as far as its head: status reads every release's manifest, and a Deployment's
+#: spec is most of its text.
+_READ_WHOLE = frozenset({"CustomResourceDefinition", "StatefulSet", "PersistentVolumeClaim", "Job"})
+
+
 def release_parts(
     client: KubeClient | None,
     manifest: str,
@@ -145,9 +152,11 @@ def release_parts(
     release: str = "",
 ) -> ReleaseParts:
     """The parts of release ``release`` from its manifest and its hooks' manifests (``hooks``)."""
-    parsed = [(o, False) for o in parse_manifest_stream(manifest, component=component)]
+    parsed = [(o, False) for o in parse_manifest_stream(manifest, component=component, whole_kinds=_READ_WHOLE)]
     for hook_manifest in hooks:
-        parsed += [(o, True) for o in parse_manifest_stream(hook_manifest, component=component)]
+        parsed += [
+            (o, True) for o in parse_manifest_stream(hook_manifest, component=component, whole_kinds=_READ_WHOLE)
+        ]
     scopes = ScopeResolver()
     for obj, _ in parsed:
         if obj.kind == "CustomResourceDefinition":

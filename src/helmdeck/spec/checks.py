@@ -15,8 +15,9 @@ from helmdeck.spec.yaml_document import display_path
 COMPONENTS = ("spec", "components")
 
 
-def check_platform(platform: Platform) -> list[ConfigError]:
-    """Every problem found, in file order of kind; an empty list means the platform is sound."""
+def check_platform(platform: Platform, real_paths: RealPaths | None = None) -> list[ConfigError]:
+    """Every problem found, in file order of kind; an empty list means the platform is sound.
+    ``real_paths``: the resolutions of the reading that made ``platform`` (for the same reading)."""
     problems: list[ConfigError] = []
     problems += _duplicate_components(platform)
     problems += _names_fit(platform)
@@ -25,7 +26,7 @@ def check_platform(platform: Platform) -> list[ConfigError]:
     problems += _component_environments(platform)
     problems += _files(platform)
     problems += _secret_targets(platform)
-    problems += _outside(platform)
+    problems += _outside(platform, real_paths or RealPaths())
     return problems
 
 
@@ -217,14 +218,13 @@ def outside_allowed() -> bool:
     return os.environ.get(ALLOW_OUTSIDE_ENV, "") not in ("", "0", "false")
 
 
-def _outside(platform: Platform) -> list[ConfigError]:
+def _outside(platform: Platform, real: RealPaths) -> list[ConfigError]:
     """Files a platform file names must lie in its own directory: a file received from someone
     else could otherwise read any file of the operator's (``fromFile: ~/.ssh/id_rsa`` as a
     "secret" ends up in the cluster) or render charts from anywhere."""
     if outside_allowed() or platform.source_path is None:
         return []
     base = platform.source_path.parent.resolve()
-    real = RealPaths()
     paths: list[tuple[Path, tuple[str | int, ...], str]] = []
     for env_name, env in platform.spec.environments.items():
         paths += [(p, ("spec", "environments", env_name, "values", j), "values file") for j, p in enumerate(env.values)]

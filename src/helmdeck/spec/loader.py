@@ -101,8 +101,9 @@ def parse_platform(text: str, *, source: str = DEFAULT_FILE, path: Path | None =
             ]
         )
     base_dir = path.parent if path is not None else Path.cwd()
+    real_paths = RealPaths()
     try:
-        platform = Platform.model_validate(doc.data, context={"base_dir": base_dir, "real_paths": RealPaths()})
+        platform = Platform.model_validate(doc.data, context={"base_dir": base_dir, "real_paths": real_paths})
     except ValidationError as exc:
         explained = [
             (_explain(err, doc), _data_path(doc.data, tuple(err["loc"]))) for err in exc.errors(include_url=False)
@@ -115,7 +116,7 @@ def parse_platform(text: str, *, source: str = DEFAULT_FILE, path: Path | None =
         ) from None
     platform._document = doc
     platform._source = path
-    problems = check_platform(platform)
+    problems = check_platform(platform, real_paths)
     if problems:
         raise PlatformFileError(problems)
     return platform

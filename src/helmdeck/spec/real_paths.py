@@ -19,9 +19,19 @@ class RealPaths:
 
     def __init__(self) -> None:
         self._dirs: dict[Path, Path] = {}
+        # each answer, and each answer as its own: a reading validates the platform's paths, then
+        # checks where they lie (resolving the answers again was half of that check)
+        self._done: dict[Path, Path] = {}
 
     def resolve(self, path: Path) -> Path:
         """``path.resolve()``; RuntimeError or OSError as it raises them (a loop of links)."""
+        done = self._done.get(path)
+        if done is None:
+            done = self._done[path] = self._resolve(path)
+            self._done.setdefault(done, done)
+        return done
+
+    def _resolve(self, path: Path) -> Path:
         if not path.is_absolute() or ".." in path.parts or path.parent == path:
             return path.resolve()
         parent = self._dirs.get(path.parent)
