@@ -24,6 +24,7 @@ from helmdeck.cluster.namespaces import (
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.cluster.watch import wait_healthy
 from helmdeck.errors import ClusterError
+from tests.cluster.wait_support import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -118,8 +119,10 @@ def test_kinds_objects_and_events(client: lightkube.Client, namespace: str) -> N
     crd_ref = ObjRef.from_manifest(apply_object(client, crd))
     try:
         assert wait_healthy(client, [crd_ref], timeout=30).ok
-        info = kind_info(client, f"{group}/v1", "Widget")
-        assert info is not None and (info.plural, info.namespaced) == ("widgets", True)
+        # Established says the CRD's handler serves it; discovery's document for the group follows a
+        # moment later (seen on a loaded CI run), which is why installs retry until a kind is served
+        info = wait_for("discovery serves Widget", lambda: kind_info(client, f"{group}/v1", "Widget"), timeout=15)
+        assert (info.plural, info.namespaced) == ("widgets", True)
         widget = apply_object(
             client,
             {
