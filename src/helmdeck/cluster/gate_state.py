@@ -137,7 +137,8 @@ def plan_streams(targets: Sequence[tuple[ObjRef, KindInfo | None]], *, shared: b
     return out
 
 
-def owner_uids_of(objs: Iterable[Mapping[str, Any]]) -> set[str]:
+def uids_of(objs: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The objects' own uids (:func:`~helmdeck.cluster.pods.owner_uids` gives their owners')."""
     return {str(o.get("metadata", {}).get("uid") or "") for o in objs} - {""}
 
 
@@ -298,7 +299,7 @@ class GateEvaluator:
         if uid:
             self.owners.add(uid)
             if ref.kind == "Deployment" and ref.group == "apps":
-                self.owners.update(owner_uids_of(store.owner_index(rs_stream).get(uid, ())))
+                self.owners.update(uids_of(store.owner_index(rs_stream).get(uid, ())))
         pods_by_name = store.listed(Stream(POD, ref.namespace))
         if pods_by_name is None:
             return base, ()
