@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import heapq
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -146,9 +147,9 @@ class _Run(Generic[T]):
 
     def skip_dependents_of(self, root: str) -> None:
         stopped = (TaskState.failed, TaskState.skipped)
-        queue = sorted(self.dependents[root])
+        queue = deque(sorted(self.dependents[root]))
         while queue:
-            name = queue.pop(0)
+            name = queue.popleft()
             if self.outcomes[name].state is not TaskState.pending:
                 continue
             self.outcomes[name].skipped_because = sorted(
