@@ -106,10 +106,34 @@ def test_a_render_over_its_time_is_killed(monkeypatch: pytest.MonkeyPatch) -> No
     assert time.monotonic() - started < 10
 
 
+def test_a_worker_left_idle_is_stopped_and_the_next_render_starts_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An idle worker holds 40-50 MiB: a deploy renders in a burst, then installs for minutes."""
+    monkeypatch.setenv("HELMDECK_RENDER_IDLE_SECONDS", "0.5")
+    good = load_chart(GOOD, cache=ChartCache())
+    render(good, None, "good", "default")
+    (pid,) = contained.worker_pids()
+    render(good, None, "good", "default")
+    assert contained.worker_pids() == [pid], "a worker used again within its idle time is kept"
+    deadline = time.monotonic() + 10
+    while contained.worker_pids() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert contained.worker_pids() == []
+    with pytest.raises(ProcessLookupError):  # stopped, not only forgotten
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+    assert render(good, None, "good", "default").manifests
+    (again,) = contained.worker_pids()
+    assert again != pid
+
+
 def test_limits_from_the_environment_are_checked() -> None:
     assert contained.Limits.from_env({}) == contained.Limits()
     limits = contained.Limits.from_env({"HELMDECK_RENDER_MEMORY_MIB": "4096", "HELMDECK_RENDER_WORKERS": "2"})
     assert limits.memory_bytes == 4 << 30 and limits.workers == 2
+    assert contained.Limits.from_env({"HELMDECK_RENDER_IDLE_SECONDS": "5"}).idle_seconds == 5
+    with pytest.raises(ConfigError, match="HELMDECK_RENDER_IDLE_SECONDS"):
+        contained.Limits.from_env({"HELMDECK_RENDER_IDLE_SECONDS": "0"})
     for bad in ("lots", "100", "nan"):
         with pytest.raises(ConfigError, match="HELMDECK_RENDER_MEMORY_MIB"):
             contained.Limits.from_env({"HELMDECK_RENDER_MEMORY_MIB": bad})

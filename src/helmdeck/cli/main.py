@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from helmdeck.gc_policy import collect_less_often
+from helmdeck.malloc_policy import fewer_malloc_arenas
 
 if TYPE_CHECKING:
     from helmdeck.errors import HelmdeckError
@@ -37,6 +38,7 @@ def main() -> None:
         sys.stdout.write(f"helmdeck {__version__}\n")
         return
     collect_less_often()
+    fewer_malloc_arenas()
     try:
         _run(argv)
     finally:

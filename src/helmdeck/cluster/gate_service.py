@@ -29,7 +29,7 @@ import msgspec
 from helmdeck.cluster.client import make_async_client
 from helmdeck.cluster.gate_state import Interest, Store, Stream
 from helmdeck.cluster.gate_view import resource_version
-from helmdeck.cluster.kinds import KindInfo, resource_class
+from helmdeck.cluster.kinds import listed_object, resource_class
 from helmdeck.cluster.pods import owner_uids
 
 #: seconds a stream stays open after its last gate ended
@@ -175,7 +175,7 @@ class GateService:
                 feed.wake()
                 failures = 0
                 async for event, obj in events:
-                    typed = typed_object(stream.info, obj)
+                    typed = listed_object(stream.info, obj)
                     before = self.cache.apply(stream, event, typed)
                     meta = typed.get("metadata", {})
                     self._advance(stream, meta.get("resourceVersion"))
@@ -204,7 +204,7 @@ class GateService:
         """The stream's objects as the API server has them now, and that reading's resourceVersion."""
         res, where = _request(stream)
         listing = self.aclient.list(res, **where)
-        items = [typed_object(stream.info, o) async for o in listing]
+        items = [listed_object(stream.info, o) async for o in listing]
         return items, list_version(listing)
 
 
@@ -217,11 +217,6 @@ def _request(stream: Stream) -> tuple[Any, dict[str, Any]]:
     if stream.info.namespaced:
         where["namespace"] = stream.namespace
     return resource_class(stream.info), where
-
-
-def typed_object(info: KindInfo, obj: Mapping[str, Any]) -> dict[str, Any]:
-    # items of a list response carry no apiVersion/kind; the readiness rules dispatch on them
-    return {"apiVersion": info.api_version, "kind": info.kind, **obj}
 
 
 def list_version(listing: Any) -> str | None:

@@ -192,10 +192,23 @@ def list_objects(
                 chunk_size=limit,
             )
         for count, item in enumerate(items, start=1):
-            # items of a list response carry no apiVersion/kind
-            yield {"apiVersion": info.api_version, "kind": info.kind, **item}
+            yield listed_object(info, item)
             if limit is not None and count >= limit:
                 return
+
+
+def listed_object(info: KindInfo, item: Mapping[str, Any]) -> dict[str, Any]:
+    """An object of a list or watch as helmdeck keeps it: typed (the items of a list response carry
+    no apiVersion/kind, and the readiness rules dispatch on them), without its field managers.
+
+    ``metadata.managedFields`` is about half of a Deployment, ReplicaSet, Pod or Service as the API
+    server sends it, and nothing that lists or watches reads it (client-go's informers drop it for
+    the same reason): kept, it doubled what a status or the gates of 1000 components held. The
+    item's own metadata is changed in place: it was decoded for this caller alone."""
+    meta = item.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return {"apiVersion": info.api_version, "kind": info.kind, **item}
 
 
 def list_metadata(
@@ -223,7 +236,7 @@ def list_metadata(
         if response.status_code >= 400:
             raise lightkube.ApiError(request=response.request, response=response)
         items = response.json().get("items") or []
-    return [{"apiVersion": info.api_version, "kind": info.kind, "metadata": i.get("metadata") or {}} for i in items]
+    return [listed_object(info, {"metadata": i.get("metadata") or {}}) for i in items]
 
 
 _METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"

@@ -47,6 +47,7 @@ class Limits:
     seconds: float = 60.0
     max_output_bytes: int = 64 * _MIB
     workers: int = 4
+    idle_seconds: float = 20.0  # an unused worker is stopped after this
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:

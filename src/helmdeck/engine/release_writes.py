@@ -46,6 +46,7 @@ class ReleaseLimits:
     seconds: float = 600.0
     cancel_grace: float = 20.0
     workers: int = 4
+    idle_seconds: float = 20.0  # an unused worker is stopped after this
     max_output_bytes: int = 0  # a write's output is a release summary, not rendered text
 
     @classmethod

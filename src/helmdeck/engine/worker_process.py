@@ -5,7 +5,8 @@ process that has loaded Go), its address space capped before Go loads, and reuse
 call has a deadline: past it the worker is killed. A call may be cancelled: the worker is asked to
 stop (Helm's context is cancelled, so Helm ends the action and records it), and killed if it has
 not answered within a grace period. A worker that died or was killed is replaced on the next call;
-one left bigger than ``RETIRE_RSS`` by a call (Go keeps what a loop took) is retired.
+one left bigger than ``RETIRE_RSS`` by a call (Go keeps what a loop took) is retired, and one left
+idle for ``idle_seconds`` is stopped.
 """
 
 from __future__ import annotations
@@ -85,15 +86,20 @@ class PoolLimits(Protocol):
     @property
     def workers(self) -> int: ...
 
+    @property
+    def idle_seconds(self) -> float: ...
+
 
 def pool_limits(env: Mapping[str, str], kind: str, default: PoolLimits) -> dict[str, Any]:
     """The limits every pool reads from its environment variables: ``HELMDECK_<kind>_MEMORY_MIB``
-    (address space of a worker), ``_TIMEOUT_SECONDS`` (of a call) and ``_WORKERS`` (how many)."""
+    (address space of a worker), ``_TIMEOUT_SECONDS`` (of a call), ``_WORKERS`` (how many) and
+    ``_IDLE_SECONDS`` (how long an unused worker is kept)."""
     prefix = f"HELMDECK_{kind}_"
     return {
         "memory_bytes": int(env_number(env, prefix + "MEMORY_MIB", default.memory_bytes / MIB, 2048, 1 << 20) * MIB),
         "seconds": env_number(env, prefix + "TIMEOUT_SECONDS", default.seconds, 0.1, 86400),
         "workers": int(env_number(env, prefix + "WORKERS", default.workers, 1, 64)),
+        "idle_seconds": env_number(env, prefix + "IDLE_SECONDS", default.idle_seconds, 0.1, 86400),
     }
 
 
@@ -141,6 +147,8 @@ class WorkerProcess:
         self._ids = itertools.count(1)
         #: set by a caller that must not hand this worker on (see :mod:`helmdeck.engine.release_writes`)
         self.retired = False
+        #: when the pool stops this worker if it is still idle then (monotonic seconds)
+        self.idle_until = 0.0
 
     def call(
         self, request: dict[str, Any], archive: bytes, *, seconds: float, cancel: Cancel | None = None
@@ -260,7 +268,12 @@ L = TypeVar("L", bound=PoolLimits)
 
 class Pool(Generic[L]):
     """At most ``limits.workers`` workers, reused; limits are read again at each call (tests and the
-    web service change them), and workers made under other limits go."""
+    web service change them), and workers made under other limits go.
+
+    A worker unused for ``limits.idle_seconds`` is stopped (by a thread that runs while some are
+    idle): each holds 40-50 MiB, and a deploy renders in a burst before its installs, so a deploy of
+    1000 components kept its idle render workers through the whole install phase; a service is idle
+    most of the time. Starting one again takes well under a second."""
 
     def __init__(self, limits: Callable[[], L], *, prefix: str) -> None:
         self._read_limits = limits
@@ -269,6 +282,8 @@ class Pool(Generic[L]):
         self._idle: list[WorkerProcess] = []
         self._busy = 0
         self._limits: L | None = None
+        self._reaper: threading.Thread | None = None
+        self._reaper_wake = threading.Event()  # a worker went idle: its time may end first
 
     @contextlib.contextmanager
     def worker(self, limits: L | None = None) -> Iterator[WorkerProcess]:
@@ -313,7 +328,7 @@ class Pool(Generic[L]):
             if self._idle or self._busy:
                 return
             try:
-                self._idle.append(WorkerProcess(limits, prefix=self._prefix))
+                self._keep_idle(WorkerProcess(limits, prefix=self._prefix), limits)
             except OSError:
                 return  # the first call reports it
 
@@ -322,10 +337,36 @@ class Pool(Generic[L]):
             self._busy -= 1
             if worker is not None:
                 if worker.limits == self._limits:
-                    self._idle.append(worker)
+                    self._keep_idle(worker, worker.limits)
                 else:
                     worker.kill()
             self._lock.notify()
+
+    def _keep_idle(self, worker: WorkerProcess, limits: PoolLimits) -> None:
+        """Under the lock: ``worker`` waits for the next call, until its idle time is up."""
+        worker.idle_until = time.monotonic() + limits.idle_seconds
+        self._idle.append(worker)
+        self._reaper_wake.set()
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap, name=f"{self._prefix}reaper", daemon=True)
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        """Stop the workers idle past their time; ends when none is idle (the next one idle starts it again)."""
+        while True:
+            with self._lock:
+                self._reaper_wake.clear()
+                if not self._idle:
+                    self._reaper = None
+                    return
+                now = time.monotonic()
+                expired = [w for w in self._idle if w.idle_until <= now]
+                self._idle = [w for w in self._idle if w.idle_until > now]
+                wait = min((w.idle_until for w in self._idle), default=now) - now
+            for worker in expired:
+                worker.kill()
+            if wait > 0:
+                self._reaper_wake.wait(wait + 0.01)
 
     def shutdown(self) -> None:
         with self._lock:
