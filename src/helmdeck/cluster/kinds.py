@@ -266,6 +266,19 @@ class ListQuery:
         )
 
 
+def items_of(results: Iterable[list[dict[str, Any]] | ClusterError]) -> Iterator[dict[str, Any]]:
+    """Every object of :func:`list_each`'s results: a list's error is raised, except that a list in
+    a namespace that is not there (NotFound) has nothing."""
+    from helmdeck.cluster.errors import NotFound
+
+    for result in results:
+        if isinstance(result, NotFound):
+            continue
+        if isinstance(result, ClusterError):
+            raise result
+        yield from result
+
+
 #: lists in flight at once: a status of a platform spread over several namespaces waits on the API
 #: server, not on Python; more than this mostly queues on a small control plane
 LIST_WORKERS = 4

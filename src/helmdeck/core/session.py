@@ -346,12 +346,11 @@ class PlatformSession:
 
     # -- live state -------------------------------------------------------------------------------
     def live_releases(self) -> dict[str, Release]:
-        """This platform's releases in the cluster, by component name (any status)."""
-        from helmdeck.engine.options import ListOptions
+        """This platform's releases in the cluster, by component name (any status): each one's newest
+        revision, read from Helm's release Secrets (:mod:`helmdeck.core.release_listing`)."""
+        from helmdeck.core.release_listing import platform_releases
 
-        releases = self.engine.list_releases(
-            ListOptions(all_namespaces=True, selector=f"{PLATFORM_LABEL}={self.platform_id}")
-        )
+        releases = platform_releases(self.client, self.platform_id)
         out: dict[str, Release] = {}
         for rel in releases:
             name = rel.labels.get(COMPONENT_LABEL, rel.name)

@@ -17,15 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from helmdeck.cluster import ListQuery, NotFound, ObjRef, get_object, list_each, observe_snapshot
+from helmdeck.cluster import ListQuery, ObjRef, get_object, list_each, observe_snapshot
 from helmdeck.cluster.gate_state import ObjectStatus
 from helmdeck.cluster.health_state import MISSING_RULE, not_created_yet
 from helmdeck.cluster.health_state import Health as ObjectHealth
-from helmdeck.cluster.kinds import normalize
+from helmdeck.cluster.kinds import items_of, normalize
 from helmdeck.cluster.per_client import PerClient
 from helmdeck.core.inventory_parts import ReleaseParts, release_parts
 from helmdeck.core.session import PlatformSession
-from helmdeck.engine.storage import decode_release_data
+from helmdeck.engine.storage import decode_release_data, newest_release_secrets
 from helmdeck.errors import ClusterError
 from helmdeck.health import Health
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
@@ -154,26 +154,7 @@ _READ_ONE_BY_ONE = 8
 
 
 def _newest_secrets(listed: list[list[dict[str, Any]] | ClusterError]) -> list[Mapping[str, Any]]:
-    """Each release's newest Secret, told by Helm's labels (``name``, ``version``) without decoding
-    the older revisions; a Secret whose labels say neither is kept, for decoding to tell."""
-    newest: dict[tuple[str, str], tuple[int, Mapping[str, Any]]] = {}
-    unlabelled: list[Mapping[str, Any]] = []
-    for secrets in listed:
-        if isinstance(secrets, NotFound):
-            continue
-        if isinstance(secrets, ClusterError):
-            raise secrets
-        for secret in secrets:
-            meta = secret.get("metadata") or {}
-            labels = meta.get("labels") or {}
-            version = str(labels.get("version", ""))
-            if not labels.get("name") or not version.isdigit():
-                unlabelled.append(secret)
-                continue
-            key = (str(meta.get("namespace", "")), str(labels["name"]))
-            if key not in newest or newest[key][0] < int(version):
-                newest[key] = (int(version), secret)
-    return [secret for _, secret in newest.values()] + unlabelled
+    return newest_release_secrets(items_of(listed))
 
 
 def _by_component(releases: Iterable[StoredRelease | None]) -> dict[str, StoredRelease]:

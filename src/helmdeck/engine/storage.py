@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 RELEASE_SECRET_PREFIX = "sh.helm.release.v1."  # noqa: S105 (a name, not a password)
@@ -32,3 +33,21 @@ def encode_release_data(release: dict[str, Any]) -> str:
     """The inverse of :func:`decode_release_data`, as Helm writes it (gzip level as Go's default)."""
     blob = gzip.compress(json.dumps(release, separators=(",", ":")).encode(), compresslevel=6)
     return base64.b64encode(base64.b64encode(blob)).decode()
+
+
+def newest_release_secrets(secrets: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Each release's newest Secret, told by Helm's labels (``name``, ``version``) without decoding
+    the older revisions; a Secret whose labels say neither is kept, for decoding to tell."""
+    newest: dict[tuple[str, str], tuple[int, Mapping[str, Any]]] = {}
+    unlabelled: list[Mapping[str, Any]] = []
+    for secret in secrets:
+        meta = secret.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        version = str(labels.get("version", ""))
+        if not labels.get("name") or not version.isdigit():
+            unlabelled.append(secret)
+            continue
+        key = (str(meta.get("namespace", "")), str(labels["name"]))
+        if key not in newest or newest[key][0] < int(version):
+            newest[key] = (int(version), secret)
+    return [secret for _, secret in newest.values()] + unlabelled
