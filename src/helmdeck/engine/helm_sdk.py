@@ -27,7 +27,8 @@ Containment: Helm evaluates a chart's templates again when it installs or upgrad
 cluster, and that evaluation can recurse or loop where a render did not. So every release write
 (install, upgrade, rollback, uninstall) runs in a worker process with memory and time limits
 (:mod:`helmdeck.engine.release_writes`), cancellable across the process boundary; reads (history,
-status, values, manifests, listings) evaluate nothing and stay in this process.
+status, values, manifests, listings) evaluate nothing and stay in this process. A platform's own
+listing does not come here (see :mod:`helmdeck.core.release_listing`: Helm's decodes every revision).
 """
 
 from __future__ import annotations
