@@ -127,6 +127,19 @@ def test_a_worker_left_idle_is_stopped_and_the_next_render_starts_another(monkey
     assert again != pid
 
 
+def test_idle_workers_are_stopped_when_the_caller_is_done_with_them() -> None:
+    """A deploy stops its idle render workers once its renders are over, and its release workers
+    once its writes are: they would sit beside the ones it still uses."""
+    good = load_chart(GOOD, cache=ChartCache())
+    render(good, None, "good", "default")
+    (pid,) = contained.worker_pids()
+    contained.stop_idle()
+    assert contained.worker_pids() == []
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert render(good, None, "good", "default").manifests
+
+
 def test_limits_from_the_environment_are_checked() -> None:
     assert contained.Limits.from_env({}) == contained.Limits()
     limits = contained.Limits.from_env({"HELMDECK_RENDER_MEMORY_MIB": "4096", "HELMDECK_RENDER_WORKERS": "2"})

@@ -8,8 +8,6 @@ import sys
 
 import pytest
 
-from helmdeck.malloc_policy import fewer_malloc_arenas
-
 _GLIBC = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else None
 
 
@@ -26,7 +24,12 @@ def test_arenas_are_limited_unless_the_user_set_them() -> None:
     assert _in_child({**env, "MALLOC_ARENA_MAX": "8"}) == "False"
 
 
-def test_the_cli_entry_point_applies_it() -> None:
+def test_the_cli_entry_point_applies_it(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import helmdeck.cli.main as cli_main
 
-    assert cli_main.fewer_malloc_arenas is fewer_malloc_arenas
+    calls: list[bool] = []
+    monkeypatch.setattr(cli_main, "fewer_malloc_arenas", lambda: calls.append(True) or True)
+    monkeypatch.setattr(sys, "argv", ["helmdeck", "status", "--help"])
+    with pytest.raises(SystemExit):
+        cli_main.main()
+    assert calls == [True] and "status" in capsys.readouterr().out

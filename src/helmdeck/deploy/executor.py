@@ -26,6 +26,7 @@ from helmdeck.deploy.recovery import last_good_revision, recover, undo
 from helmdeck.deploy.report import ComponentResult, DeployReport, Outcome
 from helmdeck.deploy.unchanged import Unchanged, nothing_to_change
 from helmdeck.doctor.preflight import check_before_deploy
+from helmdeck.engine import contained, release_writes
 from helmdeck.engine.options import InstallOptions, UninstallOptions
 from helmdeck.engine.releases import Release, ReleaseStatus
 from helmdeck.errors import ConfigError, HelmdeckError
@@ -125,6 +126,8 @@ class Deployer:
             copy_pull_secret(s)
             self.progress("*", "preparing", "secrets and rendering")
             desired = s.desired(create_secrets=True)
+            # renders are over: the workers they kept would sit idle beside the release workers
+            contained.stop_idle()
             live = s.live_releases()
             # the same decision plan makes: each component's action follows from its state
             self.states = release_states(s, desired, live, targets)
@@ -212,6 +215,8 @@ class Deployer:
             report.components.append(self._result_of(outcomes[name], desired[name], report.interrupted))
         if not self.only and not report.interrupted:
             report.components.extend(remove_dropped(s, live, desired, self.progress))
+        # the writes are over: the final check and the record need the memory more than idle workers
+        release_writes.stop_idle()
         with self.timeline.phase(None, FINAL_CHECK):
             platform_steps.check_platform_health(s, report, self.progress, final)
         self.timeline.renders(s.render_times)

@@ -36,7 +36,16 @@ from helmdeck.engine.crash_report import crashed_in, templates_calling
 from helmdeck.engine.worker_process import Pool, WorkerDied, env_number, pool_limits
 from helmdeck.errors import ConfigError, HelmdeckError
 
-__all__ = ["Limits", "crash_reason", "crashed_in", "evaluate", "prestart", "templates_calling", "worker_pids"]
+__all__ = [
+    "Limits",
+    "crash_reason",
+    "crashed_in",
+    "evaluate",
+    "prestart",
+    "stop_idle",
+    "templates_calling",
+    "worker_pids",
+]
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,12 @@ def crash_reason(stderr: str, limits: Limits) -> str:
 
 _pool: Pool[Limits] = Pool(Limits.from_env, prefix="helmdeck-render-")
 atexit.register(_pool.shutdown)
+
+
+def stop_idle() -> None:
+    """Stop the idle workers now: the caller's renders are over for a while (a deploy past its
+    preflight and renders); the next call starts one again."""
+    _pool.shutdown()
 
 
 def prestart() -> None:

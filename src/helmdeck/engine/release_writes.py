@@ -91,6 +91,12 @@ def worker_pids() -> list[int]:
     return _pool.pids()
 
 
+def stop_idle() -> None:
+    """Stop the idle workers now: the caller's writes are over for a while (a deploy past its
+    installs); the next call starts one again."""
+    _pool.shutdown()
+
+
 def prestart() -> None:
     _pool.prestart()
 

@@ -369,6 +369,8 @@ class Pool(Generic[L]):
                 self._reaper_wake.wait(wait + 0.01)
 
     def shutdown(self) -> None:
+        """Stop the idle workers now (busy ones go back to the pool when done, and are reused): for
+        an operation past the phase that needed them, or the process ending."""
         with self._lock:
             idle, self._idle = self._idle, []
         for worker in idle:
