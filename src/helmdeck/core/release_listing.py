@@ -18,22 +18,15 @@ from typing import Any
 from helmdeck.cluster import KubeClient, ListQuery, list_each
 from helmdeck.cluster.kinds import items_of
 from helmdeck.engine.releases import HELM_SYSTEM_LABELS, Release, ReleaseStatus
-from helmdeck.engine.storage import decode_release_data, newest_release_secrets
+from helmdeck.engine.storage import decode_release_data, newest_release_secrets, newest_revisions
 from helmdeck.labels import PLATFORM_LABEL
 
 
 def platform_releases(client: KubeClient, platform_id: str) -> list[Release]:
     """The newest revision of every release of platform ``platform_id``, in every namespace."""
     query = ListQuery("v1", "Secret", None, labels={"owner": "helm", PLATFORM_LABEL: platform_id})
-    releases = (release_of(secret) for secret in newest_release_secrets(items_of(list_each(client, [query]))))
-    newest: dict[tuple[str, str], Release] = {}
-    for rel in releases:
-        if rel is None:
-            continue
-        key = (rel.namespace, rel.name)
-        if key not in newest or newest[key].revision < rel.revision:
-            newest[key] = rel
-    return list(newest.values())
+    secrets = newest_release_secrets(items_of(list_each(client, [query])))
+    return newest_revisions(release_of(secret) for secret in secrets)
 
 
 def release_of(secret: Mapping[str, Any]) -> Release | None:

@@ -25,7 +25,7 @@ from helmdeck.cluster.kinds import items_of, normalize
 from helmdeck.cluster.per_client import PerClient
 from helmdeck.core.inventory_parts import ReleaseParts, release_parts
 from helmdeck.core.session import PlatformSession
-from helmdeck.engine.storage import decode_release_data, newest_release_secrets
+from helmdeck.engine.storage import decode_release_data, newest_release_secrets, newest_revisions
 from helmdeck.errors import ClusterError
 from helmdeck.health import Health
 from helmdeck.labels import COMPONENT_LABEL, EXTENSION_LABEL, PLATFORM_LABEL
@@ -158,14 +158,7 @@ def _newest_secrets(listed: list[list[dict[str, Any]] | ClusterError]) -> list[M
 
 
 def _by_component(releases: Iterable[StoredRelease | None]) -> dict[str, StoredRelease]:
-    newest: dict[tuple[str, str], StoredRelease] = {}
-    for rel in releases:
-        if rel is None:
-            continue
-        key = (rel.namespace, rel.name)
-        if key not in newest or newest[key].revision < rel.revision:
-            newest[key] = rel
-    return {rel.labels.get(COMPONENT_LABEL, rel.name): rel for rel in newest.values()}
+    return {rel.labels.get(COMPONENT_LABEL, rel.name): rel for rel in newest_revisions(releases)}
 
 
 @dataclass

@@ -8,7 +8,7 @@ import base64
 import gzip
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 RELEASE_SECRET_PREFIX = "sh.helm.release.v1."  # noqa: S105 (a name, not a password)
 
@@ -51,3 +51,29 @@ def newest_release_secrets(secrets: Iterable[Mapping[str, Any]]) -> list[Mapping
         if key not in newest or newest[key][0] < int(version):
             newest[key] = (int(version), secret)
     return [secret for _, secret in newest.values()] + unlabelled
+
+
+class _Revision(Protocol):
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def revision(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Revision)
+
+
+def newest_revisions(releases: Iterable[R | None]) -> list[R]:
+    """The newest of each release's decoded revisions (None: a Secret that was no release)."""
+    newest: dict[tuple[str, str], R] = {}
+    for rel in releases:
+        if rel is None:
+            continue
+        key = (rel.namespace, rel.name)
+        if key not in newest or newest[key].revision < rel.revision:
+            newest[key] = rel
+    return list(newest.values())
