@@ -21,14 +21,17 @@ ARENAS = 2
 def fewer_malloc_arenas() -> bool:
     """Limit this process to ``ARENAS`` malloc arenas; False where the user chose
     (``MALLOC_ARENA_MAX`` set) or the C library is not glibc."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
+    if os.environ.get("MALLOC_ARENA_MAX") or not _glibc():
         return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-        gnu_libc = ctypes.CDLL(None).gnu_get_libc_version
-    except (AttributeError, OSError):
-        return False
-    del gnu_libc  # present only in glibc, whose mallopt knows M_ARENA_MAX
+    mallopt = ctypes.CDLL(None).mallopt
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     return bool(mallopt(M_ARENA_MAX, ARENAS))
+
+
+def _glibc() -> bool:
+    """Whether the C library is glibc, whose mallopt knows M_ARENA_MAX."""
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (AttributeError, ValueError, OSError):
+        return False

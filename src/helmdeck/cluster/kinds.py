@@ -22,6 +22,7 @@ from lightkube.types import CascadeType, PatchType
 
 from helmdeck.cluster.client import FIELD_MANAGER, get_json, raw_http, single_threaded, translate_errors
 from helmdeck.cluster.decoding import prepare_list_model
+from helmdeck.cluster.errors import NotFound
 from helmdeck.cluster.objects import ObjRef
 from helmdeck.errors import ClusterError
 
@@ -269,8 +270,6 @@ class ListQuery:
 def items_of(results: Iterable[list[dict[str, Any]] | ClusterError]) -> Iterator[dict[str, Any]]:
     """Every object of :func:`list_each`'s results: a list's error is raised, except that a list in
     a namespace that is not there (NotFound) has nothing."""
-    from helmdeck.cluster.errors import NotFound
-
     for result in results:
         if isinstance(result, NotFound):
             continue
