@@ -59,6 +59,7 @@ from bench.bench_helmfile import (
     write_values,
 )
 from bench.common import ROOT, bench_sandbox
+from bench.control_plane import control_plane_cpu
 from bench.plain_install import collect, plain_install
 from helmdeck.cluster import ObjRef, apply_object, create_object, get_object
 from helmdeck.cluster.client import make_client
@@ -156,6 +157,7 @@ def more_service_addresses(kubeconfig: str) -> None:
 class Step:
     measured: Measured
     writes: Writes
+    cluster_cpu: float | None = None  # the control plane's CPU seconds meanwhile (a local sandbox's)
 
     @property
     def seconds(self) -> float:
@@ -173,6 +175,7 @@ class Result:
     steps: dict[str, Step] = field(default_factory=dict)
     report_seconds: float = 0.0
     plain_seconds: float = 0.0  # the same objects created by a plain client (bench.plain_install)
+    plain_cluster_cpu: float | None = None  # the control plane's CPU meanwhile (a local sandbox's)
 
     @property
     def floor(self) -> float:
@@ -184,7 +187,8 @@ class Result:
 
 
 class Runner:
-    """Runs helmdeck commands on one platform, counting the API server's writes around each."""
+    """Runs helmdeck commands on one platform, counting the API server's writes around each, and the
+    control plane's CPU where the cluster is a local sandbox."""
 
     def __init__(self, kubeconfig: str, platform: Path, instance: str, cli: list[str], env: dict[str, str]) -> None:
         self.kubeconfig = kubeconfig
@@ -195,12 +199,18 @@ class Runner:
         self.cwd = platform.parent
 
     def step(self, *args: str, profile: Path | None = None) -> Step:
-        before = self.metrics.snapshot()
+        before, cpu_before = self.metrics.snapshot(), control_plane_cpu(self.kubeconfig)
         cli = self.cli
         if profile is not None:
             cli = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "helmdeck.cli.main"]
         measured = measure([*cli, *args, *self.base], self.env, self.cwd)
-        return Step(measured, RequestMetrics.since(before, self.metrics.snapshot()))
+        writes = RequestMetrics.since(before, self.metrics.snapshot())
+        return Step(measured, writes, _spent(self.kubeconfig, cpu_before))
+
+
+def _spent(kubeconfig: str, before: float | None) -> float | None:
+    after = control_plane_cpu(kubeconfig)
+    return None if before is None or after is None else after - before
 
 
 def bench_size(
@@ -251,7 +261,9 @@ def bench_size(
     plain_of = {c.name: f"plain{run_id}-{label}-{count}-{c.namespace}" for c in components}
     made += sorted(set(plain_of.values()))
     needs = {c.name: c.needs for c in components}
+    cpu_before = control_plane_cpu(kubeconfig)
     result.plain_seconds = plain_install(kubeconfig, objects, needs, plain_of, parallel=parallel)
+    result.plain_cluster_cpu = _spent(kubeconfig, cpu_before)
     delete_namespaces(kubeconfig, sorted(set(plain_of.values())), wait=True)
     return result
 
@@ -273,6 +285,17 @@ def print_result(r: Result, label: str) -> None:
         f"  the cluster alone: {r.plain_seconds:.1f}s for a plain client creating the same objects in the same"
         f" order, no Helm (deploy = {d.seconds / r.plain_seconds:.2f}x that)"
     )
+    if d.cluster_cpu is not None and r.plain_cluster_cpu is not None:
+        # on a local sandbox helmdeck and the control plane share the cores: their CPU over the
+        # cores is a wall time no deploy on this machine can go below
+        cores = os.cpu_count() or 1
+        bound = (d.cluster_cpu + d.measured.cpu_seconds) / cores
+        print(
+            f"  CPU on {cores} shared cores: the control plane {d.cluster_cpu:.1f}s during the deploy"
+            f" ({r.plain_cluster_cpu:.1f}s during the plain client's), helmdeck and its workers"
+            f" {d.measured.cpu_seconds:.1f}s: at least {bound:.1f}s of wall time ({bound / r.floor:.2f}x floor);"
+            f" the plain client's share alone {r.plain_cluster_cpu / cores:.1f}s"
+        )
     for key, name in (("plan", "no-change plan"), ("nochange", "no-change deploy")):
         s = r.steps[key]
         print(f"  {name}: {s.seconds:7.1f}s{against(s.seconds, key, r.count)}; writes {s.writes.total}: {s.writes}")

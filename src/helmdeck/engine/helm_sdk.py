@@ -8,9 +8,11 @@ Thread safety (what was checked, and the rules this module follows):
   concurrent writes to the *same* release corrupt its history. Helm's ``action.Configuration``
   also caches the cluster's capabilities (API versions) on first use without a lock, and keeps
   them: a Config created before a component installed its CRDs would render later components
-  against stale API versions. So this engine creates one ``Config`` per operation (cheap: it
-  parses options and connects lazily) and never shares one between threads, and serialises
-  operations on the same release within the process with a lock per (cluster, namespace, release).
+  against stale API versions. So this engine never shares a ``Config`` between threads: reads
+  make one per operation (cheap: it parses options and connects lazily), release workers keep one
+  only while the cluster's API groups cannot have changed (:mod:`helmdeck.engine.helm_configs`);
+  and it serialises operations on the same release within the process with a lock per (cluster,
+  namespace, release).
 * A loaded ``Chart`` is not immutable as the SDK claims (see :mod:`helmdeck.engine.charts`):
   release writes load a fresh handle from the chart's archive in their worker.
 * Measured on the sandbox (helm_python 0.2.2, 2 busy cores): 8 releases installed from 8 threads

@@ -3,7 +3,8 @@
 Runs in :mod:`helmdeck.engine.render_worker`, never in helmdeck's own process: an install
 evaluates the chart's templates again, against the cluster (``lookup``, ``.Capabilities`` after the
 chart's CRDs are installed), and a chart that recurses or loops only then must kill this process,
-not helmdeck. Each write gets a fresh ``Config`` (Helm caches the cluster's capabilities in it)
+not helmdeck. A write gets a ``Config`` kept from an earlier one only while the cluster's API groups
+cannot have changed (Helm caches the capabilities it read in it: :mod:`helmdeck.engine.helm_configs`)
 and, for installs and upgrades, a fresh chart handle from the archive (Helm prunes disabled
 subcharts from the chart it is given). Install and upgrade run under a Helm context the parent can
 cancel (``{"cancel": id}`` frames); Helm's rollback and uninstall take none, so a cancelled one is
@@ -21,14 +22,19 @@ refuses it before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
+from helmdeck.engine.helm_configs import CHANGED_KEY, GENERATION_KEY, KeptConfigs, may_change_apis
 from helmdeck.engine.options import InstallOptions, RollbackOptions, UninstallOptions
 
 #: the operations this module runs
 OPS = frozenset({"install", "upgrade", "rollback", "uninstall"})
+#: the ops that take a chart
+CHART_OPS = frozenset({"install", "upgrade"})
 #: options every install and upgrade gets (why: the module's docstring)
 CHART_WRITE_OPTIONS = {"disable_openapi_validation": True}
 #: Waits before an install is tried again because the CRDs its chart's ``crds/`` just created are
@@ -47,6 +53,7 @@ class ReleaseWriter:
         self._lock = threading.Lock()
         self._running: tuple[int, Any] | None = None
         self._cancelled: set[int] = set()
+        self._configs = KeptConfigs(self._new_config)
 
     def cancel(self, request_id: int) -> None:
         """Cancel the write ``request_id`` (before it starts, or while it runs)."""
@@ -58,12 +65,12 @@ class ReleaseWriter:
     def handle(self, request: dict[str, Any], archive: bytes) -> dict[str, Any]:
         request_id = int(request.get("id") or 0)
         try:
-            reply = self._attempt(request_id, request, archive)
+            reply = self._attempt(request_id, request, archive, fresh=False)
             for wait in CRD_WAITS:
                 if not self._crds_not_served_yet(request_id, request, reply, archive):
                     break
                 time.sleep(wait)
-                reply = self._attempt(request_id, request, archive)
+                reply = self._attempt(request_id, request, archive, fresh=True)
             return reply
         finally:
             with self._lock:
@@ -81,33 +88,55 @@ class ReleaseWriter:
         with self._helm.Chart.load_archive(archive) as chart:
             return bool(chart.crds)
 
-    def _attempt(self, request_id: int, request: dict[str, Any], archive: bytes) -> dict[str, Any]:
-        helm = self._helm
-        cluster = request["cluster"]
-        try:
-            config = helm.Config(
-                kubeconfig_path=cluster["kubeconfig"],
-                kube_context=cluster["context"],
-                namespace=cluster["namespace"],
-                qps=cluster.get("qps"),
-                burst_limit=cluster.get("burst"),
-            )
-        except helm.HelmError as exc:
-            return {"ok": False, "stage": "config", **error_reply(exc)}
-        with config, helm.HelmContext() as context:
+    def _new_config(self, cluster: Mapping[str, Any]) -> Any:
+        return self._helm.Config(
+            kubeconfig_path=cluster["kubeconfig"],
+            kube_context=cluster["context"],
+            namespace=cluster["namespace"],
+            qps=cluster.get("qps"),
+            burst_limit=cluster.get("burst"),
+        )
+
+    def _attempt(self, request_id: int, request: dict[str, Any], archive: bytes, *, fresh: bool) -> dict[str, Any]:
+        """One try of the write, on a kept Config unless ``fresh`` or the chart brings CRDs
+        (:mod:`helmdeck.engine.helm_configs`)."""
+        helm, op = self._helm, request["op"]
+        with contextlib.ExitStack() as stack:
+            try:
+                # a fresh handle each try: Helm prunes disabled subcharts from the chart it is given
+                chart = stack.enter_context(helm.Chart.load_archive(archive)) if op in CHART_OPS else None
+            except helm.HelmError as exc:
+                return {"ok": False, **error_reply(exc)}
+            crds = bool(chart is not None and chart.crds)
+            try:
+                if fresh or crds:
+                    config, kept = self._new_config(request["cluster"]), False
+                else:
+                    config, kept = self._configs.get(request["cluster"], request.get(GENERATION_KEY))
+            except helm.HelmError as exc:
+                return {"ok": False, "stage": "config", **error_reply(exc)}
+            if not kept:
+                stack.enter_context(config)
+            context = stack.enter_context(helm.HelmContext())
             with self._lock:
                 self._running = (request_id, context)
                 if request_id in self._cancelled:
                     context.cancel()
             try:
-                return {"ok": True, "result": self._write(config, context, request, archive)}
+                result = self._write(config, context, request, chart)
+                reply: dict[str, Any] = {"ok": True, "result": result}
             except helm.HelmError as exc:
-                return {"ok": False, **error_reply(exc)}
+                result, reply = None, {"ok": False, **error_reply(exc)}
             finally:
                 with self._lock:
                     self._running = None
+            manifest = str(result.get("manifest") or "") if isinstance(result, dict) else ""
+            if may_change_apis(op, reply["ok"], crds, manifest):
+                reply[CHANGED_KEY] = True
+                self._configs.drop()
+            return reply
 
-    def _write(self, config: Any, context: Any, request: dict[str, Any], archive: bytes) -> Any:
+    def _write(self, config: Any, context: Any, request: dict[str, Any], chart: Any) -> Any:
         op, name, options = request["op"], request["release"], request["options"]
         if op == "rollback":
             self._abi.rollback(config, name, **RollbackOptions.from_json(options).helm_keys(request["revision"]))
@@ -115,10 +144,8 @@ class ReleaseWriter:
         if op == "uninstall":
             return self._abi.uninstall(config, name, **UninstallOptions.from_json(options).helm_keys())
         keys = InstallOptions.from_json(options).helm_keys(upgrade=op == "upgrade")
-        with self._helm.Chart.load_archive(archive) as chart:
-            return self._abi.chart_write(
-                op, config, chart, name, request["values"], context, {**keys, **CHART_WRITE_OPTIONS}
-            )
+        write_options = {**keys, **CHART_WRITE_OPTIONS}
+        return self._abi.chart_write(op, config, chart, name, request["values"], context, write_options)
 
 
 def error_reply(exc: Any) -> dict[str, Any]:

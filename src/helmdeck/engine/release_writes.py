@@ -33,6 +33,7 @@ from typing import Any
 
 from helmdeck.engine.contained import helm_error
 from helmdeck.engine.crash_report import MIB, size_text, templates_calling
+from helmdeck.engine.helm_configs import CHANGED_KEY, GENERATION_KEY
 from helmdeck.engine.options import WriteOptions
 from helmdeck.engine.releases import Release
 from helmdeck.engine.sdk_errors import ReleaseNotFoundError, ReleaseTimeoutError, cluster_unreachable
@@ -66,6 +67,8 @@ _stopping = threading.Event()
 _stop_reason = ""
 _running_lock = threading.Lock()
 _running = 0
+#: the number the workers know the cluster's API groups by (:mod:`helmdeck.engine.helm_configs`)
+_api_generation = 0
 
 
 def stop(reason: str) -> None:
@@ -85,6 +88,19 @@ def running() -> int:
     """How many writes are in workers now."""
     with _running_lock:
         return _running
+
+
+def api_generation() -> int:
+    with _running_lock:
+        return _api_generation
+
+
+def apis_may_have_changed() -> None:
+    """A write may have changed the API groups the cluster serves: the workers' kept Helm Configs
+    (which hold the groups they read) serve no later write."""
+    global _api_generation
+    with _running_lock:
+        _api_generation += 1
 
 
 def worker_pids() -> list[int]:
@@ -144,6 +160,7 @@ def run(write: Write, archive: bytes = b"", *, state: Callable[[], str]) -> dict
         "values": write.values,
         "options": write.options.to_json(),
         "cluster": write.cluster,
+        GENERATION_KEY: api_generation(),
     }
     if write.digest:
         request["digest"] = write.digest
@@ -160,12 +177,15 @@ def run(write: Write, archive: bytes = b"", *, state: Callable[[], str]) -> dict
             # finish it later (a hook completing turns the "failed" release "deployed"): the worker goes.
             worker.retired = watch.asked_at is not None
     except WorkerDied as died:
+        apis_may_have_changed()  # how far it got is not known
         raise _stopped(write, died, archive, limits, seconds, state()) from None
     except OSError as exc:
         raise HelmdeckError(f"cannot start a release worker process: {exc.strerror or exc}") from None
     finally:
         with _running_lock:
             _running -= 1
+    if reply.get(CHANGED_KEY):
+        apis_may_have_changed()
     if watch.asked_at is not None and not reply.get("ok"):
         why = _stop_reason if _stopping.is_set() else "cancelled"
         raise ReleaseTimeoutError(
