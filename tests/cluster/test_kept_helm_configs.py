@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
 from helmdeck.engine import ChartCache, engine_for, load_chart, release_writes
+from helmdeck.engine.options import InstallOptions
 from tests.cluster.conftest import SandboxHandle
 
 pytestmark = pytest.mark.cluster
@@ -98,3 +100,21 @@ def test_a_write_after_an_api_group_appeared_sees_it(sandbox: SandboxHandle, nam
     generation = release_writes.api_generation()
     engine.install(user, "again", {})
     assert release_writes.api_generation() == generation
+
+
+@pytest.mark.usefixtures("one_release_worker", "gadget_crd")
+def test_a_write_after_its_needs_sees_the_groups_they_added_at_run_time(
+    sandbox: SandboxHandle, namespace: str, tmp_path: Path
+) -> None:
+    """An operator that creates its CRDs when it starts leaves no trace in any manifest; what
+    ``needs`` it is installed once it is ready, and must see them."""
+    engine = engine_for(sandbox.kubeconfig, namespace)
+    user = load_chart(_chart(tmp_path, "user", _USER_TEMPLATE), cache=ChartCache())
+    assert "sees-gadgets" not in engine.install(user, "before", {}).manifest
+    generation = release_writes.api_generation()
+    sandbox.client().create(CustomResourceDefinition.from_dict(yaml.safe_load(_CRD_TEMPLATE)))
+    _established(sandbox)
+    ready = time.monotonic()  # when what it needs was ready, as deploy passes it
+    after = engine.install(user, "after", {}, InstallOptions(capabilities_after=ready))
+    assert "after-sees-gadgets" in after.manifest
+    assert release_writes.api_generation() == generation  # nothing but the moment told the worker

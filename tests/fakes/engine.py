@@ -74,6 +74,8 @@ class FakeEngine:
         self.fail: dict[tuple[str, str], HelmdeckError | list[HelmdeckError]] = {}
         #: every call, as (operation, release, revision or None)
         self.calls: list[tuple[str, str, int | None]] = []
+        #: the options of each release's last install or upgrade
+        self.write_options: dict[str, InstallOptions] = {}
 
     @property
     def namespace(self) -> str:
@@ -186,6 +188,7 @@ class FakeEngine:
     ) -> Release:
         labels, description, component = options.labels, options.description, options.component
         with self._lock:
+            self.write_options[release_name] = options
             self._check_fail(operation, release_name)
             history = self._records(release_name, ns)
             version = int(history[-1]["version"]) + 1 if history else 1

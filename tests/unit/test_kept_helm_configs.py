@@ -68,6 +68,16 @@ def test_at_most_a_few_are_kept_the_least_used_closed() -> None:
     assert configs[0].closed and not any(c.closed for c in configs[1:])
 
 
+def test_a_write_asking_for_groups_read_after_a_moment_gets_a_config_made_after_it() -> None:
+    kept, clock = _kept()
+    first, _ = kept.get(NS_A, 0)
+    clock.now += 1.0
+    assert kept.get(NS_A, 0, after=clock.now - 2.0)[0] is first  # made after: it serves
+    later, _ = kept.get(NS_A, 0, after=clock.now - 0.5)  # made before what it needs was ready
+    assert later is not first and first.closed
+    assert kept.get(NS_A, 0, after=clock.now)[0] is later
+
+
 def test_without_a_generation_every_write_gets_its_own() -> None:
     kept, _ = _kept()
     config, is_kept = kept.get(NS_A, None)
@@ -85,8 +95,12 @@ def test_without_a_generation_every_write_gets_its_own() -> None:
         ("install", False, False, "", True),  # how far it got is not known
         ("rollback", True, False, "", True),  # the revision it restores may define kinds
         ("uninstall", True, False, "", True),  # what it removed is not in its reply
-        # a kind named in a value is not a kind the manifest defines
-        ("install", True, False, "kind: ConfigMap\ndata:\n  note: 'kind: CustomResourceDefinition is fine'\n", False),
+        # however a template writes the kind (JSON, a comment after it)
+        ("install", True, False, '{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition"}', True),
+        ("install", True, False, "kind: APIService  # metrics\n", True),
+        # a mention in a value counts too: a false alarm costs one discovery, a miss stale capabilities
+        ("install", True, False, "kind: ConfigMap\ndata:\n  note: 'kind: CustomResourceDefinition'\n", True),
+        ("install", True, False, "kind: ConfigMap\ndata:\n  note: MyAPIServices\n", False),
     ],
 )
 def test_which_writes_may_change_the_api_groups(op: str, ok: bool, crds: bool, manifest: str, changed: bool) -> None:

@@ -80,6 +80,7 @@ class Deployer:
         self.op: PlatformOperation | None = None
         #: components healthy when a deploy that changes nothing began (their gate is skipped)
         self._healthy_before: frozenset[str] = frozenset()
+        self._needs: dict[str, list[str]] = {}
         #: where the time goes (run() starts a new one)
         self.timeline = TimelineRecorder()
         unknown = [n for n in self.only if n not in session.platform.component_names]
@@ -183,6 +184,7 @@ class Deployer:
         s = self.session
         needs_map = s.platform.needs_map()
         needs = {n: [d for d in needs_map.get(n, []) if d in targets] for n in targets}
+        self._needs = needs
 
         def work(name: str) -> ComponentResult:
             began, outcome = time.monotonic(), "failed"
@@ -284,7 +286,7 @@ class Deployer:
 
         previous = last_good_revision(self.session.engine, d, live)
         written = self._write_in_slot(
-            d, lambda: self._write(d, live, previous, decision, result), previous, result, start
+            d, lambda: self._write(d, live, previous, decision, result, start), previous, result, start
         )
         if written is None:
             return result
@@ -356,9 +358,11 @@ class Deployer:
         previous: int | None,
         decision: ReleaseDecision,
         result: ComponentResult,
+        start: float,
     ) -> tuple[Release, bool]:
-        """The Helm writes of one component: recover a release a dead operator left pending, then
-        install or upgrade it. Returns the release and whether it was a fresh install."""
+        """The Helm writes of one component (begun at ``start``, once what it needs was ready):
+        recover a release a dead operator left pending, then install or upgrade it. Returns the
+        release and whether it was a fresh install."""
         eng = self.session.engine
         if decision.state is ReleaseState.locked:
             assert live is not None
@@ -384,6 +388,8 @@ class Deployer:
             force_conflicts=decision.drift is not None and not fresh,
             component=d.name,
             values_files=d.values_files,
+            # what its needs did (an operator's CRDs) must be in the .Capabilities its templates see
+            capabilities_after=start if self._needs.get(d.name) else None,
         )
         rel = (eng.install if fresh else eng.upgrade)(d.chart, d.release, d.values, options)
         result.revision = rel.revision

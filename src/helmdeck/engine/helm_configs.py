@@ -14,6 +14,9 @@ Config is only used while nothing can have changed the API groups the cluster se
   :func:`may_change_apis`), and a worker given a new number drops every Config it kept;
 * a chart that brings its own ``crds/`` gets a fresh Config (Helm installs them, then must read
   the groups again), as does a write tried again because its CRDs were not served yet;
+* a write that ``needs`` others gets a Config made after they were ready (the install's
+  ``capabilities_after``): what they did meanwhile, such as an operator creating its CRDs when it
+  starts, is in its ``.Capabilities`` as with a fresh Config, whatever the manifests say;
 * a kept Config serves for :data:`KEEP_SECONDS` at most, so a CRD another tool installs meanwhile
   is seen as soon as it would have been by a write a few seconds later.
 
@@ -40,7 +43,10 @@ CHANGED_KEY = "apisChanged"
 KEEP_SECONDS = 10.0
 #: Configs kept at most (a platform's namespaces a worker writes to in turn)
 KEPT = 4
-_API_KINDS = re.compile(r"""^\s*kind:\s*["']?(?:CustomResourceDefinition|APIService)["']?\s*$""", re.MULTILINE)
+#: the kinds that add API groups, named anywhere in a manifest: a template may write its objects as
+#: JSON, quote or comment the kind; a false alarm costs a worker one discovery, a miss would leave a
+#: later write with stale ``.Capabilities``
+_API_KINDS = re.compile(r"\b(?:CustomResourceDefinition|APIService)\b")
 
 
 def may_change_apis(op: str, ok: bool, chart_crds: bool, manifest: str) -> bool:
@@ -60,9 +66,10 @@ class KeptConfigs:
         self._generation: int | None = None
         self._kept: OrderedDict[str, tuple[Any, float]] = OrderedDict()
 
-    def get(self, cluster: Mapping[str, Any], generation: int | None) -> tuple[Any, bool]:
-        """A Config for ``cluster``, and whether it is kept (else the caller closes it). Without a
-        generation (a parent that does not number them) every write gets a fresh one."""
+    def get(self, cluster: Mapping[str, Any], generation: int | None, after: float | None = None) -> tuple[Any, bool]:
+        """A Config for ``cluster``, and whether it is kept (else the caller closes it): one made
+        after ``after`` (monotonic) if given. Without a generation (a parent that does not number
+        them) every write gets a fresh one."""
         if generation is None:
             return self._make(cluster), False
         if generation != self._generation:
@@ -71,7 +78,7 @@ class KeptConfigs:
         key = json.dumps(cluster, sort_keys=True)
         now = self._clock()
         kept = self._kept.get(key)
-        if kept is not None and now - kept[1] < KEEP_SECONDS:
+        if kept is not None and now - kept[1] < KEEP_SECONDS and (after is None or kept[1] >= after):
             self._kept.move_to_end(key)
             return kept[0], True
         if kept is not None:

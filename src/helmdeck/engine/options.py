@@ -82,6 +82,9 @@ class InstallOptions(WriteOptions):
     #: what a Helm error names (the component and the values files behind the values); not for Helm
     component: str | None = None
     values_files: Sequence[str] = ()
+    #: ``time.monotonic()`` after which Helm must read the cluster's API groups (``.Capabilities``):
+    #: when what the release needs was ready; None: any moment (:mod:`helmdeck.engine.helm_configs`)
+    capabilities_after: float | None = None
 
     def helm_keys(self, *, upgrade: bool) -> dict[str, Any]:
         keys = {

@@ -112,7 +112,8 @@ class ReleaseWriter:
                 if fresh or crds:
                     config, kept = self._new_config(request["cluster"]), False
                 else:
-                    config, kept = self._configs.get(request["cluster"], request.get(GENERATION_KEY))
+                    after = request["options"].get("capabilities_after") if chart is not None else None
+                    config, kept = self._configs.get(request["cluster"], request.get(GENERATION_KEY), after)
             except helm.HelmError as exc:
                 return {"ok": False, "stage": "config", **error_reply(exc)}
             if not kept:

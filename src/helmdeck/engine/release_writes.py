@@ -17,7 +17,10 @@ of its own, so that long installs never hold up renders:
   worker that has not answered within ``HELMDECK_RELEASE_CANCEL_GRACE_SECONDS`` (default 20) is
   killed.
 
-A worker that died or was killed is replaced on the next write. The caller gets an error naming
+A worker keeps Helm's ``Config`` between writes while the cluster's API groups cannot have changed:
+this module numbers them (:func:`api_generation`) and counts one on after a write that may have
+changed them (:mod:`helmdeck.engine.helm_configs`). A worker that died or was killed is replaced on
+the next write. The caller gets an error naming
 the release, the chart and, from Go's crash report, the template function and the templates
 calling it, with the state the release was left in (read in this process: reads evaluate nothing).
 """
