@@ -101,10 +101,11 @@ class ReleaseWriter:
         """One try of the write, on a kept Config unless ``fresh`` or the chart brings CRDs
         (:mod:`helmdeck.engine.helm_configs`)."""
         helm, op = self._helm, request["op"]
+        install = InstallOptions.from_json(request["options"]) if op in CHART_OPS else None
         with contextlib.ExitStack() as stack:
             try:
                 # a fresh handle each try: Helm prunes disabled subcharts from the chart it is given
-                chart = stack.enter_context(helm.Chart.load_archive(archive)) if op in CHART_OPS else None
+                chart = stack.enter_context(helm.Chart.load_archive(archive)) if install is not None else None
             except helm.HelmError as exc:
                 return {"ok": False, **error_reply(exc)}
             crds = bool(chart is not None and chart.crds)
@@ -112,7 +113,7 @@ class ReleaseWriter:
                 if fresh or crds:
                     config, kept = self._new_config(request["cluster"]), False
                 else:
-                    after = request["options"].get("capabilities_after") if chart is not None else None
+                    after = install.capabilities_after if install is not None else None
                     config, kept = self._configs.get(request["cluster"], request.get(GENERATION_KEY), after)
             except helm.HelmError as exc:
                 return {"ok": False, "stage": "config", **error_reply(exc)}
@@ -124,7 +125,7 @@ class ReleaseWriter:
                 if request_id in self._cancelled:
                     context.cancel()
             try:
-                result = self._write(config, context, request, chart)
+                result = self._write(config, context, request, chart, install)
                 reply: dict[str, Any] = {"ok": True, "result": result}
             except helm.HelmError as exc:
                 result, reply = None, {"ok": False, **error_reply(exc)}
@@ -137,14 +138,18 @@ class ReleaseWriter:
                 self._configs.drop()
             return reply
 
-    def _write(self, config: Any, context: Any, request: dict[str, Any], chart: Any) -> Any:
+    def _write(
+        self, config: Any, context: Any, request: dict[str, Any], chart: Any, install: InstallOptions | None
+    ) -> Any:
+        """The write itself; ``chart`` and ``install`` (its options, read once) for installs and upgrades."""
         op, name, options = request["op"], request["release"], request["options"]
         if op == "rollback":
             self._abi.rollback(config, name, **RollbackOptions.from_json(options).helm_keys(request["revision"]))
             return None
         if op == "uninstall":
             return self._abi.uninstall(config, name, **UninstallOptions.from_json(options).helm_keys())
-        keys = InstallOptions.from_json(options).helm_keys(upgrade=op == "upgrade")
+        assert install is not None
+        keys = install.helm_keys(upgrade=op == "upgrade")
         write_options = {**keys, **CHART_WRITE_OPTIONS}
         return self._abi.chart_write(op, config, chart, name, request["values"], context, write_options)
 
